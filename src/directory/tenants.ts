@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/database.ts';
+import type { TenantTable } from '../storage/schema.ts';
+import { PARTNER_AGENT_GROUPS } from './roles.ts';
+
+export type Tenant = TenantTable;
+export const PARTNER_PROGRAM_TYPES = [
+  'csp-direct',
+  'csp-indirect-provider',
+  'csp-indirect-reseller',
+  'control-panel-vendor',
+  'advisor',
+] as const;
+export type PartnerProgramType = (typeof PARTNER_PROGRAM_TYPES)[number];
+
+export interface NewTenant {
+  id?: string;
+  kind: Tenant['kind'];
+  programType?: PartnerProgramType;
+  displayName: string;
+  domain: string;
+  partnerTenantId?: string;
+  securityDefaults?: boolean;
+  requireMfaAllUsers?: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+/**
+ * Creates a tenant; a partner tenant gets its three agent groups in the same transaction,
+ * and (SPEC §5, issue 2 item 8) starts with security defaults on.
+ */
+export async function createTenant(db: Db, input: NewTenant, now = Date.now()): Promise<Tenant> {
+  const domain = input.domain.toLowerCase();
+  if (!DOMAIN.test(domain)) throw new Error(`not a domain name: ${input.domain}`);
+  if (input.kind === 'partner' && !input.programType) throw new Error('a partner tenant needs a program type');
+  const tenant: Tenant = {
+    id: input.id ?? randomUUID(),
+    kind: input.kind,
+    program_type: input.kind === 'partner' ? (input.programType ?? null) : null,
+    display_name: input.displayName,
+    domain,
+    partner_tenant_id: input.partnerTenantId ?? null,
+    security_defaults: (input.securityDefaults ?? input.kind === 'partner') ? 1 : 0,
+    require_mfa_all_users: input.requireMfaAllUsers ? 1 : 0,
+    created_at: now,
+  };
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('tenants').values(tenant).execute();
+    if (tenant.kind === 'partner') {
+      await trx
+        .insertInto('groups')
+        .values(
+          PARTNER_AGENT_GROUPS.map((name) => ({
+            tenant_id: tenant.id,
+            id: randomUUID(),
+            display_name: name,
+            created_at: now,
+          })),
+        )
+        .execute();
+    }
+  });
+  return tenant;
+}
+
+/** Resolves `{tenant}` in an authority path: the tenant id or its verified domain. */
+export async function findTenant(db: Db, idOrDomain: string): Promise<Tenant | undefined> {
+  const query = db.selectFrom('tenants').selectAll();
+  if (isGuid(idOrDomain)) return query.where('id', '=', idOrDomain.toLowerCase()).executeTakeFirst();
+  if (!DOMAIN.test(idOrDomain.toLowerCase())) return undefined;
+  return query.where('domain', '=', idOrDomain.toLowerCase()).executeTakeFirst();
+}
+
+export async function getTenant(db: Db, id: string): Promise<Tenant | undefined> {
+  return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function setSecurityDefaults(db: Db, tenantId: string, enabled: boolean): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({ security_defaults: enabled ? 1 : 0 })
+    .where('id', '=', tenantId)
+    .execute();
+}
+
+export async function setRequireMfaForAllUsers(db: Db, tenantId: string, enabled: boolean): Promise<void> {
+  await db
+    .updateTable('tenants')
+    .set({ require_mfa_all_users: enabled ? 1 : 0 })
+    .where('id', '=', tenantId)
+    .execute();
+}

@@ -1,0 +1,32 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { nodeSqliteDialect } from './sqlite-dialect.ts';
+
+export type Db = Kysely<Database>;
+
+export interface StorageOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+}
+
+// PostgreSQL int8 (our epoch-ms columns) arrives as a string by default; our values fit a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+/** Opens the configured database (PostgreSQL when DATABASE_URL is set, else SQLite in the data dir) and migrates it. */
+export async function openDatabase(options: StorageOptions): Promise<{ db: Db; kind: 'sqlite' | 'postgres' }> {
+  if (options.databaseUrl) {
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
+    });
+    await migrateToLatest(db);
+    return { db, kind: 'postgres' };
+  }
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const db = new Kysely<Database>({ dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite')) });
+  await migrateToLatest(db);
+  return { db, kind: 'sqlite' };
+}

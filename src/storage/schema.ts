@@ -1,0 +1,154 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The one schema of Warden, identical on SQLite and PostgreSQL (STYLE 5).
+ * Every tenant-owned table carries `tenant_id`; times are epoch milliseconds;
+ * booleans are 0/1 integers; lists and objects are JSON text.
+ */
+export interface Database {
+  tenants: TenantTable;
+  users: UserTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  applications: ApplicationTable;
+  auth_methods: AuthMethodTable;
+  recovery_codes: RecoveryCodeTable;
+  sign_in_flows: SignInFlowTable;
+  throttles: ThrottleTable;
+  sign_ins: SignInTable;
+  signing_keys: SigningKeyTable;
+  oidc_payloads: OidcPayloadTable;
+}
+
+export interface TenantTable {
+  id: string;
+  kind: 'operator' | 'partner' | 'customer';
+  program_type: string | null;
+  display_name: string;
+  domain: string;
+  partner_tenant_id: string | null;
+  security_defaults: number;
+  require_mfa_all_users: number;
+  created_at: number;
+}
+
+export interface UserTable {
+  tenant_id: string;
+  id: string;
+  user_principal_name: string;
+  display_name: string;
+  given_name: string | null;
+  surname: string | null;
+  user_type: 'member' | 'guest' | 'service';
+  account_enabled: number;
+  password_hash: string | null;
+  directory_roles: string;
+  first_interactive_sign_in_at: number | null;
+  created_at: number;
+}
+
+export interface GroupTable {
+  tenant_id: string;
+  id: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface GroupMemberTable {
+  tenant_id: string;
+  group_id: string;
+  user_id: string;
+}
+
+export interface ApplicationTable {
+  tenant_id: string;
+  id: string;
+  display_name: string;
+  client_type: 'public' | 'confidential';
+  client_secret_sealed: string | null;
+  redirect_uris: string;
+  multi_tenant: number;
+  app_roles: string;
+  granted_app_roles: string;
+  allowed_scopes: string;
+  created_at: number;
+}
+
+export interface AuthMethodTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  kind: 'totp';
+  display_name: string;
+  secret_sealed: string;
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodeTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface SignInFlowTable {
+  tenant_id: string;
+  id: string;
+  state: string;
+  data: string;
+  expires_at: number;
+}
+
+export interface ThrottleTable {
+  tenant_id: string;
+  key: string;
+  failures: number;
+  lock_count: number;
+  locked_until: number;
+  updated_at: number;
+}
+
+export interface SignInTable {
+  tenant_id: string;
+  id: string;
+  created_at: number;
+  user_id: string | null;
+  user_principal_name: string | null;
+  app_id: string | null;
+  home_tenant_id: string | null;
+  ip_address: string | null;
+  client_app_used: string;
+  is_interactive: number;
+  error_code: number;
+  failure_reason: string | null;
+  authentication_requirement: string;
+  requirement_policy: string | null;
+  authentication_details: string;
+  correlation_id: string | null;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  private_jwk_sealed: string;
+  status: 'active' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface OidcPayloadTable {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -1,0 +1,123 @@
+import { errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Db } from '../storage/database.ts';
+
+/**
+ * oidc-provider's storage adapter over Kysely, one instance per (tenant, model): every query
+ * carries the tenant id of the authority it serves (STYLE 5). `Client` is handled apart
+ * (see clients.ts) because clients live in the directory, not in protocol state.
+ */
+export class KyselyOidcAdapter implements Adapter {
+  readonly #db: Db;
+  readonly #tenantId: string;
+  readonly #model: string;
+
+  constructor(db: Db, tenantId: string, model: string) {
+    this.#db = db;
+    this.#tenantId = tenantId;
+    this.#model = model;
+  }
+
+  #scope() {
+    return this.#db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'expires_at', 'consumed_at'])
+      .where('tenant_id', '=', this.#tenantId)
+      .where('model', '=', this.#model);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const row = {
+      tenant_id: this.#tenantId,
+      model: this.#model,
+      id,
+      payload: JSON.stringify(payload),
+      grant_id: payload.grantId ?? null,
+      user_code: payload.userCode ?? null,
+      uid: payload.uid ?? null,
+      expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
+      consumed_at: null,
+    };
+    await this.#db
+      .insertInto('oidc_payloads')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'model', 'id']).doUpdateSet({
+          payload: row.payload,
+          grant_id: row.grant_id,
+          user_code: row.user_code,
+          uid: row.uid,
+          expires_at: row.expires_at,
+        }),
+      )
+      .execute();
+  }
+
+  #revive(row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined) {
+    if (!row) return undefined;
+    if (row.expires_at !== null && row.expires_at <= Date.now()) return undefined;
+    const payload = JSON.parse(row.payload) as AdapterPayload;
+    return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#revive(await this.#scope().where('id', '=', id).executeTakeFirst());
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#revive(await this.#scope().where('user_code', '=', userCode).executeTakeFirst());
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#revive(await this.#scope().where('uid', '=', uid).executeTakeFirst());
+  }
+
+  /**
+   * Marks a code or refresh token used. The UPDATE only succeeds on an unused row, so when two
+   * instances redeem the same token at once exactly one wins; the loser is treated as a replay
+   * (RFC 9700 §4.14.2): the whole grant is revoked and the request fails with invalid_grant.
+   */
+  async consume(id: string): Promise<void> {
+    const result = await this.#db
+      .updateTable('oidc_payloads')
+      .set({ consumed_at: Date.now() })
+      .where('tenant_id', '=', this.#tenantId)
+      .where('model', '=', this.#model)
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return;
+    const row = await this.#db
+      .selectFrom('oidc_payloads')
+      .select('grant_id')
+      .where('tenant_id', '=', this.#tenantId)
+      .where('model', '=', this.#model)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
+    throw new errors.InvalidGrant(`${this.#model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#db
+      .deleteFrom('oidc_payloads')
+      .where('tenant_id', '=', this.#tenantId)
+      .where('model', '=', this.#model)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.#db
+      .deleteFrom('oidc_payloads')
+      .where('tenant_id', '=', this.#tenantId)
+      .where('grant_id', '=', grantId)
+      .execute();
+  }
+}
+
+/** Deletes protocol rows past their expiry; run periodically. */
+export async function purgeExpired(db: Db, now = Date.now()): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
+  await db.deleteFrom('sign_in_flows').where('expires_at', '<', now).execute();
+}

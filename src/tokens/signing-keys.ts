@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { Db } from '../storage/database.ts';
+
+/** Retired keys stay published this long, so tokens they signed keep verifying (longest token life + margin). */
+export const RETIRED_KEY_GRACE_MS = 2 * 24 * 3600 * 1000;
+
+async function newKey(db: Db, box: SecretBox, now: number): Promise<void> {
+  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const kid = randomUUID();
+  const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  await db
+    .insertInto('signing_keys')
+    .values({
+      kid,
+      alg: 'RS256',
+      private_jwk_sealed: box.seal(JSON.stringify(jwk), `signing-key:${kid}`),
+      status: 'active',
+      created_at: now,
+      retired_at: null,
+    })
+    .execute();
+}
+
+/** Creates the first signing key on first start (idempotent). */
+export async function ensureSigningKey(db: Db, box: SecretBox, now = Date.now()): Promise<void> {
+  const active = await db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').executeTakeFirst();
+  if (!active) await newKey(db, box, now);
+}
+
+/**
+ * Rotation: a new key becomes active and signs from now on; the previous one is retired but
+ * stays in the JWKS for RETIRED_KEY_GRACE_MS so tokens it signed keep verifying.
+ */
+export async function rotateSigningKeys(db: Db, box: SecretBox, now = Date.now()): Promise<string> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('signing_keys')
+      .set({ status: 'retired', retired_at: now })
+      .where('status', '=', 'active')
+      .execute();
+    await trx
+      .deleteFrom('signing_keys')
+      .where('status', '=', 'retired')
+      .where('retired_at', '<', now - RETIRED_KEY_GRACE_MS)
+      .execute();
+    await newKey(trx, box, now);
+  });
+  const active = await db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').executeTakeFirstOrThrow();
+  return active.kid;
+}
+
+/** The private JWKS for oidc-provider: the active key first (it signs), retired ones after (published only). */
+export async function loadSigningKeys(db: Db, box: SecretBox): Promise<{ keys: JWK[]; fingerprint: string }> {
+  const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+  const sorted = [...rows.filter((r) => r.status === 'active'), ...rows.filter((r) => r.status !== 'active')];
+  return {
+    keys: sorted.map((r) => JSON.parse(box.open(r.private_jwk_sealed, `signing-key:${r.kid}`)) as JWK),
+    fingerprint: sorted.map((r) => `${r.kid}:${r.status}`).join(','),
+  };
+}
