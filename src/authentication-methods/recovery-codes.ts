@@ -1,5 +1,5 @@
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
-import type { Db } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no look-alikes (0/o, 1/l/i)
@@ -26,7 +26,7 @@ export class RecoveryCodes {
       const chars = Array.from({ length: 10 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
       return `${chars.slice(0, 5)}-${chars.slice(5)}`;
     });
-    await db.transaction().execute(async (trx) => {
+    const replace = async (trx: Db) => {
       await trx.deleteFrom('recovery_codes').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
       await trx
         .insertInto('recovery_codes')
@@ -41,7 +41,9 @@ export class RecoveryCodes {
           })),
         )
         .execute();
-    });
+    };
+    // Joins the caller's transaction (registration adds a method and its codes at once) or opens one.
+    await inTransaction(db, replace);
     return codes;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 import type { TenantTable } from '../storage/schema.ts';
 import { PARTNER_AGENT_GROUPS } from './roles.ts';
 
@@ -50,7 +50,7 @@ export async function createTenant(db: Db, input: NewTenant, now = Date.now()): 
     require_mfa_all_users: input.requireMfaAllUsers ? 1 : 0,
     created_at: now,
   };
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.insertInto('tenants').values(tenant).execute();
     if (tenant.kind === 'partner') {
       await trx

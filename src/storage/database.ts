@@ -22,11 +22,16 @@ export async function openDatabase(options: StorageOptions): Promise<{ db: Db; k
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
     });
-    await migrateToLatest(db);
+    await migrateToLatest(db as unknown as Kysely<unknown>);
     return { db, kind: 'postgres' };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = new Kysely<Database>({ dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite')) });
-  await migrateToLatest(db);
+  await migrateToLatest(db as unknown as Kysely<unknown>);
   return { db, kind: 'sqlite' };
+}
+
+/** Runs `work` in a transaction: the caller's, when `db` already is one, or a new one. */
+export function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
 }

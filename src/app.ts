@@ -1,0 +1,39 @@
+import pino, { type Logger } from 'pino';
+import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
+import type { Config } from './config.ts';
+import { type Clock, systemClock, type WardenContext } from './context.ts';
+import { deriveKey, SecretBox } from './security/secret-box.ts';
+import { Throttle } from './security/throttle.ts';
+import { FlowStore } from './sign-in/flow.ts';
+import { openDatabase } from './storage/database.ts';
+import { Authorities } from './tokens/authorities.ts';
+import { ensureSigningKey } from './tokens/signing-keys.ts';
+
+/** Opens storage, makes sure a signing key exists, and assembles the shared context. */
+export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<WardenContext> {
+  const log =
+    options.log ??
+    pino({
+      level: config.logLevel,
+      // Never log secrets (STYLE 8): form bodies and auth headers are not logged; redact if they ever are.
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret', '*.code'],
+    });
+  const { db, kind } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const keyBox = new SecretBox(config.masterKey, 'signing-keys');
+  await ensureSigningKey(db, keyBox);
+  const authorities = new Authorities({ db, box: keyBox, masterKey: config.masterKey, baseUrl: config.baseUrl, log });
+  await authorities.start();
+  return {
+    config,
+    db,
+    dbKind: kind,
+    log,
+    clock: options.clock ?? systemClock,
+    secrets: new SecretBox(config.masterKey, 'secrets'),
+    keyBox,
+    recoveryCodes: new RecoveryCodes(deriveKey(config.masterKey, 'recovery-codes')),
+    throttle: new Throttle(db),
+    flows: new FlowStore(db),
+    authorities,
+  };
+}

@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
+import type { Config } from './config.ts';
+import type { SecretBox } from './security/secret-box.ts';
+import type { Throttle } from './security/throttle.ts';
+import type { FlowStore } from './sign-in/flow.ts';
+import type { Db } from './storage/database.ts';
+import type { Authorities } from './tokens/authorities.ts';
+
+/** A clock that tests can freeze (STYLE 7: freeze time, never sleep). */
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** What the parts of a running Warden share. */
+export interface WardenContext {
+  config: Config;
+  db: Db;
+  dbKind: 'sqlite' | 'postgres';
+  log: Logger;
+  clock: Clock;
+  /** Seals secrets at rest: TOTP seeds, client secrets. */
+  secrets: SecretBox;
+  /** Seals signing keys (its own derived key). */
+  keyBox: SecretBox;
+  recoveryCodes: RecoveryCodes;
+  throttle: Throttle;
+  flows: FlowStore;
+  authorities: Authorities;
+}

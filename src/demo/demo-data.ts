@@ -1,0 +1,136 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashPassword } from '../authentication-methods/passwords.ts';
+import { addTotpMethod } from '../authentication-methods/totp.ts';
+import type { WardenContext } from '../context.ts';
+import { createApplication } from '../directory/applications.ts';
+import { addGroupMemberByName } from '../directory/groups.ts';
+import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
+import { createTenant } from '../directory/tenants.ts';
+import { createUser } from '../directory/users.ts';
+import { PARTNER_API } from '../tokens/audiences.ts';
+
+/** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
+export const DEMO_TOTP_SEED = 'JBSWY3DPEHPK3PXP';
+
+interface DemoUser {
+  upn: string;
+  name: [given: string, family: string];
+  groups?: PartnerAgentGroup[];
+  roles?: DirectoryRole[];
+  totp?: boolean;
+}
+
+export interface DemoData {
+  password: string;
+  baseUrl: string;
+  tenants: Record<string, { id: string; domain: string; kind: string; programType?: string; securityDefaults: boolean }>;
+  users: Record<string, { id: string; tenant: string; totpSeed?: string; groups: string[]; roles: string[] }>;
+  clients: Record<string, { clientId: string; tenant: string; clientSecret?: string; redirectUris?: string[] }>;
+}
+
+/** Creates the demo data set once (empty database only) and writes it, with every credential, to demo.json. */
+export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undefined> {
+  const existing = await ctx.db.selectFrom('tenants').select('id').limit(1).executeTakeFirst();
+  if (existing) return undefined;
+  const now = ctx.clock.now();
+  const passwordHash = await hashPassword(ctx.config.demoPassword);
+  const out: DemoData = { password: ctx.config.demoPassword, baseUrl: ctx.config.baseUrl, tenants: {}, users: {}, clients: {} };
+
+  await ctx.db.transaction().execute(async (db) => {
+    const tenant = async (key: string, input: Parameters<typeof createTenant>[1]) => {
+      const t = await createTenant(db, input, now);
+      out.tenants[key] = {
+        id: t.id,
+        domain: t.domain,
+        kind: t.kind,
+        ...(t.program_type ? { programType: t.program_type } : {}),
+        securityDefaults: t.security_defaults === 1,
+      };
+      return t;
+    };
+    const operator = await tenant('operator', { kind: 'operator', displayName: 'Warden Operator', domain: 'operator.example', securityDefaults: true });
+    const contoso = await tenant('contoso', { kind: 'partner', programType: 'csp-direct', displayName: 'Contoso', domain: 'contoso.example', securityDefaults: true });
+    const fabrikam = await tenant('fabrikam', {
+      kind: 'partner',
+      programType: 'csp-indirect-reseller',
+      displayName: 'Fabrikam',
+      domain: 'fabrikam.example',
+      securityDefaults: false,
+    });
+    await tenant('northwind', { kind: 'customer', displayName: 'Northwind Traders', domain: 'northwind.example', partnerTenantId: contoso.id });
+    await tenant('adatum', { kind: 'customer', displayName: 'Adatum', domain: 'adatum.example', partnerTenantId: contoso.id });
+    await tenant('tailspin', { kind: 'customer', displayName: 'Tailspin Toys', domain: 'tailspin.example', partnerTenantId: fabrikam.id });
+
+    const users: [string, DemoUser][] = [
+      [contoso.id, { upn: 'jane@contoso.example', name: ['Jane', 'Doe'], groups: ['AdminAgents'], roles: ['Global Administrator'], totp: true }],
+      [contoso.id, { upn: 'sam@contoso.example', name: ['Sam', 'Sales'], groups: ['SalesAgents'] }],
+      [contoso.id, { upn: 'hal@contoso.example', name: ['Hal', 'Helpdesk'], groups: ['HelpdeskAgents'] }],
+      [contoso.id, { upn: 'bill@contoso.example', name: ['Bill', 'Billing'], roles: ['Billing Administrator'] }],
+      [contoso.id, { upn: 'sky@contoso.example', name: ['Sky', 'Security'], roles: ['Security Administrator'] }],
+      [fabrikam.id, { upn: 'john@fabrikam.example', name: ['John', 'Smith'], groups: ['AdminAgents'] }],
+    ];
+    for (const [tenantId, u] of users) {
+      const user = await createUser(
+        db,
+        tenantId,
+        {
+          userPrincipalName: u.upn,
+          displayName: `${u.name[0]} ${u.name[1]}`,
+          givenName: u.name[0],
+          surname: u.name[1],
+          passwordHash,
+          directoryRoles: u.roles ?? [],
+        },
+        now,
+      );
+      for (const group of u.groups ?? []) await addGroupMemberByName(db, tenantId, group, user.id);
+      if (u.totp) await addTotpMethod(db, ctx.secrets, tenantId, user.id, DEMO_TOTP_SEED, now);
+      out.users[u.upn] = {
+        id: user.id,
+        tenant: tenantId,
+        ...(u.totp ? { totpSeed: DEMO_TOTP_SEED } : {}),
+        groups: u.groups ?? [],
+        roles: u.roles ?? [],
+      };
+    }
+
+    const cli = await createApplication(
+      db,
+      ctx.secrets,
+      operator.id,
+      {
+        id: 'warden-cli',
+        displayName: 'Warden CLI',
+        clientType: 'public',
+        redirectUris: ['http://localhost'],
+        multiTenant: true,
+        allowedScopes: [`${PARTNER_API}/user_impersonation`],
+      },
+      now,
+    );
+    out.clients['warden-cli'] = { clientId: cli.application.id, tenant: operator.id, redirectUris: cli.application.redirectUris };
+    const automation = await createApplication(
+      db,
+      ctx.secrets,
+      contoso.id,
+      {
+        id: 'contoso-automation',
+        displayName: 'Contoso automation',
+        clientType: 'confidential',
+        grantedAppRoles: ['Partner.Read.All'],
+        allowedScopes: [`${PARTNER_API}/.default`],
+      },
+      now,
+    );
+    out.clients['contoso-automation'] = {
+      clientId: automation.application.id,
+      tenant: contoso.id,
+      ...(automation.clientSecret ? { clientSecret: automation.clientSecret } : {}),
+    };
+  });
+
+  const file = join(ctx.config.dataDir, 'demo.json');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600 });
+  return out;
+}

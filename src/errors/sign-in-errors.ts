@@ -1,0 +1,37 @@
+/**
+ * Sign-in error codes (STYLE 4): AADSTS numbers as Microsoft Entra uses them, one catalogue.
+ * The sign-in log stores the number; the UI shows the user message; docs/errors.md lists them
+ * (a test keeps the two in step).
+ */
+export const SIGN_IN_ERRORS = {
+  0: { name: 'Success', userMessage: 'Signed in.' },
+  50053: {
+    name: 'AccountLocked',
+    userMessage: 'Too many attempts. Sign-in is locked for a while; try again later.',
+  },
+  50057: { name: 'UserDisabled', userMessage: 'This account is disabled. Contact your administrator.' },
+  50074: {
+    name: 'StrongAuthRequired',
+    userMessage: 'Your organisation requires a second verification step.',
+  },
+  50076: {
+    name: 'MfaRequiredNonInteractive',
+    userMessage: 'Multi-factor authentication is required and cannot be done by this kind of sign-in.',
+  },
+  50079: {
+    name: 'MfaRegistrationRequired',
+    userMessage: 'You must register a verification method before you can sign in.',
+  },
+  50126: { name: 'InvalidCredentials', userMessage: 'Your account or password is incorrect.' },
+  53003: { name: 'BlockedByPolicy', userMessage: 'Access has been blocked by a policy of your organisation.' },
+  500121: {
+    name: 'StrongAuthFailed',
+    userMessage: 'That code did not work. Check your authenticator app and try again.',
+  },
+} as const;
+
+export type SignInErrorCode = keyof typeof SIGN_IN_ERRORS;
+
+export function signInErrorMessage(code: SignInErrorCode): string {
+  return SIGN_IN_ERRORS[code].userMessage;
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { WardenContext } from '../context.ts';
+import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+
+const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
+
+/**
+ * One HTTP server: authority paths (`/{tenant}/oauth2/v2.0/*`, discovery, keys) go straight to
+ * that tenant's oidc-provider; everything else is Fastify's.
+ */
+export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    serverFactory: (fastifyHandler) =>
+      createServer((req: IncomingMessage, res: ServerResponse) => {
+        ctx.authorities.dispatch(req, res).then(
+          (handled) => {
+            if (!handled) fastifyHandler(req, res);
+          },
+          (error: unknown) => {
+            ctx.log.error({ err: error }, 'authority dispatch failed');
+            if (!res.headersSent) {
+              res.statusCode = 500;
+              res.setHeader('Content-Type', 'application/json');
+            }
+            res.end(JSON.stringify({ error: 'server_error', error_description: 'Unexpected error.' }));
+          },
+        );
+      }),
+  });
+
+  // HTML forms arrive as application/x-www-form-urlencoded; the last value of a repeated field wins.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.get('/assets/warden.css', (_req, reply) => {
+    reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
+  });
+  app.get('/healthz', async () => ({ status: 'ok', database: ctx.dbKind }));
+  app.get('/', (_req, reply) => {
+    setSecurityHeaders(reply.raw);
+    reply.type('application/json').send({
+      name: 'Warden',
+      authorities: `${ctx.config.baseUrl}/{tenant}/v2.0/.well-known/openid-configuration`,
+    });
+  });
+  registerInteractionRoutes(app, ctx);
+  return app;
+}

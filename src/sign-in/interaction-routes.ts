@@ -1,0 +1,275 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { methodsOf } from '../authentication-methods/methods.ts';
+import type { WardenContext } from '../context.ts';
+import { getTenant, type Tenant } from '../directory/tenants.ts';
+import { signInErrorMessage } from '../errors/sign-in-errors.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
+import { MFA_ACR } from '../policy/sign-in-requirement.ts';
+import { safeEqual } from '../security/constant-time.ts';
+import { PASSWORD_ACR } from '../tokens/provider.ts';
+import { type Flow, isAllowed } from './flow.ts';
+import {
+  beginRegistration,
+  confirmRegistration,
+  continueAfterCodes,
+  enrolmentView,
+  type StepInput,
+  type StepOutcome,
+  skipRegistration,
+  submitPassword,
+  submitSecondFactor,
+} from './steps.ts';
+import * as views from './views/pages.ts';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+interface Params {
+  tenantId: string;
+  uid: string;
+}
+
+/** The sign-in UI that oidc-provider sends users to: `/{tenantId}/login/{uid}` (issue 2 item 6). */
+export function registerInteractionRoutes(app: FastifyInstance, ctx: WardenContext): void {
+  app.get<{ Params: Params }>('/:tenantId/login/:uid', (req, reply) => handle(ctx, req, reply, undefined));
+  app.post<{ Params: Params; Body: Record<string, string> }>('/:tenantId/login/:uid', (req, reply) =>
+    handle(ctx, req, reply, req.body ?? {}),
+  );
+}
+
+async function handle(
+  ctx: WardenContext,
+  req: FastifyRequest<{ Params: Params }>,
+  reply: FastifyReply,
+  form: Record<string, string> | undefined,
+): Promise<void> {
+  const entry = await ctx.authorities.forTenant(req.params.tenantId);
+  const tenant = entry && (await getTenant(ctx.db, entry.tenant.id));
+  if (!entry || !tenant) return sendPage(reply, 404, views.messagePage('Not found', 'This sign-in page does not exist.'));
+  const { provider } = entry;
+  let details: Details;
+  try {
+    details = await provider.interactionDetails(req.raw, reply.raw);
+  } catch {
+    return sendPage(
+      reply,
+      400,
+      views.messagePage('Sign-in expired', 'This sign-in took too long or was already used. Go back to the application and start again.', {
+        tenantName: tenant.display_name,
+      }),
+    );
+  }
+  if (details.uid !== req.params.uid) return sendPage(reply, 400, views.messagePage('Sign-in expired', 'Start again.'));
+  const now = ctx.clock.now();
+  const client = await provider.Client.find(String(details.params.client_id));
+  const redirectOrigin = safeOrigin(details.params.redirect_uri);
+
+  if (details.prompt.name === 'consent') return handleConsent(ctx, provider, details, tenant, req, reply, form, redirectOrigin);
+
+  const flow = (await ctx.flows.load(tenant.id, details.uid, now)) ?? (await ctx.flows.start(tenant.id, details.uid, now));
+  const input: StepInput = {
+    ctx,
+    tenant,
+    flow,
+    clientId: String(details.params.client_id),
+    params: details.params as Record<string, unknown>,
+    ip: req.ip,
+    form: form ?? {},
+  };
+
+  let outcome: StepOutcome = { kind: 'render' };
+  if (form) {
+    // CSRF (issue 2 item 6): the flow's token must come back with every form.
+    if (!safeEqual(String(form.csrf ?? ''), flow.data.csrf)) {
+      return sendPage(reply, 403, views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'));
+    }
+    const action = String(form.action ?? '');
+    if (!isAllowed(flow.state, action)) {
+      flow.data.error = 'That step is not available now.';
+    } else {
+      flow.data.error = undefined;
+      outcome = await runAction(input, action);
+    }
+  }
+
+  if (outcome.kind === 'stop' || (form?.action === 'cancel' && isAllowed(flow.state, 'cancel'))) {
+    await ctx.flows.end(flow);
+    if (outcome.kind === 'stop' && outcome.code !== 50053) {
+      return sendPage(
+        reply,
+        403,
+        views.messagePage('Sign-in blocked', outcome.message ?? signInErrorMessage(outcome.code), {
+          tenantName: tenant.display_name,
+          code: outcome.code,
+        }),
+      );
+    }
+    const error = outcome.kind === 'stop' ? 'temporarily_unavailable' : 'access_denied';
+    const description = outcome.kind === 'stop' ? signInErrorMessage(outcome.code) : 'The user cancelled the sign-in.';
+    if (outcome.kind === 'stop') {
+      return sendPage(reply, 429, views.messagePage('Try again later', description, { tenantName: tenant.display_name, code: 50053 }));
+    }
+    reply.hijack();
+    setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
+    await provider.interactionFinished(req.raw, reply.raw, { error, error_description: description }, { mergeWithLastSubmission: false });
+    return;
+  }
+
+  if (outcome.kind === 'finish') {
+    const mfa = outcome.amr.includes('mfa');
+    await ctx.flows.end(flow);
+    reply.hijack();
+    setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
+    await provider.interactionFinished(
+      req.raw,
+      reply.raw,
+      { login: { accountId: flow.data.userId!, amr: outcome.amr, acr: mfa ? MFA_ACR : PASSWORD_ACR, remember: true, ts: Math.floor(now / 1000) } },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+
+  await ctx.flows.save(flow);
+  const formContext: views.FormContext = {
+    action: `/${tenant.id}/login/${details.uid}`,
+    csrf: flow.data.csrf,
+    tenantName: tenant.display_name,
+    error: flow.data.error,
+  };
+  const status = flow.data.error ? 400 : 200;
+  switch (flow.state) {
+    case 'credentials':
+      return sendPage(
+        reply,
+        status,
+        views.credentialsPage(formContext, {
+          loginHint: flow.data.userPrincipalName ?? (details.params.login_hint as string | undefined),
+          clientName: String(client?.clientName ?? details.params.client_id),
+        }),
+        redirectOrigin,
+      );
+    case 'second_factor': {
+      const methods = await methodsOf(ctx.db, tenant.id, flow.data.userId!);
+      return sendPage(
+        reply,
+        status,
+        views.secondFactorPage(formContext, { upn: flow.data.userPrincipalName ?? '', recoveryCodesLeft: methods.recoveryCodesRemaining }),
+        redirectOrigin,
+      );
+    }
+    case 'register_offer':
+      return sendPage(reply, status, views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now }), redirectOrigin);
+    case 'register_totp':
+      return sendPage(
+        reply,
+        status,
+        views.registerTotpPage(formContext, {
+          ...(await enrolmentView(input)),
+          required: flow.data.requirement?.registration === 'required',
+        }),
+        redirectOrigin,
+      );
+    case 'recovery_codes':
+      if (outcome.kind === 'render' && outcome.extra?.codes) {
+        return sendPage(reply, 200, views.recoveryCodesPage(formContext, { codes: outcome.extra.codes }), redirectOrigin);
+      }
+      // The codes are shown once; coming back here only offers to continue.
+      return sendPage(reply, 200, views.recoveryCodesPage(formContext, { codes: [] }), redirectOrigin);
+    case 'blocked':
+      return sendPage(reply, 403, views.messagePage('Sign-in blocked', signInErrorMessage(53003), { tenantName: tenant.display_name }));
+  }
+}
+
+function runAction(input: StepInput, action: string): Promise<StepOutcome> {
+  switch (action) {
+    case 'password':
+      return submitPassword(input);
+    case 'totp':
+      return submitSecondFactor(input, 'totp');
+    case 'recovery_code':
+      return submitSecondFactor(input, 'recovery_code');
+    case 'begin_registration':
+      return beginRegistration(input);
+    case 'skip_registration':
+      return skipRegistration(input);
+    case 'confirm_totp':
+      return confirmRegistration(input);
+    case 'continue':
+      return continueAfterCodes(input);
+    default:
+      return Promise.resolve({ kind: 'render' });
+  }
+}
+
+/**
+ * Consent (issue 2 item 6, "consent when needed"): an application registered in the same tenant
+ * is trusted by its admins; one from another tenant (multi-tenant app) asks the user first.
+ */
+async function handleConsent(
+  ctx: WardenContext,
+  provider: Provider,
+  details: Details,
+  tenant: Tenant,
+  req: FastifyRequest<{ Params: Params }>,
+  reply: FastifyReply,
+  form: Record<string, string> | undefined,
+  redirectOrigin: string | undefined,
+): Promise<void> {
+  const clientId = String(details.params.client_id);
+  const client = await provider.Client.find(clientId);
+  const home = client?.metadata()['urn:warden:home_tenant'] as string | undefined;
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  const now = ctx.clock.now();
+  const flow = (await ctx.flows.load(tenant.id, details.uid, now)) ?? (await ctx.flows.start(tenant.id, details.uid, now));
+  const needsUser = home !== tenant.id;
+  if (needsUser && !form) {
+    const scopes = [...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()];
+    const publisher = home ? ((await getTenant(ctx.db, home))?.display_name ?? home) : 'another organisation';
+    await ctx.flows.save(flow);
+    return sendPage(
+      reply,
+      200,
+      views.consentPage(
+        { action: `/${tenant.id}/login/${details.uid}`, csrf: flow.data.csrf, tenantName: tenant.display_name },
+        { clientName: String(client?.clientName ?? clientId), publisherTenant: publisher, scopes },
+      ),
+      redirectOrigin,
+    );
+  }
+  if (needsUser && !safeEqual(String(form?.csrf ?? ''), flow.data.csrf)) {
+    return sendPage(reply, 403, views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'));
+  }
+  await ctx.flows.end(flow);
+  reply.hijack();
+  setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
+  if (form?.action === 'cancel') {
+    await provider.interactionFinished(req.raw, reply.raw, { error: 'access_denied', error_description: 'The user declined consent.' });
+    return;
+  }
+  const grant = details.grantId
+    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: details.session!.accountId, clientId }))
+    : new provider.Grant({ accountId: details.session!.accountId, clientId });
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(resource, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+function safeOrigin(value: unknown): string | undefined {
+  try {
+    return typeof value === 'string' ? new URL(value).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sendPage(reply: FastifyReply, status: number, body: string, redirectOrigin?: string): void {
+  setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
+  reply.code(status).type('text/html; charset=utf-8').send(body);
+}

@@ -1,0 +1,227 @@
+import QRCode from 'qrcode';
+import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
+import { verifyPassword } from '../authentication-methods/passwords.ts';
+import { addTotpMethod, matchingStep, newTotpSecret, totpFor, verifyTotp } from '../authentication-methods/totp.ts';
+import type { WardenContext } from '../context.ts';
+import type { Tenant } from '../directory/tenants.ts';
+import { findUserByUpn, getUser, markFirstInteractiveSignIn, type User } from '../directory/users.ts';
+import { type SignInErrorCode, signInErrorMessage } from '../errors/sign-in-errors.ts';
+import { decideSignInRequirement, stepUpFrom } from '../policy/sign-in-requirement.ts';
+import { RULES, throttleKeys } from '../security/throttle.ts';
+import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
+import type { Flow } from './flow.ts';
+
+/** What a step decided: show the flow's (new) state, finish the sign-in, or stop with an error. */
+export type StepOutcome =
+  | { kind: 'render'; extra?: { codes?: string[] } }
+  | { kind: 'finish'; amr: string[] }
+  | { kind: 'stop'; code: SignInErrorCode; message?: string };
+
+export interface StepInput {
+  ctx: WardenContext;
+  tenant: Tenant;
+  flow: Flow;
+  clientId: string;
+  params: Record<string, unknown>;
+  ip: string;
+  form: Record<string, string>;
+}
+
+function step(method: AuthenticationStep['authenticationMethod'], succeeded: boolean, now: number, detail?: string): AuthenticationStep {
+  return {
+    authenticationMethod: method,
+    succeeded,
+    authenticationStepDateTime: new Date(now).toISOString(),
+    ...(detail ? { authenticationStepResultDetail: detail } : {}),
+  };
+}
+
+/** Writes the sign-in log row of this attempt (issue 2 item 10). */
+export async function logAttempt(input: StepInput, errorCode: SignInErrorCode, user: User | undefined, failureReason?: string): Promise<void> {
+  const { ctx, tenant, flow } = input;
+  const requirement = flow.data.requirement;
+  await recordSignIn(ctx.db, {
+    resourceTenantId: tenant.id,
+    homeTenantId: user?.tenantId ?? null,
+    userId: user?.id ?? null,
+    userPrincipalName: user?.userPrincipalName ?? flow.data.userPrincipalName ?? null,
+    appId: input.clientId,
+    ipAddress: input.ip,
+    clientAppUsed: 'Browser',
+    isInteractive: true,
+    errorCode,
+    ...(failureReason ? { failureReason } : {}),
+    authenticationRequirement: requirement?.factors === 'multi' ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+    requirementPolicy: requirement?.policy ?? null,
+    steps: flow.data.steps,
+    correlationId: flow.id,
+    createdAt: ctx.clock.now(),
+  });
+}
+
+async function flowUser(input: StepInput): Promise<User> {
+  const user = input.flow.data.userId ? await getUser(input.ctx.db, input.tenant.id, input.flow.data.userId) : undefined;
+  if (!user) throw new Error('sign-in flow has no user');
+  return user;
+}
+
+/** credentials --password--> ... : checks the password and asks the policy what this sign-in needs. */
+export async function submitPassword(input: StepInput): Promise<StepOutcome> {
+  const { ctx, tenant, flow, form } = input;
+  const now = ctx.clock.now();
+  const upn = (form.username ?? '').trim().toLowerCase().slice(0, 320);
+  const password = form.password ?? '';
+  flow.data.userPrincipalName = upn;
+  const accountKey = throttleKeys.account(upn);
+  const ipKey = throttleKeys.ip(input.ip);
+  // Locks apply to the name typed, existing or not, so a lock does not reveal an account.
+  const locked = Math.max(
+    await ctx.throttle.lockedUntil(tenant.id, accountKey, now),
+    await ctx.throttle.lockedUntil(tenant.id, ipKey, now),
+  );
+  const user = upn ? await findUserByUpn(ctx.db, tenant.id, upn) : undefined;
+  if (locked) {
+    flow.data.steps = [step('Password', false, now, 'Sign-in was locked after repeated failures')];
+    await logAttempt(input, 50053, user);
+    return { kind: 'stop', code: 50053 };
+  }
+  const ok = await verifyPassword(user?.passwordHash ?? null, password);
+  if (!ok || !user) {
+    await ctx.throttle.fail(tenant.id, accountKey, RULES.passwordPerAccount, now);
+    await ctx.throttle.fail(tenant.id, ipKey, RULES.passwordPerIp, now);
+    flow.data.steps = [step('Password', false, now, 'Invalid username or password')];
+    await logAttempt(input, 50126, user);
+    flow.data.error = signInErrorMessage(50126);
+    return { kind: 'render' };
+  }
+  await ctx.throttle.succeed(tenant.id, accountKey);
+  flow.data.steps = [step('Password', true, now)];
+
+  const firstSignIn = await markFirstInteractiveSignIn(ctx.db, user, now);
+  const methods = await methodsOf(ctx.db, tenant.id, user.id);
+  const requirement = decideSignInRequirement({
+    tenant: { securityDefaults: tenant.security_defaults === 1, requireMfaAllUsers: tenant.require_mfa_all_users === 1 },
+    user: { accountEnabled: user.accountEnabled, directoryRoles: user.directoryRoles, firstInteractiveSignInAt: firstSignIn },
+    hasMfaMethod: hasMfaMethod(methods),
+    clientApp: 'browser',
+    stepUp: stepUpFrom(input.params),
+    risky: false,
+    now,
+  });
+  flow.data.userId = user.id;
+  if (requirement.outcome === 'block') {
+    flow.state = 'blocked';
+    await logAttempt(input, requirement.errorCode, user, requirement.reason);
+    return { kind: 'stop', code: requirement.errorCode, message: requirement.reason };
+  }
+  flow.data.requirement = requirement;
+  flow.data.proven = ['pwd'];
+  if (requirement.registration === 'required') return beginRegistration(input);
+  if (requirement.factors === 'multi') {
+    flow.state = 'second_factor';
+    return { kind: 'render' };
+  }
+  if (requirement.registration === 'offered') {
+    flow.state = 'register_offer';
+    return { kind: 'render' };
+  }
+  return finish(input, user);
+}
+
+async function finish(input: StepInput, user: User): Promise<StepOutcome> {
+  await logAttempt(input, 0, user);
+  const proven = new Set(input.flow.data.proven);
+  // RFC 8176: `mfa` exactly when two distinct factor kinds were proven (knowledge + possession).
+  const amr = [...proven, ...(proven.has('pwd') && proven.has('otp') ? ['mfa'] : [])];
+  return { kind: 'finish', amr };
+}
+
+/** second_factor --totp|recovery_code--> done */
+export async function submitSecondFactor(input: StepInput, kind: 'totp' | 'recovery_code'): Promise<StepOutcome> {
+  const { ctx, tenant, flow } = input;
+  const now = ctx.clock.now();
+  const user = await flowUser(input);
+  const key = throttleKeys.secondFactor(user.id);
+  const method = kind === 'totp' ? 'Authenticator app code' : 'Recovery code';
+  if (await ctx.throttle.lockedUntil(tenant.id, key, now)) {
+    flow.data.steps.push(step(method, false, now, 'Second factor locked after repeated wrong codes'));
+    await logAttempt(input, 50053, user);
+    return { kind: 'stop', code: 50053 };
+  }
+  const code = (input.form.code ?? '').trim();
+  const ok =
+    kind === 'totp'
+      ? await verifyTotp(ctx.db, ctx.secrets, tenant.id, user.id, code, now)
+      : await ctx.recoveryCodes.redeem(ctx.db, tenant.id, user.id, code, now);
+  if (!ok) {
+    await ctx.throttle.fail(tenant.id, key, RULES.secondFactor, now);
+    flow.data.steps.push(step(method, false, now, 'Wrong or already used code'));
+    await logAttempt(input, 500121, user);
+    flow.data.steps.pop();
+    flow.data.error = signInErrorMessage(500121);
+    return { kind: 'render' };
+  }
+  await ctx.throttle.succeed(tenant.id, key);
+  flow.data.steps.push(step(method, true, now));
+  flow.data.proven = [...flow.data.proven, 'otp'];
+  return finish(input, user);
+}
+
+/** -> register_totp: a new secret, sealed in the flow until the user proves it. */
+export async function beginRegistration(input: StepInput): Promise<StepOutcome> {
+  input.flow.state = 'register_totp';
+  input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(newTotpSecret(), `pending-totp:${input.flow.id}`);
+  return { kind: 'render' };
+}
+
+/** register_offer --skip--> done (single factor), allowed only inside the 14-day window. */
+export async function skipRegistration(input: StepInput): Promise<StepOutcome> {
+  const requirement = input.flow.data.requirement;
+  if (requirement?.registration !== 'offered' || (requirement.skipUntil ?? 0) <= input.ctx.clock.now()) {
+    return beginRegistration(input);
+  }
+  return finish(input, await flowUser(input));
+}
+
+/** register_totp --confirm_totp--> recovery_codes: the first code proves the app; method and codes saved together. */
+export async function confirmRegistration(input: StepInput): Promise<StepOutcome> {
+  const { ctx, tenant, flow } = input;
+  const now = ctx.clock.now();
+  const user = await flowUser(input);
+  const key = throttleKeys.secondFactor(user.id);
+  if (await ctx.throttle.lockedUntil(tenant.id, key, now)) {
+    await logAttempt(input, 50053, user);
+    return { kind: 'stop', code: 50053 };
+  }
+  const secret = ctx.secrets.open(flow.data.pendingTotpSealed!, `pending-totp:${flow.id}`);
+  const usedStep = matchingStep(secret, (input.form.code ?? '').trim(), now);
+  if (usedStep === undefined) {
+    await ctx.throttle.fail(tenant.id, key, RULES.secondFactor, now);
+    flow.data.error = signInErrorMessage(500121);
+    return { kind: 'render' };
+  }
+  await ctx.throttle.succeed(tenant.id, key);
+  const codes = await ctx.db.transaction().execute(async (trx) => {
+    // The enrolment code's step is recorded as used: it cannot be replayed at the next sign-in.
+    await addTotpMethod(trx, ctx.secrets, tenant.id, user.id, secret, now, usedStep);
+    return ctx.recoveryCodes.regenerate(trx, tenant.id, user.id, now);
+  });
+  flow.data.pendingTotpSealed = undefined;
+  flow.data.steps.push(step('Authenticator app code', true, now, 'Registered and verified'));
+  flow.data.proven = [...flow.data.proven, 'otp'];
+  flow.state = 'recovery_codes';
+  return { kind: 'render', extra: { codes } };
+}
+
+/** recovery_codes --continue--> done */
+export async function continueAfterCodes(input: StepInput): Promise<StepOutcome> {
+  return finish(input, await flowUser(input));
+}
+
+/** Data for the enrolment page: the otpauth URI as a QR code and the key for manual entry. */
+export async function enrolmentView(input: StepInput): Promise<{ qrDataUrl: string; secret: string }> {
+  const secret = input.ctx.secrets.open(input.flow.data.pendingTotpSealed!, `pending-totp:${input.flow.id}`);
+  const label = input.flow.data.userPrincipalName ?? 'user';
+  const uri = totpFor(secret, label, `Warden (${input.tenant.domain})`).toString();
+  return { qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), secret };
+}

@@ -1,0 +1,149 @@
+import { type Html, html } from '../../http/html.ts';
+import { page } from './layout.ts';
+
+export interface FormContext {
+  action: string;
+  csrf: string;
+  tenantName: string;
+  error?: string | undefined;
+}
+
+function form(ctx: FormContext, action: string, fields: Html, submit: string, extra: Html | string = ''): Html {
+  return html`<form method="post" action="${ctx.action}" novalidate>
+<input type="hidden" name="csrf" value="${ctx.csrf}">
+<input type="hidden" name="action" value="${action}">
+${fields}
+<button type="submit">${submit}</button>
+${extra}
+</form>`;
+}
+
+function alert(error: string | undefined): Html {
+  return error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : html``;
+}
+
+function cancel(ctx: FormContext): Html {
+  return html`<form method="post" action="${ctx.action}" class="secondary-action">
+<input type="hidden" name="csrf" value="${ctx.csrf}">
+<input type="hidden" name="action" value="cancel">
+<button type="submit" class="link">Cancel sign-in</button>
+</form>`;
+}
+
+export function credentialsPage(ctx: FormContext, input: { loginHint?: string | undefined; clientName: string }): string {
+  return page(
+    'Sign in',
+    html`<p>to continue to <strong>${input.clientName}</strong></p>
+${alert(ctx.error)}
+${form(
+  ctx,
+  'password',
+  html`<label for="username">Email or username</label>
+<input id="username" name="username" type="email" autocomplete="username" required autofocus value="${input.loginHint ?? ''}"${ctx.error ? html` aria-describedby="form-error"` : ''}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>`,
+  'Sign in',
+)}
+${cancel(ctx)}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+export function secondFactorPage(ctx: FormContext, input: { upn: string; recoveryCodesLeft: number }): string {
+  return page(
+    'Verify your identity',
+    html`<p>Signing in as <strong>${input.upn}</strong>. Enter the 6-digit code from your authenticator app.</p>
+${alert(ctx.error)}
+${form(
+  ctx,
+  'totp',
+  html`<label for="code">Code</label>
+<input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus>`,
+  'Verify',
+)}
+${
+  input.recoveryCodesLeft > 0
+    ? html`<details><summary>Use a recovery code instead</summary>
+${form(
+  ctx,
+  'recovery_code',
+  html`<label for="recovery">Recovery code</label>
+<input id="recovery" name="code" autocomplete="one-time-code" spellcheck="false" required>`,
+  'Use recovery code',
+)}
+</details>`
+    : ''
+}
+${cancel(ctx)}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+export function registerOfferPage(ctx: FormContext, input: { skipUntil: number }): string {
+  const days = Math.max(0, Math.ceil((input.skipUntil - Date.now()) / 86_400_000));
+  return page(
+    'Let’s keep your account secure',
+    html`<p>Your organisation asks you to set up a second verification method. You can skip this for
+${days} more day${days === 1 ? '' : 's'}; after that, sign-in needs it.</p>
+${form(ctx, 'begin_registration', html``, 'Set it up now')}
+${form(ctx, 'skip_registration', html``, 'Skip for now')}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+export function registerTotpPage(ctx: FormContext, input: { qrDataUrl: string; secret: string; required: boolean }): string {
+  const grouped = input.secret.replace(/(.{4})/g, '$1 ').trim();
+  return page(
+    'Set up your authenticator app',
+    html`${input.required ? html`<p>Your organisation requires more information to keep your account secure.</p>` : ''}
+<ol>
+<li>Open an authenticator app (it works on a phone or a desktop).</li>
+<li>Scan this QR code, or enter the key by hand.</li>
+<li>Enter the 6-digit code the app shows.</li>
+</ol>
+<img class="qr" src="${input.qrDataUrl}" alt="QR code to add this account to an authenticator app" width="200" height="200">
+<p>Key: <code class="secret" aria-label="Secret key">${grouped}</code></p>
+${alert(ctx.error)}
+${form(
+  ctx,
+  'confirm_totp',
+  html`<label for="code">Code from the app</label>
+<input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus>`,
+  'Verify and finish',
+)}
+${cancel(ctx)}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+export function recoveryCodesPage(ctx: FormContext, input: { codes: string[] }): string {
+  return page(
+    'Save your recovery codes',
+    html`<p>Each code signs you in once if you lose your authenticator. Store them somewhere safe; they are shown only now.</p>
+<ul class="codes">${input.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+${form(ctx, 'continue', html``, 'I saved them, continue')}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+export function messagePage(title: string, message: string, input: { tenantName?: string; code?: number } = {}): string {
+  return page(
+    title,
+    html`<p role="alert">${message}</p>${input.code !== undefined ? html`<p class="muted">Error code: AADSTS${input.code}</p>` : ''}`,
+    input.tenantName ? { tenantName: input.tenantName } : {},
+  );
+}
+
+export function consentPage(
+  ctx: FormContext,
+  input: { clientName: string; publisherTenant: string; scopes: string[] },
+): string {
+  return page(
+    'Permissions requested',
+    html`<p><strong>${input.clientName}</strong> (registered by ${input.publisherTenant}) would like to:</p>
+<ul>${input.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
+${form(ctx, 'consent', html``, 'Accept')}
+${cancel(ctx)}`,
+    { tenantName: ctx.tenantName },
+  );
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { findTenant, type Tenant } from '../directory/tenants.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { Db } from '../storage/database.ts';
+import { createTenantProvider } from './provider.ts';
+import { loadSigningKeys } from './signing-keys.ts';
+
+/** Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider. */
+const AUTHORITY_PATH = /^\/([^/]+)(\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/keys$|oidc\/userinfo$).*)$/;
+
+interface Entry {
+  provider: Provider;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  tenant: Tenant;
+}
+
+/**
+ * The per-tenant authorities (issue 2 item 4). One oidc-provider per tenant, created on first use
+ * and cached; signing keys come from storage and are re-read when a rotation changed them.
+ */
+export class Authorities {
+  readonly #db: Db;
+  readonly #box: SecretBox;
+  readonly #masterKey: Buffer;
+  readonly #baseUrl: string;
+  readonly #log: Logger;
+  #entries = new Map<string, Promise<Entry>>();
+  #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
+
+  constructor(input: { db: Db; box: SecretBox; masterKey: Buffer; baseUrl: string; log: Logger }) {
+    this.#db = input.db;
+    this.#box = input.box;
+    this.#masterKey = input.masterKey;
+    this.#baseUrl = input.baseUrl;
+    this.#log = input.log;
+  }
+
+  async start(): Promise<void> {
+    this.#keys = await loadSigningKeys(this.#db, this.#box);
+  }
+
+  /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
+  async reloadKeysIfRotated(): Promise<boolean> {
+    const keys = await loadSigningKeys(this.#db, this.#box);
+    if (keys.fingerprint === this.#keys?.fingerprint) return false;
+    this.#keys = keys;
+    this.#entries = new Map();
+    this.#log.info({ keys: keys.fingerprint }, 'signing keys changed; authorities rebuilt');
+    return true;
+  }
+
+  /** The provider of a tenant (by id or verified domain), or undefined for an unknown tenant. */
+  async forTenant(idOrDomain: string): Promise<Entry | undefined> {
+    const tenant = await findTenant(this.#db, idOrDomain);
+    if (!tenant) return undefined;
+    let entry = this.#entries.get(tenant.id);
+    if (!entry) {
+      entry = Promise.resolve().then(() => {
+        if (!this.#keys) throw new Error('Authorities.start() was not called');
+        const provider = createTenantProvider(
+          { db: this.#db, box: this.#box, masterKey: this.#masterKey, baseUrl: this.#baseUrl, signingKeys: this.#keys.keys },
+          tenant,
+        );
+        provider.on('server_error', (_ctx, error) => this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'));
+        return { provider, handler: provider.callback(), tenant };
+      });
+      this.#entries.set(tenant.id, entry);
+    }
+    const ready = await entry;
+    // Tenant settings (security defaults, ...) are read per sign-in from storage; the cached entry only needs the id.
+    return ready;
+  }
+
+  /**
+   * Hands an authority request to its tenant's provider. Returns false when the path is not an
+   * authority path. The URL is rewritten so the provider sees its routes under `/{tenantId}`.
+   */
+  async dispatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const match = AUTHORITY_PATH.exec(path);
+    if (!match) return false;
+    const [, tenantSegment, rest] = match as unknown as [string, string, string];
+    const entry = await this.forTenant(decodeURIComponent(tenantSegment));
+    setSecurityHeaders(res);
+    if (!entry) {
+      sendUnknownTenant(res, tenantSegment);
+      return true;
+    }
+    const query = queryAt === -1 ? '' : url.slice(queryAt);
+    // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
+    const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;
+    const request = req as IncomingMessage & { originalUrl?: string };
+    request.originalUrl = `/${entry.tenant.id}${inner}${query}`;
+    request.url = `${inner}${query}`;
+    entry.handler(req, res);
+    return true;
+  }
+}
+
+/** AADSTS90002, as Entra answers for a tenant it does not know; never a redirect. */
+function sendUnknownTenant(res: ServerResponse, tenant: string): void {
+  res.statusCode = 400;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(
+    JSON.stringify({
+      error: 'invalid_tenant',
+      error_description: `AADSTS90002: Tenant '${tenant.slice(0, 100)}' not found. Check the tenant id or domain.`,
+      error_codes: [90002],
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+import type { ClientMetadata } from 'oidc-provider';
+import { findClientForTenant } from '../directory/applications.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { Db } from '../storage/database.ts';
+
+const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+/** The `Client` model of oidc-provider, read from the directory's applications. */
+export class DirectoryClientAdapter {
+  readonly #db: Db;
+  readonly #box: SecretBox;
+  readonly #tenantId: string;
+
+  constructor(db: Db, box: SecretBox, tenantId: string) {
+    this.#db = db;
+    this.#box = box;
+    this.#tenantId = tenantId;
+  }
+
+  async find(clientId: string): Promise<ClientMetadata | undefined> {
+    const found = await findClientForTenant(this.#db, this.#box, this.#tenantId, clientId);
+    if (!found) return undefined;
+    const { application: app, clientSecret } = found;
+    const interactive = app.redirectUris.length > 0;
+    const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
+    return {
+      client_id: app.id,
+      client_name: app.displayName,
+      application_type: native ? 'native' : 'web',
+      redirect_uris: app.redirectUris,
+      post_logout_redirect_uris: app.redirectUris,
+      response_types: interactive ? ['code'] : [],
+      grant_types: [
+        ...(interactive ? ['authorization_code', 'refresh_token'] : []),
+        ...(app.clientType === 'confidential' ? ['client_credentials'] : []),
+      ],
+      token_endpoint_auth_method: app.clientType === 'public' ? 'none' : 'client_secret_post',
+      ...(clientSecret ? { client_secret: clientSecret } : {}),
+      scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
+      'urn:warden:home_tenant': app.tenantId,
+      'urn:warden:granted_app_roles': app.grantedAppRoles,
+    };
+  }
+
+  // Clients are managed through the directory, never through the protocol.
+  async upsert(): Promise<void> {
+    throw new Error('clients are registered in the directory');
+  }
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}

@@ -1,0 +1,219 @@
+import Provider, { type Configuration, errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import { getUser, type User } from '../directory/users.ts';
+import { MFA_ACR, MFA_ACR_VALUES } from '../policy/sign-in-requirement.ts';
+import { deriveKey, type SecretBox } from '../security/secret-box.ts';
+import type { Db } from '../storage/database.ts';
+import type { Tenant } from '../directory/tenants.ts';
+import { RESOURCE_SERVERS, resourceFromScope, scpFrom } from './audiences.ts';
+import { DirectoryClientAdapter } from './clients.ts';
+import { KyselyOidcAdapter } from './oidc-adapter.ts';
+import { renderProtocolError } from '../sign-in/views/error-page.ts';
+
+export const PASSWORD_ACR = 'urn:warden:acr:pwd';
+
+export interface ProviderDeps {
+  db: Db;
+  box: SecretBox;
+  masterKey: Buffer;
+  baseUrl: string;
+  signingKeys: JWK[];
+}
+
+/** Routes of a tenant authority, shaped like Microsoft Entra's v2.0 endpoints (issue 2 item 4). */
+export const AUTHORITY_ROUTES = {
+  authorization: '/oauth2/v2.0/authorize',
+  token: '/oauth2/v2.0/token',
+  jwks: '/discovery/v2.0/keys',
+  end_session: '/oauth2/v2.0/logout',
+  revocation: '/oauth2/v2.0/revoke',
+  userinfo: '/oidc/userinfo',
+  device_authorization: '/oauth2/v2.0/devicecode',
+  code_verification: '/oauth2/v2.0/deviceauth',
+  pushed_authorization_request: '/oauth2/v2.0/par',
+  introspection: '/oauth2/v2.0/introspect',
+  backchannel_authentication: '/oauth2/v2.0/bc-authorize',
+  challenge: '/oauth2/v2.0/challenge',
+} as const;
+
+export function issuerOf(baseUrl: string, tenantId: string): string {
+  return `${baseUrl}/${tenantId}/v2.0`;
+}
+
+/** The account of a sign-in: the directory user, carried along so token claims need no second read. */
+interface WardenAccount {
+  accountId: string;
+  user: User;
+  claims: () => { sub: string; [claim: string]: unknown };
+  [key: string]: unknown;
+}
+
+function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: user.id,
+    oid: user.id,
+    tid: tenant.id,
+    name: user.displayName,
+    given_name: user.givenName ?? undefined,
+    family_name: user.surname ?? undefined,
+    preferred_username: user.userPrincipalName,
+    upn: user.userPrincipalName,
+    unique_name: user.userPrincipalName,
+    email: user.userPrincipalName,
+  };
+}
+
+/**
+ * Builds the oidc-provider for one tenant's authority. Protocol rules come from oidc-provider
+ * (unforked); Warden supplies storage, accounts, claims and the interaction UI.
+ */
+export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provider {
+  const { db, box } = deps;
+
+  const policy = interactionPolicy.base();
+  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the
+  // request asks for MFA by `amr_values=mfa` or an MFA `acr_values`.
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('mfa_step_up', 'multi-factor authentication is requested', (ctx) => {
+      const params = ctx.oidc.params as Record<string, unknown>;
+      const wantsMfa =
+        (typeof params.amr_values === 'string' && params.amr_values.split(' ').includes('mfa')) ||
+        (typeof params.acr_values === 'string' && params.acr_values.split(' ').some((v) => MFA_ACR_VALUES.has(v)));
+      const has = (ctx.oidc.session?.amr ?? []).includes('mfa');
+      return wantsMfa && !has ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+
+  const configuration: Configuration = {
+    adapter: (model: string) =>
+      model === 'Client' ? new DirectoryClientAdapter(db, box, tenant.id) : new KyselyOidcAdapter(db, tenant.id, model),
+    jwks: { keys: deps.signingKeys as never[] },
+    routes: AUTHORITY_ROUTES,
+    cookies: {
+      names: {
+        session: `warden_session_${tenant.id}`,
+        interaction: '_warden_interaction',
+        resume: '_warden_interaction_resume',
+      },
+      keys: [deriveKey(deps.masterKey, 'cookies').toString('base64url')],
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/${tenant.id}/login/${interaction.uid}`,
+      policy,
+    },
+    acrValues: [PASSWORD_ACR, MFA_ACR, 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'],
+    extraParams: ['amr_values'],
+    extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
+    claims: {
+      openid: ['sub', 'oid', 'tid'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'upn', 'unique_name'],
+      email: ['email'],
+    },
+    conformIdTokenClaims: false,
+    pkce: { required: () => true }, // RFC 9700 §2.1.1: PKCE for every code flow; S256 only (oidc-provider default)
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      ClientCredentials: 3600,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 365 * 24 * 3600,
+      // SPEC §10: a refresh token chain unused for 90 days expires; each rotation starts a new 90 days.
+      RefreshToken: 90 * 24 * 3600,
+      DeviceCode: 900,
+    },
+    responseTypes: ['code'], // no implicit or hybrid flows (RFC 9700 §2.1.2)
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = renderProtocolError({
+            title: 'Sign out',
+            message: 'Do you want to sign out of Warden?',
+            formHtml: form,
+          });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Entra style: `scope=urn:warden:partner-api/user_impersonation` names its resource.
+        defaultResource: (ctx) => resourceFromScope((ctx.oidc.params as Record<string, unknown>)?.scope) as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          const server = RESOURCE_SERVERS.get(resource);
+          if (!server) throw new errors.InvalidTarget('unknown resource');
+          return {
+            scope: server.scopes.join(' '),
+            audience: server.audience,
+            accessTokenTTL: 3600,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    findAccount: async (_ctx, id): Promise<WardenAccount | undefined> => {
+      const user = await getUser(db, tenant.id, id);
+      if (!user?.accountEnabled) return undefined;
+      return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
+    },
+    extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = renderProtocolError({
+        title: 'Sign-in could not continue',
+        message: String(out.error_description ?? out.error),
+        code: String(out.error),
+      });
+    },
+    clientBasedCORS: () => true,
+  };
+
+  return new Provider(issuerOf(deps.baseUrl, tenant.id), configuration);
+}
+
+type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
+
+/** Claims of SPEC §3 added to JWT access tokens. User tokens carry `amr` from the sign-in that began the chain. */
+function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): Record<string, unknown> {
+  const client = ctx.oidc.client;
+  const base = { tid: tenant.id, appid: client?.clientId, azp: client?.clientId, ver: '2.0' };
+  if (token.kind === 'ClientCredentials') {
+    const roles = (client?.metadata()['urn:warden:granted_app_roles'] as string[] | undefined) ?? [];
+    return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
+  }
+  const entities = ctx.oidc.entities as Record<string, { amr?: string[]; acr?: string; authTime?: number } | undefined>;
+  // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
+  const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
+  const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;
+  const user = account?.user;
+  return {
+    ...base,
+    idtyp: 'user',
+    appidacr: client?.clientAuthMethod === 'none' ? '0' : '1',
+    amr: source?.amr ?? [],
+    acr: source?.acr,
+    auth_time: source?.authTime,
+    scp: scpFrom((token as { scope?: string }).scope),
+    ...(user
+      ? {
+          oid: user.id,
+          upn: user.userPrincipalName,
+          unique_name: user.userPrincipalName,
+          name: user.displayName,
+          given_name: user.givenName ?? undefined,
+          family_name: user.surname ?? undefined,
+        }
+      : {}),
+    ipaddr: ctx.ip,
+  };
+}
