@@ -103,7 +103,8 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
         id: 'warden-cli',
         displayName: 'Warden CLI',
         clientType: 'public',
-        redirectUris: ['http://localhost'],
+        // RFC 8252 §7.3: loopback, any port; with and without the root path's slash.
+        redirectUris: ['http://localhost', 'http://localhost/'],
         multiTenant: true,
         allowedScopes: [`${PARTNER_API}/user_impersonation`],
       },

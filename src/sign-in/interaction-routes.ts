@@ -202,7 +202,7 @@ function runAction(input: StepInput, action: string): Promise<StepOutcome> {
 
 /**
  * Consent (issue 2 item 6, "consent when needed"): an application registered in the same tenant
- * is trusted by its admins; one from another tenant (multi-tenant app) asks the user first.
+ * or by the operator is trusted; one from another tenant (multi-tenant app) asks the user first.
  */
 async function handleConsent(
   ctx: WardenContext,
@@ -224,17 +224,18 @@ async function handleConsent(
   };
   const now = ctx.clock.now();
   const flow = (await ctx.flows.load(tenant.id, details.uid, now)) ?? (await ctx.flows.start(tenant.id, details.uid, now));
-  const needsUser = home !== tenant.id;
+  // First-party applications (registered by the operator) and the tenant's own need no user consent.
+  const publisher = home ? await getTenant(ctx.db, home) : undefined;
+  const needsUser = home !== tenant.id && publisher?.kind !== 'operator';
   if (needsUser && !form) {
     const scopes = [...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()];
-    const publisher = home ? ((await getTenant(ctx.db, home))?.display_name ?? home) : 'another organisation';
     await ctx.flows.save(flow);
     return sendPage(
       reply,
       200,
       views.consentPage(
         { action: `/${tenant.id}/login/${details.uid}`, csrf: flow.data.csrf, tenantName: tenant.display_name },
-        { clientName: String(client?.clientName ?? clientId), publisherTenant: publisher, scopes },
+        { clientName: String(client?.clientName ?? clientId), publisherTenant: publisher?.display_name ?? 'another organisation', scopes },
       ),
       redirectOrigin,
     );

@@ -65,6 +65,11 @@ export class Authorities {
           tenant,
         );
         provider.on('server_error', (_ctx, error) => this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'));
+        for (const event of ['grant.error', 'authorization.error'] as const) {
+          provider.on(event, (_ctx: unknown, error: { error?: string; error_detail?: string }) =>
+            this.#log.debug({ tenant: tenant.id, error: error.error, detail: error.error_detail }, event),
+          );
+        }
         return { provider, handler: provider.callback(), tenant };
       });
       this.#entries.set(tenant.id, entry);

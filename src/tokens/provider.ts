@@ -103,11 +103,12 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       url: (_ctx, interaction) => `/${tenant.id}/login/${interaction.uid}`,
       policy,
     },
+    scopes: ['openid', 'profile', 'email', 'offline_access', ...[...RESOURCE_SERVERS.values()].flatMap((r) => r.scopes)],
     acrValues: [PASSWORD_ACR, MFA_ACR, 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'],
     extraParams: ['amr_values'],
     extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
     claims: {
-      openid: ['sub', 'oid', 'tid'],
+      openid: ['sub', 'oid', 'tid', 'amr', 'acr', 'auth_time'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'upn', 'unique_name'],
       email: ['email'],
     },
@@ -186,7 +187,8 @@ type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
 /** Claims of SPEC §3 added to JWT access tokens. User tokens carry `amr` from the sign-in that began the chain. */
 function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): Record<string, unknown> {
   const client = ctx.oidc.client;
-  const base = { tid: tenant.id, appid: client?.clientId, azp: client?.clientId, ver: '2.0' };
+  // SPEC §3 (003's sample token): nbf alongside iat; Entra's v2.0 claim names.
+  const base = { tid: tenant.id, appid: client?.clientId, azp: client?.clientId, ver: '2.0', nbf: Math.floor(Date.now() / 1000) };
   if (token.kind === 'ClientCredentials') {
     const roles = (client?.metadata()['urn:warden:granted_app_roles'] as string[] | undefined) ?? [];
     return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };

@@ -1,0 +1,124 @@
+/**
+ * Child process: Warden as src/main.ts starts it (SQLite in a fresh temp data dir, demo data,
+ * logging silent), listening on 127.0.0.1. The parent (bench/run.ts) drives it over node IPC:
+ * create sign-in users, or measure argon2id hashes/s inside this process.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createContext } from '../../src/app.ts';
+import { hashPassword } from '../../src/authentication-methods/passwords.ts';
+import { addTotpMethod, newTotpSecret } from '../../src/authentication-methods/totp.ts';
+import { loadConfig } from '../../src/config.ts';
+import { seedDemoData } from '../../src/demo/demo-data.ts';
+import { createUser } from '../../src/directory/users.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { freePort, type Ready, serveRequests } from '../common.ts';
+
+export interface WardenInfo {
+  contosoId: string;
+  automationClientId: string;
+  automationSecret: string;
+  /** The password of the users createUsers makes. */
+  password: string;
+}
+
+export interface BenchUser {
+  upn: string;
+  totpSecret: string;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+
+const port = await freePort();
+const config = loadConfig({
+  PORT: String(port),
+  WARDEN_BASE_URL: `http://localhost:${port}`,
+  WARDEN_DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+});
+const ctx = await createContext(config);
+const demo = await seedDemoData(ctx);
+if (!demo) throw new Error('demo data was not created (data dir not empty?)');
+const automation = demo.clients['contoso-automation'];
+const contoso = demo.tenants.contoso;
+if (!automation?.clientSecret || !contoso) throw new Error('demo data lacks contoso or contoso-automation');
+const app = await buildServer(ctx);
+await app.listen({ port, host: '127.0.0.1' });
+
+const password = 'Bench-Password-2026!';
+let usersMade = 0;
+
+async function createUsers(count: number): Promise<BenchUser[]> {
+  // Every user gets the same argon2id hash (same cost to verify as any other); one hash, many users.
+  const passwordHash = await hashPassword(password);
+  const now = Date.now();
+  const users: BenchUser[] = [];
+  await ctx.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < count; i++) {
+      const n = usersMade++;
+      const upn = `bench${n}@contoso.example`;
+      const user = await createUser(
+        trx,
+        contoso!.id,
+        {
+          userPrincipalName: upn,
+          displayName: `Bench User ${n}`,
+          passwordHash,
+          // Security defaults require MFA of administrators: every sign-in is password then TOTP.
+          directoryRoles: ['Global Administrator'],
+        },
+        now,
+      );
+      const totpSecret = newTotpSecret();
+      await addTotpMethod(trx, ctx.secrets, contoso!.id, user.id, totpSecret, now);
+      users.push({ upn, totpSecret });
+    }
+  });
+  return users;
+}
+
+/** argon2id hashes (src/authentication-methods/passwords.ts) with `concurrency` in flight until the deadline. */
+async function hashRate(durationMs: number, concurrency: number): Promise<{ count: number; seconds: number }> {
+  const start = performance.now();
+  const deadline = start + durationMs;
+  let count = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await hashPassword(`bench-${count}-${Math.random()}`);
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { count, seconds: (performance.now() - start) / 1000 };
+}
+
+serveRequests(async (request) => {
+  switch (request.cmd) {
+    case 'createUsers':
+      return createUsers(request.count);
+    case 'hash':
+      return hashRate(request.durationMs, request.concurrency);
+    case 'stats': {
+      const count = async (table: 'sign_ins' | 'oidc_payloads' | 'sign_in_flows') =>
+        Number(
+          (
+            await ctx.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      return { signIns: await count('sign_ins'), oidcPayloads: await count('oidc_payloads'), flows: await count('sign_in_flows') };
+    }
+    default:
+      throw new Error(`unknown command ${request.cmd}`);
+  }
+});
+
+process.send?.({
+  ready: true,
+  port,
+  info: { contosoId: contoso.id, automationClientId: automation.clientId, automationSecret: automation.clientSecret, password },
+} satisfies Ready<WardenInfo>);

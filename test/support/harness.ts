@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { createContext } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Clock, WardenContext } from '../../src/context.ts';
+import { type DemoData, seedDemoData } from '../../src/demo/demo-data.ts';
+import { buildServer } from '../../src/http/server.ts';
+
+/** A clock tests move by hand (STYLE 7: time is frozen, never slept). */
+export class FrozenClock implements Clock {
+  #now: number;
+  constructor(start = Date.now()) {
+    this.#now = start;
+  }
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+export interface TestWarden {
+  ctx: WardenContext;
+  app: FastifyInstance;
+  baseUrl: string;
+  demo: DemoData;
+  clock: FrozenClock;
+  issuer(tenantKey: string): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts a real Warden with the demo data on a fresh database: SQLite in a temp dir, or, when
+ * WARDEN_TEST_DATABASE_URL names a PostgreSQL server, a database of its own created for this run.
+ */
+export async function startWarden(): Promise<TestWarden> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
+  const adminUrl = process.env.WARDEN_TEST_DATABASE_URL;
+  let databaseUrl: string | undefined;
+  let dropDatabase = async () => {};
+  if (adminUrl) {
+    const name = `warden_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    };
+  }
+  const config = loadConfig({
+    PORT: String(port),
+    WARDEN_BASE_URL: `http://localhost:${port}`,
+    WARDEN_DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const clock = new FrozenClock();
+  const ctx = await createContext(config, { clock });
+  const demo = await seedDemoData(ctx);
+  if (!demo) throw new Error('demo data was not created on a fresh database');
+  const app = await buildServer(ctx);
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    ctx,
+    app,
+    baseUrl: config.baseUrl,
+    demo,
+    clock,
+    issuer: (key) => `${config.baseUrl}/${demo.tenants[key]!.id}/v2.0`,
+    stop: async () => {
+      await app.close();
+      await ctx.db.destroy();
+      await dropDatabase();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

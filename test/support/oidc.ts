@@ -1,0 +1,74 @@
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import { totpFor } from '../../src/authentication-methods/totp.ts';
+import type { TestWarden } from './harness.ts';
+import { UserAgent } from './user-agent.ts';
+
+export const REDIRECT_URI = 'http://localhost:53682/';
+export const PARTNER_SCOPE = 'openid profile offline_access urn:warden:partner-api/user_impersonation';
+
+/** openid-client, a relying party no one here wrote, configured by discovery against a tenant authority. */
+export async function relyingParty(w: TestWarden, tenantKey: string, clientId = 'warden-cli'): Promise<client.Configuration> {
+  return client.discovery(new URL(w.issuer(tenantKey)), clientId, undefined, client.None(), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+export interface AuthorizationStart {
+  config: client.Configuration;
+  url: string;
+  verifier: string;
+  state: string;
+}
+
+export async function startAuthorization(
+  w: TestWarden,
+  tenantKey: string,
+  extra: Record<string, string> = {},
+): Promise<AuthorizationStart> {
+  const config = await relyingParty(w, tenantKey);
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: PARTNER_SCOPE,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  return { config, url: url.toString(), verifier, state };
+}
+
+export async function redeem(start: AuthorizationStart, callback: string) {
+  return client.authorizationCodeGrant(start.config, new URL(callback), {
+    pkceCodeVerifier: start.verifier,
+    expectedState: start.state,
+  }, { redirect_uri: REDIRECT_URI });
+}
+
+/** The code Jane's authenticator shows at the harness clock's time. */
+export function totpCode(w: TestWarden, seed: string): string {
+  return totpFor(seed).generate({ timestamp: w.clock.now() });
+}
+
+/** Password (+ TOTP when asked) through the sign-in pages; returns the callback URL. */
+export async function signIn(
+  w: TestWarden,
+  start: AuthorizationStart,
+  who: { upn: string; password?: string; totpSeed?: string },
+  ua = new UserAgent(),
+): Promise<{ ua: UserAgent; callback: string }> {
+  await ua.navigate(start.url);
+  let at = await ua.submit('password', { username: who.upn, password: who.password ?? w.demo.password });
+  if (ua.lastPage.includes('value="totp"') && who.totpSeed) {
+    at = await ua.submit('totp', { code: totpCode(w, who.totpSeed) });
+  }
+  return { ua, callback: at };
+}
+
+export async function verifyWithJwks(w: TestWarden, tenantKey: string, token: string, audience?: string): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${w.baseUrl}/${w.demo.tenants[tenantKey]!.id}/discovery/v2.0/keys`));
+  const { payload } = await jwtVerify(token, jwks, { issuer: w.issuer(tenantKey), ...(audience ? { audience } : {}) });
+  return payload;
+}
