@@ -21,7 +21,8 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   const { db, kind } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
-  const authorities = new Authorities({ db, box: keyBox, masterKey: config.masterKey, baseUrl: config.baseUrl, log });
+  const secrets = new SecretBox(config.masterKey, 'secrets');
+  const authorities = new Authorities({ db, keyBox, secrets, masterKey: config.masterKey, baseUrl: config.baseUrl, log });
   await authorities.start();
   return {
     config,
@@ -29,7 +30,7 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     dbKind: kind,
     log,
     clock: options.clock ?? systemClock,
-    secrets: new SecretBox(config.masterKey, 'secrets'),
+    secrets,
     keyBox,
     recoveryCodes: new RecoveryCodes(deriveKey(config.masterKey, 'recovery-codes')),
     throttle: new Throttle(db),

@@ -33,7 +33,7 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
     for (const claim of ['name', 'given_name', 'family_name', 'auth_time', 'iat', 'nbf', 'exp']) {
       assert.ok(access[claim] !== undefined, `access token lacks ${claim}`);
     }
-    assert.ok(tokens.refresh_token, 'offline_access gives a refresh token');
+    assert.ok(tokens.refresh_token, `offline_access gives a refresh token (scope: ${tokens.scope})`);
   });
 
   it('SPEC §3: John (Fabrikam, no MFA policy) gets amr without mfa', async () => {

@@ -5,6 +5,7 @@ import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
+import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import { createTenantProvider } from './provider.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 
@@ -23,28 +24,30 @@ interface Entry {
  */
 export class Authorities {
   readonly #db: Db;
-  readonly #box: SecretBox;
+  readonly #keyBox: SecretBox;
+  readonly #secrets: SecretBox;
   readonly #masterKey: Buffer;
   readonly #baseUrl: string;
   readonly #log: Logger;
   #entries = new Map<string, Promise<Entry>>();
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
-  constructor(input: { db: Db; box: SecretBox; masterKey: Buffer; baseUrl: string; log: Logger }) {
+  constructor(input: { db: Db; keyBox: SecretBox; secrets: SecretBox; masterKey: Buffer; baseUrl: string; log: Logger }) {
     this.#db = input.db;
-    this.#box = input.box;
+    this.#keyBox = input.keyBox;
+    this.#secrets = input.secrets;
     this.#masterKey = input.masterKey;
     this.#baseUrl = input.baseUrl;
     this.#log = input.log;
   }
 
   async start(): Promise<void> {
-    this.#keys = await loadSigningKeys(this.#db, this.#box);
+    this.#keys = await loadSigningKeys(this.#db, this.#keyBox);
   }
 
   /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
   async reloadKeysIfRotated(): Promise<boolean> {
-    const keys = await loadSigningKeys(this.#db, this.#box);
+    const keys = await loadSigningKeys(this.#db, this.#keyBox);
     if (keys.fingerprint === this.#keys?.fingerprint) return false;
     this.#keys = keys;
     this.#entries = new Map();
@@ -61,15 +64,14 @@ export class Authorities {
       entry = Promise.resolve().then(() => {
         if (!this.#keys) throw new Error('Authorities.start() was not called');
         const provider = createTenantProvider(
-          { db: this.#db, box: this.#box, masterKey: this.#masterKey, baseUrl: this.#baseUrl, signingKeys: this.#keys.keys },
+          { db: this.#db, secrets: this.#secrets, masterKey: this.#masterKey, baseUrl: this.#baseUrl, signingKeys: this.#keys.keys },
           tenant,
         );
         provider.on('server_error', (_ctx, error) => this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'));
-        for (const event of ['grant.error', 'authorization.error'] as const) {
-          provider.on(event, (_ctx: unknown, error: { error?: string; error_detail?: string }) =>
-            this.#log.debug({ tenant: tenant.id, error: error.error, detail: error.error_detail }, event),
-          );
-        }
+        provider.on('authorization.error', (_ctx, error) =>
+          this.#log.debug({ tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail }, 'authorization.error'),
+        );
+        logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log);
         return { provider, handler: provider.callback(), tenant };
       });
       this.#entries.set(tenant.id, entry);

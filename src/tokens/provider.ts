@@ -14,7 +14,8 @@ export const PASSWORD_ACR = 'urn:warden:acr:pwd';
 
 export interface ProviderDeps {
   db: Db;
-  box: SecretBox;
+  /** Unseals client secrets. */
+  secrets: SecretBox;
   masterKey: Buffer;
   baseUrl: string;
   signingKeys: JWK[];
@@ -68,7 +69,7 @@ function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: strin
  * (unforked); Warden supplies storage, accounts, claims and the interaction UI.
  */
 export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provider {
-  const { db, box } = deps;
+  const { db, secrets } = deps;
 
   const policy = interactionPolicy.base();
   // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the
@@ -86,7 +87,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
 
   const configuration: Configuration = {
     adapter: (model: string) =>
-      model === 'Client' ? new DirectoryClientAdapter(db, box, tenant.id) : new KyselyOidcAdapter(db, tenant.id, model),
+      model === 'Client' ? new DirectoryClientAdapter(db, secrets, tenant.id) : new KyselyOidcAdapter(db, tenant.id, model),
     jwks: { keys: deps.signingKeys as never[] },
     routes: AUTHORITY_ROUTES,
     cookies: {
@@ -115,6 +116,11 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     conformIdTokenClaims: false,
     pkce: { required: () => true }, // RFC 9700 §2.1.1: PKCE for every code flow; S256 only (oidc-provider default)
     rotateRefreshToken: true,
+    // Entra behaviour: clients registered for the refresh_token grant get one from the code flow,
+    // although oidc-provider drops `offline_access` without `prompt=consent` (OIDC Core §11), which
+    // MSAL-style clients never send. The chain outlives the browser session (SAM, SPEC §10).
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: () => false,
     ttl: {
       AccessToken: 3600,
       AuthorizationCode: 60,

@@ -62,6 +62,7 @@ export async function signIn(
   await ua.navigate(start.url);
   let at = await ua.submit('password', { username: who.upn, password: who.password ?? w.demo.password });
   if (ua.lastPage.includes('value="totp"') && who.totpSeed) {
+    w.clock.advance(30_000); // RFC 6238 §5.2: each code is accepted once, so each sign-in waits for a new step
     at = await ua.submit('totp', { code: totpCode(w, who.totpSeed) });
   }
   return { ua, callback: at };

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import * as client from 'openid-client';
+import { rotateSigningKeys } from '../src/tokens/signing-keys.ts';
+import { type TestWarden, startWarden } from './support/harness.ts';
+import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
+
+async function janeTokens(w: TestWarden) {
+  const start = await startAuthorization(w, 'contoso');
+  const { callback } = await signIn(w, start, { upn: 'jane@contoso.example', totpSeed: w.demo.users['jane@contoso.example']!.totpSeed! });
+  return { start, tokens: await redeem(start, callback) };
+}
+
+describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('RFC 6749 §4.4: client credentials gives an app-only token with idtyp app, roles and no amr', async () => {
+    const automation = w.demo.clients['contoso-automation']!;
+    const config = await client.discovery(new URL(w.issuer('contoso')), automation.clientId, automation.clientSecret, undefined, {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'urn:warden:partner-api/.default' });
+    const claims = await verifyWithJwks(w, 'contoso', tokens.access_token, 'urn:warden:partner-api');
+    assert.equal(claims.idtyp, 'app');
+    assert.deepEqual(claims.roles, ['Partner.Read.All']);
+    assert.equal(claims.amr, undefined);
+    assert.equal(claims.upn, undefined);
+    assert.equal(claims.tid, w.demo.tenants.contoso!.id);
+    assert.equal(claims.appid, 'contoso-automation');
+  });
+
+  it('client credentials with a wrong secret is invalid_client', async () => {
+    const response = await fetch(`${w.issuer('contoso').replace('/v2.0', '')}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'contoso-automation',
+        client_secret: 'not-the-secret',
+        scope: 'urn:warden:partner-api/.default',
+      }),
+    });
+    assert.equal(response.status, 401);
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
+  });
+
+  it('SPEC §3: a refreshed token keeps the amr of the sign-in that began the chain; the refresh token rotates', async () => {
+    const { start, tokens } = await janeTokens(w);
+    const refreshed = await client.refreshTokenGrant(start.config, tokens.refresh_token!);
+    assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
+    const claims = await verifyWithJwks(w, 'contoso', refreshed.access_token, 'urn:warden:partner-api');
+    assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+    const again = await client.refreshTokenGrant(start.config, refreshed.refresh_token!);
+    assert.deepEqual(decodeJwt(again.access_token).amr, ['pwd', 'otp', 'mfa']);
+
+    const log = await w.ctx.db.selectFrom('sign_ins').selectAll().where('is_interactive', '=', 0).execute();
+    assert.ok(log.some((r) => r.error_code === 0 && r.user_id === w.demo.users['jane@contoso.example']!.id), 'refresh is a non-interactive sign-in');
+  });
+
+  it('RFC 9700 §4.14.2: a replayed refresh token is refused and revokes the whole chain', async () => {
+    const { start, tokens } = await janeTokens(w);
+    const first = await client.refreshTokenGrant(start.config, tokens.refresh_token!);
+    await assert.rejects(client.refreshTokenGrant(start.config, tokens.refresh_token!), (e: { error?: string }) => e.error === 'invalid_grant');
+    // The token issued by the legitimate rotation is dead too.
+    await assert.rejects(client.refreshTokenGrant(start.config, first.refresh_token!), (e: { error?: string }) => e.error === 'invalid_grant');
+  });
+
+  it('issue 2 item 4: two concurrent redemptions of one refresh token: at most one succeeds', async () => {
+    const { start, tokens } = await janeTokens(w);
+    const results = await Promise.allSettled([
+      client.refreshTokenGrant(start.config, tokens.refresh_token!),
+      client.refreshTokenGrant(start.config, tokens.refresh_token!),
+    ]);
+    assert.ok(results.filter((r) => r.status === 'fulfilled').length <= 1);
+  });
+
+  it('an authorization code is accepted once', async () => {
+    const start = await startAuthorization(w, 'contoso');
+    const { callback } = await signIn(w, start, { upn: 'jane@contoso.example', totpSeed: w.demo.users['jane@contoso.example']!.totpSeed! });
+    await redeem(start, callback);
+    await assert.rejects(redeem(start, callback), (e: { error?: string }) => e.error === 'invalid_grant');
+  });
+
+  it('issue 2 item 4: keys rotate without breaking tokens already issued', async () => {
+    const { tokens } = await janeTokens(w);
+    const oldKid = decodeProtectedHeader(tokens.access_token).kid;
+    await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);
+    assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
+    const keys = (await (await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/discovery/v2.0/keys`)).json()) as { keys: { kid: string; d?: string }[] };
+    assert.equal(keys.keys.length, 2);
+    assert.ok(keys.keys.every((k) => k.d === undefined), 'the JWKS publishes no private parts');
+    await verifyWithJwks(w, 'contoso', tokens.access_token, 'urn:warden:partner-api');
+    const { tokens: fresh } = await janeTokens(w);
+    const newKid = decodeProtectedHeader(fresh.access_token).kid;
+    assert.notEqual(newKid, oldKid);
+    await verifyWithJwks(w, 'contoso', fresh.access_token, 'urn:warden:partner-api');
+  });
+
+  it('STYLE 8: signing keys are stored encrypted', async () => {
+    const rows = await w.ctx.db.selectFrom('signing_keys').select('private_jwk_sealed').execute();
+    for (const row of rows) {
+      assert.match(row.private_jwk_sealed, /^v1\./);
+      assert.doesNotMatch(row.private_jwk_sealed, /"d"/);
+    }
+  });
+});
