@@ -10,13 +10,18 @@ import type { Clock, WardenContext } from '../../src/context.ts';
 import { type DemoData, seedDemoData } from '../../src/demo/demo-data.ts';
 import { buildServer } from '../../src/http/server.ts';
 
-/** A clock tests move by hand (STYLE 7: time is frozen, never slept). */
+/**
+ * A clock tests move by hand (STYLE 7: time is frozen, never slept). Each reading ticks one
+ * millisecond, so events written in sequence keep their order in the logs.
+ */
 export class FrozenClock implements Clock {
   #now: number;
-  constructor(start = Date.now()) {
+  // Starts just after a TOTP step boundary so the ms ticks never carry a code into the next step.
+  constructor(start = Math.floor(Date.now() / 30_000) * 30_000 + 1_000) {
     this.#now = start;
   }
   now(): number {
+    this.#now += 1;
     return this.#now;
   }
   advance(ms: number): void {
