@@ -160,7 +160,6 @@ export async function signIn(target: SignInTarget, pool: UserPool): Promise<Sign
   }).toString();
 
   let url = authorize;
-  const trace = process.env.TRACE ? (s: string) => console.log(s) : () => {};
   let response = await send('GET', url, jar.header());
   let requests = 1;
   let code: string | undefined;
@@ -168,7 +167,6 @@ export async function signIn(target: SignInTarget, pool: UserPool): Promise<Sign
   for (;;) {
     if (requests > 16) throw new Error('sign-in did not end after 16 requests');
     jar.store(response.headers['set-cookie']);
-    trace(`${url.pathname} -> ${response.status} ${response.headers.location ?? ''}`);
     if (response.status >= 300 && response.status < 400) {
       const location = new URL(String(response.headers.location), url);
       if (location.href.startsWith(REDIRECT_URI)) {
