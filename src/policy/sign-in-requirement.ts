@@ -23,7 +23,7 @@ export interface SignInFacts {
   now: number;
 }
 
-export type StepUpRequest = 'amr_values' | 'acr_values' | 'max_age';
+export type StepUpRequest = 'amr_values' | 'acr_values' | 'max_age' | 'prompt_login';
 
 /** Names of the policies that can require something; they appear in the sign-in log. */
 export type RequirementPolicy =
@@ -127,5 +127,8 @@ export function stepUpFrom(params: Record<string, unknown>): StepUpRequest | und
   if (words(params.amr_values).includes('mfa')) return 'amr_values';
   if (words(params.acr_values).some((v) => MFA_ACR_VALUES.has(v))) return 'acr_values';
   if (params.max_age !== undefined && params.max_age !== null && params.max_age !== '') return 'max_age';
+  // oidc-provider turns max_age=0 into prompt=login (OIDC Core §3.1.2.1), so a request for fresh
+  // authentication is one for full-strength authentication either way.
+  if (words(params.prompt).includes('login')) return 'prompt_login';
   return undefined;
 }

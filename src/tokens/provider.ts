@@ -1,7 +1,7 @@
 import Provider, { type Configuration, errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { getUser, type User } from '../directory/users.ts';
-import { MFA_ACR, MFA_ACR_VALUES } from '../policy/sign-in-requirement.ts';
+import { MFA_ACR, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import type { Tenant } from '../directory/tenants.ts';
@@ -72,14 +72,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   const { db, secrets } = deps;
 
   const policy = interactionPolicy.base();
-  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the
-  // request asks for MFA by `amr_values=mfa` or an MFA `acr_values`.
+  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the request
+  // asks for MFA by `amr_values=mfa` or an MFA `acr_values` (max_age and prompt=login are
+  // oidc-provider's own checks). What the new sign-in then requires is the policy's decision.
   policy.get('login')!.checks.add(
     new interactionPolicy.Check('mfa_step_up', 'multi-factor authentication is requested', (ctx) => {
-      const params = ctx.oidc.params as Record<string, unknown>;
-      const wantsMfa =
-        (typeof params.amr_values === 'string' && params.amr_values.split(' ').includes('mfa')) ||
-        (typeof params.acr_values === 'string' && params.acr_values.split(' ').some((v) => MFA_ACR_VALUES.has(v)));
+      const asked = stepUpFrom(ctx.oidc.params as Record<string, unknown>);
+      const wantsMfa = asked === 'amr_values' || asked === 'acr_values';
       const has = (ctx.oidc.session?.amr ?? []).includes('mfa');
       return wantsMfa && !has ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
+import { setRequireMfaForAllUsers, setSecurityDefaults } from '../src/directory/tenants.ts';
+import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
+import { type TestWarden, startWarden } from './support/harness.ts';
+import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
+import { UserAgent } from './support/user-agent.ts';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 and 8)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('SPEC §5: Sam (no method, not an admin) may skip registration, and only for 14 days', async () => {
+    const start = await startAuthorization(w, 'contoso');
+    const { ua } = await signIn(w, start, { upn: 'sam@contoso.example' });
+    assert.equal(ua.title(), 'Let’s keep your account secure');
+    assert.match(ua.lastPage, /skip this for\s+14 more days/);
+    const tokens = await redeem(start, await ua.submit('skip_registration'));
+    assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd']);
+
+    w.clock.advance(14 * DAY);
+    const later = await startAuthorization(w, 'contoso');
+    const { ua: ua2 } = await signIn(w, later, { upn: 'sam@contoso.example' });
+    assert.equal(ua2.title(), 'Set up your authenticator app', 'after 14 days registration cannot be skipped');
+    assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
+  });
+
+  it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {
+    const start = await startAuthorization(w, 'contoso');
+    const { ua } = await signIn(w, start, { upn: 'bill@contoso.example' });
+    assert.equal(ua.title(), 'Set up your authenticator app');
+    assert.match(ua.lastPage, /requires more information/);
+    const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
+    await ua.submit('confirm_totp', { code: '123456' === totpCode(w, secret) ? '654321' : '123456' });
+    assert.equal(ua.lastStatus, 400, 'a wrong enrolment code is refused');
+    await ua.submit('confirm_totp', { code: totpCode(w, secret) });
+    const tokens = await redeem(start, await ua.submit('continue'));
+    assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd', 'otp', 'mfa']);
+    // The enrolment code cannot be replayed at the next sign-in.
+    const next = await startAuthorization(w, 'contoso');
+    const ua2 = new UserAgent();
+    await ua2.navigate(next.url);
+    await ua2.submit('password', { username: 'bill@contoso.example', password: w.demo.password });
+    await ua2.submit('totp', { code: totpCode(w, secret) });
+    assert.equal(ua2.lastStatus, 400);
+  });
+
+  it('issue 2 item 6: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
+    await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false);
+    const ua = new UserAgent();
+    const first = await startAuthorization(w, 'fabrikam');
+    const { callback } = await signIn(w, first, { upn: 'john@fabrikam.example' }, ua);
+    assert.deepEqual(decodeJwt((await redeem(first, callback)).access_token).amr, ['pwd']);
+
+    // Same browser session, no step-up: no prompt at all.
+    const silent = await startAuthorization(w, 'fabrikam');
+    assert.match(await ua.navigate(silent.url), /code=/);
+
+    const stepUp = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
+    await ua.navigate(stepUp.url);
+    assert.equal(ua.title(), 'Sign in', 'the session lacks mfa, so sign-in starts again');
+  });
+
+  it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
+    for (const extra of [{ acr_values: 'urn:warden:acr:mfa' }, { max_age: '0' }, { max_age: '600' }, { prompt: 'login' }]) {
+      const start = await startAuthorization(w, 'fabrikam', extra);
+      const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
+      assert.ok(["Set up your authenticator app", "Verify your identity"].includes(ua.title()), `${JSON.stringify(extra)}: ${ua.title()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`);
+    }
+  });
+
+  it('SPEC R1.2: turning on "require MFA for every user" applies at the next sign-in, with the policy logged', async () => {
+    await setRequireMfaForAllUsers(w.ctx.db, w.demo.tenants.contoso!.id, true);
+    const start = await startAuthorization(w, 'contoso');
+    const { ua } = await signIn(w, start, { upn: 'hal@contoso.example' });
+    assert.equal(ua.title(), 'Set up your authenticator app');
+    await ua.submit('cancel');
+    const hal = w.demo.users['hal@contoso.example']!.id;
+    await setRequireMfaForAllUsers(w.ctx.db, w.demo.tenants.contoso!.id, false);
+    const rows = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: hal });
+    assert.ok(rows.length === 0 || rows[0]!.status.errorCode !== 0, 'an abandoned registration is not a successful sign-in');
+  });
+});
