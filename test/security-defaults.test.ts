@@ -68,7 +68,8 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
-    for (const extra of [{ acr_values: 'urn:warden:acr:mfa' }, { max_age: '0' }, { max_age: '600' }, { prompt: 'login' }]) {
+    const cases: Record<string, string>[] = [{ acr_values: 'urn:warden:acr:mfa' }, { max_age: '0' }, { max_age: '600' }, { prompt: 'login' }];
+    for (const extra of cases) {
       const start = await startAuthorization(w, 'fabrikam', extra);
       const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
       assert.ok(["Set up your authenticator app", "Verify your identity"].includes(ua.title()), `${JSON.stringify(extra)}: ${ua.title()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`);
