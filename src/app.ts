@@ -18,7 +18,11 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
       // Never log secrets (STYLE 8): form bodies and auth headers are not logged; redact if they ever are.
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret', '*.code'],
     });
-  const { db, kind } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db, kind } = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
+  });
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');

@@ -11,6 +11,7 @@ export type Db = Kysely<Database>;
 export interface StorageOptions {
   databaseUrl: string | undefined;
   dataDir: string;
+  onIdleError?: (error: Error) => void;
 }
 
 // PostgreSQL int8 (our epoch-ms columns) arrives as a string by default; our values fit a double.
@@ -19,9 +20,11 @@ pg.types.setTypeParser(20, (value) => Number(value));
 /** Opens the configured database (PostgreSQL when DATABASE_URL is set, else SQLite in the data dir) and migrates it. */
 export async function openDatabase(options: StorageOptions): Promise<{ db: Db; kind: 'sqlite' | 'postgres' }> {
   if (options.databaseUrl) {
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle client that loses its server (restart, failover) emits 'error'; without a listener
+    // that would end the process. The pool replaces the client on next use.
+    pool.on('error', (error) => options.onIdleError?.(error));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrateToLatest(db as unknown as Kysely<unknown>);
     return { db, kind: 'postgres' };
   }
