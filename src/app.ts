@@ -10,7 +10,10 @@ import { Authorities } from './tokens/authorities.ts';
 import { ensureSigningKey } from './tokens/signing-keys.ts';
 
 /** Opens storage, makes sure a signing key exists, and assembles the shared context. */
-export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<WardenContext> {
+export async function createContext(
+  config: Config,
+  options: { clock?: Clock; log?: Logger } = {},
+): Promise<WardenContext> {
   const log =
     options.log ??
     pino({
@@ -26,7 +29,14 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
-  const authorities = new Authorities({ db, keyBox, secrets, masterKey: config.masterKey, baseUrl: config.baseUrl, log });
+  const authorities = new Authorities({
+    db,
+    keyBox,
+    secrets,
+    masterKey: config.masterKey,
+    baseUrl: config.baseUrl,
+    log,
+  });
   await authorities.start();
   return {
     config,

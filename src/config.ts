@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
@@ -23,7 +23,8 @@ export class ConfigError extends Error {}
 /** Reads configuration from the environment (README "Configuration"). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT is not a port: ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT is not a port: ${env.PORT}`);
   const baseUrl = (env.WARDEN_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(baseUrl);
@@ -59,7 +60,8 @@ function loadMasterKey(value: string | undefined, dataDir: string, demo: boolean
     if (key.length !== 32) throw new ConfigError('WARDEN_SECRET_KEY must be 32 bytes, base64-encoded');
     return key;
   }
-  if (!demo) throw new ConfigError('WARDEN_SECRET_KEY is required outside demo mode (openssl rand -base64 32)');
+  if (!demo)
+    throw new ConfigError('WARDEN_SECRET_KEY is required outside demo mode (openssl rand -base64 32)');
   const file = join(dataDir, 'secret.key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

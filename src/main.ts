@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config.ts';
 import { createContext } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
 import { seedDemoData } from './demo/demo-data.ts';
 import { buildServer } from './http/server.ts';
 import { purgeExpired } from './tokens/oidc-adapter.ts';
@@ -21,7 +21,9 @@ async function main(): Promise<void> {
 
   // Another process may rotate keys (npm run keys:rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
-    ctx.authorities.reloadKeysIfRotated().catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
+    ctx.authorities
+      .reloadKeysIfRotated()
+      .catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
     purgeExpired(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'purge failed'));
   }, 30_000);
   timer.unref();

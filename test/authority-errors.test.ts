@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 
 /** Row counts of every table a protocol request could write. */
 async function footprint(w: TestWarden): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const table of ['oidc_payloads', 'sign_in_flows', 'sign_ins', 'throttles'] as const) {
-    const row = await w.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await w.ctx.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     out[table] = Number(row.n);
   }
   return out;
@@ -47,7 +50,11 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
 
   it('AADSTS90002: an unknown tenant gets invalid_tenant on every authority path', async () => {
     const before = await footprint(w);
-    for (const path of ['/v2.0/.well-known/openid-configuration', '/oauth2/v2.0/authorize?client_id=warden-cli', '/discovery/v2.0/keys']) {
+    for (const path of [
+      '/v2.0/.well-known/openid-configuration',
+      '/oauth2/v2.0/authorize?client_id=warden-cli',
+      '/discovery/v2.0/keys',
+    ]) {
       const response = await fetch(`${w.baseUrl}/nowhere.example${path}`, { redirect: 'manual' });
       assert.equal(response.status, 400, path);
       const body = (await response.json()) as { error: string; error_codes: number[] };
@@ -59,7 +66,11 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
 
   it('RFC 6749 §4.1.2.1: an unregistered redirect URI gets an error page, not a redirect', async () => {
     const before = await footprint(w);
-    for (const redirect_uri of ['https://evil.example/cb', 'http://localhost.evil.example/', 'http://127.0.0.2/']) {
+    for (const redirect_uri of [
+      'https://evil.example/cb',
+      'http://localhost.evil.example/',
+      'http://127.0.0.2/',
+    ]) {
       const response = await authorize({ ...goodParams(), redirect_uri });
       assert.equal(response.status, 400, redirect_uri);
       assert.equal(response.headers.get('location'), null);
@@ -109,10 +120,28 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     const cases: [Record<string, string>, number, string][] = [
       [{}, 400, 'invalid_request'],
       [{ grant_type: 'authorization_code', client_id: 'warden-cli' }, 400, 'invalid_request'],
-      [{ grant_type: 'authorization_code', client_id: 'warden-cli', code: 'forged', redirect_uri: 'http://localhost:1/', code_verifier: 'x'.repeat(43) }, 400, 'invalid_grant'],
-      [{ grant_type: 'refresh_token', client_id: 'warden-cli', refresh_token: 'forged' }, 400, 'invalid_grant'],
+      [
+        {
+          grant_type: 'authorization_code',
+          client_id: 'warden-cli',
+          code: 'forged',
+          redirect_uri: 'http://localhost:1/',
+          code_verifier: 'x'.repeat(43),
+        },
+        400,
+        'invalid_grant',
+      ],
+      [
+        { grant_type: 'refresh_token', client_id: 'warden-cli', refresh_token: 'forged' },
+        400,
+        'invalid_grant',
+      ],
       // SPEC E3: non-interactive password sign-in (ROPC) is not a grant Warden offers.
-      [{ grant_type: 'password', client_id: 'warden-cli', username: 'jane@contoso.example', password: 'x' }, 400, 'unsupported_grant_type'],
+      [
+        { grant_type: 'password', client_id: 'warden-cli', username: 'jane@contoso.example', password: 'x' },
+        400,
+        'unsupported_grant_type',
+      ],
       [{ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }, 401, 'invalid_client'],
     ];
     for (const [form, status, error] of cases) {

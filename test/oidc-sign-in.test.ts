@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
 
 describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', () => {
@@ -13,7 +13,10 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
 
   it('SPEC R1: Jane (password + TOTP) gets tokens whose amr holds pwd and mfa', async () => {
     const start = await startAuthorization(w, 'contoso');
-    const { callback } = await signIn(w, start, { upn: 'jane@contoso.example', totpSeed: w.demo.users['jane@contoso.example']!.totpSeed! });
+    const { callback } = await signIn(w, start, {
+      upn: 'jane@contoso.example',
+      totpSeed: w.demo.users['jane@contoso.example']!.totpSeed!,
+    });
     assert.match(callback, /^http:\/\/localhost:53682\/?\?code=/);
     const tokens = await redeem(start, callback);
     const id = await verifyWithJwks(w, 'contoso', tokens.id_token!, 'warden-cli');

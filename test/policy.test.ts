@@ -11,11 +11,17 @@ import {
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const DAY = 24 * 3600 * 1000;
 
-function facts(overrides: Partial<SignInFacts> & { roles?: string[]; first?: number | null } = {}): SignInFacts {
+function facts(
+  overrides: Partial<SignInFacts> & { roles?: string[]; first?: number | null } = {},
+): SignInFacts {
   const { roles, first, ...rest } = overrides;
   return {
     tenant: { securityDefaults: true, requireMfaAllUsers: false },
-    user: { accountEnabled: true, directoryRoles: roles ?? [], firstInteractiveSignInAt: first === undefined ? NOW : first },
+    user: {
+      accountEnabled: true,
+      directoryRoles: roles ?? [],
+      firstInteractiveSignInAt: first === undefined ? NOW : first,
+    },
     hasMfaMethod: false,
     clientApp: 'browser',
     stepUp: undefined,
@@ -29,7 +35,11 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
   it('SPEC §5: every privileged role must do MFA at every sign-in under security defaults, and cannot skip registration', () => {
     for (const role of PRIVILEGED_ROLES) {
       const withMethod = decideSignInRequirement(facts({ roles: [role], hasMfaMethod: true }));
-      assert.deepEqual([withMethod.outcome, withMethod.outcome === 'allow' && withMethod.factors], ['allow', 'multi'], role);
+      assert.deepEqual(
+        [withMethod.outcome, withMethod.outcome === 'allow' && withMethod.factors],
+        ['allow', 'multi'],
+        role,
+      );
       const without = decideSignInRequirement(facts({ roles: [role] }));
       assert.equal(without.outcome === 'allow' && without.registration, 'required', role);
       assert.equal(without.policy, 'securityDefaults:privilegedRole');
@@ -48,7 +58,10 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
 
   it('SPEC §5: a registered non-admin is asked for MFA only when the sign-in is risky', () => {
     const calm = decideSignInRequirement(facts({ hasMfaMethod: true }));
-    assert.deepEqual([calm.outcome === 'allow' && calm.factors, calm.outcome === 'allow' && calm.registration], ['single', 'none']);
+    assert.deepEqual(
+      [calm.outcome === 'allow' && calm.factors, calm.outcome === 'allow' && calm.registration],
+      ['single', 'none'],
+    );
     const risky = decideSignInRequirement(facts({ hasMfaMethod: true, risky: true }));
     assert.equal(risky.outcome === 'allow' && risky.factors, 'multi');
     assert.equal(risky.policy, 'securityDefaults:riskySignIn');
@@ -57,30 +70,49 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
   it('SPEC §5: security defaults block legacy authentication', () => {
     const result = decideSignInRequirement(facts({ clientApp: 'legacy', hasMfaMethod: true }));
     assert.deepEqual([result.outcome, result.outcome === 'block' && result.errorCode], ['block', 53003]);
-    const off = decideSignInRequirement(facts({ clientApp: 'legacy', tenant: { securityDefaults: false, requireMfaAllUsers: false } }));
+    const off = decideSignInRequirement(
+      facts({ clientApp: 'legacy', tenant: { securityDefaults: false, requireMfaAllUsers: false } }),
+    );
     assert.equal(off.outcome, 'allow');
   });
 
   it('SPEC R1.2: the tenant setting "require MFA for every user" requires MFA and registration for all', () => {
-    const result = decideSignInRequirement(facts({ tenant: { securityDefaults: false, requireMfaAllUsers: true } }));
+    const result = decideSignInRequirement(
+      facts({ tenant: { securityDefaults: false, requireMfaAllUsers: true } }),
+    );
     assert.equal(result.outcome === 'allow' && result.factors, 'multi');
     assert.equal(result.outcome === 'allow' && result.registration, 'required');
     assert.equal(result.policy, 'tenantPolicy:requireMfaAllUsers');
   });
 
   it('with neither security defaults nor a policy, nothing requires MFA (Fabrikam)', () => {
-    const result = decideSignInRequirement(facts({ tenant: { securityDefaults: false, requireMfaAllUsers: false }, roles: ['Global Administrator'] }));
-    assert.deepEqual(result, { outcome: 'allow', factors: 'single', policy: null, registration: 'none', reason: 'No policy requires MFA.' });
+    const result = decideSignInRequirement(
+      facts({
+        tenant: { securityDefaults: false, requireMfaAllUsers: false },
+        roles: ['Global Administrator'],
+      }),
+    );
+    assert.deepEqual(result, {
+      outcome: 'allow',
+      factors: 'single',
+      policy: null,
+      registration: 'none',
+      reason: 'No policy requires MFA.',
+    });
   });
 
   it('issue 2 item 6: a step-up request requires MFA whatever the tenant', () => {
-    const result = decideSignInRequirement(facts({ tenant: { securityDefaults: false, requireMfaAllUsers: false }, stepUp: 'amr_values' }));
+    const result = decideSignInRequirement(
+      facts({ tenant: { securityDefaults: false, requireMfaAllUsers: false }, stepUp: 'amr_values' }),
+    );
     assert.equal(result.outcome === 'allow' && result.factors, 'multi');
     assert.equal(result.policy, 'stepUp:amr_values');
   });
 
   it('a disabled account is blocked with 50057 before anything else', () => {
-    const result = decideSignInRequirement(facts({ user: { accountEnabled: false, directoryRoles: [], firstInteractiveSignInAt: null } }));
+    const result = decideSignInRequirement(
+      facts({ user: { accountEnabled: false, directoryRoles: [], firstInteractiveSignInAt: null } }),
+    );
     assert.deepEqual([result.outcome, result.outcome === 'block' && result.errorCode], ['block', 50057]);
   });
 
@@ -88,7 +120,10 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
     assert.equal(stepUpFrom({ amr_values: 'mfa' }), 'amr_values');
     assert.equal(stepUpFrom({ amr_values: 'pwd' }), undefined);
     assert.equal(stepUpFrom({ acr_values: 'urn:warden:acr:mfa' }), 'acr_values');
-    assert.equal(stepUpFrom({ acr_values: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor' }), 'acr_values');
+    assert.equal(
+      stepUpFrom({ acr_values: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor' }),
+      'acr_values',
+    );
     assert.equal(stepUpFrom({ acr_values: 'urn:warden:acr:pwd' }), undefined);
     assert.equal(stepUpFrom({ max_age: 0 }), 'max_age');
     assert.equal(stepUpFrom({ prompt: 'login' }), 'prompt_login');

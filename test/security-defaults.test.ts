@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { setRequireMfaForAllUsers, setSecurityDefaults } from '../src/directory/tenants.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
@@ -27,7 +27,11 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     w.clock.advance(14 * DAY);
     const later = await startAuthorization(w, 'contoso');
     const { ua: ua2 } = await signIn(w, later, { upn: 'sam@contoso.example' });
-    assert.equal(ua2.title(), 'Set up your authenticator app', 'after 14 days registration cannot be skipped');
+    assert.equal(
+      ua2.title(),
+      'Set up your authenticator app',
+      'after 14 days registration cannot be skipped',
+    );
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
   });
 
@@ -68,11 +72,19 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
-    const cases: Record<string, string>[] = [{ acr_values: 'urn:warden:acr:mfa' }, { max_age: '0' }, { max_age: '600' }, { prompt: 'login' }];
+    const cases: Record<string, string>[] = [
+      { acr_values: 'urn:warden:acr:mfa' },
+      { max_age: '0' },
+      { max_age: '600' },
+      { prompt: 'login' },
+    ];
     for (const extra of cases) {
       const start = await startAuthorization(w, 'fabrikam', extra);
       const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
-      assert.ok(["Set up your authenticator app", "Verify your identity"].includes(ua.title()), `${JSON.stringify(extra)}: ${ua.title()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`);
+      assert.ok(
+        ['Set up your authenticator app', 'Verify your identity'].includes(ua.title()),
+        `${JSON.stringify(extra)}: ${ua.title()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`,
+      );
     }
   });
 
@@ -85,6 +97,9 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     const hal = w.demo.users['hal@contoso.example']!.id;
     await setRequireMfaForAllUsers(w.ctx.db, w.demo.tenants.contoso!.id, false);
     const rows = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: hal });
-    assert.ok(rows.length === 0 || rows[0]!.status.errorCode !== 0, 'an abandoned registration is not a successful sign-in');
+    assert.ok(
+      rows.length === 0 || rows[0]!.status.errorCode !== 0,
+      'an abandoned registration is not a successful sign-in',
+    );
   });
 });

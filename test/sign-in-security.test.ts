@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
@@ -51,7 +51,12 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
   });
 
   it('issue 2 item 7: a recovery code works once and gives mfa', async () => {
-    const codes = await w.ctx.recoveryCodes.regenerate(w.ctx.db, w.demo.tenants.contoso!.id, w.demo.users[JANE]!.id, w.clock.now());
+    const codes = await w.ctx.recoveryCodes.regenerate(
+      w.ctx.db,
+      w.demo.tenants.contoso!.id,
+      w.demo.users[JANE]!.id,
+      w.clock.now(),
+    );
     const start = await startAuthorization(w, 'contoso');
     const ua = new UserAgent();
     await ua.navigate(start.url);
@@ -63,7 +68,10 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     const again = await toSecondFactor();
     await again.submit('recovery_code', { code: codes[0]! });
     assert.equal(again.lastStatus, 400);
-    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, w.demo.tenants.contoso!.id, w.demo.users[JANE]!.id), 9);
+    assert.equal(
+      await w.ctx.recoveryCodes.remaining(w.ctx.db, w.demo.tenants.contoso!.id, w.demo.users[JANE]!.id),
+      9,
+    );
   });
 
   it('issue 2 item 7: recovery codes are stored hashed, TOTP seeds sealed', async () => {
@@ -115,7 +123,8 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     w.clock.advance(61_000);
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
-    for (let i = 0; i < 5; i++) await ua.submit('password', { username: 'hal@contoso.example', password: 'wrong' });
+    for (let i = 0; i < 5; i++)
+      await ua.submit('password', { username: 'hal@contoso.example', password: 'wrong' });
     w.clock.advance(61_000);
     await ua.submit('password', { username: 'hal@contoso.example', password: w.demo.password });
     assert.equal(ua.lastStatus, 429, 'the second lock lasts longer than the first');
@@ -152,7 +161,9 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     const { url } = ua.formFor('password');
-    await ua.navigate(url, { form: { csrf: 'forged', action: 'password', username: JANE, password: w.demo.password } });
+    await ua.navigate(url, {
+      form: { csrf: 'forged', action: 'password', username: JANE, password: w.demo.password },
+    });
     assert.equal(ua.lastStatus, 403);
   });
 

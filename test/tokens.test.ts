@@ -3,12 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { rotateSigningKeys } from '../src/tokens/signing-keys.ts';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
 
 async function janeTokens(w: TestWarden) {
   const start = await startAuthorization(w, 'contoso');
-  const { callback } = await signIn(w, start, { upn: 'jane@contoso.example', totpSeed: w.demo.users['jane@contoso.example']!.totpSeed! });
+  const { callback } = await signIn(w, start, {
+    upn: 'jane@contoso.example',
+    totpSeed: w.demo.users['jane@contoso.example']!.totpSeed!,
+  });
   return { start, tokens: await redeem(start, callback) };
 }
 
@@ -21,9 +24,15 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
 
   it('RFC 6749 §4.4: client credentials gives an app-only token with idtyp app, roles and no amr', async () => {
     const automation = w.demo.clients['contoso-automation']!;
-    const config = await client.discovery(new URL(w.issuer('contoso')), automation.clientId, automation.clientSecret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
+    const config = await client.discovery(
+      new URL(w.issuer('contoso')),
+      automation.clientId,
+      automation.clientSecret,
+      undefined,
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
     const tokens = await client.clientCredentialsGrant(config, { scope: 'urn:warden:partner-api/.default' });
     const claims = await verifyWithJwks(w, 'contoso', tokens.access_token, 'urn:warden:partner-api');
     assert.equal(claims.idtyp, 'app');
@@ -59,15 +68,24 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     assert.deepEqual(decodeJwt(again.access_token).amr, ['pwd', 'otp', 'mfa']);
 
     const log = await w.ctx.db.selectFrom('sign_ins').selectAll().where('is_interactive', '=', 0).execute();
-    assert.ok(log.some((r) => r.error_code === 0 && r.user_id === w.demo.users['jane@contoso.example']!.id), 'refresh is a non-interactive sign-in');
+    assert.ok(
+      log.some((r) => r.error_code === 0 && r.user_id === w.demo.users['jane@contoso.example']!.id),
+      'refresh is a non-interactive sign-in',
+    );
   });
 
   it('RFC 9700 §4.14.2: a replayed refresh token is refused and revokes the whole chain', async () => {
     const { start, tokens } = await janeTokens(w);
     const first = await client.refreshTokenGrant(start.config, tokens.refresh_token!);
-    await assert.rejects(client.refreshTokenGrant(start.config, tokens.refresh_token!), (e: { error?: string }) => e.error === 'invalid_grant');
+    await assert.rejects(
+      client.refreshTokenGrant(start.config, tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
     // The token issued by the legitimate rotation is dead too.
-    await assert.rejects(client.refreshTokenGrant(start.config, first.refresh_token!), (e: { error?: string }) => e.error === 'invalid_grant');
+    await assert.rejects(
+      client.refreshTokenGrant(start.config, first.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
   });
 
   it('issue 2 item 4: two concurrent redemptions of one refresh token: at most one succeeds', async () => {
@@ -81,7 +99,10 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
 
   it('an authorization code is accepted once', async () => {
     const start = await startAuthorization(w, 'contoso');
-    const { callback } = await signIn(w, start, { upn: 'jane@contoso.example', totpSeed: w.demo.users['jane@contoso.example']!.totpSeed! });
+    const { callback } = await signIn(w, start, {
+      upn: 'jane@contoso.example',
+      totpSeed: w.demo.users['jane@contoso.example']!.totpSeed!,
+    });
     await redeem(start, callback);
     await assert.rejects(redeem(start, callback), (e: { error?: string }) => e.error === 'invalid_grant');
   });
@@ -91,9 +112,14 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     const oldKid = decodeProtectedHeader(tokens.access_token).kid;
     await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);
     assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
-    const keys = (await (await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/discovery/v2.0/keys`)).json()) as { keys: { kid: string; d?: string }[] };
+    const keys = (await (
+      await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/discovery/v2.0/keys`)
+    ).json()) as { keys: { kid: string; d?: string }[] };
     assert.equal(keys.keys.length, 2);
-    assert.ok(keys.keys.every((k) => k.d === undefined), 'the JWKS publishes no private parts');
+    assert.ok(
+      keys.keys.every((k) => k.d === undefined),
+      'the JWKS publishes no private parts',
+    );
     await verifyWithJwks(w, 'contoso', tokens.access_token, 'urn:warden:partner-api');
     const { tokens: fresh } = await janeTokens(w);
     const newKid = decodeProtectedHeader(fresh.access_token).kid;

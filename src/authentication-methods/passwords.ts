@@ -30,6 +30,7 @@ export interface PasswordProblem {
 export function checkNewPassword(password: string): PasswordProblem | undefined {
   if (password.length < 12) return { code: 'PasswordTooShort', message: 'Use at least 12 characters.' };
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-  if (classes < 3) return { code: 'PasswordTooWeak', message: 'Mix lower case, upper case, digits and symbols.' };
+  if (classes < 3)
+    return { code: 'PasswordTooWeak', message: 'Mix lower case, upper case, digits and symbols.' };
   return undefined;
 }

@@ -27,7 +27,11 @@ export class RecoveryCodes {
       return `${chars.slice(0, 5)}-${chars.slice(5)}`;
     });
     const replace = async (trx: Db) => {
-      await trx.deleteFrom('recovery_codes').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+      await trx
+        .deleteFrom('recovery_codes')
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .execute();
       await trx
         .insertInto('recovery_codes')
         .values(

@@ -13,7 +13,14 @@ export function newTotpSecret(): string {
 }
 
 export function totpFor(secretBase32: string, label = 'user', issuer = 'Warden'): TOTP {
-  return new TOTP({ issuer, label, algorithm: 'SHA1', digits: DIGITS, period: PERIOD, secret: Secret.fromBase32(secretBase32) });
+  return new TOTP({
+    issuer,
+    label,
+    algorithm: 'SHA1',
+    digits: DIGITS,
+    period: PERIOD,
+    secret: Secret.fromBase32(secretBase32),
+  });
 }
 
 /** The time step (RFC 6238 §4.2 "T") a code matches, or undefined. */

@@ -24,9 +24,15 @@ interface DemoUser {
 export interface DemoData {
   password: string;
   baseUrl: string;
-  tenants: Record<string, { id: string; domain: string; kind: string; programType?: string; securityDefaults: boolean }>;
+  tenants: Record<
+    string,
+    { id: string; domain: string; kind: string; programType?: string; securityDefaults: boolean }
+  >;
   users: Record<string, { id: string; tenant: string; totpSeed?: string; groups: string[]; roles: string[] }>;
-  clients: Record<string, { clientId: string; tenant: string; clientSecret?: string; redirectUris?: string[] }>;
+  clients: Record<
+    string,
+    { clientId: string; tenant: string; clientSecret?: string; redirectUris?: string[] }
+  >;
 }
 
 /** Creates the demo data set once (empty database only) and writes it, with every credential, to demo.json. */
@@ -35,7 +41,13 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
   if (existing) return undefined;
   const now = ctx.clock.now();
   const passwordHash = await hashPassword(ctx.config.demoPassword);
-  const out: DemoData = { password: ctx.config.demoPassword, baseUrl: ctx.config.baseUrl, tenants: {}, users: {}, clients: {} };
+  const out: DemoData = {
+    password: ctx.config.demoPassword,
+    baseUrl: ctx.config.baseUrl,
+    tenants: {},
+    users: {},
+    clients: {},
+  };
 
   await ctx.db.transaction().execute(async (db) => {
     const tenant = async (key: string, input: Parameters<typeof createTenant>[1]) => {
@@ -49,8 +61,19 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
       };
       return t;
     };
-    const operator = await tenant('operator', { kind: 'operator', displayName: 'Warden Operator', domain: 'operator.example', securityDefaults: true });
-    const contoso = await tenant('contoso', { kind: 'partner', programType: 'csp-direct', displayName: 'Contoso', domain: 'contoso.example', securityDefaults: true });
+    const operator = await tenant('operator', {
+      kind: 'operator',
+      displayName: 'Warden Operator',
+      domain: 'operator.example',
+      securityDefaults: true,
+    });
+    const contoso = await tenant('contoso', {
+      kind: 'partner',
+      programType: 'csp-direct',
+      displayName: 'Contoso',
+      domain: 'contoso.example',
+      securityDefaults: true,
+    });
     const fabrikam = await tenant('fabrikam', {
       kind: 'partner',
       programType: 'csp-indirect-reseller',
@@ -58,16 +81,46 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
       domain: 'fabrikam.example',
       securityDefaults: false,
     });
-    await tenant('northwind', { kind: 'customer', displayName: 'Northwind Traders', domain: 'northwind.example', partnerTenantId: contoso.id });
-    await tenant('adatum', { kind: 'customer', displayName: 'Adatum', domain: 'adatum.example', partnerTenantId: contoso.id });
-    await tenant('tailspin', { kind: 'customer', displayName: 'Tailspin Toys', domain: 'tailspin.example', partnerTenantId: fabrikam.id });
+    await tenant('northwind', {
+      kind: 'customer',
+      displayName: 'Northwind Traders',
+      domain: 'northwind.example',
+      partnerTenantId: contoso.id,
+    });
+    await tenant('adatum', {
+      kind: 'customer',
+      displayName: 'Adatum',
+      domain: 'adatum.example',
+      partnerTenantId: contoso.id,
+    });
+    await tenant('tailspin', {
+      kind: 'customer',
+      displayName: 'Tailspin Toys',
+      domain: 'tailspin.example',
+      partnerTenantId: fabrikam.id,
+    });
 
     const users: [string, DemoUser][] = [
-      [contoso.id, { upn: 'jane@contoso.example', name: ['Jane', 'Doe'], groups: ['AdminAgents'], roles: ['Global Administrator'], totp: true }],
+      [
+        contoso.id,
+        {
+          upn: 'jane@contoso.example',
+          name: ['Jane', 'Doe'],
+          groups: ['AdminAgents'],
+          roles: ['Global Administrator'],
+          totp: true,
+        },
+      ],
       [contoso.id, { upn: 'sam@contoso.example', name: ['Sam', 'Sales'], groups: ['SalesAgents'] }],
       [contoso.id, { upn: 'hal@contoso.example', name: ['Hal', 'Helpdesk'], groups: ['HelpdeskAgents'] }],
-      [contoso.id, { upn: 'bill@contoso.example', name: ['Bill', 'Billing'], roles: ['Billing Administrator'] }],
-      [contoso.id, { upn: 'sky@contoso.example', name: ['Sky', 'Security'], roles: ['Security Administrator'] }],
+      [
+        contoso.id,
+        { upn: 'bill@contoso.example', name: ['Bill', 'Billing'], roles: ['Billing Administrator'] },
+      ],
+      [
+        contoso.id,
+        { upn: 'sky@contoso.example', name: ['Sky', 'Security'], roles: ['Security Administrator'] },
+      ],
       [fabrikam.id, { upn: 'john@fabrikam.example', name: ['John', 'Smith'], groups: ['AdminAgents'] }],
     ];
     for (const [tenantId, u] of users) {
@@ -110,7 +163,11 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
       },
       now,
     );
-    out.clients['warden-cli'] = { clientId: cli.application.id, tenant: operator.id, redirectUris: cli.application.redirectUris };
+    out.clients['warden-cli'] = {
+      clientId: cli.application.id,
+      tenant: operator.id,
+      redirectUris: cli.application.redirectUris,
+    };
     const automation = await createApplication(
       db,
       ctx.secrets,

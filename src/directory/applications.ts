@@ -52,7 +52,8 @@ export async function createApplication(
   now = Date.now(),
 ): Promise<{ application: Application; clientSecret: string | undefined }> {
   const id = input.id ?? randomUUID();
-  const clientSecret = input.clientType === 'confidential' ? randomBytes(32).toString('base64url') : undefined;
+  const clientSecret =
+    input.clientType === 'confidential' ? randomBytes(32).toString('base64url') : undefined;
   const row: ApplicationTable = {
     tenant_id: tenantId,
     id,
@@ -87,6 +88,8 @@ export async function findClientForTenant(
     .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('multi_tenant', '=', 1)]))
     .executeTakeFirst();
   if (!row) return undefined;
-  const clientSecret = row.client_secret_sealed ? box.open(row.client_secret_sealed, `client:${row.id}`) : undefined;
+  const clientSecret = row.client_secret_sealed
+    ? box.open(row.client_secret_sealed, `client:${row.id}`)
+    : undefined;
   return { application: toApplication(row), clientSecret };
 }

@@ -1,13 +1,21 @@
 import type { Db } from '../storage/database.ts';
 
-export async function addGroupMemberByName(db: Db, tenantId: string, groupName: string, userId: string): Promise<void> {
+export async function addGroupMemberByName(
+  db: Db,
+  tenantId: string,
+  groupName: string,
+  userId: string,
+): Promise<void> {
   const group = await db
     .selectFrom('groups')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('display_name', '=', groupName)
     .executeTakeFirstOrThrow();
-  await db.insertInto('group_members').values({ tenant_id: tenantId, group_id: group.id, user_id: userId }).execute();
+  await db
+    .insertInto('group_members')
+    .values({ tenant_id: tenantId, group_id: group.id, user_id: userId })
+    .execute();
 }
 
 /** Names of the groups a user belongs to (Partner Center roles come from AdminAgents, SalesAgents, HelpdeskAgents). */
@@ -15,7 +23,9 @@ export async function groupNamesOf(db: Db, tenantId: string, userId: string): Pr
   const rows = await db
     .selectFrom('group_members')
     .innerJoin('groups', (j) =>
-      j.onRef('groups.tenant_id', '=', 'group_members.tenant_id').onRef('groups.id', '=', 'group_members.group_id'),
+      j
+        .onRef('groups.tenant_id', '=', 'group_members.tenant_id')
+        .onRef('groups.id', '=', 'group_members.group_id'),
     )
     .select('groups.display_name')
     .where('group_members.tenant_id', '=', tenantId)

@@ -38,7 +38,8 @@ export function isGuid(value: string): boolean {
 export async function createTenant(db: Db, input: NewTenant, now = Date.now()): Promise<Tenant> {
   const domain = input.domain.toLowerCase();
   if (!DOMAIN.test(domain)) throw new Error(`not a domain name: ${input.domain}`);
-  if (input.kind === 'partner' && !input.programType) throw new Error('a partner tenant needs a program type');
+  if (input.kind === 'partner' && !input.programType)
+    throw new Error('a partner tenant needs a program type');
   const tenant: Tenant = {
     id: input.id ?? randomUUID(),
     kind: input.kind,

@@ -96,7 +96,12 @@ export async function markFirstInteractiveSignIn(db: Db, user: User, now: number
   return (await getUser(db, user.tenantId, user.id))?.firstInteractiveSignInAt ?? now;
 }
 
-export async function setUserEnabled(db: Db, tenantId: string, userId: string, enabled: boolean): Promise<void> {
+export async function setUserEnabled(
+  db: Db,
+  tenantId: string,
+  userId: string,
+  enabled: boolean,
+): Promise<void> {
   await db
     .updateTable('users')
     .set({ account_enabled: enabled ? 1 : 0 })

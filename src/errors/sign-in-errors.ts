@@ -23,8 +23,14 @@ export const SIGN_IN_ERRORS = {
     userMessage: 'You must register a verification method before you can sign in.',
   },
   50126: { name: 'InvalidCredentials', userMessage: 'Your account or password is incorrect.' },
-  53003: { name: 'BlockedByPolicy', userMessage: 'Access has been blocked by a policy of your organisation.' },
-  70000: { name: 'InvalidGrant', userMessage: 'The refresh token or code is invalid, expired or already used.' },
+  53003: {
+    name: 'BlockedByPolicy',
+    userMessage: 'Access has been blocked by a policy of your organisation.',
+  },
+  70000: {
+    name: 'InvalidGrant',
+    userMessage: 'The refresh token or code is invalid, expired or already used.',
+  },
   500121: {
     name: 'StrongAuthFailed',
     userMessage: 'That code did not work. Check your authenticator app and try again.',

@@ -13,7 +13,11 @@ export type ClientAppClass = 'browser' | 'mobileAppsAndDesktopClients' | 'legacy
 
 export interface SignInFacts {
   tenant: { securityDefaults: boolean; requireMfaAllUsers: boolean };
-  user: { accountEnabled: boolean; directoryRoles: readonly string[]; firstInteractiveSignInAt: number | null };
+  user: {
+    accountEnabled: boolean;
+    directoryRoles: readonly string[];
+    firstInteractiveSignInAt: number | null;
+  };
   hasMfaMethod: boolean;
   clientApp: ClientAppClass;
   /** The relying party asked for MFA: `amr_values=mfa`, an MFA `acr_values`, or `max_age`. */
@@ -56,7 +60,7 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
   if (!facts.user.accountEnabled) {
     return { outcome: 'block', errorCode: 50057, policy: null, reason: 'The account is disabled.' };
   }
-  const { securityDefaults, requireMfaAllUsers } = facts.tenant;
+  const { securityDefaults } = facts.tenant;
   if (securityDefaults && facts.clientApp === 'legacy') {
     return {
       outcome: 'block',
@@ -92,14 +96,23 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
         : 'The 14-day registration window of security defaults is over; sign-in needs MFA registration.',
     };
   }
-  return { outcome: 'allow', factors: 'single', policy: null, registration: 'none', reason: 'No policy requires MFA.' };
+  return {
+    outcome: 'allow',
+    factors: 'single',
+    policy: null,
+    registration: 'none',
+    reason: 'No policy requires MFA.',
+  };
 }
 
 function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason: string } | undefined {
   if (facts.tenant.requireMfaAllUsers) {
     return { policy: 'tenantPolicy:requireMfaAllUsers', reason: 'The tenant requires MFA for every user.' };
   }
-  if (facts.tenant.securityDefaults && facts.user.directoryRoles.some((r) => PRIVILEGED_ROLES.has(r as never))) {
+  if (
+    facts.tenant.securityDefaults &&
+    facts.user.directoryRoles.some((r) => PRIVILEGED_ROLES.has(r as never))
+  ) {
     return {
       policy: 'securityDefaults:privilegedRole',
       reason: 'Security defaults require MFA at every sign-in for administrator roles.',
@@ -109,7 +122,10 @@ function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason
     return { policy: `stepUp:${facts.stepUp}`, reason: `The application asked for MFA (${facts.stepUp}).` };
   }
   if (facts.tenant.securityDefaults && facts.risky) {
-    return { policy: 'securityDefaults:riskySignIn', reason: 'Security defaults require MFA for a risky sign-in.' };
+    return {
+      policy: 'securityDefaults:riskySignIn',
+      reason: 'Security defaults require MFA for a risky sign-in.',
+    };
   }
   return undefined;
 }

@@ -46,7 +46,8 @@ export async function recordSignIn(db: Db, record: SignInRecord): Promise<string
       client_app_used: record.clientAppUsed,
       is_interactive: record.isInteractive ? 1 : 0,
       error_code: record.errorCode,
-      failure_reason: record.errorCode === 0 ? null : (record.failureReason ?? SIGN_IN_ERRORS[record.errorCode].name),
+      failure_reason:
+        record.errorCode === 0 ? null : (record.failureReason ?? SIGN_IN_ERRORS[record.errorCode].name),
       authentication_requirement: record.authenticationRequirement,
       requirement_policy: record.requirementPolicy,
       authentication_details: JSON.stringify(record.steps),

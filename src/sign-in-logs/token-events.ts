@@ -12,7 +12,10 @@ import { recordSignIn } from './sign-in-log.ts';
 export function logRefreshTokenRedemptions(provider: Provider, db: Db, tenantId: string, log: Logger): void {
   const record = (ctx: KoaContextWithOIDC, error?: { error?: string; error_description?: string }) => {
     if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
-    const entities = ctx.oidc.entities as { RefreshToken?: { accountId?: string; amr?: string[] }; Account?: { user?: { userPrincipalName: string; tenantId: string } } };
+    const entities = ctx.oidc.entities as {
+      RefreshToken?: { accountId?: string; amr?: string[] };
+      Account?: { user?: { userPrincipalName: string; tenantId: string } };
+    };
     const amr = entities.RefreshToken?.amr ?? [];
     const now = Date.now();
     recordSignIn(db, {
@@ -26,9 +29,17 @@ export function logRefreshTokenRedemptions(provider: Provider, db: Db, tenantId:
       isInteractive: false,
       errorCode: error ? 70000 : 0,
       ...(error ? { failureReason: error.error_description ?? error.error ?? 'invalid_grant' } : {}),
-      authenticationRequirement: amr.includes('mfa') ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+      authenticationRequirement: amr.includes('mfa')
+        ? 'multiFactorAuthentication'
+        : 'singleFactorAuthentication',
       requirementPolicy: null,
-      steps: [{ authenticationMethod: 'Refresh token', succeeded: !error, authenticationStepDateTime: new Date(now).toISOString() }],
+      steps: [
+        {
+          authenticationMethod: 'Refresh token',
+          succeeded: !error,
+          authenticationStepDateTime: new Date(now).toISOString(),
+        },
+      ],
       createdAt: now,
     }).catch((err: unknown) => log.error({ err }, 'could not write the sign-in log'));
   };

@@ -13,7 +13,13 @@ import type { Db } from '../storage/database.ts';
  *        │                      register_totp ──code ok──▶ recovery_codes ──continue──▶ (done)
  *        └──policy blocks──▶ blocked
  */
-export type FlowState = 'credentials' | 'second_factor' | 'register_offer' | 'register_totp' | 'recovery_codes' | 'blocked';
+export type FlowState =
+  | 'credentials'
+  | 'second_factor'
+  | 'register_offer'
+  | 'register_totp'
+  | 'recovery_codes'
+  | 'blocked';
 
 export type FlowAction =
   | 'password'
@@ -79,7 +85,13 @@ export class FlowStore {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     if (!row) return undefined;
-    return { tenantId, id, state: row.state as FlowState, data: JSON.parse(row.data) as FlowData, expiresAt: row.expires_at };
+    return {
+      tenantId,
+      id,
+      state: row.state as FlowState,
+      data: JSON.parse(row.data) as FlowData,
+      expiresAt: row.expires_at,
+    };
   }
 
   async start(tenantId: string, id: string, now: number): Promise<Flow> {
@@ -92,7 +104,13 @@ export class FlowStore {
     };
     await this.#db
       .insertInto('sign_in_flows')
-      .values({ tenant_id: tenantId, id, state: flow.state, data: JSON.stringify(flow.data), expires_at: flow.expiresAt })
+      .values({
+        tenant_id: tenantId,
+        id,
+        state: flow.state,
+        data: JSON.stringify(flow.data),
+        expires_at: flow.expiresAt,
+      })
       .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
       .execute();
     return (await this.load(tenantId, id, now)) ?? flow;
@@ -108,6 +126,10 @@ export class FlowStore {
   }
 
   async end(flow: Flow): Promise<void> {
-    await this.#db.deleteFrom('sign_in_flows').where('tenant_id', '=', flow.tenantId).where('id', '=', flow.id).execute();
+    await this.#db
+      .deleteFrom('sign_in_flows')
+      .where('tenant_id', '=', flow.tenantId)
+      .where('id', '=', flow.id)
+      .execute();
   }
 }

@@ -8,7 +8,7 @@ import { setSecurityHeaders } from '../http/security-headers.ts';
 import { MFA_ACR } from '../policy/sign-in-requirement.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { PASSWORD_ACR } from '../tokens/provider.ts';
-import { type Flow, isAllowed } from './flow.ts';
+import { isAllowed } from './flow.ts';
 import {
   beginRegistration,
   confirmRegistration,
@@ -44,7 +44,8 @@ async function handle(
 ): Promise<void> {
   const entry = await ctx.authorities.forTenant(req.params.tenantId);
   const tenant = entry && (await getTenant(ctx.db, entry.tenant.id));
-  if (!entry || !tenant) return sendPage(reply, 404, views.messagePage('Not found', 'This sign-in page does not exist.'));
+  if (!entry || !tenant)
+    return sendPage(reply, 404, views.messagePage('Not found', 'This sign-in page does not exist.'));
   const { provider } = entry;
   let details: Details;
   try {
@@ -53,19 +54,27 @@ async function handle(
     return sendPage(
       reply,
       400,
-      views.messagePage('Sign-in expired', 'This sign-in took too long or was already used. Go back to the application and start again.', {
-        tenantName: tenant.display_name,
-      }),
+      views.messagePage(
+        'Sign-in expired',
+        'This sign-in took too long or was already used. Go back to the application and start again.',
+        {
+          tenantName: tenant.display_name,
+        },
+      ),
     );
   }
-  if (details.uid !== req.params.uid) return sendPage(reply, 400, views.messagePage('Sign-in expired', 'Start again.'));
+  if (details.uid !== req.params.uid)
+    return sendPage(reply, 400, views.messagePage('Sign-in expired', 'Start again.'));
   const now = ctx.clock.now();
   const client = await provider.Client.find(String(details.params.client_id));
   const redirectOrigin = safeOrigin(details.params.redirect_uri);
 
-  if (details.prompt.name === 'consent') return handleConsent(ctx, provider, details, tenant, req, reply, form, redirectOrigin);
+  if (details.prompt.name === 'consent')
+    return handleConsent(ctx, provider, details, tenant, req, reply, form, redirectOrigin);
 
-  const flow = (await ctx.flows.load(tenant.id, details.uid, now)) ?? (await ctx.flows.start(tenant.id, details.uid, now));
+  const flow =
+    (await ctx.flows.load(tenant.id, details.uid, now)) ??
+    (await ctx.flows.start(tenant.id, details.uid, now));
   const input: StepInput = {
     ctx,
     tenant,
@@ -80,7 +89,11 @@ async function handle(
   if (form) {
     // CSRF (issue 2 item 6): the flow's token must come back with every form.
     if (!safeEqual(String(form.csrf ?? ''), flow.data.csrf)) {
-      return sendPage(reply, 403, views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'));
+      return sendPage(
+        reply,
+        403,
+        views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
+      );
     }
     const action = String(form.action ?? '');
     if (!isAllowed(flow.state, action)) {
@@ -104,13 +117,23 @@ async function handle(
       );
     }
     const error = outcome.kind === 'stop' ? 'temporarily_unavailable' : 'access_denied';
-    const description = outcome.kind === 'stop' ? signInErrorMessage(outcome.code) : 'The user cancelled the sign-in.';
+    const description =
+      outcome.kind === 'stop' ? signInErrorMessage(outcome.code) : 'The user cancelled the sign-in.';
     if (outcome.kind === 'stop') {
-      return sendPage(reply, 429, views.messagePage('Try again later', description, { tenantName: tenant.display_name, code: 50053 }));
+      return sendPage(
+        reply,
+        429,
+        views.messagePage('Try again later', description, { tenantName: tenant.display_name, code: 50053 }),
+      );
     }
     reply.hijack();
     setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
-    await provider.interactionFinished(req.raw, reply.raw, { error, error_description: description }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req.raw,
+      reply.raw,
+      { error, error_description: description },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
 
@@ -122,7 +145,15 @@ async function handle(
     await provider.interactionFinished(
       req.raw,
       reply.raw,
-      { login: { accountId: flow.data.userId!, amr: outcome.amr, acr: mfa ? MFA_ACR : PASSWORD_ACR, remember: true, ts: Math.floor(now / 1000) } },
+      {
+        login: {
+          accountId: flow.data.userId!,
+          amr: outcome.amr,
+          acr: mfa ? MFA_ACR : PASSWORD_ACR,
+          remember: true,
+          ts: Math.floor(now / 1000),
+        },
+      },
       { mergeWithLastSubmission: false },
     );
     return;
@@ -152,12 +183,20 @@ async function handle(
       return sendPage(
         reply,
         status,
-        views.secondFactorPage(formContext, { upn: flow.data.userPrincipalName ?? '', recoveryCodesLeft: methods.recoveryCodesRemaining }),
+        views.secondFactorPage(formContext, {
+          upn: flow.data.userPrincipalName ?? '',
+          recoveryCodesLeft: methods.recoveryCodesRemaining,
+        }),
         redirectOrigin,
       );
     }
     case 'register_offer':
-      return sendPage(reply, status, views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now }), redirectOrigin);
+      return sendPage(
+        reply,
+        status,
+        views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now }),
+        redirectOrigin,
+      );
     case 'register_totp':
       return sendPage(
         reply,
@@ -170,12 +209,21 @@ async function handle(
       );
     case 'recovery_codes':
       if (outcome.kind === 'render' && outcome.extra?.codes) {
-        return sendPage(reply, 200, views.recoveryCodesPage(formContext, { codes: outcome.extra.codes }), redirectOrigin);
+        return sendPage(
+          reply,
+          200,
+          views.recoveryCodesPage(formContext, { codes: outcome.extra.codes }),
+          redirectOrigin,
+        );
       }
       // The codes are shown once; coming back here only offers to continue.
       return sendPage(reply, 200, views.recoveryCodesPage(formContext, { codes: [] }), redirectOrigin);
     case 'blocked':
-      return sendPage(reply, 403, views.messagePage('Sign-in blocked', signInErrorMessage(53003), { tenantName: tenant.display_name }));
+      return sendPage(
+        reply,
+        403,
+        views.messagePage('Sign-in blocked', signInErrorMessage(53003), { tenantName: tenant.display_name }),
+      );
   }
 }
 
@@ -223,35 +271,56 @@ async function handleConsent(
     missingResourceScopes?: Record<string, string[]>;
   };
   const now = ctx.clock.now();
-  const flow = (await ctx.flows.load(tenant.id, details.uid, now)) ?? (await ctx.flows.start(tenant.id, details.uid, now));
+  const flow =
+    (await ctx.flows.load(tenant.id, details.uid, now)) ??
+    (await ctx.flows.start(tenant.id, details.uid, now));
   // First-party applications (registered by the operator) and the tenant's own need no user consent.
   const publisher = home ? await getTenant(ctx.db, home) : undefined;
   const needsUser = home !== tenant.id && publisher?.kind !== 'operator';
   if (needsUser && !form) {
-    const scopes = [...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()];
+    const scopes = [
+      ...(missing.missingOIDCScope ?? []),
+      ...Object.values(missing.missingResourceScopes ?? {}).flat(),
+    ];
     await ctx.flows.save(flow);
     return sendPage(
       reply,
       200,
       views.consentPage(
-        { action: `/${tenant.id}/login/${details.uid}`, csrf: flow.data.csrf, tenantName: tenant.display_name },
-        { clientName: String(client?.clientName ?? clientId), publisherTenant: publisher?.display_name ?? 'another organisation', scopes },
+        {
+          action: `/${tenant.id}/login/${details.uid}`,
+          csrf: flow.data.csrf,
+          tenantName: tenant.display_name,
+        },
+        {
+          clientName: String(client?.clientName ?? clientId),
+          publisherTenant: publisher?.display_name ?? 'another organisation',
+          scopes,
+        },
       ),
       redirectOrigin,
     );
   }
   if (needsUser && !safeEqual(String(form?.csrf ?? ''), flow.data.csrf)) {
-    return sendPage(reply, 403, views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'));
+    return sendPage(
+      reply,
+      403,
+      views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
+    );
   }
   await ctx.flows.end(flow);
   reply.hijack();
   setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
   if (form?.action === 'cancel') {
-    await provider.interactionFinished(req.raw, reply.raw, { error: 'access_denied', error_description: 'The user declined consent.' });
+    await provider.interactionFinished(req.raw, reply.raw, {
+      error: 'access_denied',
+      error_description: 'The user declined consent.',
+    });
     return;
   }
   const grant = details.grantId
-    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: details.session!.accountId, clientId }))
+    ? ((await provider.Grant.find(details.grantId)) ??
+      new provider.Grant({ accountId: details.session!.accountId, clientId }))
     : new provider.Grant({ accountId: details.session!.accountId, clientId });
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -259,7 +328,12 @@ async function handleConsent(
     grant.addResourceScope(resource, scopes.join(' '));
   }
   const grantId = await grant.save();
-  await provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  await provider.interactionFinished(
+    req.raw,
+    reply.raw,
+    { consent: { grantId } },
+    { mergeWithLastSubmission: true },
+  );
 }
 
 function safeOrigin(value: unknown): string | undefined {

@@ -1,7 +1,13 @@
 import QRCode from 'qrcode';
 import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
 import { verifyPassword } from '../authentication-methods/passwords.ts';
-import { addTotpMethod, matchingStep, newTotpSecret, totpFor, verifyTotp } from '../authentication-methods/totp.ts';
+import {
+  addTotpMethod,
+  matchingStep,
+  newTotpSecret,
+  totpFor,
+  verifyTotp,
+} from '../authentication-methods/totp.ts';
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, getUser, markFirstInteractiveSignIn, type User } from '../directory/users.ts';
@@ -27,7 +33,12 @@ export interface StepInput {
   form: Record<string, string>;
 }
 
-function step(method: AuthenticationStep['authenticationMethod'], succeeded: boolean, now: number, detail?: string): AuthenticationStep {
+function step(
+  method: AuthenticationStep['authenticationMethod'],
+  succeeded: boolean,
+  now: number,
+  detail?: string,
+): AuthenticationStep {
   return {
     authenticationMethod: method,
     succeeded,
@@ -37,7 +48,12 @@ function step(method: AuthenticationStep['authenticationMethod'], succeeded: boo
 }
 
 /** Writes the sign-in log row of this attempt (issue 2 item 10). */
-export async function logAttempt(input: StepInput, errorCode: SignInErrorCode, user: User | undefined, failureReason?: string): Promise<void> {
+export async function logAttempt(
+  input: StepInput,
+  errorCode: SignInErrorCode,
+  user: User | undefined,
+  failureReason?: string,
+): Promise<void> {
   const { ctx, tenant, flow } = input;
   const requirement = flow.data.requirement;
   await recordSignIn(ctx.db, {
@@ -51,7 +67,8 @@ export async function logAttempt(input: StepInput, errorCode: SignInErrorCode, u
     isInteractive: true,
     errorCode,
     ...(failureReason ? { failureReason } : {}),
-    authenticationRequirement: requirement?.factors === 'multi' ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+    authenticationRequirement:
+      requirement?.factors === 'multi' ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
     requirementPolicy: requirement?.policy ?? null,
     steps: flow.data.steps,
     correlationId: flow.id,
@@ -60,7 +77,9 @@ export async function logAttempt(input: StepInput, errorCode: SignInErrorCode, u
 }
 
 async function flowUser(input: StepInput): Promise<User> {
-  const user = input.flow.data.userId ? await getUser(input.ctx.db, input.tenant.id, input.flow.data.userId) : undefined;
+  const user = input.flow.data.userId
+    ? await getUser(input.ctx.db, input.tenant.id, input.flow.data.userId)
+    : undefined;
   if (!user) throw new Error('sign-in flow has no user');
   return user;
 }
@@ -100,8 +119,15 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   const firstSignIn = await markFirstInteractiveSignIn(ctx.db, user, now);
   const methods = await methodsOf(ctx.db, tenant.id, user.id);
   const requirement = decideSignInRequirement({
-    tenant: { securityDefaults: tenant.security_defaults === 1, requireMfaAllUsers: tenant.require_mfa_all_users === 1 },
-    user: { accountEnabled: user.accountEnabled, directoryRoles: user.directoryRoles, firstInteractiveSignInAt: firstSignIn },
+    tenant: {
+      securityDefaults: tenant.security_defaults === 1,
+      requireMfaAllUsers: tenant.require_mfa_all_users === 1,
+    },
+    user: {
+      accountEnabled: user.accountEnabled,
+      directoryRoles: user.directoryRoles,
+      firstInteractiveSignInAt: firstSignIn,
+    },
     hasMfaMethod: hasMfaMethod(methods),
     clientApp: 'browser',
     stepUp: stepUpFrom(input.params),
@@ -137,7 +163,10 @@ async function finish(input: StepInput, user: User): Promise<StepOutcome> {
 }
 
 /** second_factor --totp|recovery_code--> done */
-export async function submitSecondFactor(input: StepInput, kind: 'totp' | 'recovery_code'): Promise<StepOutcome> {
+export async function submitSecondFactor(
+  input: StepInput,
+  kind: 'totp' | 'recovery_code',
+): Promise<StepOutcome> {
   const { ctx, tenant, flow } = input;
   const now = ctx.clock.now();
   const user = await flowUser(input);
@@ -170,7 +199,10 @@ export async function submitSecondFactor(input: StepInput, kind: 'totp' | 'recov
 /** -> register_totp: a new secret, sealed in the flow until the user proves it. */
 export async function beginRegistration(input: StepInput): Promise<StepOutcome> {
   input.flow.state = 'register_totp';
-  input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(newTotpSecret(), `pending-totp:${input.flow.id}`);
+  input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(
+    newTotpSecret(),
+    `pending-totp:${input.flow.id}`,
+  );
   return { kind: 'render' };
 }
 

@@ -18,7 +18,9 @@ export interface StorageOptions {
 pg.types.setTypeParser(20, (value) => Number(value));
 
 /** Opens the configured database (PostgreSQL when DATABASE_URL is set, else SQLite in the data dir) and migrates it. */
-export async function openDatabase(options: StorageOptions): Promise<{ db: Db; kind: 'sqlite' | 'postgres' }> {
+export async function openDatabase(
+  options: StorageOptions,
+): Promise<{ db: Db; kind: 'sqlite' | 'postgres' }> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     // An idle client that loses its server (restart, failover) emits 'error'; without a listener

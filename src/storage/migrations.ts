@@ -51,7 +51,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('group_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
         .addPrimaryKeyConstraint('group_members_pk', ['tenant_id', 'group_id', 'user_id'])
-        .addForeignKeyConstraint('group_members_group', ['tenant_id', 'group_id'], 'groups', ['tenant_id', 'id'])
+        .addForeignKeyConstraint('group_members_group', ['tenant_id', 'group_id'], 'groups', [
+          'tenant_id',
+          'id',
+        ])
         .addForeignKeyConstraint('group_members_user', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'])
         .execute();
 
@@ -94,7 +97,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('used_at', 'bigint')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('recovery_codes_pk', ['tenant_id', 'id'])
-        .addForeignKeyConstraint('recovery_codes_user', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'])
+        .addForeignKeyConstraint('recovery_codes_user', ['tenant_id', 'user_id'], 'users', [
+          'tenant_id',
+          'id',
+        ])
         .execute();
 
       await db.schema
@@ -138,7 +144,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('correlation_id', 'varchar(64)')
         .addPrimaryKeyConstraint('sign_ins_pk', ['tenant_id', 'id'])
         .execute();
-      await db.schema.createIndex('sign_ins_by_time').on('sign_ins').columns(['tenant_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('sign_ins_by_time')
+        .on('sign_ins')
+        .columns(['tenant_id', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('signing_keys')
@@ -163,8 +173,16 @@ const migrations: Record<string, Migration> = {
         .addColumn('consumed_at', 'bigint')
         .addPrimaryKeyConstraint('oidc_payloads_pk', ['tenant_id', 'model', 'id'])
         .execute();
-      await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').columns(['tenant_id', 'grant_id']).execute();
-      await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').columns(['tenant_id', 'uid']).execute();
+      await db.schema
+        .createIndex('oidc_payloads_grant')
+        .on('oidc_payloads')
+        .columns(['tenant_id', 'grant_id'])
+        .execute();
+      await db.schema
+        .createIndex('oidc_payloads_uid')
+        .on('oidc_payloads')
+        .columns(['tenant_id', 'uid'])
+        .execute();
       await sql`select 1`.execute(db);
     },
   },

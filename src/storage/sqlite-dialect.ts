@@ -10,7 +10,9 @@ export function nodeSqliteDialect(file: string): SqliteDialect {
     database: async () => {
       const db = new DatabaseSync(file);
       // WAL: readers do not block the writer; busy_timeout rides over short write locks.
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      db.exec(
+        'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+      );
       return {
         close: () => db.close(),
         prepare: (sql: string) => {

@@ -8,7 +8,10 @@ export interface ResourceServer {
 }
 
 export const RESOURCE_SERVERS: ReadonlyMap<string, ResourceServer> = new Map([
-  [PARTNER_API, { audience: PARTNER_API, scopes: [`${PARTNER_API}/user_impersonation`, `${PARTNER_API}/.default`] }],
+  [
+    PARTNER_API,
+    { audience: PARTNER_API, scopes: [`${PARTNER_API}/user_impersonation`, `${PARTNER_API}/.default`] },
+  ],
 ]);
 
 /** The resource a request means when it names none: the one whose scope it asks for (Entra style). */

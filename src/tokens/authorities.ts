@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import type { Db } from '../storage/database.ts';
 import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
+import type { Db } from '../storage/database.ts';
 import { createTenantProvider } from './provider.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 
 /** Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider. */
-const AUTHORITY_PATH = /^\/([^/]+)(\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/keys$|oidc\/userinfo$).*)$/;
+const AUTHORITY_PATH =
+  /^\/([^/]+)(\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/keys$|oidc\/userinfo$).*)$/;
 
 interface Entry {
   provider: Provider;
@@ -32,7 +33,14 @@ export class Authorities {
   #entries = new Map<string, Promise<Entry>>();
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
-  constructor(input: { db: Db; keyBox: SecretBox; secrets: SecretBox; masterKey: Buffer; baseUrl: string; log: Logger }) {
+  constructor(input: {
+    db: Db;
+    keyBox: SecretBox;
+    secrets: SecretBox;
+    masterKey: Buffer;
+    baseUrl: string;
+    log: Logger;
+  }) {
     this.#db = input.db;
     this.#keyBox = input.keyBox;
     this.#secrets = input.secrets;
@@ -64,12 +72,23 @@ export class Authorities {
       entry = Promise.resolve().then(() => {
         if (!this.#keys) throw new Error('Authorities.start() was not called');
         const provider = createTenantProvider(
-          { db: this.#db, secrets: this.#secrets, masterKey: this.#masterKey, baseUrl: this.#baseUrl, signingKeys: this.#keys.keys },
+          {
+            db: this.#db,
+            secrets: this.#secrets,
+            masterKey: this.#masterKey,
+            baseUrl: this.#baseUrl,
+            signingKeys: this.#keys.keys,
+          },
           tenant,
         );
-        provider.on('server_error', (_ctx, error) => this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'));
+        provider.on('server_error', (_ctx, error) =>
+          this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'),
+        );
         provider.on('authorization.error', (_ctx, error) =>
-          this.#log.debug({ tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail }, 'authorization.error'),
+          this.#log.debug(
+            { tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail },
+            'authorization.error',
+          ),
         );
         logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log);
         return { provider, handler: provider.callback(), tenant };

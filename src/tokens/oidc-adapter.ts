@@ -1,5 +1,5 @@
-import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -95,7 +95,9 @@ export class KyselyOidcAdapter implements Adapter {
       .where('id', '=', id)
       .executeTakeFirst();
     if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
-    throw new errors.InvalidGrant(`${this.#model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+    throw new errors.InvalidGrant(
+      `${this.#model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`,
+    );
   }
 
   async destroy(id: string): Promise<void> {

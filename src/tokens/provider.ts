@@ -1,14 +1,19 @@
-import Provider, { type Configuration, errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
+import Provider, {
+  type Configuration,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { MFA_ACR, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
+import { renderProtocolError } from '../sign-in/views/error-page.ts';
 import type { Db } from '../storage/database.ts';
-import type { Tenant } from '../directory/tenants.ts';
 import { RESOURCE_SERVERS, resourceFromScope, scpFrom } from './audiences.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
-import { renderProtocolError } from '../sign-in/views/error-page.ts';
 
 export const PASSWORD_ACR = 'urn:warden:acr:pwd';
 
@@ -80,13 +85,17 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       const asked = stepUpFrom(ctx.oidc.params as Record<string, unknown>);
       const wantsMfa = asked === 'amr_values' || asked === 'acr_values';
       const has = (ctx.oidc.session?.amr ?? []).includes('mfa');
-      return wantsMfa && !has ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return wantsMfa && !has
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
   );
 
   const configuration: Configuration = {
     adapter: (model: string) =>
-      model === 'Client' ? new DirectoryClientAdapter(db, secrets, tenant.id) : new KyselyOidcAdapter(db, tenant.id, model),
+      model === 'Client'
+        ? new DirectoryClientAdapter(db, secrets, tenant.id)
+        : new KyselyOidcAdapter(db, tenant.id, model),
     jwks: { keys: deps.signingKeys as never[] },
     routes: AUTHORITY_ROUTES,
     cookies: {
@@ -103,7 +112,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       url: (_ctx, interaction) => `/${tenant.id}/login/${interaction.uid}`,
       policy,
     },
-    scopes: ['openid', 'profile', 'email', 'offline_access', ...[...RESOURCE_SERVERS.values()].flatMap((r) => r.scopes)],
+    scopes: [
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      ...[...RESOURCE_SERVERS.values()].flatMap((r) => r.scopes),
+    ],
     acrValues: [PASSWORD_ACR, MFA_ACR, 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'],
     extraParams: ['amr_values'],
     extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
@@ -152,7 +167,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       resourceIndicators: {
         enabled: true,
         // Entra style: `scope=urn:warden:partner-api/user_impersonation` names its resource.
-        defaultResource: (ctx) => resourceFromScope((ctx.oidc.params as Record<string, unknown>)?.scope) as string,
+        defaultResource: (ctx) =>
+          resourceFromScope((ctx.oidc.params as Record<string, unknown>)?.scope) as string,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           const server = RESOURCE_SERVERS.get(resource);
@@ -193,12 +209,21 @@ type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
 function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): Record<string, unknown> {
   const client = ctx.oidc.client;
   // SPEC §3 (003's sample token): nbf alongside iat; Entra's v2.0 claim names.
-  const base = { tid: tenant.id, appid: client?.clientId, azp: client?.clientId, ver: '2.0', nbf: Math.floor(Date.now() / 1000) };
+  const base = {
+    tid: tenant.id,
+    appid: client?.clientId,
+    azp: client?.clientId,
+    ver: '2.0',
+    nbf: Math.floor(Date.now() / 1000),
+  };
   if (token.kind === 'ClientCredentials') {
     const roles = (client?.metadata()['urn:warden:granted_app_roles'] as string[] | undefined) ?? [];
     return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
   }
-  const entities = ctx.oidc.entities as Record<string, { amr?: string[]; acr?: string; authTime?: number } | undefined>;
+  const entities = ctx.oidc.entities as Record<
+    string,
+    { amr?: string[]; acr?: string; authTime?: number } | undefined
+  >;
   // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
   const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
   const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;

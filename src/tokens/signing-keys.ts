@@ -25,7 +25,11 @@ async function newKey(db: Db, box: SecretBox, now: number): Promise<void> {
 
 /** Creates the first signing key on first start (idempotent). */
 export async function ensureSigningKey(db: Db, box: SecretBox, now = Date.now()): Promise<void> {
-  const active = await db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').executeTakeFirst();
+  const active = await db
+    .selectFrom('signing_keys')
+    .select('kid')
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   if (!active) await newKey(db, box, now);
 }
 
@@ -47,7 +51,11 @@ export async function rotateSigningKeys(db: Db, box: SecretBox, now = Date.now()
       .execute();
     await newKey(trx, box, now);
   });
-  const active = await db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').executeTakeFirstOrThrow();
+  const active = await db
+    .selectFrom('signing_keys')
+    .select('kid')
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
   return active.kid;
 }
 

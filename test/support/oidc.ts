@@ -8,7 +8,11 @@ export const REDIRECT_URI = 'http://localhost:53682/';
 export const PARTNER_SCOPE = 'openid profile offline_access urn:warden:partner-api/user_impersonation';
 
 /** openid-client, a relying party no one here wrote, configured by discovery against a tenant authority. */
-export async function relyingParty(w: TestWarden, tenantKey: string, clientId = 'warden-cli'): Promise<client.Configuration> {
+export async function relyingParty(
+  w: TestWarden,
+  tenantKey: string,
+  clientId = 'warden-cli',
+): Promise<client.Configuration> {
   return client.discovery(new URL(w.issuer(tenantKey)), clientId, undefined, client.None(), {
     execute: [client.allowInsecureRequests],
   });
@@ -41,10 +45,15 @@ export async function startAuthorization(
 }
 
 export async function redeem(start: AuthorizationStart, callback: string) {
-  return client.authorizationCodeGrant(start.config, new URL(callback), {
-    pkceCodeVerifier: start.verifier,
-    expectedState: start.state,
-  }, { redirect_uri: REDIRECT_URI });
+  return client.authorizationCodeGrant(
+    start.config,
+    new URL(callback),
+    {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+    },
+    { redirect_uri: REDIRECT_URI },
+  );
 }
 
 /** The code Jane's authenticator shows at the harness clock's time. */
@@ -68,8 +77,18 @@ export async function signIn(
   return { ua, callback: at };
 }
 
-export async function verifyWithJwks(w: TestWarden, tenantKey: string, token: string, audience?: string): Promise<JWTPayload> {
-  const jwks = createRemoteJWKSet(new URL(`${w.baseUrl}/${w.demo.tenants[tenantKey]!.id}/discovery/v2.0/keys`));
-  const { payload } = await jwtVerify(token, jwks, { issuer: w.issuer(tenantKey), ...(audience ? { audience } : {}) });
+export async function verifyWithJwks(
+  w: TestWarden,
+  tenantKey: string,
+  token: string,
+  audience?: string,
+): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(
+    new URL(`${w.baseUrl}/${w.demo.tenants[tenantKey]!.id}/discovery/v2.0/keys`),
+  );
+  const { payload } = await jwtVerify(token, jwks, {
+    issuer: w.issuer(tenantKey),
+    ...(audience ? { audience } : {}),
+  });
   return payload;
 }

@@ -18,7 +18,10 @@ export class UserAgent {
     }
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = {
       cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
     };
@@ -27,7 +30,12 @@ export class UserAgent {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(url, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.#store(response);
     return response;
   }
@@ -63,7 +71,10 @@ export class UserAgent {
     assert.ok(form, `no form for action "${action}" on page:\n${this.lastPage.slice(0, 1500)}`);
     const target = /action="([^"]+)"/.exec(form)![1]!;
     const csrf = /name="csrf" value="([^"]+)"/.exec(form)![1]!;
-    return { url: new URL(target.replaceAll('&amp;', '&'), this.lastUrl).toString(), fields: { csrf, action } };
+    return {
+      url: new URL(target.replaceAll('&amp;', '&'), this.lastUrl).toString(),
+      fields: { csrf, action },
+    };
   }
 
   async submit(action: string, values: Record<string, string> = {}): Promise<string> {

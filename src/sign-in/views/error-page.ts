@@ -2,7 +2,12 @@ import { html, raw } from '../../http/html.ts';
 import { page } from './layout.ts';
 
 /** Error and logout pages for oidc-provider. `formHtml` is oidc-provider's own (escaped) logout form. */
-export function renderProtocolError(input: { title: string; message: string; code?: string; formHtml?: string }): string {
+export function renderProtocolError(input: {
+  title: string;
+  message: string;
+  code?: string;
+  formHtml?: string;
+}): string {
   return page(
     input.title,
     html`<p role="alert">${input.message}</p>

@@ -8,7 +8,13 @@ export interface FormContext {
   error?: string | undefined;
 }
 
-function form(ctx: FormContext, action: string, fields: Html, submit: string, extra: Html | string = ''): Html {
+function form(
+  ctx: FormContext,
+  action: string,
+  fields: Html,
+  submit: string,
+  extra: Html | string = '',
+): Html {
   return html`<form method="post" action="${ctx.action}" novalidate>
 <input type="hidden" name="csrf" value="${ctx.csrf}">
 <input type="hidden" name="action" value="${action}">
@@ -30,7 +36,10 @@ function cancel(ctx: FormContext): Html {
 </form>`;
 }
 
-export function credentialsPage(ctx: FormContext, input: { loginHint?: string | undefined; clientName: string }): string {
+export function credentialsPage(
+  ctx: FormContext,
+  input: { loginHint?: string | undefined; clientName: string },
+): string {
   return page(
     'Sign in',
     html`<p>to continue to <strong>${input.clientName}</strong></p>
@@ -49,7 +58,10 @@ ${cancel(ctx)}`,
   );
 }
 
-export function secondFactorPage(ctx: FormContext, input: { upn: string; recoveryCodesLeft: number }): string {
+export function secondFactorPage(
+  ctx: FormContext,
+  input: { upn: string; recoveryCodesLeft: number },
+): string {
   return page(
     'Verify your identity',
     html`<p>Signing in as <strong>${input.upn}</strong>. Enter the 6-digit code from your authenticator app.</p>
@@ -91,7 +103,10 @@ ${form(ctx, 'skip_registration', html``, 'Skip for now')}`,
   );
 }
 
-export function registerTotpPage(ctx: FormContext, input: { qrDataUrl: string; secret: string; required: boolean }): string {
+export function registerTotpPage(
+  ctx: FormContext,
+  input: { qrDataUrl: string; secret: string; required: boolean },
+): string {
   const grouped = input.secret.replace(/(.{4})/g, '$1 ').trim();
   return page(
     'Set up your authenticator app',
@@ -126,7 +141,11 @@ ${form(ctx, 'continue', html``, 'I saved them, continue')}`,
   );
 }
 
-export function messagePage(title: string, message: string, input: { tenantName?: string; code?: number } = {}): string {
+export function messagePage(
+  title: string,
+  message: string,
+  input: { tenantName?: string; code?: number } = {},
+): string {
   return page(
     title,
     html`<p role="alert">${message}</p>${input.code !== undefined ? html`<p class="muted">Error code: AADSTS${input.code}</p>` : ''}`,
