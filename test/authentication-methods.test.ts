@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  addAuthenticatorApp,
+  FRESH_MFA_MS,
+  MethodChangeError,
+  removeAuthenticatorApp,
+} from '../src/authentication-methods/manage.ts';
+import { methodsOf } from '../src/authentication-methods/methods.ts';
+import { newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
+import { getTenant, setSecurityDefaults } from '../src/directory/tenants.ts';
+import { getUser } from '../src/directory/users.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+
+describe('managing methods (issue 2 item 7)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  const fresh = () => ({ amr: ['pwd', 'otp', 'mfa'], authTime: w.clock.now() });
+  const code = (reason: unknown) => (reason instanceof MethodChangeError ? reason.code : reason);
+
+  it('adding or removing a method needs a fresh MFA', async () => {
+    const jane = (await getUser(
+      w.ctx.db,
+      w.demo.tenants.contoso!.id,
+      w.demo.users['jane@contoso.example']!.id,
+    ))!;
+    const tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
+    const secret = newTotpSecret();
+    const valid = () => totpFor(secret).generate({ timestamp: w.clock.now() });
+    await assert.rejects(
+      addAuthenticatorApp(w.ctx, jane, { amr: ['pwd'], authTime: w.clock.now() }, secret, valid()),
+      (e) => code(e) === 'FreshMfaRequired',
+    );
+    const stale = { amr: ['pwd', 'otp', 'mfa'], authTime: w.clock.now() - FRESH_MFA_MS - 1000 };
+    await assert.rejects(
+      addAuthenticatorApp(w.ctx, jane, stale, secret, valid()),
+      (e) => code(e) === 'FreshMfaRequired',
+    );
+    await assert.rejects(
+      addAuthenticatorApp(w.ctx, jane, fresh(), secret, '000000'),
+      (e) => code(e) === 'InvalidCode',
+    );
+    const id = await addAuthenticatorApp(w.ctx, jane, fresh(), secret, valid());
+    assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 2);
+    await assert.rejects(
+      removeAuthenticatorApp(w.ctx, tenant, jane, stale, id),
+      (e) => code(e) === 'FreshMfaRequired',
+    );
+    await removeAuthenticatorApp(w.ctx, tenant, jane, fresh(), id);
+    assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 1);
+  });
+
+  it('SPEC §5: the last method cannot be removed while MFA is mandated; it can when nothing mandates it', async () => {
+    const jane = (await getUser(
+      w.ctx.db,
+      w.demo.tenants.contoso!.id,
+      w.demo.users['jane@contoso.example']!.id,
+    ))!;
+    const [only] = (await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp;
+    let tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
+    await assert.rejects(
+      removeAuthenticatorApp(w.ctx, tenant, jane, fresh(), only!.id),
+      (e) => code(e) === 'LastMethodMandated',
+    );
+    assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 1, 'nothing was removed');
+
+    await setSecurityDefaults(w.ctx.db, tenant.id, false);
+    tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
+    await removeAuthenticatorApp(w.ctx, tenant, jane, fresh(), only!.id);
+    assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 0);
+  });
+});
