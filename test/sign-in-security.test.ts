@@ -181,3 +181,31 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     assert.doesNotMatch(ua.lastPage, /<script|style=/);
   });
 });
+
+describe('sign-in log interrupts (issue 2 item 10)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('a sign-in sent to MFA logs 50074 then 0; one sent to registration logs 50079', async () => {
+    const start = await startAuthorization(w, 'contoso');
+    await signIn(w, start, { upn: JANE, totpSeed: w.demo.users[JANE]!.totpSeed! });
+    const jane = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: w.demo.users[JANE]!.id });
+    assert.deepEqual(
+      jane.map((r) => r.status.errorCode),
+      [0, 50074],
+    );
+    assert.equal(jane[1]!.authenticationRequirement, 'multiFactorAuthentication');
+
+    await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sky@contoso.example' });
+    const sky = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, {
+      userId: w.demo.users['sky@contoso.example']!.id,
+    });
+    assert.deepEqual(
+      sky.map((r) => r.status.errorCode),
+      [50079],
+    );
+  });
+});

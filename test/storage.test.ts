@@ -4,7 +4,7 @@ import { addTotpMethod, totpFor, verifyTotp } from '../src/authentication-method
 import { createTenant, findTenant } from '../src/directory/tenants.ts';
 import { findUserByUpn } from '../src/directory/users.ts';
 import { KyselyOidcAdapter } from '../src/tokens/oidc-adapter.ts';
-import { type TestWarden, startWarden } from './support/harness.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
 
 /** One storage suite, run on SQLite and (with WARDEN_TEST_DATABASE_URL) on PostgreSQL (STYLE 5). */
 describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
@@ -46,14 +46,34 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
 
   it('multi-step writes are one transaction: a tenant whose domain is taken leaves no groups behind', async () => {
     const groupsBefore = await w.ctx.db.selectFrom('groups').select('id').execute();
-    await assert.rejects(createTenant(w.ctx.db, { kind: 'partner', programType: 'advisor', displayName: 'Dup', domain: 'contoso.example' }));
+    await assert.rejects(
+      createTenant(w.ctx.db, {
+        kind: 'partner',
+        programType: 'advisor',
+        displayName: 'Dup',
+        domain: 'contoso.example',
+      }),
+    );
     assert.equal((await w.ctx.db.selectFrom('groups').select('id').execute()).length, groupsBefore.length);
   });
 
   it('SPEC §1: a partner tenant always has AdminAgents, SalesAgents and HelpdeskAgents', async () => {
-    const tenant = await createTenant(w.ctx.db, { kind: 'partner', programType: 'advisor', displayName: 'Litware', domain: 'litware.example' });
-    const groups = await w.ctx.db.selectFrom('groups').select('display_name').where('tenant_id', '=', tenant.id).orderBy('display_name').execute();
-    assert.deepEqual(groups.map((g) => g.display_name), ['AdminAgents', 'HelpdeskAgents', 'SalesAgents']);
+    const tenant = await createTenant(w.ctx.db, {
+      kind: 'partner',
+      programType: 'advisor',
+      displayName: 'Litware',
+      domain: 'litware.example',
+    });
+    const groups = await w.ctx.db
+      .selectFrom('groups')
+      .select('display_name')
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('display_name')
+      .execute();
+    assert.deepEqual(
+      groups.map((g) => g.display_name),
+      ['AdminAgents', 'HelpdeskAgents', 'SalesAgents'],
+    );
     assert.equal(tenant.security_defaults, 1, 'partner tenants start with security defaults on');
     assert.deepEqual((await findTenant(w.ctx.db, 'LITWARE.example'))?.id, tenant.id);
     assert.equal(await findTenant(w.ctx.db, "x'; drop table tenants; --"), undefined);
@@ -82,6 +102,9 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
       w.ctx.recoveryCodes.redeem(w.ctx.db, tenantId, sam, code!, w.clock.now()),
     ]);
     assert.deepEqual(results.sort(), [false, true]);
-    assert.equal(await w.ctx.recoveryCodes.redeem(w.ctx.db, w.demo.tenants.fabrikam!.id, sam, code!, w.clock.now()), false);
+    assert.equal(
+      await w.ctx.recoveryCodes.redeem(w.ctx.db, w.demo.tenants.fabrikam!.id, sam, code!, w.clock.now()),
+      false,
+    );
   });
 });

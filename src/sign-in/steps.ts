@@ -142,8 +142,13 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   }
   flow.data.requirement = requirement;
   flow.data.proven = ['pwd'];
-  if (requirement.registration === 'required') return beginRegistration(input);
+  // Like Entra, an interrupt is a row of its own: 50079 sent to register, 50074 sent to MFA.
+  if (requirement.registration === 'required') {
+    await logAttempt(input, 50079, user, requirement.reason);
+    return beginRegistration(input);
+  }
   if (requirement.factors === 'multi') {
+    await logAttempt(input, 50074, user, requirement.reason);
     flow.state = 'second_factor';
     return { kind: 'render' };
   }
