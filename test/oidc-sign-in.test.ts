@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
+import { createApplication } from '../src/directory/applications.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
+import {
+  redeem,
+  relyingParty,
+  signIn,
+  startAuthorization,
+  totpCode,
+  verifyWithJwks,
+} from './support/oidc.ts';
+import { UserAgent } from './support/user-agent.ts';
 
 describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', () => {
   let w: TestWarden;
@@ -54,7 +64,6 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
     assert.equal(ua.title(), 'Set up your authenticator app');
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     assert.match(ua.lastPage, /<img class="qr" src="data:image\/png;base64,/);
-    const { totpCode } = await import('./support/oidc.ts');
     await ua.submit('confirm_totp', { code: totpCode(w, secret) });
     assert.equal(ua.title(), 'Save your recovery codes');
     const codes = [...ua.lastPage.matchAll(/<li><code>([a-z0-9-]+)<\/code><\/li>/g)].map((m) => m[1]);
@@ -62,5 +71,50 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
     const callback = await ua.submit('continue');
     const tokens = await redeem(start, callback);
     assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd', 'otp', 'mfa']);
+  });
+});
+
+describe('consent and cancel (issue 2 item 6)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('a multi-tenant app from another partner asks for consent; accepting completes the sign-in', async () => {
+    await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.fabrikam!.id, {
+      id: 'fabrikam-portal',
+      displayName: 'Fabrikam portal',
+      clientType: 'public',
+      redirectUris: ['http://localhost/'],
+      multiTenant: true,
+      allowedScopes: [],
+    });
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(
+      // The Fabrikam app signs a Contoso user in at Contoso's authority.
+      await relyingParty(w, 'contoso', 'fabrikam-portal'),
+      {
+        redirect_uri: 'http://localhost:53682/',
+        scope: 'openid profile',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      },
+    );
+    const ua = new UserAgent();
+    await ua.navigate(url.toString());
+    await ua.submit('password', { username: 'sam@contoso.example', password: w.demo.password });
+    await ua.submit('skip_registration');
+    assert.equal(ua.title(), 'Permissions requested');
+    assert.match(ua.lastPage, /registered by Fabrikam/);
+    assert.match(await ua.submit('consent'), /code=/);
+  });
+
+  it('cancelling the sign-in returns access_denied to the application', async () => {
+    const start = await startAuthorization(w, 'contoso');
+    const ua = new UserAgent();
+    await ua.navigate(start.url);
+    const callback = new URL(await ua.submit('cancel'));
+    assert.equal(callback.searchParams.get('error'), 'access_denied');
   });
 });

@@ -104,59 +104,38 @@ async function handle(
     }
   }
 
-  if (outcome.kind === 'stop' || (form?.action === 'cancel' && isAllowed(flow.state, 'cancel'))) {
+  if (outcome.kind === 'stop') {
     await ctx.flows.end(flow);
-    if (outcome.kind === 'stop' && outcome.code !== 50053) {
-      return sendPage(
-        reply,
-        403,
-        views.messagePage('Sign-in blocked', outcome.message ?? signInErrorMessage(outcome.code), {
+    const locked = outcome.code === 50053;
+    return sendPage(
+      reply,
+      locked ? 429 : 403,
+      views.messagePage(
+        locked ? 'Try again later' : 'Sign-in blocked',
+        outcome.message ?? signInErrorMessage(outcome.code),
+        {
           tenantName: tenant.display_name,
           code: outcome.code,
-        }),
-      );
-    }
-    const error = outcome.kind === 'stop' ? 'temporarily_unavailable' : 'access_denied';
-    const description =
-      outcome.kind === 'stop' ? signInErrorMessage(outcome.code) : 'The user cancelled the sign-in.';
-    if (outcome.kind === 'stop') {
-      return sendPage(
-        reply,
-        429,
-        views.messagePage('Try again later', description, { tenantName: tenant.display_name, code: 50053 }),
-      );
-    }
-    reply.hijack();
-    setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
-    await provider.interactionFinished(
-      req.raw,
-      reply.raw,
-      { error, error_description: description },
-      { mergeWithLastSubmission: false },
-    );
-    return;
-  }
-
-  if (outcome.kind === 'finish') {
-    const mfa = outcome.amr.includes('mfa');
-    await ctx.flows.end(flow);
-    reply.hijack();
-    setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
-    await provider.interactionFinished(
-      req.raw,
-      reply.raw,
-      {
-        login: {
-          accountId: flow.data.userId!,
-          amr: outcome.amr,
-          acr: mfa ? MFA_ACR : PASSWORD_ACR,
-          remember: true,
-          ts: Math.floor(now / 1000),
         },
-      },
-      { mergeWithLastSubmission: false },
+      ),
     );
-    return;
+  }
+  if (form?.action === 'cancel' && isAllowed(flow.state, 'cancel')) {
+    await ctx.flows.end(flow);
+    const result = { error: 'access_denied', error_description: 'The user cancelled the sign-in.' };
+    return finishInteraction(provider, req, reply, result, redirectOrigin);
+  }
+  if (outcome.kind === 'finish') {
+    await ctx.flows.end(flow);
+    const mfa = outcome.amr.includes('mfa');
+    const login = {
+      accountId: flow.data.userId!,
+      amr: outcome.amr,
+      acr: mfa ? MFA_ACR : PASSWORD_ACR,
+      remember: true,
+      ts: Math.floor(now / 1000),
+    };
+    return finishInteraction(provider, req, reply, { login }, redirectOrigin);
   }
 
   await ctx.flows.save(flow);
@@ -309,14 +288,9 @@ async function handleConsent(
     );
   }
   await ctx.flows.end(flow);
-  reply.hijack();
-  setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
   if (form?.action === 'cancel') {
-    await provider.interactionFinished(req.raw, reply.raw, {
-      error: 'access_denied',
-      error_description: 'The user declined consent.',
-    });
-    return;
+    const result = { error: 'access_denied', error_description: 'The user declined consent.' };
+    return finishInteraction(provider, req, reply, result, redirectOrigin);
   }
   const grant = details.grantId
     ? ((await provider.Grant.find(details.grantId)) ??
@@ -328,12 +302,21 @@ async function handleConsent(
     grant.addResourceScope(resource, scopes.join(' '));
   }
   const grantId = await grant.save();
-  await provider.interactionFinished(
-    req.raw,
-    reply.raw,
-    { consent: { grantId } },
-    { mergeWithLastSubmission: true },
-  );
+  return finishInteraction(provider, req, reply, { consent: { grantId } }, redirectOrigin, true);
+}
+
+/** Hands the result to oidc-provider, which redirects to the authorization endpoint to resume. */
+async function finishInteraction(
+  provider: Provider,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  result: Parameters<Provider['interactionFinished']>[2],
+  redirectOrigin: string | undefined,
+  merge = false,
+): Promise<void> {
+  reply.hijack();
+  setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
+  await provider.interactionFinished(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
 }
 
 function safeOrigin(value: unknown): string | undefined {
