@@ -158,6 +158,15 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     assert.deepEqual({ ...after, sign_ins: before.sign_ins }, before);
   });
 
+  it('OIDC RP-Initiated Logout: without a session the confirmation posts itself, its script allowed by hash only', async () => {
+    const response = await fetch(`${contoso}/oauth2/v2.0/logout`);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /action="[^"]+\/oauth2\/v2\.0\/logout\/confirm"/);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self' 'sha256-[^']+'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+  });
+
   it('an unknown sign-in page is a 400 page, not a crash', async () => {
     const response = await fetch(`${contoso}/login/not-an-interaction`);
     assert.equal(response.status, 400);
