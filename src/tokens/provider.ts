@@ -54,17 +54,24 @@ interface WardenAccount {
   [key: string]: unknown;
 }
 
-function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: string]: unknown } {
+/** The user's claims as Entra writes them, shared by ID tokens (via claims()) and access tokens. */
+function userClaims(user: User) {
   return {
-    sub: user.id,
     oid: user.id,
-    tid: tenant.id,
+    upn: user.userPrincipalName,
+    unique_name: user.userPrincipalName,
     name: user.displayName,
     given_name: user.givenName ?? undefined,
     family_name: user.surname ?? undefined,
+  };
+}
+
+function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: user.id,
+    tid: tenant.id,
+    ...userClaims(user),
     preferred_username: user.userPrincipalName,
-    upn: user.userPrincipalName,
-    unique_name: user.userPrincipalName,
     email: user.userPrincipalName,
   };
 }
@@ -236,16 +243,7 @@ function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): 
     acr: source?.acr,
     auth_time: source?.authTime,
     scp: scpFrom((token as { scope?: string }).scope),
-    ...(user
-      ? {
-          oid: user.id,
-          upn: user.userPrincipalName,
-          unique_name: user.userPrincipalName,
-          name: user.displayName,
-          given_name: user.givenName ?? undefined,
-          family_name: user.surname ?? undefined,
-        }
-      : {}),
+    ...(user ? userClaims(user) : {}),
     ipaddr: ctx.ip,
   };
 }
