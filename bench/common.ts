@@ -6,7 +6,10 @@ export type Request =
   | { id: number; cmd: 'hash'; durationMs: number; concurrency: number }
   | { id: number; cmd: 'createUsers'; count: number }
   | { id: number; cmd: 'stats' }
-  | { id: number; cmd: 'profile'; action: 'start' | 'stop' };
+  | { id: number; cmd: 'cpu' };
+
+/** A request before it gets its id (distributes over the union). */
+export type Command = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
@@ -42,6 +45,11 @@ export class Child<Info> {
     this.process = child;
     this.port = ready.port;
     this.info = ready.info;
+    child.once('exit', (code, signal) => {
+      for (const waiter of this.#waiting.values())
+        waiter.reject(new Error(`server child exited (${code ?? signal})`));
+      this.#waiting.clear();
+    });
     child.on('message', (message: Reply) => {
       const waiter = this.#waiting.get(message.id);
       if (!waiter) return;
@@ -51,7 +59,11 @@ export class Child<Info> {
     });
   }
 
-  static start<Info>(file: URL, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child<Info>> {
+  static start<Info>(
+    file: URL,
+    env: Record<string, string> = {},
+    execArgv: string[] = [],
+  ): Promise<Child<Info>> {
     return new Promise((resolve, reject) => {
       const child = fork(file, [], {
         env: { ...process.env, ...env },
@@ -74,7 +86,7 @@ export class Child<Info> {
     });
   }
 
-  call<T>(request: Omit<Request, 'id'>): Promise<T> {
+  call<T>(request: Command): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       this.#waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -94,7 +106,9 @@ export class Child<Info> {
 /** Runs in a child: answers the parent's requests with `handler`. */
 export function serveRequests(handler: (request: Request) => Promise<unknown>): void {
   process.on('message', (request: Request) => {
-    handler(request).then(
+    // Every child reports its CPU time (user + system, all threads: argon2 runs on libuv's pool).
+    const work = request.cmd === 'cpu' ? Promise.resolve(cpuMs()) : handler(request);
+    work.then(
       (value) => process.send?.({ id: request.id, ok: true, value } satisfies Reply),
       (error: unknown) => process.send?.({ id: request.id, ok: false, error: String(error) } satisfies Reply),
     );
@@ -102,6 +116,12 @@ export function serveRequests(handler: (request: Request) => Promise<unknown>): 
   process.once('SIGTERM', () => process.exit(0));
   // The parent going away ends the child too (no stray servers).
   process.once('disconnect', () => process.exit(0));
+}
+
+/** CPU time this process used so far (user + system, every thread), ms. */
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 export function median(values: number[]): number {

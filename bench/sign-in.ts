@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { totpFor } from '../src/authentication-methods/totp.ts';
-import { log, median, percentile } from './common.ts';
+import { cpuMs, log, median, percentile } from './common.ts';
 import type { BenchUser } from './servers/warden.ts';
 
 const TOTP_PERIOD_MS = 30_000;
@@ -30,7 +30,12 @@ interface Response {
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One HTTP request to 127.0.0.1 (the Host header keeps the URL's `localhost:port`). */
-function send(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body?: string): Promise<Response> {
+function send(
+  method: 'GET' | 'POST',
+  url: URL,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -43,7 +48,10 @@ function send(method: 'GET' | 'POST', url: URL, headers: Record<string, string>,
           host: url.host,
           ...headers,
           ...(body !== undefined
-            ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }
+            ? {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': String(Buffer.byteLength(body)),
+              }
             : {}),
         },
       },
@@ -51,7 +59,11 @@ function send(method: 'GET' | 'POST', url: URL, headers: Record<string, string>,
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
         res.on('error', reject);
       },
@@ -131,7 +143,12 @@ export interface SignInOutcome {
 }
 
 function decodeEntities(value: string): string {
-  return value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return value
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 /** The first form of a sign-in page: where it posts, its CSRF token and its `action`. */
@@ -143,8 +160,36 @@ function firstForm(html: string): { action: string; csrf: string; step: string }
   return { action: decodeEntities(form[1]!), csrf: decodeEntities(csrf[1]!), step: step[1]! };
 }
 
+/** Time spent in each kind of request of a sign-in (client-side latency, ms). */
+export class StepTimings {
+  readonly samples = new Map<string, number[]>();
+
+  async time<T>(label: string, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      const list = this.samples.get(label) ?? [];
+      list.push(performance.now() - start);
+      this.samples.set(label, list);
+    }
+  }
+}
+
+function stepLabel(method: string, url: URL, step?: string): string {
+  if (step) return `POST login (${step})`;
+  if (/\/oauth2\/v2\.0\/authorize\/[^/]+$/.test(url.pathname)) return 'GET authorize/{uid} (resume)';
+  if (url.pathname.endsWith('/oauth2/v2.0/authorize')) return 'GET authorize';
+  if (url.pathname.includes('/login/')) return 'GET login page';
+  return `${method} ${url.pathname}`;
+}
+
 /** One complete interactive sign-in, as a browser and a native app would do it. */
-export async function signIn(target: SignInTarget, pool: UserPool): Promise<SignInOutcome> {
+export async function signIn(
+  target: SignInTarget,
+  pool: UserPool,
+  timings = new StepTimings(),
+): Promise<SignInOutcome> {
   const jar = new CookieJar();
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
@@ -160,7 +205,7 @@ export async function signIn(target: SignInTarget, pool: UserPool): Promise<Sign
   }).toString();
 
   let url = authorize;
-  let response = await send('GET', url, jar.header());
+  let response = await timings.time(stepLabel('GET', url), () => send('GET', url, jar.header()));
   let requests = 1;
   let code: string | undefined;
   let user: { user: { upn: string }; code: string } | undefined;
@@ -176,11 +221,13 @@ export async function signIn(target: SignInTarget, pool: UserPool): Promise<Sign
         break;
       }
       url = location;
-      response = await send('GET', url, jar.header());
+      const next = url;
+      response = await timings.time(stepLabel('GET', next), () => send('GET', next, jar.header()));
       requests++;
       continue;
     }
-    if (response.status !== 200) throw new Error(`${url.pathname}: HTTP ${response.status}: ${response.body.slice(0, 400)}`);
+    if (response.status !== 200)
+      throw new Error(`${url.pathname}: HTTP ${response.status}: ${response.body.slice(0, 400)}`);
     const error = /<p class="error"[^>]*>([^<]*)</.exec(response.body);
     if (error) throw new Error(`${url.pathname}: sign-in page shows an error: ${error[1]}`);
     const form = firstForm(response.body);
@@ -196,21 +243,26 @@ export async function signIn(target: SignInTarget, pool: UserPool): Promise<Sign
       throw new Error(`unexpected sign-in step ${form.step}`);
     }
     url = new URL(form.action, url);
-    response = await send('POST', url, jar.header(), new URLSearchParams(fields).toString());
+    const post = url;
+    response = await timings.time(stepLabel('POST', post, form.step), () =>
+      send('POST', post, jar.header(), new URLSearchParams(fields).toString()),
+    );
     requests++;
   }
 
-  const token = await send(
-    'POST',
-    new URL(`${target.baseUrl}/${target.tenantId}/oauth2/v2.0/token`),
-    {},
-    new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: CLIENT_ID,
-      code_verifier: verifier,
-    }).toString(),
+  const token = await timings.time('POST token (authorization_code)', () =>
+    send(
+      'POST',
+      new URL(`${target.baseUrl}/${target.tenantId}/oauth2/v2.0/token`),
+      {},
+      new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: code!,
+        redirect_uri: REDIRECT_URI,
+        client_id: CLIENT_ID,
+        code_verifier: verifier,
+      }).toString(),
+    ),
   );
   requests++;
   if (token.status !== 200) throw new Error(`token endpoint: HTTP ${token.status}: ${token.body}`);
@@ -225,10 +277,22 @@ export interface RateRun {
   rate: number;
   /** Latency of one whole sign-in (ms); empty for hash runs. */
   latencies: number[];
+  /** CPU time of the Warden process per operation (ms, all its threads). */
+  serverCpuMs: number;
+  /** CPU time of this (client) process per operation (ms). */
+  clientCpuMs: number;
 }
 
 /** Sign-ins with `concurrency` in flight until the deadline; the run ends when the last one does. */
-export async function signInRate(target: SignInTarget, pool: UserPool, durationMs: number, concurrency: number): Promise<RateRun> {
+export async function signInRate(
+  target: SignInTarget,
+  pool: UserPool,
+  durationMs: number,
+  concurrency: number,
+  serverCpu: () => Promise<number>,
+): Promise<RateRun> {
+  const serverBefore = await serverCpu();
+  const clientBefore = cpuMs();
   const start = performance.now();
   const deadline = start + durationMs;
   const latencies: number[] = [];
@@ -241,7 +305,16 @@ export async function signInRate(target: SignInTarget, pool: UserPool, durationM
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
-  return { count: latencies.length, seconds, rate: latencies.length / seconds, latencies };
+  const clientCpuMs = (cpuMs() - clientBefore) / latencies.length;
+  const serverCpuMs = ((await serverCpu()) - serverBefore) / latencies.length;
+  return {
+    count: latencies.length,
+    seconds,
+    rate: latencies.length / seconds,
+    latencies,
+    serverCpuMs,
+    clientCpuMs,
+  };
 }
 
 export interface SignInOptions {
@@ -249,6 +322,8 @@ export interface SignInOptions {
   warmupSeconds: number;
   runSeconds: number;
   rounds: number;
+  /** Sequential sign-ins timed request by request after the rounds. */
+  breakdownSignIns: number;
 }
 
 export interface SignInResult {
@@ -258,6 +333,8 @@ export interface SignInResult {
   ratios: number[];
   requestsPerSignIn: number;
   poolWaits: number;
+  /** One sign-in at a time: median latency of each kind of request, and of one argon2id hash. */
+  breakdown: { steps: { label: string; count: number; medianMs: number }[]; totalMs: number; hashMs: number };
 }
 
 /**
@@ -268,24 +345,38 @@ export async function runSignInBenchmark(
   target: SignInTarget,
   pool: UserPool,
   hashRun: (durationMs: number, concurrency: number) => Promise<{ count: number; seconds: number }>,
+  serverCpu: () => Promise<number>,
   options: SignInOptions,
 ): Promise<SignInResult> {
   const { concurrency } = options;
   const first = await signIn(target, pool);
-  const claims = JSON.parse(Buffer.from(first.tokens.access_token.split('.')[1]!, 'base64url').toString()) as {
+  const claims = JSON.parse(
+    Buffer.from(first.tokens.access_token.split('.')[1]!, 'base64url').toString(),
+  ) as {
     amr?: string[];
   };
-  if (!claims.amr?.includes('mfa')) throw new Error(`sign-in did not do MFA: amr=${JSON.stringify(claims.amr)}`);
-  if (!first.tokens.id_token || !first.tokens.refresh_token) throw new Error('sign-in did not return id and refresh tokens');
+  if (!claims.amr?.includes('mfa'))
+    throw new Error(`sign-in did not do MFA: amr=${JSON.stringify(claims.amr)}`);
+  if (!first.tokens.id_token || !first.tokens.refresh_token)
+    throw new Error('sign-in did not return id and refresh tokens');
   log(`sign-in: one sign-in is ${first.requests} HTTP requests; amr=${claims.amr.join(',')}`);
 
   log(`sign-in: warm-up ${options.warmupSeconds}s each`);
-  await signInRate(target, pool, options.warmupSeconds * 1000, concurrency);
+  await signInRate(target, pool, options.warmupSeconds * 1000, concurrency, serverCpu);
   await hashRun(options.warmupSeconds * 1000, concurrency);
 
   const hash = async (): Promise<RateRun> => {
+    const before = await serverCpu();
     const r = await hashRun(options.runSeconds * 1000, concurrency);
-    return { count: r.count, seconds: r.seconds, rate: r.count / r.seconds, latencies: [] };
+    const serverCpuMs = ((await serverCpu()) - before) / r.count;
+    return {
+      count: r.count,
+      seconds: r.seconds,
+      rate: r.count / r.seconds,
+      latencies: [],
+      serverCpuMs,
+      clientCpuMs: 0,
+    };
   };
   const result: SignInResult = {
     options,
@@ -294,26 +385,47 @@ export async function runSignInBenchmark(
     ratios: [],
     requestsPerSignIn: first.requests,
     poolWaits: 0,
+    breakdown: { steps: [], totalMs: 0, hashMs: 0 },
   };
   for (let round = 0; round < options.rounds; round++) {
     let s: RateRun;
     let h: RateRun;
     if (round % 2 === 0) {
-      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency);
+      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu);
       h = await hash();
     } else {
       h = await hash();
-      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency);
+      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu);
     }
     result.signIns.push(s);
     result.hashes.push(h);
     result.ratios.push(s.rate / h.rate);
     log(
       `sign-in: round ${round + 1}/${options.rounds} ${s.rate.toFixed(1)} sign-ins/s (p99 ${percentile(s.latencies, 99).toFixed(0)} ms),` +
-        ` ${h.rate.toFixed(1)} hashes/s, ratio ${(s.rate / h.rate).toFixed(2)}`,
+        ` ${h.rate.toFixed(1)} hashes/s, ratio ${(s.rate / h.rate).toFixed(2)};` +
+        ` CPU ms: ${s.serverCpuMs.toFixed(1)} Warden + ${s.clientCpuMs.toFixed(1)} client per sign-in, ${h.serverCpuMs.toFixed(1)} per hash`,
     );
   }
   result.poolWaits = pool.waits;
+
+  // Where a sign-in's time goes, without queueing: sign-ins one at a time, then hashes one at a time.
+  const timings = new StepTimings();
+  const totals: number[] = [];
+  for (let i = 0; i < options.breakdownSignIns; i++) {
+    const t = performance.now();
+    await signIn(target, pool, timings);
+    totals.push(performance.now() - t);
+  }
+  const single = await hashRun(1000, 1);
+  result.breakdown = {
+    steps: [...timings.samples].map(([label, samples]) => ({
+      label,
+      count: samples.length,
+      medianMs: median(samples),
+    })),
+    totalMs: median(totals),
+    hashMs: (single.seconds * 1000) / single.count,
+  };
   return result;
 }
 
@@ -325,6 +437,11 @@ export function summarizeSignIn(result: SignInResult) {
     ratio: median(result.ratios),
     minRatio: Math.min(...result.ratios),
     maxRatio: Math.max(...result.ratios),
+    serverCpuPerSignIn: median(result.signIns.map((r) => r.serverCpuMs)),
+    clientCpuPerSignIn: median(result.signIns.map((r) => r.clientCpuMs)),
+    serverCpuPerHash: median(result.hashes.map((r) => r.serverCpuMs)),
+    /** CPU per hash ÷ Warden CPU per sign-in: the ratio if the server alone were CPU-bound. */
+    cpuRatio: median(result.signIns.map((r, i) => result.hashes[i]!.serverCpuMs / r.serverCpuMs)),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     signIns: latencies.length,

@@ -10,6 +10,8 @@ export interface TokenTarget {
   name: string;
   url: string;
   body: string;
+  /** CPU time (ms) the server process has used so far. */
+  cpu: () => Promise<number>;
 }
 
 export interface TokenOptions {
@@ -21,6 +23,8 @@ export interface TokenOptions {
 
 export interface TokenRun {
   rps: number;
+  /** Server CPU time per successful request (ms, all threads of the server process). */
+  cpuMsPerRequest: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -50,7 +54,8 @@ export function clientCredentialsBody(clientId: string, clientSecret: string): s
 export async function checkTokenTarget(target: TokenTarget): Promise<Record<string, unknown>> {
   const response = await fetch(target.url, { method: 'POST', headers: HEADERS, body: target.body });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`${target.name}: token endpoint answered ${response.status}: ${text}`);
+  if (response.status !== 200)
+    throw new Error(`${target.name}: token endpoint answered ${response.status}: ${text}`);
   const json = JSON.parse(text) as { access_token?: string; token_type?: string };
   const [header, payload] = (json.access_token ?? '').split('.');
   if (!header || !payload) throw new Error(`${target.name}: access token is not a JWT: ${text}`);
@@ -60,6 +65,7 @@ export async function checkTokenTarget(target: TokenTarget): Promise<Record<stri
 }
 
 async function load(target: TokenTarget, connections: number, seconds: number): Promise<TokenRun> {
+  const cpuBefore = await target.cpu();
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -70,8 +76,10 @@ async function load(target: TokenTarget, connections: number, seconds: number): 
     duration: seconds,
     timeout: 10,
   });
+  const cpu = (await target.cpu()) - cpuBefore;
   return {
     rps: result['2xx'] / result.duration,
+    cpuMsPerRequest: cpu / result['2xx'],
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -79,7 +87,11 @@ async function load(target: TokenTarget, connections: number, seconds: number): 
   };
 }
 
-export async function runTokenBenchmark(warden: TokenTarget, bare: TokenTarget, options: TokenOptions): Promise<TokenResult> {
+export async function runTokenBenchmark(
+  warden: TokenTarget,
+  bare: TokenTarget,
+  options: TokenOptions,
+): Promise<TokenResult> {
   for (const target of [warden, bare]) {
     log(`token: warm-up ${target.name} ${options.warmupSeconds}s`);
     await load(target, options.connections, options.warmupSeconds);
@@ -93,7 +105,7 @@ export async function runTokenBenchmark(warden: TokenTarget, bare: TokenTarget, 
       runs[target.name] = run;
       log(
         `token: round ${round + 1}/${options.rounds} ${target.name.padEnd(6)} ${run.rps.toFixed(0)} req/s` +
-          ` p99 ${run.p99} ms${run.non2xx || run.errors ? ` non2xx=${run.non2xx} errors=${run.errors}` : ''}`,
+          ` p99 ${run.p99} ms, ${run.cpuMsPerRequest.toFixed(2)} ms CPU/req${run.non2xx || run.errors ? ` non2xx=${run.non2xx} errors=${run.errors}` : ''}`,
       );
     }
     result.warden.push(runs[warden.name]!);
@@ -112,6 +124,10 @@ export function summarizeToken(result: TokenResult) {
     bareP50: pick(result.bare, 'p50'),
     wardenP99: pick(result.warden, 'p99'),
     bareP99: pick(result.bare, 'p99'),
+    wardenCpu: pick(result.warden, 'cpuMsPerRequest'),
+    bareCpu: pick(result.bare, 'cpuMsPerRequest'),
+    /** bare ÷ Warden CPU per request: the throughput ratio if both were CPU-bound on equal cores. */
+    cpuRatio: median(result.warden.map((w, i) => result.bare[i]!.cpuMsPerRequest / w.cpuMsPerRequest)),
     ratio: median(result.ratios),
     minRatio: Math.min(...result.ratios),
     maxRatio: Math.max(...result.ratios),

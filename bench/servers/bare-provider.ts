@@ -32,7 +32,10 @@ const provider = new Provider(`http://localhost:${port}`, {
       token_endpoint_auth_method: 'client_secret_post',
     },
   ],
+  // As in Warden (src/tokens/provider.ts); these two only silence oidc-provider's start-up notices.
+  ttl: { ClientCredentials: 3600 },
   features: {
+    devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -56,4 +59,8 @@ serveRequests(async (request) => {
   throw new Error(`the bare provider does not do ${request.cmd}`);
 });
 
-process.send?.({ ready: true, port, info: { clientId, clientSecret, tokenPath: '/token' } } satisfies Ready<BareInfo>);
+process.send?.({
+  ready: true,
+  port,
+  info: { clientId, clientSecret, tokenPath: '/token' },
+} satisfies Ready<BareInfo>);

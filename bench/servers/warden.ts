@@ -80,7 +80,10 @@ async function createUsers(count: number): Promise<BenchUser[]> {
 }
 
 /** argon2id hashes (src/authentication-methods/passwords.ts) with `concurrency` in flight until the deadline. */
-async function hashRate(durationMs: number, concurrency: number): Promise<{ count: number; seconds: number }> {
+async function hashRate(
+  durationMs: number,
+  concurrency: number,
+): Promise<{ count: number; seconds: number }> {
   const start = performance.now();
   const deadline = start + durationMs;
   let count = 0;
@@ -110,15 +113,24 @@ serveRequests(async (request) => {
               .executeTakeFirstOrThrow()
           ).n,
         );
-      return { signIns: await count('sign_ins'), oidcPayloads: await count('oidc_payloads'), flows: await count('sign_in_flows') };
+      return {
+        signIns: await count('sign_ins'),
+        oidcPayloads: await count('oidc_payloads'),
+        flows: await count('sign_in_flows'),
+      };
     }
     default:
-      throw new Error(`unknown command ${request.cmd}`);
+      throw new Error(`unknown command ${JSON.stringify(request)}`);
   }
 });
 
 process.send?.({
   ready: true,
   port,
-  info: { contosoId: contoso.id, automationClientId: automation.clientId, automationSecret: automation.clientSecret, password },
+  info: {
+    contosoId: contoso.id,
+    automationClientId: automation.clientId,
+    automationSecret: automation.clientSecret,
+    password,
+  },
 } satisfies Ready<WardenInfo>);
