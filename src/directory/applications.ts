@@ -73,23 +73,22 @@ export async function createApplication(
 
 /**
  * The client as seen from one tenant's authority: registered in that tenant, or multi-tenant.
- * Returns the unsealed secret for oidc-provider, which compares it in constant time.
+ * The secret stays sealed here; `unsealClientSecret` opens it for oidc-provider's comparison.
  */
 export async function findClientForTenant(
   db: Db,
-  box: SecretBox,
   tenantId: string,
   clientId: string,
-): Promise<{ application: Application; clientSecret: string | undefined } | undefined> {
+): Promise<{ application: Application; sealedSecret: string | null } | undefined> {
   const row = await db
     .selectFrom('applications')
     .selectAll()
     .where('id', '=', clientId)
     .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('multi_tenant', '=', 1)]))
     .executeTakeFirst();
-  if (!row) return undefined;
-  const clientSecret = row.client_secret_sealed
-    ? box.open(row.client_secret_sealed, `client:${row.id}`)
-    : undefined;
-  return { application: toApplication(row), clientSecret };
+  return row && { application: toApplication(row), sealedSecret: row.client_secret_sealed };
+}
+
+export function unsealClientSecret(box: SecretBox, clientId: string, sealed: string): string {
+  return box.open(sealed, `client:${clientId}`);
 }

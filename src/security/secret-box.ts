@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 
 /**
  * Authenticated encryption at rest (AES-256-GCM) for secrets Warden must read back:
@@ -6,10 +13,10 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  * row's identity is bound as associated data so a ciphertext cannot be moved to another row.
  */
 export class SecretBox {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
 
   constructor(masterKey: Buffer, purpose: string) {
-    this.#key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `warden:${purpose}`, 32));
+    this.#key = createSecretKey(deriveKey(masterKey, purpose));
   }
 
   seal(plaintext: string, context: string): string {

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator } from 'kysely';
 
 /** Migrations in code, applied in order; the same statements on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -89,6 +89,12 @@ const migrations: Record<string, Migration> = {
         .execute();
 
       await db.schema
+        .createIndex('auth_methods_by_user')
+        .on('auth_methods')
+        .columns(['tenant_id', 'user_id'])
+        .execute();
+
+      await db.schema
         .createTable('recovery_codes')
         .addColumn('tenant_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('id', 'varchar(36)', (c) => c.notNull())
@@ -101,6 +107,12 @@ const migrations: Record<string, Migration> = {
           'tenant_id',
           'id',
         ])
+        .execute();
+
+      await db.schema
+        .createIndex('recovery_codes_by_user')
+        .on('recovery_codes')
+        .columns(['tenant_id', 'user_id', 'code_hash'])
         .execute();
 
       await db.schema
@@ -183,7 +195,6 @@ const migrations: Record<string, Migration> = {
         .on('oidc_payloads')
         .columns(['tenant_id', 'uid'])
         .execute();
-      await sql`select 1`.execute(db);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SqliteDialect } from 'kysely';
 
 /**
@@ -13,12 +13,23 @@ export function nodeSqliteDialect(file: string): SqliteDialect {
       db.exec(
         'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
       );
+      // Kysely emits a few dozen distinct statements; preparing each once saves a parse per query.
+      const statements = new Map<string, { statement: StatementSync; reader: boolean }>();
+      const prepared = (sql: string) => {
+        let entry = statements.get(sql);
+        if (!entry) {
+          const statement = db.prepare(sql);
+          entry = { statement, reader: statement.columns().length > 0 };
+          if (statements.size < 1000) statements.set(sql, entry);
+        }
+        return entry;
+      };
       return {
         close: () => db.close(),
         prepare: (sql: string) => {
-          const statement = db.prepare(sql);
+          const { statement, reader } = prepared(sql);
           return {
-            reader: statement.columns().length > 0,
+            reader,
             all: (parameters: ReadonlyArray<unknown>) => statement.all(...(parameters as never[])),
             run: (parameters: ReadonlyArray<unknown>) => {
               const result = statement.run(...(parameters as never[]));

@@ -31,6 +31,7 @@ export class Authorities {
   readonly #baseUrl: string;
   readonly #log: Logger;
   #entries = new Map<string, Promise<Entry>>();
+  #resolved = new Map<string, { tenantId: string; until: number }>();
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
   constructor(input: {
@@ -65,39 +66,52 @@ export class Authorities {
 
   /** The provider of a tenant (by id or verified domain), or undefined for an unknown tenant. */
   async forTenant(idOrDomain: string): Promise<Entry | undefined> {
-    const tenant = await findTenant(this.#db, idOrDomain);
-    if (!tenant) return undefined;
-    let entry = this.#entries.get(tenant.id);
-    if (!entry) {
-      entry = Promise.resolve().then(() => {
-        if (!this.#keys) throw new Error('Authorities.start() was not called');
-        const provider = createTenantProvider(
-          {
-            db: this.#db,
-            secrets: this.#secrets,
-            masterKey: this.#masterKey,
-            baseUrl: this.#baseUrl,
-            signingKeys: this.#keys.keys,
-          },
-          tenant,
-        );
-        provider.on('server_error', (_ctx, error) =>
-          this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'),
-        );
-        provider.on('authorization.error', (_ctx, error) =>
-          this.#log.debug(
-            { tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail },
-            'authorization.error',
-          ),
-        );
-        logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log);
-        return { provider, handler: provider.callback(), tenant };
-      });
-      this.#entries.set(tenant.id, entry);
+    const key = idOrDomain.toLowerCase();
+    const now = Date.now();
+    const known = this.#resolved.get(key);
+    let tenantId = known && known.until > now ? known.tenantId : undefined;
+    let tenant: Tenant | undefined;
+    if (!tenantId) {
+      // Only the id is cached (a minute): tenant settings are read afresh by every sign-in.
+      tenant = await findTenant(this.#db, idOrDomain);
+      if (!tenant) return undefined;
+      tenantId = tenant.id;
+      if (this.#resolved.size >= 10_000) this.#resolved.clear();
+      this.#resolved.set(key, { tenantId, until: now + 60_000 });
     }
-    const ready = await entry;
-    // Tenant settings (security defaults, ...) are read per sign-in from storage; the cached entry only needs the id.
-    return ready;
+    let entry = this.#entries.get(tenantId);
+    if (!entry) {
+      const found = tenant ?? (await findTenant(this.#db, tenantId));
+      if (!found) return undefined;
+      entry = Promise.resolve().then(() => this.#create(found));
+      this.#entries.set(tenantId, entry);
+    }
+    return entry;
+  }
+
+  #create(tenant: Tenant): Entry {
+    if (!this.#keys) throw new Error('Authorities.start() was not called');
+    const provider = createTenantProvider(
+      {
+        db: this.#db,
+        secrets: this.#secrets,
+        masterKey: this.#masterKey,
+        baseUrl: this.#baseUrl,
+        signingKeys: this.#keys.keys,
+      },
+      tenant,
+    );
+    provider.on('server_error', (_ctx, error) =>
+      this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'),
+    );
+    provider.on('authorization.error', (_ctx, error) =>
+      this.#log.debug(
+        { tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail },
+        'authorization.error',
+      ),
+    );
+    logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log);
+    return { provider, handler: provider.callback(), tenant };
   }
 
   /**

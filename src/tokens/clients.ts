@@ -1,9 +1,22 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { findClientForTenant } from '../directory/applications.ts';
+import { findClientForTenant, unsealClientSecret } from '../directory/applications.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+// Unsealed secrets by their sealed form: a changed secret has a new sealed form, so the row is
+// still read on every request (revocation is immediate) but AES-GCM runs once per secret.
+const unsealed = new Map<string, string>();
+function openSecret(box: SecretBox, clientId: string, sealed: string): string {
+  let secret = unsealed.get(sealed);
+  if (secret === undefined) {
+    if (unsealed.size >= 1000) unsealed.clear();
+    secret = unsealClientSecret(box, clientId, sealed);
+    unsealed.set(sealed, secret);
+  }
+  return secret;
+}
 
 /** The `Client` model of oidc-provider, read from the directory's applications. */
 export class DirectoryClientAdapter {
@@ -18,9 +31,10 @@ export class DirectoryClientAdapter {
   }
 
   async find(clientId: string): Promise<ClientMetadata | undefined> {
-    const found = await findClientForTenant(this.#db, this.#box, this.#tenantId, clientId);
+    const found = await findClientForTenant(this.#db, this.#tenantId, clientId);
     if (!found) return undefined;
-    const { application: app, clientSecret } = found;
+    const app = found.application;
+    const clientSecret = found.sealedSecret ? openSecret(this.#box, app.id, found.sealedSecret) : undefined;
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
     return {

@@ -224,7 +224,9 @@ function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): 
     nbf: Math.floor(Date.now() / 1000),
   };
   if (token.kind === 'ClientCredentials') {
-    const roles = (client?.metadata()['urn:warden:granted_app_roles'] as string[] | undefined) ?? [];
+    // Extra client metadata sits on the client object under its own name (no metadata() copy).
+    const roles =
+      (client as unknown as Record<string, string[] | undefined>)['urn:warden:granted_app_roles'] ?? [];
     return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
   }
   const entities = ctx.oidc.entities as Record<
