@@ -173,7 +173,7 @@ async function handle(
       return sendPage(
         reply,
         status,
-        views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now }),
+        views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now, now }),
         redirectOrigin,
       );
     case 'register_totp':

@@ -91,8 +91,8 @@ ${cancel(ctx)}`,
   );
 }
 
-export function registerOfferPage(ctx: FormContext, input: { skipUntil: number }): string {
-  const days = Math.max(0, Math.ceil((input.skipUntil - Date.now()) / 86_400_000));
+export function registerOfferPage(ctx: FormContext, input: { skipUntil: number; now: number }): string {
+  const days = Math.max(0, Math.ceil((input.skipUntil - input.now) / 86_400_000));
   return page(
     'Let’s keep your account secure',
     html`<p>Your organisation asks you to set up a second verification method. You can skip this for
