@@ -173,7 +173,10 @@ async function handle(
       return sendPage(
         reply,
         status,
-        views.registerOfferPage(formContext, { skipUntil: flow.data.requirement?.skipUntil ?? now, now }),
+        views.registerOfferPage(formContext, {
+          skipUntil: flow.data.requirement?.skipUntil ?? now,
+          now: ctx.clock.now(),
+        }),
         redirectOrigin,
       );
     case 'register_totp':
