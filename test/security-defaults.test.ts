@@ -55,6 +55,50 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(ua2.lastStatus, 400);
   });
 
+  it('a registration started before another browser registered cannot add a second authenticator', async () => {
+    const stale = (
+      await signIn(w, await startAuthorization(w, 'contoso'), {
+        upn: 'hal@contoso.example',
+        password: w.demo.password,
+      })
+    ).ua;
+    const staleSecret = /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)?.[1]?.replaceAll(' ', '');
+    const first = await startAuthorization(w, 'contoso', { amr_values: 'mfa' });
+    const { ua } = await signIn(w, first, { upn: 'hal@contoso.example' });
+    if (ua.title() === 'Let’s keep your account secure') await ua.submit('begin_registration');
+    const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
+    await ua.submit('confirm_totp', { code: totpCode(w, secret) });
+    assert.equal(ua.title(), 'Save your recovery codes');
+
+    if (stale.title() === 'Let’s keep your account secure') await stale.submit('begin_registration');
+    const attackerSecret =
+      staleSecret ?? /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)![1]!.replaceAll(' ', '');
+    await stale.submit('confirm_totp', { code: totpCode(w, attackerSecret) });
+    assert.equal(
+      stale.title(),
+      'Verify your identity',
+      'the stale flow must prove the registered method instead',
+    );
+    const { methodsOf } = await import('../src/authentication-methods/methods.ts');
+    const hal = w.demo.users['hal@contoso.example']!;
+    assert.equal((await methodsOf(w.ctx.db, hal.tenant, hal.id)).totp.length, 1);
+  });
+
+  it('a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
+    const ua = new UserAgent();
+    await ua.navigate((await startAuthorization(w, 'contoso')).url);
+    const { url, fields } = ua.formFor('password');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+      body: JSON.stringify({ ...fields, username: { $ne: 1 }, password: ['x'] }),
+    });
+    assert.equal(response.status, 400);
+  });
+
   it('issue 2 item 6: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
     await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false);
     const ua = new UserAgent();
@@ -89,17 +133,18 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('SPEC R1.2: turning on "require MFA for every user" applies at the next sign-in, with the policy logged', async () => {
-    await setRequireMfaForAllUsers(w.ctx.db, w.demo.tenants.contoso!.id, true);
-    const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'hal@contoso.example' });
+    const contoso = w.demo.tenants.contoso!.id;
+    await setSecurityDefaults(w.ctx.db, contoso, false);
+    await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
+    const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
     assert.equal(ua.title(), 'Set up your authenticator app');
-    await ua.submit('cancel');
-    const hal = w.demo.users['hal@contoso.example']!.id;
-    await setRequireMfaForAllUsers(w.ctx.db, w.demo.tenants.contoso!.id, false);
-    const rows = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: hal });
-    assert.ok(
-      rows.length === 0 || rows[0]!.status.errorCode !== 0,
-      'an abandoned registration is not a successful sign-in',
-    );
+    const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users['sam@contoso.example']!.id });
+    assert.equal(row!.status.errorCode, 50079);
+    assert.equal(row!.authenticationRequirementPolicies[0]!.detail, 'tenantPolicy:requireMfaAllUsers');
+
+    await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
+    const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
+    assert.match(off.callback, /code=/, 'with neither policy on, Sam signs in with a password');
+    await setSecurityDefaults(w.ctx.db, contoso, true);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
+import { createApplication } from '../src/directory/applications.ts';
 import { rotateSigningKeys } from '../src/tokens/signing-keys.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
@@ -41,6 +42,32 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     assert.equal(claims.upn, undefined);
     assert.equal(claims.tid, w.demo.tenants.contoso!.id);
     assert.equal(claims.appid, 'contoso-automation');
+  });
+
+  it('a multi-tenant app gets app-only tokens only in its home tenant (no consent, no roles elsewhere)', async () => {
+    const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
+      id: 'contoso-multi',
+      displayName: 'Contoso multi-tenant automation',
+      clientType: 'confidential',
+      multiTenant: true,
+      grantedAppRoles: ['Partner.ReadWrite.All'],
+      allowedScopes: ['urn:warden:partner-api/.default'],
+    });
+    const ask = (tenantKey: string) =>
+      fetch(`${w.baseUrl}/${w.demo.tenants[tenantKey]!.id}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'contoso-multi',
+          client_secret: clientSecret!,
+          scope: 'urn:warden:partner-api/.default',
+        }),
+      });
+    assert.equal((await ask('contoso')).status, 200);
+    const elsewhere = await ask('fabrikam');
+    assert.equal(elsewhere.status, 401);
+    assert.equal(((await elsewhere.json()) as { error: string }).error, 'invalid_client');
   });
 
   it('client credentials with a wrong secret is invalid_client', async () => {
@@ -125,6 +152,15 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     const newKid = decodeProtectedHeader(fresh.access_token).kid;
     assert.notEqual(newKid, oldKid);
     await verifyWithJwks(w, 'contoso', fresh.access_token, 'urn:warden:partner-api');
+  });
+
+  it('STYLE 8: codes, refresh tokens and sessions are stored only as hashes', async () => {
+    const { tokens } = await janeTokens(w);
+    const rows = await w.ctx.db.selectFrom('oidc_payloads').select(['id', 'payload']).execute();
+    assert.ok(rows.length > 0);
+    for (const secret of [tokens.refresh_token!, tokens.access_token]) {
+      assert.ok(rows.every((r) => r.id !== secret && !r.payload.includes(secret)));
+    }
   });
 
   it('STYLE 8: signing keys are stored encrypted', async () => {

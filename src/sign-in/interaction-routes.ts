@@ -31,8 +31,8 @@ interface Params {
 /** The sign-in UI that oidc-provider sends users to: `/{tenantId}/login/{uid}` (issue 2 item 6). */
 export function registerInteractionRoutes(app: FastifyInstance, ctx: WardenContext): void {
   app.get<{ Params: Params }>('/:tenantId/login/:uid', (req, reply) => handle(ctx, req, reply, undefined));
-  app.post<{ Params: Params; Body: Record<string, string> }>('/:tenantId/login/:uid', (req, reply) =>
-    handle(ctx, req, reply, req.body ?? {}),
+  app.post<{ Params: Params; Body: unknown }>('/:tenantId/login/:uid', (req, reply) =>
+    handle(ctx, req, reply, formFields(req.body)),
   );
 }
 
@@ -320,6 +320,14 @@ async function finishInteraction(
   reply.hijack();
   setSecurityHeaders(reply.raw, redirectOrigin ? [redirectOrigin] : []);
   await provider.interactionFinished(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
+}
+
+/** The text fields of a posted form; anything else (a JSON body's objects, arrays, numbers) is dropped. */
+function formFields(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(
+    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 function safeOrigin(value: unknown): string | undefined {

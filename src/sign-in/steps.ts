@@ -239,11 +239,19 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   }
   await ctx.throttle.succeed(tenant.id, key);
   const codes = await ctx.db.transaction().execute(async (trx) => {
+    // Registration is for a user with no method. If one was added since this flow began (another
+    // browser), this flow may not add a second one: the user must prove the existing method.
+    if (hasMfaMethod(await methodsOf(trx, tenant.id, user.id))) return undefined;
     // The enrolment code's step is recorded as used: it cannot be replayed at the next sign-in.
     await addTotpMethod(trx, ctx.secrets, tenant.id, user.id, secret, now, usedStep);
     return ctx.recoveryCodes.regenerate(trx, tenant.id, user.id, now);
   });
   flow.data.pendingTotpSealed = undefined;
+  if (!codes) {
+    flow.state = 'second_factor';
+    flow.data.error = 'An authenticator app was registered meanwhile. Enter its code.';
+    return { kind: 'render' };
+  }
   flow.data.steps.push(step('Authenticator app code', true, now, 'Registered and verified'));
   flow.data.proven = [...flow.data.proven, 'otp'];
   flow.state = 'recovery_codes';

@@ -37,6 +37,12 @@ export class DirectoryClientAdapter {
     const clientSecret = found.sealedSecret ? openSecret(this.#box, app.id, found.sealedSecret) : undefined;
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
+    const grantTypes = [
+      ...(interactive ? ['authorization_code', 'refresh_token'] : []),
+      // App-only access exists only in the app's home tenant: another tenant has granted it no roles.
+      ...(app.clientType === 'confidential' && app.tenantId === this.#tenantId ? ['client_credentials'] : []),
+    ];
+    if (grantTypes.length === 0) return undefined; // nothing this client may do at this authority
     return {
       client_id: app.id,
       client_name: app.displayName,
@@ -44,10 +50,7 @@ export class DirectoryClientAdapter {
       redirect_uris: app.redirectUris,
       post_logout_redirect_uris: app.redirectUris,
       response_types: interactive ? ['code'] : [],
-      grant_types: [
-        ...(interactive ? ['authorization_code', 'refresh_token'] : []),
-        ...(app.clientType === 'confidential' ? ['client_credentials'] : []),
-      ],
+      grant_types: grantTypes,
       token_endpoint_auth_method: app.clientType === 'public' ? 'none' : 'client_secret_post',
       ...(clientSecret ? { client_secret: clientSecret } : {}),
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),

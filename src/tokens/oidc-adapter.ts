@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Db } from '../storage/database.ts';
@@ -7,6 +8,21 @@ import type { Db } from '../storage/database.ts';
  * carries the tenant id of the authority it serves (STYLE 5). `Client` is handled apart
  * (see clients.ts) because clients live in the directory, not in protocol state.
  */
+/**
+ * Codes, refresh tokens and session ids are bearer secrets: rows are keyed by their SHA-256, so
+ * a copy of the database holds no usable token (STYLE 8: hash what you only compare).
+ */
+function keyOf(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+/**
+ * For these models the `jti` in the payload is the token value itself; it is not stored, and is
+ * restored from the presented value on find. (Sessions and device codes are also found by uid or
+ * user code, where the value is not at hand, so they keep it.)
+ */
+const VALUE_IS_JTI = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken', 'ClientCredentials']);
+
 export class KyselyOidcAdapter implements Adapter {
   readonly #db: Db;
   readonly #tenantId: string;
@@ -30,8 +46,10 @@ export class KyselyOidcAdapter implements Adapter {
     const row = {
       tenant_id: this.#tenantId,
       model: this.#model,
-      id,
-      payload: JSON.stringify(payload),
+      id: keyOf(id),
+      payload: JSON.stringify(
+        VALUE_IS_JTI.has(this.#model) && payload.jti === id ? { ...payload, jti: undefined } : payload,
+      ),
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
@@ -53,15 +71,22 @@ export class KyselyOidcAdapter implements Adapter {
       .execute();
   }
 
-  #revive(row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined) {
+  #revive(
+    row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined,
+    id?: string,
+  ) {
     if (!row) return undefined;
     if (row.expires_at !== null && row.expires_at <= Date.now()) return undefined;
-    const payload = JSON.parse(row.payload) as AdapterPayload;
+    const stored = JSON.parse(row.payload) as AdapterPayload;
+    const payload =
+      id !== undefined && VALUE_IS_JTI.has(this.#model) && stored.jti === undefined
+        ? { ...stored, jti: id }
+        : stored;
     return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#revive(await this.#scope().where('id', '=', id).executeTakeFirst());
+    return this.#revive(await this.#scope().where('id', '=', keyOf(id)).executeTakeFirst(), id);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -83,7 +108,7 @@ export class KyselyOidcAdapter implements Adapter {
       .set({ consumed_at: Date.now() })
       .where('tenant_id', '=', this.#tenantId)
       .where('model', '=', this.#model)
-      .where('id', '=', id)
+      .where('id', '=', keyOf(id))
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return;
@@ -92,7 +117,7 @@ export class KyselyOidcAdapter implements Adapter {
       .select('grant_id')
       .where('tenant_id', '=', this.#tenantId)
       .where('model', '=', this.#model)
-      .where('id', '=', id)
+      .where('id', '=', keyOf(id))
       .executeTakeFirst();
     if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
     throw new errors.InvalidGrant(
@@ -105,7 +130,7 @@ export class KyselyOidcAdapter implements Adapter {
       .deleteFrom('oidc_payloads')
       .where('tenant_id', '=', this.#tenantId)
       .where('model', '=', this.#model)
-      .where('id', '=', id)
+      .where('id', '=', keyOf(id))
       .execute();
   }
 
