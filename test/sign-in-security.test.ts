@@ -209,3 +209,38 @@ describe('sign-in log interrupts (issue 2 item 10)', () => {
     );
   });
 });
+
+describe('guessing in parallel (issue 2 item 9)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('40 simultaneous wrong passwords for one account: at most 5 are ever checked', async () => {
+    const ua = new UserAgent();
+    await ua.navigate((await startAuthorization(w, 'contoso')).url);
+    const { url, fields } = ua.formFor('password');
+    const cookie = [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+          body: new URLSearchParams({ ...fields, username: 'hal@contoso.example', password: 'guess' }),
+        }).then((r) => r.status),
+      ),
+    );
+    const log = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id);
+    const checked = log.filter(
+      (r) => r.status.errorCode === 50126 && r.userPrincipalName === 'hal@contoso.example',
+    );
+    assert.ok(checked.length <= 5, `${checked.length} guesses were checked`);
+    // The rest are refused: 429 (locked) or 403 (the lock ended the flow, and its CSRF token with it).
+    assert.ok(statuses.filter((s) => s === 400).length <= 5, JSON.stringify(statuses));
+    assert.ok(
+      statuses.every((s) => [400, 403, 429].includes(s)),
+      JSON.stringify(statuses),
+    );
+  });
+});

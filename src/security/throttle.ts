@@ -13,12 +13,20 @@ export interface ThrottleRule {
 export const RULES = {
   /** Password guesses against one account (whether or not it exists). */
   passwordPerAccount: { threshold: 5, baseLockMs: 60_000, maxLockMs: 3_600_000 },
-  /** Password guesses from one source address, across accounts (spraying). */
+  /** Password guesses from one source address, across accounts and tenants (spraying). */
   passwordPerIp: { threshold: 20, baseLockMs: 300_000, maxLockMs: 6 * 3_600_000 },
   /** Wrong second-factor codes for one account: at most 10 in a row. */
   secondFactor: { threshold: 10, baseLockMs: 300_000, maxLockMs: 6 * 3_600_000 },
 } satisfies Record<string, ThrottleRule>;
 
+/** Counters that span every tenant (a source address spraying across tenants) live under this scope. */
+export const PLATFORM_SCOPE = 'platform';
+
+/**
+ * Each attempt is counted *before* it is checked, by a conditional UPDATE that cannot pass the
+ * threshold, so parallel guesses cannot outrun the count: at most `threshold` attempts in a row
+ * are ever checked. A success clears the count (or, for a shared counter, gives its slot back).
+ */
 export class Throttle {
   readonly #db: Db;
 
@@ -26,49 +34,60 @@ export class Throttle {
     this.#db = db;
   }
 
-  /** The end of the current lock, or 0 when the key may try. */
-  async lockedUntil(tenantId: string, key: string, now: number): Promise<number> {
-    const row = await this.#db
-      .selectFrom('throttles')
-      .select('locked_until')
-      .where('tenant_id', '=', tenantId)
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row && row.locked_until > now ? row.locked_until : 0;
+  /** Counts an attempt; returns 0 when it may be checked, or the end of the lock that refuses it. */
+  async begin(scope: string, key: string, rule: ThrottleRule, now: number): Promise<number> {
+    const row = () =>
+      this.#db.selectFrom('throttles').selectAll().where('tenant_id', '=', scope).where('key', '=', key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const counted = await this.#db
+        .updateTable('throttles')
+        .set((eb) => ({ failures: eb('failures', '+', 1), updated_at: now }))
+        .where('tenant_id', '=', scope)
+        .where('key', '=', key)
+        .where('locked_until', '<=', now)
+        .where('failures', '<', rule.threshold)
+        .executeTakeFirst();
+      if (Number(counted.numUpdatedRows) === 1) return 0;
+      const inserted = await this.#db
+        .insertInto('throttles')
+        .values({ tenant_id: scope, key, failures: 1, lock_count: 0, locked_until: 0, updated_at: now })
+        .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows) === 1) return 0;
+      const current = await row().executeTakeFirst();
+      if (!current) continue;
+      if (current.locked_until > now) return current.locked_until;
+      if (current.failures >= rule.threshold) {
+        const until = now + Math.min(rule.baseLockMs * 2 ** current.lock_count, rule.maxLockMs);
+        const locked = await this.#db
+          .updateTable('throttles')
+          .set({ failures: 0, lock_count: current.lock_count + 1, locked_until: until, updated_at: now })
+          .where('tenant_id', '=', scope)
+          .where('key', '=', key)
+          .where('locked_until', '<=', now)
+          .where('failures', '>=', rule.threshold)
+          .executeTakeFirst();
+        if (Number(locked.numUpdatedRows) === 1) return until;
+      }
+    }
+    // Still contended after three tries: refuse (fail closed) rather than check unmetered.
+    return now + rule.baseLockMs;
   }
 
-  /** Counts a failure; returns the end of the lock it caused, or 0. */
-  async fail(tenantId: string, key: string, rule: ThrottleRule, now: number): Promise<number> {
-    await this.#db
-      .insertInto('throttles')
-      .values({ tenant_id: tenantId, key, failures: 1, lock_count: 0, locked_until: 0, updated_at: now })
-      .onConflict((oc) =>
-        oc.columns(['tenant_id', 'key']).doUpdateSet((eb) => ({
-          failures: eb('throttles.failures', '+', 1),
-          updated_at: now,
-        })),
-      )
-      .execute();
-    const row = await this.#db
-      .selectFrom('throttles')
-      .select(['failures', 'lock_count'])
-      .where('tenant_id', '=', tenantId)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    if (row.failures < rule.threshold) return 0;
-    const lockedUntil = now + Math.min(rule.baseLockMs * 2 ** row.lock_count, rule.maxLockMs);
+  /** A success: the count of attempts in a row starts again (and the lock history with it). */
+  async succeed(scope: string, key: string): Promise<void> {
+    await this.#db.deleteFrom('throttles').where('tenant_id', '=', scope).where('key', '=', key).execute();
+  }
+
+  /** A success on a shared counter (a source address): gives back the slot this attempt took. */
+  async release(scope: string, key: string): Promise<void> {
     await this.#db
       .updateTable('throttles')
-      .set({ failures: 0, lock_count: row.lock_count + 1, locked_until: lockedUntil, updated_at: now })
-      .where('tenant_id', '=', tenantId)
+      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('tenant_id', '=', scope)
       .where('key', '=', key)
+      .where('failures', '>', 0)
       .execute();
-    return lockedUntil;
-  }
-
-  /** A success clears the count of failures in a row (the lock history decays with it). */
-  async succeed(tenantId: string, key: string): Promise<void> {
-    await this.#db.deleteFrom('throttles').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
   }
 }
 

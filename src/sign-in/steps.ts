@@ -13,7 +13,7 @@ import type { Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, getUser, markFirstInteractiveSignIn, type User } from '../directory/users.ts';
 import { type SignInErrorCode, signInErrorMessage } from '../errors/sign-in-errors.ts';
 import { decideSignInRequirement, stepUpFrom } from '../policy/sign-in-requirement.ts';
-import { RULES, throttleKeys } from '../security/throttle.ts';
+import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { Flow } from './flow.ts';
 
@@ -94,10 +94,10 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   const accountKey = throttleKeys.account(upn);
   const ipKey = throttleKeys.ip(input.ip);
   // Locks apply to the name typed, existing or not, so a lock does not reveal an account.
-  const locked = Math.max(
-    await ctx.throttle.lockedUntil(tenant.id, accountKey, now),
-    await ctx.throttle.lockedUntil(tenant.id, ipKey, now),
-  );
+  // The attempt is counted before the password is checked (see Throttle.begin).
+  const locked =
+    (await ctx.throttle.begin(PLATFORM_SCOPE, ipKey, RULES.passwordPerIp, now)) ||
+    (await ctx.throttle.begin(tenant.id, accountKey, RULES.passwordPerAccount, now));
   const user = upn ? await findUserByUpn(ctx.db, tenant.id, upn) : undefined;
   if (locked) {
     flow.data.steps = [step('Password', false, now, 'Sign-in was locked after repeated failures')];
@@ -106,14 +106,13 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   }
   const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!ok || !user) {
-    await ctx.throttle.fail(tenant.id, accountKey, RULES.passwordPerAccount, now);
-    await ctx.throttle.fail(tenant.id, ipKey, RULES.passwordPerIp, now);
     flow.data.steps = [step('Password', false, now, 'Invalid username or password')];
     await logAttempt(input, 50126, user);
     flow.data.error = signInErrorMessage(50126);
     return { kind: 'render' };
   }
   await ctx.throttle.succeed(tenant.id, accountKey);
+  await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
   flow.data.steps = [step('Password', true, now)];
 
   const firstSignIn = await markFirstInteractiveSignIn(ctx.db, user, now);
@@ -177,7 +176,7 @@ export async function submitSecondFactor(
   const user = await flowUser(input);
   const key = throttleKeys.secondFactor(user.id);
   const method = kind === 'totp' ? 'Authenticator app code' : 'Recovery code';
-  if (await ctx.throttle.lockedUntil(tenant.id, key, now)) {
+  if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
     flow.data.steps.push(step(method, false, now, 'Second factor locked after repeated wrong codes'));
     await logAttempt(input, 50053, user);
     return { kind: 'stop', code: 50053 };
@@ -188,7 +187,6 @@ export async function submitSecondFactor(
       ? await verifyTotp(ctx.db, ctx.secrets, tenant.id, user.id, code, now)
       : await ctx.recoveryCodes.redeem(ctx.db, tenant.id, user.id, code, now);
   if (!ok) {
-    await ctx.throttle.fail(tenant.id, key, RULES.secondFactor, now);
     flow.data.steps.push(step(method, false, now, 'Wrong or already used code'));
     await logAttempt(input, 500121, user);
     flow.data.steps.pop();
@@ -226,14 +224,13 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   const now = ctx.clock.now();
   const user = await flowUser(input);
   const key = throttleKeys.secondFactor(user.id);
-  if (await ctx.throttle.lockedUntil(tenant.id, key, now)) {
+  if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
     await logAttempt(input, 50053, user);
     return { kind: 'stop', code: 50053 };
   }
   const secret = ctx.secrets.open(flow.data.pendingTotpSealed!, `pending-totp:${flow.id}`);
   const usedStep = matchingStep(secret, (input.form.code ?? '').trim(), now);
   if (usedStep === undefined) {
-    await ctx.throttle.fail(tenant.id, key, RULES.secondFactor, now);
     flow.data.error = signInErrorMessage(500121);
     return { kind: 'render' };
   }
