@@ -29,6 +29,7 @@ export async function createContext(
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
+  const clock = options.clock ?? systemClock;
   const authorities = new Authorities({
     db,
     keyBox,
@@ -36,6 +37,7 @@ export async function createContext(
     masterKey: config.masterKey,
     baseUrl: config.baseUrl,
     log,
+    clock,
   });
   await authorities.start();
   return {
@@ -43,7 +45,7 @@ export async function createContext(
     db,
     dbKind: kind,
     log,
-    clock: options.clock ?? systemClock,
+    clock,
     secrets,
     keyBox,
     recoveryCodes: new RecoveryCodes(deriveKey(config.masterKey, 'recovery-codes')),

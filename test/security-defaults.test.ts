@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
 import { setRequireMfaForAllUsers, setSecurityDefaults } from '../src/directory/tenants.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
@@ -33,6 +34,38 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
       'after 14 days registration cannot be skipped',
     );
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
+  });
+
+  it('a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
+    const ua = new UserAgent();
+    const start = await startAuthorization(w, 'contoso');
+    await signIn(w, start, { upn: 'sky@contoso.example' }, ua);
+    // Sky is a Security administrator: security defaults demand MFA at once.
+    assert.equal(ua.title(), 'Set up your authenticator app');
+
+    // With security defaults off, Sam signs in with a password and keeps a session and a refresh token.
+    const contoso = w.demo.tenants.contoso!.id;
+    await setSecurityDefaults(w.ctx.db, contoso, false);
+    const browser = new UserAgent();
+    const first = await startAuthorization(w, 'contoso');
+    const { callback } = await signIn(w, first, { upn: 'sam@contoso.example' }, browser);
+    const tokens = await redeem(first, callback);
+    assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd']);
+    assert.match(
+      await browser.navigate((await startAuthorization(w, 'contoso')).url),
+      /code=/,
+      'the session is reused',
+    );
+
+    await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
+    await browser.navigate((await startAuthorization(w, 'contoso')).url);
+    assert.equal(browser.title(), 'Sign in', 'the single-factor session no longer satisfies policy');
+    await assert.rejects(
+      client.refreshTokenGrant(first.config, tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+    await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
+    await setSecurityDefaults(w.ctx.db, contoso, true);
   });
 
   it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { Clock } from '../context.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -34,6 +35,8 @@ export class Authorities {
   #resolved = new Map<string, { tenantId: string; until: number }>();
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
+  readonly #clock: Clock;
+
   constructor(input: {
     db: Db;
     keyBox: SecretBox;
@@ -41,7 +44,9 @@ export class Authorities {
     masterKey: Buffer;
     baseUrl: string;
     log: Logger;
+    clock: Clock;
   }) {
+    this.#clock = input.clock;
     this.#db = input.db;
     this.#keyBox = input.keyBox;
     this.#secrets = input.secrets;
@@ -98,6 +103,7 @@ export class Authorities {
         masterKey: this.#masterKey,
         baseUrl: this.#baseUrl,
         signingKeys: this.#keys.keys,
+        clock: this.#clock,
       },
       tenant,
     );

@@ -5,8 +5,10 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import type { Clock } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
+import { mfaDemandedNow } from '../policy/current-requirement.ts';
 import { MFA_ACR, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { renderProtocolError } from '../sign-in/views/error-page.ts';
@@ -24,6 +26,7 @@ export interface ProviderDeps {
   masterKey: Buffer;
   baseUrl: string;
   signingKeys: JWK[];
+  clock: Clock;
 }
 
 /** Routes of a tenant authority, shaped like Microsoft Entra's v2.0 endpoints (issue 2 item 4). */
@@ -93,6 +96,17 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       const wantsMfa = asked === 'amr_values' || asked === 'acr_values';
       const has = (ctx.oidc.session?.amr ?? []).includes('mfa');
       return wantsMfa && !has
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  // A session signed in without MFA is not reused once policy demands MFA of that user.
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('mfa_policy', 'policy requires multi-factor authentication', async (ctx) => {
+      const session = ctx.oidc.session;
+      if (!session?.accountId || (session.amr ?? []).includes('mfa'))
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return (await mfaDemandedNow(db, tenant.id, session.accountId, deps.clock.now()))
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
@@ -190,9 +204,14 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         },
       },
     },
-    findAccount: async (_ctx, id): Promise<WardenAccount | undefined> => {
+    findAccount: async (_ctx, id, token): Promise<WardenAccount | undefined> => {
       const user = await getUser(db, tenant.id, id);
       if (!user?.accountEnabled) return undefined;
+      // A refresh-token chain without `mfa` ends (invalid_grant) once policy demands MFA of the user.
+      const chain = token as { kind?: string; amr?: string[] } | undefined;
+      if (chain?.kind === 'RefreshToken' && !(chain.amr ?? []).includes('mfa')) {
+        if (await mfaDemandedNow(db, tenant.id, user.id, deps.clock.now())) return undefined;
+      }
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
