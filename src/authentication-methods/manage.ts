@@ -1,7 +1,7 @@
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import type { User } from '../directory/users.ts';
-import { decideSignInRequirement } from '../policy/sign-in-requirement.ts';
+import { decideSignInRequirement, factsFor } from '../policy/sign-in-requirement.ts';
 import { inTransaction } from '../storage/database.ts';
 import { hasMfaMethod, methodsOf } from './methods.ts';
 import { addTotpMethod, matchingStep } from './totp.ts';
@@ -43,22 +43,19 @@ function requireFreshMfa(proof: SessionProof, now: number): void {
  * function, as if the user had no method — would it then ask them to register?
  */
 export function isMfaMandated(tenant: Tenant, user: User, now: number): boolean {
-  const decision = decideSignInRequirement({
-    tenant: {
-      securityDefaults: tenant.security_defaults === 1,
-      requireMfaAllUsers: tenant.require_mfa_all_users === 1,
-    },
-    user: {
-      accountEnabled: true,
-      directoryRoles: user.directoryRoles,
-      firstInteractiveSignInAt: user.firstInteractiveSignInAt,
-    },
-    hasMfaMethod: false,
-    clientApp: 'browser',
-    stepUp: undefined,
-    risky: false,
-    now,
-  });
+  const decision = decideSignInRequirement(
+    factsFor(
+      tenant,
+      { ...user, accountEnabled: true },
+      {
+        hasMfaMethod: false,
+        clientApp: 'browser',
+        stepUp: undefined,
+        risky: false,
+        now,
+      },
+    ),
+  );
   return decision.outcome === 'allow' && decision.registration !== 'none';
 }
 

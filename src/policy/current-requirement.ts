@@ -2,7 +2,7 @@ import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import type { Db } from '../storage/database.ts';
-import { decideSignInRequirement } from './sign-in-requirement.ts';
+import { decideSignInRequirement, factsFor } from './sign-in-requirement.ts';
 
 /**
  * Whether policy demands MFA of this user *now*: asked of an existing session or refresh-token
@@ -18,21 +18,14 @@ export async function mfaDemandedNow(
 ): Promise<boolean> {
   const [tenant, user] = await Promise.all([getTenant(db, tenantId), getUser(db, tenantId, userId)]);
   if (!tenant || !user) return true;
-  const decision = decideSignInRequirement({
-    tenant: {
-      securityDefaults: tenant.security_defaults === 1,
-      requireMfaAllUsers: tenant.require_mfa_all_users === 1,
-    },
-    user: {
-      accountEnabled: user.accountEnabled,
-      directoryRoles: user.directoryRoles,
-      firstInteractiveSignInAt: user.firstInteractiveSignInAt,
-    },
-    hasMfaMethod: hasMfaMethod(await methodsOf(db, tenantId, userId)),
-    clientApp: 'browser',
-    stepUp: undefined,
-    risky: false,
-    now,
-  });
+  const decision = decideSignInRequirement(
+    factsFor(tenant, user, {
+      hasMfaMethod: hasMfaMethod(await methodsOf(db, tenantId, userId)),
+      clientApp: 'browser',
+      stepUp: undefined,
+      risky: false,
+      now,
+    }),
+  );
   return decision.outcome === 'block' || decision.factors === 'multi' || decision.registration === 'required';
 }

@@ -56,6 +56,30 @@ export type SignInRequirement =
       reason: string;
     };
 
+/** The facts of a sign-in, read off the directory's tenant and user rows (one place for the mapping). */
+export function factsFor(
+  tenant: { security_defaults: number; require_mfa_all_users: number },
+  user: {
+    accountEnabled: boolean;
+    directoryRoles: readonly string[];
+    firstInteractiveSignInAt: number | null;
+  },
+  rest: Omit<SignInFacts, 'tenant' | 'user'>,
+): SignInFacts {
+  return {
+    tenant: {
+      securityDefaults: tenant.security_defaults === 1,
+      requireMfaAllUsers: tenant.require_mfa_all_users === 1,
+    },
+    user: {
+      accountEnabled: user.accountEnabled,
+      directoryRoles: user.directoryRoles,
+      firstInteractiveSignInAt: user.firstInteractiveSignInAt,
+    },
+    ...rest,
+  };
+}
+
 export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
   if (!facts.user.accountEnabled) {
     return { outcome: 'block', errorCode: 50057, policy: null, reason: 'The account is disabled.' };

@@ -12,7 +12,7 @@ import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, getUser, markFirstInteractiveSignIn, type User } from '../directory/users.ts';
 import { type SignInErrorCode, signInErrorMessage } from '../errors/sign-in-errors.ts';
-import { decideSignInRequirement, stepUpFrom } from '../policy/sign-in-requirement.ts';
+import { decideSignInRequirement, factsFor, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { Flow } from './flow.ts';
@@ -117,22 +117,19 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
 
   const firstSignIn = await markFirstInteractiveSignIn(ctx.db, user, now);
   const methods = await methodsOf(ctx.db, tenant.id, user.id);
-  const requirement = decideSignInRequirement({
-    tenant: {
-      securityDefaults: tenant.security_defaults === 1,
-      requireMfaAllUsers: tenant.require_mfa_all_users === 1,
-    },
-    user: {
-      accountEnabled: user.accountEnabled,
-      directoryRoles: user.directoryRoles,
-      firstInteractiveSignInAt: firstSignIn,
-    },
-    hasMfaMethod: hasMfaMethod(methods),
-    clientApp: 'browser',
-    stepUp: stepUpFrom(input.params),
-    risky: false,
-    now,
-  });
+  const requirement = decideSignInRequirement(
+    factsFor(
+      tenant,
+      { ...user, firstInteractiveSignInAt: firstSignIn },
+      {
+        hasMfaMethod: hasMfaMethod(methods),
+        clientApp: 'browser',
+        stepUp: stepUpFrom(input.params),
+        risky: false,
+        now,
+      },
+    ),
+  );
   flow.data.userId = user.id;
   if (requirement.outcome === 'block') {
     flow.state = 'blocked';
