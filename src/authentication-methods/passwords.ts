@@ -20,17 +20,3 @@ export async function verifyPassword(storedHash: string | null, password: string
   }
   return verify(storedHash, password).catch(() => false);
 }
-
-export interface PasswordProblem {
-  code: 'PasswordTooShort' | 'PasswordTooWeak';
-  message: string;
-}
-
-/** Minimal strength rule for new passwords: 12+ characters, three character classes. */
-export function checkNewPassword(password: string): PasswordProblem | undefined {
-  if (password.length < 12) return { code: 'PasswordTooShort', message: 'Use at least 12 characters.' };
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-  if (classes < 3)
-    return { code: 'PasswordTooWeak', message: 'Mix lower case, upper case, digits and symbols.' };
-  return undefined;
-}

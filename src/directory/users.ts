@@ -95,17 +95,3 @@ export async function markFirstInteractiveSignIn(db: Db, user: User, now: number
     .execute();
   return (await getUser(db, user.tenantId, user.id))?.firstInteractiveSignInAt ?? now;
 }
-
-export async function setUserEnabled(
-  db: Db,
-  tenantId: string,
-  userId: string,
-  enabled: boolean,
-): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({ account_enabled: enabled ? 1 : 0 })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', userId)
-    .execute();
-}

@@ -8,7 +8,7 @@ import { setSecurityHeaders } from '../http/security-headers.ts';
 import { MFA_ACR } from '../policy/sign-in-requirement.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { PASSWORD_ACR } from '../tokens/provider.ts';
-import { isAllowed } from './flow.ts';
+import { type Flow, isAllowed } from './flow.ts';
 import {
   beginRegistration,
   confirmRegistration,
@@ -69,12 +69,21 @@ async function handle(
   const client = await provider.Client.find(String(details.params.client_id));
   const redirectOrigin = safeOrigin(details.params.redirect_uri);
 
-  if (details.prompt.name === 'consent')
-    return handleConsent(ctx, provider, details, tenant, req, reply, form, redirectOrigin);
-
   const flow =
     (await ctx.flows.load(tenant.id, details.uid, now)) ??
     (await ctx.flows.start(tenant.id, details.uid, now));
+  // CSRF (issue 2 item 6): every form of this interaction must return the flow's token.
+  if (form && !safeEqual(String(form.csrf ?? ''), flow.data.csrf)) {
+    return sendPage(
+      reply,
+      403,
+      views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
+    );
+  }
+
+  if (details.prompt.name === 'consent') {
+    return handleConsent({ ctx, provider, details, tenant, client, flow, req, reply, form, redirectOrigin });
+  }
   const input: StepInput = {
     ctx,
     tenant,
@@ -87,14 +96,6 @@ async function handle(
 
   let outcome: StepOutcome = { kind: 'render' };
   if (form) {
-    // CSRF (issue 2 item 6): the flow's token must come back with every form.
-    if (!safeEqual(String(form.csrf ?? ''), flow.data.csrf)) {
-      return sendPage(
-        reply,
-        403,
-        views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
-      );
-    }
     const action = String(form.action ?? '');
     if (!isAllowed(flow.state, action)) {
       flow.data.error = 'That step is not available now.';
@@ -234,28 +235,28 @@ function runAction(input: StepInput, action: string): Promise<StepOutcome> {
  * Consent (issue 2 item 6, "consent when needed"): an application registered in the same tenant
  * or by the operator is trusted; one from another tenant (multi-tenant app) asks the user first.
  */
-async function handleConsent(
-  ctx: WardenContext,
-  provider: Provider,
-  details: Details,
-  tenant: Tenant,
-  req: FastifyRequest<{ Params: Params }>,
-  reply: FastifyReply,
-  form: Record<string, string> | undefined,
-  redirectOrigin: string | undefined,
-): Promise<void> {
+async function handleConsent(input: {
+  ctx: WardenContext;
+  provider: Provider;
+  details: Details;
+  tenant: Tenant;
+  client: Awaited<ReturnType<Provider['Client']['find']>>;
+  flow: Flow;
+  req: FastifyRequest<{ Params: Params }>;
+  reply: FastifyReply;
+  form: Record<string, string> | undefined;
+  redirectOrigin: string | undefined;
+}): Promise<void> {
+  const { ctx, provider, details, tenant, client, flow, req, reply, form, redirectOrigin } = input;
   const clientId = String(details.params.client_id);
-  const client = await provider.Client.find(clientId);
-  const home = client?.metadata()['urn:warden:home_tenant'] as string | undefined;
+  const home = (client as unknown as Record<string, string | undefined> | undefined)?.[
+    'urn:warden:home_tenant'
+  ];
   const missing = details.prompt.details as {
     missingOIDCScope?: string[];
     missingOIDCClaims?: string[];
     missingResourceScopes?: Record<string, string[]>;
   };
-  const now = ctx.clock.now();
-  const flow =
-    (await ctx.flows.load(tenant.id, details.uid, now)) ??
-    (await ctx.flows.start(tenant.id, details.uid, now));
   // First-party applications (registered by the operator) and the tenant's own need no user consent.
   const publisher = home ? await getTenant(ctx.db, home) : undefined;
   const needsUser = home !== tenant.id && publisher?.kind !== 'operator';
@@ -264,7 +265,6 @@ async function handleConsent(
       ...(missing.missingOIDCScope ?? []),
       ...Object.values(missing.missingResourceScopes ?? {}).flat(),
     ];
-    await ctx.flows.save(flow);
     return sendPage(
       reply,
       200,
@@ -281,13 +281,6 @@ async function handleConsent(
         },
       ),
       redirectOrigin,
-    );
-  }
-  if (needsUser && !safeEqual(String(form?.csrf ?? ''), flow.data.csrf)) {
-    return sendPage(
-      reply,
-      403,
-      views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
     );
   }
   await ctx.flows.end(flow);

@@ -48,7 +48,7 @@ function step(
 }
 
 /** Writes the sign-in log row of this attempt (issue 2 item 10). */
-export async function logAttempt(
+async function logAttempt(
   input: StepInput,
   errorCode: SignInErrorCode,
   user: User | undefined,

@@ -8,7 +8,7 @@ import type { SecretBox } from '../security/secret-box.ts';
 import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
 import { createTenantProvider } from './provider.ts';
-import { loadSigningKeys } from './signing-keys.ts';
+import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 
 /** Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider. */
 const AUTHORITY_PATH =
@@ -61,8 +61,8 @@ export class Authorities {
 
   /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
   async reloadKeysIfRotated(): Promise<boolean> {
+    if ((await signingKeysFingerprint(this.#db)) === this.#keys?.fingerprint) return false;
     const keys = await loadSigningKeys(this.#db, this.#keyBox);
-    if (keys.fingerprint === this.#keys?.fingerprint) return false;
     this.#keys = keys;
     this.#entries = new Map();
     this.#log.info({ keys: keys.fingerprint }, 'signing keys changed; authorities rebuilt');

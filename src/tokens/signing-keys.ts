@@ -59,12 +59,34 @@ export async function rotateSigningKeys(db: Db, box: SecretBox, now = Date.now()
   return active.kid;
 }
 
+/** Identifies the key set (kids and states) without unsealing anything: cheap enough to poll. */
+export async function signingKeysFingerprint(db: Db): Promise<string> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .select(['kid', 'status'])
+    .orderBy('created_at', 'desc')
+    .execute();
+  return fingerprintOf(rows);
+}
+
+/** The active key first (oidc-provider signs with the first key of an algorithm), retired ones after. */
+function activeFirst<T extends { status: string }>(rows: T[]): T[] {
+  return [...rows.filter((r) => r.status === 'active'), ...rows.filter((r) => r.status !== 'active')];
+}
+
+function fingerprintOf(rows: { kid: string; status: string }[]): string {
+  return activeFirst(rows)
+    .map((r) => `${r.kid}:${r.status}`)
+    .join(',');
+}
+
 /** The private JWKS for oidc-provider: the active key first (it signs), retired ones after (published only). */
 export async function loadSigningKeys(db: Db, box: SecretBox): Promise<{ keys: JWK[]; fingerprint: string }> {
   const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
-  const sorted = [...rows.filter((r) => r.status === 'active'), ...rows.filter((r) => r.status !== 'active')];
   return {
-    keys: sorted.map((r) => JSON.parse(box.open(r.private_jwk_sealed, `signing-key:${r.kid}`)) as JWK),
-    fingerprint: sorted.map((r) => `${r.kid}:${r.status}`).join(','),
+    keys: activeFirst(rows).map(
+      (r) => JSON.parse(box.open(r.private_jwk_sealed, `signing-key:${r.kid}`)) as JWK,
+    ),
+    fingerprint: fingerprintOf(rows),
   };
 }
