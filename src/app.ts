@@ -2,12 +2,14 @@ import pino, { type Logger } from 'pino';
 import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock, type WardenContext } from './context.ts';
+import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
 import { FlowStore } from './sign-in/flow.ts';
 import { openDatabase } from './storage/database.ts';
 import { Authorities } from './tokens/authorities.ts';
-import { ensureSigningKey } from './tokens/signing-keys.ts';
+import { PublicKeyCache } from './tokens/public-keys.ts';
+import { ensureSigningKey, publicSigningKeys } from './tokens/signing-keys.ts';
 
 /** Opens storage, makes sure a signing key exists, and assembles the shared context. */
 export async function createContext(
@@ -52,5 +54,7 @@ export async function createContext(
     throttle: new Throttle(db),
     flows: new FlowStore(db),
     authorities,
+    publicKeys: new PublicKeyCache(() => publicSigningKeys(db, keyBox), clock),
+    requestLog: new RequestLog(db, log),
   };
 }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import type { Config } from './config.ts';
+import type { RequestLog } from './reports/request-log.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Throttle } from './security/throttle.ts';
 import type { FlowStore } from './sign-in/flow.ts';
 import type { Db } from './storage/database.ts';
 import type { Authorities } from './tokens/authorities.ts';
+import type { PublicKeyCache } from './tokens/public-keys.ts';
 
 /** A clock that tests can freeze (STYLE 7: freeze time, never sleep). */
 export interface Clock {
@@ -28,4 +30,8 @@ export interface WardenContext {
   throttle: Throttle;
   flows: FlowStore;
   authorities: Authorities;
+  /** The issuer's public keys, as resource servers (Partner API) verify tokens with them. */
+  publicKeys: PublicKeyCache;
+  /** Dashboard operations and API requests, written in batches (SPEC §11). */
+  requestLog: RequestLog;
 }

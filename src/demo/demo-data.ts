@@ -9,6 +9,7 @@ import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
 import { PARTNER_API } from '../tokens/audiences.ts';
+import { seedPartnerData } from './partner-demo-data.ts';
 
 /** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
 export const DEMO_TOTP_SEED = 'JBSWY3DPEHPK3PXP';
@@ -33,6 +34,8 @@ export interface DemoData {
     string,
     { clientId: string; tenant: string; clientSecret?: string; redirectUris?: string[] }
   >;
+  /** Partner Center customer ids by customer domain. */
+  customers: Record<string, string>;
 }
 
 /** Creates the demo data set once (empty database only) and writes it, with every credential, to demo.json. */
@@ -47,6 +50,7 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
     tenants: {},
     users: {},
     clients: {},
+    customers: {},
   };
 
   await ctx.db.transaction().execute(async (db) => {
@@ -81,22 +85,34 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
       domain: 'fabrikam.example',
       securityDefaults: false,
     });
-    await tenant('northwind', {
+    const northwind = await tenant('northwind', {
       kind: 'customer',
       displayName: 'Northwind Traders',
       domain: 'northwind.example',
       partnerTenantId: contoso.id,
     });
-    await tenant('adatum', {
+    const adatum = await tenant('adatum', {
       kind: 'customer',
       displayName: 'Adatum',
       domain: 'adatum.example',
       partnerTenantId: contoso.id,
     });
-    await tenant('tailspin', {
+    const tailspin = await tenant('tailspin', {
       kind: 'customer',
       displayName: 'Tailspin Toys',
       domain: 'tailspin.example',
+      partnerTenantId: fabrikam.id,
+    });
+    const woodgrove = await tenant('woodgrove', {
+      kind: 'customer',
+      displayName: 'Woodgrove Bank',
+      domain: 'woodgrove.example',
+      partnerTenantId: contoso.id,
+    });
+    const proseware = await tenant('proseware', {
+      kind: 'customer',
+      displayName: 'Proseware',
+      domain: 'proseware.example',
       partnerTenantId: fabrikam.id,
     });
 
@@ -147,6 +163,89 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
         roles: u.roles ?? [],
       };
     }
+
+    const customer = (
+      t: { id: string; display_name: string; domain: string },
+      city: string,
+      delegatedAdmin: 'none' | 'dap',
+      orders: [string, number][],
+      users: [string, string, string][],
+    ) => ({
+      tenantId: t.id,
+      companyName: t.display_name,
+      domain: t.domain,
+      country: 'US',
+      city,
+      delegatedAdmin,
+      orders,
+      users,
+    });
+    out.customers = await seedPartnerData(
+      db,
+      [
+        {
+          id: contoso.id,
+          customers: [
+            customer(
+              northwind,
+              'Seattle',
+              'dap',
+              [
+                ['WRD-BUS-PREM', 25],
+                ['WRD-MAIL-1', 25],
+              ],
+              [
+                ['admin@northwind.example', 'Nancy', 'Davolio'],
+                ['andrew@northwind.example', 'Andrew', 'Fuller'],
+              ],
+            ),
+            customer(
+              adatum,
+              'Redmond',
+              'none',
+              [['WRD-BUS-BASIC', 10]],
+              [['admin@adatum.example', 'Ada', 'Tum']],
+            ),
+            customer(
+              woodgrove,
+              'Boston',
+              'dap',
+              [
+                ['WRD-SEC-E5', 5],
+                ['WRD-BUS-PREM', 5],
+              ],
+              [['admin@woodgrove.example', 'Wanda', 'Grove']],
+            ),
+          ],
+          requests: [
+            ['Cannot add a verified domain', 'moderate', 0],
+            ['Licences not showing for new users', 'minimal', 2],
+            ['Suspicious sign-ins from an unknown country', 'critical', 0],
+          ],
+        },
+        {
+          id: fabrikam.id,
+          customers: [
+            customer(
+              tailspin,
+              'Portland',
+              'dap',
+              [['WRD-BUS-BASIC', 40]],
+              [['admin@tailspin.example', 'Terry', 'Spin']],
+            ),
+            customer(
+              proseware,
+              'Denver',
+              'none',
+              [['WRD-MAIL-1', 12]],
+              [['admin@proseware.example', 'Pat', 'Rose']],
+            ),
+          ],
+          requests: [['Mailbox migration stuck', 'moderate', 0]],
+        },
+      ],
+      now,
+    );
 
     const cli = await createApplication(
       db,

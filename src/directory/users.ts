@@ -95,3 +95,15 @@ export async function markFirstInteractiveSignIn(db: Db, user: User, now: number
     .execute();
   return (await getUser(db, user.tenantId, user.id))?.firstInteractiveSignInAt ?? now;
 }
+
+/** The users of one tenant by name (for the Partner API's customer user list). */
+export async function listUsers(db: Db, tenantId: string, limit = 500): Promise<User[]> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('user_principal_name')
+    .limit(limit)
+    .execute();
+  return rows.map(toUser);
+}

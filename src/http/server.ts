@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { WardenContext } from '../context.ts';
+import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
@@ -16,6 +17,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // Unknown properties are an error (issue 3: bad input gets a clear error), never silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
     serverFactory: (fastifyHandler) =>
       createServer((req: IncomingMessage, res: ServerResponse) => {
         ctx.authorities.dispatch(req, res).then(
@@ -51,5 +54,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     });
   });
   registerInteractionRoutes(app, ctx);
+  await registerPartnerApi(app, ctx);
+  // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
+  app.addHook('onClose', () => ctx.requestLog.close());
   return app;
 }

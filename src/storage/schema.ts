@@ -18,6 +18,16 @@ export interface Database {
   sign_ins: SignInTable;
   signing_keys: SigningKeyTable;
   oidc_payloads: OidcPayloadTable;
+  customers: CustomerTable;
+  offers: OfferTable;
+  offer_prices: OfferPriceTable;
+  orders: OrderTable;
+  subscriptions: SubscriptionTable;
+  invoices: InvoiceTable;
+  invoice_line_items: InvoiceLineItemTable;
+  service_requests: ServiceRequestTable;
+  dashboard_sessions: DashboardSessionTable;
+  request_log: RequestLogTable;
 }
 
 export interface TenantTable {
@@ -149,6 +159,134 @@ export interface OidcPayloadTable {
   uid: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+}
+
+/** A partner's customer (issue 3 item 1): a link to the customer tenant and its company profile. */
+export interface CustomerTable {
+  tenant_id: string;
+  id: string;
+  customer_tenant_id: string;
+  company_name: string;
+  domain: string;
+  country: string;
+  /** JSON: { email, phone, addressLine1, city, postalCode, culture, language } */
+  profile: string;
+  relationship: 'reseller' | 'advisor';
+  delegated_admin: 'none' | 'dap';
+  created_at: number;
+}
+
+export interface OfferTable {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  billing_cycle: 'monthly' | 'annual';
+  min_quantity: number;
+  max_quantity: number;
+}
+
+export interface OfferPriceTable {
+  offer_id: string;
+  country: string;
+  currency: string;
+  unit_price_cents: number;
+}
+
+export interface OrderTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  currency: string;
+  status: 'completed';
+  /** JSON: [{ lineItemNumber, offerId, quantity, subscriptionId }] */
+  line_items: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface SubscriptionTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  order_id: string;
+  offer_id: string;
+  friendly_name: string;
+  quantity: number;
+  status: 'active' | 'suspended';
+  billing_cycle: 'monthly' | 'annual';
+  currency: string;
+  unit_price_cents: number;
+  created_at: number;
+  commitment_end_at: number;
+}
+
+export interface InvoiceTable {
+  tenant_id: string;
+  id: string;
+  invoice_date: number;
+  period_start: number;
+  period_end: number;
+  currency: string;
+  total_cents: number;
+  paid_cents: number;
+}
+
+export interface InvoiceLineItemTable {
+  tenant_id: string;
+  invoice_id: string;
+  line_number: number;
+  customer_id: string;
+  customer_name: string;
+  subscription_id: string;
+  offer_id: string;
+  offer_name: string;
+  quantity: number;
+  unit_price_cents: number;
+  amount_cents: number;
+  charge_start: number;
+  charge_end: number;
+}
+
+export interface ServiceRequestTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string | null;
+  title: string;
+  description: string;
+  severity: 'minimal' | 'moderate' | 'critical';
+  status: 'open' | 'attention_needed' | 'closed';
+  support_topic: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DashboardSessionTable {
+  id_hash: string;
+  tenant_id: string;
+  user_id: string;
+  /** JSON array: the `amr` of the ID token that started or last stepped up the session. */
+  amr: string;
+  auth_time: number;
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RequestLogTable {
+  tenant_id: string;
+  id: string;
+  occurred_at: number;
+  surface: 'dashboard' | 'api-app-user' | 'api-app-only';
+  operation: string;
+  user_id: string | null;
+  user_principal_name: string | null;
+  app_id: string | null;
+  mfa_compliant: number;
+  outcome: 'success' | 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request' | 'error';
+  status_code: number;
+  correlation_id: string;
 }
 
 export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -90,3 +90,9 @@ export async function loadSigningKeys(db: Db, box: SecretBox): Promise<{ keys: J
     fingerprint: fingerprintOf(rows),
   };
 }
+
+/** The public JWKS of the issuer (what `/discovery/v2.0/keys` publishes): resource servers verify with it. */
+export async function publicSigningKeys(db: Db, box: SecretBox): Promise<JWK[]> {
+  const { keys } = await loadSigningKeys(db, box);
+  return keys.map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use }));
+}

@@ -1,0 +1,46 @@
+/**
+ * Partner API error codes (STYLE 4, issue 3 item 2). Bodies are Partner Center's
+ * `{ code, description, data, source }`; docs/errors.md lists every code (a test keeps them in step).
+ */
+export const PARTNER_API_ERRORS = {
+  missing_token: { status: 401, description: 'Send an access token: Authorization: Bearer <token>.' },
+  invalid_token: { status: 401, description: 'The access token is not valid.' },
+  mfa_required: {
+    status: 401,
+    description:
+      'The access token has no multi-factor authentication proof (amr lacks "mfa"). Sign in again with MFA, for example through the Secure Application Model.',
+  },
+  not_a_partner_tenant: {
+    status: 403,
+    description: 'The token was issued by a tenant that is not a partner.',
+  },
+  app_only_not_allowed: {
+    status: 403,
+    description: 'This operation needs an App+User token: app-only tokens cannot act in a customer tenant.',
+  },
+  role_required: { status: 403, description: 'Your account has none of the roles this operation needs.' },
+  app_role_required: {
+    status: 403,
+    description: 'The application has not been granted the app role this operation needs.',
+  },
+  route_not_declared: { status: 403, description: 'This operation is not available.' },
+  invalid_request: { status: 400, description: 'The request is not valid.' },
+  not_found: { status: 404, description: 'No such resource.' },
+  conflict: { status: 409, description: 'The resource already exists.' },
+  server_error: { status: 500, description: 'Unexpected error.' },
+} as const;
+
+export type PartnerApiErrorCode = keyof typeof PARTNER_API_ERRORS;
+
+/** A Partner API failure: the gate and the handlers throw it, one error handler writes it. */
+export class PartnerApiError extends Error {
+  readonly code: PartnerApiErrorCode;
+  readonly status: number;
+  readonly data: unknown[];
+  constructor(code: PartnerApiErrorCode, description?: string, data: unknown[] = []) {
+    super(description ?? PARTNER_API_ERRORS[code].description);
+    this.code = code;
+    this.status = PARTNER_API_ERRORS[code].status;
+    this.data = data;
+  }
+}

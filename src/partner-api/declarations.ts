@@ -1,0 +1,46 @@
+import type { AccessArea } from '../partner-center/access.ts';
+
+/** SPEC E2: an App+User token (a user through an app) or an app-only token. */
+export type AuthMode = 'app+user' | 'app-only';
+
+/**
+ * The Partner API categories of SPEC E2 (004), each with the Partner Center area whose roles it
+ * needs (one access table: `ACCESS` in partner-center/access.ts).
+ */
+export const API_CATEGORIES = {
+  discovery: { area: 'discovery', label: 'discovery (prices, catalog)' },
+  transactions: { area: 'transactions', label: 'transactions and management' },
+  billing: { area: 'billing', label: 'billing and reconciliation' },
+  'customer-management': { area: 'customers', label: 'customer management' },
+  'customer-requests': { area: 'customer-requests', label: 'customer service requests' },
+  'user-management': { area: 'user-management', label: 'user management in a customer tenant (delegated)' },
+} as const satisfies Record<string, { area: AccessArea; label: string }>;
+export type ApiCategory = keyof typeof API_CATEGORIES;
+
+/**
+ * What every Partner API route must declare (STYLE 2): its operation name (for the request log),
+ * its category, which tokens may call it, and whether it reads or writes (app-only callers need
+ * `Partner.Read.All` or `Partner.ReadWrite.All` accordingly).
+ */
+export interface RouteDeclaration {
+  operation: string;
+  category: ApiCategory;
+  modes: readonly AuthMode[];
+  access: 'read' | 'write';
+}
+
+/** SPEC E2: app-only tokens only for operations that need no delegated role in a customer tenant. */
+export const BOTH: readonly AuthMode[] = ['app+user', 'app-only'];
+export const APP_USER_ONLY: readonly AuthMode[] = ['app+user'];
+
+/** App roles an application may be granted for the Partner API. */
+export const APP_ROLES = {
+  read: ['Partner.Read.All', 'Partner.ReadWrite.All'],
+  write: ['Partner.ReadWrite.All'],
+} as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    partnerApi?: RouteDeclaration;
+  }
+}

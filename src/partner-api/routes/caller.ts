@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import type { Tenant } from '../../directory/tenants.ts';
+import type { Caller } from '../../tokens/access-tokens.ts';
+
+/** The caller the gate admitted (handlers run only after it). */
+export function callerOf(req: FastifyRequest): Caller {
+  if (!req.partnerCaller) throw new Error('Partner API handler ran without the gate');
+  return req.partnerCaller;
+}
+
+/** Every Partner API query is scoped to the caller's partner tenant. */
+export function partnerOf(req: FastifyRequest): Tenant {
+  return callerOf(req).tenant;
+}
+
+/** Who did it, for records that keep an author: the user's UPN, or the application. */
+export function callerName(req: FastifyRequest): string {
+  const caller = callerOf(req);
+  return caller.mode === 'app+user' ? caller.userPrincipalName : `app:${caller.appId}`;
+}

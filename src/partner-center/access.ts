@@ -1,0 +1,67 @@
+import { type DirectoryRole, PARTNER_AGENT_GROUPS, type PartnerAgentGroup } from '../directory/roles.ts';
+import { getUser } from '../directory/users.ts';
+import type { Db } from '../storage/database.ts';
+
+/** A role that opens Partner Center areas: an agent group of the partner tenant or a directory role (SPEC §1). */
+export type PartnerRole = PartnerAgentGroup | DirectoryRole;
+
+const LABELS: Partial<Record<PartnerRole, string>> = {
+  AdminAgents: 'Admin agent',
+  SalesAgents: 'Sales agent',
+  HelpdeskAgents: 'Helpdesk agent',
+  'Global Administrator': 'Global admin',
+  'Billing Administrator': 'Billing admin',
+  'Security Administrator': 'Security admin',
+};
+
+export function roleLabel(role: PartnerRole): string {
+  return LABELS[role] ?? role;
+}
+
+/**
+ * Who may do what in Partner Center: the SPEC E1 matrix for dashboard areas and the same rows for
+ * the Partner API categories of SPEC E2. The one table every access decision reads.
+ */
+export const ACCESS = {
+  // E1 rows (003, 004).
+  customers: ['AdminAgents', 'SalesAgents', 'HelpdeskAgents'],
+  'customer-requests': ['AdminAgents', 'HelpdeskAgents'],
+  billing: ['AdminAgents', 'Global Administrator', 'Billing Administrator'],
+  security: ['AdminAgents', 'Security Administrator'],
+  // E2 categories without a dashboard row of their own: discovery and transactions are sales work;
+  // user management in a customer tenant is delegated administration (agents who administer customers).
+  discovery: ['AdminAgents', 'SalesAgents'],
+  transactions: ['AdminAgents', 'SalesAgents'],
+  'user-management': ['AdminAgents', 'HelpdeskAgents'],
+} as const satisfies Record<string, readonly PartnerRole[]>;
+export type AccessArea = keyof typeof ACCESS;
+
+export function mayAccess(roles: ReadonlySet<PartnerRole>, area: AccessArea): boolean {
+  return ACCESS[area].some((r) => roles.has(r));
+}
+
+/** The user's Partner Center roles: membership of the tenant's agent groups plus directory roles. */
+export async function partnerRolesOf(db: Db, tenantId: string, userId: string): Promise<Set<PartnerRole>> {
+  const [user, groups] = await Promise.all([
+    getUser(db, tenantId, userId),
+    db
+      .selectFrom('group_members')
+      .innerJoin('groups', (join) =>
+        join
+          .onRef('groups.tenant_id', '=', 'group_members.tenant_id')
+          .onRef('groups.id', '=', 'group_members.group_id'),
+      )
+      .select('groups.display_name')
+      .where('group_members.tenant_id', '=', tenantId)
+      .where('group_members.user_id', '=', userId)
+      .execute(),
+  ]);
+  const roles = new Set<PartnerRole>();
+  if (!user?.accountEnabled) return roles;
+  for (const g of groups) {
+    if ((PARTNER_AGENT_GROUPS as readonly string[]).includes(g.display_name))
+      roles.add(g.display_name as PartnerAgentGroup);
+  }
+  for (const r of user.directoryRoles) roles.add(r as DirectoryRole);
+  return roles;
+}
