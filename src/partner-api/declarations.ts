@@ -29,8 +29,28 @@ export interface RouteDeclaration {
   access: 'read' | 'write';
 }
 
+const MODES: readonly AuthMode[] = ['app+user', 'app-only'];
+
+/**
+ * Why a route's declaration cannot be accepted, or undefined if it can. Checked when the route is
+ * registered: type stripping checks no types at run time, so a misspelt category would otherwise
+ * only fail (closed, but late) on the first request.
+ */
+export function declarationProblem(declaration: unknown): string | undefined {
+  if (!declaration) return 'must declare its category and auth modes (config.partnerApi)';
+  const d = declaration as Partial<RouteDeclaration>;
+  if (typeof d.operation !== 'string' || d.operation === '') return 'must name its operation';
+  if (typeof d.category !== 'string' || !Object.hasOwn(API_CATEGORIES, d.category))
+    return `declares an unknown category ${JSON.stringify(d.category)}`;
+  if (!Array.isArray(d.modes) || d.modes.length === 0 || !d.modes.every((m) => MODES.includes(m)))
+    return `declares invalid auth modes ${JSON.stringify(d.modes)}`;
+  if (d.access !== 'read' && d.access !== 'write')
+    return `declares invalid access ${JSON.stringify(d.access)}`;
+  return undefined;
+}
+
 /** SPEC E2: app-only tokens only for operations that need no delegated role in a customer tenant. */
-export const BOTH: readonly AuthMode[] = ['app+user', 'app-only'];
+export const BOTH: readonly AuthMode[] = MODES;
 export const APP_USER_ONLY: readonly AuthMode[] = ['app+user'];
 
 /** App roles an application may be granted for the Partner API. */

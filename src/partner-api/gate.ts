@@ -4,7 +4,7 @@ import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
 import { ACCESS, mayAccess, partnerRolesOf, roleLabel } from '../partner-center/access.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
-import { API_CATEGORIES, APP_ROLES, type RouteDeclaration } from './declarations.ts';
+import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { sendError } from './responses.ts';
 
 declare module 'fastify' {
@@ -23,11 +23,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: AccessTokenVerifier): void {
   api.addHook('onRoute', (route) => {
-    if (!route.config?.partnerApi) {
-      throw new Error(
-        `Partner API route ${String(route.method)} ${route.url} must declare its category and auth modes`,
-      );
-    }
+    const problem = declarationProblem(route.config?.partnerApi);
+    if (problem) throw new Error(`Partner API route ${String(route.method)} ${route.url} ${problem}`);
   });
   api.addHook('onRequest', async (req, reply) => {
     const supplied = req.headers['ms-correlationid'];
