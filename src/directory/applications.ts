@@ -27,6 +27,8 @@ export interface NewApplication {
   appRoles?: string[];
   grantedAppRoles?: string[];
   allowedScopes: string[];
+  /** A secret the caller derives itself (the dashboard's, from the master key); otherwise one is generated. */
+  clientSecret?: string;
 }
 
 function toApplication(row: ApplicationTable): Application {
@@ -53,7 +55,9 @@ export async function createApplication(
 ): Promise<{ application: Application; clientSecret: string | undefined }> {
   const id = input.id ?? randomUUID();
   const clientSecret =
-    input.clientType === 'confidential' ? randomBytes(32).toString('base64url') : undefined;
+    input.clientType === 'confidential'
+      ? (input.clientSecret ?? randomBytes(32).toString('base64url'))
+      : undefined;
   const row: ApplicationTable = {
     tenant_id: tenantId,
     id,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { WardenContext } from '../context.ts';
+import { registerDashboard } from '../dashboard/index.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
@@ -55,6 +56,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   });
   registerInteractionRoutes(app, ctx);
   await registerPartnerApi(app, ctx);
+  await registerDashboard(app, ctx);
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
   return app;

@@ -16,6 +16,8 @@ export interface RequestRecord {
   appId?: string | null;
   mfaCompliant: boolean;
   statusCode: number;
+  /** Overrides the outcome read from the status (a step-up redirect is a refusal, not a success). */
+  outcome?: Outcome;
   correlationId: string;
   occurredAt: number;
 }
@@ -65,7 +67,7 @@ export class RequestLog {
       user_principal_name: entry.userPrincipalName ?? null,
       app_id: entry.appId ?? null,
       mfa_compliant: entry.mfaCompliant ? 1 : 0,
-      outcome: outcomeOf(entry.statusCode),
+      outcome: entry.outcome ?? outcomeOf(entry.statusCode),
       status_code: entry.statusCode,
       correlation_id: entry.correlationId,
     });

@@ -1,0 +1,21 @@
+/** Reads one cookie from a Cookie header (RFC 6265 §5.4: `name=value` pairs separated by `; `). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at !== -1 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** A Set-Cookie value: HttpOnly and SameSite=Lax always, Secure under https (issue 3 item 3). */
+export function cookie(name: string, value: string, options: { secure: boolean; maxAgeS: number }): string {
+  return [
+    `${name}=${value}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+    `Max-Age=${options.maxAgeS}`,
+  ].join('; ');
+}

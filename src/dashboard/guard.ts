@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { getTenant } from '../directory/tenants.ts';
+import { getUser } from '../directory/users.ts';
+import { html } from '../http/html.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
+import {
+  ACCESS,
+  type AccessArea,
+  mayAccess,
+  type PartnerRole,
+  partnerRolesOf,
+  roleLabel,
+} from '../partner-center/access.ts';
+import { safeEqual } from '../security/constant-time.ts';
+import { readCookie } from './cookies.ts';
+import { beginSignIn, SESSION_COOKIE, type SignInDeps } from './sign-in.ts';
+import { dashboardPage, type Viewer } from './views/layout.ts';
+
+/**
+ * What every dashboard page declares (STYLE 2): its operation name for the request log and the
+ * SPEC E1 area it belongs to — `null` for the pages that need sign-in but no MFA (Overview,
+ * Service health).
+ */
+export interface PageDeclaration {
+  operation: string;
+  area: AccessArea | null;
+}
+
+export interface PageViewer extends Viewer {
+  roles: Set<PartnerRole>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    dashboardPage?: PageDeclaration;
+  }
+  interface FastifyRequest {
+    viewer?: PageViewer;
+  }
+}
+
+/** The viewer the gate admitted (page handlers run only after it). */
+export function viewerOf(req: FastifyRequest): PageViewer {
+  if (!req.viewer) throw new Error('dashboard page ran without the gate');
+  return req.viewer;
+}
+
+/**
+ * THE gate of the dashboard (SPEC E1), installed on the plugin that holds every page: sign-in
+ * first; then, for a protected area, the role of the E1 matrix (403 naming who may enter) and the
+ * MFA proof (a session without it goes back to the authority with `amr_values=mfa`); forms must
+ * carry the session's CSRF token. Every page request is written to the request log.
+ */
+export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
+  const { ctx, sessions } = deps;
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.dashboardPage) {
+      throw new Error(
+        `dashboard page ${String(route.method)} ${route.url} must declare its operation and E1 area`,
+      );
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const declaration = req.routeOptions.config.dashboardPage;
+    if (!declaration)
+      return sendPage(reply, 404, dashboardPage('Not found', html`<p>There is no such page.</p>`));
+    const now = ctx.clock.now();
+    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), now);
+    const [user, tenant] = session
+      ? await Promise.all([
+          getUser(ctx.db, session.tenantId, session.userId),
+          getTenant(ctx.db, session.tenantId),
+        ])
+      : [undefined, undefined];
+    if (!session || !user?.accountEnabled || !tenant) {
+      if (session) await sessions.end(session);
+      const back = req.method === 'GET' ? req.url : '/dashboard';
+      return redirect(reply, `/dashboard/sign-in?return=${encodeURIComponent(back)}`);
+    }
+    const roles = await partnerRolesOf(ctx.db, tenant.id, user.id);
+    req.viewer = { user, tenant, session, roles };
+    const area = declaration.area;
+    if (area === null) return;
+    if (!mayAccess(roles, area)) return forbidden(reply, req.viewer, area);
+    // SPEC E1: a protected page without the MFA proof sends the user to do MFA, then back here.
+    if (!session.mfa) {
+      return beginSignIn(deps, reply, {
+        tenantId: tenant.id,
+        loginHint: user.userPrincipalName,
+        returnTo: req.method === 'GET' ? req.url : req.url.split('?')[0]!,
+        stepUp: true,
+      });
+    }
+  });
+
+  // Forms carry the session's CSRF token (SameSite=Lax already keeps cross-site posts cookieless).
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method !== 'POST') return;
+    const given = (req.body as Record<string, unknown> | undefined)?.csrf;
+    if (typeof given !== 'string' || !safeEqual(given, viewerOf(req).session.csrf)) {
+      return sendPage(
+        reply,
+        403,
+        dashboardPage(
+          'Request refused',
+          html`<p>The form was not sent by this dashboard. Reload the page and try again.</p>`,
+          req.viewer,
+        ),
+      );
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const viewer = req.viewer;
+    const declaration = req.routeOptions.config.dashboardPage;
+    if (!viewer || !declaration) return;
+    const steppedUp = reply.statusCode === 303 && declaration.area !== null && !viewer.session.mfa;
+    ctx.requestLog.record({
+      tenantId: viewer.tenant.id,
+      surface: 'dashboard',
+      operation: declaration.operation,
+      userId: viewer.user.id,
+      userPrincipalName: viewer.user.userPrincipalName,
+      mfaCompliant: viewer.session.mfa,
+      statusCode: reply.statusCode,
+      ...(steppedUp ? { outcome: 'unauthorized' as const } : {}),
+      correlationId: req.id,
+      occurredAt: ctx.clock.now(),
+    });
+  });
+}
+
+function forbidden(reply: FastifyReply, viewer: Viewer, area: AccessArea): FastifyReply {
+  const allowed = ACCESS[area].map(roleLabel);
+  return sendPage(
+    reply,
+    403,
+    dashboardPage(
+      'You do not have access to this page',
+      html`<p data-testid="forbidden-roles">Only these roles may open this page: ${allowed.join(', ')}.</p>
+<p>Ask an Admin agent or a Global admin of ${viewer.tenant.display_name} to give you one of them.</p>`,
+      viewer,
+    ),
+  );
+}
+
+function redirect(reply: FastifyReply, location: string): FastifyReply {
+  setSecurityHeaders(reply.raw);
+  return reply.redirect(location, 303);
+}
+
+export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  setSecurityHeaders(reply.raw);
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}

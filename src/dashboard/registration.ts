@@ -1,0 +1,59 @@
+import type { WardenContext } from '../context.ts';
+import { createApplication } from '../directory/applications.ts';
+import { deriveKey } from '../security/secret-box.ts';
+
+export const DASHBOARD_CLIENT_ID = 'warden-partner-center';
+
+export interface DashboardClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/**
+ * The dashboard is an ordinary confidential OIDC client of Warden's authorities (issue 3 item 3),
+ * registered by the operator (first party: no consent screen) and usable from every partner
+ * tenant. Its secret is derived from the master key, so there is nothing extra to configure;
+ * the redirect URI follows WARDEN_BASE_URL and is brought up to date at every start.
+ */
+export async function ensureDashboardClient(ctx: WardenContext): Promise<DashboardClient | undefined> {
+  const clientSecret = deriveKey(ctx.config.masterKey, 'dashboard-client').toString('base64url');
+  const redirectUri = `${ctx.config.baseUrl}/dashboard/callback`;
+  const operator = await ctx.db
+    .selectFrom('tenants')
+    .select('id')
+    .where('kind', '=', 'operator')
+    .executeTakeFirst();
+  if (!operator) return undefined; // no operator tenant yet: nothing can sign in to the dashboard
+  const existing = await ctx.db
+    .selectFrom('applications')
+    .select(['tenant_id', 'redirect_uris', 'client_secret_sealed'])
+    .where('id', '=', DASHBOARD_CLIENT_ID)
+    .executeTakeFirst();
+  const sealed = ctx.secrets.seal(clientSecret, `client:${DASHBOARD_CLIENT_ID}`);
+  if (!existing) {
+    await createApplication(
+      ctx.db,
+      ctx.secrets,
+      operator.id,
+      {
+        id: DASHBOARD_CLIENT_ID,
+        displayName: 'Warden Partner Center',
+        clientType: 'confidential',
+        redirectUris: [redirectUri],
+        multiTenant: true,
+        allowedScopes: [],
+        clientSecret,
+      },
+      ctx.clock.now(),
+    );
+  } else if (existing.redirect_uris !== JSON.stringify([redirectUri])) {
+    await ctx.db
+      .updateTable('applications')
+      .set({ redirect_uris: JSON.stringify([redirectUri]), client_secret_sealed: sealed })
+      .where('tenant_id', '=', existing.tenant_id)
+      .where('id', '=', DASHBOARD_CLIENT_ID)
+      .execute();
+  }
+  return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri };
+}

@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../storage/database.ts';
+
+/** A signed-in dashboard session. `mfa` is the proof of SPEC §3 taken from the ID token's `amr`. */
+export interface DashboardSession {
+  idHash: string;
+  tenantId: string;
+  userId: string;
+  amr: string[];
+  mfa: boolean;
+  authTime: number;
+  csrf: string;
+  expiresAt: number;
+}
+
+/** A dashboard session lasts a working day at most; then the user signs in again. */
+export const SESSION_TTL_MS = 12 * 3600 * 1000;
+
+function hashOf(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+/**
+ * Dashboard sessions in storage (shared by every instance). The browser holds a random id; only
+ * its hash is stored, so a leaked table cannot be replayed as cookies.
+ */
+export class DashboardSessions {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Starts a new session (a new id at every sign-in and step-up: no session fixation). */
+  async start(
+    input: { tenantId: string; userId: string; amr: string[]; authTime: number },
+    now: number,
+  ): Promise<{ cookieValue: string; session: DashboardSession }> {
+    const cookieValue = randomBytes(32).toString('base64url');
+    const session: DashboardSession = {
+      idHash: hashOf(cookieValue),
+      tenantId: input.tenantId,
+      userId: input.userId,
+      amr: input.amr,
+      mfa: input.amr.includes('mfa'),
+      authTime: input.authTime,
+      csrf: randomBytes(24).toString('base64url'),
+      expiresAt: now + SESSION_TTL_MS,
+    };
+    await this.#db
+      .insertInto('dashboard_sessions')
+      .values({
+        id_hash: session.idHash,
+        tenant_id: session.tenantId,
+        user_id: session.userId,
+        amr: JSON.stringify(session.amr),
+        auth_time: session.authTime,
+        csrf: session.csrf,
+        created_at: now,
+        expires_at: session.expiresAt,
+      })
+      .execute();
+    return { cookieValue, session };
+  }
+
+  async find(cookieValue: string | undefined, now: number): Promise<DashboardSession | undefined> {
+    if (!cookieValue || cookieValue.length > 128) return undefined;
+    const row = await this.#db
+      .selectFrom('dashboard_sessions')
+      .selectAll()
+      .where('id_hash', '=', hashOf(cookieValue))
+      .executeTakeFirst();
+    if (!row || Number(row.expires_at) <= now) return undefined;
+    const amr = JSON.parse(row.amr) as string[];
+    return {
+      idHash: row.id_hash,
+      tenantId: row.tenant_id,
+      userId: row.user_id,
+      amr,
+      mfa: amr.includes('mfa'),
+      authTime: Number(row.auth_time),
+      csrf: row.csrf,
+      expiresAt: Number(row.expires_at),
+    };
+  }
+
+  async end(session: Pick<DashboardSession, 'idHash'>): Promise<void> {
+    await this.#db.deleteFrom('dashboard_sessions').where('id_hash', '=', session.idHash).execute();
+  }
+
+  async purgeExpired(now: number): Promise<void> {
+    await this.#db.deleteFrom('dashboard_sessions').where('expires_at', '<=', now).execute();
+  }
+}

@@ -1,0 +1,204 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as oidc from 'openid-client';
+import type { WardenContext } from '../context.ts';
+import { findTenant } from '../directory/tenants.ts';
+import { html } from '../http/html.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
+import { safeEqual } from '../security/constant-time.ts';
+import { SecretBox } from '../security/secret-box.ts';
+import { cookie, readCookie } from './cookies.ts';
+import type { DashboardRelyingParty } from './oidc-client.ts';
+import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
+import { dashboardPage } from './views/layout.ts';
+
+export const SESSION_COOKIE = 'warden_dashboard';
+const PENDING_COOKIE = 'warden_dashboard_signin';
+const PENDING_TTL_MS = 15 * 60 * 1000;
+
+/** A sign-in under way: sealed into a short-lived cookie so any instance can finish it. */
+interface PendingSignIn {
+  tenantId: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  stepUp: boolean;
+  expiresAt: number;
+}
+
+export interface SignInDeps {
+  ctx: WardenContext;
+  rp: DashboardRelyingParty;
+  sessions: DashboardSessions;
+}
+
+/** Only same-origin paths are followed after sign-in (no open redirect). */
+export function safeReturnPath(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) return '/dashboard';
+  if (value.startsWith('//') || value.includes('\\')) return '/dashboard';
+  const parsed = new URL(value, 'http://warden.invalid');
+  if (parsed.origin !== 'http://warden.invalid') return '/dashboard';
+  return parsed.pathname + parsed.search;
+}
+
+function secure(ctx: WardenContext): boolean {
+  return ctx.config.baseUrl.startsWith('https:');
+}
+
+function pendingBox(ctx: WardenContext): SecretBox {
+  return new SecretBox(ctx.config.masterKey, 'dashboard-sign-in');
+}
+
+/**
+ * Sends the browser to the tenant's authority (authorization code + PKCE). With `stepUp` the
+ * request carries `amr_values=mfa`: the authority then demands MFA, or registration first (E1).
+ */
+export async function beginSignIn(
+  deps: SignInDeps,
+  reply: FastifyReply,
+  input: { tenantId: string; loginHint?: string; returnTo: string; stepUp: boolean },
+): Promise<FastifyReply> {
+  const { ctx, rp } = deps;
+  const pending: PendingSignIn = {
+    tenantId: input.tenantId,
+    state: oidc.randomState(),
+    nonce: oidc.randomNonce(),
+    codeVerifier: oidc.randomPKCECodeVerifier(),
+    returnTo: safeReturnPath(input.returnTo),
+    stepUp: input.stepUp,
+    expiresAt: ctx.clock.now() + PENDING_TTL_MS,
+  };
+  const url = await rp.authorizationUrl({
+    ...pending,
+    ...(input.loginHint ? { loginHint: input.loginHint } : {}),
+  });
+  const sealed = pendingBox(ctx).seal(JSON.stringify(pending), 'pending');
+  setSecurityHeaders(reply.raw);
+  return reply
+    .header(
+      'Set-Cookie',
+      cookie(PENDING_COOKIE, sealed, { secure: secure(ctx), maxAgeS: PENDING_TTL_MS / 1000 }),
+    )
+    .redirect(url, 303);
+}
+
+function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  setSecurityHeaders(reply.raw);
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+function problem(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return sendPage(
+    reply,
+    status,
+    dashboardPage(title, html`<p>${message}</p><p><a href="/dashboard">Start again</a></p>`),
+  );
+}
+
+/** Sign-in, callback and sign-out of the dashboard (issue 3 item 3). */
+export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
+  const { ctx, sessions } = deps;
+
+  // Which authority? Partner Center asks for the work account and goes to its tenant's authority.
+  app.get<{ Querystring: { return?: string; email?: string } }>('/dashboard/sign-in', async (req, reply) => {
+    const returnTo = safeReturnPath(req.query.return);
+    const email = String(req.query.email ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 320);
+    let error = '';
+    if (email) {
+      const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
+      const tenant = domain ? await findTenant(ctx.db, domain) : undefined;
+      if (tenant?.kind === 'partner') {
+        return beginSignIn(deps, reply, { tenantId: tenant.id, loginHint: email, returnTo, stepUp: false });
+      }
+      error = tenant
+        ? 'Partner Center is for accounts of partner organisations.'
+        : 'No partner organisation uses that domain. Check the address.';
+    }
+    return sendPage(
+      reply,
+      error ? 400 : 200,
+      dashboardPage(
+        'Sign in to Partner Center',
+        html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="get" action="/dashboard/sign-in" class="stack">
+<input type="hidden" name="return" value="${returnTo}">
+<label for="email">Work account</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email}">
+<button type="submit">Next</button>
+</form>`,
+      ),
+    );
+  });
+
+  app.get('/dashboard/callback', async (req, reply) => {
+    const sealed = readCookie(req.headers.cookie, PENDING_COOKIE);
+    const clear = cookie(PENDING_COOKIE, '', { secure: secure(ctx), maxAgeS: 0 });
+    reply.header('Set-Cookie', clear);
+    let pending: PendingSignIn;
+    try {
+      pending = JSON.parse(pendingBox(ctx).open(sealed ?? '', 'pending')) as PendingSignIn;
+    } catch {
+      return problem(reply, 400, 'Sign-in expired', 'This sign-in was not started here or has expired.');
+    }
+    if (pending.expiresAt <= ctx.clock.now()) {
+      return problem(reply, 400, 'Sign-in expired', 'This sign-in took too long.');
+    }
+    const callbackUrl = new URL(req.url, ctx.config.baseUrl);
+    const denied = callbackUrl.searchParams.get('error');
+    if (denied) {
+      return problem(
+        reply,
+        403,
+        'Sign-in not completed',
+        callbackUrl.searchParams.get('error_description') ?? denied,
+      );
+    }
+    let user: Awaited<ReturnType<DashboardRelyingParty['redeem']>>;
+    try {
+      user = await deps.rp.redeem({ ...pending, callbackUrl });
+    } catch (error) {
+      req.log.warn({ err: error }, 'dashboard sign-in failed');
+      return problem(
+        reply,
+        400,
+        'Sign-in failed',
+        'The sign-in response could not be verified. Start again.',
+      );
+    }
+    // A step-up that came back without the proof would only loop: stop and say so.
+    if (pending.stepUp && !user.amr.includes('mfa')) {
+      return problem(reply, 403, 'MFA not completed', 'This page needs multi-factor authentication.');
+    }
+    const previous = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
+    if (previous) await sessions.end(previous);
+    const { cookieValue } = await sessions.start(user, ctx.clock.now());
+    setSecurityHeaders(reply.raw);
+    return reply
+      .header('Set-Cookie', [
+        clear,
+        cookie(SESSION_COOKIE, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
+      ])
+      .redirect(pending.returnTo, 303);
+  });
+
+  app.post<{ Body: Record<string, unknown> }>('/dashboard/sign-out', async (req, reply) => {
+    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
+    const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
+    if (session && !safeEqual(csrf, session.csrf)) {
+      return problem(reply, 403, 'Request refused', 'The form was not sent by this dashboard.');
+    }
+    if (session) await sessions.end(session);
+    reply.header('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: secure(ctx), maxAgeS: 0 }));
+    return sendPage(
+      reply,
+      200,
+      dashboardPage(
+        'Signed out',
+        html`<p>You are signed out of Partner Center.</p><p><a href="/dashboard">Sign in again</a></p>`,
+      ),
+    );
+  });
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { totpFor } from '../src/authentication-methods/totp.ts';
+import { launchChromium, recordNavigations } from './support/browser.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+
+/** Seed 003 "Verification examples" in a real browser (SPEC E1, issue 3 item 5). */
+describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
+  let w: TestWarden;
+  let browser: Browser;
+  before(async () => {
+    w = await startWarden();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+  });
+
+  const code = (seed: string) => {
+    w.clock.advance(30_000); // each TOTP code is accepted once (RFC 6238 §5.2): use a fresh step
+    return totpFor(seed).generate({ timestamp: w.clock.now() });
+  };
+
+  /** Overview → sign-in: the work account, then the tenant authority's password page. */
+  async function signInFromOverview(page: Page, upn: string): Promise<void> {
+    await page.goto(`${w.baseUrl}/dashboard`);
+    assert.match(new URL(page.url()).pathname, /^\/dashboard\/sign-in$/);
+    await page.fill('#email', upn);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#password');
+    assert.equal(await page.inputValue('#username'), upn, 'the authority page is prefilled with the account');
+    await page.fill('#password', w.demo.password);
+    await page.click('button[type=submit]');
+  }
+
+  it('example 1: Jane (Contoso, MFA) signs in with MFA and opens a protected page without being asked again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInFromOverview(page, 'jane@contoso.example');
+    await page.waitForSelector('#code');
+    await page.fill('#code', code(w.demo.users['jane@contoso.example']!.totpSeed!));
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${w.baseUrl}/dashboard`);
+    assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
+    assert.match((await page.textContent('[data-testid=signed-in-tenant]')) ?? '', /Contoso/);
+
+    const visited = recordNavigations(page);
+    const response = await page.goto(`${w.baseUrl}/commerce/customers`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.textContent('h1'), 'Customers');
+    assert.ok(
+      visited.every((u) => new URL(u).pathname.startsWith('/commerce/')),
+      `no detour through the sign-in pages: ${visited.join(', ')}`,
+    );
+    assert.ok(await page.isVisible('text=Northwind Traders'));
+    await context.close();
+  });
+
+  it('example 3: John (Fabrikam, no MFA) reaches the overview without MFA, registers when he opens a protected page, and lands on it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInFromOverview(page, 'john@fabrikam.example');
+    await page.waitForURL(`${w.baseUrl}/dashboard`);
+    assert.equal(await page.textContent('[data-testid=mfa-status]'), 'Signed in without MFA');
+
+    await page.goto(`${w.baseUrl}/commerce/customers`);
+    // Step-up: back at the authority; the password again, then registration (never registered).
+    await page.waitForSelector('#password');
+    await page.fill('#password', w.demo.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('code.secret');
+    const seed = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
+    await page.fill('#code', code(seed));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('ul.codes');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${w.baseUrl}/commerce/customers`);
+    assert.equal(await page.textContent('h1'), 'Customers');
+    assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
+    assert.ok(await page.isVisible('text=Tailspin Toys'));
+    await context.close();
+
+    // "Another day": a new browser session reaches the overview without an MFA prompt.
+    const nextDay = await browser.newContext();
+    const again = await nextDay.newPage();
+    await signInFromOverview(again, 'john@fabrikam.example');
+    await again.waitForURL(`${w.baseUrl}/dashboard`);
+    assert.equal(await again.textContent('[data-testid=mfa-status]'), 'Signed in without MFA');
+    await nextDay.close();
+  });
+});
