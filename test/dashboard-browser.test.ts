@@ -91,3 +91,68 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
     await nextDay.close();
   });
 });
+
+describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () => {
+  let w: TestWarden;
+  let browser: Browser;
+  before(async () => {
+    w = await startWarden();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+  });
+
+  /** Signs in from the protected page itself and registers an authenticator on the way (none of these users has one). */
+  async function openAs(upn: string, path: string): Promise<{ page: Page; status: number | undefined }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${w.baseUrl}${path}`);
+    await page.fill('#email', upn);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#password');
+    await page.fill('#password', w.demo.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1');
+    if ((await page.textContent('h1')) === 'Let’s keep your account secure') {
+      await page.click('form:has(input[value=begin_registration]) button');
+    }
+    await page.waitForSelector('code.secret');
+    const seed = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
+    w.clock.advance(30_000);
+    await page.fill('#code', totpFor(seed).generate({ timestamp: w.clock.now() }));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('ul.codes');
+    const landing = page.waitForResponse((r) => new URL(r.url()).pathname === path);
+    await page.click('button[type=submit]');
+    const response = await landing;
+    await page.waitForLoadState();
+    return { page, status: response.status() };
+  }
+
+  const rows: [upn: string, path: string, status: number, heading: string][] = [
+    ['sam@contoso.example', '/commerce/customers', 200, 'Customers'],
+    ['hal@contoso.example', '/dashboard/support/customers', 200, 'Customer requests'],
+    ['bill@contoso.example', '/dashboard/billing', 200, 'Billing'],
+    ['sky@contoso.example', '/dashboard/billing', 403, 'You do not have access to this page'],
+  ];
+  for (const [upn, path, status, heading] of rows) {
+    it(`E1: ${upn} opening ${path} gets ${status}`, async () => {
+      const { page } = await openAs(upn, path);
+      assert.equal(new URL(page.url()).pathname, path);
+      assert.equal(await page.textContent('h1'), heading);
+      assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
+      if (status === 403) {
+        assert.match(
+          (await page.textContent('[data-testid=forbidden-roles]')) ?? '',
+          /Admin agent, Global admin, Billing admin/,
+        );
+        // …while the Security workspace, Sky's own area, opens in the same session.
+        const own = await page.goto(`${w.baseUrl}/dashboard/security`);
+        assert.equal(own?.status(), 200);
+      }
+      await page.context().close();
+    });
+  }
+});
