@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { RequestLog } from '../src/reports/request-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { appOnlyToken, callApi, userToken } from './support/tokens.ts';
+import { appOnlyToken, callApi, sign, userClaims, userToken } from './support/tokens.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -154,12 +154,19 @@ describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
     assert.equal((await rowOf(fresh)).length, 1);
   });
 
-  it('requests without a verified caller (no token, bad token) are answered with a correlation id but not attributed to a tenant', async () => {
+  it('requests without a verified partner caller (no token, bad token, non-partner tenant) get a correlation id but no row', async () => {
     const missing = await callApi(w, 'GET', '/v1/customers');
     const invalid = await callApi(w, 'GET', '/v1/customers', { token: 'not-a-token' });
+    const northwind = w.demo.tenants.northwind!.id;
+    const customerTenant = await callApi(w, 'GET', '/v1/customers', {
+      token: await sign(
+        w,
+        userClaims(w, 'jane@contoso.example', { tid: northwind, iss: w.issuer('northwind') }),
+      ),
+    });
+    assert.deepEqual([missing.status, invalid.status, customerTenant.status], [401, 401, 403]);
     await w.ctx.requestLog.flush();
-    for (const res of [missing, invalid]) {
-      assert.equal(res.status, 401);
+    for (const res of [missing, invalid, customerTenant]) {
       const id = res.headers.get('ms-correlationid')!;
       assert.match(id, GUID);
       assert.equal((await rowOf(id)).length, 0);

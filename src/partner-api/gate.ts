@@ -75,8 +75,9 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
     if (error instanceof InvalidAccessToken) throw new PartnerApiError('invalid_token', error.message);
     throw error;
   }
-  req.partnerCaller = caller;
   if (caller.tenant.kind !== 'partner') throw new PartnerApiError('not_a_partner_tenant');
+  // From here on the request is a partner's, and the request log attributes it (SPEC §11 B2).
+  req.partnerCaller = caller;
   if (!declaration.modes.includes(caller.mode)) throw new PartnerApiError('app_only_not_allowed');
   // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
   if (caller.mode === 'app+user' && !caller.mfa) throw new PartnerApiError('mfa_required');
