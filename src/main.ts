@@ -2,6 +2,7 @@ import { createContext } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { seedDemoData } from './demo/demo-data.ts';
 import { buildServer } from './http/server.ts';
+import { DashboardSessions } from './dashboard/sessions.ts';
 import { purgeExpired } from './tokens/oidc-adapter.ts';
 
 async function main(): Promise<void> {
@@ -17,14 +18,17 @@ async function main(): Promise<void> {
   const app = await buildServer(ctx);
   await app.listen({ port: config.port, host: config.host });
   ctx.log.info(`Warden listening on ${config.baseUrl} (${ctx.dbKind})`);
-  console.log(`Warden is running: ${config.baseUrl}/contoso.example/v2.0/.well-known/openid-configuration`);
+  console.log(`Warden is running: ${config.baseUrl}/dashboard (Partner Center)`);
+  console.log(`Authorities: ${config.baseUrl}/contoso.example/v2.0/.well-known/openid-configuration`);
 
+  const sessions = new DashboardSessions(ctx.db);
   // Another process may rotate keys (npm run keys:rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
     ctx.authorities
       .reloadKeysIfRotated()
       .catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
     purgeExpired(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'purge failed'));
+    sessions.purgeExpired(Date.now()).catch((err: unknown) => ctx.log.error({ err }, 'session purge failed'));
   }, 30_000);
   timer.unref();
 

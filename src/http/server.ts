@@ -52,6 +52,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     reply.type('application/json').send({
       name: 'Warden',
       authorities: `${ctx.config.baseUrl}/{tenant}/v2.0/.well-known/openid-configuration`,
+      dashboard: `${ctx.config.baseUrl}/dashboard`,
+      partnerApi: `${ctx.config.baseUrl}/v1`,
     });
   });
   registerInteractionRoutes(app, ctx);
