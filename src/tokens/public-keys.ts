@@ -4,7 +4,9 @@ import type { Clock } from '../context.ts';
 /**
  * The issuer's public keys for a resource server (issue 3 item 2): fetched once, cached, and
  * refetched when a token names a `kid` the cache does not know (a key rotation), at most once
- * per `refetchAfterMs` so tokens with made-up kids cannot make us fetch on every request.
+ * per `refetchAfterMs` so tokens with made-up kids cannot make us fetch on every request. Only
+ * those refetches count against the limit: a routine fetch just before a rotation must not turn
+ * away the first tokens the new key signs.
  */
 export class PublicKeyCache {
   readonly #fetch: () => Promise<JWK[]>;
@@ -13,6 +15,7 @@ export class PublicKeyCache {
   readonly #maxAgeMs: number;
   #keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
+  #unknownKidFetchAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | undefined;
 
   constructor(
@@ -30,12 +33,19 @@ export class PublicKeyCache {
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const age = this.#clock.now() - this.#fetchedAt;
     if (!this.#keySet || age >= this.#maxAgeMs) await this.#refresh();
+    const tried = this.#keySet!;
     try {
-      return await this.#keySet!(header, token);
+      return await tried(header, token);
     } catch (error) {
-      const unknownKid = error instanceof errors.JWKSNoMatchingKey;
-      if (!unknownKid || this.#clock.now() - this.#fetchedAt < this.#refetchAfterMs) throw error;
-      await this.#refresh();
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (this.#inflight) {
+        await this.#inflight; // a refetch under way (another request's unknown kid) may bring the key
+      } else if (this.#keySet === tried) {
+        const now = this.#clock.now();
+        if (now - this.#unknownKidFetchAt < this.#refetchAfterMs) throw error;
+        this.#unknownKidFetchAt = now;
+        await this.#refresh();
+      }
       return this.#keySet!(header, token);
     }
   };
