@@ -214,6 +214,22 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     assert.equal(again.body.code, 'conflict');
   });
 
+  it('two concurrent creations of one customer domain: one 201, the other 409 conflict, never a server error', async () => {
+    const body = {
+      companyProfile: { domain: 'race.example' },
+      billingProfile: {
+        email: 'it@race.example',
+        companyName: 'Race',
+        defaultAddress: { country: 'US', city: 'Seattle', addressLine1: '1 Main St' },
+      },
+    };
+    const results = await Promise.all(
+      [1, 2, 3].map(() => callApi(w, 'POST', '/v1/customers', { token: jane, body })),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409]);
+    assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.code === 'conflict'));
+  });
+
   it('bad input: an order whose line 2 of 2 is invalid is refused with 400 naming the line, and no order or subscription is written', async () => {
     const northwind = w.demo.customers['northwind.example']!;
     const path = `/v1/customers/${northwind}/orders`;
