@@ -12,8 +12,21 @@ declare module 'autocannon' {
     p97_5: number;
     p99: number;
   }
+  /** One request of `requests` (autocannon cycles through them, per connection). */
+  export interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    /**
+     * Called before each send of this request (the request is then rebuilt every time): returns
+     * the request to send, e.g. with a rotated header. `context` is per connection.
+     */
+    setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec | null | undefined;
+  }
   interface Options {
     url: string;
+    requests?: RequestSpec[];
     method?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;

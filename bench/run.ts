@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: both benchmarks of docs/benchmarks.md in one run, side by side, with ratios.
+ * `npm run bench`: the benchmarks of docs/benchmarks.md in one run, side by side, with ratios.
  *
- *   node bench/run.ts [--quick] [--only=token|signin] [--profile] [--json]
+ *   node bench/run.ts [--quick] [--only=token|signin|partner-api] [--profile] [--json]
+ *   node bench/run.ts partner-api [...]   (the same as --only=partner-api)
  *
  * --quick    shorter runs (a smoke test; the figures are not the documented ones)
  * --profile  runs the Warden child with --cpu-prof; the profile lands in bench/profiles/
@@ -11,6 +12,16 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { Child, log } from './common.ts';
+import {
+  fetchOnce,
+  fixedToken,
+  mintPartnerTokens,
+  type PartnerApiOptions,
+  rotatingTokens,
+  runPartnerApiBenchmark,
+  summarizePartnerApi,
+} from './partner-api.ts';
+import type { BareFastifyInfo } from './servers/bare-fastify.ts';
 import type { BareInfo } from './servers/bare-provider.ts';
 import type { BenchUser, WardenInfo } from './servers/warden.ts';
 import {
@@ -30,8 +41,17 @@ import {
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
-const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only =
+  [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
+  [...args].find((a) => !a.startsWith('--'));
+if (only !== undefined && !['token', 'signin', 'partner-api'].includes(only)) {
+  console.error(`unknown benchmark ${only}: token, signin or partner-api`);
+  process.exit(2);
+}
+const runs = (name: string) => only === undefined || only === name;
 const GOAL = 0.8;
+/** Issue 3 item 6: the Partner API at ≥ 0.7 of a bare Fastify route. */
+const API_GOAL = 0.7;
 
 const tokenOptions: TokenOptions = quick
   ? { connections: 8, warmupSeconds: 1, runSeconds: 2, rounds: 2 }
@@ -39,6 +59,9 @@ const tokenOptions: TokenOptions = quick
 const signInOptions: SignInOptions = quick
   ? { concurrency: 4, warmupSeconds: 1, runSeconds: 2, rounds: 2, breakdownSignIns: 5 }
   : { concurrency: 4, warmupSeconds: 3, runSeconds: 5, rounds: 4, breakdownSignIns: 20 };
+const apiOptions: PartnerApiOptions = quick
+  ? { connections: 8, warmupSeconds: 1, runSeconds: 2, rounds: 2, tokens: 1000 }
+  : { connections: 8, warmupSeconds: 3, runSeconds: 5, rounds: 4, tokens: 1000 };
 /** Each user signs in at most once per 30-second TOTP step: enough users for ~200 sign-ins/s. */
 const USERS = Number(process.env.BENCH_USERS ?? 6000);
 
@@ -68,10 +91,11 @@ const warden = await Child.start<WardenInfo>(
   {},
   args.has('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
 );
-const bare =
-  only === 'signin'
-    ? undefined
-    : await Child.start<BareInfo>(new URL('./servers/bare-provider.ts', import.meta.url));
+const bare = runs('token')
+  ? await Child.start<BareInfo>(new URL('./servers/bare-provider.ts', import.meta.url))
+  : undefined;
+/** Started once Warden's answer to GET /v1/customers is known (it serves the same bytes). */
+let bareFastify: Child<BareFastifyInfo> | undefined;
 
 const rows: string[][] = [];
 const raw: Record<string, unknown> = { machine };
@@ -81,7 +105,7 @@ let failed = false;
 let breakdown: SignInResult['breakdown'] | undefined;
 
 try {
-  if (only !== 'signin' && bare) {
+  if (runs('token') && bare) {
     const wardenTarget = {
       name: 'warden',
       url: `http://127.0.0.1:${warden.port}/${warden.info.contosoId}/oauth2/v2.0/token`,
@@ -129,7 +153,7 @@ try {
     );
   }
 
-  if (only !== 'token') {
+  if (runs('signin')) {
     const t = performance.now();
     const users = await warden.call<BenchUser[]>({ cmd: 'createUsers', count: USERS });
     log(
@@ -185,12 +209,130 @@ try {
       ['  cross-check: Warden CPU per hash ÷ per sign-in', '', '', '', fmt(s.cpuRatio, 2), ''],
     );
   }
+
+  if (runs('partner-api')) {
+    const t = performance.now();
+    const directUrl = `http://127.0.0.1:${warden.port}`;
+    const tokens = await mintPartnerTokens(
+      { baseUrl: `http://localhost:${warden.port}`, directUrl, contosoId: warden.info.contosoId },
+      apiOptions.tokens,
+    );
+    log(
+      `partner-api: Jane and John signed in; ${tokens.mfa.length - 1} refresh-token redemptions in ${(tokens.mintMs / 1000).toFixed(1)} s` +
+        ` (${fmt(tokens.mintMs / (tokens.mfa.length - 1), 1)} ms each); ${tokens.mfa.length} distinct MFA tokens` +
+        ` (total ${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
+    const jane = tokens.mfa[0]!;
+    const answer = await fetchOnce(directUrl, jane, 200);
+    await fetchOnce(directUrl, tokens.noMfa, 401);
+    bareFastify = await Child.start<BareFastifyInfo>(new URL('./servers/bare-fastify.ts', import.meta.url), {
+      BENCH_BODY: answer.body,
+      BENCH_CONTENT_TYPE: answer.contentType,
+    });
+    const bareUrl = `http://127.0.0.1:${bareFastify.port}`;
+    const bareAnswer = await fetchOnce(bareUrl, jane, 200);
+    if (bareAnswer.body !== answer.body) throw new Error('the bare server does not send the same body');
+    log(`partner-api: GET /v1/customers answers ${Buffer.byteLength(answer.body)} bytes of JSON`);
+    const wardenCpu = () => warden.call<number>({ cmd: 'cpu' });
+    const bareChild = bareFastify;
+    const bareCpu = () => bareChild.call<number>({ cmd: 'cpu' });
+    const result = await runPartnerApiBenchmark(
+      {
+        warden: {
+          name: 'warden (1 token)',
+          url: directUrl,
+          requests: fixedToken(jane),
+          status: 200,
+          cpu: wardenCpu,
+        },
+        bare: { name: 'bare (1 token)', url: bareUrl, requests: fixedToken(jane), status: 200, cpu: bareCpu },
+        wardenRotating: {
+          name: `warden (${tokens.mfa.length} tokens)`,
+          url: directUrl,
+          requests: rotatingTokens(tokens.mfa),
+          status: 200,
+          cpu: wardenCpu,
+        },
+        bareRotating: {
+          name: `bare (${tokens.mfa.length} tokens)`,
+          url: bareUrl,
+          requests: rotatingTokens(tokens.mfa),
+          status: 200,
+          cpu: bareCpu,
+        },
+        warden401: {
+          name: 'warden (no mfa → 401)',
+          url: directUrl,
+          requests: fixedToken(tokens.noMfa),
+          status: 401,
+          cpu: wardenCpu,
+        },
+      },
+      apiOptions,
+    );
+    const s = summarizePartnerApi(result);
+    raw.partnerApi = {
+      options: apiOptions,
+      bodyBytes: Buffer.byteLength(answer.body),
+      mintMsPerRefresh: tokens.mintMs / (tokens.mfa.length - 1),
+      summary: s,
+      result,
+    };
+    if (s.failures > 0) failed = true;
+    const perf = (label: string, r: (typeof s)['warden']) => [
+      label,
+      `${fmt(r.rps)} req/s`,
+      `p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms`,
+      `${fmt(r.serverCpu, 3)} ms/req`,
+      '',
+      '',
+    ];
+    const ratio = (label: string, r: (typeof s)['single'], goal: string) => [
+      label,
+      '',
+      '',
+      '',
+      `${fmt(r.ratio, 2)} (${fmt(r.min, 2)}–${fmt(r.max, 2)})`,
+      goal,
+    ];
+    const cross = (label: string, value: number) => [
+      `  cross-check: ${label}`,
+      '',
+      '',
+      '',
+      fmt(value, 2),
+      '',
+    ];
+    const apiVerdict = (r: number, goal: number) => `≥ ${goal}: ${r >= goal ? 'met' : 'NOT met'}`;
+    rows.push(
+      perf('Partner API GET /v1/customers, Warden (1 MFA token)', s.warden),
+      perf('GET /v1/customers, bare Fastify (same bytes)', s.bare),
+      ratio(
+        'Warden ÷ bare req/s (median of rounds)',
+        s.single,
+        `${apiVerdict(s.single.ratio, API_GOAL)}${s.failures ? ` — ${s.failures} unexpected responses` : ''}`,
+      ),
+      cross('bare ÷ Warden CPU per request', s.single.cpuRatio),
+      perf(`Partner API, Warden (${tokens.mfa.length} MFA tokens in rotation)`, s.wardenRotating),
+      perf(`GET /v1/customers, bare Fastify (same rotation)`, s.bareRotating),
+      ratio('Warden ÷ bare req/s (median of rounds)', s.rotating, apiVerdict(s.rotating.ratio, API_GOAL)),
+      cross('bare ÷ Warden CPU per request', s.rotating.cpuRatio),
+      perf('Partner API, Warden, token without mfa (401)', s.warden401),
+      ratio(
+        '401 ÷ 200 req/s, Warden (median of rounds)',
+        s.unauthorized,
+        apiVerdict(s.unauthorized.ratio, 1),
+      ),
+      cross('200 ÷ 401 CPU per request', s.unauthorized.cpuRatio),
+    );
+  }
 } catch (error) {
   failed = true;
   console.error(error);
 } finally {
   await warden.stop();
   await bare?.stop();
+  await bareFastify?.stop();
 }
 
 const header = ['Benchmark', 'Throughput', 'Latency', 'Server CPU per op', 'Ratio (min–max)', 'Goal'];
@@ -201,8 +343,16 @@ console.log(
   `Machine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, oidc-provider ${machine.oidcProvider}, autocannon ${machine.autocannon}`,
 );
 console.log(
-  `Token: ${tokenOptions.connections} connections, ${tokenOptions.rounds} rounds × ${tokenOptions.runSeconds} s each server (ABBA), ${tokenOptions.warmupSeconds} s warm-up.` +
-    ` Sign-in: ${signInOptions.concurrency} in flight, ${signInOptions.rounds} rounds × ${signInOptions.runSeconds} s each (ABBA), ${signInOptions.warmupSeconds} s warm-up.`,
+  [
+    runs('token') &&
+      `Token: ${tokenOptions.connections} connections, ${tokenOptions.rounds} rounds × ${tokenOptions.runSeconds} s each server (ABBA), ${tokenOptions.warmupSeconds} s warm-up.`,
+    runs('signin') &&
+      `Sign-in: ${signInOptions.concurrency} in flight, ${signInOptions.rounds} rounds × ${signInOptions.runSeconds} s each (ABBA), ${signInOptions.warmupSeconds} s warm-up.`,
+    runs('partner-api') &&
+      `Partner API: ${apiOptions.connections} connections, ${apiOptions.rounds} rounds × ${apiOptions.runSeconds} s each of 5 runs (order reversed every round), ${apiOptions.warmupSeconds} s warm-up each.`,
+  ]
+    .filter(Boolean)
+    .join(' '),
 );
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
