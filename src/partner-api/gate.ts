@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
-import { ACCESS, mayAccess, partnerRolesOf, roleLabel } from '../partner-center/access.ts';
+import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { sendError } from './responses.ts';
@@ -22,6 +22,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * (and, should one slip through, is refused at request time).
  */
 export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: AccessTokenVerifier): void {
+  const roles = new RoleCache(ctx.db);
   api.addHook('onRoute', (route) => {
     const problem = declarationProblem(route.config?.partnerApi);
     if (problem) throw new Error(`Partner API route ${String(route.method)} ${route.url} ${problem}`);
@@ -31,7 +32,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     req.correlationId = typeof supplied === 'string' && GUID.test(supplied) ? supplied : randomUUID();
     reply.header('MS-CorrelationId', req.correlationId);
     if (req.is404) return; // unknown paths get a plain 404 from the not-found handler
-    await admit(req, ctx, verifier);
+    await admit(req, ctx, verifier, roles);
   });
   api.addHook('onResponse', async (req, reply) => {
     const caller = req.partnerCaller;
@@ -64,7 +65,12 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
 }
 
 /** The gate's steps, in order; the first that fails decides the response. */
-async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTokenVerifier): Promise<void> {
+async function admit(
+  req: FastifyRequest,
+  ctx: WardenContext,
+  verifier: AccessTokenVerifier,
+  roles: RoleCache,
+): Promise<void> {
   const declaration = req.routeOptions.config.partnerApi;
   if (!declaration) throw new PartnerApiError('route_not_declared');
   const token = bearerToken(req);
@@ -81,7 +87,7 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
   if (!declaration.modes.includes(caller.mode)) throw new PartnerApiError('app_only_not_allowed');
   // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
   if (caller.mode === 'app+user' && !caller.mfa) throw new PartnerApiError('mfa_required');
-  await checkRoles(ctx, caller, declaration);
+  await checkRoles(ctx, roles, caller, declaration);
 }
 
 function bearerToken(req: FastifyRequest): string {
@@ -91,7 +97,12 @@ function bearerToken(req: FastifyRequest): string {
   return match[1]!;
 }
 
-async function checkRoles(ctx: WardenContext, caller: Caller, declaration: RouteDeclaration): Promise<void> {
+async function checkRoles(
+  ctx: WardenContext,
+  cache: RoleCache,
+  caller: Caller,
+  declaration: RouteDeclaration,
+): Promise<void> {
   const category = API_CATEGORIES[declaration.category];
   if (caller.mode === 'app-only') {
     const needed = APP_ROLES[declaration.access];
@@ -104,7 +115,7 @@ async function checkRoles(ctx: WardenContext, caller: Caller, declaration: Route
     }
     return;
   }
-  const roles = await partnerRolesOf(ctx.db, caller.tenant.id, caller.userId);
+  const roles = await cache.rolesOf(caller.tenant.id, caller.userId, ctx.clock.now());
   if (!mayAccess(roles, category.area)) {
     const allowed = ACCESS[category.area];
     throw new PartnerApiError(

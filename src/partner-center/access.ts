@@ -65,3 +65,29 @@ export async function partnerRolesOf(db: Db, tenantId: string, userId: string): 
   for (const r of user.directoryRoles) roles.add(r as DirectoryRole);
   return roles;
 }
+
+/**
+ * Roles for a busy API: each (tenant, user) is read at most every `ttlMs`. A role or group change
+ * reaches the Partner API within that time on every instance (access tokens themselves live an
+ * hour); the dashboard reads roles afresh on every page.
+ */
+export class RoleCache {
+  readonly #db: Db;
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, { roles: Set<PartnerRole>; until: number }>();
+
+  constructor(db: Db, ttlMs = 10_000) {
+    this.#db = db;
+    this.#ttlMs = ttlMs;
+  }
+
+  async rolesOf(tenantId: string, userId: string, now: number): Promise<Set<PartnerRole>> {
+    const key = `${tenantId}/${userId}`;
+    const hit = this.#entries.get(key);
+    if (hit && hit.until > now) return hit.roles;
+    const roles = await partnerRolesOf(this.#db, tenantId, userId);
+    if (this.#entries.size >= 10_000) this.#entries.clear();
+    this.#entries.set(key, { roles, until: now + this.#ttlMs });
+    return roles;
+  }
+}
