@@ -1,8 +1,8 @@
 import { createContext } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { DashboardSessions } from './dashboard/sessions.ts';
 import { seedDemoData } from './demo/demo-data.ts';
 import { buildServer } from './http/server.ts';
-import { DashboardSessions } from './dashboard/sessions.ts';
 import { purgeExpired } from './tokens/oidc-adapter.ts';
 
 async function main(): Promise<void> {
