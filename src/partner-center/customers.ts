@@ -1,5 +1,5 @@
 import { createTenant } from '../directory/tenants.ts';
-import { type Db, inTransaction } from '../storage/database.ts';
+import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import type { CustomerTable } from '../storage/schema.ts';
 
 export interface CompanyProfile {
@@ -104,6 +104,8 @@ export async function createCustomer(
   options: { delegatedAdmin?: CustomerTable['delegated_admin'] } = {},
 ): Promise<Customer> {
   const domain = input.domain.toLowerCase();
+  // The check gives the usual answer; the unique index on tenants.domain settles a race between
+  // two concurrent creations (PostgreSQL: both may pass the check; one insert then fails).
   return inTransaction(db, async (trx) => {
     const taken = await trx
       .selectFrom('tenants')
@@ -136,6 +138,8 @@ export async function createCustomer(
     };
     await trx.insertInto('customers').values(row).execute();
     return toCustomer(row);
+  }).catch((error: unknown) => {
+    throw isUniqueViolation(error) ? new DomainTakenError(domain) : error;
   });
 }
 
