@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { html } from '../http/html.ts';
-import { setSecurityHeaders } from '../http/security-headers.ts';
 import {
   ACCESS,
   type AccessArea,
@@ -13,6 +12,7 @@ import {
 } from '../partner-center/access.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { readCookie } from './cookies.ts';
+import { redirect, sendPage } from './respond.ts';
 import { beginSignIn, SESSION_COOKIE, type SignInDeps } from './sign-in.ts';
 import { dashboardPage, type Viewer } from './views/layout.ts';
 
@@ -143,14 +143,4 @@ function forbidden(reply: FastifyReply, viewer: Viewer, area: AccessArea): Fasti
       viewer,
     ),
   );
-}
-
-function redirect(reply: FastifyReply, location: string): FastifyReply {
-  setSecurityHeaders(reply.raw);
-  return reply.redirect(location, 303);
-}
-
-export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  setSecurityHeaders(reply.raw);
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
 }

@@ -27,10 +27,9 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
   if (!operator) return undefined; // no operator tenant yet: nothing can sign in to the dashboard
   const existing = await ctx.db
     .selectFrom('applications')
-    .select(['tenant_id', 'redirect_uris', 'client_secret_sealed'])
+    .select('tenant_id')
     .where('id', '=', DASHBOARD_CLIENT_ID)
     .executeTakeFirst();
-  const sealed = ctx.secrets.seal(clientSecret, `client:${DASHBOARD_CLIENT_ID}`);
   if (!existing) {
     await createApplication(
       ctx.db,
@@ -47,7 +46,9 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
       },
       ctx.clock.now(),
     );
-  } else if (existing.redirect_uris !== JSON.stringify([redirectUri])) {
+  } else {
+    // Both follow the configuration (base URL, master key), which may have changed since last start.
+    const sealed = ctx.secrets.seal(clientSecret, `client:${DASHBOARD_CLIENT_ID}`);
     await ctx.db
       .updateTable('applications')
       .set({ redirect_uris: JSON.stringify([redirectUri]), client_secret_sealed: sealed })

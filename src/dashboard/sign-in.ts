@@ -3,11 +3,11 @@ import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
 import { findTenant } from '../directory/tenants.ts';
 import { html } from '../http/html.ts';
-import { setSecurityHeaders } from '../http/security-headers.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { cookie, readCookie } from './cookies.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
+import { redirect, sendPage } from './respond.ts';
 import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 
@@ -73,18 +73,11 @@ export async function beginSignIn(
     ...(input.loginHint ? { loginHint: input.loginHint } : {}),
   });
   const sealed = pendingBox(ctx).seal(JSON.stringify(pending), 'pending');
-  setSecurityHeaders(reply.raw);
-  return reply
-    .header(
-      'Set-Cookie',
-      cookie(PENDING_COOKIE, sealed, { secure: secure(ctx), maxAgeS: PENDING_TTL_MS / 1000 }),
-    )
-    .redirect(url, 303);
-}
-
-function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  setSecurityHeaders(reply.raw);
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
+  reply.header(
+    'Set-Cookie',
+    cookie(PENDING_COOKIE, sealed, { secure: secure(ctx), maxAgeS: PENDING_TTL_MS / 1000 }),
+  );
+  return redirect(reply, url);
 }
 
 function problem(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
@@ -175,13 +168,11 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     const previous = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
     if (previous) await sessions.end(previous);
     const { cookieValue } = await sessions.start(user, ctx.clock.now());
-    setSecurityHeaders(reply.raw);
-    return reply
-      .header('Set-Cookie', [
-        clear,
-        cookie(SESSION_COOKIE, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
-      ])
-      .redirect(pending.returnTo, 303);
+    reply.header('Set-Cookie', [
+      clear,
+      cookie(SESSION_COOKIE, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
+    ]);
+    return redirect(reply, pending.returnTo);
   });
 
   app.post<{ Body: Record<string, unknown> }>('/dashboard/sign-out', async (req, reply) => {

@@ -26,13 +26,14 @@ export interface InvoiceLineItem {
 }
 
 /** The partner's invoices, newest first (issue 3 item 1: billing). */
-export async function listInvoices(db: Db, partnerTenantId: string): Promise<Invoice[]> {
-  const rows = await db
-    .selectFrom('invoices')
-    .selectAll()
-    .where('tenant_id', '=', partnerTenantId)
-    .orderBy('invoice_date', 'desc')
-    .execute();
+export async function listInvoices(
+  db: Db,
+  partnerTenantId: string,
+  filter: { id?: string } = {},
+): Promise<Invoice[]> {
+  let query = db.selectFrom('invoices').selectAll().where('tenant_id', '=', partnerTenantId);
+  if (filter.id !== undefined) query = query.where('id', '=', filter.id);
+  const rows = await query.orderBy('invoice_date', 'desc').execute();
   return rows.map((r) => ({
     id: r.id,
     invoiceDate: Number(r.invoice_date),
@@ -49,7 +50,7 @@ export async function getInvoice(
   partnerTenantId: string,
   invoiceId: string,
 ): Promise<Invoice | undefined> {
-  return (await listInvoices(db, partnerTenantId)).find((i) => i.id === invoiceId);
+  return (await listInvoices(db, partnerTenantId, { id: invoiceId }))[0];
 }
 
 export async function listInvoiceLineItems(

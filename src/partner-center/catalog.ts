@@ -16,15 +16,19 @@ export interface PricedOffer {
 }
 
 /** The offers sold in `country` (ISO 3166 alpha-2), with that country's price. */
-export async function listOffers(db: Db, country: string): Promise<PricedOffer[]> {
-  const rows = await db
+export async function listOffers(
+  db: Db,
+  country: string,
+  filter: { offerId?: string } = {},
+): Promise<PricedOffer[]> {
+  let query = db
     .selectFrom('offers')
     .innerJoin('offer_prices', 'offer_prices.offer_id', 'offers.id')
     .selectAll('offers')
     .select(['offer_prices.country', 'offer_prices.currency', 'offer_prices.unit_price_cents'])
-    .where('offer_prices.country', '=', country.toUpperCase())
-    .orderBy('offers.name')
-    .execute();
+    .where('offer_prices.country', '=', country.toUpperCase());
+  if (filter.offerId !== undefined) query = query.where('offers.id', '=', filter.offerId);
+  const rows = await query.orderBy('offers.name').execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -40,7 +44,7 @@ export async function listOffers(db: Db, country: string): Promise<PricedOffer[]
 }
 
 export async function findOffer(db: Db, offerId: string, country: string): Promise<PricedOffer | undefined> {
-  return (await listOffers(db, country)).find((o) => o.id === offerId);
+  return (await listOffers(db, country, { offerId }))[0];
 }
 
 /** Whether the catalog holds any price for this country (an unknown country is a bad request, not an empty list). */

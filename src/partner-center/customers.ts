@@ -101,7 +101,6 @@ export async function createCustomer(
   partnerTenantId: string,
   input: NewCustomer,
   now: number,
-  options: { delegatedAdmin?: CustomerTable['delegated_admin'] } = {},
 ): Promise<Customer> {
   const domain = input.domain.toLowerCase();
   // The check gives the usual answer; the unique index on tenants.domain settles a race between
@@ -124,26 +123,18 @@ export async function createCustomer(
       },
       now,
     );
-    const row: CustomerTable = {
-      tenant_id: partnerTenantId,
-      id: tenant.id,
-      customer_tenant_id: tenant.id,
-      company_name: input.companyName,
-      domain,
-      country: input.country,
-      profile: JSON.stringify(input.profile),
-      relationship: 'reseller',
-      delegated_admin: options.delegatedAdmin ?? 'none',
-      created_at: now,
-    };
-    await trx.insertInto('customers').values(row).execute();
-    return toCustomer(row);
+    return linkCustomer(
+      trx,
+      partnerTenantId,
+      { ...input, domain, customerTenantId: tenant.id, relationship: 'reseller', delegatedAdmin: 'none' },
+      now,
+    );
   }).catch((error: unknown) => {
     throw isUniqueViolation(error) ? new DomainTakenError(domain) : error;
   });
 }
 
-/** For demo data: links an existing customer tenant to its partner. */
+/** Links a customer tenant to its partner (a new customer, or an existing tenant in the demo data). */
 export async function linkCustomer(
   db: Db,
   partnerTenantId: string,

@@ -72,13 +72,17 @@ export class RequestLog {
       correlation_id: entry.correlationId,
     });
     if (this.#pending.length >= this.#batchSize) void this.flush();
-    else if (!this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush();
-      }, this.#intervalMs);
-      this.#timer.unref();
-    }
+    else this.#schedule();
+  }
+
+  /** A flush within `intervalMs`, unless one is already due. */
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.#intervalMs);
+    this.#timer.unref();
   }
 
   /** Writes everything recorded so far; resolves when it is stored (or kept for a retry after an error). */
@@ -116,13 +120,7 @@ export class RequestLog {
         { err, pending: this.#pending.length, dropped: Math.max(0, over) },
         'request log write failed',
       );
-      if (!this.#timer) {
-        this.#timer = setTimeout(() => {
-          this.#timer = undefined;
-          void this.flush();
-        }, this.#intervalMs);
-        this.#timer.unref();
-      }
+      this.#schedule();
     }
   }
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { html } from '../../http/html.ts';
 import { getInvoice, listInvoiceLineItems, listInvoices } from '../../partner-center/billing.ts';
-import { sendPage, viewerOf } from '../guard.ts';
+import { viewerOf } from '../guard.ts';
+import { sendPage } from '../respond.ts';
 import { dashboardPage, day, money, table } from '../views/layout.ts';
 
 /** Billing (SPEC E1 row 3): invoices and their line items. */

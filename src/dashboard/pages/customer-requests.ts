@@ -8,7 +8,8 @@ import {
   SEVERITIES,
   type Severity,
 } from '../../partner-center/service-requests.ts';
-import { sendPage, viewerOf } from '../guard.ts';
+import { viewerOf } from '../guard.ts';
+import { redirect, sendPage } from '../respond.ts';
 import { dashboardPage, day, table } from '../views/layout.ts';
 
 /** Support > Customer requests (SPEC E1 row 2): the list and a form to open one. */
@@ -82,7 +83,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
         viewer.user.userPrincipalName,
         ctx.clock.now(),
       );
-      return reply.redirect('/dashboard/support/customers', 303);
+      return redirect(reply, '/dashboard/support/customers');
     },
   );
 }

@@ -4,7 +4,8 @@ import { html } from '../../http/html.ts';
 import { getCustomer, listCustomers } from '../../partner-center/customers.ts';
 import { listSubscriptions } from '../../partner-center/orders.ts';
 import { listServiceRequests } from '../../partner-center/service-requests.ts';
-import { sendPage, viewerOf } from '../guard.ts';
+import { viewerOf } from '../guard.ts';
+import { sendPage } from '../respond.ts';
 import { dashboardPage, day, money, table } from '../views/layout.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { html } from '../../http/html.ts';
 import { ACCESS, type AccessArea, mayAccess, roleLabel } from '../../partner-center/access.ts';
-import { sendPage, viewerOf } from '../guard.ts';
+import { viewerOf } from '../guard.ts';
+import { sendPage } from '../respond.ts';
 import { dashboardPage } from '../views/layout.ts';
 
 const AREAS: [AccessArea, string, string][] = [

@@ -4,7 +4,8 @@ import type { WardenContext } from '../../context.ts';
 import { listUsers } from '../../directory/users.ts';
 import { html } from '../../http/html.ts';
 import { listSignIns } from '../../sign-in-logs/sign-in-log.ts';
-import { sendPage, viewerOf } from '../guard.ts';
+import { viewerOf } from '../guard.ts';
+import { sendPage } from '../respond.ts';
 import { dashboardPage, table } from '../views/layout.ts';
 
 /** The Security workspace (SPEC E1 row 4, from 004): how the tenant meets R1, who has MFA, recent sign-ins. */
