@@ -13,8 +13,14 @@ export const API_CATEGORIES = {
   billing: { area: 'billing', label: 'billing and reconciliation' },
   'customer-management': { area: 'customers', label: 'customer management' },
   'customer-requests': { area: 'customer-requests', label: 'customer service requests' },
-  'user-management': { area: 'user-management', label: 'user management in a customer tenant (delegated)' },
-} as const satisfies Record<string, { area: AccessArea; label: string }>;
+  // Work inside the customer's own tenant: the customer named by the route's `:id` must have
+  // granted the partner delegated administration (SPEC E3, §13).
+  'user-management': {
+    area: 'user-management',
+    label: 'user management in a customer tenant (delegated)',
+    delegated: true,
+  },
+} as const satisfies Record<string, { area: AccessArea; label: string; delegated?: true }>;
 export type ApiCategory = keyof typeof API_CATEGORIES;
 
 /**

@@ -3,13 +3,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
+import { type Customer, getCustomer } from '../partner-center/customers.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { sendError } from './responses.ts';
+import { partnerOf } from './routes/caller.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     partnerCaller?: Caller;
+    /** For delegated categories: the customer the gate found to have granted delegated admin. */
+    delegatedCustomer?: Customer;
     correlationId?: string;
   }
 }
@@ -33,6 +37,11 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     reply.header('MS-CorrelationId', req.correlationId);
     if (req.is404) return; // unknown paths get a plain 404 from the not-found handler
     await admit(req, ctx, verifier, roles);
+  });
+  // After validation (so a malformed id is a 400): delegated categories need the customer's grant.
+  api.addHook('preHandler', async (req) => {
+    const declaration = req.routeOptions.config.partnerApi;
+    if (declaration && 'delegated' in API_CATEGORIES[declaration.category]) await admitDelegated(req, ctx);
   });
   api.addHook('onResponse', async (req, reply) => {
     const caller = req.partnerCaller;
@@ -88,6 +97,21 @@ async function admit(
   // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
   if (caller.mode === 'app+user' && !caller.mfa) throw new PartnerApiError('mfa_required');
   await checkRoles(ctx, roles, caller, declaration);
+}
+
+/** The customer of the route's `:id`, who must have granted the partner delegated administration. */
+async function admitDelegated(req: FastifyRequest, ctx: WardenContext): Promise<void> {
+  const id = (req.params as { id?: string }).id ?? '';
+  const customer = await getCustomer(ctx.db, partnerOf(req).id, id);
+  if (!customer) throw new PartnerApiError('not_found', `No customer ${id} for this partner.`);
+  if (customer.delegatedAdmin === 'none') {
+    throw new PartnerApiError(
+      'role_required',
+      `${customer.companyName} has not granted your organisation delegated administration.`,
+      ['delegated-admin'],
+    );
+  }
+  req.delegatedCustomer = customer;
 }
 
 function bearerToken(req: FastifyRequest): string {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Tenant } from '../../directory/tenants.ts';
+import type { Customer } from '../../partner-center/customers.ts';
 import type { Caller } from '../../tokens/access-tokens.ts';
 
 /** The caller the gate admitted (handlers run only after it). */
@@ -17,4 +18,10 @@ export function partnerOf(req: FastifyRequest): Tenant {
 export function callerName(req: FastifyRequest): string {
   const caller = callerOf(req);
   return caller.mode === 'app+user' ? caller.userPrincipalName : `app:${caller.appId}`;
+}
+
+/** The customer of a delegated route, found and checked by the gate. */
+export function delegatedCustomerOf(req: FastifyRequest): Customer {
+  if (!req.delegatedCustomer) throw new Error('delegated route ran without the gate');
+  return req.delegatedCustomer;
 }

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { listUsers, type User } from '../../directory/users.ts';
-import { PartnerApiError } from '../../errors/partner-api-errors.ts';
 import { APP_USER_ONLY } from '../declarations.ts';
 import { collection } from '../responses.ts';
-import { customerOf } from './customers.ts';
+import { delegatedCustomerOf } from './caller.ts';
 
 function userShape(u: User, domain: string) {
   return {
@@ -22,7 +21,7 @@ function userShape(u: User, domain: string) {
 /**
  * Users of a customer tenant: work inside the customer's directory, so App+User only (SPEC E2:
  * app-only tokens cannot do what needs a delegated role in a customer tenant), and only where the
- * customer granted the partner delegated administration.
+ * customer granted the partner delegated administration (checked by the gate for the category).
  */
 export function customerUserRoutes(api: FastifyInstance, ctx: WardenContext): void {
   api.get<{ Params: { id: string } }>(
@@ -41,14 +40,7 @@ export function customerUserRoutes(api: FastifyInstance, ctx: WardenContext): vo
       },
     },
     async (req) => {
-      const customer = await customerOf(ctx, req);
-      if (customer.delegatedAdmin === 'none') {
-        throw new PartnerApiError(
-          'role_required',
-          `${customer.companyName} has not granted your organisation delegated administration.`,
-          ['delegated-admin'],
-        );
-      }
+      const customer = delegatedCustomerOf(req);
       const users = await listUsers(ctx.db, customer.customerTenantId);
       return collection(
         users.map((u) => userShape(u, customer.domain)),
