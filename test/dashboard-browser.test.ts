@@ -1,46 +1,42 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { totpFor } from '../src/authentication-methods/totp.ts';
 import { launchChromium, recordNavigations } from './support/browser.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { freshCode } from './support/oidc.ts';
+
+/** One Warden and one Chromium for the file; each test opens its own browser contexts (sessions). */
+let w: TestWarden;
+let browser: Browser;
+before(async () => {
+  w = await startWarden();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+/** Opens `path` signed out: the work account, then the tenant authority's password page (prefilled). */
+async function signInAt(page: Page, path: string, upn: string): Promise<void> {
+  await page.goto(`${w.baseUrl}${path}`);
+  assert.equal(new URL(page.url()).pathname, '/dashboard/sign-in');
+  await page.fill('#email', upn);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#password');
+  assert.equal(await page.inputValue('#username'), upn, 'the authority page is prefilled with the account');
+  await page.fill('#password', w.demo.password);
+  await page.click('button[type=submit]');
+}
 
 /** Seed 003 "Verification examples" in a real browser (SPEC E1, issue 3 item 5). */
 describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
-  let w: TestWarden;
-  let browser: Browser;
-  before(async () => {
-    w = await startWarden();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await w?.stop();
-  });
-
-  const code = (seed: string) => {
-    w.clock.advance(30_000); // each TOTP code is accepted once (RFC 6238 §5.2): use a fresh step
-    return totpFor(seed).generate({ timestamp: w.clock.now() });
-  };
-
-  /** Overview → sign-in: the work account, then the tenant authority's password page. */
-  async function signInFromOverview(page: Page, upn: string): Promise<void> {
-    await page.goto(`${w.baseUrl}/dashboard`);
-    assert.match(new URL(page.url()).pathname, /^\/dashboard\/sign-in$/);
-    await page.fill('#email', upn);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#password');
-    assert.equal(await page.inputValue('#username'), upn, 'the authority page is prefilled with the account');
-    await page.fill('#password', w.demo.password);
-    await page.click('button[type=submit]');
-  }
-
   it('example 1: Jane (Contoso, MFA) signs in with MFA and opens a protected page without being asked again', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signInFromOverview(page, 'jane@contoso.example');
+    await signInAt(page, '/dashboard', 'jane@contoso.example');
     await page.waitForSelector('#code');
-    await page.fill('#code', code(w.demo.users['jane@contoso.example']!.totpSeed!));
+    await page.fill('#code', freshCode(w, w.demo.users['jane@contoso.example']!.totpSeed!));
     await page.click('button[type=submit]');
     await page.waitForURL(`${w.baseUrl}/dashboard`);
     assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
@@ -61,7 +57,7 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
   it('example 3: John (Fabrikam, no MFA) reaches the overview without MFA, registers when he opens a protected page, and lands on it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signInFromOverview(page, 'john@fabrikam.example');
+    await signInAt(page, '/dashboard', 'john@fabrikam.example');
     await page.waitForURL(`${w.baseUrl}/dashboard`);
     assert.equal(await page.textContent('[data-testid=mfa-status]'), 'Signed in without MFA');
 
@@ -72,7 +68,7 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('code.secret');
     const seed = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
-    await page.fill('#code', code(seed));
+    await page.fill('#code', freshCode(w, seed));
     await page.click('button[type=submit]');
     await page.waitForSelector('ul.codes');
     await page.click('button[type=submit]');
@@ -85,7 +81,7 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
     // "Another day": a new browser session reaches the overview without an MFA prompt.
     const nextDay = await browser.newContext();
     const again = await nextDay.newPage();
-    await signInFromOverview(again, 'john@fabrikam.example');
+    await signInAt(again, '/dashboard', 'john@fabrikam.example');
     await again.waitForURL(`${w.baseUrl}/dashboard`);
     assert.equal(await again.textContent('[data-testid=mfa-status]'), 'Signed in without MFA');
     await nextDay.close();
@@ -93,42 +89,22 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
 });
 
 describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () => {
-  let w: TestWarden;
-  let browser: Browser;
-  before(async () => {
-    w = await startWarden();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await w?.stop();
-  });
-
   /** Signs in from the protected page itself and registers an authenticator on the way (none of these users has one). */
-  async function openAs(upn: string, path: string): Promise<{ page: Page; status: number | undefined }> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${w.baseUrl}${path}`);
-    await page.fill('#email', upn);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#password');
-    await page.fill('#password', w.demo.password);
-    await page.click('button[type=submit]');
+  async function openAs(upn: string, path: string): Promise<Page> {
+    const page = await (await browser.newContext()).newPage();
+    await signInAt(page, path, upn);
     await page.waitForSelector('h1');
     if ((await page.textContent('h1')) === 'Let’s keep your account secure') {
       await page.click('form:has(input[value=begin_registration]) button');
     }
     await page.waitForSelector('code.secret');
     const seed = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
-    w.clock.advance(30_000);
-    await page.fill('#code', totpFor(seed).generate({ timestamp: w.clock.now() }));
+    await page.fill('#code', freshCode(w, seed));
     await page.click('button[type=submit]');
     await page.waitForSelector('ul.codes');
-    const landing = page.waitForResponse((r) => new URL(r.url()).pathname === path);
     await page.click('button[type=submit]');
-    const response = await landing;
-    await page.waitForLoadState();
-    return { page, status: response.status() };
+    await page.waitForURL((url) => url.pathname === path);
+    return page;
   }
 
   const rows: [upn: string, path: string, status: number, heading: string][] = [
@@ -139,7 +115,7 @@ describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () 
   ];
   for (const [upn, path, status, heading] of rows) {
     it(`E1: ${upn} opening ${path} gets ${status}`, async () => {
-      const { page } = await openAs(upn, path);
+      const page = await openAs(upn, path);
       assert.equal(new URL(page.url()).pathname, path);
       assert.equal(await page.textContent('h1'), heading);
       assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');

@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../src/authentication-methods/passwords.ts';
 import { createUser } from '../src/directory/users.ts';
 import { listRequests } from '../src/reports/request-log.ts';
-import { completeSecondStep, dashboardSignIn } from './support/dashboard.ts';
+import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { completeSecondStep } from './support/oidc.ts';
 import type { UserAgent } from './support/user-agent.ts';
 
 /** SPEC E1 as written (003 + 004), not read back from the code: who may open which MFA-protected area. */
@@ -92,9 +93,12 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     assert.equal(authorize.searchParams.get('login_hint'), 'john@fabrikam.example');
     assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
     await john.navigate(authorize.href);
-    await john.submit('password', { username: 'john@fabrikam.example', password: w.demo.password });
+    const at = await john.submit('password', {
+      username: 'john@fabrikam.example',
+      password: w.demo.password,
+    });
     assert.equal(john.title(), 'Set up your authenticator app', 'never registered: registration first');
-    await completeSecondStep(w, john, { mfa: true });
+    await completeSecondStep(w, john, { at, upn: 'john@fabrikam.example', mfa: true });
     assert.equal(new URL(john.lastUrl).pathname, '/commerce/customers');
     assert.match(john.lastPage, /data-testid="mfa-status">MFA verified</);
   });

@@ -61,6 +61,43 @@ export function totpCode(w: TestWarden, seed: string): string {
   return totpFor(seed).generate({ timestamp: w.clock.now() });
 }
 
+/** A code at a fresh step of the harness clock (RFC 6238 §5.2: each code is accepted once). */
+export function freshCode(w: TestWarden, seed: string): string {
+  w.clock.advance(30_000);
+  return totpCode(w, seed);
+}
+
+/**
+ * Finishes a sign-in after the password page, as its policy asks: the second factor (with the
+ * demo seed of `upn`), or registration — taken when offered only if `mfa` is wanted, required or
+ * not. Returns where the sign-in ended (`at`) and the user's TOTP seed.
+ */
+export async function completeSecondStep(
+  w: TestWarden,
+  ua: UserAgent,
+  input: { at: string; upn: string; mfa: boolean },
+): Promise<{ at: string; seed: string | undefined }> {
+  let at = input.at;
+  let seed = w.demo.users[input.upn]?.totpSeed;
+  if (ua.title() === 'Verify your identity') {
+    if (!seed) throw new Error(`a second factor is asked of ${input.upn}, whose seed the test does not know`);
+    return { at: await ua.submit('totp', { code: freshCode(w, seed) }), seed };
+  }
+  if (ua.title() === 'Let’s keep your account secure') {
+    if (!input.mfa) return { at: await ua.submit('skip_registration'), seed };
+    at = await ua.submit('begin_registration');
+  }
+  if (ua.title() === 'Set up your authenticator app') {
+    seed = (/class="secret" aria-label="Secret key">([^<]+)</.exec(ua.lastPage)?.[1] ?? '').replace(
+      /\s+/g,
+      '',
+    );
+    await ua.submit('confirm_totp', { code: freshCode(w, seed) });
+    at = await ua.submit('continue');
+  }
+  return { at, seed };
+}
+
 /** Password (+ TOTP when asked) through the sign-in pages; returns the callback URL. */
 export async function signIn(
   w: TestWarden,
@@ -71,8 +108,7 @@ export async function signIn(
   await ua.navigate(start.url);
   let at = await ua.submit('password', { username: who.upn, password: who.password ?? w.demo.password });
   if (ua.lastPage.includes('value="totp"') && who.totpSeed) {
-    w.clock.advance(30_000); // RFC 6238 §5.2: each code is accepted once, so each sign-in waits for a new step
-    at = await ua.submit('totp', { code: totpCode(w, who.totpSeed) });
+    at = await ua.submit('totp', { code: freshCode(w, who.totpSeed) });
   }
   return { ua, callback: at };
 }

@@ -3,7 +3,7 @@ import { decodeJwt, exportJWK, generateKeyPair, importJWK, type JWTPayload, Sign
 import { PARTNER_API } from '../../src/tokens/audiences.ts';
 import { loadSigningKeys } from '../../src/tokens/signing-keys.ts';
 import type { TestWarden } from './harness.ts';
-import { redeem, startAuthorization, totpCode } from './oidc.ts';
+import { completeSecondStep, redeem, startAuthorization } from './oidc.ts';
 import { UserAgent } from './user-agent.ts';
 
 /** What a Partner API call answered: status, reason phrase, headers and the parsed JSON body. */
@@ -72,16 +72,8 @@ export async function userToken(w: TestWarden, upn: string): Promise<string> {
   const start = await startAuthorization(w, tenantKey);
   const ua = new UserAgent();
   await ua.navigate(start.url);
-  let at = await ua.submit('password', { username: upn, password: w.demo.password });
-  if (ua.title() === 'Let’s keep your account secure') at = await ua.submit('begin_registration');
-  const enrol = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage);
-  if (enrol) {
-    await ua.submit('confirm_totp', { code: totpCode(w, enrol[1]!.replaceAll(' ', '')) });
-    at = await ua.submit('continue');
-  } else if (ua.lastPage.includes('value="totp"')) {
-    w.clock.advance(30_000); // RFC 6238 §5.2: a code is accepted once; wait for a fresh step
-    at = await ua.submit('totp', { code: totpCode(w, w.demo.users[upn]!.totpSeed!) });
-  }
+  const password = await ua.submit('password', { username: upn, password: w.demo.password });
+  const { at } = await completeSecondStep(w, ua, { at: password, upn, mfa: true });
   const tokens = await redeem(start, at);
   return tokens.access_token;
 }
