@@ -61,16 +61,15 @@ export class AccessTokenVerifier {
 
   async verify(token: string): Promise<Caller> {
     // Keyed by the token itself: hashing every request cost more than the map's memory (≤ 10k tokens).
-    const key = token;
     const nowS = Math.floor(this.#clock.now() / 1000);
-    let caller = this.#verified.get(key);
+    let caller = this.#verified.get(token);
     if (!caller) {
       caller = await this.#verifySignatureAndClaims(token);
       if (this.#verified.size >= CACHE_LIMIT) this.#evictExpired(nowS);
-      this.#verified.set(key, caller);
+      this.#verified.set(token, caller);
     }
     if (caller.expiresAt <= nowS - CLOCK_SKEW_S) {
-      this.#verified.delete(key);
+      this.#verified.delete(token);
       throw new InvalidAccessToken('The token has expired.');
     }
     if (caller.notBefore > nowS + CLOCK_SKEW_S) throw new InvalidAccessToken('The token is not valid yet.');
@@ -147,11 +146,10 @@ function describe(error: unknown): string {
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'The token has expired.';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `The token's ${(error as { claim?: string }).claim ?? ''} claim is not valid.`.replace(
-        '  ',
-        ' ',
-      );
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = (error as { claim?: string }).claim;
+      return claim ? `The token's ${claim} claim is not valid.` : 'A claim of the token is not valid.';
+    }
     case 'ERR_JWKS_NO_MATCHING_KEY':
       return 'The token was signed with an unknown key.';
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
