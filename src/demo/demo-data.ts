@@ -8,7 +8,7 @@ import { addGroupMemberByName } from '../directory/groups.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
-import { PARTNER_API } from '../tokens/audiences.ts';
+import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 
 /** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
@@ -258,7 +258,7 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
         // RFC 8252 §7.3: loopback, any port; with and without the root path's slash.
         redirectUris: ['http://localhost', 'http://localhost/'],
         multiTenant: true,
-        allowedScopes: [`${PARTNER_API}/user_impersonation`],
+        allowedScopes: [`${PARTNER_API}/user_impersonation`, `${GRAPH_API}/Directory.AccessAsUser.All`],
       },
       now,
     );
@@ -275,8 +275,9 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
         id: 'contoso-automation',
         displayName: 'Contoso automation',
         clientType: 'confidential',
-        grantedAppRoles: ['Partner.Read.All'],
-        allowedScopes: [`${PARTNER_API}/.default`],
+        // Partner API reads, and Graph reads of users and sign-ins (issue 4 item 1).
+        grantedAppRoles: ['Partner.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
+        allowedScopes: [`${PARTNER_API}/.default`, `${GRAPH_API}/.default`],
       },
       now,
     );

@@ -244,8 +244,12 @@ function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): 
   };
   if (token.kind === 'ClientCredentials') {
     // Extra client metadata sits on the client object under its own name (no metadata() copy).
-    const roles =
+    const granted =
       (client as unknown as Record<string, string[] | undefined>)['urn:warden:granted_app_roles'] ?? [];
+    // Entra: an app-only token lists the granted roles of its own resource only.
+    const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+    const defined = RESOURCE_SERVERS.get(audience ?? '')?.appRoles ?? [];
+    const roles = granted.filter((role) => defined.includes(role));
     return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
   }
   const entities = ctx.oidc.entities as Record<
