@@ -58,6 +58,7 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     directory_roles: JSON.stringify(input.directoryRoles ?? []),
     first_interactive_sign_in_at: null,
     created_at: now,
+    password_change_required: 0,
   };
   await db.insertInto('users').values(row).execute();
   return toUser(row);

@@ -11,6 +11,7 @@ export interface Database {
   groups: GroupTable;
   group_members: GroupMemberTable;
   applications: ApplicationTable;
+  application_credentials: ApplicationCredentialTable;
   auth_methods: AuthMethodTable;
   recovery_codes: RecoveryCodeTable;
   sign_in_flows: SignInFlowTable;
@@ -55,6 +56,8 @@ export interface UserTable {
   directory_roles: string;
   first_interactive_sign_in_at: number | null;
   created_at: number;
+  /** 1 after an admin reset to a temporary password: the next sign-in must set a new one (SPEC §9). */
+  password_change_required: number;
 }
 
 export interface GroupTable {
@@ -81,6 +84,19 @@ export interface ApplicationTable {
   app_roles: string;
   granted_app_roles: string;
   allowed_scopes: string;
+  created_at: number;
+}
+
+/** One client secret of an application (Graph `passwordCredential`); several may be valid at once. */
+export interface ApplicationCredentialTable {
+  tenant_id: string;
+  application_id: string;
+  key_id: string;
+  display_name: string | null;
+  /** The first characters of the secret, as Graph shows them (`hint`). */
+  hint: string;
+  secret_sealed: string;
+  end_at: number;
   created_at: number;
 }
 
