@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { GRAPH_ERRORS } from '../src/errors/graph-errors.ts';
 import { PARTNER_API_ERRORS } from '../src/errors/partner-api-errors.ts';
 import { SIGN_IN_ERRORS } from '../src/errors/sign-in-errors.ts';
 
@@ -26,6 +27,13 @@ describe('error catalogue (STYLE 4)', () => {
     const rows = section(doc(), 'Partner API errors').matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
     const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
     const catalogue = Object.entries(PARTNER_API_ERRORS).map(([code, e]) => [e.status, code]);
+    assert.deepEqual(documented, catalogue);
+  });
+
+  it('docs/errors.md lists exactly the Graph API codes of the catalogue, with the same statuses', () => {
+    const rows = section(doc(), 'Graph API errors').matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
+    const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
+    const catalogue = Object.entries(GRAPH_ERRORS).map(([code, e]) => [e.status, code]);
     assert.deepEqual(documented, catalogue);
   });
 });

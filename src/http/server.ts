@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
+import { registerGraphApi } from '../graph-api/index.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
@@ -54,10 +55,12 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
       authorities: `${ctx.config.baseUrl}/{tenant}/v2.0/.well-known/openid-configuration`,
       dashboard: `${ctx.config.baseUrl}/dashboard`,
       partnerApi: `${ctx.config.baseUrl}/v1`,
+      graphApi: `${ctx.config.baseUrl}/v1.0`,
     });
   });
   registerInteractionRoutes(app, ctx);
   await registerPartnerApi(app, ctx);
+  await registerGraphApi(app, ctx);
   await registerDashboard(app, ctx);
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());

@@ -1,0 +1,49 @@
+/**
+ * Error codes of the directory administration API under `/v1.0` (STYLE 4, issue 4 item 1). Codes are
+ * Microsoft Graph's where Graph has one; bodies are Graph's
+ * `{ error: { code, message, innerError: { request-id, date } } }`. docs/errors.md lists every
+ * code (test/error-catalogue.test.ts keeps them in step).
+ */
+export const GRAPH_ERRORS = {
+  InvalidAuthenticationToken: { status: 401, message: 'Access token is missing or invalid.' },
+  // SPEC §5: administrators always need MFA. RFC 9470's challenge tells the client to step up.
+  Authentication_MfaRequired: {
+    status: 401,
+    message:
+      'The access token has no multi-factor authentication proof (amr lacks "mfa"). Administrators must sign in with MFA.',
+  },
+  Authorization_RequestDenied: { status: 403, message: 'Insufficient privileges to complete the operation.' },
+  Request_BadRequest: { status: 400, message: 'The request is not valid.' },
+  Request_UnsupportedQuery: { status: 400, message: 'The query is not supported.' },
+  Request_MultipleObjectsWithSameKeyValue: {
+    status: 400,
+    message: 'Another object with the same value for this property already exists.',
+  },
+  PasswordDoesNotComplyWithPolicy: {
+    status: 400,
+    message: 'The password does not comply with the password policy.',
+  },
+  Request_LastGlobalAdministrator: {
+    status: 400,
+    message: 'The tenant must keep at least one enabled Global Administrator.',
+  },
+  Request_ResourceNotFound: { status: 404, message: 'The resource does not exist.' },
+  generalException: { status: 500, message: 'An unexpected error occurred.' },
+} as const;
+
+export type GraphErrorCode = keyof typeof GRAPH_ERRORS;
+
+/** A failure of the Graph-shaped API: the gate and the handlers throw it, one error handler writes it. */
+export class GraphError extends Error {
+  readonly code: GraphErrorCode;
+  readonly status: number;
+  constructor(code: GraphErrorCode, message?: string) {
+    // Refusals are expected outcomes, not bugs: no stack trace.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message ?? GRAPH_ERRORS[code].message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    this.status = GRAPH_ERRORS[code].status;
+  }
+}

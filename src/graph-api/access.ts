@@ -1,0 +1,67 @@
+import type { DirectoryRole } from '../directory/roles.ts';
+
+const GLOBAL: DirectoryRole = 'Global Administrator';
+const USER: DirectoryRole = 'User Administrator';
+const HELPDESK: DirectoryRole = 'Helpdesk Administrator';
+const PASSWORD: DirectoryRole = 'Password Administrator';
+const SECURITY: DirectoryRole = 'Security Administrator';
+const CONDITIONAL_ACCESS: DirectoryRole = 'Conditional Access Administrator';
+
+export interface Permission {
+  /** An App+User caller needs one of these directory roles (and, always, `mfa` — SPEC §5). */
+  directoryRoles: readonly DirectoryRole[];
+  /** An app-only caller needs one of these app roles; none listed: app-only tokens are refused. */
+  appRoles: readonly string[];
+}
+
+/**
+ * THE table of who may do what in the directory administration API (STYLE 2): each route names one
+ * permission. Directory roles follow Microsoft Entra's least-privileged roles for the same
+ * operations; app roles are Microsoft Graph's application permissions of the same names.
+ */
+export const GRAPH_PERMISSIONS = {
+  'users.read': {
+    directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD, SECURITY],
+    appRoles: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  },
+  'users.write': {
+    directoryRoles: [GLOBAL, USER],
+    appRoles: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  // Entra: Helpdesk and Password administrators reset the passwords of non-administrators only;
+  // the route checks the target. Resetting passwords needs a person with MFA, never an app alone.
+  'users.resetPassword': { directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD], appRoles: [] },
+  'groups.read': {
+    directoryRoles: [GLOBAL, USER, HELPDESK, SECURITY],
+    appRoles: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  },
+  'groups.write': {
+    directoryRoles: [GLOBAL, USER],
+    appRoles: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  'roles.read': {
+    directoryRoles: [GLOBAL, SECURITY, USER],
+    appRoles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All'],
+  },
+  'roles.write': { directoryRoles: [GLOBAL], appRoles: ['RoleManagement.ReadWrite.Directory'] },
+  'applications.read': {
+    directoryRoles: [GLOBAL],
+    appRoles: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
+  },
+  'applications.write': { directoryRoles: [GLOBAL], appRoles: ['Application.ReadWrite.All'] },
+  'policy.read': {
+    directoryRoles: [GLOBAL, SECURITY, CONDITIONAL_ACCESS],
+    appRoles: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults'],
+  },
+  'policy.write': {
+    directoryRoles: [GLOBAL, SECURITY, CONDITIONAL_ACCESS],
+    appRoles: ['Policy.ReadWrite.SecurityDefaults'],
+  },
+  'auditLogs.read': { directoryRoles: [GLOBAL, SECURITY], appRoles: ['AuditLog.Read.All'] },
+  'reports.read': {
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All'],
+  },
+} as const satisfies Record<string, Permission>;
+
+export type GraphPermission = keyof typeof GRAPH_PERMISSIONS;

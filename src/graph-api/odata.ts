@@ -1,0 +1,208 @@
+import { GraphError } from '../errors/graph-errors.ts';
+
+/**
+ * The OData query options the directory administration API understands (issue 4 item 1): `$filter`
+ * with `eq`, `ge`, `le`, `startswith(...)` joined by `and`; `$top`; `$select`; and the opaque
+ * `$skiptoken` of `@odata.nextLink`. Anything else is refused with Request_UnsupportedQuery rather
+ * than silently ignored, so a script never mistakes a partial answer for a filtered one.
+ */
+export type FilterOperator = 'eq' | 'ge' | 'le' | 'startswith';
+export type FilterValue = string | number | boolean | null;
+export interface FilterClause {
+  property: string;
+  operator: FilterOperator;
+  /** dateTime values arrive as epoch milliseconds; guids lower-cased. */
+  value: FilterValue;
+}
+
+export interface PropertySpec {
+  type: 'string' | 'guid' | 'dateTime' | 'number' | 'boolean';
+  /** The operators `$filter` accepts on this property; omitted: not filterable. */
+  filter?: readonly FilterOperator[];
+}
+
+/** A resource's properties as the query options see them (`$select` names, `$filter` types). */
+export interface ResourceShape {
+  /** The Graph type name used in messages, e.g. `microsoft.graph.user`. */
+  type: string;
+  properties: Readonly<Record<string, PropertySpec>>;
+}
+
+export interface ODataQuery {
+  filter: FilterClause[];
+  top: number;
+  select: string[] | undefined;
+  /** The key of the last row of the previous page, from `$skiptoken`. */
+  after: (string | number)[] | undefined;
+}
+
+const KNOWN = new Set(['$filter', '$top', '$select', '$skiptoken']);
+
+export function parseQuery(
+  query: unknown,
+  shape: ResourceShape,
+  limits: { defaultTop: number; maxTop: number } = { defaultTop: 100, maxTop: 999 },
+): ODataQuery {
+  const q = (query ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(q)) {
+    if (name.startsWith('$') && !KNOWN.has(name))
+      throw unsupported(`The query option ${name} is not supported.`);
+    if (KNOWN.has(name) && typeof value !== 'string') throw unsupported(`${name} may be given once.`);
+  }
+  return {
+    filter: q.$filter === undefined ? [] : parseFilter(String(q.$filter), shape),
+    top: parseTop(q.$top as string | undefined, limits),
+    select: q.$select === undefined ? undefined : parseSelect(String(q.$select), shape),
+    after: q.$skiptoken === undefined ? undefined : decodeSkipToken(String(q.$skiptoken)),
+  };
+}
+
+function unsupported(message: string): GraphError {
+  return new GraphError('Request_UnsupportedQuery', message);
+}
+
+function parseTop(value: string | undefined, limits: { defaultTop: number; maxTop: number }): number {
+  if (value === undefined) return limits.defaultTop;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > limits.maxTop)
+    throw unsupported(`$top must be a whole number from 1 to ${limits.maxTop}.`);
+  return Number(value);
+}
+
+function parseSelect(value: string, shape: ResourceShape): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!Object.hasOwn(shape.properties, name))
+      throw unsupported(`Could not find a property named '${name}' on type '${shape.type}'.`);
+  }
+  return [...new Set(names)];
+}
+
+// ---- $skiptoken: the sort key of the last row served, opaque to clients --------------------------
+
+export function encodeSkipToken(key: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeSkipToken(token: string): (string | number)[] {
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(key) &&
+      key.length > 0 &&
+      key.every((v) => typeof v === 'string' || typeof v === 'number')
+    )
+      return key;
+  } catch {}
+  throw unsupported('$skiptoken is not valid: follow @odata.nextLink as given.');
+}
+
+// ---- $filter ---------------------------------------------------------------------------------
+
+type Token =
+  | { kind: 'name'; text: string }
+  | { kind: 'string'; text: string }
+  | { kind: 'literal'; text: string }
+  | { kind: 'punct'; text: '(' | ')' | ',' };
+
+const TOKEN =
+  /\s*(?:(?<str>'(?:[^']|'')*')|(?<punct>[(),])|(?<lit>-?\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})|-?\d+(?:\.\d+)?)|(?<name>[A-Za-z_][A-Za-z0-9_]*(?:\/[A-Za-z_][A-Za-z0-9_]*)*))\s*/y;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < text.length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(text);
+    if (!m?.groups || m[0].length === 0) throw unsupported(`Invalid $filter near position ${at + 1}.`);
+    const g = m.groups;
+    if (g.str !== undefined) tokens.push({ kind: 'string', text: g.str.slice(1, -1).replaceAll("''", "'") });
+    else if (g.punct !== undefined) tokens.push({ kind: 'punct', text: g.punct as '(' | ')' | ',' });
+    else if (g.lit !== undefined) tokens.push({ kind: 'literal', text: g.lit });
+    else tokens.push({ kind: 'name', text: g.name! });
+  }
+  return tokens;
+}
+
+/** `clause (and clause)*`, where a clause is `property op value` or `startswith(property,'text')`. */
+function parseFilter(text: string, shape: ResourceShape): FilterClause[] {
+  const tokens = tokenize(text);
+  let i = 0;
+  const next = (): Token => {
+    const token = tokens[i++];
+    if (!token) throw unsupported('The $filter expression ends too early.');
+    return token;
+  };
+  const expectPunct = (p: string) => {
+    const token = next();
+    if (token.kind !== 'punct' || token.text !== p) throw unsupported(`Expected '${p}' in $filter.`);
+  };
+  const clauses: FilterClause[] = [];
+  for (;;) {
+    const first = next();
+    if (first.kind === 'name' && first.text.toLowerCase() === 'startswith') {
+      expectPunct('(');
+      const property = next();
+      expectPunct(',');
+      const value = next();
+      expectPunct(')');
+      if (property.kind !== 'name' || value.kind !== 'string')
+        throw unsupported("startswith takes a property and a quoted string: startswith(displayName,'Ja').");
+      clauses.push(clause(shape, property.text, 'startswith', value));
+    } else {
+      const op = next();
+      const value = next();
+      if (first.kind !== 'name' || op.kind !== 'name')
+        throw unsupported("A $filter clause is 'property operator value'.");
+      const operator = op.text.toLowerCase();
+      if (operator !== 'eq' && operator !== 'ge' && operator !== 'le')
+        throw unsupported(`The operator '${op.text}' is not supported; use eq, ge, le or startswith.`);
+      clauses.push(clause(shape, first.text, operator, value));
+    }
+    if (i === tokens.length) return clauses;
+    const joiner = next();
+    if (joiner.kind !== 'name' || joiner.text.toLowerCase() !== 'and')
+      throw unsupported("Only 'and' may join $filter clauses.");
+  }
+}
+
+function clause(
+  shape: ResourceShape,
+  property: string,
+  operator: FilterOperator,
+  token: Token,
+): FilterClause {
+  const spec = shape.properties[property];
+  if (!spec || !Object.hasOwn(shape.properties, property))
+    throw unsupported(`Could not find a property named '${property}' on type '${shape.type}'.`);
+  if (!spec.filter?.includes(operator))
+    throw unsupported(`The property '${property}' does not support the '${operator}' filter.`);
+  return { property, operator, value: literal(spec, property, token) };
+}
+
+function literal(spec: PropertySpec, property: string, token: Token): FilterValue {
+  const bad = () => unsupported(`The value for '${property}' must be a ${spec.type}.`);
+  if (token.kind === 'name' && token.text === 'null') return null;
+  switch (spec.type) {
+    case 'string':
+      if (token.kind !== 'string') throw bad();
+      return token.text;
+    case 'guid':
+      if (
+        token.kind !== 'string' ||
+        !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token.text)
+      )
+        throw bad();
+      return token.text.toLowerCase();
+    case 'number':
+      if (token.kind !== 'literal' || !/^-?\d+(\.\d+)?$/.test(token.text)) throw bad();
+      return Number(token.text);
+    case 'boolean':
+      if (token.kind !== 'name' || (token.text !== 'true' && token.text !== 'false')) throw bad();
+      return token.text === 'true';
+    case 'dateTime': {
+      const ms = token.kind === 'punct' ? Number.NaN : Date.parse(token.text);
+      if (token.kind === 'name' || !/^\d{4}-\d{2}-\d{2}T/.test(token.text) || Number.isNaN(ms)) throw bad();
+      return ms;
+    }
+  }
+}

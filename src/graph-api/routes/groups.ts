@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import type { WardenContext } from '../../context.ts';
+
+/** Placeholder: the routes of this resource are being written (issue 4 item 1). */
+export function groupsRoutes(_api: FastifyInstance, _ctx: WardenContext): void {}
