@@ -17,23 +17,26 @@ export interface StorageOptions {
 // PostgreSQL int8 (our epoch-ms columns) arrives as a string by default; our values fit a double.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-/** Opens the configured database (PostgreSQL when DATABASE_URL is set, else SQLite in the data dir) and migrates it. */
+/**
+ * Opens the configured database (PostgreSQL when DATABASE_URL is set, else SQLite in the data dir)
+ * and migrates it; `applied` names the migrations this call applied.
+ */
 export async function openDatabase(
   options: StorageOptions,
-): Promise<{ db: Db; kind: 'sqlite' | 'postgres' }> {
+): Promise<{ db: Db; kind: 'sqlite' | 'postgres'; applied: string[] }> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     // An idle client that loses its server (restart, failover) emits 'error'; without a listener
     // that would end the process. The pool replaces the client on next use.
     pool.on('error', (error) => options.onIdleError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    await migrateToLatest(db as unknown as Kysely<unknown>);
-    return { db, kind: 'postgres' };
+    const applied = await migrateToLatest(db as unknown as Kysely<unknown>);
+    return { db, kind: 'postgres', applied };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = new Kysely<Database>({ dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite')) });
-  await migrateToLatest(db as unknown as Kysely<unknown>);
-  return { db, kind: 'sqlite' };
+  const applied = await migrateToLatest(db as unknown as Kysely<unknown>);
+  return { db, kind: 'sqlite', applied };
 }
 
 /** Runs `work` in a transaction: the caller's, when `db` already is one, or a new one. */
