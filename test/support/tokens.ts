@@ -45,6 +45,7 @@ export async function appOnlyToken(
   clientId = 'contoso-automation',
   clientSecret = w.demo.clients[clientId]?.clientSecret,
   tenantKey = 'contoso',
+  scope = `${PARTNER_API}/.default`,
 ): Promise<string> {
   const response = await fetch(`${w.baseUrl}/${w.demo.tenants[tenantKey]!.id}/oauth2/v2.0/token`, {
     method: 'POST',
@@ -53,7 +54,7 @@ export async function appOnlyToken(
       grant_type: 'client_credentials',
       client_id: clientId,
       client_secret: clientSecret ?? '',
-      scope: `${PARTNER_API}/.default`,
+      scope,
     }),
   });
   const json = (await response.json()) as { access_token?: string };
@@ -67,9 +68,9 @@ export async function appOnlyToken(
  * (SPEC §8), which also ends with `mfa`. A user no policy asks MFA of (John) signs in with the
  * password alone and gets `amr: ["pwd"]`.
  */
-export async function userToken(w: TestWarden, upn: string): Promise<string> {
+export async function userToken(w: TestWarden, upn: string, scope?: string): Promise<string> {
   const tenantKey = upn.split('@')[1]!.split('.')[0]!;
-  const start = await startAuthorization(w, tenantKey);
+  const start = await startAuthorization(w, tenantKey, scope ? { scope } : {});
   const ua = new UserAgent();
   await ua.navigate(start.url);
   const password = await ua.submit('password', { username: upn, password: w.demo.password });
