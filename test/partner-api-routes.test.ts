@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { API_CATEGORIES, type RouteDeclaration } from '../src/partner-api/declarations.ts';
 import { installGate } from '../src/partner-api/gate.ts';
 import { registerPartnerApi } from '../src/partner-api/index.ts';
@@ -8,26 +8,8 @@ import type { Db } from '../src/storage/database.ts';
 import { AccessTokenVerifier } from '../src/tokens/access-tokens.ts';
 import { PARTNER_API } from '../src/tokens/audiences.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { routesOf } from './support/routes.ts';
 import { callApi, userToken } from './support/tokens.ts';
-
-/** Every route of a Fastify app as `METHOD /path`, read from the tree `printRoutes` draws (4 columns a level). */
-function routesOf(app: FastifyInstance): string[] {
-  const paths: string[] = [];
-  const routes: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const at = line.indexOf('── ');
-    if (at < 0) continue;
-    const depth = (at - 1) / 4;
-    const m = /^(.*?)(?: \(([^)]*)\))?$/.exec(line.slice(at + 3))!;
-    paths.length = depth;
-    const path = `${paths[depth - 1] ?? ''}${m[1]}`;
-    paths[depth] = path;
-    for (const method of (m[2] ?? '').split(', ').filter(Boolean)) {
-      if (method !== 'HEAD') routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 async function countRows(
   db: Db,
@@ -54,7 +36,7 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
   after(() => w.stop());
 
   it('STYLE 2: every route under /v1 has a valid config.partnerApi declaration and passes the gate', async () => {
-    const served = routesOf(w.app).filter((r) => r.split(' ')[1]!.startsWith('/v1'));
+    const served = routesOf(w.app).filter((r) => r.split(' ')[1]!.startsWith('/v1/'));
     assert.ok(served.length >= 11, served.join('\n'));
 
     // The same plugin on a fresh instance, seen through onRoute: each route with its declaration.
