@@ -2,6 +2,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { findClientForTenant, unsealClientSecret } from '../directory/applications.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
+import { DEVICE_CODE_GRANT } from './device-flow.ts';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
@@ -38,7 +39,10 @@ export class DirectoryClientAdapter {
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
     const grantTypes = [
-      ...(interactive ? ['authorization_code', 'refresh_token'] : []),
+      ...(interactive ? ['authorization_code'] : []),
+      // RFC 8628: public clients (CLIs, devices) may sign users in by device code.
+      ...(app.clientType === 'public' ? [DEVICE_CODE_GRANT] : []),
+      ...(interactive || app.clientType === 'public' ? ['refresh_token'] : []),
       // App-only access exists only in the app's home tenant: another tenant has granted it no roles.
       ...(app.clientType === 'confidential' && app.tenantId === this.#tenantId ? ['client_credentials'] : []),
     ];

@@ -23,6 +23,12 @@ function keyOf(id: string): string {
  */
 const VALUE_IS_JTI = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken', 'ClientCredentials']);
 
+/**
+ * Rows oidc-provider must still find after they expired (it checks expiry itself): a device that
+ * polls with an expired device code is told `expired_token` (RFC 8628 §3.5), not "not found".
+ */
+const KEPT_AFTER_EXPIRY_MS: Record<string, number> = { DeviceCode: 3_600_000 };
+
 export class KyselyOidcAdapter implements Adapter {
   readonly #db: Db;
   readonly #tenantId: string;
@@ -53,7 +59,7 @@ export class KyselyOidcAdapter implements Adapter {
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
-      expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
+      expires_at: expiresIn ? Date.now() + expiresIn * 1000 + (KEPT_AFTER_EXPIRY_MS[this.#model] ?? 0) : null,
       consumed_at: null,
     };
     await this.#db

@@ -11,13 +11,19 @@ import { getUser, type User } from '../directory/users.ts';
 import { mfaDemandedNow } from '../policy/current-requirement.ts';
 import { MFA_ACR, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
+import { Throttle } from '../security/throttle.ts';
 import { renderProtocolError } from '../sign-in/views/error-page.ts';
 import type { Db } from '../storage/database.ts';
 import { RESOURCE_SERVERS, resourceFromScope, scpFrom } from './audiences.ts';
 import { DirectoryClientAdapter } from './clients.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { devicePolling } from './device-polling.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
+import { userCodeGuessing } from './user-code-guessing.ts';
 
 export const PASSWORD_ACR = 'urn:warden:acr:pwd';
+/** RFC 8628 §3.2 `expires_in`: 15 minutes to enter the code and sign in, as Entra gives. */
+const DEVICE_CODE_TTL = 900;
 
 export interface ProviderDeps {
   db: Db;
@@ -166,12 +172,14 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       Grant: 365 * 24 * 3600,
       // SPEC §10: a refresh token chain unused for 90 days expires; each rotation starts a new 90 days.
       RefreshToken: 90 * 24 * 3600,
-      DeviceCode: 900,
+      DeviceCode: DEVICE_CODE_TTL,
     },
     responseTypes: ['code'], // no implicit or hybrid flows (RFC 9700 §2.1.2)
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 8628 (issue 4 item 2); the sign-in it starts is the same interaction as the code flow's.
+      deviceFlow: deviceFlowFeature(tenant),
       claimsParameter: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
@@ -226,7 +234,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     clientBasedCORS: () => true,
   };
 
-  return new Provider(issuerOf(deps.baseUrl, tenant.id), configuration);
+  const provider = new Provider(issuerOf(deps.baseUrl, tenant.id), configuration);
+  provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
+  provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
+  return provider;
 }
 
 type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];

@@ -1,0 +1,39 @@
+import type { Clock } from '../context.ts';
+import type { Tenant } from '../directory/tenants.ts';
+import { PLATFORM_SCOPE, type Throttle, type ThrottleRule } from '../security/throttle.ts';
+import { deviceLockedPage } from '../sign-in/views/device-pages.ts';
+import type { ProviderMiddleware } from './device-polling.ts';
+import { AUTHORITY_ROUTES } from './provider.ts';
+
+/**
+ * RFC 8628 §5.1: user codes are short, so guessing them is rate-limited. Counted per source
+ * address across tenants (like password spraying), before the code is looked up (Throttle.begin),
+ * so parallel guesses cannot outrun the count; a code that exists gives its slot back.
+ */
+export const USER_CODE_GUESSES: ThrottleRule = {
+  threshold: 10,
+  baseLockMs: 300_000,
+  maxLockMs: 6 * 3_600_000,
+};
+
+export function userCodeGuessing(throttle: Throttle, clock: Clock, tenant: Tenant): ProviderMiddleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== AUTHORITY_ROUTES.code_verification) return next();
+    const key = `device:ip:${ctx.ip}`;
+    const now = clock.now();
+    const lockedUntil = await throttle.begin(PLATFORM_SCOPE, key, USER_CODE_GUESSES, now);
+    if (lockedUntil) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(Math.ceil((lockedUntil - now) / 1000)));
+      ctx.type = 'html';
+      ctx.body = deviceLockedPage({
+        tenantName: tenant.display_name,
+        retryAfterMinutes: Math.max(1, Math.ceil((lockedUntil - now) / 60_000)),
+      });
+      return;
+    }
+    await next();
+    // Set by the code page when it is shown again because no device code has the code typed.
+    if (!ctx.state.wardenUserCodeGuessFailed) await throttle.release(PLATFORM_SCOPE, key);
+  };
+}
