@@ -1,5 +1,6 @@
 import type { WardenContext } from '../context.ts';
-import { createApplication } from '../directory/applications.ts';
+import { NEVER_EXPIRES, replaceCredentials } from '../directory/application-credentials.ts';
+import { createApplication, updateApplication } from '../directory/applications.ts';
 import { deriveKey } from '../security/secret-box.ts';
 
 export const DASHBOARD_CLIENT_ID = 'warden-partner-center';
@@ -48,13 +49,15 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
     );
   } else {
     // Both follow the configuration (base URL, master key), which may have changed since last start.
-    const sealed = ctx.secrets.seal(clientSecret, `client:${DASHBOARD_CLIENT_ID}`);
-    await ctx.db
-      .updateTable('applications')
-      .set({ redirect_uris: JSON.stringify([redirectUri]), client_secret_sealed: sealed })
-      .where('tenant_id', '=', existing.tenant_id)
-      .where('id', '=', DASHBOARD_CLIENT_ID)
-      .execute();
+    await updateApplication(ctx.db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris: [redirectUri] });
+    await replaceCredentials(
+      ctx.db,
+      ctx.secrets,
+      existing.tenant_id,
+      DASHBOARD_CLIENT_ID,
+      { secret: clientSecret, displayName: null, endAt: NEVER_EXPIRES },
+      ctx.clock.now(),
+    );
   }
   return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri };
 }

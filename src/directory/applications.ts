@@ -1,7 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { RawBuilder, SqlBool } from 'kysely';
 import type { SecretBox } from '../security/secret-box.ts';
-import type { Db } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 import type { ApplicationTable } from '../storage/schema.ts';
+import { addCredential, generateSecret, NEVER_EXPIRES } from './application-credentials.ts';
 
 export interface Application {
   tenantId: string;
@@ -16,6 +18,7 @@ export interface Application {
   grantedAppRoles: string[];
   /** Scopes the client may request, e.g. `urn:warden:partner-api/user_impersonation`. */
   allowedScopes: string[];
+  createdAt: number;
 }
 
 export interface NewApplication {
@@ -27,8 +30,12 @@ export interface NewApplication {
   appRoles?: string[];
   grantedAppRoles?: string[];
   allowedScopes: string[];
-  /** A secret the caller derives itself (the dashboard's, from the master key); otherwise one is generated. */
-  clientSecret?: string;
+  /**
+   * The first secret of a confidential client: one the caller derives itself (the dashboard's,
+   * from the master key), `false` for none (Graph registration: secrets come from addPassword),
+   * otherwise one is generated. It never expires: these are the operator's and the demo's clients.
+   */
+  clientSecret?: string | false;
 }
 
 function toApplication(row: ApplicationTable): Application {
@@ -42,10 +49,14 @@ function toApplication(row: ApplicationTable): Application {
     appRoles: JSON.parse(row.app_roles) as string[],
     grantedAppRoles: JSON.parse(row.granted_app_roles) as string[],
     allowedScopes: JSON.parse(row.allowed_scopes) as string[],
+    createdAt: row.created_at,
   };
 }
 
-/** Registers a client. A confidential client gets a secret, returned once and stored only sealed. */
+/**
+ * Registers a client, with its first secret (returned once, stored only sealed in
+ * application_credentials) when it is confidential and one is wanted.
+ */
 export async function createApplication(
   db: Db,
   box: SecretBox,
@@ -55,15 +66,14 @@ export async function createApplication(
 ): Promise<{ application: Application; clientSecret: string | undefined }> {
   const id = input.id ?? randomUUID();
   const clientSecret =
-    input.clientType === 'confidential'
-      ? (input.clientSecret ?? randomBytes(32).toString('base64url'))
+    input.clientType === 'confidential' && input.clientSecret !== false
+      ? (input.clientSecret ?? generateSecret())
       : undefined;
   const row: ApplicationTable = {
     tenant_id: tenantId,
     id,
     display_name: input.displayName,
     client_type: input.clientType,
-    client_secret_sealed: clientSecret ? box.seal(clientSecret, `client:${id}`) : null,
     redirect_uris: JSON.stringify(input.redirectUris ?? []),
     multi_tenant: input.multiTenant ? 1 : 0,
     app_roles: JSON.stringify(input.appRoles ?? []),
@@ -71,28 +81,120 @@ export async function createApplication(
     allowed_scopes: JSON.stringify(input.allowedScopes),
     created_at: now,
   };
-  await db.insertInto('applications').values(row).execute();
+  await inTransaction(db, async (trx) => {
+    await trx.insertInto('applications').values(row).execute();
+    if (clientSecret)
+      await addCredential(
+        trx,
+        box,
+        tenantId,
+        id,
+        { secret: clientSecret, displayName: null, endAt: NEVER_EXPIRES },
+        now,
+      );
+  });
   return { application: toApplication(row), clientSecret };
 }
 
+/** An application registered in this tenant (its home tenant: where it is managed). */
+export async function getApplication(db: Db, tenantId: string, id: string): Promise<Application | undefined> {
+  const row = await db
+    .selectFrom('applications')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toApplication(row);
+}
+
+/** One page of a tenant's applications in id order, after `afterId`, with the given conditions. */
+export async function listApplications(
+  db: Db,
+  tenantId: string,
+  query: { conditions: RawBuilder<SqlBool>[]; afterId: string | undefined; limit: number },
+): Promise<Application[]> {
+  let q = db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId);
+  for (const condition of query.conditions) q = q.where(condition);
+  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  const rows = await q.orderBy('id').limit(query.limit).execute();
+  return rows.map(toApplication);
+}
+
+/** Changes the name and redirect URIs; false when the tenant has no such application. */
+export async function updateApplication(
+  db: Db,
+  tenantId: string,
+  id: string,
+  changes: { displayName?: string; redirectUris?: string[] },
+): Promise<boolean> {
+  const set: Partial<ApplicationTable> = {};
+  if (changes.displayName !== undefined) set.display_name = changes.displayName;
+  if (changes.redirectUris !== undefined) set.redirect_uris = JSON.stringify(changes.redirectUris);
+  if (Object.keys(set).length === 0) return (await getApplication(db, tenantId, id)) !== undefined;
+  const result = await db
+    .updateTable('applications')
+    .set(set)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /**
- * The client as seen from one tenant's authority: registered in that tenant, or multi-tenant.
- * The secret stays sealed here; `unsealClientSecret` opens it for oidc-provider's comparison.
+ * Deletes an application with everything that lets it act: its secrets, and the grants it holds
+ * with their refresh tokens and codes (in every tenant a multi-tenant client was used in; client
+ * ids are unique across tenants). Its JWT access tokens run out on their own. False when the
+ * tenant has no such application.
  */
+export async function deleteApplication(db: Db, tenantId: string, id: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const app = await getApplication(trx, tenantId, id);
+    if (!app) return false;
+    await trx
+      .deleteFrom('application_credentials')
+      .where('tenant_id', '=', tenantId)
+      .where('application_id', '=', id)
+      .execute();
+    // oidc-provider keeps a grant's client in its JSON payload only: LIKE narrows (a stray `_`
+    // wildcard only widens it), the parsed payload decides.
+    let grants = trx
+      .selectFrom('oidc_payloads')
+      .select(['tenant_id', 'id', 'payload'])
+      .where('model', '=', 'Grant')
+      .where('payload', 'like', `%${JSON.stringify({ clientId: id }).slice(1, -1)}%`);
+    if (!app.multiTenant) grants = grants.where('tenant_id', '=', tenantId);
+    for (const grant of await grants.execute()) {
+      const payload = JSON.parse(grant.payload) as { clientId?: string; jti?: string };
+      if (payload.clientId !== id) continue;
+      if (payload.jti)
+        await trx
+          .deleteFrom('oidc_payloads')
+          .where('tenant_id', '=', grant.tenant_id)
+          .where('grant_id', '=', payload.jti)
+          .execute();
+      await trx
+        .deleteFrom('oidc_payloads')
+        .where('tenant_id', '=', grant.tenant_id)
+        .where('model', '=', 'Grant')
+        .where('id', '=', grant.id)
+        .execute();
+    }
+    await trx.deleteFrom('applications').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    return true;
+  });
+}
+
+/** The client as seen from one tenant's authority: registered in that tenant, or multi-tenant. */
 export async function findClientForTenant(
   db: Db,
   tenantId: string,
   clientId: string,
-): Promise<{ application: Application; sealedSecret: string | null } | undefined> {
+): Promise<Application | undefined> {
   const row = await db
     .selectFrom('applications')
     .selectAll()
     .where('id', '=', clientId)
     .where((eb) => eb.or([eb('tenant_id', '=', tenantId), eb('multi_tenant', '=', 1)]))
     .executeTakeFirst();
-  return row && { application: toApplication(row), sealedSecret: row.client_secret_sealed };
-}
-
-export function unsealClientSecret(box: SecretBox, clientId: string, sealed: string): string {
-  return box.open(sealed, `client:${clientId}`);
+  return row && toApplication(row);
 }

@@ -78,7 +78,6 @@ export interface ApplicationTable {
   id: string;
   display_name: string;
   client_type: 'public' | 'confidential';
-  client_secret_sealed: string | null;
   redirect_uris: string;
   multi_tenant: number;
   app_roles: string;

@@ -1,41 +1,90 @@
-import type { ClientMetadata } from 'oidc-provider';
-import { findClientForTenant, unsealClientSecret } from '../directory/applications.ts';
+import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
+import Provider from 'oidc-provider';
+import { type Clock, systemClock } from '../context.ts';
+import { openSealedSecret, usableSealedSecrets } from '../directory/application-credentials.ts';
+import { findClientForTenant } from '../directory/applications.ts';
+import { safeEqual } from '../security/constant-time.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import { DEVICE_CODE_GRANT } from './device-flow.ts';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-// Unsealed secrets by their sealed form: a changed secret has a new sealed form, so the row is
-// still read on every request (revocation is immediate) but AES-GCM runs once per secret.
+// Unsealed secrets by their sealed form: a removed or expired secret is no longer read from the
+// database on the next request (revocation is immediate), but AES-GCM runs once per secret.
 const unsealed = new Map<string, string>();
 function openSecret(box: SecretBox, clientId: string, sealed: string): string {
   let secret = unsealed.get(sealed);
   if (secret === undefined) {
     if (unsealed.size >= 1000) unsealed.clear();
-    secret = unsealClientSecret(box, clientId, sealed);
+    secret = openSealedSecret(box, clientId, sealed);
     unsealed.set(sealed, secret);
   }
   return secret;
 }
 
-/** The `Client` model of oidc-provider, read from the directory's applications. */
+// What a confidential client is given as `client_secret` when no usable secret matches the one
+// presented (or none is presented, as at the authorization endpoint): random, never disclosed, so
+// oidc-provider's own comparison fails with invalid_client. Constant per process, so its cache of
+// clients (keyed by their metadata) is not flooded.
+const NO_MATCH = `unusable-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+
+/** The client secret of the request being served (form body or HTTP Basic, RFC 6749 §2.3.1). */
+function presentedSecret(): string | undefined {
+  const ctx = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  const fromBody = (ctx?.oidc?.params as Record<string, unknown> | undefined)?.client_secret;
+  if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
+  const [scheme, value] = (ctx?.headers.authorization ?? '').split(' ');
+  if (scheme?.toLowerCase() !== 'basic' || !value) return undefined;
+  const basic = Buffer.from(value, 'base64').toString('utf8');
+  const colon = basic.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(basic.slice(colon + 1).replace(/\+/g, '%20'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `Client` model of oidc-provider, read from the directory's applications.
+ *
+ * An application may hold several secrets at once (rotation without downtime), while
+ * oidc-provider compares one `client_secret`. `find` runs inside the request (oidc-provider's
+ * AsyncLocalStorage gives its context), so it looks at the secret presented, compares it in
+ * constant time with each unexpired secret, and hands oidc-provider the one that matches; an
+ * expired, removed or wrong secret leaves only NO_MATCH, and authentication fails with
+ * `invalid_client`.
+ */
 export class DirectoryClientAdapter {
   readonly #db: Db;
   readonly #box: SecretBox;
   readonly #tenantId: string;
+  readonly #clock: Clock;
 
-  constructor(db: Db, box: SecretBox, tenantId: string) {
+  constructor(db: Db, box: SecretBox, tenantId: string, clock: Clock = systemClock) {
     this.#db = db;
     this.#box = box;
     this.#tenantId = tenantId;
+    this.#clock = clock;
+  }
+
+  async #matchingSecret(clientId: string, homeTenantId: string): Promise<string> {
+    const presented = presentedSecret();
+    if (presented === undefined) return NO_MATCH;
+    const sealed = await usableSealedSecrets(this.#db, homeTenantId, clientId, this.#clock.now());
+    let match: string | undefined;
+    // Every usable secret is compared, matched or not, so timing does not tell which one matched.
+    for (const s of sealed) {
+      const secret = openSecret(this.#box, clientId, s);
+      if (safeEqual(secret, presented) && match === undefined) match = secret;
+    }
+    return match ?? NO_MATCH;
   }
 
   async find(clientId: string): Promise<ClientMetadata | undefined> {
-    const found = await findClientForTenant(this.#db, this.#tenantId, clientId);
-    if (!found) return undefined;
-    const app = found.application;
-    const clientSecret = found.sealedSecret ? openSecret(this.#box, app.id, found.sealedSecret) : undefined;
+    const app = await findClientForTenant(this.#db, this.#tenantId, clientId);
+    if (!app) return undefined;
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
     const grantTypes = [
@@ -56,7 +105,9 @@ export class DirectoryClientAdapter {
       response_types: interactive ? ['code'] : [],
       grant_types: grantTypes,
       token_endpoint_auth_method: app.clientType === 'public' ? 'none' : 'client_secret_post',
-      ...(clientSecret ? { client_secret: clientSecret } : {}),
+      ...(app.clientType === 'confidential'
+        ? { client_secret: await this.#matchingSecret(app.id, app.tenantId) }
+        : {}),
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
       'urn:warden:home_tenant': app.tenantId,
       'urn:warden:granted_app_roles': app.grantedAppRoles,
