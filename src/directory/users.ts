@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { UserTable } from '../storage/schema.ts';
 import type { DirectoryRole } from './roles.ts';
@@ -15,6 +16,9 @@ export interface User {
   passwordHash: string | null;
   directoryRoles: DirectoryRole[];
   firstInteractiveSignInAt: number | null;
+  createdAt: number;
+  /** SPEC §9: set by an admin's reset to a temporary password; the next sign-in must choose a new one. */
+  passwordChangeRequired: boolean;
 }
 
 export interface NewUser {
@@ -26,6 +30,7 @@ export interface NewUser {
   accountEnabled?: boolean;
   passwordHash?: string;
   directoryRoles?: DirectoryRole[];
+  passwordChangeRequired?: boolean;
 }
 
 function toUser(row: UserTable): User {
@@ -41,6 +46,8 @@ function toUser(row: UserTable): User {
     passwordHash: row.password_hash,
     directoryRoles: JSON.parse(row.directory_roles) as DirectoryRole[],
     firstInteractiveSignInAt: row.first_interactive_sign_in_at,
+    createdAt: row.created_at,
+    passwordChangeRequired: row.password_change_required === 1,
   };
 }
 
@@ -58,7 +65,7 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     directory_roles: JSON.stringify(input.directoryRoles ?? []),
     first_interactive_sign_in_at: null,
     created_at: now,
-    password_change_required: 0,
+    password_change_required: input.passwordChangeRequired ? 1 : 0,
   };
   await db.insertInto('users').values(row).execute();
   return toUser(row);
@@ -107,4 +114,98 @@ export async function listUsers(db: Db, tenantId: string, limit = 500): Promise<
     .limit(limit)
     .execute();
   return rows.map(toUser);
+}
+
+/** A user by id, or by userPrincipalName as Graph allows in `/users/{id | userPrincipalName}`. */
+export async function findUserByIdOrUpn(db: Db, tenantId: string, key: string): Promise<User | undefined> {
+  return key.includes('@') ? findUserByUpn(db, tenantId, key) : getUser(db, tenantId, key);
+}
+
+/** One condition of a user search (the Graph route translates `$filter` into these). */
+export type UserCondition =
+  | { field: 'userPrincipalName' | 'displayName'; op: 'eq' | 'startswith'; value: string }
+  | { field: 'accountEnabled'; op: 'eq'; value: boolean }
+  | { field: 'userType'; op: 'in'; value: UserTable['user_type'][] }
+  | { field: 'id'; op: 'eq'; value: string };
+
+const COLUMN = { userPrincipalName: 'user_principal_name', displayName: 'display_name' } as const;
+
+/**
+ * A page of a tenant's users in id order (keyset paging: ids are immutable, so following the pages
+ * returns every user once even while others are renamed). Text comparisons ignore case, as
+ * Graph's do; `startswith` compares a prefix with substr rather than LIKE, so `%` and `_` in the
+ * value mean themselves on both SQLite and PostgreSQL.
+ */
+export async function queryUsers(
+  db: Db,
+  tenantId: string,
+  input: { conditions: UserCondition[]; afterId?: string | undefined; limit: number },
+): Promise<User[]> {
+  let query = db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
+  for (const c of input.conditions) {
+    switch (c.field) {
+      case 'userPrincipalName':
+      case 'displayName': {
+        const value = c.value.toLowerCase();
+        const column = sql<string>`lower(${sql.ref(COLUMN[c.field])})`;
+        query =
+          c.op === 'eq'
+            ? query.where(column, '=', value)
+            : query.where(sql<string>`substr(${column}, 1, ${[...value].length})`, '=', value);
+        break;
+      }
+      case 'accountEnabled':
+        query = query.where('account_enabled', '=', c.value ? 1 : 0);
+        break;
+      case 'userType':
+        query = query.where('user_type', 'in', c.value);
+        break;
+      case 'id':
+        query = query.where('id', '=', c.value);
+        break;
+    }
+  }
+  if (input.afterId !== undefined) query = query.where('id', '>', input.afterId);
+  const rows = await query.orderBy('id').limit(input.limit).execute();
+  return rows.map(toUser);
+}
+
+/** The properties an administrator may change (Graph `PATCH /users/{id}`), plus the password state. */
+export interface UserChanges {
+  userPrincipalName?: string;
+  displayName?: string;
+  givenName?: string | null;
+  surname?: string | null;
+  accountEnabled?: boolean;
+  directoryRoles?: DirectoryRole[];
+  passwordHash?: string;
+  passwordChangeRequired?: boolean;
+}
+
+/** Writes the given changes to one user of the tenant; false when there is no such user. */
+export async function updateUser(
+  db: Db,
+  tenantId: string,
+  id: string,
+  changes: UserChanges,
+): Promise<boolean> {
+  const set: Partial<UserTable> = {};
+  if (changes.userPrincipalName !== undefined)
+    set.user_principal_name = changes.userPrincipalName.trim().toLowerCase();
+  if (changes.displayName !== undefined) set.display_name = changes.displayName;
+  if (changes.givenName !== undefined) set.given_name = changes.givenName;
+  if (changes.surname !== undefined) set.surname = changes.surname;
+  if (changes.accountEnabled !== undefined) set.account_enabled = changes.accountEnabled ? 1 : 0;
+  if (changes.directoryRoles !== undefined) set.directory_roles = JSON.stringify(changes.directoryRoles);
+  if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
+  if (changes.passwordChangeRequired !== undefined)
+    set.password_change_required = changes.passwordChangeRequired ? 1 : 0;
+  if (Object.keys(set).length === 0) return (await getUser(db, tenantId, id)) !== undefined;
+  const result = await db
+    .updateTable('users')
+    .set(set)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -1,0 +1,230 @@
+import { hashPassword } from '../authentication-methods/passwords.ts';
+import type { WardenContext } from '../context.ts';
+import { GraphError } from '../errors/graph-errors.ts';
+import { inTransaction, isUniqueViolation } from '../storage/database.ts';
+import {
+  assertAnotherGlobalAdministrator,
+  isEnabledGlobalAdministrator,
+  lockTenantDirectory,
+} from './global-administrators.ts';
+import {
+  applyPasswordReset,
+  assertMayChangeCredentials,
+  assertPasswordComplies,
+  preparePasswordReset,
+} from './password-reset.ts';
+import { getTenant } from './tenants.ts';
+import { revokeUserSessions } from './user-sessions.ts';
+import { createUser, findUserByUpn, getUser, type User, type UserChanges, updateUser } from './users.ts';
+
+/**
+ * An administrator's changes to the directory's users (issue 4 item 1): create, update (including
+ * disable and a password), delete. Every rule is checked before anything is written, and each
+ * change is one transaction: nothing is half-written.
+ */
+
+export interface PasswordProfile {
+  password?: string | undefined;
+  forceChangePasswordNextSignIn?: boolean | undefined;
+}
+
+export interface NewDirectoryUser {
+  userPrincipalName: string;
+  displayName: string;
+  givenName?: string | undefined;
+  surname?: string | undefined;
+  accountEnabled: boolean;
+  passwordProfile: PasswordProfile;
+}
+
+// RFC 5322's dot-atom local part, the characters Entra allows in a UPN's user name.
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+/** The UPN, lower-cased, if its domain is the tenant's own (Entra: a verified domain of the tenant). */
+async function checkedUpn(ctx: WardenContext, tenantId: string, upn: string): Promise<string> {
+  const tenant = await getTenant(ctx.db, tenantId);
+  const value = upn.trim().toLowerCase();
+  const at = value.lastIndexOf('@');
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (at < 1 || !LOCAL_PART.test(local) || local.length > 64)
+    throw new GraphError('Request_BadRequest', `The userPrincipalName '${upn}' is not valid.`);
+  if (domain !== tenant?.domain)
+    throw new GraphError(
+      'Request_BadRequest',
+      `The domain portion of the userPrincipalName property is invalid: use the tenant's domain ${tenant?.domain}.`,
+    );
+  return value;
+}
+
+function duplicateUpn(upn: string): GraphError {
+  return new GraphError(
+    'Request_MultipleObjectsWithSameKeyValue',
+    `Another object with the same value for property userPrincipalName already exists: ${upn}.`,
+  );
+}
+
+async function assertUpnFree(ctx: WardenContext, tenantId: string, upn: string, self?: string) {
+  const existing = await findUserByUpn(ctx.db, tenantId, upn);
+  if (existing && existing.id !== self) throw duplicateUpn(upn);
+}
+
+/** Graph `POST /users`: a member of the caller's tenant with a policy-checked password. */
+export async function createDirectoryUser(
+  ctx: WardenContext,
+  tenantId: string,
+  input: NewDirectoryUser,
+): Promise<User> {
+  const upn = await checkedUpn(ctx, tenantId, input.userPrincipalName);
+  const password = input.passwordProfile.password;
+  if (!password) throw new GraphError('Request_BadRequest', 'passwordProfile.password is required.');
+  assertPasswordComplies(password, { ...input, userPrincipalName: upn });
+  await assertUpnFree(ctx, tenantId, upn);
+  const passwordHash = await hashPassword(password);
+  try {
+    return await createUser(
+      ctx.db,
+      tenantId,
+      {
+        userPrincipalName: upn,
+        displayName: input.displayName,
+        ...(input.givenName !== undefined ? { givenName: input.givenName } : {}),
+        ...(input.surname !== undefined ? { surname: input.surname } : {}),
+        accountEnabled: input.accountEnabled,
+        passwordHash,
+        // Graph: a new user must change the initial password unless told otherwise.
+        passwordChangeRequired: input.passwordProfile.forceChangePasswordNextSignIn ?? true,
+      },
+      ctx.clock.now(),
+    );
+  } catch (error) {
+    // Two creations of one UPN at once: the unique index decides (PostgreSQL and SQLite alike).
+    if (isUniqueViolation(error)) throw duplicateUpn(upn);
+    throw error;
+  }
+}
+
+export interface DirectoryUserUpdate {
+  userPrincipalName?: string | undefined;
+  displayName?: string | undefined;
+  givenName?: string | null | undefined;
+  surname?: string | null | undefined;
+  accountEnabled?: boolean | undefined;
+  passwordProfile?: PasswordProfile | undefined;
+}
+
+/**
+ * Graph `PATCH /users/{id}`. Disabling takes effect at once (the sign-in refuses the account, the
+ * token endpoint's findAccount ends its refresh tokens, the APIs re-read it on every request).
+ * A password goes through the one reset decision (app-only callers never); disabling, like a
+ * reset, needs authority over the target; the last enabled Global Administrator stays.
+ */
+export async function updateDirectoryUser(
+  ctx: WardenContext,
+  actor: User | undefined,
+  target: User,
+  update: DirectoryUserUpdate,
+): Promise<void> {
+  const changes: UserChanges = {};
+  if (update.userPrincipalName !== undefined) {
+    changes.userPrincipalName = await checkedUpn(ctx, target.tenantId, update.userPrincipalName);
+    await assertUpnFree(ctx, target.tenantId, changes.userPrincipalName, target.id);
+  }
+  if (update.displayName !== undefined) changes.displayName = update.displayName;
+  if (update.givenName !== undefined) changes.givenName = update.givenName;
+  if (update.surname !== undefined) changes.surname = update.surname;
+  if (update.accountEnabled !== undefined) {
+    if (update.accountEnabled === false && target.accountEnabled)
+      assertMayChangeCredentials(actor, target, 'account');
+    changes.accountEnabled = update.accountEnabled;
+  }
+  const profile = update.passwordProfile;
+  if (profile && profile.password === undefined && profile.forceChangePasswordNextSignIn === undefined)
+    throw new GraphError('Request_BadRequest', 'passwordProfile needs a password.');
+  const prepared =
+    profile?.password !== undefined
+      ? await preparePasswordReset(
+          actor,
+          { ...target, ...(changes as Partial<User>) },
+          {
+            newPassword: profile.password,
+            forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn ?? true,
+          },
+        )
+      : undefined;
+  if (profile && !prepared) {
+    // Only the flag: still a credential change.
+    assertMayChangeCredentials(actor, target, 'password');
+    changes.passwordChangeRequired = profile.forceChangePasswordNextSignIn;
+  }
+  try {
+    await inTransaction(ctx.db, async (trx) => {
+      if (changes.accountEnabled === false && isEnabledGlobalAdministrator(target)) {
+        await lockTenantDirectory(trx, target.tenantId);
+        await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
+      }
+      if (!(await updateUser(trx, target.tenantId, target.id, changes)))
+        throw new GraphError('Request_ResourceNotFound', `Resource '${target.id}' does not exist.`);
+      if (prepared) await applyPasswordReset(trx, target, prepared);
+      // A disabled account keeps no session or refresh token (they would fail anyway; now they are gone).
+      if (changes.accountEnabled === false) await revokeUserSessions(trx, target.tenantId, target.id);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error) && changes.userPrincipalName) throw duplicateUpn(changes.userPrincipalName);
+    throw error;
+  }
+}
+
+/**
+ * Graph `DELETE /users/{id}`: the user goes with everything hanging off it — authentication
+ * methods, recovery codes, group memberships, sessions, grants and refresh tokens — in one
+ * transaction. Sign-in log rows stay: they are history (SPEC §11).
+ */
+export async function deleteDirectoryUser(
+  ctx: WardenContext,
+  actor: User | undefined,
+  target: User,
+): Promise<void> {
+  assertMayChangeCredentials(actor, target, 'account');
+  await inTransaction(ctx.db, async (trx) => {
+    if (isEnabledGlobalAdministrator(target)) {
+      await lockTenantDirectory(trx, target.tenantId);
+      await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
+    }
+    const { tenantId, id } = target;
+    await trx
+      .deleteFrom('auth_methods')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute();
+    await trx
+      .deleteFrom('recovery_codes')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute();
+    await trx
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute();
+    await revokeUserSessions(trx, tenantId, id);
+    const result = await trx
+      .deleteFrom('users')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) !== 1)
+      throw new GraphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`);
+  });
+}
+
+/** Re-reads a user inside the caller's tenant; a missing one is Graph's 404. */
+export async function requireUser(ctx: WardenContext, tenantId: string, id: string): Promise<User> {
+  const user = await getUser(ctx.db, tenantId, id);
+  if (!user)
+    throw new GraphError(
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    );
+  return user;
+}
