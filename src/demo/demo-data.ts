@@ -8,6 +8,7 @@ import { addGroupMemberByName } from '../directory/groups.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
+import { inTransaction } from '../storage/database.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 
@@ -38,10 +39,28 @@ export interface DemoData {
   customers: Record<string, string>;
 }
 
+/** What creating the demo data uses of a Warden context: `db` may be a transaction. */
+export type DemoContext = Pick<WardenContext, 'db' | 'clock' | 'config' | 'secrets'>;
+
 /** Creates the demo data set once (empty database only) and writes it, with every credential, to demo.json. */
-export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undefined> {
+export async function seedDemoData(ctx: DemoContext): Promise<DemoData | undefined> {
   const existing = await ctx.db.selectFrom('tenants').select('id').limit(1).executeTakeFirst();
   if (existing) return undefined;
+  const demo = await inTransaction(ctx.db, (db) => insertDemoData({ ...ctx, db }));
+  writeDemoFile(ctx.config.dataDir, demo);
+  return demo;
+}
+
+/** demo.json in the data dir: every demo credential, readable by its owner only. */
+export function writeDemoFile(dataDir: string, demo: DemoData): void {
+  writeFileSync(join(dataDir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Inserts the demo tenants, users, clients and partner data into an empty database, all in the
+ * caller's transaction (`warden demo reset` wipes and re-inserts in one), and returns the credentials.
+ */
+export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
   const now = ctx.clock.now();
   const passwordHash = await hashPassword(ctx.config.demoPassword);
   const out: DemoData = {
@@ -53,7 +72,7 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
     customers: {},
   };
 
-  await ctx.db.transaction().execute(async (db) => {
+  await inTransaction(ctx.db, async (db) => {
     const tenant = async (key: string, input: Parameters<typeof createTenant>[1]) => {
       const t = await createTenant(db, input, now);
       out.tenants[key] = {
@@ -287,8 +306,5 @@ export async function seedDemoData(ctx: WardenContext): Promise<DemoData | undef
       ...(automation.clientSecret ? { clientSecret: automation.clientSecret } : {}),
     };
   });
-
-  const file = join(ctx.config.dataDir, 'demo.json');
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600 });
   return out;
 }

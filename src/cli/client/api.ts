@@ -1,0 +1,112 @@
+import { type CliError, NotSignedInError, RefusedError, ServerError } from '../errors.ts';
+import type { Progress } from '../output.ts';
+import { GRAPH } from '../session/access-token.ts';
+import { fetchFrom } from '../session/network.ts';
+import { hintFor, type Target, tokenFor } from './target.ts';
+
+export interface ApiAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: API bodies are read field by field
+  body: any;
+}
+
+/** One request to an API of the server with the signed-in user's bearer token. */
+export async function apiRequest(
+  target: Target,
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetchFrom(target.server, url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    body: parsed,
+  };
+}
+
+/** A Graph error body `{ error: { code, message, innerError: { request-id, date } } }` as a CLI error. */
+function graphFailure(target: Target, tenant: string, answer: ApiAnswer): CliError {
+  const error = (
+    answer.body as { error?: { code?: string; message?: string; innerError?: Record<string, string> } }
+  )?.error;
+  const code = error?.code ?? `HTTP ${answer.status}`;
+  const requestId = error?.innerError?.['request-id'];
+  const text = `${code}: ${error?.message ?? answer.statusText}${requestId ? ` (request-id ${requestId})` : ''}`;
+  if (answer.status === 401) {
+    const mfa = code === 'Authentication_MfaRequired';
+    return new NotSignedInError(
+      text,
+      mfa
+        ? `Administrators need a sign-in with MFA (SPEC §5). ${hintFor(target, tenant)} --mfa`
+        : hintFor(target, tenant),
+    );
+  }
+  if (answer.status >= 500) return new ServerError(text);
+  return new RefusedError(text);
+}
+
+/** A Graph request (`/v1.0/…`) as the signed-in user; a Graph error becomes a CLI error. */
+export async function graph(
+  target: Target,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer['body']> {
+  const { token, session } = await tokenFor(target, GRAPH);
+  const answer = await apiRequest(target, token, method, `${target.server}/v1.0${path}`, body);
+  if (answer.status >= 400) throw graphFailure(target, session.tenantName, answer);
+  return answer.body;
+}
+
+/**
+ * Every item of a Graph collection, following `@odata.nextLink` to the end. A next link must stay
+ * on the same server: the bearer token is never sent anywhere else.
+ */
+export async function graphAll(
+  target: Target,
+  path: string,
+  progress: Progress,
+  noun: string,
+): Promise<unknown[]> {
+  const { token, session } = await tokenFor(target, GRAPH);
+  const items: unknown[] = [];
+  let url = `${target.server}/v1.0${path}`;
+  for (let page = 1; ; page++) {
+    const answer = await apiRequest(target, token, 'GET', url);
+    if (answer.status >= 400) {
+      progress.done();
+      throw graphFailure(target, session.tenantName, answer);
+    }
+    items.push(...((answer.body?.value as unknown[]) ?? []));
+    progress.update(`${items.length} ${noun} (page ${page})…`);
+    const next = answer.body?.['@odata.nextLink'];
+    if (typeof next !== 'string') break;
+    if (new URL(next).origin !== new URL(target.server).origin) {
+      progress.done();
+      throw new ServerError(
+        `The server's next page link points elsewhere (${new URL(next).origin}); stopped.`,
+      );
+    }
+    url = next;
+  }
+  progress.done();
+  return items;
+}

@@ -1,0 +1,21 @@
+import type { Command } from '../command.ts';
+import { loginCommand } from './login.ts';
+import { logoutCommand } from './logout.ts';
+import { securityDefaultsCommands } from './security-defaults.ts';
+import { testSecurityRequirementsCommand } from './security-requirements.ts';
+import { signinsCommand } from './signins.ts';
+import { tokenDecodeCommand } from './token-decode.ts';
+import { usersCommands } from './users.ts';
+import { whoamiCommand } from './whoami.ts';
+
+/** The client-side commands: they talk to a Warden server over HTTP(S) like any outside tool. */
+export const clientCommands: Command[] = [
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  tokenDecodeCommand,
+  testSecurityRequirementsCommand,
+  signinsCommand,
+  ...usersCommands,
+  ...securityDefaultsCommands,
+];

@@ -1,0 +1,48 @@
+import { createContext } from '../../app.ts';
+import { loadConfig } from '../../config.ts';
+import { DashboardSessions } from '../../dashboard/sessions.ts';
+import { seedDemoData } from '../../demo/demo-data.ts';
+import { buildServer } from '../../http/server.ts';
+import { purgeExpired } from '../../tokens/oidc-adapter.ts';
+
+/**
+ * `warden serve` (and `npm start`): opens and migrates the database, creates the demo data in demo
+ * mode, and serves until SIGINT or SIGTERM. Configuration comes from the environment (README).
+ */
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const ctx = await createContext(config);
+  if (config.demo) {
+    const demo = await seedDemoData(ctx);
+    if (demo) {
+      console.log(`Demo data created; every credential is in ${config.dataDir}/demo.json`);
+      console.log(JSON.stringify(demo, null, 2));
+    }
+  }
+  const app = await buildServer(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  ctx.log.info(`Warden listening on ${config.baseUrl} (${ctx.dbKind})`);
+  console.log(`Warden is running: ${config.baseUrl}/dashboard (Partner Center)`);
+  console.log(`Authorities: ${config.baseUrl}/contoso.example/v2.0/.well-known/openid-configuration`);
+
+  const sessions = new DashboardSessions(ctx.db);
+  // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
+  const timer = setInterval(() => {
+    ctx.authorities
+      .reloadKeysIfRotated()
+      .catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
+    purgeExpired(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'purge failed'));
+    sessions.purgeExpired(Date.now()).catch((err: unknown) => ctx.log.error({ err }, 'session purge failed'));
+  }, 30_000);
+  timer.unref();
+
+  const stop = async (signal: string) => {
+    ctx.log.info({ signal }, 'shutting down');
+    clearInterval(timer);
+    await app.close();
+    await ctx.db.destroy();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
