@@ -264,7 +264,7 @@ async function handleConsent(input: {
     const scopes = [
       ...(missing.missingOIDCScope ?? []),
       ...Object.values(missing.missingResourceScopes ?? {}).flat(),
-    ];
+    ].filter((scope) => !scope.endsWith('/.default')); // `.default` adds nothing to what is listed
     return sendPage(
       reply,
       200,

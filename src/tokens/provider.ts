@@ -14,11 +14,12 @@ import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
 import { renderProtocolError } from '../sign-in/views/error-page.ts';
 import type { Db } from '../storage/database.ts';
-import { RESOURCE_SERVERS, resourceFromScope, scpFrom } from './audiences.ts';
+import { RESOURCE_SERVERS } from './audiences.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
+import { checkRefreshResource, defaultResource, delegatedScp } from './resource-selection.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
 export const PASSWORD_ACR = 'urn:warden:acr:pwd';
@@ -156,7 +157,12 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     },
     conformIdTokenClaims: false,
     pkce: { required: () => true }, // RFC 9700 §2.1.1: PKCE for every code flow; S256 only (oidc-provider default)
-    rotateRefreshToken: true,
+    // Every redemption rotates (SPEC §10); the resource asked for is checked first so a refused
+    // request does not use the presented refresh token up.
+    rotateRefreshToken: (ctx) => {
+      checkRefreshResource(ctx);
+      return true;
+    },
     // Entra behaviour: clients registered for the refresh_token grant get one from the code flow,
     // although oidc-provider drops `offline_access` without `prompt=consent` (OIDC Core §11), which
     // MSAL-style clients never send. The chain outlives the browser session (SAM, SPEC §10).
@@ -195,9 +201,9 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       },
       resourceIndicators: {
         enabled: true,
-        // Entra style: `scope=urn:warden:partner-api/user_impersonation` names its resource.
-        defaultResource: (ctx) =>
-          resourceFromScope((ctx.oidc.params as Record<string, unknown>)?.scope) as string,
+        // Entra style: `scope=urn:warden:partner-api/user_impersonation` names its resource; one
+        // sign-in may name several, and its refresh token then serves each (resource-selection.ts).
+        defaultResource: defaultResource as never,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           const server = RESOURCE_SERVERS.get(resource);
@@ -267,6 +273,8 @@ function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): 
     string,
     { amr?: string[]; acr?: string; authTime?: number } | undefined
   >;
+  const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+  const grant = ctx.oidc.entities.Grant;
   // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
   const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
   const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;
@@ -278,7 +286,11 @@ function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): 
     amr: source?.amr ?? [],
     acr: source?.acr,
     auth_time: source?.authTime,
-    scp: scpFrom((token as { scope?: string }).scope),
+    scp: delegatedScp(
+      (token as { scope?: string }).scope,
+      audience,
+      grant?.getResourceScope(audience ?? '') ?? '',
+    ),
     ...(user ? userClaims(user) : {}),
     ipaddr: ctx.ip,
   };

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import { approveDevice, pollToken, requestDeviceCode, tenantUrl } from './support/device.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
+
+const BOTH =
+  'openid profile offline_access urn:warden:partner-api/user_impersonation urn:warden:graph/Directory.AccessAsUser.All';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response fields freely
+type Json = any;
+
+async function refresh(
+  w: TestWarden,
+  refreshToken: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; body: Json }> {
+  const response = await fetch(tenantUrl(w, 'contoso', '/oauth2/v2.0/token'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: 'warden-cli',
+      refresh_token: refreshToken,
+      ...fields,
+    }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function janeSignIn(
+  w: TestWarden,
+  scope: string,
+): Promise<{ access_token: string; refresh_token: string }> {
+  const start = await startAuthorization(w, 'contoso', { scope });
+  const { callback } = await signIn(w, start, {
+    upn: 'jane@contoso.example',
+    totpSeed: w.demo.users['jane@contoso.example']!.totpSeed!,
+  });
+  const tokens = await redeem(start, callback);
+  return { access_token: tokens.access_token, refresh_token: tokens.refresh_token! };
+}
+
+describe('multi-resource refresh tokens, Entra style (issue 4 item 2)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  test('issue 4 item 2: one sign-in for two resources; the refresh token gets either, by scope (MSAL .default) or resource; SPEC §3 amr kept', async () => {
+    const first = await janeSignIn(w, BOTH);
+    // The code gives a token for the first resource the scope named.
+    const partner = await verifyWithJwks(w, 'contoso', first.access_token, 'urn:warden:partner-api');
+    assert.equal(partner.scp, 'user_impersonation');
+    assert.deepEqual(partner.amr, ['pwd', 'otp', 'mfa']);
+
+    // What MSAL sends for acquireTokenSilent({ scopes: ['urn:warden:graph/.default'] }).
+    const graph = await refresh(w, first.refresh_token, {
+      scope: 'urn:warden:graph/.default openid profile offline_access',
+    });
+    assert.equal(graph.status, 200, JSON.stringify(graph.body));
+    const graphToken = await verifyWithJwks(w, 'contoso', graph.body.access_token, 'urn:warden:graph');
+    assert.equal(graphToken.scp, 'Directory.AccessAsUser.All');
+    assert.deepEqual(graphToken.amr, ['pwd', 'otp', 'mfa']);
+    assert.ok(graph.body.id_token);
+    assert.notEqual(graph.body.refresh_token, first.refresh_token); // rotated (SPEC §10)
+
+    const back = await refresh(w, graph.body.refresh_token, {
+      scope: 'urn:warden:partner-api/user_impersonation',
+    });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    const backToken = decodeJwt(back.body.access_token);
+    assert.equal(backToken.aud, 'urn:warden:partner-api');
+    assert.equal(backToken.scp, 'user_impersonation');
+    assert.deepEqual(backToken.amr, ['pwd', 'otp', 'mfa']);
+
+    const byResource = await refresh(w, back.body.refresh_token, { resource: 'urn:warden:graph' });
+    assert.equal(byResource.status, 200, JSON.stringify(byResource.body));
+    const byResourceToken = decodeJwt(byResource.body.access_token);
+    assert.equal(byResourceToken.aud, 'urn:warden:graph');
+    assert.equal(byResourceToken.scp, 'Directory.AccessAsUser.All');
+    assert.deepEqual(byResourceToken.amr, ['pwd', 'otp', 'mfa']);
+
+    // Naming no resource: the first one the sign-in asked for.
+    const plain = await refresh(w, byResource.body.refresh_token, {});
+    assert.equal(decodeJwt(plain.body.access_token).aud, 'urn:warden:partner-api');
+  });
+
+  test('issue 4 item 2: a token request naming the scopes of two resources is refused (one audience per token)', async () => {
+    const { refresh_token } = await janeSignIn(w, BOTH);
+    const both = await refresh(w, refresh_token, {
+      scope: 'urn:warden:partner-api/user_impersonation urn:warden:graph/Directory.AccessAsUser.All',
+    });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.error, 'invalid_target');
+    // The refusal used nothing up: the same refresh token still works.
+    assert.equal((await refresh(w, refresh_token, { scope: 'urn:warden:graph/.default' })).status, 200);
+  });
+
+  test('issue 4 item 2: a refresh token serves only the resources its sign-in asked for', async () => {
+    const { refresh_token } = await janeSignIn(
+      w,
+      'openid profile offline_access urn:warden:partner-api/user_impersonation',
+    );
+    const graph = await refresh(w, refresh_token, { scope: 'urn:warden:graph/.default' });
+    assert.equal(graph.status, 400);
+    assert.equal(graph.body.error, 'invalid_scope');
+    const byResource = await refresh(w, refresh_token, { resource: 'urn:warden:graph' });
+    assert.equal(byResource.status, 400);
+    assert.equal(byResource.body.error, 'invalid_target');
+  });
+
+  test('issue 4 item 2: a device-code sign-in for two resources refreshes into a Graph token with the sign-in amr', async () => {
+    const { body: device } = await requestDeviceCode(w, 'contoso', { scope: BOTH });
+    await approveDevice(w, device.verification_uri, device.user_code, 'jane@contoso.example');
+    const tokens = await pollToken(w, device.device_code);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(decodeJwt(tokens.body.access_token).aud, 'urn:warden:partner-api');
+    const graph = await refresh(w, tokens.body.refresh_token, {
+      scope: 'urn:warden:graph/.default openid profile offline_access',
+    });
+    assert.equal(graph.status, 200, JSON.stringify(graph.body));
+    const claims = decodeJwt(graph.body.access_token);
+    assert.equal(claims.aud, 'urn:warden:graph');
+    assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+  });
+});
