@@ -122,7 +122,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   const configuration: Configuration = {
     adapter: (model: string) =>
       model === 'Client'
-        ? new DirectoryClientAdapter(db, secrets, tenant.id)
+        ? new DirectoryClientAdapter(db, secrets, tenant.id, deps.clock)
         : new KyselyOidcAdapter(db, tenant.id, model),
     jwks: { keys: deps.signingKeys as never[] },
     routes: AUTHORITY_ROUTES,
