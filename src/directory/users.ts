@@ -209,3 +209,26 @@ export async function updateUser(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/**
+ * The user's own replacement of a temporary password (SPEC §9): the new hash is stored and the
+ * must-change flag cleared in one UPDATE, only while the temporary password proven in this sign-in
+ * (`provenHash`) is still the current one and still must be changed. False when it no longer is.
+ */
+export async function replaceTemporaryPassword(
+  db: Db,
+  tenantId: string,
+  id: string,
+  provenHash: string,
+  newHash: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ password_hash: newHash, password_change_required: 0 })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('password_change_required', '=', 1)
+    .where('password_hash', '=', provenHash)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

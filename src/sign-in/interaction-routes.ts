@@ -17,6 +17,7 @@ import {
   type StepInput,
   type StepOutcome,
   skipRegistration,
+  submitNewPassword,
   submitPassword,
   submitSecondFactor,
 } from './steps.ts';
@@ -158,6 +159,13 @@ async function handle(
         }),
         redirectOrigin,
       );
+    case 'change_password':
+      return sendPage(
+        reply,
+        status,
+        views.changePasswordPage(formContext, { upn: flow.data.userPrincipalName ?? '' }),
+        redirectOrigin,
+      );
     case 'second_factor': {
       const methods = await methodsOf(ctx.db, tenant.id, flow.data.userId!);
       return sendPage(
@@ -214,6 +222,8 @@ function runAction(input: StepInput, action: string): Promise<StepOutcome> {
   switch (action) {
     case 'password':
       return submitPassword(input);
+    case 'change_password':
+      return submitNewPassword(input);
     case 'totp':
       return submitSecondFactor(input, 'totp');
     case 'recovery_code':

@@ -1,6 +1,7 @@
 import QRCode from 'qrcode';
 import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
-import { verifyPassword } from '../authentication-methods/passwords.ts';
+import { passwordPolicyProblem } from '../authentication-methods/password-policy.ts';
+import { hashPassword, verifyPassword } from '../authentication-methods/passwords.ts';
 import {
   addTotpMethod,
   matchingStep,
@@ -10,7 +11,13 @@ import {
 } from '../authentication-methods/totp.ts';
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import { findUserByUpn, getUser, markFirstInteractiveSignIn, type User } from '../directory/users.ts';
+import {
+  findUserByUpn,
+  getUser,
+  markFirstInteractiveSignIn,
+  replaceTemporaryPassword,
+  type User,
+} from '../directory/users.ts';
 import { type SignInErrorCode, signInErrorMessage } from '../errors/sign-in-errors.ts';
 import { decideSignInRequirement, factsFor, stepUpFrom } from '../policy/sign-in-requirement.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
@@ -138,6 +145,19 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   }
   flow.data.requirement = requirement;
   flow.data.proven = ['pwd'];
+  // SPEC §9: a temporary password from an admin's reset is replaced before anything else.
+  if (user.passwordChangeRequired) {
+    flow.state = 'change_password';
+    return { kind: 'render' };
+  }
+  return afterPassword(input, user);
+}
+
+/** (after password): what the policy asks once the password is proven — MFA, registration, or nothing. */
+async function afterPassword(input: StepInput, user: User): Promise<StepOutcome> {
+  const { flow } = input;
+  const requirement = flow.data.requirement;
+  if (!requirement) throw new Error('sign-in flow has no requirement');
   // Like Entra, an interrupt is a row of its own: 50079 sent to register, 50074 sent to MFA.
   if (requirement.registration === 'required') {
     await logAttempt(input, 50079, user, requirement.reason);
@@ -153,6 +173,41 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
     return { kind: 'render' };
   }
   return finish(input, user);
+}
+
+/**
+ * change_password --change_password--> (after password): the user replaces the temporary password
+ * an admin set (SPEC §9). The new one is checked by THE policy and must differ from the temporary
+ * one; it is stored and the must-change flag cleared by one conditional UPDATE, which fails if the
+ * password was reset again or changed elsewhere since this flow proved it.
+ */
+export async function submitNewPassword(input: StepInput): Promise<StepOutcome> {
+  const { ctx, tenant, flow, form } = input;
+  const user = await flowUser(input);
+  const next = form.newPassword ?? '';
+  if (next !== (form.confirmPassword ?? '')) {
+    flow.data.error = 'The two passwords do not match.';
+    return { kind: 'render' };
+  }
+  const problem = passwordPolicyProblem(next, user);
+  if (problem) {
+    flow.data.error = problem;
+    return { kind: 'render' };
+  }
+  if (await verifyPassword(user.passwordHash, next)) {
+    flow.data.error = 'Choose a password different from the temporary one.';
+    return { kind: 'render' };
+  }
+  const replaced =
+    user.passwordHash !== null &&
+    user.passwordChangeRequired &&
+    (await replaceTemporaryPassword(ctx.db, tenant.id, user.id, user.passwordHash, await hashPassword(next)));
+  if (!replaced) {
+    flow.state = 'credentials';
+    flow.data.error = 'Your password was changed or reset meanwhile. Sign in again.';
+    return { kind: 'render' };
+  }
+  return afterPassword(input, user);
 }
 
 async function finish(input: StepInput, user: User): Promise<StepOutcome> {

@@ -1,3 +1,4 @@
+import { MIN_LENGTH } from '../../authentication-methods/password-policy.ts';
 import { type Html, html } from '../../http/html.ts';
 import { page } from './layout.ts';
 
@@ -52,6 +53,27 @@ ${form(
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>`,
   'Sign in',
+)}
+${cancel(ctx)}`,
+    { tenantName: ctx.tenantName },
+  );
+}
+
+/** SPEC §9: the temporary password an admin set must be replaced before the sign-in goes on. */
+export function changePasswordPage(ctx: FormContext, input: { upn: string }): string {
+  return page(
+    'Update your password',
+    html`<p>Signing in as <strong>${input.upn}</strong>. Your administrator gave you a temporary password; choose a new one to continue.</p>
+<p class="muted">At least ${String(MIN_LENGTH)} characters, with three of: lowercase letters, uppercase letters, digits, symbols. Not your name, and not a common password.</p>
+${alert(ctx.error)}
+${form(
+  ctx,
+  'change_password',
+  html`<label for="new-password">New password</label>
+<input id="new-password" name="newPassword" type="password" autocomplete="new-password" minlength="${String(MIN_LENGTH)}" required autofocus${ctx.error ? html` aria-describedby="form-error"` : ''}>
+<label for="confirm-password">Confirm new password</label>
+<input id="confirm-password" name="confirmPassword" type="password" autocomplete="new-password" required>`,
+  'Update password',
 )}
 ${cancel(ctx)}`,
     { tenantName: ctx.tenantName },
