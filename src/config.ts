@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
 
@@ -16,6 +17,8 @@ export interface Config {
   /** 32-byte key that encrypts secrets at rest (signing keys, TOTP seeds, client secrets). */
   masterKey: Buffer;
   logLevel: string;
+  /** Certificate and key when Warden serves https itself (WARDEN_TLS_CERT, WARDEN_TLS_KEY). */
+  tls: TlsFiles | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -25,7 +28,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT is not a port: ${env.PORT}`);
-  const baseUrl = (env.WARDEN_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  let tls: TlsFiles | undefined;
+  try {
+    tls = loadTlsFiles(env.WARDEN_TLS_CERT || undefined, env.WARDEN_TLS_KEY || undefined);
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  const scheme = tls ? 'https' : 'http';
+  const baseUrl = (env.WARDEN_BASE_URL ?? `${scheme}://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(baseUrl);
   } catch {
@@ -47,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoPassword,
     masterKey: loadMasterKey(env.WARDEN_SECRET_KEY, dataDir, demo),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    tls,
   };
 }
 

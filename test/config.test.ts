@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, DEFAULT_DEMO_PASSWORD, loadConfig } from '../src/config.ts';
+import { makeTestCertificate } from './support/tls.ts';
 
 describe('configuration (issue 2 item 1)', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'warden-config-'));
@@ -52,5 +53,53 @@ describe('configuration (issue 2 item 1)', () => {
       () => loadConfig({ WARDEN_BASE_URL: 'not a url', WARDEN_DATA_DIR: dataDir() }),
       /WARDEN_BASE_URL/,
     );
+  });
+
+  describe('HTTPS (issue 4 item 3)', () => {
+    const certificate = makeTestCertificate();
+    const other = makeTestCertificate();
+
+    it('issue 4 item 3: WARDEN_TLS_CERT and WARDEN_TLS_KEY make Warden serve https, with an https default base URL', () => {
+      const config = loadConfig({
+        WARDEN_DATA_DIR: dataDir(),
+        PORT: '8443',
+        WARDEN_TLS_CERT: certificate.certPath,
+        WARDEN_TLS_KEY: certificate.keyPath,
+      });
+      assert.equal(config.baseUrl, 'https://localhost:8443');
+      assert.equal(config.tls?.cert.toString(), certificate.pem);
+      assert.equal(loadConfig({ WARDEN_DATA_DIR: dataDir() }).tls, undefined);
+    });
+
+    it('issue 4 item 3: one without the other, an unreadable file, a file that is no PEM or a key of another certificate is a ConfigError', () => {
+      const base = { WARDEN_DATA_DIR: dataDir() };
+      const refused = (env: Record<string, string>, message: RegExp) =>
+        assert.throws(
+          () => loadConfig({ ...base, ...env }),
+          (error: Error) => {
+            assert.ok(error instanceof ConfigError, String(error));
+            assert.match(error.message, message);
+            return true;
+          },
+        );
+      refused({ WARDEN_TLS_CERT: certificate.certPath }, /WARDEN_TLS_KEY is not set/);
+      refused({ WARDEN_TLS_KEY: certificate.keyPath }, /WARDEN_TLS_CERT is not set/);
+      refused(
+        { WARDEN_TLS_CERT: join(certificate.dir, 'missing.pem'), WARDEN_TLS_KEY: certificate.keyPath },
+        /WARDEN_TLS_CERT .* cannot be read: ENOENT/,
+      );
+      refused(
+        { WARDEN_TLS_CERT: certificate.keyPath, WARDEN_TLS_KEY: certificate.keyPath },
+        /is not a PEM certificate/,
+      );
+      refused(
+        { WARDEN_TLS_CERT: certificate.certPath, WARDEN_TLS_KEY: certificate.certPath },
+        /is not a PEM private key/,
+      );
+      refused(
+        { WARDEN_TLS_CERT: certificate.certPath, WARDEN_TLS_KEY: other.keyPath },
+        /is not the private key of the certificate/,
+      );
+    });
   });
 });

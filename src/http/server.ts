@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
@@ -7,6 +7,7 @@ import { registerGraphApi } from '../graph-api/index.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
+import { createNodeServer } from './tls.ts';
 
 const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
 
@@ -22,7 +23,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     // Unknown properties are an error (issue 3: bad input gets a clear error), never silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     serverFactory: (fastifyHandler) =>
-      createServer((req: IncomingMessage, res: ServerResponse) => {
+      // https when WARDEN_TLS_CERT/WARDEN_TLS_KEY are set (issue 4 item 3), else http.
+      createNodeServer(ctx.config.tls, (req: IncomingMessage, res: ServerResponse) => {
         ctx.authorities.dispatch(req, res).then(
           (handled) => {
             if (!handled) fastifyHandler(req, res);

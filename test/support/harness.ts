@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Clock, WardenContext } from '../../src/context.ts';
 import { type DemoData, seedDemoData } from '../../src/demo/demo-data.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { makeTestCertificate, type TestCertificate, trustInThisProcess } from './tls.ts';
 
 /**
  * A clock tests move by hand (STYLE 7: time is frozen, never slept). Each reading ticks one
@@ -35,6 +36,8 @@ export interface TestWarden {
   baseUrl: string;
   demo: DemoData;
   clock: FrozenClock;
+  /** The self-signed certificate when started with `{ tls: true }`. */
+  certificate: TestCertificate | undefined;
   issuer(tenantKey: string): string;
   stop(): Promise<void>;
 }
@@ -54,8 +57,18 @@ async function freePort(): Promise<number> {
  * Starts a real Warden with the demo data on a fresh database: SQLite in a temp dir, or, when
  * WARDEN_TEST_DATABASE_URL names a PostgreSQL server, a database of its own created for this run.
  */
-export async function startWarden(): Promise<TestWarden> {
+export interface WardenOptions {
+  /**
+   * Serve https with a fresh self-signed certificate (issue 4 item 3), trusted by this test
+   * process; its files are in `certificate`.
+   */
+  tls?: boolean;
+}
+
+export async function startWarden(options: WardenOptions = {}): Promise<TestWarden> {
   const port = await freePort();
+  const certificate = options.tls ? makeTestCertificate() : undefined;
+  if (certificate) trustInThisProcess(certificate.pem);
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
   const adminUrl = process.env.WARDEN_TEST_DATABASE_URL;
   let databaseUrl: string | undefined;
@@ -78,7 +91,8 @@ export async function startWarden(): Promise<TestWarden> {
   }
   const config = loadConfig({
     PORT: String(port),
-    WARDEN_BASE_URL: `http://localhost:${port}`,
+    WARDEN_BASE_URL: `${certificate ? 'https' : 'http'}://localhost:${port}`,
+    ...(certificate ? { WARDEN_TLS_CERT: certificate.certPath, WARDEN_TLS_KEY: certificate.keyPath } : {}),
     WARDEN_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -95,12 +109,14 @@ export async function startWarden(): Promise<TestWarden> {
     baseUrl: config.baseUrl,
     demo,
     clock,
+    certificate,
     issuer: (key) => `${config.baseUrl}/${demo.tenants[key]!.id}/v2.0`,
     stop: async () => {
       await app.close();
       await ctx.db.destroy();
       await dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });
+      if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
     },
   };
 }
