@@ -1,5 +1,178 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import { credentialsOf } from '../../directory/application-credentials.ts';
+import {
+  createApplication,
+  deleteApplication,
+  getApplication,
+  listApplications,
+  updateApplication,
+} from '../../directory/applications.ts';
+import { GraphError } from '../../errors/graph-errors.ts';
+import { graphCallerOf } from '../gate.ts';
+import { parseQuery } from '../odata.ts';
+import { sendEntity, sendPage } from '../responses.ts';
+import { filterConditions } from '../sql-filter.ts';
+import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
+import {
+  APPLICATION_SHAPE,
+  accessFromRequired,
+  CREATE_BODY,
+  type CreateBody,
+  checkRedirectUris,
+  graphApplication,
+  UPDATE_BODY,
+  type UpdateBody,
+} from './applications-shape.ts';
 
-/** Placeholder: the routes of this resource are being written (issue 4 item 1). */
-export function applicationsRoutes(_api: FastifyInstance, _ctx: WardenContext): void {}
+/**
+ * Graph's `applications` (issue 4 item 1): a tenant's registered clients. Registering one grants
+ * the app roles it asks for at once: that is the administrator's consent, given by a Global
+ * Administrator with MFA (the permission table allows no one else to register with app roles).
+ */
+export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): void {
+  const baseUrl = ctx.config.baseUrl;
+
+  api.get(
+    '/applications',
+    { config: { graph: { operation: 'applications.list', permission: 'applications.read' } } },
+    async (req, reply) => {
+      const { tenantId } = graphCallerOf(req);
+      const query = parseQuery(req.query, APPLICATION_SHAPE);
+      const after = query.after?.[0];
+      if (query.after && (query.after.length !== 1 || typeof after !== 'string'))
+        throw new GraphError(
+          'Request_UnsupportedQuery',
+          '$skiptoken is not valid: follow @odata.nextLink as given.',
+        );
+      const apps = await listApplications(ctx.db, tenantId, {
+        conditions: filterConditions(query.filter, {
+          displayName: { column: 'display_name', caseInsensitive: true },
+          appId: { column: 'id' },
+        }),
+        afterId: after as string | undefined,
+        limit: query.top + 1,
+      });
+      const credentials = await credentialsOf(
+        ctx.db,
+        tenantId,
+        apps.map((a) => a.id),
+      );
+      return sendPage(req, reply, {
+        baseUrl,
+        resource: 'applications',
+        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [])),
+        query,
+        keyOf: (row) => [row.id],
+      });
+    },
+  );
+
+  api.get<{ Params: { id: string } }>(
+    '/applications/:id',
+    { config: { graph: { operation: 'applications.get', permission: 'applications.read' } } },
+    async (req, reply) => {
+      const { tenantId } = graphCallerOf(req);
+      const { select } = parseQuery(req.query, APPLICATION_SHAPE);
+      const app = await getApplication(ctx.db, tenantId, req.params.id);
+      if (!app) throw notFound(req.params.id);
+      const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
+      return sendEntity(reply, {
+        baseUrl,
+        resource: 'applications/$entity',
+        entity: graphApplication(app, credentials.get(app.id) ?? []),
+        ...(select ? { select } : {}),
+      });
+    },
+  );
+
+  api.post<{ Body: CreateBody }>(
+    '/applications',
+    {
+      config: { graph: { operation: 'applications.create', permission: 'applications.write' } },
+      schema: { body: CREATE_BODY },
+    },
+    async (req, reply) => {
+      const { tenantId, user } = graphCallerOf(req);
+      const body = req.body;
+      if (body.publicClient && body.web)
+        throw new GraphError(
+          'Request_BadRequest',
+          "An application is either a public client ('publicClient') or a confidential one ('web'), not both.",
+        );
+      const clientType = body.publicClient ? 'public' : 'confidential';
+      const redirectUris = body.publicClient
+        ? checkRedirectUris(body.publicClient.redirectUris ?? [], 'publicClient.redirectUris')
+        : checkRedirectUris(body.web?.redirectUris ?? [], 'web.redirectUris');
+      const access = accessFromRequired(body.requiredResourceAccess ?? [], clientType);
+      // Granting app roles is admin consent: it takes a signed-in administrator (with MFA, checked
+      // by the gate), never an application acting alone, which could otherwise raise its own rights.
+      if (access.grantedAppRoles.length > 0 && !user)
+        throw new GraphError(
+          'Authorization_RequestDenied',
+          'Granting application permissions (Role) needs a signed-in Global Administrator.',
+        );
+      const { application } = await createApplication(
+        ctx.db,
+        ctx.secrets,
+        tenantId,
+        {
+          displayName: body.displayName,
+          clientType,
+          redirectUris,
+          multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
+          allowedScopes: access.allowedScopes,
+          grantedAppRoles: access.grantedAppRoles,
+          clientSecret: false, // Graph: secrets come from addPassword, shown once there
+        },
+        ctx.clock.now(),
+      );
+      return sendEntity(reply, {
+        baseUrl,
+        resource: 'applications/$entity',
+        entity: graphApplication(application, []),
+        status: 201,
+      });
+    },
+  );
+
+  api.patch<{ Params: { id: string }; Body: UpdateBody }>(
+    '/applications/:id',
+    {
+      config: { graph: { operation: 'applications.update', permission: 'applications.write' } },
+      schema: { body: UPDATE_BODY },
+    },
+    async (req, reply) => {
+      const { tenantId } = graphCallerOf(req);
+      const app = await getApplication(ctx.db, tenantId, req.params.id);
+      if (!app) throw notFound(req.params.id);
+      const wrongKind = app.clientType === 'public' ? req.body.web : req.body.publicClient;
+      if (wrongKind)
+        throw new GraphError(
+          'Request_BadRequest',
+          app.clientType === 'public'
+            ? "This application is a public client: its redirect URIs are under 'publicClient'."
+            : "This application is a confidential client: its redirect URIs are under 'web'.",
+        );
+      const given = (app.clientType === 'public' ? req.body.publicClient : req.body.web)?.redirectUris;
+      const where = app.clientType === 'public' ? 'publicClient.redirectUris' : 'web.redirectUris';
+      await updateApplication(ctx.db, tenantId, app.id, {
+        ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
+        ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  api.delete<{ Params: { id: string } }>(
+    '/applications/:id',
+    { config: { graph: { operation: 'applications.delete', permission: 'applications.write' } } },
+    async (req, reply) => {
+      const { tenantId } = graphCallerOf(req);
+      if (!(await deleteApplication(ctx.db, tenantId, req.params.id))) throw notFound(req.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  applicationPasswordRoutes(api, ctx);
+}
