@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
+import type { GroupTable } from '../storage/schema.ts';
 
 export async function addGroupMemberByName(
   db: Db,
@@ -16,4 +19,126 @@ export async function addGroupMemberByName(
     .insertInto('group_members')
     .values({ tenant_id: tenantId, group_id: group.id, user_id: userId })
     .execute();
+}
+
+export interface Group {
+  tenantId: string;
+  id: string;
+  displayName: string;
+  createdAt: number;
+}
+
+function toGroup(row: GroupTable): Group {
+  return { tenantId: row.tenant_id, id: row.id, displayName: row.display_name, createdAt: row.created_at };
+}
+
+export type GroupCondition =
+  | { field: 'displayName'; op: 'eq' | 'startswith'; value: string }
+  | { field: 'id'; op: 'eq'; value: string };
+
+/** A page of the tenant's groups in id order (keyset paging); names compare ignoring case. */
+export async function queryGroups(
+  db: Db,
+  tenantId: string,
+  input: { conditions: GroupCondition[]; afterId?: string | undefined; limit: number },
+): Promise<Group[]> {
+  let query = db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId);
+  for (const c of input.conditions) {
+    if (c.field === 'id') {
+      query = query.where('id', '=', c.value);
+      continue;
+    }
+    const value = c.value.toLowerCase();
+    const column = sql<string>`lower(display_name)`;
+    query =
+      c.op === 'eq'
+        ? query.where(column, '=', value)
+        : query.where(sql<string>`substr(${column}, 1, ${[...value].length})`, '=', value);
+  }
+  if (input.afterId !== undefined) query = query.where('id', '>', input.afterId);
+  const rows = await query.orderBy('id').limit(input.limit).execute();
+  return rows.map(toGroup);
+}
+
+export async function getGroup(db: Db, tenantId: string, id: string): Promise<Group | undefined> {
+  const row = await db
+    .selectFrom('groups')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toGroup(row);
+}
+
+/** Inserts a group; a taken name surfaces as the unique index's violation (the caller maps it). */
+export async function insertGroup(
+  db: Db,
+  tenantId: string,
+  displayName: string,
+  now: number,
+): Promise<Group> {
+  const row: GroupTable = {
+    tenant_id: tenantId,
+    id: randomUUID(),
+    display_name: displayName,
+    created_at: now,
+  };
+  await db.insertInto('groups').values(row).execute();
+  return toGroup(row);
+}
+
+export async function renameGroup(db: Db, tenantId: string, id: string, displayName: string): Promise<void> {
+  await db
+    .updateTable('groups')
+    .set({ display_name: displayName })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Deletes a group and its memberships (in the caller's transaction when given one). */
+export async function deleteGroupRows(db: Db, tenantId: string, id: string): Promise<void> {
+  await db.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', id).execute();
+  await db.deleteFrom('groups').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+/** A page of a group's members (users) in id order. */
+export async function queryMembers(
+  db: Db,
+  tenantId: string,
+  groupId: string,
+  input: { afterId?: string | undefined; limit: number },
+): Promise<string[]> {
+  let query = db
+    .selectFrom('group_members')
+    .select('user_id')
+    .where('tenant_id', '=', tenantId)
+    .where('group_id', '=', groupId);
+  if (input.afterId !== undefined) query = query.where('user_id', '>', input.afterId);
+  const rows = await query.orderBy('user_id').limit(input.limit).execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** Adds a member; an existing membership surfaces as the primary key's violation. */
+export async function insertMember(db: Db, tenantId: string, groupId: string, userId: string): Promise<void> {
+  await db
+    .insertInto('group_members')
+    .values({ tenant_id: tenantId, group_id: groupId, user_id: userId })
+    .execute();
+}
+
+/** Removes a member; false when the user was not one. */
+export async function deleteMember(
+  db: Db,
+  tenantId: string,
+  groupId: string,
+  userId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('group_members')
+    .where('tenant_id', '=', tenantId)
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
 }

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { graphToken } from './support/graph.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+import { callApi } from './support/tokens.ts';
+
+describe('Graph groups and members (issue 4 item 1)', () => {
+  let w: TestWarden;
+  let jane: string;
+  let sky: string;
+  const ref = (id: string) => ({ '@odata.id': `${w.baseUrl}/v1.0/directoryObjects/${id}` });
+  const memberRows = async () =>
+    Number(
+      (
+        await w.ctx.db
+          .selectFrom('group_members')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  before(async () => {
+    w = await startWarden();
+    jane = await graphToken(w, 'jane@contoso.example');
+    sky = await graphToken(w, 'sky@contoso.example');
+  });
+  after(() => w.stop());
+
+  it('issue 4 item 1: groups are listed in Graph shape and filtered by displayName (eq, startswith)', async () => {
+    const all = await callApi(w, 'GET', '/v1.0/groups', { token: jane });
+    assert.equal(all.status, 200);
+    assert.equal(all.body['@odata.context'], `${w.baseUrl}/v1.0/$metadata#groups`);
+    assert.deepEqual(all.body.value.map((g: { displayName: string }) => g.displayName).sort(), [
+      'AdminAgents',
+      'HelpdeskAgents',
+      'SalesAgents',
+    ]);
+    const admin = all.body.value.find((g: { displayName: string }) => g.displayName === 'AdminAgents');
+    assert.equal(admin.securityEnabled, true);
+    assert.equal(admin.mailEnabled, false);
+    const eq = await callApi(
+      w,
+      'GET',
+      `/v1.0/groups?$filter=${encodeURIComponent("displayName eq 'salesagents'")}`,
+      {
+        token: sky,
+      },
+    );
+    assert.deepEqual(
+      eq.body.value.map((g: { displayName: string }) => g.displayName),
+      ['SalesAgents'],
+    );
+    const sw = await callApi(
+      w,
+      'GET',
+      `/v1.0/groups?$filter=${encodeURIComponent("startswith(displayName,'Help')")}`,
+      {
+        token: jane,
+      },
+    );
+    assert.deepEqual(
+      sw.body.value.map((g: { displayName: string }) => g.displayName),
+      ['HelpdeskAgents'],
+    );
+  });
+
+  it('issue 4 item 1: create, rename, members add/list/remove, delete; a duplicate member or name is Request_MultipleObjectsWithSameKeyValue', async () => {
+    const created = await callApi(w, 'POST', '/v1.0/groups', {
+      token: jane,
+      body: {
+        displayName: 'Night shift',
+        mailEnabled: false,
+        mailNickname: 'nightshift',
+        securityEnabled: true,
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id;
+    const dup = await callApi(w, 'POST', '/v1.0/groups', {
+      token: jane,
+      body: { displayName: 'Night shift' },
+    });
+    assert.equal(dup.status, 400);
+    assert.equal(dup.body.error.code, 'Request_MultipleObjectsWithSameKeyValue');
+
+    const renamed = await callApi(w, 'PATCH', `/v1.0/groups/${id}`, {
+      token: jane,
+      body: { displayName: 'Night crew' },
+    });
+    assert.equal(renamed.status, 204);
+    assert.equal(
+      (await callApi(w, 'GET', `/v1.0/groups/${id}`, { token: jane })).body.displayName,
+      'Night crew',
+    );
+
+    const samId = w.demo.users['sam@contoso.example']!.id;
+    const halId = w.demo.users['hal@contoso.example']!.id;
+    for (const member of [samId, halId]) {
+      const added = await callApi(w, 'POST', `/v1.0/groups/${id}/members/$ref`, {
+        token: jane,
+        body: ref(member),
+      });
+      assert.equal(added.status, 204, JSON.stringify(added.body));
+    }
+    const before = await memberRows();
+    const again = await callApi(w, 'POST', `/v1.0/groups/${id}/members/$ref`, {
+      token: jane,
+      body: ref(samId),
+    });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.error.code, 'Request_MultipleObjectsWithSameKeyValue');
+    assert.equal(await memberRows(), before);
+
+    const page1 = await callApi(w, 'GET', `/v1.0/groups/${id}/members?$top=1`, { token: jane });
+    assert.equal(page1.status, 200);
+    assert.equal(page1.body.value.length, 1);
+    assert.equal(page1.body.value[0]['@odata.type'], '#microsoft.graph.user');
+    const page2 = await fetch(page1.body['@odata.nextLink'], {
+      headers: { authorization: `Bearer ${jane}` },
+    });
+    const body2 = (await page2.json()) as { value: { id: string }[]; '@odata.nextLink'?: string };
+    assert.equal(body2.value.length, 1);
+    assert.equal(body2['@odata.nextLink'], undefined);
+    assert.deepEqual([page1.body.value[0].id, body2.value[0]!.id].sort(), [samId, halId].sort());
+
+    const removed = await callApi(w, 'DELETE', `/v1.0/groups/${id}/members/${samId}/$ref`, { token: jane });
+    assert.equal(removed.status, 204);
+    const removedAgain = await callApi(w, 'DELETE', `/v1.0/groups/${id}/members/${samId}/$ref`, {
+      token: jane,
+    });
+    assert.equal(removedAgain.status, 404);
+
+    const deleted = await callApi(w, 'DELETE', `/v1.0/groups/${id}`, { token: jane });
+    assert.equal(deleted.status, 204);
+    assert.equal((await callApi(w, 'GET', `/v1.0/groups/${id}`, { token: jane })).status, 404);
+    assert.equal(await memberRows(), before - 2, 'the memberships went with the group');
+  });
+
+  it('issue 4 item 1: a member from another tenant or unknown is 404; a malformed reference 400; nothing is written', async () => {
+    const group = (await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.find(
+      (g: { displayName: string }) => g.displayName === 'SalesAgents',
+    );
+    const before = await memberRows();
+    const john = w.demo.users['john@fabrikam.example']!.id;
+    const foreign = await callApi(w, 'POST', `/v1.0/groups/${group.id}/members/$ref`, {
+      token: jane,
+      body: ref(john),
+    });
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error.code, 'Request_ResourceNotFound');
+    const bad = await callApi(w, 'POST', `/v1.0/groups/${group.id}/members/$ref`, {
+      token: jane,
+      body: { '@odata.id': 'not-a-reference' },
+    });
+    assert.equal(bad.status, 400);
+    const extra = await callApi(w, 'POST', `/v1.0/groups/${group.id}/members/$ref`, {
+      token: jane,
+      body: { ...ref(john), role: 'owner' },
+    });
+    assert.equal(extra.status, 400);
+    assert.equal(extra.body.error.message, "Invalid property 'role'.");
+    assert.equal(await memberRows(), before);
+  });
+
+  it('SPEC §1: the partner agent groups cannot be deleted or renamed, and their names cannot be taken', async () => {
+    const groups = (await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value as {
+      id: string;
+      displayName: string;
+    }[];
+    for (const g of groups.filter((g) => g.displayName.endsWith('Agents'))) {
+      const del = await callApi(w, 'DELETE', `/v1.0/groups/${g.id}`, { token: jane });
+      assert.equal(del.status, 400);
+      assert.equal(del.body.error.code, 'Request_BadRequest');
+      assert.match(del.body.error.message, /Partner Center roles/);
+      const rename = await callApi(w, 'PATCH', `/v1.0/groups/${g.id}`, {
+        token: jane,
+        body: { displayName: 'Other' },
+      });
+      assert.equal(rename.status, 400);
+    }
+    const taken = await callApi(w, 'POST', '/v1.0/groups', {
+      token: jane,
+      body: { displayName: 'adminagents' },
+    });
+    assert.equal(taken.status, 400);
+    assert.equal((await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.length, 3);
+  });
+
+  it('permissions: a Security Administrator reads groups but cannot create them (403 naming the roles)', async () => {
+    const refused = await callApi(w, 'POST', '/v1.0/groups', {
+      token: sky,
+      body: { displayName: 'Sky group' },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'Authorization_RequestDenied');
+    assert.match(refused.body.error.message, /Global Administrator/);
+  });
+
+  it('tenant scoping: Contoso cannot read or change a Fabrikam group by id (404)', async () => {
+    const fabrikamGroup = await w.ctx.db
+      .selectFrom('groups')
+      .select('id')
+      .where('tenant_id', '=', w.demo.tenants.fabrikam!.id)
+      .executeTakeFirstOrThrow();
+    assert.equal((await callApi(w, 'GET', `/v1.0/groups/${fabrikamGroup.id}`, { token: jane })).status, 404);
+    assert.equal(
+      (await callApi(w, 'GET', `/v1.0/groups/${fabrikamGroup.id}/members`, { token: jane })).status,
+      404,
+    );
+    const samId = w.demo.users['sam@contoso.example']!.id;
+    const add = await callApi(w, 'POST', `/v1.0/groups/${fabrikamGroup.id}/members/$ref`, {
+      token: jane,
+      body: ref(samId),
+    });
+    assert.equal(add.status, 404);
+  });
+});
