@@ -7,12 +7,17 @@ import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
-import { createTenantProvider } from './provider.ts';
+import { renameGrantTypeAliases } from './grant-type-aliases.ts';
+import { AUTHORITY_ROUTES, createTenantProvider } from './provider.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 
-/** Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider. */
+/**
+ * Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider.
+ * Discovery answers at `/{tenant}/v2.0/.well-known/…` (Entra) and at `/{tenant}/.well-known/…`,
+ * where OIDC-mode clients given the authority `/{tenant}` look (MSAL with protocolMode OIDC).
+ */
 const AUTHORITY_PATH =
-  /^\/([^/]+)(\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|discovery\/v2\.0\/keys$|oidc\/userinfo$).*)$/;
+  /^\/([^/]+)(\/(?:oauth2\/v2\.0\/|v2\.0\/\.well-known\/|\.well-known\/openid-configuration$|discovery\/v2\.0\/keys$|oidc\/userinfo$).*)$/;
 
 interface Entry {
   provider: Provider;
@@ -140,12 +145,30 @@ export class Authorities {
     const query = queryAt === -1 ? '' : url.slice(queryAt);
     // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
     const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;
-    const request = req as IncomingMessage & { originalUrl?: string };
+    let request = req as IncomingMessage & { originalUrl?: string };
+    if (req.method === 'POST' && inner === AUTHORITY_ROUTES.token && isForm(req)) {
+      const renamed = await renameGrantTypeAliases(req);
+      if (renamed === 'too_large') {
+        sendTooLarge(res);
+        return true;
+      }
+      request = renamed;
+    }
     request.originalUrl = `/${entry.tenant.id}${inner}${query}`;
     request.url = `${inner}${query}`;
-    entry.handler(req, res);
+    entry.handler(request, res);
     return true;
   }
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+function sendTooLarge(res: ServerResponse): void {
+  res.statusCode = 413;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ error: 'invalid_request', error_description: 'The request body is too large.' }));
 }
 
 /** AADSTS90002, as Entra answers for a tenant it does not know; never a redirect. */

@@ -12,7 +12,7 @@ export type ProviderMiddleware = Parameters<Provider['use']>[0];
 
 /**
  * RFC 8628 §3.2 and §3.5 around oidc-provider's device flow, as pre/post middleware (no fork):
- * the device authorization response names its `interval`, and a device that polls again before
+ * the device authorization response names its `interval` (and, as Entra's, a `message`), and a device that polls again before
  * the interval is over is answered `slow_down` instead of `authorization_pending`. The time of
  * each poll, answered or not, is kept with the device code's lifetime, under the code's hash.
  * Time is read from Date.now, the clock oidc-provider expires device codes by.
@@ -26,6 +26,8 @@ export function devicePolling(db: Db, tenantId: string, deviceCodeTtlSeconds: nu
     const body = ctx.body as Record<string, unknown> | undefined;
     if (oidc?.route === 'device_authorization' && typeof body?.device_code === 'string') {
       body.interval = POLL_INTERVAL_SECONDS;
+      // Entra's device code response also carries the sentence to show; MSAL hands it to apps as is.
+      body.message = `To sign in, use a web browser to open the page ${body.verification_uri} and enter the code ${body.user_code} to authenticate.`;
       return;
     }
     if (

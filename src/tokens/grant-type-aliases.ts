@@ -1,0 +1,40 @@
+import { IncomingMessage } from 'node:http';
+import { DEVICE_CODE_GRANT } from './device-flow.ts';
+
+/** Token requests are small forms; oidc-provider itself refuses bodies over 56 KiB. */
+const LIMIT = 64 * 1024;
+
+/**
+ * Entra's token endpoint also takes `grant_type=device_code`, and Microsoft's libraries send that
+ * short name (MSAL's device code flow); oidc-provider knows the grant by its RFC 8628 name only.
+ * The token request's form is read here, at Warden's edge, and handed on as a fresh request with
+ * the RFC name in place of the alias; anything else in it is passed on byte for byte.
+ */
+export async function renameGrantTypeAliases(req: IncomingMessage): Promise<IncomingMessage | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMIT) return 'too_large';
+    chunks.push(chunk);
+  }
+  let body = Buffer.concat(chunks);
+  const form = new URLSearchParams(body.toString('utf8'));
+  if (form.getAll('grant_type').length === 1 && form.get('grant_type') === 'device_code') {
+    form.set('grant_type', DEVICE_CODE_GRANT);
+    body = Buffer.from(form.toString(), 'utf8');
+  }
+  const replay = new IncomingMessage(req.socket);
+  replay.method = req.method;
+  replay.url = req.url;
+  replay.httpVersion = req.httpVersion;
+  replay.httpVersionMajor = req.httpVersionMajor;
+  replay.httpVersionMinor = req.httpVersionMinor;
+  replay.headers = { ...req.headers, 'content-length': String(body.length) };
+  replay.rawHeaders = req.rawHeaders;
+  replay.push(body);
+  replay.push(null);
+  // The whole message is here: ending or destroying the replay must not close the connection.
+  replay.complete = true;
+  return replay;
+}
