@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { SIGN_IN_ERRORS } from '../errors/sign-in-errors.ts';
 import type { Db } from '../storage/database.ts';
+import type { SignInTable } from '../storage/schema.ts';
 
 /** One authentication step of a sign-in (Graph `authenticationDetails`). */
 export interface AuthenticationStep {
@@ -63,7 +65,9 @@ export interface GraphSignIn {
   createdDateTime: string;
   userId: string | null;
   userPrincipalName: string | null;
+  userDisplayName: string | null;
   appId: string | null;
+  appDisplayName: string | null;
   resourceTenantId: string;
   homeTenantId: string | null;
   ipAddress: string | null;
@@ -76,21 +80,80 @@ export interface GraphSignIn {
   correlationId: string | null;
 }
 
+/** Where a page of the log starts: after this row in the log's order (newest first, then id). */
+export interface SignInCursor {
+  createdAt: number;
+  id: string;
+}
+
+/**
+ * The tenant's sign-ins, newest first; ties in time are ordered by id, so (created_at, id) is a
+ * total order and keyset paging serves every row exactly once, even while new sign-ins arrive
+ * (they are newer than any cursor, so they land before it, never inside a later page).
+ * Conditions refer to the log's columns as `s.<column>`. The user's and the app's display names
+ * come from the directory in the same query.
+ */
+export async function querySignIns(
+  db: Db,
+  tenantId: string,
+  query: { conditions?: RawBuilder<SqlBool>[]; after?: SignInCursor; limit: number },
+): Promise<(GraphSignIn & { cursor: SignInCursor })[]> {
+  let q = db
+    .selectFrom('sign_ins as s')
+    .leftJoin('users as u', (join) =>
+      join
+        .onRef('u.id', '=', 's.user_id')
+        .on(sql<SqlBool>`u.tenant_id = coalesce(s.home_tenant_id, s.tenant_id)`),
+    )
+    .leftJoin('applications as a', 'a.id', 's.app_id')
+    .selectAll('s')
+    .select(['u.display_name as user_display_name', 'a.display_name as app_display_name'])
+    .where('s.tenant_id', '=', tenantId);
+  for (const condition of query.conditions ?? []) q = q.where(condition);
+  const after = query.after;
+  if (after)
+    q = q.where((eb) =>
+      eb.or([
+        eb('s.created_at', '<', after.createdAt),
+        eb.and([eb('s.created_at', '=', after.createdAt), eb('s.id', '>', after.id)]),
+      ]),
+    );
+  const rows = await q.orderBy('s.created_at', 'desc').orderBy('s.id').limit(query.limit).execute();
+  return rows.map((r) => ({ ...toGraph(r), cursor: { createdAt: r.created_at, id: r.id } }));
+}
+
+/** One sign-in of the tenant, or undefined. */
+export async function getSignIn(db: Db, tenantId: string, id: string): Promise<GraphSignIn | undefined> {
+  const [row] = await querySignIns(db, tenantId, { conditions: [sql<SqlBool>`s.id = ${id}`], limit: 1 });
+  if (!row) return undefined;
+  const { cursor: _, ...signIn } = row;
+  return signIn;
+}
+
+/** The newest sign-ins (at most 1000), optionally of one user and since a time (dashboard, tests). */
 export async function listSignIns(
   db: Db,
   tenantId: string,
   filter: { userId?: string; since?: number } = {},
 ): Promise<GraphSignIn[]> {
-  let query = db.selectFrom('sign_ins').selectAll().where('tenant_id', '=', tenantId);
-  if (filter.userId) query = query.where('user_id', '=', filter.userId);
-  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(1000).execute();
-  return rows.map((r) => ({
+  const conditions: RawBuilder<SqlBool>[] = [];
+  if (filter.userId) conditions.push(sql<SqlBool>`s.user_id = ${filter.userId}`);
+  if (filter.since !== undefined) conditions.push(sql<SqlBool>`s.created_at >= ${filter.since}`);
+  const rows = await querySignIns(db, tenantId, { conditions, limit: 1000 });
+  return rows.map(({ cursor: _, ...signIn }) => signIn);
+}
+
+function toGraph(
+  r: SignInTable & { user_display_name: string | null; app_display_name: string | null },
+): GraphSignIn {
+  return {
     id: r.id,
     createdDateTime: new Date(r.created_at).toISOString(),
     userId: r.user_id,
     userPrincipalName: r.user_principal_name,
+    userDisplayName: r.user_display_name,
     appId: r.app_id,
+    appDisplayName: r.app_display_name,
     resourceTenantId: r.tenant_id,
     homeTenantId: r.home_tenant_id,
     ipAddress: r.ip_address,
@@ -103,5 +166,5 @@ export async function listSignIns(
       : [],
     authenticationDetails: JSON.parse(r.authentication_details) as AuthenticationStep[],
     correlationId: r.correlation_id,
-  }));
+  };
 }
