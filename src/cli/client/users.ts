@@ -53,8 +53,8 @@ function profileOf(invocation: Invocation): Row {
   return profile;
 }
 
-/** The temporary password, printed once: on stdout in the result (it is the result), never logged. */
-function passwordProfile(invocation: Invocation): { password: string; generated: boolean } {
+/** The initial password: given, or generated and then printed once (it is the command's result). */
+function initialPassword(invocation: Invocation): { password: string; generated: boolean } {
   const given = stringFlag(invocation, 'password');
   return given ? { password: given, generated: false } : { password: temporaryPassword(), generated: true };
 }
@@ -121,7 +121,7 @@ const createCommand: Command = {
     if (!profile.userPrincipalName)
       throw new UsageError('warden users create needs --upn <upn>.', 'Run: warden users create --help');
     profile.displayName ??= String(profile.userPrincipalName).split('@')[0];
-    const { password, generated } = passwordProfile(invocation);
+    const { password, generated } = initialPassword(invocation);
     const user = await graph(target, 'POST', '/users', {
       ...profile,
       accountEnabled: invocation.values.disabled !== true,
@@ -208,13 +208,15 @@ const deleteCommand: Command = {
   },
 };
 
+// Graph's fixed id of every user's password authentication method.
+const PASSWORD_METHOD = '28c10230-6103-485e-b985-444c60001490';
+
 const resetPasswordCommand: Command = {
   path: ['users', 'reset-password'],
   summary: 'Give a user a temporary password that must be changed at the next sign-in.',
   args: USER,
   positionals: { min: 1, max: 1 },
-  details:
-    'Graph: PATCH /v1.0/users/{id | userPrincipalName} { passwordProfile: { password, forceChangePasswordNextSignIn: true } }. Without --password one is generated and printed once.',
+  details: `Graph: POST /v1.0/users/{id | userPrincipalName}/authentication/methods/${PASSWORD_METHOD}/resetPassword. Without --password the server generates one, printed here once.`,
   flags: {
     ...CLIENT_FLAGS,
     password: {
@@ -226,22 +228,21 @@ const resetPasswordCommand: Command = {
   },
   async run(invocation) {
     const target = targetOf(invocation);
-    const { password, generated } = passwordProfile(invocation);
-    await graph(target, 'PATCH', userPath(invocation), {
-      passwordProfile: { password, forceChangePasswordNextSignIn: true },
-    });
+    const given = stringFlag(invocation, 'password');
+    const answer = await graph(
+      target,
+      'POST',
+      `${userPath(invocation)}/authentication/methods/${PASSWORD_METHOD}/resetPassword`,
+      given ? { newPassword: given } : {},
+    );
     const who = invocation.positionals[0]!;
-    if (target.json)
-      printJson({
-        user: who,
-        ...(generated ? { temporaryPassword: password } : {}),
-        forceChangePasswordNextSignIn: true,
-      });
+    const generated = typeof answer?.newPassword === 'string' ? (answer.newPassword as string) : undefined;
+    if (target.json) printJson({ user: who, ...(generated ? { temporaryPassword: generated } : {}) });
     else {
       out(`The password of ${who} was reset; it must be changed at the next sign-in.`);
-      if (generated) out(`Temporary password (shown once): ${password}`);
+      if (generated) out(`Temporary password (shown once): ${generated}`);
     }
-    if (!generated) note('Tip: a password given on the command line may stay in the shell history.');
+    if (given) note('A password given on the command line may stay in the shell history.');
     return EXIT.ok;
   },
 };
