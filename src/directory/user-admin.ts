@@ -1,7 +1,7 @@
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
 import { GraphError } from '../errors/graph-errors.ts';
-import { inTransaction, isUniqueViolation } from '../storage/database.ts';
+import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import {
   assertAnotherGlobalAdministrator,
   isEnabledGlobalAdministrator,
@@ -159,10 +159,7 @@ export async function updateDirectoryUser(
   }
   try {
     await inTransaction(ctx.db, async (trx) => {
-      if (changes.accountEnabled === false && isEnabledGlobalAdministrator(target)) {
-        await lockTenantDirectory(trx, target.tenantId);
-        await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
-      }
+      if (changes.accountEnabled === false) await keepGlobalAdministrator(trx, target);
       if (!(await updateUser(trx, target.tenantId, target.id, changes)))
         throw new GraphError('Request_ResourceNotFound', `Resource '${target.id}' does not exist.`);
       if (prepared) await applyPasswordReset(trx, target, prepared);
@@ -187,10 +184,7 @@ export async function deleteDirectoryUser(
 ): Promise<void> {
   assertMayChangeCredentials(actor, target, 'account');
   await inTransaction(ctx.db, async (trx) => {
-    if (isEnabledGlobalAdministrator(target)) {
-      await lockTenantDirectory(trx, target.tenantId);
-      await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
-    }
+    await keepGlobalAdministrator(trx, target);
     const { tenantId, id } = target;
     await trx
       .deleteFrom('auth_methods')
@@ -218,13 +212,14 @@ export async function deleteDirectoryUser(
   });
 }
 
-/** Re-reads a user inside the caller's tenant; a missing one is Graph's 404. */
-export async function requireUser(ctx: WardenContext, tenantId: string, id: string): Promise<User> {
-  const user = await getUser(ctx.db, tenantId, id);
-  if (!user)
-    throw new GraphError(
-      'Request_ResourceNotFound',
-      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
-    );
-  return user;
+/**
+ * Before disabling or deleting `target`: under the tenant's directory lock, re-read it and, if it
+ * is an enabled Global Administrator, make sure another one remains (race-safe: see
+ * global-administrators.ts).
+ */
+async function keepGlobalAdministrator(trx: Db, target: User): Promise<void> {
+  await lockTenantDirectory(trx, target.tenantId);
+  const fresh = await getUser(trx, target.tenantId, target.id);
+  if (fresh && isEnabledGlobalAdministrator(fresh))
+    await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
 }
