@@ -3,25 +3,10 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { StoredSession } from '../src/cli/session/token-cache.ts';
-import { type CliResult, CliUser } from './support/cli.ts';
-import { approveDevice } from './support/device.ts';
+import { type CliResult, CliUser, deviceLogin } from './support/cli.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
-
-/**
- * `warden login --device-code` as a person would do it: the CLI prints the verification URI and
- * the user code; the test reads them and plays the user through the verification page (password,
- * then TOTP at the harness clock, which the server checks too) while the CLI polls.
- */
-async function deviceLogin(w: TestWarden, user: CliUser, upn: string, mfa: boolean) {
-  const login = user.start(['login', '--tenant', upn.split('@')[1]!, '--device-code']);
-  const [, uri, code] = await login.waitForStderr(
-    /open (\S+) in a browser on any device and enter the code (\S+)/,
-  );
-  await approveDevice(w, uri!, code!, upn, { mfa });
-  return login.exited;
-}
 
 function cache(user: CliUser): { last: Record<string, string>; sessions: Record<string, StoredSession> } {
   return JSON.parse(readFileSync(user.cacheFile, 'utf8'));

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { approveDevice } from './device.ts';
+import type { TestWarden } from './harness.ts';
 
 /** The CLI's entry file, run with this Node (the project's 24), as package.json's bin does. */
 export const CLI = fileURLToPath(new URL('../../src/cli/warden.ts', import.meta.url));
@@ -143,4 +145,24 @@ export async function serverEnvironment(): Promise<{
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `warden login --device-code` as a person would do it: the CLI prints the verification URI and
+ * the user code; the test reads them and plays the user through the verification page (password,
+ * then TOTP at the harness clock, which the server checks too) while the CLI polls.
+ */
+export async function deviceLogin(
+  w: TestWarden,
+  user: CliUser,
+  upn: string,
+  mfa: boolean,
+  extraArgs: string[] = [],
+): Promise<CliResult> {
+  const login = user.start(['login', '--tenant', upn.split('@')[1]!, '--device-code', ...extraArgs]);
+  const [, uri, code] = await login.waitForStderr(
+    /open (\S+) in a browser on any device and enter the code (\S+)/,
+  );
+  await approveDevice(w, uri!, code!, upn, { mfa });
+  return login.exited;
 }

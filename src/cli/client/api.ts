@@ -1,4 +1,5 @@
-import { type CliError, NotSignedInError, RefusedError, ServerError } from '../errors.ts';
+import { type Flags, type Invocation, stringFlag } from '../command.ts';
+import { type CliError, NotSignedInError, RefusedError, ServerError, UsageError } from '../errors.ts';
 import type { Progress } from '../output.ts';
 import { GRAPH } from '../session/access-token.ts';
 import { fetchFrom } from '../session/network.ts';
@@ -74,6 +75,30 @@ export async function graph(
   const answer = await apiRequest(target, token, method, `${target.server}/v1.0${path}`, body);
   if (answer.status >= 400) throw graphFailure(target, session.tenantName, answer);
   return answer.body;
+}
+
+/** The --page-size flag of the commands that list a collection: Graph's `$top`. */
+export const PAGE_SIZE_FLAG: Flags = {
+  'page-size': {
+    type: 'string',
+    value: '<n>',
+    description: "Items per request (OData $top, 1 to 999; default: the server's).",
+  },
+};
+
+/** A collection path with the query options given (values encoded), `$top` from --page-size. */
+export function collectionPath(
+  path: string,
+  invocation: Invocation,
+  query: Record<string, string | undefined>,
+): string {
+  const pageSize = stringFlag(invocation, 'page-size');
+  if (pageSize !== undefined && !/^[1-9]\d{0,2}$/.test(pageSize))
+    throw new UsageError(`--page-size must be a whole number from 1 to 999, not '${pageSize}'.`);
+  const options = Object.entries({ ...query, $top: pageSize }).filter(([, v]) => v !== undefined);
+  return options.length
+    ? `${path}?${options.map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&')}`
+    : path;
 }
 
 /**

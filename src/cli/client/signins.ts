@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { stringFlag } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { type Column, csv, out, Progress, printJson, type Row, table } from '../output.ts';
-import { graphAll } from './api.ts';
+import { collectionPath, graphAll, PAGE_SIZE_FLAG } from './api.ts';
 import { CLIENT_FLAGS, targetOf } from './target.ts';
 
 // `warden signins`: the role of Get-PartnerUserSignActivity (SPEC §11) over Graph's
@@ -89,6 +89,7 @@ export const signinsCommand: Command = {
     user: { type: 'string', value: '<upn>', description: "One user's sign-ins." },
     format: { type: 'string', value: '<table|json|csv>', description: 'Output format (default: table).' },
     json: { type: 'boolean', description: 'Same as --format json.' },
+    ...PAGE_SIZE_FLAG,
   },
   async run(invocation) {
     const target = targetOf(invocation);
@@ -102,7 +103,7 @@ export const signinsCommand: Command = {
       ...(until ? { until: parseWhen(until, 'end') } : {}),
       ...(stringFlag(invocation, 'user') ? { user: stringFlag(invocation, 'user') } : {}),
     });
-    const path = `/auditLogs/signIns${filter ? `?$filter=${encodeURIComponent(filter)}` : ''}`;
+    const path = collectionPath('/auditLogs/signIns', invocation, { $filter: filter });
     const rows = (await graphAll(target, path, new Progress(), 'sign-ins')) as Row[];
     if (format === 'json') printJson(rows);
     else if (format === 'csv') process.stdout.write(csv(rows, CSV));

@@ -2,7 +2,7 @@ import type { Command, Flags, Invocation } from '../command.ts';
 import { stringFlag } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { type Column, note, out, Progress, printJson, type Row, table } from '../output.ts';
-import { graph, graphAll } from './api.ts';
+import { collectionPath, graph, graphAll, PAGE_SIZE_FLAG } from './api.ts';
 import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf } from './target.ts';
 import { temporaryPassword } from './temporary-password.ts';
 
@@ -67,17 +67,14 @@ const listCommand: Command = {
   flags: {
     ...CLIENT_FLAGS,
     filter: { type: 'string', value: '<odata>', description: 'An OData $filter expression.' },
+    ...PAGE_SIZE_FLAG,
     ...JSON_FLAG,
   },
   async run(invocation) {
     const target = targetOf(invocation);
     const filter = stringFlag(invocation, 'filter');
-    const users = (await graphAll(
-      target,
-      `/users${filter ? `?$filter=${encodeURIComponent(filter)}` : ''}`,
-      new Progress(),
-      'users',
-    )) as Row[];
+    const path = collectionPath('/users', invocation, { $filter: filter });
+    const users = (await graphAll(target, path, new Progress(), 'users')) as Row[];
     if (target.json) printJson(users);
     else out(table(users, COLUMNS));
     return EXIT.ok;
