@@ -18,6 +18,10 @@ export function resetPasswordRoutes(api: FastifyInstance, ctx: WardenContext): v
     `/users/:id/authentication/methods/${PASSWORD_METHOD_ID}/resetPassword`,
     {
       config: { graph: { operation: 'users.resetPassword', permission: 'users.resetPassword' } },
+      // Without a password to give, a script may send no body at all: that is `{}`.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
       schema: {
         body: {
           type: 'object',
