@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { StoredSession } from '../src/cli/session/token-cache.ts';
@@ -130,6 +131,30 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.notEqual(afterwards.refreshToken, oldRefresh, 'RFC 9700 §4.14.2: the refresh token rotated');
     assert.ok(afterwards.accessTokens['urn:warden:partner-api']!.expiresAt > Date.now() + 30 * 60_000);
     assert.equal(statSync(jane.cacheFile).mode & 0o777, 0o600, 'the rewritten cache is 0600 again');
+  });
+
+  test('issue 4 item 4: a refresh waits for another warden process holding the cache lock, then uses what it stored', async () => {
+    // Refresh tokens rotate and a replayed one revokes the chain (RFC 9700 §4.14.2): two processes
+    // must not refresh with the same token. This one finds the lock taken, waits, and re-reads.
+    const fresh = readFileSync(jane.cacheFile, 'utf8');
+    const stale = JSON.parse(fresh) as ReturnType<typeof cache>;
+    const session = Object.values(stale.sessions)[0]!;
+    for (const token of Object.values(session.accessTokens)) token.expiresAt = 0;
+    writeFileSync(jane.cacheFile, JSON.stringify(stale));
+    const lock = join(jane.cacheDir, 'tokens.lock');
+    writeFileSync(lock, '');
+    const waiting = jane.start(['users', 'list', '--json']);
+    await waiting.waitForStderr(/Another warden process is refreshing the tokens; waiting/);
+    // "The other process" finishes: valid tokens in the cache, lock released.
+    writeFileSync(jane.cacheFile, fresh);
+    rmSync(lock);
+    const result = await waiting.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      onlySession(jane).refreshToken,
+      session.refreshToken,
+      'no second refresh with the same token',
+    );
   });
 
   test('issue 4 item 5: users list --json as Jane lists the Contoso users (Graph, all pages)', async () => {

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { NotSignedInError, RefusedError } from '../errors.ts';
+import { note } from '../output.ts';
 import { type Authority, authorityOf } from './authority.ts';
 import { oauthFailure, type Tokens } from './sign-in.ts';
 import type { StoredSession, TokenCache } from './token-cache.ts';
@@ -67,8 +68,30 @@ export async function accessTokenFor(
   hint: string,
   now = Date.now(),
 ): Promise<string> {
-  const cached = session.accessTokens[resource];
-  if (cached && cached.expiresAt - now > EXPIRY_MARGIN_MS) return cached.token;
+  const usable = (s: StoredSession) => {
+    const cached = s.accessTokens[resource];
+    return cached && cached.expiresAt - now > EXPIRY_MARGIN_MS ? cached.token : undefined;
+  };
+  const cached = usable(session);
+  if (cached) return cached;
+  return cache.locked(
+    async () => {
+      // Another warden process may have refreshed while this one waited for the lock.
+      const current = cache.get(session.server, session.tenantId);
+      if (!current) throw new NotSignedInError(`Signed out of ${session.tenantName} meanwhile.`, hint);
+      return usable(current) ?? (await refresh(cache, current, resource, hint));
+    },
+    () => note('Another warden process is refreshing the tokens; waiting for it…'),
+  );
+}
+
+/** One refresh (RFC 6749 §6) for `resource`; the caller holds the cache lock. */
+async function refresh(
+  cache: TokenCache,
+  session: StoredSession,
+  resource: string,
+  hint: string,
+): Promise<string> {
   if (!session.refreshToken) {
     throw new NotSignedInError(
       `The sign-in to ${session.tenantName} as ${session.user.upn} has no usable token left.`,

@@ -8,10 +8,13 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RefusedError } from '../errors.ts';
 
 /** A signed-in session of one user at one tenant of one server. */
 export interface StoredSession {
@@ -30,6 +33,9 @@ export interface StoredSession {
   accessTokens: Record<string, { token: string; expiresAt: number }>;
   signedInAt: number;
 }
+
+const LOCK_WAIT_MS = 30_000;
+const STALE_LOCK_MS = 60_000;
 
 interface CacheFile {
   version: 1;
@@ -92,6 +98,46 @@ export class TokenCache {
     );
   }
 
+  /** The session of one server and tenant id, as last read. */
+  get(server: string, tenantId: string): StoredSession | undefined {
+    return this.#data.sessions[sessionKey(server, tenantId)];
+  }
+
+  /**
+   * Runs `work` while holding the cache's lock file, on a fresh read of the cache. Refreshing
+   * needs it: refresh tokens rotate and a second use of one is a replay that revokes the whole
+   * chain, so two warden processes must never refresh with the same token at once.
+   */
+  async locked<T>(work: () => Promise<T>, onWait?: () => void): Promise<T> {
+    this.#ensureDir();
+    const lock = join(this.dir, 'tokens.lock');
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let waited = false; ; waited = true) {
+      try {
+        closeSync(openSync(lock, 'wx', 0o600));
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      }
+      if (!waited) onWait?.();
+      // A lock left by a process that died mid-refresh is stale after a minute.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { force: true });
+      else if (Date.now() > deadline)
+        throw new RefusedError(
+          'The token cache is locked by another warden process.',
+          `If no other warden runs, remove ${lock}.`,
+        );
+      else await sleep(50);
+    }
+    try {
+      this.#data = this.#read();
+      return await work();
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+
   sessions(): StoredSession[] {
     return Object.values(this.#data.sessions);
   }
@@ -110,10 +156,14 @@ export class TokenCache {
     this.#write();
   }
 
-  #write(): void {
+  #ensureDir(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // mkdir leaves an existing directory's mode alone; the cache's directory is private either way.
     chmodSync(this.dir, 0o700);
+  }
+
+  #write(): void {
+    this.#ensureDir();
     const temp = join(this.dir, `.tokens.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const fd = openSync(temp, 'wx', 0o600);
     try {
