@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { Clock } from '../context.ts';
 import type { Db } from '../storage/database.ts';
 import { recordSignIn } from './sign-in-log.ts';
 
@@ -9,7 +10,13 @@ import { recordSignIn } from './sign-in-log.ts';
  * row of the sign-in log, so a user's activity includes what their apps did with the chain.
  * The write happens after the response is decided and never delays or fails the token request.
  */
-export function logRefreshTokenRedemptions(provider: Provider, db: Db, tenantId: string, log: Logger): void {
+export function logRefreshTokenRedemptions(
+  provider: Provider,
+  db: Db,
+  tenantId: string,
+  log: Logger,
+  clock: Clock,
+): void {
   const record = (ctx: KoaContextWithOIDC, error?: { error?: string; error_description?: string }) => {
     if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
     const entities = ctx.oidc.entities as {
@@ -17,7 +24,7 @@ export function logRefreshTokenRedemptions(provider: Provider, db: Db, tenantId:
       Account?: { user?: { userPrincipalName: string; tenantId: string } };
     };
     const amr = entities.RefreshToken?.amr ?? [];
-    const now = Date.now();
+    const now = clock.now(); // the clock of every other sign-in log row
     recordSignIn(db, {
       resourceTenantId: tenantId,
       homeTenantId: entities.Account?.user?.tenantId ?? null,

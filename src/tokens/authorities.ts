@@ -121,7 +121,7 @@ export class Authorities {
         'authorization.error',
       ),
     );
-    logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log);
+    logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log, this.#clock);
     return { provider, handler: provider.callback(), tenant };
   }
 
