@@ -178,7 +178,7 @@ describe('Graph users (issue 4 item 1)', () => {
     let url: string | undefined = `${w.baseUrl}/v1.0/users?$top=2`;
     let pages = 0;
     while (url) {
-      const res = await fetch(url, { headers: { authorization: `Bearer ${app}` } });
+      const res: Response = await fetch(url, { headers: { authorization: `Bearer ${app}` } });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { value: GraphUser[]; '@odata.nextLink'?: string };
       assert.ok(body.value.length <= 2);
