@@ -187,7 +187,12 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       // RFC 8628 (issue 4 item 2); the sign-in it starts is the same interaction as the code flow's.
       deviceFlow: deviceFlowFeature(tenant),
       claimsParameter: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.1: a client revokes only tokens issued to it; another's is left alone
+        // (and, as for an unknown token, the answer is still 200: §2.2).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
