@@ -104,6 +104,39 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     );
   });
 
+  it('SPEC §9: the change-password step sets a password only while the temporary password proven in this sign-in is still current (a second reset wins)', async () => {
+    const first = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const start = await startAuthorization(w, 'contoso');
+    const holder = new UserAgent();
+    await signIn(w, start, { upn: 'sam@contoso.example', password: first.body.newPassword }, holder);
+    assert.equal(holder.title(), 'Update your password');
+
+    // The admin resets again while the holder of the first temporary password is at this step.
+    const second = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    const before = await getUser(w.ctx.db, contoso(), sam());
+    await holder.submit('change_password', {
+      newPassword: 'Cobalt-Lantern-58',
+      confirmPassword: 'Cobalt-Lantern-58',
+    });
+    assert.equal(holder.title(), 'Sign in', 'the flow goes back to the password step');
+    assert.match(holder.lastPage, /changed or reset meanwhile/);
+    assert.deepEqual(await getUser(w.ctx.db, contoso(), sam()), before, 'nothing written');
+
+    // The chosen password does not sign in; the second temporary password still leads to the change step.
+    const chosen = await signIn(w, await startAuthorization(w, 'contoso'), {
+      upn: 'sam@contoso.example',
+      password: 'Cobalt-Lantern-58',
+    });
+    assert.equal(chosen.ua.title(), 'Sign in');
+    const current = await signIn(w, await startAuthorization(w, 'contoso'), {
+      upn: 'sam@contoso.example',
+      password: second.body.newPassword,
+    });
+    assert.equal(current.ua.title(), 'Update your password');
+  });
+
   it('SPEC §9: a reset with a chosen password is policy-checked (PasswordDoesNotComplyWithPolicy names the rule) and writes nothing when weak', async () => {
     const before = await getUser(w.ctx.db, contoso(), sam());
     const weak = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, {

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { safeEqual } from '../security/constant-time.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserTable } from '../storage/schema.ts';
 import type { DirectoryRole } from './roles.ts';
@@ -211,24 +212,39 @@ export async function updateUser(
 }
 
 /**
+ * What a sign-in flow keeps of the temporary password it proved (SPEC §9): a SHA-256 of the stored
+ * hash, not the hash itself, so the flow row holds no password verifier. Enough to tell whether the
+ * password is still the same one when the user submits the replacement.
+ */
+export function passwordHashFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url');
+}
+
+/**
  * The user's own replacement of a temporary password (SPEC §9): the new hash is stored and the
  * must-change flag cleared in one UPDATE, only while the temporary password proven in this sign-in
- * (`provenHash`) is still the current one and still must be changed. False when it no longer is.
+ * (`provenFingerprint`, from passwordHashFingerprint at the password step) is still the current one
+ * and still must be changed. False when it no longer is: an admin reset it again (a second temporary
+ * password) or it was changed elsewhere, so whoever knew the first one may not choose the next.
  */
 export async function replaceTemporaryPassword(
   db: Db,
   tenantId: string,
   id: string,
-  provenHash: string,
+  provenFingerprint: string,
   newHash: string,
 ): Promise<boolean> {
+  const current = await getUser(db, tenantId, id);
+  if (!current?.passwordHash || !current.passwordChangeRequired) return false;
+  if (!safeEqual(passwordHashFingerprint(current.passwordHash), provenFingerprint)) return false;
+  // Conditional on the hash just read: a reset landing between the read and this write updates no row.
   const result = await db
     .updateTable('users')
     .set({ password_hash: newHash, password_change_required: 0 })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .where('password_change_required', '=', 1)
-    .where('password_hash', '=', provenHash)
+    .where('password_hash', '=', current.passwordHash)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

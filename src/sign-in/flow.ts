@@ -62,6 +62,11 @@ export interface FlowData {
   proven: ('pwd' | 'otp')[];
   steps: AuthenticationStep[];
   requirement?: AllowedRequirement;
+  /**
+   * SPEC §9: fingerprint (passwordHashFingerprint) of the temporary password proven at the password
+   * step; the change-password step succeeds only while it is still the user's current password.
+   */
+  temporaryPasswordFingerprint?: string;
   /** TOTP secret being enrolled, sealed (never stored in clear). */
   pendingTotpSealed?: string;
   error?: string;

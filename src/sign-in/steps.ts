@@ -15,6 +15,7 @@ import {
   findUserByUpn,
   getUser,
   markFirstInteractiveSignIn,
+  passwordHashFingerprint,
   replaceTemporaryPassword,
   type User,
 } from '../directory/users.ts';
@@ -146,7 +147,9 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   flow.data.requirement = requirement;
   flow.data.proven = ['pwd'];
   // SPEC §9: a temporary password from an admin's reset is replaced before anything else.
-  if (user.passwordChangeRequired) {
+  if (user.passwordChangeRequired && user.passwordHash) {
+    // What was proven is THIS temporary password: a later reset must not be overridden from here.
+    flow.data.temporaryPasswordFingerprint = passwordHashFingerprint(user.passwordHash);
     flow.state = 'change_password';
     return { kind: 'render' };
   }
@@ -198,12 +201,18 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
     flow.data.error = 'Choose a password different from the temporary one.';
     return { kind: 'render' };
   }
+  const proven = flow.data.temporaryPasswordFingerprint;
   const replaced =
-    user.passwordHash !== null &&
-    user.passwordChangeRequired &&
-    (await replaceTemporaryPassword(ctx.db, tenant.id, user.id, user.passwordHash, await hashPassword(next)));
+    proven !== undefined &&
+    (await replaceTemporaryPassword(ctx.db, tenant.id, user.id, proven, await hashPassword(next)));
+  flow.data.temporaryPasswordFingerprint = undefined;
   if (!replaced) {
+    // The password proven in this flow is no longer the current one: prove the current one again.
     flow.state = 'credentials';
+    flow.data.userId = undefined;
+    flow.data.requirement = undefined;
+    flow.data.proven = [];
+    flow.data.steps = [];
     flow.data.error = 'Your password was changed or reset meanwhile. Sign in again.';
     return { kind: 'render' };
   }
