@@ -171,4 +171,22 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     await enterUserCode(ua, device.verification_uri, device.user_code);
     assert.equal(ua.title(), 'Confirm sign-in on another device');
   });
+
+  test('RFC 8628 §5.1: the guess count cannot be dodged by spelling the code page path differently', async () => {
+    w.clock.advance(7 * 3_600_000); // past any lock of the test before
+    const { body: device } = await requestDeviceCode(w);
+    const ua = new UserAgent();
+    const spellings = ['/oauth2/v2.0/DEVICEAUTH', '/oauth2/v2.0/deviceauth/', '/oauth2/v2.0/DeviceAuth'];
+    for (let i = 0; i < 10; i++) {
+      const uri = device.verification_uri.replace(
+        '/oauth2/v2.0/deviceauth',
+        spellings[i % spellings.length]!,
+      );
+      await enterUserCode(ua, uri, 'BCDF-GHJK');
+      assert.equal(ua.lastStatus, 400, uri);
+    }
+    await enterUserCode(ua, device.verification_uri.replace('/deviceauth', '/DEVICEAUTH/'), device.user_code);
+    assert.equal(ua.lastStatus, 429);
+    w.clock.advance(7 * 3_600_000);
+  });
 });

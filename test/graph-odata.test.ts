@@ -9,7 +9,7 @@ const SHAPE: ResourceShape = {
     id: { type: 'guid', filter: ['eq'] },
     userPrincipalName: { type: 'string', filter: ['eq', 'startswith'] },
     createdDateTime: { type: 'dateTime', filter: ['ge', 'le'] },
-    'status/errorCode': { type: 'number', filter: ['eq'] },
+    'status/errorCode': { type: 'integer', filter: ['eq'] },
     isInteractive: { type: 'boolean', filter: ['eq'] },
     appDisplayName: { type: 'string' },
   },
@@ -52,8 +52,15 @@ describe('OData query options of the Graph API (issue 4 item 1)', () => {
     unsupported({ $filter: "userPrincipalName ne 'x'" }, /operator 'ne' is not supported/);
     unsupported({ $filter: "userPrincipalName eq 'a' or userPrincipalName eq 'b'" }, /Only 'and'/);
     unsupported({ $filter: 'createdDateTime ge yesterday' }, /must be a dateTime/);
-    unsupported({ $filter: "status/errorCode eq '0'" }, /must be a number/);
+    unsupported({ $filter: "status/errorCode eq '0'" }, /must be an integer/);
     unsupported({ $filter: "id eq 'not-a-guid'" }, /must be a guid/);
+    // Stored as 32-bit integers: PostgreSQL would refuse the comparison (a 500) rather than match nothing.
+    for (const n of ['1.5', '99999999999', '2147483648'])
+      unsupported({ $filter: `status/errorCode eq ${n}` }, /must be an integer/);
+    assert.equal(
+      parseQuery({ $filter: 'status/errorCode eq -2147483647' }, SHAPE).filter[0]?.value,
+      -2147483647,
+    );
     unsupported({ $filter: "userPrincipalName eq 'unterminated" }, /Invalid \$filter/);
     unsupported({ $filter: 'userPrincipalName eq' }, /ends too early/);
     unsupported({ $filter: 'startswith(userPrincipalName,1)' }, /quoted string/);

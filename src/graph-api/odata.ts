@@ -16,7 +16,7 @@ export interface FilterClause {
 }
 
 export interface PropertySpec {
-  type: 'string' | 'guid' | 'dateTime' | 'number' | 'boolean';
+  type: 'string' | 'guid' | 'dateTime' | 'integer' | 'boolean';
   /** The operators `$filter` accepts on this property; omitted: not filterable. */
   filter?: readonly FilterOperator[];
 }
@@ -180,7 +180,8 @@ function clause(
 }
 
 function literal(spec: PropertySpec, property: string, token: Token): FilterValue {
-  const bad = () => unsupported(`The value for '${property}' must be a ${spec.type}.`);
+  const article = spec.type === 'integer' ? 'an' : 'a';
+  const bad = () => unsupported(`The value for '${property}' must be ${article} ${spec.type}.`);
   if (token.kind === 'name' && token.text === 'null') return null;
   switch (spec.type) {
     case 'string':
@@ -193,15 +194,21 @@ function literal(spec: PropertySpec, property: string, token: Token): FilterValu
       )
         throw bad();
       return token.text.toLowerCase();
-    case 'number':
-      if (token.kind !== 'literal' || !/^-?\d+(\.\d+)?$/.test(token.text)) throw bad();
-      return Number(token.text);
+    case 'integer': {
+      // Stored as 32-bit integers: a fraction or a larger number matches nothing, and PostgreSQL
+      // would refuse to compare it (a 500); say so instead.
+      const value = token.kind === 'literal' ? Number(token.text) : Number.NaN;
+      if (!/^-?\d{1,10}$/.test(token.kind === 'literal' ? token.text : '') || Math.abs(value) > 2 ** 31 - 1)
+        throw bad();
+      return value;
+    }
     case 'boolean':
       if (token.kind !== 'name' || (token.text !== 'true' && token.text !== 'false')) throw bad();
       return token.text === 'true';
     case 'dateTime': {
       const ms = token.kind === 'punct' ? Number.NaN : Date.parse(token.text);
-      if (token.kind === 'name' || !/^\d{4}-\d{2}-\d{2}T/.test(token.text) || Number.isNaN(ms)) throw bad();
+      if (token.kind === 'name' || !/^\d{4}-\d{2}-\d{2}T/.test(token.text) || !Number.isSafeInteger(ms))
+        throw bad();
       return ms;
     }
   }

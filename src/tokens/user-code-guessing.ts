@@ -18,7 +18,7 @@ export const USER_CODE_GUESSES: ThrottleRule = {
 
 export function userCodeGuessing(throttle: Throttle, clock: Clock, tenant: Tenant): ProviderMiddleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== AUTHORITY_ROUTES.code_verification) return next();
+    if (ctx.method !== 'POST' || !isCodeVerification(ctx.path)) return next();
     const key = `device:ip:${ctx.ip}`;
     const now = clock.now();
     const lockedUntil = await throttle.begin(PLATFORM_SCOPE, key, USER_CODE_GUESSES, now);
@@ -36,4 +36,23 @@ export function userCodeGuessing(throttle: Throttle, clock: Clock, tenant: Tenan
     // Set by the code page when it is shown again because no device code has the code typed.
     if (!ctx.state.wardenUserCodeGuessFailed) await throttle.release(PLATFORM_SCOPE, key);
   };
+}
+
+/**
+ * Whether a path reaches the code page's handler. oidc-provider's router ignores case and a
+ * trailing slash, so the count must too, or `/DEVICEAUTH/` would guess without limit; a path
+ * that cannot be decoded is counted (fail closed).
+ */
+function isCodeVerification(path: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  const normal = decoded
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
+  return normal === AUTHORITY_ROUTES.code_verification.toLowerCase();
 }

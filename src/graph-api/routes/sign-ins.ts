@@ -26,7 +26,7 @@ const SIGN_IN_SHAPE: ResourceShape = {
     clientAppUsed: { type: 'string' },
     isInteractive: { type: 'boolean' },
     status: { type: 'string' },
-    'status/errorCode': { type: 'number', filter: ['eq'] },
+    'status/errorCode': { type: 'integer', filter: ['eq'] },
     authenticationRequirement: { type: 'string' },
     authenticationRequirementPolicies: { type: 'string' },
     authenticationDetails: { type: 'string' },
@@ -96,12 +96,12 @@ const CURSOR = Symbol('cursor');
 
 function cursorOf(key: (string | number)[]): SignInCursor {
   const [createdAt, id] = key;
-  if (key.length !== 2 || typeof createdAt !== 'number' || typeof id !== 'string')
+  if (key.length !== 2 || !Number.isSafeInteger(createdAt) || typeof id !== 'string')
     throw new GraphError(
       'Request_UnsupportedQuery',
       '$skiptoken is not valid: follow @odata.nextLink as given.',
     );
-  return { createdAt, id };
+  return { createdAt: createdAt as number, id };
 }
 
 function refuseSubPropertySelect(query: ODataQuery): void {
