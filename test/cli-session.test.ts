@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -249,6 +249,67 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
       assert.equal(summary.mfa, true);
       const token = onlySession(user).accessTokens['urn:warden:partner-api']!.token;
       assert.ok((decodeJwt(token).amr as string[]).includes('mfa'));
+    } finally {
+      user.cleanup();
+    }
+  });
+
+  test('issue 4 item 4: login and logout write the token cache under its lock on a fresh read, keeping what another warden process stored meanwhile', async () => {
+    const user = new CliUser(w.baseUrl);
+    // Another tenant's session, as another warden process keeps it; only its refresh token changes.
+    const other = (refreshToken: string): StoredSession => ({
+      server: w.baseUrl,
+      tenantId: 'other-tenant',
+      tenantName: 'other.example',
+      issuer: `${w.baseUrl}/other-tenant/v2.0`,
+      clientId: 'warden-cli',
+      user: { oid: 'other-oid', upn: 'someone@other.example' },
+      amr: ['pwd'],
+      refreshToken,
+      accessTokens: {},
+      signedInAt: 0,
+    });
+    const withOther = (refreshToken: string) => {
+      const data = existsSync(user.cacheFile) ? cache(user) : { last: {}, sessions: {} };
+      data.sessions[`${w.baseUrl} other-tenant`] = other(refreshToken);
+      writeFileSync(user.cacheFile, JSON.stringify({ version: 1, ...data }), { mode: 0o600 });
+    };
+    const otherToken = () => cache(user).sessions[`${w.baseUrl} other-tenant`]?.refreshToken;
+    try {
+      mkdirSync(user.cacheDir, { recursive: true, mode: 0o700 });
+      withOther('other-rt-1');
+      // The login reads the cache at start, then waits for the browser; meanwhile the other
+      // process rotates its refresh token.
+      const login = user.start(['login', '--tenant', 'contoso.example', '--no-browser']);
+      const [, url] = await login.waitForStderr(/open this URL in a browser:\n(\S+)\n/);
+      withOther('other-rt-2');
+      const ua = new UserAgent();
+      await ua.navigate(url!);
+      const at = await ua.submit('password', { username: 'jane@contoso.example', password: w.demo.password });
+      const { at: callback } = await completeSecondStep(w, ua, {
+        at,
+        upn: 'jane@contoso.example',
+        mfa: true,
+      });
+      await fetch(callback.replace('localhost', '127.0.0.1'));
+      const login2 = await login.exited;
+      assert.equal(login2.code, 0, login2.stderr);
+      assert.equal(otherToken(), 'other-rt-2', 'login kept the rotated refresh token of the other tenant');
+      assert.ok(cache(user).sessions[`${w.baseUrl} ${w.demo.tenants.contoso!.id}`]?.refreshToken);
+
+      // Logout waits while another process holds the lock, then removes only its session from
+      // what that process stored.
+      const lock = join(user.cacheDir, 'tokens.lock');
+      writeFileSync(lock, '');
+      const logout = user.start(['logout', '--tenant', 'contoso.example']);
+      await logout.waitForStderr(/Another warden process is using the token cache; waiting/);
+      withOther('other-rt-3');
+      rmSync(lock);
+      const out = await logout.exited;
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /Signed out of contoso\.example/);
+      assert.equal(otherToken(), 'other-rt-3', 'logout kept the rotated refresh token of the other tenant');
+      assert.deepEqual(Object.keys(cache(user).sessions), [`${w.baseUrl} other-tenant`]);
     } finally {
       user.cleanup();
     }

@@ -86,7 +86,12 @@ export async function signIn(target: Target, invocation: Invocation): Promise<St
           ),
       });
   const session = sessionFromSignIn(authority, tenant, tokens);
-  target.cache.put(session, { makeLast: true });
+  // A sign-in can take minutes; stored on a fresh read under the lock, so what other warden
+  // processes stored meanwhile (e.g. another tenant's rotated refresh token) is kept.
+  await target.cache.locked(
+    async () => target.cache.put(session, { makeLast: true }),
+    () => note('Another warden process is using the token cache; waiting for it…'),
+  );
   return session;
 }
 

@@ -30,17 +30,33 @@ export const logoutCommand: Command = {
   },
   async run(invocation) {
     const target = targetOf(invocation);
-    const sessions = invocation.values.all
-      ? target.cache.sessions()
-      : [target.cache.find(target.server, target.tenant)].filter((s) => s !== undefined);
-    const results = [];
-    for (const session of sessions) {
-      const revoked = await revoke(session);
-      target.cache.remove(session);
-      results.push({ server: session.server, tenant: session.tenantName, user: session.user.upn, revoked });
-      if (!revoked)
-        note(`Could not reach ${session.server} to revoke the refresh token; it was removed here anyway.`);
-    }
+    const { cache } = target;
+    // Under the lock on a fresh read: the refresh token revoked is the current one (not one another
+    // process has rotated since), and removing this session keeps what others stored meanwhile.
+    const results = await cache.locked(
+      async () => {
+        const sessions = invocation.values.all
+          ? cache.sessions()
+          : [cache.find(target.server, target.tenant)].filter((s) => s !== undefined);
+        const signedOut = [];
+        for (const session of sessions) {
+          const revoked = await revoke(session);
+          cache.remove(session);
+          signedOut.push({
+            server: session.server,
+            tenant: session.tenantName,
+            user: session.user.upn,
+            revoked,
+          });
+          if (!revoked)
+            note(
+              `Could not reach ${session.server} to revoke the refresh token; it was removed here anyway.`,
+            );
+        }
+        return signedOut;
+      },
+      () => note('Another warden process is using the token cache; waiting for it…'),
+    );
     if (target.json) printJson({ signedOut: results });
     else if (results.length === 0) out('Not signed in; nothing to sign out of.');
     else for (const r of results) out(`Signed out of ${r.tenant} (${r.user}) at ${r.server}.`);

@@ -63,6 +63,8 @@ export class TokenCache {
   readonly dir: string;
   readonly file: string;
   #data: CacheFile;
+  /** True while this process holds the lock: the only time the cache may be written. */
+  #held = false;
 
   constructor(dir = configDir()) {
     this.dir = dir;
@@ -104,9 +106,10 @@ export class TokenCache {
   }
 
   /**
-   * Runs `work` while holding the cache's lock file, on a fresh read of the cache. Refreshing
-   * needs it: refresh tokens rotate and a second use of one is a replay that revokes the whole
-   * chain, so two warden processes must never refresh with the same token at once.
+   * Runs `work` while holding the cache's lock file, on a fresh read of the cache; every write
+   * (put, remove) happens inside it. Refreshing needs it most: refresh tokens rotate and a second
+   * use of one is a replay that revokes the whole chain, so two warden processes must never refresh
+   * with the same token at once.
    */
   async locked<T>(work: () => Promise<T>, onWait?: () => void): Promise<T> {
     this.#ensureDir();
@@ -130,10 +133,12 @@ export class TokenCache {
         );
       else await sleep(50);
     }
+    this.#held = true;
     try {
       this.#data = this.#read();
       return await work();
     } finally {
+      this.#held = false;
       rmSync(lock, { force: true });
     }
   }
@@ -163,6 +168,9 @@ export class TokenCache {
   }
 
   #write(): void {
+    // The whole file is written back: outside the lock, on an old read, that would undo what another
+    // warden process stored meanwhile (a rotated refresh token, a sign-in to another tenant).
+    if (!this.#held) throw new Error('the token cache is written only inside locked()');
     this.#ensureDir();
     const temp = join(this.dir, `.tokens.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const fd = openSync(temp, 'wx', 0o600);
