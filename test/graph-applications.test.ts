@@ -7,7 +7,7 @@ import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { REDIRECT_URI, redeem, relyingParty, signIn } from './support/oidc.ts';
-import { callApi } from './support/tokens.ts';
+import { appOnlyToken, callApi } from './support/tokens.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -457,5 +457,67 @@ describe('Graph applications and their secrets (issue 4 item 1)', () => {
       token: jane,
     });
     assert.deepEqual(none.body.value, []);
+  });
+  it('review finding 2: an app with Application.ReadWrite.All cannot add a secret to, redirect, or delete an app granted more (no escalation to Global Administrator)', async () => {
+    const withRole = async (displayName: string, role: string) => {
+      const created = await register({
+        displayName,
+        web: { redirectUris: ['https://daemon.contoso.example/callback'] },
+        requiredResourceAccess: [{ resourceAppId: GRAPH_API, resourceAccess: [{ id: role, type: 'Role' }] }],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body.appId as string;
+    };
+    const manager = await withRole('app manager', 'Application.ReadWrite.All');
+    const roleAdmin = await withRole('role manager', 'RoleManagement.ReadWrite.Directory');
+    const peer = await withRole('peer manager', 'Application.ReadWrite.All');
+    const plain = (await register({ displayName: 'no permissions', web: { redirectUris: [] } })).body
+      .appId as string;
+    const managerSecret = (await addPassword(manager)).body.secretText as string;
+    const token = await appOnlyToken(w, manager, managerSecret, 'contoso', `${GRAPH_API}/.default`);
+    const keyId = (await addPassword(roleAdmin)).body.keyId as string;
+    const secretsOf = async (appId: string) =>
+      (await callApi(w, 'GET', `/v1.0/applications/${appId}`, { token: jane })).body.passwordCredentials
+        .length as number;
+
+    const refusals = [
+      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin}/addPassword`, {
+        token,
+        body: { passwordCredential: {} },
+      }),
+      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin}/removePassword`, { token, body: { keyId } }),
+      await callApi(w, 'PATCH', `/v1.0/applications/${roleAdmin}`, {
+        token,
+        body: { displayName: 'hijacked', web: { redirectUris: ['https://attacker.example/cb'] } },
+      }),
+      await callApi(w, 'DELETE', `/v1.0/applications/${roleAdmin}`, { token }),
+    ];
+    for (const refused of refusals) {
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'Authorization_RequestDenied');
+      assert.match(refused.body.error.message, /RoleManagement\.ReadWrite\.Directory/);
+    }
+    // Nothing was written: one secret (the Global Administrator's), the same name and redirect URIs.
+    const after = (await callApi(w, 'GET', `/v1.0/applications/${roleAdmin}`, { token: jane })).body;
+    assert.equal(after.displayName, 'role manager');
+    assert.deepEqual(after.web.redirectUris, ['https://daemon.contoso.example/callback']);
+    assert.equal(await secretsOf(roleAdmin), 1);
+
+    // Applications granted nothing beyond the caller's own permissions stay manageable.
+    for (const appId of [peer, plain]) {
+      const added = await callApi(w, 'POST', `/v1.0/applications/${appId}/addPassword`, {
+        token,
+        body: { passwordCredential: {} },
+      });
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      const patched = await callApi(w, 'PATCH', `/v1.0/applications/${appId}`, {
+        token,
+        body: { displayName: `${appId} renamed` },
+      });
+      assert.equal(patched.status, 204);
+    }
+    assert.equal((await callApi(w, 'DELETE', `/v1.0/applications/${plain}`, { token })).status, 204);
+    // The Global Administrator still manages the privileged application.
+    assert.equal((await addPassword(roleAdmin)).status, 200);
   });
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { getUser } from '../src/directory/users.ts';
+import { getUser, updateUser } from '../src/directory/users.ts';
+import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, redeem, signIn, startAuthorization } from './support/oidc.ts';
-import { callApi } from './support/tokens.ts';
+import { appOnlyToken, callApi } from './support/tokens.ts';
 
 const PASSWORD = 'Orchid-Lantern-42';
 
@@ -372,5 +373,120 @@ describe('Graph users (issue 4 item 1)', () => {
       (e: { error?: string }) => e.error === 'invalid_grant',
     );
     assert.equal((await callApi(w, 'DELETE', `/v1.0/users/${gone}`, { token: jane })).status, 404);
+  });
+  describe('authority over privileged users (review findings 3 and 5)', () => {
+    const RESET = 'authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword';
+    const id = (upn: string) => w.demo.users[upn]!.id;
+    let writer: string;
+    before(async () => {
+      // Sky becomes a User Administrator; the gate re-reads roles on every request.
+      await updateUser(w.ctx.db, contoso(), id('sky@contoso.example'), {
+        directoryRoles: ['User Administrator'],
+      });
+      const registered = await callApi(w, 'POST', '/v1.0/applications', {
+        token: jane,
+        body: {
+          displayName: 'user writer',
+          requiredResourceAccess: [
+            { resourceAppId: GRAPH_API, resourceAccess: [{ id: 'User.ReadWrite.All', type: 'Role' }] },
+          ],
+        },
+      });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const appId = registered.body.appId as string;
+      const secret = await callApi(w, 'POST', `/v1.0/applications/${appId}/addPassword`, {
+        token: jane,
+        body: { passwordCredential: {} },
+      });
+      writer = await appOnlyToken(w, appId, secret.body.secretText, 'contoso', `${GRAPH_API}/.default`);
+    });
+    after(async () => {
+      await updateUser(w.ctx.db, contoso(), id('sky@contoso.example'), {
+        directoryRoles: ['Security Administrator'],
+      });
+    });
+    const refused = (res: { status: number; body: { error?: { code: string } } }, why: string) => {
+      assert.equal(res.status, 403, `${why}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error?.code, 'Authorization_RequestDenied', why);
+    };
+
+    it('SPEC §1 (review finding 3): only a Global Administrator resets, disables, changes or deletes a partner agent (SalesAgents member Sam); an application never', async () => {
+      const sam = id('sam@contoso.example');
+      const before = await getUser(w.ctx.db, contoso(), sam);
+      refused(
+        await callApi(w, 'POST', `/v1.0/users/${sam}/${RESET}`, { token: sky, body: {} }),
+        'User Admin resets',
+      );
+      for (const token of [sky, writer]) {
+        const who = token === sky ? 'User Admin' : 'app-only User.ReadWrite.All';
+        for (const body of [{ accountEnabled: false }, { displayName: 'Taken over' }]) {
+          const res = await callApi(w, 'PATCH', `/v1.0/users/${sam}`, { token, body });
+          refused(res, `${who} PATCH ${JSON.stringify(body)}`);
+          assert.match(res.body.error.message, /SalesAgents/);
+        }
+        refused(await callApi(w, 'DELETE', `/v1.0/users/${sam}`, { token }), `${who} deletes`);
+      }
+      const after = await getUser(w.ctx.db, contoso(), sam);
+      assert.deepEqual(after, before, 'nothing was written');
+      // Agents hold no directory role, so without the agent check these would all have passed; an
+      // ordinary user is still theirs to manage, and the Global Administrator still manages agents.
+      const plain = (
+        await callApi(w, 'POST', '/v1.0/users', { token: jane, body: newUser('plainagentcheck') })
+      ).body.id as string;
+      assert.equal(
+        (await callApi(w, 'POST', `/v1.0/users/${plain}/${RESET}`, { token: sky, body: {} })).status,
+        200,
+      );
+      for (const token of [sky, writer])
+        assert.equal(
+          (await callApi(w, 'PATCH', `/v1.0/users/${plain}`, { token, body: { displayName: 'Plain' } }))
+            .status,
+          204,
+        );
+      assert.equal((await callApi(w, 'DELETE', `/v1.0/users/${plain}`, { token: writer })).status, 204);
+      const byGlobal = await callApi(w, 'PATCH', `/v1.0/users/${sam}`, {
+        token: jane,
+        body: { displayName: 'Sam S.' },
+      });
+      assert.equal(byGlobal.status, 204);
+      await callApi(w, 'PATCH', `/v1.0/users/${sam}`, {
+        token: jane,
+        body: { displayName: before!.displayName },
+      });
+    });
+
+    it('review finding 5: a User Administrator or an application cannot re-enable, rename or re-address a disabled Global Administrator', async () => {
+      const billId = id('bill@contoso.example');
+      await updateUser(w.ctx.db, contoso(), billId, {
+        directoryRoles: ['Global Administrator'],
+        accountEnabled: false,
+      });
+      try {
+        const before = await getUser(w.ctx.db, contoso(), billId);
+        for (const token of [sky, writer])
+          for (const body of [
+            { accountEnabled: true },
+            { accountEnabled: true, displayName: 'Renamed by user admin' },
+            { userPrincipalName: 'renamed@contoso.example' },
+            { givenName: 'Mallory' },
+          ]) {
+            const res = await callApi(w, 'PATCH', `/v1.0/users/${billId}`, { token, body });
+            refused(res, `PATCH ${JSON.stringify(body)}`);
+            assert.match(res.body.error.message, /Global Administrator/);
+          }
+        assert.deepEqual(await getUser(w.ctx.db, contoso(), billId), before, 'nothing was written');
+        // The Global Administrator may.
+        const enabled = await callApi(w, 'PATCH', `/v1.0/users/${billId}`, {
+          token: jane,
+          body: { accountEnabled: true },
+        });
+        assert.equal(enabled.status, 204);
+      } finally {
+        await updateUser(w.ctx.db, contoso(), billId, {
+          directoryRoles: ['Billing Administrator'],
+          accountEnabled: true,
+        });
+      }
+    });
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { GroupTable } from '../storage/schema.ts';
+import { PARTNER_AGENT_GROUPS, type PartnerAgentGroup } from './roles.ts';
 
 export async function addGroupMemberByName(
   db: Db,
@@ -141,4 +142,25 @@ export async function deleteMember(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
+}
+
+/**
+ * The partner agent groups (SPEC §1) the user belongs to, whether or not the account is enabled:
+ * membership grants Partner Center rights, so it makes the user privileged for the directory's
+ * authority checks (a disabled agent re-enabled by the wrong administrator is still a takeover).
+ */
+export async function agentGroupsOf(db: Db, tenantId: string, userId: string): Promise<PartnerAgentGroup[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('groups', (join) =>
+      join
+        .onRef('groups.tenant_id', '=', 'group_members.tenant_id')
+        .onRef('groups.id', '=', 'group_members.group_id'),
+    )
+    .select('groups.display_name')
+    .where('group_members.tenant_id', '=', tenantId)
+    .where('group_members.user_id', '=', userId)
+    .where('groups.display_name', 'in', [...PARTNER_AGENT_GROUPS])
+    .execute();
+  return rows.map((r) => r.display_name as PartnerAgentGroup);
 }

@@ -8,7 +8,8 @@ import type { WardenContext } from '../context.ts';
 import { GraphError } from '../errors/graph-errors.ts';
 import { throttleKeys } from '../security/throttle.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
-import type { DirectoryRole } from './roles.ts';
+import { agentGroupsOf } from './groups.ts';
+import type { DirectoryRole, PartnerAgentGroup } from './roles.ts';
 import { revokeUserSessions } from './user-sessions.ts';
 import { type User, updateUser } from './users.ts';
 
@@ -22,34 +23,47 @@ const LIMITED_ADMIN_ROLES: ReadonlySet<DirectoryRole> = new Set([
   'User Administrator',
 ]);
 
-/** What the change touches: the password, or the account itself (disable, delete). */
+/** What the change touches: the password, or the account itself (disable, delete, any other field). */
 export type CredentialChange = 'password' | 'account';
 
 /**
- * THE decision whether `actor` may set the password of, disable or delete `target` (STYLE 2: one
- * chokepoint; the reset route, `PATCH /users/{id}` and deletion all ask it). Microsoft Entra's
- * rules: an application alone never sets a password (that needs a person who did MFA) and may
- * disable or delete only users holding no directory role; a Global Administrator may do anything;
- * a User Administrator acts on non-administrators and limited administrators only; Helpdesk and
- * Password Administrators only on users holding no directory role at all. The reason is returned
- * for the 403's message; undefined means allowed.
+ * THE decision whether `actor` may set the password of, change, disable or delete `target`
+ * (STYLE 2: one chokepoint; the reset route, `PATCH /users/{id}` and deletion all ask it).
+ * Microsoft Entra's rules: an application alone never sets a password (that needs a person who
+ * did MFA) and may change, disable or delete only unprivileged users; a Global Administrator may
+ * do anything; a User Administrator acts on non-administrators and limited administrators only;
+ * Helpdesk and Password Administrators only on users holding no directory role at all.
+ * Membership of a partner agent group (`targetAgentGroups`) is privileged too: it grants Partner
+ * Center rights (SPEC §1), and only a Global Administrator changes who is in those groups, so
+ * only a Global Administrator may take over such an account. The reason is returned for the
+ * 403's message; undefined means allowed. Callers outside tests go through
+ * `assertMayChangeCredentials`, which reads the agent groups.
  */
 export function credentialChangeRefusal(
   actor: User | undefined,
   target: User,
   change: CredentialChange,
+  targetAgentGroups: readonly PartnerAgentGroup[] = [],
 ): string | undefined {
+  const agent =
+    targetAgentGroups.length > 0
+      ? `a member of the partner agent group${targetAgentGroups.length > 1 ? 's' : ''} ${targetAgentGroups.join(', ')}`
+      : undefined;
   if (!actor) {
     if (change === 'password')
       return 'An application cannot set or reset a password: a signed-in administrator with MFA must.';
-    if (target.directoryRoles.length === 0) return undefined;
-    return 'An application cannot disable or delete a user holding a directory role.';
+    if (target.directoryRoles.length > 0)
+      return `An application cannot change, disable or delete a user holding a directory role (${target.directoryRoles.join(', ')}).`;
+    if (agent)
+      return `An application cannot change, disable or delete ${agent}: only a Global Administrator can.`;
+    return undefined;
   }
   // Graph: a reset cannot be performed on one's own account (the user changes it at sign-in instead).
   if (change === 'password' && actor.id === target.id)
     return 'An administrator cannot reset their own password this way; change it at sign-in instead.';
   const roles = actor.directoryRoles;
   if (roles.includes('Global Administrator')) return undefined;
+  if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;
   if (roles.includes('User Administrator')) {
     const privileged = target.directoryRoles.filter((r) => !LIMITED_ADMIN_ROLES.has(r));
     if (privileged.length === 0) return undefined;
@@ -62,12 +76,15 @@ export function credentialChangeRefusal(
   return 'Insufficient privileges to change this user.';
 }
 
-export function assertMayChangeCredentials(
+/** Reads the target's agent groups (fresh) and throws 403 Authorization_RequestDenied on a refusal. */
+export async function assertMayChangeCredentials(
+  db: Db,
   actor: User | undefined,
   target: User,
   change: CredentialChange,
-): void {
-  const refusal = credentialChangeRefusal(actor, target, change);
+): Promise<void> {
+  const agentGroups = await agentGroupsOf(db, target.tenantId, target.id);
+  const refusal = credentialChangeRefusal(actor, target, change, agentGroups);
   if (refusal) throw new GraphError('Authorization_RequestDenied', refusal);
 }
 
@@ -90,11 +107,12 @@ function temporaryPasswordFor(target: User): string {
  * the password complies (or a temporary one), and its argon2 hash (slow: outside the transaction).
  */
 export async function preparePasswordReset(
+  db: Db,
   actor: User | undefined,
   target: User,
   input: { newPassword?: string | undefined; forceChangePasswordNextSignIn: boolean },
 ): Promise<{ password: string; generated: boolean; passwordHash: string; forceChange: boolean }> {
-  assertMayChangeCredentials(actor, target, 'password');
+  await assertMayChangeCredentials(db, actor, target, 'password');
   const generated = input.newPassword === undefined;
   const password = input.newPassword ?? temporaryPasswordFor(target);
   assertPasswordComplies(password, target);
@@ -134,7 +152,7 @@ export async function resetUserPassword(
   target: User,
   newPassword: string | undefined,
 ): Promise<string | undefined> {
-  const prepared = await preparePasswordReset(actor, target, {
+  const prepared = await preparePasswordReset(ctx.db, actor, target, {
     newPassword,
     forceChangePasswordNextSignIn: true,
   });

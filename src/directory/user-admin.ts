@@ -116,8 +116,10 @@ export interface DirectoryUserUpdate {
 /**
  * Graph `PATCH /users/{id}`. Disabling takes effect at once (the sign-in refuses the account, the
  * token endpoint's findAccount ends its refresh tokens, the APIs re-read it on every request).
- * A password goes through the one reset decision (app-only callers never); disabling, like a
- * reset, needs authority over the target; the last enabled Global Administrator stays.
+ * A password goes through the one reset decision (app-only callers never); any other change —
+ * enabling, disabling, a name, the UPN — needs the same authority over the target (otherwise a
+ * User Administrator could re-enable and rename a Global Administrator or an agent, or take its
+ * UPN); the last enabled Global Administrator stays.
  */
 export async function updateDirectoryUser(
   ctx: WardenContext,
@@ -126,6 +128,9 @@ export async function updateDirectoryUser(
   update: DirectoryUserUpdate,
 ): Promise<void> {
   const changes: UserChanges = {};
+  const { passwordProfile: _password, ...accountFields } = update;
+  if (Object.values(accountFields).some((v) => v !== undefined))
+    await assertMayChangeCredentials(ctx.db, actor, target, 'account');
   if (update.userPrincipalName !== undefined) {
     changes.userPrincipalName = await checkedUpn(ctx, target.tenantId, update.userPrincipalName);
     await assertUpnFree(ctx, target.tenantId, changes.userPrincipalName, target.id);
@@ -133,17 +138,14 @@ export async function updateDirectoryUser(
   if (update.displayName !== undefined) changes.displayName = update.displayName;
   if (update.givenName !== undefined) changes.givenName = update.givenName;
   if (update.surname !== undefined) changes.surname = update.surname;
-  if (update.accountEnabled !== undefined) {
-    if (update.accountEnabled === false && target.accountEnabled)
-      assertMayChangeCredentials(actor, target, 'account');
-    changes.accountEnabled = update.accountEnabled;
-  }
+  if (update.accountEnabled !== undefined) changes.accountEnabled = update.accountEnabled;
   const profile = update.passwordProfile;
   if (profile && profile.password === undefined && profile.forceChangePasswordNextSignIn === undefined)
     throw new GraphError('Request_BadRequest', 'passwordProfile needs a password.');
   const prepared =
     profile?.password !== undefined
       ? await preparePasswordReset(
+          ctx.db,
           actor,
           { ...target, ...(changes as Partial<User>) },
           {
@@ -154,7 +156,7 @@ export async function updateDirectoryUser(
       : undefined;
   if (profile && !prepared) {
     // Only the flag: still a credential change.
-    assertMayChangeCredentials(actor, target, 'password');
+    await assertMayChangeCredentials(ctx.db, actor, target, 'password');
     changes.passwordChangeRequired = profile.forceChangePasswordNextSignIn;
   }
   try {
@@ -182,7 +184,7 @@ export async function deleteDirectoryUser(
   actor: User | undefined,
   target: User,
 ): Promise<void> {
-  assertMayChangeCredentials(actor, target, 'account');
+  await assertMayChangeCredentials(ctx.db, actor, target, 'account');
   await inTransaction(ctx.db, async (trx) => {
     await keepGlobalAdministrator(trx, target);
     const { tenantId, id } = target;

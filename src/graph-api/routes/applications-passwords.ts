@@ -11,6 +11,7 @@ import { GraphError } from '../../errors/graph-errors.ts';
 import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf } from '../gate.ts';
 import { sendEntity } from '../responses.ts';
+import { assertMayChangeApplication } from './applications-authority.ts';
 import { graphPasswordCredential } from './applications-shape.ts';
 
 const DAY = 86_400_000;
@@ -61,13 +62,15 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
       },
     },
     async (req, reply) => {
-      const { tenantId } = graphCallerOf(req);
+      const caller = graphCallerOf(req);
+      const { tenantId } = caller;
       const now = ctx.clock.now();
       const endAt = endOf(req.body.passwordCredential.endDateTime, now);
       const secret = generateSecret();
       const credential = await inTransaction(ctx.db, async (trx) => {
         const app = await getApplication(trx, tenantId, req.params.id);
         if (!app) throw notFound(req.params.id);
+        assertMayChangeApplication(caller, app);
         if (app.clientType === 'public')
           throw new GraphError(
             'Request_BadRequest',
@@ -109,9 +112,11 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
       },
     },
     async (req, reply) => {
-      const { tenantId } = graphCallerOf(req);
+      const caller = graphCallerOf(req);
+      const { tenantId } = caller;
       const app = await getApplication(ctx.db, tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
+      assertMayChangeApplication(caller, app);
       if (!(await removeCredential(ctx.db, tenantId, app.id, req.body.keyId.toLowerCase())))
         throw new GraphError(
           'Request_ResourceNotFound',

@@ -13,6 +13,7 @@ import { graphCallerOf } from '../gate.ts';
 import { parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
+import { assertMayChangeApplication } from './applications-authority.ts';
 import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
@@ -143,9 +144,11 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       schema: { body: UPDATE_BODY },
     },
     async (req, reply) => {
-      const { tenantId } = graphCallerOf(req);
+      const caller = graphCallerOf(req);
+      const { tenantId } = caller;
       const app = await getApplication(ctx.db, tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
+      assertMayChangeApplication(caller, app);
       const wrongKind = app.clientType === 'public' ? req.body.web : req.body.publicClient;
       if (wrongKind)
         throw new GraphError(
@@ -168,8 +171,11 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     '/applications/:id',
     { config: { graph: { operation: 'applications.delete', permission: 'applications.write' } } },
     async (req, reply) => {
-      const { tenantId } = graphCallerOf(req);
-      if (!(await deleteApplication(ctx.db, tenantId, req.params.id))) throw notFound(req.params.id);
+      const caller = graphCallerOf(req);
+      const app = await getApplication(ctx.db, caller.tenantId, req.params.id);
+      if (!app) throw notFound(req.params.id);
+      assertMayChangeApplication(caller, app);
+      if (!(await deleteApplication(ctx.db, caller.tenantId, app.id))) throw notFound(req.params.id);
       return reply.code(204).send();
     },
   );
