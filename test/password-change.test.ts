@@ -166,8 +166,19 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
   });
 
   it('Entra rules: a Helpdesk Administrator resets a user with no role, but not an administrator (403 Authorization_RequestDenied)', async () => {
+    // A user with no role and in no partner agent group (Sam, a SalesAgents member, is privileged).
+    const pat = await callApi(w, 'POST', '/v1.0/users', {
+      token: jane,
+      body: {
+        accountEnabled: true,
+        displayName: 'Pat Plain',
+        userPrincipalName: 'pat@contoso.example',
+        passwordProfile: { password: w.demo.password, forceChangePasswordNextSignIn: false },
+      },
+    });
+    assert.equal(pat.status, 201, JSON.stringify(pat.body));
     // No body at all, as a script may send it: Warden generates the temporary password.
-    const ok = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: helen });
+    const ok = await callApi(w, 'POST', `/v1.0/users/${pat.body.id}${RESET}`, { token: helen });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(typeof ok.body.newPassword, 'string');
     const bill = w.demo.users['bill@contoso.example']!.id;
