@@ -188,21 +188,9 @@ export async function deleteDirectoryUser(
   await inTransaction(ctx.db, async (trx) => {
     await keepGlobalAdministrator(trx, target);
     const { tenantId, id } = target;
-    await trx
-      .deleteFrom('auth_methods')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', id)
-      .execute();
-    await trx
-      .deleteFrom('recovery_codes')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', id)
-      .execute();
-    await trx
-      .deleteFrom('group_members')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', id)
-      .execute();
+    for (const table of ['auth_methods', 'recovery_codes', 'group_members'] as const) {
+      await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
+    }
     await revokeUserSessions(trx, tenantId, id);
     const result = await trx
       .deleteFrom('users')

@@ -14,21 +14,21 @@ import type { Db } from '../storage/database.ts';
 export async function revokeUserSessions(db: Db, tenantId: string, userId: string): Promise<void> {
   // User ids are GUIDs: no LIKE wildcard can appear in the pattern.
   const pattern = `%"accountId":${JSON.stringify(userId)}%`;
-  const rows = await db
-    .selectFrom('oidc_payloads')
-    .select(['model', 'id', 'grant_id'])
+  const grants = (
+    await db
+      .selectFrom('oidc_payloads')
+      .select('grant_id')
+      .distinct()
+      .where('tenant_id', '=', tenantId)
+      .where('payload', 'like', pattern)
+      .where('grant_id', 'is not', null)
+      .execute()
+  ).map((row) => row.grant_id!);
+  await db
+    .deleteFrom('oidc_payloads')
     .where('tenant_id', '=', tenantId)
     .where('payload', 'like', pattern)
     .execute();
-  const grants = [...new Set(rows.flatMap((r) => (r.grant_id ? [r.grant_id] : [])))];
-  for (const row of rows) {
-    await db
-      .deleteFrom('oidc_payloads')
-      .where('tenant_id', '=', tenantId)
-      .where('model', '=', row.model)
-      .where('id', '=', row.id)
-      .execute();
-  }
   if (grants.length > 0) {
     await db
       .deleteFrom('oidc_payloads')

@@ -1,4 +1,5 @@
-import { type DirectoryRole, PARTNER_AGENT_GROUPS, type PartnerAgentGroup } from '../directory/roles.ts';
+import { agentGroupsOf } from '../directory/groups.ts';
+import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { getUser } from '../directory/users.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -44,26 +45,10 @@ export function mayAccess(roles: ReadonlySet<PartnerRole>, area: AccessArea): bo
 export async function partnerRolesOf(db: Db, tenantId: string, userId: string): Promise<Set<PartnerRole>> {
   const [user, groups] = await Promise.all([
     getUser(db, tenantId, userId),
-    db
-      .selectFrom('group_members')
-      .innerJoin('groups', (join) =>
-        join
-          .onRef('groups.tenant_id', '=', 'group_members.tenant_id')
-          .onRef('groups.id', '=', 'group_members.group_id'),
-      )
-      .select('groups.display_name')
-      .where('group_members.tenant_id', '=', tenantId)
-      .where('group_members.user_id', '=', userId)
-      .execute(),
+    agentGroupsOf(db, tenantId, userId),
   ]);
-  const roles = new Set<PartnerRole>();
-  if (!user?.accountEnabled) return roles;
-  for (const g of groups) {
-    if ((PARTNER_AGENT_GROUPS as readonly string[]).includes(g.display_name))
-      roles.add(g.display_name as PartnerAgentGroup);
-  }
-  for (const r of user.directoryRoles) roles.add(r as DirectoryRole);
-  return roles;
+  if (!user?.accountEnabled) return new Set();
+  return new Set<PartnerRole>([...groups, ...user.directoryRoles]);
 }
 
 /**
