@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { approveDevice } from './device.ts';
-import type { TestWarden } from './harness.ts';
+import { type TestWarden, testDatabase } from './harness.ts';
 
 /** The CLI's entry file, run with this Node (the project's 24), as package.json's bin does. */
 export const CLI = fileURLToPath(new URL('../../src/cli/warden.ts', import.meta.url));
@@ -118,25 +117,9 @@ export async function serverEnvironment(): Promise<{
   cleanup(): Promise<void>;
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-cli-data-'));
-  const adminUrl = process.env.WARDEN_TEST_DATABASE_URL;
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, WARDEN_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-  let drop = async () => {};
-  if (adminUrl) {
-    const name = `warden_cli_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    drop = async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
-  }
+  const { url, drop } = await testDatabase('warden_cli');
+  if (url) env.DATABASE_URL = url;
   return {
     env,
     dataDir,

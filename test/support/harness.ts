@@ -57,6 +57,33 @@ async function freePort(): Promise<number> {
  * Starts a real Warden with the demo data on a fresh database: SQLite in a temp dir, or, when
  * WARDEN_TEST_DATABASE_URL names a PostgreSQL server, a database of its own created for this run.
  */
+/**
+ * A database of its own on the PostgreSQL server WARDEN_TEST_DATABASE_URL names, and how to drop
+ * it; no URL (SQLite in the data dir) when the variable is unset.
+ */
+export async function testDatabase(
+  prefix: string,
+): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  const adminUrl = process.env.WARDEN_TEST_DATABASE_URL;
+  if (!adminUrl) return { url: undefined, drop: async () => {} };
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
 export interface WardenOptions {
   /**
    * Serve https with a fresh self-signed certificate (issue 4 item 3), trusted by this test
@@ -70,25 +97,7 @@ export async function startWarden(options: WardenOptions = {}): Promise<TestWard
   const certificate = options.tls ? makeTestCertificate() : undefined;
   if (certificate) trustInThisProcess(certificate.pem);
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
-  const adminUrl = process.env.WARDEN_TEST_DATABASE_URL;
-  let databaseUrl: string | undefined;
-  let dropDatabase = async () => {};
-  if (adminUrl) {
-    const name = `warden_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
-  }
+  const { url: databaseUrl, drop: dropDatabase } = await testDatabase('warden_test');
   const config = loadConfig({
     PORT: String(port),
     WARDEN_BASE_URL: `${certificate ? 'https' : 'http'}://localhost:${port}`,
