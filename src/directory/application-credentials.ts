@@ -130,23 +130,6 @@ export async function countCredentials(db: Db, tenantId: string, applicationId: 
   return Number(row.n);
 }
 
-/** The sealed secrets client authentication may accept at `now`: unexpired ones only. */
-export async function usableSealedSecrets(
-  db: Db,
-  tenantId: string,
-  applicationId: string,
-  now: number,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('application_credentials')
-    .select('secret_sealed')
-    .where('tenant_id', '=', tenantId)
-    .where('application_id', '=', applicationId)
-    .where('end_at', '>', now)
-    .execute();
-  return rows.map((r) => r.secret_sealed);
-}
-
 export function openSealedSecret(box: SecretBox, applicationId: string, sealed: string): string {
   return box.open(sealed, aadOf(applicationId));
 }

@@ -1,7 +1,7 @@
 import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import { type Clock, systemClock } from '../context.ts';
-import { openSealedSecret, usableSealedSecrets } from '../directory/application-credentials.ts';
+import { openSealedSecret } from '../directory/application-credentials.ts';
 import { findClientForTenant } from '../directory/applications.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -69,10 +69,9 @@ export class DirectoryClientAdapter {
     this.#clock = clock;
   }
 
-  async #matchingSecret(clientId: string, homeTenantId: string): Promise<string> {
+  #matchingSecret(clientId: string, sealed: string[]): string {
     const presented = presentedSecret();
     if (presented === undefined) return NO_MATCH;
-    const sealed = await usableSealedSecrets(this.#db, homeTenantId, clientId, this.#clock.now());
     let match: string | undefined;
     // Every usable secret is compared, matched or not, so timing does not tell which one matched.
     for (const s of sealed) {
@@ -83,8 +82,9 @@ export class DirectoryClientAdapter {
   }
 
   async find(clientId: string): Promise<ClientMetadata | undefined> {
-    const app = await findClientForTenant(this.#db, this.#tenantId, clientId);
-    if (!app) return undefined;
+    const found = await findClientForTenant(this.#db, this.#tenantId, clientId, this.#clock.now());
+    if (!found) return undefined;
+    const app = found.application;
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
     const grantTypes = [
@@ -106,7 +106,7 @@ export class DirectoryClientAdapter {
       grant_types: grantTypes,
       token_endpoint_auth_method: app.clientType === 'public' ? 'none' : 'client_secret_post',
       ...(app.clientType === 'confidential'
-        ? { client_secret: await this.#matchingSecret(app.id, app.tenantId) }
+        ? { client_secret: this.#matchingSecret(app.id, found.sealedSecrets) }
         : {}),
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
       'urn:warden:home_tenant': app.tenantId,
