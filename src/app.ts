@@ -1,7 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { type Clock, systemClock, type WardenContext } from './context.ts';
+import type { WardenContext } from './context.ts';
 import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { RequestLog } from './reports/request-log.ts';
 import type { SecretBox } from './security/secret-box.ts';
@@ -8,12 +9,6 @@ import type { FlowStore } from './sign-in/flow.ts';
 import type { Db } from './storage/database.ts';
 import type { Authorities } from './tokens/authorities.ts';
 import type { PublicKeyCache } from './tokens/public-keys.ts';
-
-/** A clock that tests can freeze (STYLE 7: freeze time, never sleep). */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** What the parts of a running Warden share. */
 export interface WardenContext {

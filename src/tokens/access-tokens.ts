@@ -1,5 +1,5 @@
 import { type JWTPayload, jwtVerify } from 'jose';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../clock.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import type { Db } from '../storage/database.ts';
 import { issuerOf } from './provider.ts';

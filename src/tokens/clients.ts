@@ -1,6 +1,6 @@
 import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
-import { type Clock, systemClock } from '../context.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { openSealedSecret } from '../directory/application-credentials.ts';
 import { findClientForTenant } from '../directory/applications.ts';
 import { safeEqual } from '../security/constant-time.ts';

@@ -5,7 +5,7 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../clock.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { mfaDemandedNow } from '../policy/current-requirement.ts';

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../clock.ts';
 
 /**
  * The issuer's public keys for a resource server (issue 3 item 2): fetched once, cached, and

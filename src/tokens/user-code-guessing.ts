@@ -1,4 +1,4 @@
-import type { Clock } from '../context.ts';
+import type { Clock } from '../clock.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { PLATFORM_SCOPE, type Throttle, type ThrottleRule } from '../security/throttle.ts';
 import { deviceLockedPage } from '../sign-in/views/device-pages.ts';
