@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PRIVILEGED_ROLES } from '../src/directory/roles.ts';
+import { SECURITY_DEFAULTS_MFA_ROLES as PRIVILEGED_ROLES } from '../src/directory/role-sets.ts';
 import {
   decideSignInRequirement,
+  mfaMethodMandatory,
   REGISTRATION_GRACE_MS,
   type SignInFacts,
-  stepUpFrom,
+  singleFactorProofRefused,
 } from '../src/policy/sign-in-requirement.ts';
+import { stepUpFrom } from '../src/policy/step-up.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const DAY = 24 * 3600 * 1000;
@@ -130,4 +132,74 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
     assert.equal(stepUpFrom({ prompt: 'consent' }), undefined);
     assert.equal(stepUpFrom({}), undefined);
   });
+
+  it('OIDC Core §5.5.1.1: the claims parameter naming an MFA acr (value or values, ID token or userinfo) is a step-up', () => {
+    const ask = (claims: unknown) => stepUpFrom({ claims: JSON.stringify(claims) });
+    assert.equal(ask({ id_token: { acr: { essential: true, values: ['urn:warden:acr:mfa'] } } }), 'claims');
+    assert.equal(ask({ userinfo: { acr: { essential: true, value: 'urn:warden:acr:mfa' } } }), 'claims');
+    assert.equal(ask({ id_token: { acr: { values: ['urn:warden:acr:pwd'] } } }), undefined);
+    assert.equal(ask({ id_token: { email: null } }), undefined);
+    assert.equal(stepUpFrom({ claims: '{not json' }), undefined);
+  });
+});
+
+/*
+ * The named questions other parts ask of the decision, one row each: the facts, and the answer the
+ * spec gives. Each is answered by decideSignInRequirement, so a policy change moves them together.
+ */
+describe('the questions asked of the sign-in requirement (SPEC §5, R1)', () => {
+  const noPolicy = { securityDefaults: false, requireMfaAllUsers: false };
+  const rows: { name: string; facts: SignInFacts; refused: boolean; mandatory: boolean }[] = [
+    {
+      name: 'security defaults, plain user, inside the 14 days',
+      facts: facts(),
+      refused: false,
+      mandatory: true,
+    },
+    {
+      name: 'security defaults, plain user, 14 days over',
+      facts: facts({ first: NOW - REGISTRATION_GRACE_MS }),
+      refused: true,
+      mandatory: true,
+    },
+    {
+      name: 'security defaults, plain user with a method',
+      facts: facts({ hasMfaMethod: true }),
+      refused: false,
+      mandatory: true,
+    },
+    {
+      name: 'security defaults, Global Administrator',
+      facts: facts({ roles: ['Global Administrator'], hasMfaMethod: true }),
+      refused: true,
+      mandatory: true,
+    },
+    {
+      name: 'require MFA for every user',
+      facts: facts({ tenant: { securityDefaults: false, requireMfaAllUsers: true }, hasMfaMethod: true }),
+      refused: true,
+      mandatory: true,
+    },
+    {
+      name: 'no policy at all',
+      facts: facts({ tenant: noPolicy, hasMfaMethod: true }),
+      refused: false,
+      mandatory: false,
+    },
+    {
+      name: 'no policy, disabled account',
+      facts: facts({
+        tenant: noPolicy,
+        user: { accountEnabled: false, directoryRoles: [], firstInteractiveSignInAt: NOW },
+      }),
+      refused: true,
+      mandatory: false,
+    },
+  ];
+  for (const row of rows) {
+    it(`SPEC §5: ${row.name}: a single-factor proof is ${row.refused ? 'refused' : 'kept'}; a method is ${row.mandatory ? 'mandatory' : 'optional'}`, () => {
+      assert.equal(singleFactorProofRefused(row.facts), row.refused);
+      assert.equal(mfaMethodMandatory(row.facts), row.mandatory);
+    });
+  }
 });

@@ -1,7 +1,8 @@
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import type { User } from '../directory/users.ts';
-import { decideSignInRequirement, factsFor } from '../policy/sign-in-requirement.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
+import { factsFor, mfaMethodMandatory } from '../policy/sign-in-requirement.ts';
 import { inTransaction } from '../storage/database.ts';
 import { hasMfaMethod, methodsOf } from './methods.ts';
 import { addTotpMethod, matchingStep } from './totp.ts';
@@ -30,7 +31,7 @@ export interface SessionProof {
 }
 
 function requireFreshMfa(proof: SessionProof, now: number): void {
-  if (!proof.amr.includes('mfa') || now - proof.authTime > FRESH_MFA_MS) {
+  if (!hasMfaProof(proof.amr) || now - proof.authTime > FRESH_MFA_MS) {
     throw new MethodChangeError(
       'FreshMfaRequired',
       'Sign in again with MFA (within the last 10 minutes) to change your methods.',
@@ -38,25 +39,17 @@ function requireFreshMfa(proof: SessionProof, now: number): void {
   }
 }
 
-/**
- * Whether policy makes MFA mandatory for this user: asked through the one sign-in requirement
- * function, as if the user had no method — would it then ask them to register?
- */
+/** Whether policy makes an MFA method mandatory for this user (the policy's own question). */
 export function isMfaMandated(tenant: Tenant, user: User, now: number): boolean {
-  const decision = decideSignInRequirement(
-    factsFor(
-      tenant,
-      { ...user, accountEnabled: true },
-      {
-        hasMfaMethod: false,
-        clientApp: 'browser',
-        stepUp: undefined,
-        risky: false,
-        now,
-      },
-    ),
+  return mfaMethodMandatory(
+    factsFor(tenant, user, {
+      hasMfaMethod: false,
+      clientApp: 'browser',
+      stepUp: undefined,
+      risky: false,
+      now,
+    }),
   );
-  return decision.outcome === 'allow' && decision.registration !== 'none';
 }
 
 /** Adds an authenticator app, proven by its first code, for a session with fresh MFA. */

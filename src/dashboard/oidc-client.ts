@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import type { Config } from '../config.ts';
-import { issuerOf } from '../tokens/provider.ts';
+import { issuerOf } from '../tokens/authority-urls.ts';
 import type { DashboardClient } from './registration.ts';
 
 /** What the dashboard learns from a sign-in: the ID token's claims that matter to it. */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 
 /** A signed-in dashboard session. `mfa` is the proof of SPEC §3 taken from the ID token's `amr`. */
@@ -41,7 +42,7 @@ export class DashboardSessions {
       tenantId: input.tenantId,
       userId: input.userId,
       amr: input.amr,
-      mfa: input.amr.includes('mfa'),
+      mfa: hasMfaProof(input.amr),
       authTime: input.authTime,
       csrf: randomBytes(24).toString('base64url'),
       expiresAt: now + SESSION_TTL_MS,
@@ -76,7 +77,7 @@ export class DashboardSessions {
       tenantId: row.tenant_id,
       userId: row.user_id,
       amr,
-      mfa: amr.includes('mfa'),
+      mfa: hasMfaProof(amr),
       authTime: Number(row.auth_time),
       csrf: row.csrf,
       expiresAt: Number(row.expires_at),

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
 import { findTenant } from '../directory/tenants.ts';
 import { html } from '../http/html.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { cookie, readCookie } from './cookies.ts';
@@ -162,7 +163,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       );
     }
     // A step-up that came back without the proof would only loop: stop and say so.
-    if (pending.stepUp && !user.amr.includes('mfa')) {
+    if (pending.stepUp && !hasMfaProof(user.amr)) {
       return problem(reply, 403, 'MFA not completed', 'This page needs multi-factor authentication.');
     }
     const previous = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());

@@ -9,19 +9,10 @@ import { GraphError } from '../errors/graph-errors.ts';
 import { throttleKeys } from '../security/throttle.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { agentGroupsOf } from './groups.ts';
-import type { DirectoryRole, PartnerAgentGroup } from './roles.ts';
+import { LIMITED_ADMIN_ROLES } from './role-sets.ts';
+import type { PartnerAgentGroup } from './roles.ts';
 import { revokeUserSessions } from './user-sessions.ts';
 import { type User, updateUser } from './users.ts';
-
-/**
- * Roles a User Administrator may still act on (Entra's "who can reset passwords": limited
- * administrators, never Global, Security, Billing or other privileged administrators).
- */
-const LIMITED_ADMIN_ROLES: ReadonlySet<DirectoryRole> = new Set([
-  'Helpdesk Administrator',
-  'Password Administrator',
-  'User Administrator',
-]);
 
 /** What the change touches: the password, or the account itself (disable, delete, any other field). */
 export type CredentialChange = 'password' | 'account';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
-import { MFA_ACR } from '../policy/sign-in-requirement.ts';
+import { MFA_ACR } from '../policy/acr.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { GRAPH_PERMISSIONS } from './access.ts';
 import { graphDeclarationProblem } from './declarations.ts';

@@ -2,13 +2,12 @@ import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import type { Db } from '../storage/database.ts';
-import { decideSignInRequirement, factsFor } from './sign-in-requirement.ts';
+import { factsFor, singleFactorProofRefused } from './sign-in-requirement.ts';
 
 /**
- * Whether policy demands MFA of this user *now*: asked of an existing session or refresh-token
- * chain that lacks `mfa`, so a single-factor sign-in does not outlive a policy that changed
- * (MFA switched on, an admin role granted, the 14-day registration window ended).
- * The answer is the one sign-in requirement function's; unknown tenant or user fails closed.
+ * Whether policy demands MFA of this user *now*, asked of an existing session or refresh-token
+ * chain that lacks `mfa` (singleFactorProofRefused), with the facts read fresh from the directory.
+ * An unknown tenant or user fails closed.
  */
 export async function mfaDemandedNow(
   db: Db,
@@ -18,7 +17,7 @@ export async function mfaDemandedNow(
 ): Promise<boolean> {
   const [tenant, user] = await Promise.all([getTenant(db, tenantId), getUser(db, tenantId, userId)]);
   if (!tenant || !user) return true;
-  const decision = decideSignInRequirement(
+  return singleFactorProofRefused(
     factsFor(tenant, user, {
       hasMfaMethod: hasMfaMethod(await methodsOf(db, tenantId, userId)),
       clientApp: 'browser',
@@ -27,5 +26,4 @@ export async function mfaDemandedNow(
       now,
     }),
   );
-  return decision.outcome === 'block' || decision.factors === 'multi' || decision.registration === 'required';
 }

@@ -1,4 +1,7 @@
-import { PRIVILEGED_ROLES } from '../directory/roles.ts';
+import { holdsAnyOf, SECURITY_DEFAULTS_MFA_ROLES } from '../directory/role-sets.ts';
+import type { StepUpRequest } from './step-up.ts';
+
+export type { StepUpRequest } from './step-up.ts';
 
 /**
  * THE place where Warden decides what a sign-in requires (STYLE 2; SPEC §5, §8, R1).
@@ -20,14 +23,12 @@ export interface SignInFacts {
   };
   hasMfaMethod: boolean;
   clientApp: ClientAppClass;
-  /** The relying party asked for MFA: `amr_values=mfa`, an MFA `acr_values`, or `max_age`. */
+  /** The relying party asked for full-strength authentication (step-up.ts). */
   stepUp: StepUpRequest | undefined;
   /** Risk of this sign-in (SPEC §9); no detector feeds it yet, so it is `false` today. */
   risky: boolean;
   now: number;
 }
-
-export type StepUpRequest = 'amr_values' | 'acr_values' | 'max_age' | 'prompt_login';
 
 /** Names of the policies that can require something; they appear in the sign-in log. */
 export type RequirementPolicy =
@@ -133,10 +134,7 @@ function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason
   if (facts.tenant.requireMfaAllUsers) {
     return { policy: 'tenantPolicy:requireMfaAllUsers', reason: 'The tenant requires MFA for every user.' };
   }
-  if (
-    facts.tenant.securityDefaults &&
-    facts.user.directoryRoles.some((r) => PRIVILEGED_ROLES.has(r as never))
-  ) {
+  if (facts.tenant.securityDefaults && holdsAnyOf(facts.user.directoryRoles, SECURITY_DEFAULTS_MFA_ROLES)) {
     return {
       policy: 'securityDefaults:privilegedRole',
       reason: 'Security defaults require MFA at every sign-in for administrator roles.',
@@ -154,21 +152,30 @@ function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason
   return undefined;
 }
 
-/** ACR values that name the MFA level: Warden's own and the OpenID PAPE multi-factor policy. */
-export const MFA_ACR = 'urn:warden:acr:mfa';
-export const MFA_ACR_VALUES: ReadonlySet<string> = new Set([
-  MFA_ACR,
-  'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
-]);
+/*
+ * The questions other parts ask of the decision. Each is named, answered by
+ * decideSignInRequirement itself, and has a row in the policy table test.
+ */
 
-/** Reads a step-up request from authorization request parameters (issue 2 item 6). */
-export function stepUpFrom(params: Record<string, unknown>): StepUpRequest | undefined {
-  const words = (value: unknown) => (typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : []);
-  if (words(params.amr_values).includes('mfa')) return 'amr_values';
-  if (words(params.acr_values).some((v) => MFA_ACR_VALUES.has(v))) return 'acr_values';
-  if (params.max_age !== undefined && params.max_age !== null && params.max_age !== '') return 'max_age';
-  // oidc-provider turns max_age=0 into prompt=login (OIDC Core §3.1.2.1), so a request for fresh
-  // authentication is one for full-strength authentication either way.
-  if (words(params.prompt).includes('login')) return 'prompt_login';
-  return undefined;
+/**
+ * Whether a session or refresh-token chain proven without MFA may no longer be used: the sign-in
+ * it stands for would now be blocked, need MFA, or need registration (a policy changed, an admin
+ * role was granted, the 14-day registration window ended).
+ */
+export function singleFactorProofRefused(facts: SignInFacts): boolean {
+  const decision = decideSignInRequirement(facts);
+  return decision.outcome === 'block' || decision.factors === 'multi' || decision.registration === 'required';
+}
+
+/**
+ * Whether policy makes an MFA method mandatory for the user: with no method at all, would the
+ * sign-in ask them to register? (Removing the last method is then refused.)
+ */
+export function mfaMethodMandatory(facts: SignInFacts): boolean {
+  const decision = decideSignInRequirement({
+    ...facts,
+    user: { ...facts.user, accountEnabled: true },
+    hasMfaMethod: false,
+  });
+  return decision.outcome === 'allow' && decision.registration !== 'none';
 }

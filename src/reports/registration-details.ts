@@ -1,4 +1,5 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { isAdministrator } from '../directory/role-sets.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -87,7 +88,7 @@ export async function queryRegistrationDetails(
       userPrincipalName: r.user_principal_name,
       userDisplayName: r.display_name,
       userType: r.user_type === 'guest' ? 'guest' : 'member',
-      isAdmin: roles.length > 0,
+      isAdmin: isAdministrator(roles),
       isMfaRegistered: registered,
       isMfaCapable: registered,
       isPasswordlessCapable: false,

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 import { recordSignIn } from './sign-in-log.ts';
 
@@ -36,7 +37,7 @@ export function logRefreshTokenRedemptions(
       isInteractive: false,
       errorCode: error ? 70000 : 0,
       ...(error ? { failureReason: error.error_description ?? error.error ?? 'invalid_grant' } : {}),
-      authenticationRequirement: amr.includes('mfa')
+      authenticationRequirement: hasMfaProof(amr)
         ? 'multiFactorAuthentication'
         : 'singleFactorAuthentication',
       requirementPolicy: null,

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { methodsOf } from '../authentication-methods/methods.ts';
+import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
-import { MFA_ACR } from '../policy/sign-in-requirement.ts';
+import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
-import { PASSWORD_ACR } from '../tokens/provider.ts';
 import { type Flow, isAllowed } from './flow.ts';
 import {
   beginRegistration,
@@ -21,7 +21,6 @@ import {
   submitPassword,
   submitSecondFactor,
 } from './steps.ts';
-import * as views from './views/pages.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 interface Params {
@@ -129,11 +128,10 @@ async function handle(
   }
   if (outcome.kind === 'finish') {
     await ctx.flows.end(flow);
-    const mfa = outcome.amr.includes('mfa');
     const login = {
       accountId: flow.data.userId!,
       amr: outcome.amr,
-      acr: mfa ? MFA_ACR : PASSWORD_ACR,
+      acr: acrFor(outcome.amr),
       remember: true,
       ts: Math.floor(now / 1000),
     };

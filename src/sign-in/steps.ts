@@ -20,7 +20,9 @@ import {
   type User,
 } from '../directory/users.ts';
 import { type SignInErrorCode, signInErrorMessage } from '../errors/sign-in-errors.ts';
-import { decideSignInRequirement, factsFor, stepUpFrom } from '../policy/sign-in-requirement.ts';
+import { amrOf } from '../policy/mfa-proof.ts';
+import { decideSignInRequirement, factsFor } from '../policy/sign-in-requirement.ts';
+import { stepUpFrom } from '../policy/step-up.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { Flow } from './flow.ts';
@@ -221,10 +223,8 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
 
 async function finish(input: StepInput, user: User): Promise<StepOutcome> {
   await logAttempt(input, 0, user);
-  const proven = new Set(input.flow.data.proven);
   // RFC 8176: `mfa` exactly when two distinct factor kinds were proven (knowledge + possession).
-  const amr = [...proven, ...(proven.has('pwd') && proven.has('otp') ? ['mfa'] : [])];
-  return { kind: 'finish', amr };
+  return { kind: 'finish', amr: amrOf(input.flow.data.proven) };
 }
 
 /** second_factor --totp|recovery_code--> done */

@@ -1,8 +1,9 @@
 import { type JWTPayload, jwtVerify } from 'jose';
 import type { Clock } from '../clock.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
-import { issuerOf } from './provider.ts';
+import { issuerOf } from './authority-urls.ts';
 import type { PublicKeyCache } from './public-keys.ts';
 
 /** Who is calling a resource server: a user through an app (App+User), or an app alone (SPEC §3). */
@@ -125,7 +126,7 @@ export class AccessTokenVerifier {
       userId: payload.oid,
       userPrincipalName: typeof payload.upn === 'string' ? payload.upn : '',
       amr,
-      mfa: amr.includes('mfa'),
+      mfa: hasMfaProof(amr),
       scopes: payload.scp.split(' '),
       ...times,
     };

@@ -7,8 +7,9 @@ import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
+import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { renameGrantTypeAliases } from './grant-type-aliases.ts';
-import { AUTHORITY_ROUTES, createTenantProvider } from './provider.ts';
+import { createTenantProvider } from './provider.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 
 /**

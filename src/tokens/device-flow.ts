@@ -1,6 +1,10 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import {
+  deviceCodeInputPage,
+  deviceConfirmPage,
+  deviceSuccessPage,
+} from '../authority-pages/device-pages.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import { deviceCodeInputPage, deviceConfirmPage, deviceSuccessPage } from '../sign-in/views/device-pages.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

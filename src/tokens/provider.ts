@@ -1,28 +1,26 @@
 import type { JWK } from 'jose';
-import Provider, {
-  type Configuration,
-  errors,
-  interactionPolicy,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
+import Provider, { type Configuration, errors, interactionPolicy } from 'oidc-provider';
+import { renderProtocolError } from '../authority-pages/error-page.ts';
 import type { Clock } from '../clock.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import { getUser, type User } from '../directory/users.ts';
+import { getUser } from '../directory/users.ts';
+import { SUPPORTED_ACR_VALUES } from '../policy/acr.ts';
 import { mfaDemandedNow } from '../policy/current-requirement.ts';
-import { MFA_ACR, stepUpFrom } from '../policy/sign-in-requirement.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
+import { stepUpFrom } from '../policy/step-up.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
-import { renderProtocolError } from '../sign-in/views/error-page.ts';
 import type { Db } from '../storage/database.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
+import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { checkRefreshResource, defaultResource, delegatedScp } from './resource-selection.ts';
+import { profileClaims, tokenClaims, type WardenAccount } from './token-claims.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
-export const PASSWORD_ACR = 'urn:warden:acr:pwd';
 /** RFC 8628 §3.2 `expires_in`: 15 minutes to enter the code and sign in, as Entra gives. */
 const DEVICE_CODE_TTL = 900;
 
@@ -36,56 +34,6 @@ export interface ProviderDeps {
   clock: Clock;
 }
 
-/** Routes of a tenant authority, shaped like Microsoft Entra's v2.0 endpoints (issue 2 item 4). */
-export const AUTHORITY_ROUTES = {
-  authorization: '/oauth2/v2.0/authorize',
-  token: '/oauth2/v2.0/token',
-  jwks: '/discovery/v2.0/keys',
-  end_session: '/oauth2/v2.0/logout',
-  revocation: '/oauth2/v2.0/revoke',
-  userinfo: '/oidc/userinfo',
-  device_authorization: '/oauth2/v2.0/devicecode',
-  code_verification: '/oauth2/v2.0/deviceauth',
-  pushed_authorization_request: '/oauth2/v2.0/par',
-  introspection: '/oauth2/v2.0/introspect',
-  backchannel_authentication: '/oauth2/v2.0/bc-authorize',
-  challenge: '/oauth2/v2.0/challenge',
-} as const;
-
-export function issuerOf(baseUrl: string, tenantId: string): string {
-  return `${baseUrl}/${tenantId}/v2.0`;
-}
-
-/** The account of a sign-in: the directory user, carried along so token claims need no second read. */
-interface WardenAccount {
-  accountId: string;
-  user: User;
-  claims: () => { sub: string; [claim: string]: unknown };
-  [key: string]: unknown;
-}
-
-/** The user's claims as Entra writes them, shared by ID tokens (via claims()) and access tokens. */
-function userClaims(user: User) {
-  return {
-    oid: user.id,
-    upn: user.userPrincipalName,
-    unique_name: user.userPrincipalName,
-    name: user.displayName,
-    given_name: user.givenName ?? undefined,
-    family_name: user.surname ?? undefined,
-  };
-}
-
-function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: string]: unknown } {
-  return {
-    sub: user.id,
-    tid: tenant.id,
-    ...userClaims(user),
-    preferred_username: user.userPrincipalName,
-    email: user.userPrincipalName,
-  };
-}
-
 /**
  * Builds the oidc-provider for one tenant's authority. Protocol rules come from oidc-provider
  * (unforked); Warden supplies storage, accounts, claims and the interaction UI.
@@ -94,15 +42,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   const { db, secrets } = deps;
 
   const policy = interactionPolicy.base();
-  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the request
-  // asks for MFA by `amr_values=mfa` or an MFA `acr_values` (max_age and prompt=login are
-  // oidc-provider's own checks). What the new sign-in then requires is the policy's decision.
+  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the request asks
+  // for full-strength authentication — the same reading (step-up.ts) that makes the policy demand
+  // MFA of the new sign-in, so the two never disagree (max_age and prompt=login included).
   policy.get('login')!.checks.add(
     new interactionPolicy.Check('mfa_step_up', 'multi-factor authentication is requested', (ctx) => {
       const asked = stepUpFrom(ctx.oidc.params as Record<string, unknown>);
-      const wantsMfa = asked === 'amr_values' || asked === 'acr_values';
-      const has = (ctx.oidc.session?.amr ?? []).includes('mfa');
-      return wantsMfa && !has
+      return asked !== undefined && !hasMfaProof(ctx.oidc.session?.amr)
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
@@ -111,8 +57,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   policy.get('login')!.checks.add(
     new interactionPolicy.Check('mfa_policy', 'policy requires multi-factor authentication', async (ctx) => {
       const session = ctx.oidc.session;
-      if (!session?.accountId || (session.amr ?? []).includes('mfa'))
-        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (!session?.accountId || hasMfaProof(session.amr)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       return (await mfaDemandedNow(db, tenant.id, session.accountId, deps.clock.now()))
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
@@ -147,7 +92,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       'offline_access',
       ...[...RESOURCE_SERVERS.values()].flatMap((r) => r.scopes),
     ],
-    acrValues: [PASSWORD_ACR, MFA_ACR, 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'],
+    acrValues: [...SUPPORTED_ACR_VALUES],
     extraParams: ['amr_values'],
     extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
     claims: {
@@ -228,7 +173,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       if (!user?.accountEnabled) return undefined;
       // A refresh-token chain without `mfa` ends (invalid_grant) once policy demands MFA of the user.
       const chain = token as { kind?: string; amr?: string[] } | undefined;
-      if (chain?.kind === 'RefreshToken' && !(chain.amr ?? []).includes('mfa')) {
+      if (chain?.kind === 'RefreshToken' && !hasMfaProof(chain.amr)) {
         if (await mfaDemandedNow(db, tenant.id, user.id, deps.clock.now())) return undefined;
       }
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
@@ -249,54 +194,4 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
   return provider;
-}
-
-type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
-
-/** Claims of SPEC §3 added to JWT access tokens. User tokens carry `amr` from the sign-in that began the chain. */
-function tokenClaims(ctx: KoaContextWithOIDC, token: AnyToken, tenant: Tenant): Record<string, unknown> {
-  const client = ctx.oidc.client;
-  // SPEC §3 (003's sample token): nbf alongside iat; Entra's v2.0 claim names.
-  const base = {
-    tid: tenant.id,
-    appid: client?.clientId,
-    azp: client?.clientId,
-    ver: '2.0',
-    nbf: Math.floor(Date.now() / 1000),
-  };
-  if (token.kind === 'ClientCredentials') {
-    // Extra client metadata sits on the client object under its own name (no metadata() copy).
-    const granted =
-      (client as unknown as Record<string, string[] | undefined>)['urn:warden:granted_app_roles'] ?? [];
-    // Entra: an app-only token lists the granted roles of its own resource only.
-    const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
-    const defined = RESOURCE_SERVERS.get(audience ?? '')?.appRoles ?? [];
-    const roles = granted.filter((role) => defined.includes(role));
-    return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
-  }
-  const entities = ctx.oidc.entities as Record<
-    string,
-    { amr?: string[]; acr?: string; authTime?: number } | undefined
-  >;
-  const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
-  const grant = ctx.oidc.entities.Grant;
-  // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
-  const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
-  const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;
-  const user = account?.user;
-  return {
-    ...base,
-    idtyp: 'user',
-    appidacr: client?.clientAuthMethod === 'none' ? '0' : '1',
-    amr: source?.amr ?? [],
-    acr: source?.acr,
-    auth_time: source?.authTime,
-    scp: delegatedScp(
-      (token as { scope?: string }).scope,
-      audience,
-      grant?.getResourceScope(audience ?? '') ?? '',
-    ),
-    ...(user ? userClaims(user) : {}),
-    ipaddr: ctx.ip,
-  };
 }

@@ -1,9 +1,9 @@
+import { deviceLockedPage } from '../authority-pages/device-pages.ts';
 import type { Clock } from '../clock.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { PLATFORM_SCOPE, type Throttle, type ThrottleRule } from '../security/throttle.ts';
-import { deviceLockedPage } from '../sign-in/views/device-pages.ts';
+import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import type { ProviderMiddleware } from './device-polling.ts';
-import { AUTHORITY_ROUTES } from './provider.ts';
 
 /**
  * RFC 8628 §5.1: user codes are short, so guessing them is rate-limited. Counted per source

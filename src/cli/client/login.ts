@@ -1,3 +1,4 @@
+import { hasMfaProof } from '../../policy/mfa-proof.ts';
 import type { Command, Flags, Invocation } from '../command.ts';
 import { stringFlag } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -40,7 +41,7 @@ export function describeSession(session: StoredSession) {
     name: session.user.name,
     objectId: session.user.oid,
     amr: session.amr,
-    mfa: session.amr.includes('mfa'),
+    mfa: hasMfaProof(session.amr),
     authTime: session.authTime ? new Date(session.authTime * 1000).toISOString() : undefined,
     clientId: session.clientId,
     accessTokens: Object.fromEntries(
@@ -107,7 +108,7 @@ export const loginCommand: Command = {
     if (target.json) printJson(describeSession(session));
     else {
       out(
-        `Signed in to ${session.tenantName} as ${session.user.upn} (amr: ${session.amr.join(', ') || 'none'}; ${session.amr.includes('mfa') ? 'MFA verified' : 'no MFA'}).`,
+        `Signed in to ${session.tenantName} as ${session.user.upn} (amr: ${session.amr.join(', ') || 'none'}; ${hasMfaProof(session.amr) ? 'MFA verified' : 'no MFA'}).`,
       );
     }
     return EXIT.ok;

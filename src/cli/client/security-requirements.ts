@@ -1,3 +1,4 @@
+import { hasMfaProof } from '../../policy/mfa-proof.ts';
 import type { Command } from '../command.ts';
 import { EXIT, NotSignedInError } from '../errors.ts';
 import { note, out, printJson } from '../output.ts';
@@ -37,7 +38,7 @@ export const testSecurityRequirementsCommand: Command = {
     }
     const claims = await verifyJwt(target.server, token, session.clientId);
     const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];
-    const pass = amr.includes('mfa');
+    const pass = hasMfaProof(amr);
     const answer = await apiRequest(target, token, 'GET', `${target.server}${PROBE}`);
     const api = {
       request: `GET ${PROBE}`,

@@ -1,4 +1,4 @@
-import { html, raw } from '../../http/html.ts';
+import { html, raw } from '../http/html.ts';
 import { page } from './layout.ts';
 
 /**

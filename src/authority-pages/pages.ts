@@ -1,5 +1,5 @@
-import { MIN_LENGTH } from '../../authentication-methods/password-policy.ts';
-import { type Html, html } from '../../http/html.ts';
+import { MIN_LENGTH } from '../authentication-methods/password-policy.ts';
+import { type Html, html } from '../http/html.ts';
 import { page } from './layout.ts';
 
 export interface FormContext {

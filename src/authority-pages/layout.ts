@@ -1,4 +1,4 @@
-import { type Html, html } from '../../http/html.ts';
+import { type Html, html } from '../http/html.ts';
 
 /** The page frame of the sign-in experience. No inline script or style (strict CSP). */
 export function page(title: string, body: Html, options: { tenantName?: string } = {}): string {

@@ -1,0 +1,93 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Tenant } from '../directory/tenants.ts';
+import type { User } from '../directory/users.ts';
+import { RESOURCE_SERVERS } from './audiences.ts';
+import { delegatedScp } from './resource-selection.ts';
+
+/*
+ * The claims of Warden's tokens (SPEC §3): Entra's v2.0 claim names in ID and access tokens.
+ */
+
+/** The account of a sign-in: the directory user, carried along so token claims need no second read. */
+export interface WardenAccount {
+  accountId: string;
+  user: User;
+  claims: () => { sub: string; [claim: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** The user's claims as Entra writes them, shared by ID tokens (via claims()) and access tokens. */
+function userClaims(user: User) {
+  return {
+    oid: user.id,
+    upn: user.userPrincipalName,
+    unique_name: user.userPrincipalName,
+    name: user.displayName,
+    given_name: user.givenName ?? undefined,
+    family_name: user.surname ?? undefined,
+  };
+}
+
+export function profileClaims(user: User, tenant: Tenant): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: user.id,
+    tid: tenant.id,
+    ...userClaims(user),
+    preferred_username: user.userPrincipalName,
+    email: user.userPrincipalName,
+  };
+}
+
+type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
+
+/** Claims of SPEC §3 added to JWT access tokens. User tokens carry `amr` from the sign-in that began the chain. */
+export function tokenClaims(
+  ctx: KoaContextWithOIDC,
+  token: AnyToken,
+  tenant: Tenant,
+): Record<string, unknown> {
+  const client = ctx.oidc.client;
+  // SPEC §3 (003's sample token): nbf alongside iat; Entra's v2.0 claim names.
+  const base = {
+    tid: tenant.id,
+    appid: client?.clientId,
+    azp: client?.clientId,
+    ver: '2.0',
+    nbf: Math.floor(Date.now() / 1000),
+  };
+  if (token.kind === 'ClientCredentials') {
+    // Extra client metadata sits on the client object under its own name (no metadata() copy).
+    const granted =
+      (client as unknown as Record<string, string[] | undefined>)['urn:warden:granted_app_roles'] ?? [];
+    // Entra: an app-only token lists the granted roles of its own resource only.
+    const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+    const defined = RESOURCE_SERVERS.get(audience ?? '')?.appRoles ?? [];
+    const roles = granted.filter((role) => defined.includes(role));
+    return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
+  }
+  const entities = ctx.oidc.entities as Record<
+    string,
+    { amr?: string[]; acr?: string; authTime?: number } | undefined
+  >;
+  const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+  const grant = ctx.oidc.entities.Grant;
+  // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
+  const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
+  const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;
+  const user = account?.user;
+  return {
+    ...base,
+    idtyp: 'user',
+    appidacr: client?.clientAuthMethod === 'none' ? '0' : '1',
+    amr: source?.amr ?? [],
+    acr: source?.acr,
+    auth_time: source?.authTime,
+    scp: delegatedScp(
+      (token as { scope?: string }).scope,
+      audience,
+      grant?.getResourceScope(audience ?? '') ?? '',
+    ),
+    ...(user ? userClaims(user) : {}),
+    ipaddr: ctx.ip,
+  };
+}

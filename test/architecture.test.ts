@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+
+/*
+ * The shape of the tree (STYLE 3, issue "the house"): no import cycles in src/, and lower layers
+ * never import higher ones. Imports are read from the source text (static `import … from` and
+ * `export … from`, type-only ones included: a cycle of types is still a cycle of meaning).
+ */
+
+const SRC = resolve(import.meta.dirname, '../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /^\s*(?:import|export)\s[^;]*?\sfrom\s+'(\.[^']+)'/gm;
+
+/** file (relative to src/) → the src files it imports. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(IMPORT)].map((m) => relative(SRC, resolve(dirname(file), m[1]!)));
+    graph.set(relative(SRC, file), targets);
+  }
+  return graph;
+}
+
+/** Tarjan's strongly connected components with more than one file (or a file importing itself). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let index = 0;
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const found: string[][] = [];
+  const visit = (node: string): void => {
+    indexOf.set(node, index);
+    low.set(node, index);
+    index += 1;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!indexOf.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, indexOf.get(next)!));
+      }
+    }
+    if (low.get(node) === indexOf.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!indexOf.has(node)) visit(node);
+  return found;
+}
+
+/**
+ * Folders (or files) that must not import the ones listed: each line is a layer rule.
+ * The vocabulary modules are leaves; storage, security and http know nothing of the domain above.
+ */
+const FORBIDDEN: Record<string, readonly string[]> = {
+  'clock.ts': ['*'],
+  'policy/mfa-proof.ts': ['*'],
+  'tokens/authority-urls.ts': ['*'],
+  'storage/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
+  'security/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
+  'http/html.ts': ['*'],
+  'authority-pages/': ['tokens/', 'sign-in/', 'policy/', 'directory/', 'dashboard/'],
+  'policy/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
+  'directory/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
+  'tokens/': ['sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
+  'sign-in/': ['tokens/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
+  'partner-api/': ['graph-api/', 'dashboard/', 'cli/'],
+  'graph-api/': ['partner-api/', 'dashboard/', 'cli/'],
+  'dashboard/': ['partner-api/', 'graph-api/', 'cli/'],
+};
+
+describe('the tree (STYLE 3)', () => {
+  const graph = importGraph();
+
+  it('STYLE 3: src/ has no import cycle', () => {
+    assert.deepEqual(cycles(graph), []);
+  });
+
+  it('STYLE 3: lower layers never import higher ones', () => {
+    const violations: string[] = [];
+    for (const [file, targets] of graph) {
+      for (const [layer, forbidden] of Object.entries(FORBIDDEN)) {
+        if (!(layer.endsWith('/') ? file.startsWith(layer) : file === layer)) continue;
+        for (const target of targets) {
+          if (target.startsWith(layer) && layer.endsWith('/')) continue;
+          if (forbidden.includes('*') || forbidden.some((f) => target.startsWith(f))) {
+            violations.push(`${file} imports ${target}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('the cycle finder finds a cycle (it can fail)', () => {
+    const looped = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    assert.deepEqual(cycles(looped), [['a.ts', 'b.ts', 'c.ts']]);
+  });
+});
