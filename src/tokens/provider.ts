@@ -17,7 +17,7 @@ import { DirectoryClientAdapter } from './clients.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
-import { checkRefreshResource, defaultResource, delegatedScp } from './resource-selection.ts';
+import { checkRefreshResource, defaultResource } from './resource-selection.ts';
 import { profileClaims, tokenClaims, type WardenAccount } from './token-claims.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
