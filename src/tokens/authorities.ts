@@ -137,8 +137,13 @@ export class Authorities {
     const match = AUTHORITY_PATH.exec(path);
     if (!match) return false;
     const [, tenantSegment, rest] = match as unknown as [string, string, string];
-    const entry = await this.forTenant(decodeURIComponent(tenantSegment));
     setSecurityHeaders(res);
+    const tenantKey = decodedSegment(tenantSegment);
+    if (tenantKey === undefined) {
+      sendMalformedTenant(res);
+      return true;
+    }
+    const entry = await this.forTenant(tenantKey);
     if (!entry) {
       sendUnknownTenant(res, tenantSegment);
       return true;
@@ -170,6 +175,29 @@ function sendTooLarge(res: ServerResponse): void {
   res.statusCode = 413;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify({ error: 'invalid_request', error_description: 'The request body is too large.' }));
+}
+
+/** The path segment percent-decoded, or undefined when its encoding is malformed (RFC 3986 §2.1). */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // a URIError: a stray `%`, or bytes that are not UTF-8 (`%FF`, a lone surrogate)
+  }
+}
+
+/** AADSTS900023, as Entra answers a tenant segment that cannot be a tenant id or a domain: a 400, never a 500. */
+function sendMalformedTenant(res: ServerResponse): void {
+  res.statusCode = 400;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(
+    JSON.stringify({
+      error: 'invalid_request',
+      error_description:
+        'AADSTS900023: Specified tenant identifier is neither a valid DNS name, nor a valid external domain (malformed percent-encoding).',
+      error_codes: [900023],
+    }),
+  );
 }
 
 /** AADSTS90002, as Entra answers for a tenant it does not know; never a redirect. */
