@@ -22,7 +22,7 @@ function facts(
     user: {
       accountEnabled: true,
       directoryRoles: roles ?? [],
-      firstInteractiveSignInAt: first === undefined ? NOW : first,
+      registrationWindowStartedAt: first === undefined ? NOW : first,
     },
     hasMfaMethod: false,
     clientApp: 'browser',
@@ -113,7 +113,7 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
 
   it('a disabled account is blocked with 50057 before anything else', () => {
     const result = decideSignInRequirement(
-      facts({ user: { accountEnabled: false, directoryRoles: [], firstInteractiveSignInAt: null } }),
+      facts({ user: { accountEnabled: false, directoryRoles: [], registrationWindowStartedAt: null } }),
     );
     assert.deepEqual([result.outcome, result.outcome === 'block' && result.errorCode], ['block', 50057]);
   });
@@ -190,7 +190,7 @@ describe('the questions asked of the sign-in requirement (SPEC §5, R1)', () => 
       name: 'no policy, disabled account',
       facts: facts({
         tenant: noPolicy,
-        user: { accountEnabled: false, directoryRoles: [], firstInteractiveSignInAt: NOW },
+        user: { accountEnabled: false, directoryRoles: [], registrationWindowStartedAt: NOW },
       }),
       refused: true,
       mandatory: false,

@@ -82,12 +82,27 @@ export async function getTenant(db: Db, id: string): Promise<Tenant | undefined>
   return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Turns security defaults on or off. Turning them on restarts every user's 14-day registration
+ * window (SPEC §5, seed 001): it begins at their next interactive sign-in, so a user who signed in
+ * before gets the same grace as a new one. One transaction; only a real off → on change restarts it.
+ */
 export async function setSecurityDefaults(db: Db, tenantId: string, enabled: boolean): Promise<void> {
-  await db
-    .updateTable('tenants')
-    .set({ security_defaults: enabled ? 1 : 0 })
-    .where('id', '=', tenantId)
-    .execute();
+  await inTransaction(db, async (trx) => {
+    const changed = await trx
+      .updateTable('tenants')
+      .set({ security_defaults: enabled ? 1 : 0 })
+      .where('id', '=', tenantId)
+      .where('security_defaults', '=', enabled ? 0 : 1)
+      .executeTakeFirst();
+    if (enabled && Number(changed.numUpdatedRows) > 0) {
+      await trx
+        .updateTable('users')
+        .set({ registration_window_started_at: null })
+        .where('tenant_id', '=', tenantId)
+        .execute();
+    }
+  });
 }
 
 export async function setRequireMfaForAllUsers(db: Db, tenantId: string, enabled: boolean): Promise<void> {

@@ -17,6 +17,8 @@ export interface User {
   passwordHash: string | null;
   directoryRoles: DirectoryRole[];
   firstInteractiveSignInAt: number | null;
+  /** SPEC §5: when the 14-day registration window of security defaults began (null: not yet). */
+  registrationWindowStartedAt: number | null;
   createdAt: number;
   /** SPEC §9: set by an admin's reset to a temporary password; the next sign-in must choose a new one. */
   passwordChangeRequired: boolean;
@@ -47,6 +49,7 @@ function toUser(row: UserTable): User {
     passwordHash: row.password_hash,
     directoryRoles: JSON.parse(row.directory_roles) as DirectoryRole[],
     firstInteractiveSignInAt: row.first_interactive_sign_in_at,
+    registrationWindowStartedAt: row.registration_window_started_at,
     createdAt: row.created_at,
     passwordChangeRequired: row.password_change_required === 1,
   };
@@ -65,6 +68,7 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     password_hash: input.passwordHash ?? null,
     directory_roles: JSON.stringify(input.directoryRoles ?? []),
     first_interactive_sign_in_at: null,
+    registration_window_started_at: null,
     created_at: now,
     password_change_required: input.passwordChangeRequired ? 1 : 0,
   };
@@ -92,17 +96,31 @@ export async function getUser(db: Db, tenantId: string, id: string): Promise<Use
   return row && toUser(row);
 }
 
-/** SPEC §5: the 14-day registration window counts from the first interactive sign-in; set once. */
-export async function markFirstInteractiveSignIn(db: Db, user: User, now: number): Promise<number> {
-  if (user.firstInteractiveSignInAt !== null) return user.firstInteractiveSignInAt;
+/**
+ * Records an interactive sign-in: the first ever, and the start of the registration window of
+ * security defaults (SPEC §5), each set once by a conditional UPDATE so concurrent sign-ins agree.
+ * Returns when the window began.
+ */
+export async function markInteractiveSignIn(db: Db, user: User, now: number): Promise<number> {
+  if (user.firstInteractiveSignInAt !== null && user.registrationWindowStartedAt !== null) {
+    return user.registrationWindowStartedAt;
+  }
   await db
     .updateTable('users')
-    .set({ first_interactive_sign_in_at: now })
+    .set({
+      first_interactive_sign_in_at: sql`coalesce(first_interactive_sign_in_at, ${now})`,
+      registration_window_started_at: sql`coalesce(registration_window_started_at, ${now})`,
+    })
     .where('tenant_id', '=', user.tenantId)
     .where('id', '=', user.id)
-    .where('first_interactive_sign_in_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('first_interactive_sign_in_at', 'is', null),
+        eb('registration_window_started_at', 'is', null),
+      ]),
+    )
     .execute();
-  return (await getUser(db, user.tenantId, user.id))?.firstInteractiveSignInAt ?? now;
+  return (await getUser(db, user.tenantId, user.id))?.registrationWindowStartedAt ?? now;
 }
 
 /** The users of one tenant by name (for the Partner API's customer user list). */

@@ -19,7 +19,8 @@ export interface SignInFacts {
   user: {
     accountEnabled: boolean;
     directoryRoles: readonly string[];
-    firstInteractiveSignInAt: number | null;
+    /** SPEC §5: the first interactive sign-in since security defaults were turned on (null: this one). */
+    registrationWindowStartedAt: number | null;
   };
   hasMfaMethod: boolean;
   clientApp: ClientAppClass;
@@ -63,7 +64,7 @@ export function factsFor(
   user: {
     accountEnabled: boolean;
     directoryRoles: readonly string[];
-    firstInteractiveSignInAt: number | null;
+    registrationWindowStartedAt: number | null;
   },
   rest: Omit<SignInFacts, 'tenant' | 'user'>,
 ): SignInFacts {
@@ -75,7 +76,7 @@ export function factsFor(
     user: {
       accountEnabled: user.accountEnabled,
       directoryRoles: user.directoryRoles,
-      firstInteractiveSignInAt: user.firstInteractiveSignInAt,
+      registrationWindowStartedAt: user.registrationWindowStartedAt,
     },
     ...rest,
   };
@@ -107,8 +108,9 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
   }
 
   if (securityDefaults && !facts.hasMfaMethod) {
-    // SPEC §5: every user must register; the prompt can be skipped for 14 days from the first sign-in.
-    const skipUntil = (facts.user.firstInteractiveSignInAt ?? facts.now) + REGISTRATION_GRACE_MS;
+    // SPEC §5: every user must register; the prompt can be skipped for 14 days from the first sign-in
+    // since security defaults were turned on.
+    const skipUntil = (facts.user.registrationWindowStartedAt ?? facts.now) + REGISTRATION_GRACE_MS;
     const canSkip = facts.now < skipUntil;
     return {
       outcome: 'allow',

@@ -14,7 +14,7 @@ import type { Tenant } from '../directory/tenants.ts';
 import {
   findUserByUpn,
   getUser,
-  markFirstInteractiveSignIn,
+  markInteractiveSignIn,
   passwordHashFingerprint,
   replaceTemporaryPassword,
   type User,
@@ -125,12 +125,12 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
   flow.data.steps = [step('Password', true, now)];
 
-  const firstSignIn = await markFirstInteractiveSignIn(ctx.db, user, now);
+  const windowStart = await markInteractiveSignIn(ctx.db, user, now);
   const methods = await methodsOf(ctx.db, tenant.id, user.id);
   const requirement = decideSignInRequirement(
     factsFor(
       tenant,
-      { ...user, firstInteractiveSignInAt: firstSignIn },
+      { ...user, registrationWindowStartedAt: windowStart },
       {
         hasMfaMethod: hasMfaMethod(methods),
         clientApp: 'browser',

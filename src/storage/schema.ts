@@ -55,6 +55,8 @@ export interface UserTable {
   password_hash: string | null;
   directory_roles: string;
   first_interactive_sign_in_at: number | null;
+  /** SPEC §5: the first interactive sign-in since security defaults were last turned on. */
+  registration_window_started_at: number | null;
   created_at: number;
   /** 1 after an admin reset to a temporary password: the next sign-in must set a new one (SPEC §9). */
   password_change_required: number;
