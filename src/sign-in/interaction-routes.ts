@@ -8,19 +8,9 @@ import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
-import { type Flow, isAllowed } from './flow.ts';
-import {
-  beginRegistration,
-  confirmRegistration,
-  continueAfterCodes,
-  enrolmentView,
-  type StepInput,
-  type StepOutcome,
-  skipRegistration,
-  submitNewPassword,
-  submitPassword,
-  submitSecondFactor,
-} from './steps.ts';
+import type { Flow } from './flow.ts';
+import { enrolmentView, type StepInput, type StepOutcome } from './steps.ts';
+import { ACTION_REFUSED, dispatch } from './transitions.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 interface Params {
@@ -94,34 +84,27 @@ async function handle(
     form: form ?? {},
   };
 
-  let outcome: StepOutcome = { kind: 'render' };
+  let outcome: StepOutcome = { kind: 'show', state: flow.state };
   if (form) {
-    const action = String(form.action ?? '');
-    if (!isAllowed(flow.state, action)) {
-      flow.data.error = 'That step is not available now.';
-    } else {
-      flow.data.error = undefined;
-      outcome = await runAction(input, action);
-    }
+    // THE table decides (transitions.ts): a refused action runs nothing and shows the same page.
+    const ran = await dispatch(input, String(form.action ?? ''));
+    if (ran) outcome = ran;
+    else flow.data.error = ACTION_REFUSED;
   }
 
-  if (outcome.kind === 'stop') {
+  if (outcome.kind === 'locked' || outcome.kind === 'blocked') {
     await ctx.flows.end(flow);
-    const locked = outcome.code === 50053;
+    const stop =
+      outcome.kind === 'locked'
+        ? { status: 429, title: 'Try again later', message: signInErrorMessage(50053), code: 50053 }
+        : { status: 403, title: 'Sign-in blocked', message: outcome.reason, code: outcome.code };
     return sendPage(
       reply,
-      locked ? 429 : 403,
-      views.messagePage(
-        locked ? 'Try again later' : 'Sign-in blocked',
-        outcome.message ?? signInErrorMessage(outcome.code),
-        {
-          tenantName: tenant.display_name,
-          code: outcome.code,
-        },
-      ),
+      stop.status,
+      views.messagePage(stop.title, stop.message, { tenantName: tenant.display_name, code: stop.code }),
     );
   }
-  if (form?.action === 'cancel' && isAllowed(flow.state, 'cancel')) {
+  if (outcome.kind === 'cancel') {
     await ctx.flows.end(flow);
     const result = { error: 'access_denied', error_description: 'The user cancelled the sign-in.' };
     return finishInteraction(provider, req, reply, result, redirectOrigin);
@@ -197,11 +180,11 @@ async function handle(
         redirectOrigin,
       );
     case 'recovery_codes':
-      if (outcome.kind === 'render' && outcome.extra?.codes) {
+      if (outcome.codes) {
         return sendPage(
           reply,
           200,
-          views.recoveryCodesPage(formContext, { codes: outcome.extra.codes }),
+          views.recoveryCodesPage(formContext, { codes: outcome.codes }),
           redirectOrigin,
         );
       }
@@ -213,29 +196,6 @@ async function handle(
         403,
         views.messagePage('Sign-in blocked', signInErrorMessage(53003), { tenantName: tenant.display_name }),
       );
-  }
-}
-
-function runAction(input: StepInput, action: string): Promise<StepOutcome> {
-  switch (action) {
-    case 'password':
-      return submitPassword(input);
-    case 'change_password':
-      return submitNewPassword(input);
-    case 'totp':
-      return submitSecondFactor(input, 'totp');
-    case 'recovery_code':
-      return submitSecondFactor(input, 'recovery_code');
-    case 'begin_registration':
-      return beginRegistration(input);
-    case 'skip_registration':
-      return skipRegistration(input);
-    case 'confirm_totp':
-      return confirmRegistration(input);
-    case 'continue':
-      return continueAfterCodes(input);
-    default:
-      return Promise.resolve({ kind: 'render' });
   }
 }
 

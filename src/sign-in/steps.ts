@@ -25,13 +25,23 @@ import { decideSignInRequirement, factsFor } from '../policy/sign-in-requirement
 import { stepUpFrom } from '../policy/step-up.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
-import type { Flow } from './flow.ts';
+import type { Flow, FlowState } from './flow.ts';
 
-/** What a step decided: show the flow's (new) state, finish the sign-in, or stop with an error. */
+/**
+ * What a step decided. Steps never assign the flow's state: they say where the flow goes, and the
+ * dispatcher (transitions.ts) checks that against the table before it moves the flow there.
+ *   show     the page of `state` (the same state again when the step asks to correct something)
+ *   finish   the sign-in is complete with these RFC 8176 `amr` values
+ *   cancel   the user cancelled (access_denied to the relying party)
+ *   locked   too many attempts (AADSTS50053); the flow ends
+ *   blocked  the policy refuses this sign-in; the flow ends in the `blocked` state
+ */
 export type StepOutcome =
-  | { kind: 'render'; extra?: { codes?: string[] } }
+  | { kind: 'show'; state: FlowState; codes?: string[] }
   | { kind: 'finish'; amr: string[] }
-  | { kind: 'stop'; code: SignInErrorCode; message?: string };
+  | { kind: 'cancel' }
+  | { kind: 'locked' }
+  | { kind: 'blocked'; code: 50057 | 53003; reason: string };
 
 export interface StepInput {
   ctx: WardenContext;
@@ -112,14 +122,14 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   if (locked) {
     flow.data.steps = [step('Password', false, now, 'Sign-in was locked after repeated failures')];
     await logAttempt(input, 50053, user);
-    return { kind: 'stop', code: 50053 };
+    return { kind: 'locked' };
   }
   const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!ok || !user) {
     flow.data.steps = [step('Password', false, now, 'Invalid username or password')];
     await logAttempt(input, 50126, user);
     flow.data.error = signInErrorMessage(50126);
-    return { kind: 'render' };
+    return { kind: 'show', state: 'credentials' };
   }
   await ctx.throttle.succeed(tenant.id, accountKey);
   await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
@@ -142,9 +152,8 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   );
   flow.data.userId = user.id;
   if (requirement.outcome === 'block') {
-    flow.state = 'blocked';
     await logAttempt(input, requirement.errorCode, user, requirement.reason);
-    return { kind: 'stop', code: requirement.errorCode, message: requirement.reason };
+    return { kind: 'blocked', code: requirement.errorCode, reason: requirement.reason };
   }
   flow.data.requirement = requirement;
   flow.data.proven = ['pwd'];
@@ -152,16 +161,14 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   if (user.passwordChangeRequired && user.passwordHash) {
     // What was proven is THIS temporary password: a later reset must not be overridden from here.
     flow.data.temporaryPasswordFingerprint = passwordHashFingerprint(user.passwordHash);
-    flow.state = 'change_password';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'change_password' };
   }
   return afterPassword(input, user);
 }
 
 /** (after password): what the policy asks once the password is proven — MFA, registration, or nothing. */
 async function afterPassword(input: StepInput, user: User): Promise<StepOutcome> {
-  const { flow } = input;
-  const requirement = flow.data.requirement;
+  const requirement = input.flow.data.requirement;
   if (!requirement) throw new Error('sign-in flow has no requirement');
   // Like Entra, an interrupt is a row of its own: 50079 sent to register, 50074 sent to MFA.
   if (requirement.registration === 'required') {
@@ -170,13 +177,9 @@ async function afterPassword(input: StepInput, user: User): Promise<StepOutcome>
   }
   if (requirement.factors === 'multi') {
     await logAttempt(input, 50074, user, requirement.reason);
-    flow.state = 'second_factor';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'second_factor' };
   }
-  if (requirement.registration === 'offered') {
-    flow.state = 'register_offer';
-    return { kind: 'render' };
-  }
+  if (requirement.registration === 'offered') return { kind: 'show', state: 'register_offer' };
   return finish(input, user);
 }
 
@@ -192,16 +195,16 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
   const next = form.newPassword ?? '';
   if (next !== (form.confirmPassword ?? '')) {
     flow.data.error = 'The two passwords do not match.';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'change_password' };
   }
   const problem = passwordPolicyProblem(next, user);
   if (problem) {
     flow.data.error = problem;
-    return { kind: 'render' };
+    return { kind: 'show', state: 'change_password' };
   }
   if (await verifyPassword(user.passwordHash, next)) {
     flow.data.error = 'Choose a password different from the temporary one.';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'change_password' };
   }
   const proven = flow.data.temporaryPasswordFingerprint;
   const replaced =
@@ -210,13 +213,12 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
   flow.data.temporaryPasswordFingerprint = undefined;
   if (!replaced) {
     // The password proven in this flow is no longer the current one: prove the current one again.
-    flow.state = 'credentials';
     flow.data.userId = undefined;
     flow.data.requirement = undefined;
     flow.data.proven = [];
     flow.data.steps = [];
     flow.data.error = 'Your password was changed or reset meanwhile. Sign in again.';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'credentials' };
   }
   return afterPassword(input, user);
 }
@@ -227,11 +229,17 @@ async function finish(input: StepInput, user: User): Promise<StepOutcome> {
   return { kind: 'finish', amr: amrOf(input.flow.data.proven) };
 }
 
-/** second_factor --totp|recovery_code--> done */
-export async function submitSecondFactor(
-  input: StepInput,
-  kind: 'totp' | 'recovery_code',
-): Promise<StepOutcome> {
+/** second_factor --totp--> done */
+export function submitTotp(input: StepInput): Promise<StepOutcome> {
+  return submitSecondFactor(input, 'totp');
+}
+
+/** second_factor --recovery_code--> done */
+export function submitRecoveryCode(input: StepInput): Promise<StepOutcome> {
+  return submitSecondFactor(input, 'recovery_code');
+}
+
+async function submitSecondFactor(input: StepInput, kind: 'totp' | 'recovery_code'): Promise<StepOutcome> {
   const { ctx, tenant, flow } = input;
   const now = ctx.clock.now();
   const user = await flowUser(input);
@@ -240,7 +248,7 @@ export async function submitSecondFactor(
   if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
     flow.data.steps.push(step(method, false, now, 'Second factor locked after repeated wrong codes'));
     await logAttempt(input, 50053, user);
-    return { kind: 'stop', code: 50053 };
+    return { kind: 'locked' };
   }
   const code = (input.form.code ?? '').trim();
   const ok =
@@ -252,7 +260,7 @@ export async function submitSecondFactor(
     await logAttempt(input, 500121, user);
     flow.data.steps.pop();
     flow.data.error = signInErrorMessage(500121);
-    return { kind: 'render' };
+    return { kind: 'show', state: 'second_factor' };
   }
   await ctx.throttle.succeed(tenant.id, key);
   flow.data.steps.push(step(method, true, now));
@@ -262,12 +270,11 @@ export async function submitSecondFactor(
 
 /** -> register_totp: a new secret, sealed in the flow until the user proves it. */
 export async function beginRegistration(input: StepInput): Promise<StepOutcome> {
-  input.flow.state = 'register_totp';
   input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(
     newTotpSecret(),
     `pending-totp:${input.flow.id}`,
   );
-  return { kind: 'render' };
+  return { kind: 'show', state: 'register_totp' };
 }
 
 /** register_offer --skip--> done (single factor), allowed only inside the 14-day window. */
@@ -287,13 +294,13 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   const key = throttleKeys.secondFactor(user.id);
   if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
     await logAttempt(input, 50053, user);
-    return { kind: 'stop', code: 50053 };
+    return { kind: 'locked' };
   }
   const secret = ctx.secrets.open(flow.data.pendingTotpSealed!, `pending-totp:${flow.id}`);
   const usedStep = matchingStep(secret, (input.form.code ?? '').trim(), now);
   if (usedStep === undefined) {
     flow.data.error = signInErrorMessage(500121);
-    return { kind: 'render' };
+    return { kind: 'show', state: 'register_totp' };
   }
   await ctx.throttle.succeed(tenant.id, key);
   const codes = await ctx.db.transaction().execute(async (trx) => {
@@ -306,19 +313,22 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   });
   flow.data.pendingTotpSealed = undefined;
   if (!codes) {
-    flow.state = 'second_factor';
     flow.data.error = 'An authenticator app was registered meanwhile. Enter its code.';
-    return { kind: 'render' };
+    return { kind: 'show', state: 'second_factor' };
   }
   flow.data.steps.push(step('Authenticator app code', true, now, 'Registered and verified'));
   flow.data.proven = [...flow.data.proven, 'otp'];
-  flow.state = 'recovery_codes';
-  return { kind: 'render', extra: { codes } };
+  return { kind: 'show', state: 'recovery_codes', codes };
 }
 
 /** recovery_codes --continue--> done */
 export async function continueAfterCodes(input: StepInput): Promise<StepOutcome> {
   return finish(input, await flowUser(input));
+}
+
+/** any state --cancel--> cancelled: the relying party gets access_denied. */
+export async function cancelSignIn(): Promise<StepOutcome> {
+  return { kind: 'cancel' };
 }
 
 /** Data for the enrolment page: the otpauth URI as a QR code and the key for manual entry. */
