@@ -1,17 +1,11 @@
 import type { FlowState } from './flow.ts';
-import {
-  beginRegistration,
-  cancelSignIn,
-  confirmRegistration,
-  continueAfterCodes,
-  type StepInput,
-  type StepOutcome,
-  skipRegistration,
-  submitNewPassword,
-  submitPassword,
-  submitRecoveryCode,
-  submitTotp,
-} from './steps.ts';
+import type { StepInput, StepOutcome } from './step.ts';
+import { submitNewPassword } from './steps/change-password.ts';
+import { cancelSignIn } from './steps/finish.ts';
+import { submitPassword } from './steps/password.ts';
+import { continueAfterCodes, submitRecoveryCode } from './steps/recovery-codes.ts';
+import { skipRegistration } from './steps/registration-offer.ts';
+import { beginRegistration, confirmRegistration, submitTotp } from './steps/totp.ts';
 
 /**
  * THE sign-in state machine (STYLE 6): for each state, the actions a posted form may name, the step
@@ -57,7 +51,7 @@ export interface Transition {
   readonly leadsTo: readonly Destination[];
 }
 
-/** What the policy may ask once the password is proven (steps.ts afterPassword). */
+/** What the policy may ask once the password is proven (steps/after-password.ts). */
 const AFTER_PASSWORD = ['second_factor', 'register_offer', 'register_totp', 'signed_in'] as const;
 
 const cancel: Transition = { run: cancelSignIn, leadsTo: ['cancelled'] };
