@@ -36,7 +36,11 @@ async function handle(
   const entry = await ctx.authorities.forTenant(req.params.tenantId);
   const tenant = entry && (await getTenant(ctx.db, entry.tenant.id));
   if (!entry || !tenant)
-    return sendPage(reply, 404, views.messagePage('Not found', 'This sign-in page does not exist.'));
+    return sendPage(
+      reply,
+      404,
+      views.messagePage('Not found', 'This sign-in page does not exist.', { step: 'error' }),
+    );
   const { provider } = entry;
   let details: InteractionDetails;
   try {
@@ -48,14 +52,12 @@ async function handle(
       views.messagePage(
         'Sign-in expired',
         'This sign-in took too long or was already used. Go back to the application and start again.',
-        {
-          tenantName: tenant.display_name,
-        },
+        { tenantName: tenant.display_name, step: 'error' },
       ),
     );
   }
   if (details.uid !== req.params.uid)
-    return sendPage(reply, 400, views.messagePage('Sign-in expired', 'Start again.'));
+    return sendPage(reply, 400, views.messagePage('Sign-in expired', 'Start again.', { step: 'error' }));
   const now = ctx.clock.now();
   const client = await provider.Client.find(String(details.params.client_id));
   const redirectOrigin = safeOrigin(details.params.redirect_uri);
@@ -68,7 +70,9 @@ async function handle(
     return sendPage(
       reply,
       403,
-      views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.'),
+      views.messagePage('Request refused', 'The form was not sent by this sign-in page. Start again.', {
+        step: 'error',
+      }),
     );
   }
 

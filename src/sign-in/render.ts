@@ -68,12 +68,13 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
       }),
     ),
   // The codes are shown once; coming back here only offers to continue.
-  recovery_codes: async (request, form) =>
-    shown(200, views.recoveryCodesPage(form, { codes: request.codes ?? [] })),
+  recovery_codes: async (request, form, status) =>
+    shown(status, views.recoveryCodesPage(form, { codes: request.codes ?? [] })),
   blocked: async ({ step }) => ({
     status: 403,
     body: views.messagePage('Sign-in blocked', signInErrorMessage(53003), {
       tenantName: step.tenant.display_name,
+      step: 'blocked',
     }),
     toRelyingParty: false,
   }),
@@ -100,9 +101,10 @@ export function renderStop(
     outcome.kind === 'locked'
       ? { status: 429, title: 'Try again later', message: signInErrorMessage(50053), code: 50053 }
       : { status: 403, title: 'Sign-in blocked', message: outcome.reason, code: outcome.code };
+  // `blocked` is the flow's state; `locked` an end of the flow (transitions.ts FLOW_ENDS).
   return {
     status: stop.status,
-    body: views.messagePage(stop.title, stop.message, { tenantName, code: stop.code }),
+    body: views.messagePage(stop.title, stop.message, { tenantName, code: stop.code, step: outcome.kind }),
     toRelyingParty: false,
   };
 }

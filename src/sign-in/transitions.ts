@@ -56,7 +56,9 @@ const AFTER_PASSWORD = ['second_factor', 'register_offer', 'register_totp', 'sig
 
 const cancel: Transition = { run: cancelSignIn, leadsTo: ['cancelled'] };
 
-export const TRANSITIONS: { readonly [S in FlowState]: { readonly [A in FlowAction]?: Transition } } = {
+export type TransitionTable = { readonly [S in FlowState]: { readonly [A in FlowAction]?: Transition } };
+
+export const TRANSITIONS: TransitionTable = {
   credentials: {
     password: {
       run: submitPassword,
@@ -99,8 +101,13 @@ export const TRANSITIONS: { readonly [S in FlowState]: { readonly [A in FlowActi
 /** The flow's error when a form names an action its state does not allow (nothing else changes). */
 export const ACTION_REFUSED = 'That step is not available now.';
 
-export function isAllowed(state: FlowState, action: string): action is FlowAction {
-  return Object.hasOwn(TRANSITIONS[state], action);
+/** Own keys only: an action named `__proto__` or `toString` is not in the table. */
+export function isAllowed(
+  state: FlowState,
+  action: string,
+  table: TransitionTable = TRANSITIONS,
+): action is FlowAction {
+  return Object.hasOwn(table[state], action);
 }
 
 export function destinationOf(outcome: StepOutcome): Destination {
@@ -121,12 +128,17 @@ export function destinationOf(outcome: StepOutcome): Destination {
 /**
  * Runs the step the table names for `action` in the flow's state and moves the flow where it
  * leads. Returns undefined, having run nothing, when the table does not allow the action.
+ * `table` is THE table; a test passes another to prove the guard on destinations.
  */
-export async function dispatch(input: StepInput, action: string): Promise<StepOutcome | undefined> {
+export async function dispatch(
+  input: StepInput,
+  action: string,
+  table: TransitionTable = TRANSITIONS,
+): Promise<StepOutcome | undefined> {
   const { flow } = input;
   const from = flow.state;
-  if (!isAllowed(from, action)) return undefined;
-  const transition = TRANSITIONS[from][action]!;
+  if (!isAllowed(from, action, table)) return undefined;
+  const transition = table[from][action]!;
   flow.data.error = undefined;
   const outcome = await transition.run(input);
   const to = destinationOf(outcome);
