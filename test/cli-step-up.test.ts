@@ -29,7 +29,7 @@ describe('warden login --mfa: the step-up the CLI recommends (issue 2 item 6, is
     const at = await ua.submit('password', { username: 'john@fabrikam.example', password: w.demo.password });
     // Asked for MFA (amr_values=mfa on the device request), John must set up an authenticator now;
     // without --mfa his sign-in ends after the password (Fabrikam has no MFA policy).
-    assert.equal(ua.title(), 'Set up your authenticator app', ua.lastPage.slice(0, 1500));
+    assert.equal(ua.step(), 'register_totp', ua.lastPage.slice(0, 1500));
     assert.ok(!ua.lastPage.includes('value="skip_registration"'));
     await completeSecondStep(w, ua, { at, upn: 'john@fabrikam.example', mfa: true });
     const login = await cli.exited;

@@ -93,8 +93,8 @@ describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () 
   async function openAs(upn: string, path: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     await signInAt(page, path, upn);
-    await page.waitForSelector('h1');
-    if ((await page.textContent('h1')) === 'Let’s keep your account secure') {
+    await page.waitForSelector('main[data-step=register_offer], main[data-step=register_totp]');
+    if ((await page.getAttribute('main', 'data-step')) === 'register_offer') {
       await page.click('form:has(input[value=begin_registration]) button');
     }
     await page.waitForSelector('code.secret');

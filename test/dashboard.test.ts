@@ -97,7 +97,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
       username: 'john@fabrikam.example',
       password: w.demo.password,
     });
-    assert.equal(john.title(), 'Set up your authenticator app', 'never registered: registration first');
+    assert.equal(john.step(), 'register_totp', 'never registered: registration first');
     await completeSecondStep(w, john, { at, upn: 'john@fabrikam.example', mfa: true });
     assert.equal(new URL(john.lastUrl).pathname, '/commerce/customers');
     assert.match(john.lastPage, /data-testid="mfa-status">MFA verified</);

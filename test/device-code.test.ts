@@ -48,16 +48,16 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     const ua = new UserAgent();
     await enterUserCode(ua, device.verification_uri, device.user_code.toLowerCase().replace('-', ' '));
     // RFC 8628 §5.4: the confirmation names the application and the tenant and warns against phishing.
-    assert.equal(ua.title(), 'Confirm sign-in on another device');
+    assert.equal(ua.step(), 'device_confirm');
     assert.match(ua.lastPage, /Warden CLI|warden-cli/);
     assert.match(ua.lastPage, /Contoso/);
     assert.match(ua.lastPage, /Only continue if you started this sign-in yourself/);
     assert.ok(ua.lastPage.includes(device.user_code));
     await answerConfirmation(ua, 'continue');
-    assert.equal(ua.title(), 'Sign in');
+    assert.equal(ua.step(), 'credentials');
     const at = await ua.submit('password', { username: 'jane@contoso.example', password: w.demo.password });
     await completeSecondStep(w, ua, { at, upn: 'jane@contoso.example', mfa: true });
-    assert.equal(ua.title(), 'You are signed in', ua.lastPage);
+    assert.equal(ua.step(), 'device_signed_in', ua.lastPage);
 
     const { status, body } = await pollToken(w, device.device_code);
     assert.equal(status, 200, JSON.stringify(body));
@@ -101,7 +101,7 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     // The user's side says so too.
     const ua = new UserAgent();
     await enterUserCode(ua, device.verification_uri, device.user_code);
-    assert.equal(ua.title(), 'Enter code');
+    assert.equal(ua.step(), 'device_code');
     assert.match(ua.lastPage, /That code has expired/);
   });
 
@@ -121,7 +121,7 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     const ua = new UserAgent();
     await enterUserCode(ua, device.verification_uri, device.user_code);
     await answerConfirmation(ua, 'continue');
-    assert.equal(ua.title(), 'Sign in');
+    assert.equal(ua.step(), 'credentials');
     await ua.submit('cancel');
     assert.match(ua.lastPage, /The sign-in was cancelled/);
     const { body } = await pollToken(w, device.device_code);
@@ -139,7 +139,7 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     const userCode = /name="user_code" value="([^"]+)"/.exec(page)![1]!;
     assert.equal(userCode, device.user_code);
     await ua.navigate(device.verification_uri, { form: { xsrf, user_code: userCode } });
-    assert.equal(ua.title(), 'Confirm sign-in on another device');
+    assert.equal(ua.step(), 'device_confirm');
   });
 
   test('SPEC §5 via device code: a user without an authenticator is offered registration, as in any sign-in', async () => {
@@ -148,9 +148,9 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     await enterUserCode(ua, device.verification_uri, device.user_code);
     await answerConfirmation(ua, 'continue');
     await ua.submit('password', { username: 'sam@contoso.example', password: w.demo.password });
-    assert.equal(ua.title(), 'Let’s keep your account secure');
+    assert.equal(ua.step(), 'register_offer');
     await ua.submit('skip_registration');
-    assert.equal(ua.title(), 'You are signed in');
+    assert.equal(ua.step(), 'device_signed_in');
     const { body } = await pollToken(w, device.device_code);
     assert.deepEqual(decodeJwt(body.access_token).amr, ['pwd']);
   });
@@ -165,11 +165,11 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     }
     await enterUserCode(ua, device.verification_uri, device.user_code);
     assert.equal(ua.lastStatus, 429);
-    assert.equal(ua.title(), 'Try again later');
+    assert.equal(ua.step(), 'device_locked');
     // The lock ends (Warden's clock); a right code then goes through.
     w.clock.advance(5 * 60_000 + 1);
     await enterUserCode(ua, device.verification_uri, device.user_code);
-    assert.equal(ua.title(), 'Confirm sign-in on another device');
+    assert.equal(ua.step(), 'device_confirm');
   });
 
   test('RFC 8628 §5.1: the guess count cannot be dodged by spelling the code page path differently', async () => {

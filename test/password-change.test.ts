@@ -59,12 +59,12 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
 
     const old = await startAuthorization(w, 'contoso');
     const refused = await signIn(w, old, { upn: 'sam@contoso.example' });
-    assert.equal(refused.ua.title(), 'Sign in', 'the old password no longer signs in');
+    assert.equal(refused.ua.step(), 'credentials', 'the old password no longer signs in');
 
     const start = await startAuthorization(w, 'contoso');
     const browser = new UserAgent();
     await signIn(w, start, { upn: 'sam@contoso.example', password: temporary }, browser);
-    assert.equal(browser.title(), 'Update your password');
+    assert.equal(browser.step(), 'change_password');
 
     await browser.submit('change_password', {
       newPassword: 'Saffron-Harbor-77',
@@ -82,14 +82,14 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     await browser.submit('change_password', { newPassword: temporary, confirmPassword: temporary });
     assert.equal(browser.lastStatus, 400);
     assert.match(browser.lastPage, /different from the temporary one/);
-    assert.equal(browser.title(), 'Update your password');
+    assert.equal(browser.step(), 'change_password');
 
     await browser.submit('change_password', {
       newPassword: 'Saffron-Harbor-77',
       confirmPassword: 'Saffron-Harbor-77',
     });
     // Then exactly as after a password: security defaults offer registration to Sam.
-    assert.equal(browser.title(), 'Let’s keep your account secure');
+    assert.equal(browser.step(), 'register_offer');
     const after = await redeem(start, await browser.submit('skip_registration'));
     assert.deepEqual(decodeJwt(after.access_token).amr, ['pwd']);
     const user = await getUser(w.ctx.db, contoso(), sam());
@@ -97,11 +97,7 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
 
     const again = await startAuthorization(w, 'contoso');
     const next = await signIn(w, again, { upn: 'sam@contoso.example', password: 'Saffron-Harbor-77' });
-    assert.equal(
-      next.ua.title(),
-      'Let’s keep your account secure',
-      'the new password signs in without the change step',
-    );
+    assert.equal(next.ua.step(), 'register_offer', 'the new password signs in without the change step');
   });
 
   it('SPEC §9: the change-password step sets a password only while the temporary password proven in this sign-in is still current (a second reset wins)', async () => {
@@ -110,7 +106,7 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     const start = await startAuthorization(w, 'contoso');
     const holder = new UserAgent();
     await signIn(w, start, { upn: 'sam@contoso.example', password: first.body.newPassword }, holder);
-    assert.equal(holder.title(), 'Update your password');
+    assert.equal(holder.step(), 'change_password');
 
     // The admin resets again while the holder of the first temporary password is at this step.
     const second = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
@@ -120,7 +116,7 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
       newPassword: 'Cobalt-Lantern-58',
       confirmPassword: 'Cobalt-Lantern-58',
     });
-    assert.equal(holder.title(), 'Sign in', 'the flow goes back to the password step');
+    assert.equal(holder.step(), 'credentials', 'the flow goes back to the password step');
     assert.match(holder.lastPage, /changed or reset meanwhile/);
     assert.deepEqual(await getUser(w.ctx.db, contoso(), sam()), before, 'nothing written');
 
@@ -129,12 +125,12 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
       upn: 'sam@contoso.example',
       password: 'Cobalt-Lantern-58',
     });
-    assert.equal(chosen.ua.title(), 'Sign in');
+    assert.equal(chosen.ua.step(), 'credentials');
     const current = await signIn(w, await startAuthorization(w, 'contoso'), {
       upn: 'sam@contoso.example',
       password: second.body.newPassword,
     });
-    assert.equal(current.ua.title(), 'Update your password');
+    assert.equal(current.ua.step(), 'change_password');
   });
 
   it('SPEC §9: a reset with a chosen password is policy-checked (PasswordDoesNotComplyWithPolicy names the rule) and writes nothing when weak', async () => {
@@ -162,7 +158,7 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     assert.equal(chosen.body.newPassword, null, 'a chosen password is not echoed');
     const start = await startAuthorization(w, 'contoso');
     const { ua } = await signIn(w, start, { upn: 'sam@contoso.example', password: 'Quartz-Meadow-19' });
-    assert.equal(ua.title(), 'Update your password');
+    assert.equal(ua.step(), 'change_password');
   });
 
   it('Entra rules: a Helpdesk Administrator resets a user with no role, but not an administrator (403 Authorization_RequestDenied)', async () => {

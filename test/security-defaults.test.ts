@@ -20,7 +20,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   it('SPEC §5: Sam (no method, not an admin) may skip registration, and only for 14 days', async () => {
     const start = await startAuthorization(w, 'contoso');
     const { ua } = await signIn(w, start, { upn: 'sam@contoso.example' });
-    assert.equal(ua.title(), 'Let’s keep your account secure');
+    assert.equal(ua.step(), 'register_offer');
     assert.match(ua.lastPage, /skip this for\s+14 more days/);
     const tokens = await redeem(start, await ua.submit('skip_registration'));
     assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd']);
@@ -28,11 +28,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     w.clock.advance(14 * DAY);
     const later = await startAuthorization(w, 'contoso');
     const { ua: ua2 } = await signIn(w, later, { upn: 'sam@contoso.example' });
-    assert.equal(
-      ua2.title(),
-      'Set up your authenticator app',
-      'after 14 days registration cannot be skipped',
-    );
+    assert.equal(ua2.step(), 'register_totp', 'after 14 days registration cannot be skipped');
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
   });
 
@@ -41,7 +37,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     const start = await startAuthorization(w, 'contoso');
     await signIn(w, start, { upn: 'sky@contoso.example' }, ua);
     // Sky is a Security administrator: security defaults demand MFA at once.
-    assert.equal(ua.title(), 'Set up your authenticator app');
+    assert.equal(ua.step(), 'register_totp');
 
     // With security defaults off, Sam signs in with a password and keeps a session and a refresh token.
     const contoso = w.demo.tenants.contoso!.id;
@@ -59,7 +55,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
 
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
     await browser.navigate((await startAuthorization(w, 'contoso')).url);
-    assert.equal(browser.title(), 'Sign in', 'the single-factor session no longer satisfies policy');
+    assert.equal(browser.step(), 'credentials', 'the single-factor session no longer satisfies policy');
     await assert.rejects(
       client.refreshTokenGrant(first.config, tokens.refresh_token!),
       (e: { error?: string }) => e.error === 'invalid_grant',
@@ -71,7 +67,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {
     const start = await startAuthorization(w, 'contoso');
     const { ua } = await signIn(w, start, { upn: 'bill@contoso.example' });
-    assert.equal(ua.title(), 'Set up your authenticator app');
+    assert.equal(ua.step(), 'register_totp');
     assert.match(ua.lastPage, /requires more information/);
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     await ua.submit('confirm_totp', { code: '123456' === totpCode(w, secret) ? '654321' : '123456' });
@@ -98,20 +94,16 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     const staleSecret = /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)?.[1]?.replaceAll(' ', '');
     const first = await startAuthorization(w, 'contoso', { amr_values: 'mfa' });
     const { ua } = await signIn(w, first, { upn: 'hal@contoso.example' });
-    if (ua.title() === 'Let’s keep your account secure') await ua.submit('begin_registration');
+    if (ua.step() === 'register_offer') await ua.submit('begin_registration');
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     await ua.submit('confirm_totp', { code: totpCode(w, secret) });
-    assert.equal(ua.title(), 'Save your recovery codes');
+    assert.equal(ua.step(), 'recovery_codes');
 
-    if (stale.title() === 'Let’s keep your account secure') await stale.submit('begin_registration');
+    if (stale.step() === 'register_offer') await stale.submit('begin_registration');
     const attackerSecret =
       staleSecret ?? /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)![1]!.replaceAll(' ', '');
     await stale.submit('confirm_totp', { code: totpCode(w, attackerSecret) });
-    assert.equal(
-      stale.title(),
-      'Verify your identity',
-      'the stale flow must prove the registered method instead',
-    );
+    assert.equal(stale.step(), 'second_factor', 'the stale flow must prove the registered method instead');
     const { methodsOf } = await import('../src/authentication-methods/methods.ts');
     const hal = w.demo.users['hal@contoso.example']!;
     assert.equal((await methodsOf(w.ctx.db, hal.tenant, hal.id)).totp.length, 1);
@@ -145,7 +137,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
 
     const stepUp = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
     await ua.navigate(stepUp.url);
-    assert.equal(ua.title(), 'Sign in', 'the session lacks mfa, so sign-in starts again');
+    assert.equal(ua.step(), 'credentials', 'the session lacks mfa, so sign-in starts again');
   });
 
   it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
@@ -159,8 +151,8 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
       const start = await startAuthorization(w, 'fabrikam', extra);
       const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
       assert.ok(
-        ['Set up your authenticator app', 'Verify your identity'].includes(ua.title()),
-        `${JSON.stringify(extra)}: ${ua.title()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`,
+        ['register_totp', 'second_factor'].includes(ua.step()),
+        `${JSON.stringify(extra)}: ${ua.step()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`,
       );
     }
   });
@@ -170,7 +162,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     await setSecurityDefaults(w.ctx.db, contoso, false);
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
     const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
-    assert.equal(ua.title(), 'Set up your authenticator app');
+    assert.equal(ua.step(), 'register_totp');
     const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users['sam@contoso.example']!.id });
     assert.equal(row!.status.errorCode, 50079);
     assert.equal(row!.authenticationRequirementPolicies[0]!.detail, 'tenantPolicy:requireMfaAllUsers');

@@ -21,7 +21,7 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     await ua.submit('password', { username: upn, password: w.demo.password });
-    assert.equal(ua.title(), 'Verify your identity');
+    assert.equal(ua.step(), 'second_factor');
     return ua;
   }
 
@@ -33,7 +33,7 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     const second = await toSecondFactor();
     await second.submit('totp', { code });
     assert.equal(second.lastStatus, 400);
-    assert.equal(second.title(), 'Verify your identity');
+    assert.equal(second.step(), 'second_factor');
     assert.match(second.lastPage, /That code did not work/);
   });
 

@@ -29,7 +29,7 @@ ${view.error ? html`<p class="error" role="alert" id="form-error">${view.error}<
 <input id="user_code" name="user_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20" required autofocus value="${view.userCode ?? ''}"${view.error ? html` aria-describedby="form-error"` : ''}>
 <button type="submit">Next</button>
 </form>`,
-    { tenantName: view.tenantName },
+    { tenantName: view.tenantName, step: 'device_code' },
   );
 }
 
@@ -53,7 +53,7 @@ If someone sent you this code or asked you to enter it, cancel: they would be si
 ${raw(view.formHtml)}
 <button type="submit" form="op.deviceConfirmForm" autofocus>Continue</button>
 <button type="submit" form="op.deviceConfirmForm" name="abort" value="yes" class="secondary">Cancel, I did not start this</button>`,
-    { tenantName: view.tenantName },
+    { tenantName: view.tenantName, step: 'device_confirm' },
   );
 }
 
@@ -61,7 +61,7 @@ export function deviceSuccessPage(view: { clientName: string; tenantName: string
   return page(
     'You are signed in',
     html`<p>You signed in to <strong>${view.clientName}</strong> on your other device. You can close this window.</p>`,
-    { tenantName: view.tenantName },
+    { tenantName: view.tenantName, step: 'device_signed_in' },
   );
 }
 
@@ -69,6 +69,6 @@ export function deviceLockedPage(view: { tenantName: string; retryAfterMinutes: 
   return page(
     'Try again later',
     html`<p role="alert">Too many codes were tried from your network. Wait ${view.retryAfterMinutes} minute${view.retryAfterMinutes === 1 ? '' : 's'} and enter the code again.</p>`,
-    { tenantName: view.tenantName },
+    { tenantName: view.tenantName, step: 'device_locked' },
   );
 }

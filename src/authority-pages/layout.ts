@@ -1,7 +1,16 @@
 import { type Html, html } from '../http/html.ts';
 
-/** The page frame of the sign-in experience. No inline script or style (strict CSP). */
-export function page(title: string, body: Html, options: { tenantName?: string } = {}): string {
+/**
+ * The page frame of the sign-in experience. No inline script or style (strict CSP).
+ * `step` names what the page is, for tests and tools to read instead of its wording: the state
+ * of the sign-in flow it shows (sign-in/transitions.ts), `consent`, a device-code page, or
+ * `message`/`error` for pages that only tell something.
+ */
+export function page(
+  title: string,
+  body: Html,
+  options: { tenantName?: string; step?: string } = {},
+): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -11,7 +20,7 @@ export function page(title: string, body: Html, options: { tenantName?: string }
 <link rel="stylesheet" href="/assets/warden.css">
 </head>
 <body>
-<main class="card" aria-labelledby="page-title">
+<main class="card" aria-labelledby="page-title" data-step="${options.step ?? 'message'}">
 <p class="brand">Warden${options.tenantName ? html` · <span class="tenant">${options.tenantName}</span>` : ''}</p>
 <h1 id="page-title">${title}</h1>
 ${body}

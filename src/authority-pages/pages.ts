@@ -55,7 +55,7 @@ ${form(
   'Sign in',
 )}
 ${cancel(ctx)}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'credentials' },
   );
 }
 
@@ -76,7 +76,7 @@ ${form(
   'Update password',
 )}
 ${cancel(ctx)}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'change_password' },
   );
 }
 
@@ -109,7 +109,7 @@ ${form(
     : ''
 }
 ${cancel(ctx)}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'second_factor' },
   );
 }
 
@@ -119,9 +119,10 @@ export function registerOfferPage(ctx: FormContext, input: { skipUntil: number; 
     'Let’s keep your account secure',
     html`<p>Your organisation asks you to set up a second verification method. You can skip this for
 ${days} more day${days === 1 ? '' : 's'}; after that, sign-in needs it.</p>
+${alert(ctx.error)}
 ${form(ctx, 'begin_registration', html``, 'Set it up now')}
 ${form(ctx, 'skip_registration', html``, 'Skip for now')}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'register_offer' },
   );
 }
 
@@ -149,7 +150,7 @@ ${form(
   'Verify and finish',
 )}
 ${cancel(ctx)}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'register_totp' },
   );
 }
 
@@ -158,20 +159,25 @@ export function recoveryCodesPage(ctx: FormContext, input: { codes: string[] }):
     'Save your recovery codes',
     html`<p>Each code signs you in once if you lose your authenticator. Store them somewhere safe; they are shown only now.</p>
 <ul class="codes">${input.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+${alert(ctx.error)}
 ${form(ctx, 'continue', html``, 'I saved them, continue')}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'recovery_codes' },
   );
 }
 
+/**
+ * A page that only tells something. `step` says which: `error` (the request cannot go on: start
+ * again), `blocked` or `locked` (the sign-in ended there), `message` otherwise.
+ */
 export function messagePage(
   title: string,
   message: string,
-  input: { tenantName?: string; code?: number } = {},
+  input: { tenantName?: string; code?: number; step?: 'message' | 'error' | 'blocked' | 'locked' } = {},
 ): string {
   return page(
     title,
     html`<p role="alert">${message}</p>${input.code !== undefined ? html`<p class="muted">Error code: AADSTS${input.code}</p>` : ''}`,
-    input.tenantName ? { tenantName: input.tenantName } : {},
+    { ...(input.tenantName ? { tenantName: input.tenantName } : {}), step: input.step ?? 'message' },
   );
 }
 
@@ -185,6 +191,6 @@ export function consentPage(
 <ul>${input.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
 ${form(ctx, 'consent', html``, 'Accept')}
 ${cancel(ctx)}`,
-    { tenantName: ctx.tenantName },
+    { tenantName: ctx.tenantName, step: 'consent' },
   );
 }

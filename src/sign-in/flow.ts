@@ -4,53 +4,21 @@ import type { AuthenticationStep } from '../sign-in-logs/sign-in-log.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
- * The interactive sign-in as an explicit state machine (STYLE 6). One flow per oidc-provider
- * interaction, stored (so any instance can continue it) with the interaction's expiry.
- *
- *   credentials ──password ok──▶ (after password) ──▶ second_factor ──code ok──▶ (done)
- *        │     │                                   register_offer ──skip──▶ (done)  (security defaults, ≤ 14 days)
- *        │     │                                         └──begin──▶ register_totp
- *        │     │                                   register_totp ──code ok──▶ recovery_codes ──continue──▶ (done)
- *        │     └─temporary password (SPEC §9)──▶ change_password ──new password ok──▶ (after password)
- *        └──policy blocks──▶ blocked
- *
- * "(after password)" is one step: what the policy asks once the password is proven (MFA, registration
- * or nothing). A temporary password set by an admin is replaced first, so the rest of the sign-in
- * runs exactly as with a chosen password.
+ * The interactive sign-in flow (STYLE 6): one per oidc-provider interaction, stored (so any
+ * instance can continue it) with the interaction's expiry. Its states, the actions each allows and
+ * where each leads are THE table in transitions.ts; this file holds the flow's data and storage.
  */
-export type FlowState =
-  | 'credentials'
-  | 'change_password'
-  | 'second_factor'
-  | 'register_offer'
-  | 'register_totp'
-  | 'recovery_codes'
-  | 'blocked';
+export const FLOW_STATES = [
+  'credentials',
+  'change_password',
+  'second_factor',
+  'register_offer',
+  'register_totp',
+  'recovery_codes',
+  'blocked',
+] as const;
 
-export type FlowAction =
-  | 'password'
-  | 'change_password'
-  | 'totp'
-  | 'recovery_code'
-  | 'begin_registration'
-  | 'skip_registration'
-  | 'confirm_totp'
-  | 'continue'
-  | 'cancel';
-
-export const TRANSITIONS: Record<FlowState, readonly FlowAction[]> = {
-  credentials: ['password', 'cancel'],
-  change_password: ['change_password', 'cancel'],
-  second_factor: ['totp', 'recovery_code', 'cancel'],
-  register_offer: ['begin_registration', 'skip_registration', 'cancel'],
-  register_totp: ['confirm_totp', 'cancel'],
-  recovery_codes: ['continue'],
-  blocked: ['cancel'],
-};
-
-export function isAllowed(state: FlowState, action: string): action is FlowAction {
-  return (TRANSITIONS[state] as readonly string[]).includes(action);
-}
+export type FlowState = (typeof FLOW_STATES)[number];
 
 export type AllowedRequirement = Extract<SignInRequirement, { outcome: 'allow' }>;
 

@@ -62,7 +62,7 @@ function hidden(page: string, name: string): string {
 /** Opens the verification page and types `userCode`; the user agent then shows the confirmation page (or an error). */
 export async function enterUserCode(ua: UserAgent, verificationUri: string, userCode: string): Promise<void> {
   await ua.navigate(verificationUri);
-  assert.equal(ua.title(), 'Enter code');
+  assert.equal(ua.step(), 'device_code');
   await ua.navigate(verificationUri, { form: { xsrf: hidden(ua.lastPage, 'xsrf'), user_code: userCode } });
 }
 
@@ -90,7 +90,7 @@ export async function approveDevice(
 ): Promise<UserAgent> {
   const ua = options.ua ?? new UserAgent();
   await enterUserCode(ua, verificationUri, userCode);
-  assert.equal(ua.title(), 'Confirm sign-in on another device', ua.lastPage.slice(0, 1500));
+  assert.equal(ua.step(), 'device_confirm', ua.lastPage.slice(0, 1500));
   await answerConfirmation(ua, 'continue');
   const at = await ua.submit('password', { username: upn, password: w.demo.password });
   await completeSecondStep(w, ua, { at, upn, mfa: options.mfa ?? true });

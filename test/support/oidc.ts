@@ -79,15 +79,15 @@ export async function completeSecondStep(
 ): Promise<{ at: string; seed: string | undefined }> {
   let at = input.at;
   let seed = w.demo.users[input.upn]?.totpSeed;
-  if (ua.title() === 'Verify your identity') {
+  if (ua.step() === 'second_factor') {
     if (!seed) throw new Error(`a second factor is asked of ${input.upn}, whose seed the test does not know`);
     return { at: await ua.submit('totp', { code: freshCode(w, seed) }), seed };
   }
-  if (ua.title() === 'Let’s keep your account secure') {
+  if (ua.step() === 'register_offer') {
     if (!input.mfa) return { at: await ua.submit('skip_registration'), seed };
     at = await ua.submit('begin_registration');
   }
-  if (ua.title() === 'Set up your authenticator app') {
+  if (ua.step() === 'register_totp') {
     seed = (/class="secret" aria-label="Secret key">([^<]+)</.exec(ua.lastPage)?.[1] ?? '').replace(
       /\s+/g,
       '',
@@ -107,7 +107,7 @@ export async function signIn(
 ): Promise<{ ua: UserAgent; callback: string }> {
   await ua.navigate(start.url);
   let at = await ua.submit('password', { username: who.upn, password: who.password ?? w.demo.password });
-  if (ua.lastPage.includes('value="totp"') && who.totpSeed) {
+  if (ua.step() === 'second_factor' && who.totpSeed) {
     at = await ua.submit('totp', { code: freshCode(w, who.totpSeed) });
   }
   return { ua, callback: at };

@@ -85,4 +85,12 @@ export class UserAgent {
   title(): string {
     return /<h1 id="page-title">([^<]*)<\/h1>/.exec(this.lastPage)?.[1] ?? '';
   }
+
+  /**
+   * What the current page is, as the page says it in `data-step` (the state of the sign-in flow,
+   * `consent`, a device-code page, `message`/`error`); '' when the page has none (not Warden's).
+   */
+  step(): string {
+    return /<main\b[^>]*\bdata-step="([^"]*)"/.exec(this.lastPage)?.[1] ?? '';
+  }
 }

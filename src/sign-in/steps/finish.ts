@@ -1,0 +1,16 @@
+import type { User } from '../../directory/users.ts';
+import { amrOf } from '../../policy/mfa-proof.ts';
+import { logAttempt } from '../attempt-log.ts';
+import type { StepInput, StepOutcome } from '../step.ts';
+
+/** -> signed_in: the success row of the sign-in log, and the `amr` of what this flow proved. */
+export async function finish(input: StepInput, user: User): Promise<StepOutcome> {
+  await logAttempt(input, 0, user);
+  // RFC 8176: `mfa` exactly when two distinct factor kinds were proven (knowledge + possession).
+  return { kind: 'finish', amr: amrOf(input.flow.data.proven) };
+}
+
+/** any state --cancel--> cancelled: the relying party gets access_denied. */
+export async function cancelSignIn(): Promise<StepOutcome> {
+  return { kind: 'cancel' };
+}

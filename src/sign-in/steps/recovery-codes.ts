@@ -1,0 +1,15 @@
+import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
+import { finish } from './finish.ts';
+import { proveSecondFactor } from './second-factor.ts';
+
+/** second_factor --recovery_code--> signed_in: a recovery code stands in for the authenticator, once. */
+export function submitRecoveryCode(input: StepInput): Promise<StepOutcome> {
+  return proveSecondFactor(input, 'Recovery code', (step, user, code, now) =>
+    step.ctx.recoveryCodes.redeem(step.ctx.db, step.tenant.id, user.id, code, now),
+  );
+}
+
+/** recovery_codes --continue--> signed_in: the codes were shown once with the registration. */
+export async function continueAfterCodes(input: StepInput): Promise<StepOutcome> {
+  return finish(input, await flowUser(input));
+}

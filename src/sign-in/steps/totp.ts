@@ -1,0 +1,75 @@
+import QRCode from 'qrcode';
+import { hasMfaMethod, methodsOf } from '../../authentication-methods/methods.ts';
+import {
+  addTotpMethod,
+  matchingStep,
+  newTotpSecret,
+  totpFor,
+  verifyTotp,
+} from '../../authentication-methods/totp.ts';
+import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
+import { RULES, throttleKeys } from '../../security/throttle.ts';
+import { authenticationStep, logAttempt } from '../attempt-log.ts';
+import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
+import { proveSecondFactor } from './second-factor.ts';
+
+/** second_factor --totp--> signed_in: a code of the user's authenticator app (RFC 6238). */
+export function submitTotp(input: StepInput): Promise<StepOutcome> {
+  return proveSecondFactor(input, 'Authenticator app code', (step, user, code, now) =>
+    verifyTotp(step.ctx.db, step.ctx.secrets, step.tenant.id, user.id, code, now),
+  );
+}
+
+/** The secret being enrolled is sealed to this flow: it opens for no other. */
+function pendingContext(input: StepInput): string {
+  return `pending-totp:${input.flow.id}`;
+}
+
+/** -> register_totp: a new secret, sealed in the flow until the user proves it. */
+export async function beginRegistration(input: StepInput): Promise<StepOutcome> {
+  input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(newTotpSecret(), pendingContext(input));
+  return { kind: 'show', state: 'register_totp' };
+}
+
+/** register_totp --confirm_totp--> recovery_codes: the first code proves the app; method and codes saved together. */
+export async function confirmRegistration(input: StepInput): Promise<StepOutcome> {
+  const { ctx, tenant, flow } = input;
+  const now = ctx.clock.now();
+  const user = await flowUser(input);
+  const key = throttleKeys.secondFactor(user.id);
+  if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
+    await logAttempt(input, 50053, user);
+    return { kind: 'locked' };
+  }
+  const secret = ctx.secrets.open(flow.data.pendingTotpSealed!, pendingContext(input));
+  const usedStep = matchingStep(secret, (input.form.code ?? '').trim(), now);
+  if (usedStep === undefined) {
+    flow.data.error = signInErrorMessage(500121);
+    return { kind: 'show', state: 'register_totp' };
+  }
+  await ctx.throttle.succeed(tenant.id, key);
+  const codes = await ctx.db.transaction().execute(async (trx) => {
+    // Registration is for a user with no method. If one was added since this flow began (another
+    // browser), this flow may not add a second one: the user must prove the existing method.
+    if (hasMfaMethod(await methodsOf(trx, tenant.id, user.id))) return undefined;
+    // The enrolment code's step is recorded as used: it cannot be replayed at the next sign-in.
+    await addTotpMethod(trx, ctx.secrets, tenant.id, user.id, secret, now, usedStep);
+    return ctx.recoveryCodes.regenerate(trx, tenant.id, user.id, now);
+  });
+  flow.data.pendingTotpSealed = undefined;
+  if (!codes) {
+    flow.data.error = 'An authenticator app was registered meanwhile. Enter its code.';
+    return { kind: 'show', state: 'second_factor' };
+  }
+  flow.data.steps.push(authenticationStep('Authenticator app code', true, now, 'Registered and verified'));
+  flow.data.proven = [...flow.data.proven, 'otp'];
+  return { kind: 'show', state: 'recovery_codes', codes };
+}
+
+/** Data for the enrolment page: the otpauth URI as a QR code and the key for manual entry. */
+export async function enrolmentView(input: StepInput): Promise<{ qrDataUrl: string; secret: string }> {
+  const secret = input.ctx.secrets.open(input.flow.data.pendingTotpSealed!, pendingContext(input));
+  const label = input.flow.data.userPrincipalName ?? 'user';
+  const uri = totpFor(secret, label, `Warden (${input.tenant.domain})`).toString();
+  return { qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), secret };
+}
