@@ -12,6 +12,7 @@ import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { routesOf } from './support/routes.ts';
 import { callApi, sign, userClaims, userToken } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 const POLICY = '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -107,15 +108,13 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
   });
 
   it('SPEC §5, RFC 9470 §3: an App+User token without mfa gets 401 Authentication_MfaRequired with the step-up challenge', async () => {
-    // John (Fabrikam, no MFA policy) is Fabrikam's admin agent; give him Global Administrator to show roles do not help.
-    const john = w.demo.users['john@fabrikam.example']!;
-    await w.ctx.db
-      .updateTable('users')
-      .set({ directory_roles: JSON.stringify(['Global Administrator']) })
-      .where('tenant_id', '=', john.tenant)
-      .where('id', '=', john.id)
-      .execute();
-    const token = await graphToken(w, 'john@fabrikam.example');
+    // A Fabrikam (no MFA policy) admin agent who is also Global Administrator: roles do not help.
+    const john = await makeUser(w, {
+      tenant: 'fabrikam',
+      groups: ['AdminAgents'],
+      roles: ['Global Administrator'],
+    });
+    const token = await graphToken(w, john.upn);
     const res = await callApi(w, 'GET', POLICY, { token });
     assert.equal(res.status, 401);
     assert.equal(res.body.error.code, 'Authentication_MfaRequired');
@@ -186,7 +185,8 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
   });
 
   it('issue 4 item 1: directory roles decide, read at request time (Security admin yes; Billing admin, agents no; a removed role stops at once)', async () => {
-    const sky = await graphToken(w, 'sky@contoso.example');
+    const skyUser = await makeUser(w, { name: 'sky', roles: ['Security Administrator'], totp: true });
+    const sky = await graphToken(w, skyUser.upn);
     assert.equal((await callApi(w, 'GET', POLICY, { token: sky })).status, 200);
     for (const upn of ['bill@contoso.example', 'hal@contoso.example']) {
       const token = await graphToken(w, upn);
@@ -198,18 +198,17 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
         /Global Administrator, Security Administrator, Conditional Access Administrator/,
       );
     }
-    const skyUser = w.demo.users['sky@contoso.example']!;
     await w.ctx.db
       .updateTable('users')
       .set({ directory_roles: '[]' })
-      .where('tenant_id', '=', skyUser.tenant)
+      .where('tenant_id', '=', skyUser.tenantId)
       .where('id', '=', skyUser.id)
       .execute();
     assert.equal((await callApi(w, 'GET', POLICY, { token: sky })).status, 403);
     await w.ctx.db
       .updateTable('users')
       .set({ account_enabled: 0, directory_roles: JSON.stringify(['Security Administrator']) })
-      .where('tenant_id', '=', skyUser.tenant)
+      .where('tenant_id', '=', skyUser.tenantId)
       .where('id', '=', skyUser.id)
       .execute();
     const disabled = await callApi(w, 'GET', POLICY, { token: sky });

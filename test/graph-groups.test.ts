@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 describe('Graph groups and members (issue 4 item 1)', () => {
   let w: TestWarden;
@@ -93,8 +94,8 @@ describe('Graph groups and members (issue 4 item 1)', () => {
       'Night crew',
     );
 
-    const samId = w.demo.users['sam@contoso.example']!.id;
-    const halId = w.demo.users['hal@contoso.example']!.id;
+    const samId = (await makeUser(w, { name: 'sam' })).id;
+    const halId = (await makeUser(w, { name: 'hal' })).id;
     for (const member of [samId, halId]) {
       const added = await callApi(w, 'POST', `/v1.0/groups/${id}/members/$ref`, {
         token: jane,

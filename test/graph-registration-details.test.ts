@@ -4,6 +4,7 @@ import { createUser } from '../src/directory/users.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi, userToken } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 const JANE = 'jane@contoso.example';
 const SAM = 'sam@contoso.example';
@@ -139,18 +140,19 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
   });
 
   it('issue 4 item 1: the details change when a user registers an authenticator app', async () => {
-    const samId = w.demo.users[SAM]!.id;
+    const sam = await makeUser(w, { name: 'sam' });
+    const samId = sam.id;
     const before = (await callApi(w, 'GET', `${PATH}/${samId}`, { token: jane })).body as Details;
     assert.equal(before.isMfaRegistered, false);
     w.clock.advance(60_000);
-    await userToken(w, SAM); // Sam takes the registration offered at sign-in (SPEC §8)
+    await userToken(w, sam.upn); // Sam takes the registration offered at sign-in (SPEC §8)
     const after = (await callApi(w, 'GET', `${PATH}/${samId}`, { token: jane })).body as Details;
     assert.equal(after.isMfaRegistered, true);
     assert.equal(after.isMfaCapable, true);
     assert.deepEqual(after.methodsRegistered, ['softwareOneTimePasscode']);
     assert.equal(after.defaultMfaMethod, 'softwareOneTimePasscode');
     assert.ok(Date.parse(after.lastUpdatedDateTime) > Date.parse(before.lastUpdatedDateTime) + 60_000);
-    assert.ok((await upns('$filter=isMfaRegistered eq true')).includes(SAM));
+    assert.ok((await upns('$filter=isMfaRegistered eq true')).includes(sam.upn));
   });
 
   it('permissions: Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {

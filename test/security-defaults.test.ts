@@ -7,6 +7,7 @@ import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
+import { makeUser } from './support/users.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -18,8 +19,9 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   after(() => w.stop());
 
   it('SPEC §5: Sam (no method, not an admin) may skip registration, and only for 14 days', async () => {
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'sam@contoso.example' });
+    const { ua } = await signIn(w, start, { upn: sam.upn });
     assert.equal(ua.title(), 'Let’s keep your account secure');
     assert.match(ua.lastPage, /skip this for\s+14 more days/);
     const tokens = await redeem(start, await ua.submit('skip_registration'));
@@ -27,7 +29,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
 
     w.clock.advance(14 * DAY);
     const later = await startAuthorization(w, 'contoso');
-    const { ua: ua2 } = await signIn(w, later, { upn: 'sam@contoso.example' });
+    const { ua: ua2 } = await signIn(w, later, { upn: sam.upn });
     assert.equal(
       ua2.title(),
       'Set up your authenticator app',
@@ -37,9 +39,11 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
+    const sky = await makeUser(w, { name: 'sky', roles: ['Security Administrator'] });
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const ua = new UserAgent();
     const start = await startAuthorization(w, 'contoso');
-    await signIn(w, start, { upn: 'sky@contoso.example' }, ua);
+    await signIn(w, start, { upn: sky.upn }, ua);
     // Sky is a Security administrator: security defaults demand MFA at once.
     assert.equal(ua.title(), 'Set up your authenticator app');
 
@@ -48,7 +52,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     await setSecurityDefaults(w.ctx.db, contoso, false);
     const browser = new UserAgent();
     const first = await startAuthorization(w, 'contoso');
-    const { callback } = await signIn(w, first, { upn: 'sam@contoso.example' }, browser);
+    const { callback } = await signIn(w, first, { upn: sam.upn }, browser);
     const tokens = await redeem(first, callback);
     assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd']);
     assert.match(
@@ -69,8 +73,9 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {
+    const bill = await makeUser(w, { name: 'bill', roles: ['Billing Administrator'] });
     const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'bill@contoso.example' });
+    const { ua } = await signIn(w, start, { upn: bill.upn });
     assert.equal(ua.title(), 'Set up your authenticator app');
     assert.match(ua.lastPage, /requires more information/);
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
@@ -83,21 +88,22 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     const next = await startAuthorization(w, 'contoso');
     const ua2 = new UserAgent();
     await ua2.navigate(next.url);
-    await ua2.submit('password', { username: 'bill@contoso.example', password: w.demo.password });
+    await ua2.submit('password', { username: bill.upn, password: w.demo.password });
     await ua2.submit('totp', { code: totpCode(w, secret) });
     assert.equal(ua2.lastStatus, 400);
   });
 
   it('a registration started before another browser registered cannot add a second authenticator', async () => {
+    const hal = await makeUser(w, { name: 'hal', groups: ['HelpdeskAgents'] });
     const stale = (
       await signIn(w, await startAuthorization(w, 'contoso'), {
-        upn: 'hal@contoso.example',
+        upn: hal.upn,
         password: w.demo.password,
       })
     ).ua;
     const staleSecret = /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)?.[1]?.replaceAll(' ', '');
     const first = await startAuthorization(w, 'contoso', { amr_values: 'mfa' });
-    const { ua } = await signIn(w, first, { upn: 'hal@contoso.example' });
+    const { ua } = await signIn(w, first, { upn: hal.upn });
     if (ua.title() === 'Let’s keep your account secure') await ua.submit('begin_registration');
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     await ua.submit('confirm_totp', { code: totpCode(w, secret) });
@@ -113,8 +119,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
       'the stale flow must prove the registered method instead',
     );
     const { methodsOf } = await import('../src/authentication-methods/methods.ts');
-    const hal = w.demo.users['hal@contoso.example']!;
-    assert.equal((await methodsOf(w.ctx.db, hal.tenant, hal.id)).totp.length, 1);
+    assert.equal((await methodsOf(w.ctx.db, hal.tenantId, hal.id)).totp.length, 1);
   });
 
   it('a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
@@ -166,17 +171,18 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('SPEC R1.2: turning on "require MFA for every user" applies at the next sign-in, with the policy logged', async () => {
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const contoso = w.demo.tenants.contoso!.id;
     await setSecurityDefaults(w.ctx.db, contoso, false);
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
-    const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
+    const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.equal(ua.title(), 'Set up your authenticator app');
-    const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users['sam@contoso.example']!.id });
+    const [row] = await listSignIns(w.ctx.db, contoso, { userId: sam.id });
     assert.equal(row!.status.errorCode, 50079);
     assert.equal(row!.authenticationRequirementPolicies[0]!.detail, 'tenantPolicy:requireMfaAllUsers');
 
     await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
-    const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
+    const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.match(off.callback, /code=/, 'with neither policy on, Sam signs in with a password');
     await setSecurityDefaults(w.ctx.db, contoso, true);
   });

@@ -5,6 +5,7 @@ import { createTenant, findTenant } from '../src/directory/tenants.ts';
 import { findUserByUpn } from '../src/directory/users.ts';
 import { KyselyOidcAdapter } from '../src/tokens/oidc-adapter.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { makeUser } from './support/users.ts';
 
 /** One storage suite, run on SQLite and (with WARDEN_TEST_DATABASE_URL) on PostgreSQL (STYLE 5). */
 describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
@@ -81,7 +82,7 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
 
   it('RFC 6238 §5.2 across instances: two concurrent verifications of one code, exactly one succeeds', async () => {
     const tenantId = w.demo.tenants.fabrikam!.id;
-    const john = w.demo.users['john@fabrikam.example']!.id;
+    const john = (await makeUser(w, { tenant: 'fabrikam' })).id;
     const secret = 'KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ';
     await addTotpMethod(w.ctx.db, w.ctx.secrets, tenantId, john, secret, w.clock.now());
     const now = w.clock.now();
@@ -95,7 +96,7 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
 
   it('recovery codes: two concurrent redemptions of one code, exactly one succeeds', async () => {
     const tenantId = w.demo.tenants.contoso!.id;
-    const sam = w.demo.users['sam@contoso.example']!.id;
+    const sam = (await makeUser(w)).id;
     const [code] = await w.ctx.recoveryCodes.regenerate(w.ctx.db, tenantId, sam, w.clock.now());
     const results = await Promise.all([
       w.ctx.recoveryCodes.redeem(w.ctx.db, tenantId, sam, code!, w.clock.now()),
