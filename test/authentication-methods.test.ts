@@ -13,7 +13,7 @@ import { getUser } from '../src/directory/users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { makeUser } from './support/users.ts';
 
-describe('managing methods (issue 2 item 7)', () => {
+describe('SPEC §8: managing MFA methods', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -23,7 +23,7 @@ describe('managing methods (issue 2 item 7)', () => {
   const fresh = () => ({ amr: ['pwd', 'otp', 'mfa'], authTime: w.clock.now() });
   const code = (reason: unknown) => (reason instanceof MethodChangeError ? reason.code : reason);
 
-  it('adding or removing a method needs a fresh MFA', async () => {
+  it('SPEC §8: adding or removing a method needs a fresh MFA', async () => {
     const made = await makeUser(w, { name: 'jane', roles: ['Global Administrator'], totp: true });
     const jane = (await getUser(w.ctx.db, made.tenantId, made.id))!;
     const tenant = (await getTenant(w.ctx.db, jane.tenantId))!;

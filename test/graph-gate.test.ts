@@ -17,7 +17,7 @@ import { makeUser } from './support/users.ts';
 const POLICY = '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
+describe('STYLE 2: the Graph API gate', () => {
   let w: TestWarden;
   let jane: string;
   before(async () => {
@@ -89,7 +89,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     }
   });
 
-  it("issue 4 item 1: errors are Graph's { error: { code, message, innerError: { request-id, date } } } with a request-id header", async () => {
+  it("Graph API: errors are Graph's { error: { code, message, innerError: { request-id, date } } } with a request-id header", async () => {
     const res = await callApi(w, 'GET', POLICY, {
       headers: { 'client-request-id': '0f2b4c6d-1111-4222-8333-944455556666' },
     });
@@ -129,7 +129,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     );
   });
 
-  it('issue 4 item 1: only a token for the Graph audience is accepted (a Partner API token is not)', async () => {
+  it('RFC 9068 §4: only a token for the Graph audience is accepted (a Partner API token is not)', async () => {
     const partnerToken = await userToken(w, 'jane@contoso.example');
     const res = await callApi(w, 'GET', POLICY, { token: partnerToken });
     assert.equal(res.status, 401);
@@ -141,7 +141,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await callApi(w, 'GET', POLICY, { token: forged })).status, 401);
   });
 
-  it('issue 4 item 1: the security defaults policy in Graph shape; PATCH isEnabled switches the tenant (SPEC §5)', async () => {
+  it('SPEC §5: the security defaults policy in Graph shape; PATCH isEnabled switches the tenant', async () => {
     const contoso = w.demo.tenants.contoso!.id;
     const read = await callApi(w, 'GET', POLICY, { token: jane });
     assert.equal(read.status, 200);
@@ -161,7 +161,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await getTenant(w.ctx.db, contoso))?.security_defaults, 1);
   });
 
-  it('issue 4 item 1: bad input gets Request_BadRequest and changes nothing', async () => {
+  it('Graph API: bad input gets Request_BadRequest and changes nothing', async () => {
     const contoso = w.demo.tenants.contoso!.id;
     const cases: [unknown, RegExp][] = [
       [{ isEnabled: false, colour: 'red' }, /Invalid property 'colour'/],
@@ -184,7 +184,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await getTenant(w.ctx.db, contoso))?.security_defaults, 1);
   });
 
-  it('issue 4 item 1: directory roles decide, read at request time (Security admin yes; Billing admin, agents no; a removed role stops at once)', async () => {
+  it('Entra rules: directory roles decide, read at request time (Security admin yes; Billing admin, agents no; a removed role stops at once)', async () => {
     const skyUser = await makeUser(w, { name: 'sky', roles: ['Security Administrator'], totp: true });
     const sky = await graphToken(w, skyUser.upn);
     assert.equal((await callApi(w, 'GET', POLICY, { token: sky })).status, 200);
@@ -216,7 +216,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal(disabled.body.error.code, 'InvalidAuthenticationToken');
   });
 
-  it('issue 4 item 1: app-only tokens need an app role of the operation (Graph application permissions)', async () => {
+  it('Entra rules: app-only tokens need an app role of the operation (Graph application permissions)', async () => {
     const app = await graphAppToken(w);
     const res = await callApi(w, 'GET', POLICY, { token: app });
     assert.equal(res.status, 403);

@@ -22,7 +22,7 @@ interface Details {
   lastUpdatedDateTime: string;
 }
 
-describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
+describe('SPEC §11: Graph userRegistrationDetails', () => {
   let w: TestWarden;
   let jane: string;
   let guestId: string;
@@ -57,7 +57,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     return out.sort();
   }
 
-  it('issue 4 item 1: per user isAdmin, isMfaRegistered, isMfaCapable, methodsRegistered (Graph names), userType, lastUpdatedDateTime', async () => {
+  it('SPEC §11: per user isAdmin, isMfaRegistered, isMfaCapable, methodsRegistered (Graph names), userType, lastUpdatedDateTime', async () => {
     const response = await callApi(w, 'GET', PATH, { token: jane });
     assert.equal(response.status, 200);
     assert.match(
@@ -102,7 +102,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.equal(john.body.error.code, 'Request_ResourceNotFound');
   });
 
-  it('issue 4 item 1: $filter on isAdmin, isMfaRegistered, isMfaCapable, userType and userPrincipalName, joined by and', async () => {
+  it('Graph API: $filter on isAdmin, isMfaRegistered, isMfaCapable, userType and userPrincipalName, joined by and', async () => {
     const contoso = await upns('');
     assert.ok(contoso.length >= 6);
     assert.deepEqual(await upns('$filter=isAdmin eq true'), [
@@ -126,7 +126,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.deepEqual(await upns("$filter=startswith(userPrincipalName,'s')"), [SAM, 'sky@contoso.example']);
   });
 
-  it('issue 4 item 1: $select and $top paging: every user exactly once', async () => {
+  it('Graph API: $select and $top paging: every user exactly once', async () => {
     const all = await upns('');
     const paged = await upns('$top=2&$select=userPrincipalName,isMfaRegistered');
     assert.deepEqual(paged, all);
@@ -139,7 +139,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
       assert.deepEqual(Object.keys(row).sort(), ['isMfaRegistered', 'userPrincipalName']);
   });
 
-  it('issue 4 item 1: the details change when a user registers an authenticator app', async () => {
+  it('SPEC §8: the details change when a user registers an authenticator app', async () => {
     const sam = await makeUser(w, { name: 'sam' });
     const samId = sam.id;
     const before = (await callApi(w, 'GET', `${PATH}/${samId}`, { token: jane })).body as Details;
@@ -155,7 +155,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.ok((await upns('$filter=isMfaRegistered eq true')).includes(sam.upn));
   });
 
-  it('permissions: Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
+  it('Entra rules: Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
     for (const token of [await graphToken(w, 'sky@contoso.example'), await graphAppToken(w)]) {
       const response = await callApi(w, 'GET', PATH, { token });
       assert.equal(response.status, 200);
@@ -170,7 +170,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.ok(guestId);
   });
 
-  it('bad queries get Request_UnsupportedQuery', async () => {
+  it('Graph API: bad queries get Request_UnsupportedQuery', async () => {
     for (const bad of [
       "$filter=isAdmin eq 'yes'",
       "$filter=userType eq 'service'",

@@ -11,7 +11,7 @@ const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
 const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const BASE = '/v1.0/roleManagement/directory';
 
-describe('Graph directory role assignments (issue 4 item 1)', () => {
+describe('Graph API: directory role assignments', () => {
   let w: TestWarden;
   let jane: string;
   let sky: string;
@@ -36,7 +36,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
   });
   after(() => w.stop());
 
-  it("issue 4 item 1: role definitions carry Entra's template ids", async () => {
+  it("Entra rules: role definitions carry Entra's template ids", async () => {
     const res = await callApi(w, 'GET', `${BASE}/roleDefinitions`, { token: jane });
     assert.equal(res.status, 200);
     const global = res.body.value.find(
@@ -50,7 +50,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.equal(one.body.displayName, 'User Administrator');
   });
 
-  it('issue 4 item 1: assignments are listed, created (201), read by id, refused twice, and filtered by principalId and roleDefinitionId', async () => {
+  it('Graph API: assignments are listed, created (201), read by id, refused twice, and filtered by principalId and roleDefinitionId', async () => {
     const janes = await assignmentsOf(id('jane@contoso.example'));
     assert.deepEqual(
       janes.map((a) => [a.roleDefinitionId, a.directoryScopeId]),
@@ -95,7 +95,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.deepEqual((await getUser(w.ctx.db, contoso(), body.principalId))?.directoryRoles, []);
   });
 
-  it('bad input: unknown role, other scope, unknown or foreign principal, unknown property — nothing written', async () => {
+  it('Graph API: bad input: unknown role, other scope, unknown or foreign principal, unknown property — nothing written', async () => {
     const sam = (await makeUser(w)).id;
     const cases: [unknown, number][] = [
       [
@@ -118,7 +118,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.deepEqual(john?.directoryRoles, []);
   });
 
-  it('permissions: a Security Administrator reads assignments but cannot assign (403); a Billing Administrator cannot read', async () => {
+  it('Entra rules: a Security Administrator reads assignments but cannot assign (403); a Billing Administrator cannot read', async () => {
     const body = {
       principalId: id('sky@contoso.example'),
       roleDefinitionId: GLOBAL_ADMIN,
@@ -136,7 +136,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.match(read.body.error.message, /Global Administrator/);
   });
 
-  it('paging: $top=1 and nextLink to the end return every assignment exactly once', async () => {
+  it('Graph API: paging: $top=1 and nextLink to the end return every assignment exactly once', async () => {
     const seen: string[] = [];
     let url: string | undefined = `${w.baseUrl}${BASE}/roleAssignments?$top=1`;
     while (url) {

@@ -13,7 +13,7 @@ import { makeUser } from './support/users.ts';
 
 const RESET = '/authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword';
 
-describe('temporary passwords and the change-password step (SPEC §9 admin unblock, issue 4 item 1)', () => {
+describe('SPEC §9 admin unblock: temporary passwords and the change-password step', () => {
   let w: TestWarden;
   let jane: string;
   let helen: string;

@@ -11,7 +11,7 @@ import { makeUser } from './support/users.ts';
 
 const DAY = 24 * 3600 * 1000;
 
-describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 and 8)', () => {
+describe('SPEC §5: security defaults and step-up end to end', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -38,7 +38,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
   });
 
-  it('a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
+  it('SPEC R1: a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
     const sky = await makeUser(w, { name: 'sky', roles: ['Security Administrator'] });
     const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const ua = new UserAgent();
@@ -93,7 +93,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(ua2.lastStatus, 400);
   });
 
-  it('a registration started before another browser registered cannot add a second authenticator', async () => {
+  it('SPEC §8: a registration started before another browser registered cannot add a second authenticator', async () => {
     const hal = await makeUser(w, { name: 'hal', groups: ['HelpdeskAgents'] });
     const stale = (
       await signIn(w, await startAuthorization(w, 'contoso'), {
@@ -122,7 +122,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal((await methodsOf(w.ctx.db, hal.tenantId, hal.id)).totp.length, 1);
   });
 
-  it('a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
+  it('Operations: a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     const { url, fields } = ua.formFor('password');
@@ -137,7 +137,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(response.status, 400);
   });
 
-  it('issue 2 item 6: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
+  it('SPEC E1 step-up: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
     await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false);
     const ua = new UserAgent();
     const first = await startAuthorization(w, 'fabrikam');
@@ -153,7 +153,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(ua.title(), 'Sign in', 'the session lacks mfa, so sign-in starts again');
   });
 
-  it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
+  it('OIDC Core §3.1.2.1: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
     const cases: Record<string, string>[] = [
       { acr_values: 'urn:warden:acr:mfa' },
       { max_age: '0' },
