@@ -91,7 +91,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'dashboard/': ['partner-api/', 'graph-api/', 'cli/'],
 };
 
-describe('the tree (STYLE 3)', () => {
+describe('STYLE 3: the source tree', () => {
   const graph = importGraph();
 
   it('STYLE 3: src/ has no import cycle', () => {
@@ -114,7 +114,7 @@ describe('the tree (STYLE 3)', () => {
     assert.deepEqual(violations, []);
   });
 
-  it('the cycle finder finds a cycle (it can fail)', () => {
+  it('STYLE 3: the cycle finder finds a cycle (it can fail)', () => {
     const looped = new Map([
       ['a.ts', ['b.ts']],
       ['b.ts', ['c.ts']],

@@ -11,8 +11,9 @@ import { newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
 import { getTenant, setSecurityDefaults } from '../src/directory/tenants.ts';
 import { getUser } from '../src/directory/users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { makeUser } from './support/users.ts';
 
-describe('managing methods (issue 2 item 7)', () => {
+describe('SPEC §8: managing MFA methods', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -22,12 +23,9 @@ describe('managing methods (issue 2 item 7)', () => {
   const fresh = () => ({ amr: ['pwd', 'otp', 'mfa'], authTime: w.clock.now() });
   const code = (reason: unknown) => (reason instanceof MethodChangeError ? reason.code : reason);
 
-  it('adding or removing a method needs a fresh MFA', async () => {
-    const jane = (await getUser(
-      w.ctx.db,
-      w.demo.tenants.contoso!.id,
-      w.demo.users['jane@contoso.example']!.id,
-    ))!;
+  it('SPEC §8: adding or removing a method needs a fresh MFA', async () => {
+    const made = await makeUser(w, { name: 'jane', roles: ['Global Administrator'], totp: true });
+    const jane = (await getUser(w.ctx.db, made.tenantId, made.id))!;
     const tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
     const secret = newTotpSecret();
     const valid = () => totpFor(secret).generate({ timestamp: w.clock.now() });
@@ -55,11 +53,8 @@ describe('managing methods (issue 2 item 7)', () => {
   });
 
   it('SPEC §5: the last method cannot be removed while MFA is mandated; it can when nothing mandates it', async () => {
-    const jane = (await getUser(
-      w.ctx.db,
-      w.demo.tenants.contoso!.id,
-      w.demo.users['jane@contoso.example']!.id,
-    ))!;
+    const made = await makeUser(w, { name: 'jane', roles: ['Global Administrator'], totp: true });
+    const jane = (await getUser(w.ctx.db, made.tenantId, made.id))!;
     const [only] = (await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp;
     let tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
     await assert.rejects(

@@ -15,7 +15,7 @@ async function footprint(w: TestWarden): Promise<Record<string, number>> {
   return out;
 }
 
-describe('authority errors (issue 2 item 4): a clear error, never a redirect to an unregistered URI, nothing written', () => {
+describe('RFC 6749 §4.1.2.1: authority errors are a clear error, never a redirect to an unregistered URI, nothing written', () => {
   let w: TestWarden;
   let contoso: string;
   before(async () => {
@@ -38,7 +38,7 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     return fetch(`${base}/oauth2/v2.0/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' });
   }
 
-  it('the authority is reachable by tenant id and by verified domain, with the tenant-id issuer', async () => {
+  it('OIDC Discovery §4: the authority is reachable by tenant id and by verified domain, with the tenant-id issuer (SPEC §3)', async () => {
     for (const segment of [w.demo.tenants.contoso!.id, 'contoso.example']) {
       const response = await fetch(`${w.baseUrl}/${segment}/v2.0/.well-known/openid-configuration`);
       assert.equal(response.status, 200);
@@ -79,7 +79,7 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     assert.deepEqual(await footprint(w), before);
   });
 
-  it('an unknown client gets an error page, not a redirect', async () => {
+  it('RFC 6749 §4.1.2.1: an unknown client gets an error page, not a redirect', async () => {
     const before = await footprint(w);
     const response = await authorize({ ...goodParams(), client_id: 'no-such-client' });
     assert.equal(response.status, 400);
@@ -115,7 +115,7 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     assert.deepEqual(await footprint(w), before);
   });
 
-  it('malformed token requests get OAuth errors as JSON (RFC 6749 §5.2)', async () => {
+  it('RFC 6749 §5.2: malformed token requests get OAuth errors as JSON', async () => {
     const before = await footprint(w);
     const cases: [Record<string, string>, number, string][] = [
       [{}, 400, 'invalid_request'],
@@ -167,7 +167,7 @@ describe('authority errors (issue 2 item 4): a clear error, never a redirect to 
     assert.doesNotMatch(csp, /unsafe-inline/);
   });
 
-  it('an unknown sign-in page is a 400 page, not a crash', async () => {
+  it('Operations: an unknown sign-in page is a 400 page, not a crash', async () => {
     const response = await fetch(`${contoso}/login/not-an-interaction`);
     assert.equal(response.status, 400);
   });

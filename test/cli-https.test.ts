@@ -3,14 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { CliUser, deviceLogin } from './support/cli.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 
-describe('the warden CLI against Warden over HTTPS with a self-signed certificate (issue 4 items 3, 4)', () => {
+describe('CLI: the warden CLI against Warden over HTTPS with a self-signed certificate', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden({ tls: true });
   });
   after(() => w?.stop());
 
-  test('issue 4 item 4: an untrusted certificate is exit 4, and the error names NODE_EXTRA_CA_CERTS', async () => {
+  test('CLI: an untrusted certificate is exit 4, and the error names NODE_EXTRA_CA_CERTS', async () => {
     const user = new CliUser(w.baseUrl);
     try {
       const { code, stderr } = await user.run(['login', '--tenant', 'contoso.example', '--device-code']);
@@ -22,7 +22,7 @@ describe('the warden CLI against Warden over HTTPS with a self-signed certificat
     }
   });
 
-  test('issue 4 item 5: with NODE_EXTRA_CA_CERTS, Jane signs in by device code and test-security-requirements passes', async () => {
+  test('CLI: with NODE_EXTRA_CA_CERTS, Jane signs in by device code and test-security-requirements passes', async () => {
     const user = new CliUser(w.baseUrl, { NODE_EXTRA_CA_CERTS: w.certificate!.certPath });
     try {
       const login = await deviceLogin(w, user, 'jane@contoso.example', true);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/storage/database.ts';
 import { CliUser, serverEnvironment } from './support/cli.ts';
 
-describe('the warden CLI on the server: migrate, demo reset, keys rotate (issue 4 item 4)', () => {
+describe('Operations: the warden CLI on the server: migrate, demo reset, keys rotate', () => {
   let server: Awaited<ReturnType<typeof serverEnvironment>>;
   let admin: CliUser;
   before(async () => {
@@ -29,7 +29,7 @@ describe('the warden CLI on the server: migrate, demo reset, keys rotate (issue 
     }
   }
 
-  test('issue 4 item 4: warden migrate applies every migration to a new database and names them; a second run applies none', async () => {
+  test('Operations: warden migrate applies every migration to a new database and names them; a second run applies none', async () => {
     const first = await admin.run(['migrate', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(first.stdout);
@@ -45,7 +45,7 @@ describe('the warden CLI on the server: migrate, demo reset, keys rotate (issue 
     assert.match(second.stdout, /database is up to date; nothing to apply/);
   });
 
-  test('issue 4 item 4: demo reset needs --yes (exit 2) and is refused in production mode (exit 1), touching nothing', async () => {
+  test('Operations: demo reset needs --yes (exit 2) and is refused in production mode (exit 1), touching nothing', async () => {
     const unconfirmed = await admin.run(['demo', 'reset']);
     assert.equal(unconfirmed.code, 2);
     assert.match(unconfirmed.stderr, /needs --yes/);
@@ -62,7 +62,7 @@ describe('the warden CLI on the server: migrate, demo reset, keys rotate (issue 
     );
   });
 
-  test('issue 4 item 4: demo reset --yes wipes and re-creates the demo in one go: same set, new ids, demo.json rewritten', async () => {
+  test('Operations: demo reset --yes wipes and re-creates the demo in one go: same set, new ids, demo.json rewritten', async () => {
     const first = await admin.run(['demo', 'reset', '--yes', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const demo1 = JSON.parse(first.stdout);
@@ -97,7 +97,7 @@ describe('the warden CLI on the server: migrate, demo reset, keys rotate (issue 
     );
   });
 
-  test('issue 4 item 4: keys rotate makes a new key active and keeps the previous one published', async () => {
+  test('Operations: keys rotate makes a new key active and keeps the previous one published', async () => {
     const active = () =>
       withDb((db) => db.selectFrom('signing_keys').select(['kid', 'status']).orderBy('created_at').execute());
     const before = await active();

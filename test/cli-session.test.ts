@@ -19,7 +19,7 @@ function onlySession(user: CliUser): StoredSession {
   return sessions[0]!;
 }
 
-describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
+describe('CLI: the warden CLI against a running Warden', () => {
   let w: TestWarden;
   let jane: CliUser;
   let john: CliUser;
@@ -41,7 +41,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     await w?.stop();
   });
 
-  test('issue 4 item 5: Jane signs in by device code with her TOTP; the CLI says MFA verified', () => {
+  test('RFC 8628: Jane signs in by device code with her TOTP; the CLI says MFA verified', () => {
     assert.match(
       janeLogin.stdout,
       /^Signed in to contoso\.example as jane@contoso\.example \(amr: [^;]*mfa[^;]*; MFA verified\)\./,
@@ -54,13 +54,13 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.ok(session.amr.includes('mfa'));
   });
 
-  test('issue 4 item 4: the token cache is mode 0600 in a 0700 directory', () => {
+  test('STYLE 8: the token cache is mode 0600 in a 0700 directory', () => {
     assert.equal(statSync(jane.cacheDir).mode & 0o777, 0o700);
     assert.equal(statSync(jane.cacheFile).mode & 0o777, 0o600);
     assert.equal(typeof onlySession(jane).refreshToken, 'string');
   });
 
-  test('SPEC §11 self-test, issue 4 item 5: test-security-requirements prints pass for Jane (exit 0) and the API answers 200', async () => {
+  test('SPEC §11 self-test: test-security-requirements prints pass for Jane (exit 0) and the API answers 200', async () => {
     const { code, stdout, stderr } = await jane.run(['test-security-requirements']);
     assert.equal(code, 0, stderr);
     assert.match(
@@ -70,7 +70,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.match(stdout, /Partner API: GET \/v1\/customers answered 200 OK\./);
   });
 
-  test('SPEC §11 self-test, issue 4 item 5: as John (Fabrikam, no MFA policy) it prints fail with the reason (exit 1) and the E2 401', async () => {
+  test('SPEC §11 self-test: as John (Fabrikam, no MFA policy) it prints fail with the reason (exit 1) and the E2 401', async () => {
     const { code, stdout, stderr } = await john.run(['test-security-requirements']);
     assert.equal(code, 1, stderr);
     assert.match(
@@ -87,7 +87,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.equal(json.api.status, 401);
   });
 
-  test('issue 4 item 4: whoami names the user, tenant, amr, MFA and token expiry, from the cache', async () => {
+  test('CLI: whoami names the user, tenant, amr, MFA and token expiry, from the cache', async () => {
     const text = await jane.run(['whoami']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /User: +jane@contoso\.example \(Jane Doe\)/);
@@ -102,7 +102,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.equal(JSON.stringify(json).includes('eyJ'), false, 'whoami prints no token');
   });
 
-  test('issue 4 item 4: token decode --verify checks the cached Graph token against the issuer keys', async () => {
+  test('CLI: token decode --verify checks the cached Graph token against the issuer keys', async () => {
     const { code, stdout, stderr } = await jane.run([
       'token',
       'decode',
@@ -119,7 +119,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.ok(decoded.claims.amr.includes('mfa'), 'SPEC §3: a refreshed token keeps the amr of the sign-in');
   });
 
-  test('issue 4 item 4: an access token about to expire is replaced by refreshing; the rotated refresh token is stored', async () => {
+  test('RFC 6749 §6: an access token about to expire is replaced by refreshing; the rotated refresh token is stored', async () => {
     const before = cache(jane);
     const key = Object.keys(before.sessions)[0]!;
     const oldRefresh = before.sessions[key]!.refreshToken;
@@ -133,7 +133,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.equal(statSync(jane.cacheFile).mode & 0o777, 0o600, 'the rewritten cache is 0600 again');
   });
 
-  test('issue 4 item 4: a refresh waits for another warden process holding the cache lock, then uses what it stored', async () => {
+  test('CLI: a refresh waits for another warden process holding the cache lock, then uses what it stored', async () => {
     // Refresh tokens rotate and a replayed one revokes the chain (RFC 9700 §4.14.2): two processes
     // must not refresh with the same token. This one finds the lock taken, waits, and re-reads.
     const fresh = readFileSync(jane.cacheFile, 'utf8');
@@ -157,7 +157,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     );
   });
 
-  test('issue 4 item 5: users list --json as Jane lists the Contoso users (Graph, all pages)', async () => {
+  test('CLI: users list --json as Jane lists the Contoso users (Graph, all pages)', async () => {
     const { code, stdout, stderr } = await jane.run(['users', 'list', '--json']);
     assert.equal(code, 0, stderr);
     const upns = (JSON.parse(stdout) as { userPrincipalName: string }[])
@@ -172,7 +172,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     ]);
   });
 
-  test('issue 4 item 5: security-defaults show as Jane: Contoso has them on', async () => {
+  test('SPEC §5 via the CLI: security-defaults show as Jane: Contoso has them on', async () => {
     const text = await jane.run(['security-defaults', 'show']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^Security defaults are ON/);
@@ -180,14 +180,14 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     assert.equal(json.isEnabled, true);
   });
 
-  test('issue 4 item 4: a Graph refusal prints its code, message and request id; John without MFA is told to sign in with MFA (exit 3)', async () => {
+  test('CLI: a Graph refusal prints its code, message and request id; John without MFA is told to sign in with MFA (exit 3)', async () => {
     const { code, stderr } = await john.run(['users', 'list']);
     assert.equal(code, 3, stderr);
     assert.match(stderr, /Authentication_MfaRequired: .+ \(request-id [\w-]+\)/);
     assert.match(stderr, /Run: warden login --tenant fabrikam\.example( --server \S+)? --mfa/);
   });
 
-  test('issue 4 item 5: signins --format csv as Jane: a header and her device-code sign-in, properly quoted', async () => {
+  test('SPEC §11 via the CLI: signins --format csv as Jane: a header and her device-code sign-in, properly quoted', async () => {
     const { code, stdout, stderr } = await jane.run([
       'signins',
       '--format',
@@ -207,7 +207,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     for (const line of lines.slice(1)) assert.match(line, /^\d{4}-\d{2}-\d{2}T[^,]+,jane@contoso\.example,/);
   });
 
-  test('issue 4 item 4: logout revokes and removes the session; the cache file keeps no token', async () => {
+  test('RFC 7009: logout revokes and removes the session; the cache file keeps no token', async () => {
     const session = onlySession(john);
     assert.ok(session.refreshToken);
     const { code, stdout } = await john.run(['logout']);
@@ -254,7 +254,7 @@ describe('the warden CLI against a running Warden (issue 4 item 5)', () => {
     }
   });
 
-  test('issue 4 item 4: login and logout write the token cache under its lock on a fresh read, keeping what another warden process stored meanwhile', async () => {
+  test('CLI: login and logout write the token cache under its lock on a fresh read, keeping what another warden process stored meanwhile', async () => {
     const user = new CliUser(w.baseUrl);
     // Another tenant's session, as another warden process keeps it; only its refresh token changes.
     const other = (refreshToken: string): StoredSession => ({

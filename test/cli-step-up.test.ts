@@ -6,7 +6,7 @@ import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
-describe('warden login --mfa: the step-up the CLI recommends (issue 2 item 6, issue 4 item 4)', () => {
+describe('SPEC R1: warden login --mfa, the step-up the CLI recommends', () => {
   let w: TestWarden;
   let john: CliUser;
   before(async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { CliUser, deviceLogin } from './support/cli.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 
-describe('warden users, signins paging and security-defaults as Jane (issue 4 item 4)', () => {
+describe('CLI: warden users, signins paging and security-defaults as Jane', () => {
   let w: TestWarden;
   let jane: CliUser;
   before(async () => {
@@ -23,7 +23,7 @@ describe('warden users, signins paging and security-defaults as Jane (issue 4 it
     return JSON.parse(result.stdout);
   };
 
-  test('issue 4 item 1 via the CLI: create (temporary password shown once), get, update, disable, enable, reset-password, delete', async () => {
+  test('SPEC §9 via the CLI: create (temporary password shown once), get, update, disable, enable, reset-password, delete', async () => {
     const created = await json([
       'users',
       'create',
@@ -58,14 +58,14 @@ describe('warden users, signins paging and security-defaults as Jane (issue 4 it
     assert.match(gone.stderr, /^warden: Request_ResourceNotFound: .+ \(request-id [\w-]+\)/);
   });
 
-  test('issue 4 item 1 via the CLI: a duplicate user principal name is refused with the Graph code (exit 1), nothing printed on stdout', async () => {
+  test('CLI: a duplicate user principal name is refused with the Graph code (exit 1), nothing printed on stdout', async () => {
     const { code, stdout, stderr } = await jane.run(['users', 'create', '--upn', 'sam@contoso.example']);
     assert.equal(code, 1);
     assert.equal(stdout, '');
     assert.match(stderr, /Request_MultipleObjectsWithSameKeyValue/);
   });
 
-  test('issue 4 item 4: users list and signins follow @odata.nextLink page by page to the same result', async () => {
+  test('CLI: users list and signins follow @odata.nextLink page by page to the same result', async () => {
     const all = await json(['users', 'list']);
     const paged = await json(['users', 'list', '--page-size', '2']);
     assert.ok(all.length >= 5);
@@ -81,7 +81,7 @@ describe('warden users, signins paging and security-defaults as Jane (issue 4 it
     assert.equal(bad.code, 2);
   });
 
-  test('issue 4 item 4: signins --until before any sign-in finds none; the table says so', async () => {
+  test('CLI: signins --until before any sign-in finds none; the table says so', async () => {
     const { code, stdout } = await jane.run(['signins', '--until', '2001-01-01']);
     assert.equal(code, 0);
     assert.equal(stdout, 'No sign-ins match.\n');

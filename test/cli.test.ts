@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { COMMANDS } from '../src/cli/program.ts';
 import { CliUser } from './support/cli.ts';
 
-describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', () => {
+describe('CLI: help, usage errors and exit codes', () => {
   // A port that was free a moment ago: no server listens there, so network commands get exit 4.
   let server: string;
   let user: CliUser;
@@ -22,7 +22,7 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
   after(() => user.cleanup());
   const escaped = () => server.replaceAll('.', '\\.').replaceAll('/', '\\/');
 
-  test('issue 4 item 4: warden --help lists every command and the exit codes', async () => {
+  test('CLI: warden --help lists every command and the exit codes', async () => {
     const { code, stdout } = await user.run(['--help']);
     assert.equal(code, 0);
     for (const command of COMMANDS)
@@ -37,7 +37,7 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
       assert.ok(stdout.includes(exit), exit);
   });
 
-  test('issue 4 item 4: every command has --help, which exits 0 and names the command', async () => {
+  test('CLI: every command has --help, which exits 0 and names the command', async () => {
     assert.ok(COMMANDS.length >= 20);
     const results = await Promise.all(COMMANDS.map((c) => user.run([...c.path, '--help'])));
     COMMANDS.forEach((command, i) => {
@@ -48,7 +48,7 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
     });
   });
 
-  test('issue 4 item 4: a command group without a command shows its commands; with --help it exits 0', async () => {
+  test('CLI: a command group without a command shows its commands; with --help it exits 0', async () => {
     const help = await user.run(['users', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /users reset-password/);
@@ -58,7 +58,7 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
     assert.match(missing.stderr, /Run: warden users --help/);
   });
 
-  test('issue 4 item 4: unknown commands, unknown flags, missing and extra arguments are usage errors (exit 2)', async () => {
+  test('CLI: unknown commands, unknown flags, missing and extra arguments are usage errors (exit 2)', async () => {
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /Unknown command 'frobnicate'/],
       [['users', 'frobnicate'], /Unknown command 'warden users frobnicate'/],
@@ -79,34 +79,34 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
     }
   });
 
-  test('issue 4 item 4: no command at all prints the help on stderr and exits 2', async () => {
+  test('CLI: no command at all prints the help on stderr and exits 2', async () => {
     const { code, stderr } = await user.run([]);
     assert.equal(code, 2);
     assert.match(stderr, /^Usage: warden <command>/);
   });
 
-  test('issue 4 item 4: a command that needs a sign-in says so and what to run (exit 3)', async () => {
+  test('CLI: a command that needs a sign-in says so and what to run (exit 3)', async () => {
     const { code, stderr } = await user.run(['users', 'list', '--tenant', 'contoso.example']);
     assert.equal(code, 3);
     assert.match(stderr, new RegExp(`Not signed in to contoso\\.example at ${escaped()}\\.`));
     assert.match(stderr, new RegExp(`Run: warden login --tenant contoso\\.example --server ${escaped()}`));
   });
 
-  test('issue 4 item 4: login without --tenant and without an earlier sign-in is a usage error naming the fix', async () => {
+  test('CLI: login without --tenant and without an earlier sign-in is a usage error naming the fix', async () => {
     const { code, stderr } = await user.run(['login']);
     assert.equal(code, 2);
     assert.match(stderr, /Which tenant\?/);
     assert.match(stderr, /warden login --tenant <domain or id>/);
   });
 
-  test('issue 4 item 4: an unreachable server is exit 4 with what to check', async () => {
+  test('CLI: an unreachable server is exit 4 with what to check', async () => {
     const { code, stderr } = await user.run(['login', '--tenant', 'contoso.example', '--device-code']);
     assert.equal(code, 4, stderr);
     assert.match(stderr, new RegExp(`Cannot reach the Warden server at ${escaped()} \\(ECONNREFUSED\\)`));
     assert.match(stderr, /--server <url> or WARDEN_SERVER/);
   });
 
-  test('issue 4 item 4: token decode shows header and claims and says they are not verified', async () => {
+  test('CLI: token decode shows header and claims and says they are not verified', async () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const jwt = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ iss: 'https://x.example/t/v2.0', amr: ['pwd'], exp: 1 })}.c2ln`;
     const text = await user.run(['token', 'decode', jwt]);
@@ -129,7 +129,7 @@ describe('the warden CLI: help, usage errors and exit codes (issue 4 item 4)', (
     assert.match(foreign.stderr, /issued by https:\/\/x\.example\/t\/v2\.0, not by the server/);
   });
 
-  test('issue 4 item 4: package.json names the bin, and the npm scripts call it', () => {
+  test('CLI: package.json names the bin, and the npm scripts call it', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     assert.equal(pkg.bin.warden, 'src/cli/warden.ts');
     assert.equal(pkg.scripts['keys:rotate'], 'node src/cli/warden.ts keys rotate');

@@ -6,11 +6,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, DEFAULT_DEMO_PASSWORD, loadConfig } from '../src/config.ts';
 import { makeTestCertificate } from './support/tls.ts';
 
-describe('configuration (issue 2 item 1)', () => {
+describe('Operations: configuration', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'warden-config-'));
   const key = Buffer.alloc(32, 7).toString('base64');
 
-  it('defaults: port 3000, localhost base URL, ./data, SQLite, demo mode, loopback only', () => {
+  it('Operations: defaults: port 3000, localhost base URL, ./data, SQLite, demo mode, loopback only', () => {
     const config = loadConfig({ WARDEN_DATA_DIR: dataDir() });
     assert.equal(config.port, 3000);
     assert.equal(config.baseUrl, 'http://localhost:3000');
@@ -26,7 +26,7 @@ describe('configuration (issue 2 item 1)', () => {
     );
   });
 
-  it('production mode refuses the fixed demo password and needs WARDEN_SECRET_KEY', () => {
+  it('STYLE 8: production mode refuses the fixed demo password and needs WARDEN_SECRET_KEY', () => {
     assert.throws(() => loadConfig({ WARDEN_MODE: 'production', WARDEN_DATA_DIR: dataDir() }), ConfigError);
     assert.throws(
       () =>
@@ -47,7 +47,7 @@ describe('configuration (issue 2 item 1)', () => {
     assert.equal(config.databaseUrl, 'postgres://db/warden');
   });
 
-  it('bad values are clear errors', () => {
+  it('Operations: bad values are clear errors', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
     assert.throws(
       () => loadConfig({ WARDEN_BASE_URL: 'not a url', WARDEN_DATA_DIR: dataDir() }),
@@ -55,11 +55,11 @@ describe('configuration (issue 2 item 1)', () => {
     );
   });
 
-  describe('HTTPS (issue 4 item 3)', () => {
+  describe('Operations: HTTPS', () => {
     const certificate = makeTestCertificate();
     const other = makeTestCertificate();
 
-    it('issue 4 item 3: WARDEN_TLS_CERT and WARDEN_TLS_KEY make Warden serve https, with an https default base URL', () => {
+    it('Operations: WARDEN_TLS_CERT and WARDEN_TLS_KEY make Warden serve https, with an https default base URL', () => {
       const config = loadConfig({
         WARDEN_DATA_DIR: dataDir(),
         PORT: '8443',
@@ -71,7 +71,7 @@ describe('configuration (issue 2 item 1)', () => {
       assert.equal(loadConfig({ WARDEN_DATA_DIR: dataDir() }).tls, undefined);
     });
 
-    it('issue 4 item 3: one without the other, an unreadable file, a file that is no PEM or a key of another certificate is a ConfigError', () => {
+    it('Operations: one without the other, an unreadable file, a file that is no PEM or a key of another certificate is a ConfigError', () => {
       const base = { WARDEN_DATA_DIR: dataDir() };
       const refused = (env: Record<string, string>, message: RegExp) =>
         assert.throws(

@@ -30,8 +30,8 @@ async function signInAt(page: Page, path: string, upn: string): Promise<void> {
 }
 
 /** Seed 003 "Verification examples" in a real browser (SPEC E1, issue 3 item 5). */
-describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
-  it('example 1: Jane (Contoso, MFA) signs in with MFA and opens a protected page without being asked again', async () => {
+describe('SPEC E1: the dashboard in Chromium, seed 003 examples', () => {
+  it('SPEC E1 example 1: Jane (Contoso, MFA) signs in with MFA and opens a protected page without being asked again', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signInAt(page, '/dashboard', 'jane@contoso.example');
@@ -54,7 +54,7 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
     await context.close();
   });
 
-  it('example 3: John (Fabrikam, no MFA) reaches the overview without MFA, registers when he opens a protected page, and lands on it', async () => {
+  it('SPEC E1 example 3: John (Fabrikam, no MFA) reaches the overview without MFA, registers when he opens a protected page, and lands on it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signInAt(page, '/dashboard', 'john@fabrikam.example');
@@ -88,7 +88,7 @@ describe('dashboard in Chromium: seed 003 examples (SPEC E1)', () => {
   });
 });
 
-describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () => {
+describe('SPEC E1: the dashboard in Chromium, the matrix, one row per area', () => {
   /** Signs in from the protected page itself and registers an authenticator on the way (none of these users has one). */
   async function openAs(upn: string, path: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
@@ -114,7 +114,7 @@ describe('dashboard in Chromium: the E1 matrix, one row per area (SPEC E1)', () 
     ['sky@contoso.example', '/dashboard/billing', 403, 'You do not have access to this page'],
   ];
   for (const [upn, path, status, heading] of rows) {
-    it(`E1: ${upn} opening ${path} gets ${status}`, async () => {
+    it(`SPEC E1: ${upn} opening ${path} gets ${status}`, async () => {
       const page = await openAs(upn, path);
       assert.equal(new URL(page.url()).pathname, path);
       assert.equal(await page.textContent('h1'), heading);

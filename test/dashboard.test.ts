@@ -28,7 +28,7 @@ const E1: Record<string, { role: string; opens: Area[] }> = {
   'sky@contoso.example': { role: 'Security admin', opens: ['security workspace'] },
 };
 
-describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
+describe('SPEC E1: the dashboard over HTTP', () => {
   let w: TestWarden;
   const sessions = new Map<string, UserAgent>();
   before(async () => {
@@ -47,7 +47,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
   for (const [upn, { role, opens }] of Object.entries(E1)) {
     for (const [area, path] of Object.entries(AREAS) as [Area, string][]) {
       const allowed = opens.includes(area);
-      it(`E1: ${role} ${allowed ? 'opens' : 'gets 403 for'} ${area}`, async () => {
+      it(`SPEC E1: ${role} ${allowed ? 'opens' : 'gets 403 for'} ${area}`, async () => {
         const ua = sessions.get(upn)!;
         const landed = await ua.navigate(`${w.baseUrl}${path}`);
         assert.equal(new URL(landed).pathname, path, 'no detour: the MFA session is not asked again');
@@ -61,7 +61,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     }
   }
 
-  it('E1: Overview and Service health need a sign-in but no MFA', async () => {
+  it('SPEC E1: Overview and Service health need a sign-in but no MFA', async () => {
     const { ua } = await dashboardSignIn(w, 'john@fabrikam.example', { mfa: false });
     assert.match(ua.lastPage, /data-testid="mfa-status">Signed in without MFA</);
     for (const path of ['/dashboard', '/dashboard/health']) {
@@ -70,7 +70,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     }
   });
 
-  it('E1: a protected page without a session goes to sign-in, then to the page first asked for', async () => {
+  it('SPEC E1: a protected page without a session goes to sign-in, then to the page first asked for', async () => {
     const anonymous = (
       await fetch(`${w.baseUrl}/dashboard/billing?month=10`, { redirect: 'manual' })
     ).headers.get('location');
@@ -83,7 +83,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     assert.equal(ua.lastStatus, 200);
   });
 
-  it('E1: a session without mfa is sent to the authority with amr_values=mfa (step-up) and back', async () => {
+  it('SPEC E1: a session without mfa is sent to the authority with amr_values=mfa (step-up) and back', async () => {
     const john = (await dashboardSignIn(w, 'john@fabrikam.example', { mfa: false })).ua;
     const response = await john.request(`${w.baseUrl}/commerce/customers`);
     assert.equal(response.status, 303);
@@ -103,7 +103,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     assert.match(john.lastPage, /data-testid="mfa-status">MFA verified</);
   });
 
-  it('only same-origin return paths are followed after sign-in', async () => {
+  it('RFC 9700 §4.11: only same-origin return paths are followed after sign-in', async () => {
     for (const evil of [
       '//evil.example/x',
       'https://evil.example/',
@@ -116,7 +116,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     }
   });
 
-  it('the session cookie is HttpOnly and SameSite=Lax, and only its hash is stored', async () => {
+  it('STYLE 8: the session cookie is HttpOnly and SameSite=Lax, and only its hash is stored', async () => {
     const { ua } = await dashboardSignIn(w, 'jane@contoso.example', { mfa: true });
     const value = ua.cookies.get('warden_dashboard')!;
     assert.ok(value);
@@ -130,7 +130,7 @@ describe('dashboard over HTTP (SPEC E1, issue 3 item 3)', () => {
     assert.doesNotMatch(setCookie, /Secure/, 'Secure is for https base URLs');
   });
 
-  it('forms without the session CSRF token are refused and write nothing', async () => {
+  it('Security: forms without the session CSRF token are refused and write nothing', async () => {
     const ua = sessions.get('hal@contoso.example')!;
     const before = await w.ctx.db.selectFrom('service_requests').select('id').execute();
     const form = {

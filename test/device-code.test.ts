@@ -6,7 +6,7 @@ import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
-describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
+describe('RFC 8628: the device authorization grant', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -41,7 +41,7 @@ describe('device authorization grant (RFC 8628, issue 4 item 2)', () => {
     assert.match(body.error_description ?? '', /device_code is not allowed for this client/);
   });
 
-  test('issue 4 item 2: Jane enters the code, confirms, signs in with password and TOTP; the device gets tokens with amr mfa', async () => {
+  test('RFC 8628 §3.3: Jane enters the code, confirms, signs in with password and TOTP; the device gets tokens with amr mfa', async () => {
     const { body: device } = await requestDeviceCode(w);
     assert.equal((await pollToken(w, device.device_code)).body.error, 'authorization_pending');
 

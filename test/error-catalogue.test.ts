@@ -15,22 +15,22 @@ function section(text: string, heading: string): string {
   return text.slice(start, end < 0 ? undefined : end);
 }
 
-describe('error catalogue (STYLE 4)', () => {
-  it('docs/errors.md lists exactly the sign-in codes of the catalogue, with the same names', () => {
+describe('STYLE 4: the error catalogue', () => {
+  it('STYLE 4: docs/errors.md lists exactly the sign-in codes of the catalogue, with the same names', () => {
     const rows = section(doc(), 'Sign-in errors').matchAll(/^\| (\d+) \| (\w+) \|/gm);
     const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
     const catalogue = Object.entries(SIGN_IN_ERRORS).map(([code, e]) => [Number(code), e.name]);
     assert.deepEqual(documented, catalogue);
   });
 
-  it('docs/errors.md lists exactly the Partner API codes of the catalogue, with the same statuses', () => {
+  it('STYLE 4: docs/errors.md lists exactly the Partner API codes of the catalogue, with the same statuses', () => {
     const rows = section(doc(), 'Partner API errors').matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
     const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
     const catalogue = Object.entries(PARTNER_API_ERRORS).map(([code, e]) => [e.status, code]);
     assert.deepEqual(documented, catalogue);
   });
 
-  it('docs/errors.md lists exactly the Graph API codes of the catalogue, with the same statuses', () => {
+  it('STYLE 4: docs/errors.md lists exactly the Graph API codes of the catalogue, with the same statuses', () => {
     const rows = section(doc(), 'Graph API errors').matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
     const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
     const catalogue = Object.entries(GRAPH_ERRORS).map(([code, e]) => [e.status, code]);

@@ -12,11 +12,12 @@ import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { routesOf } from './support/routes.ts';
 import { callApi, sign, userClaims, userToken } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 const POLICY = '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
+describe('STYLE 2: the Graph API gate', () => {
   let w: TestWarden;
   let jane: string;
   before(async () => {
@@ -88,7 +89,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     }
   });
 
-  it("issue 4 item 1: errors are Graph's { error: { code, message, innerError: { request-id, date } } } with a request-id header", async () => {
+  it("Graph API: errors are Graph's { error: { code, message, innerError: { request-id, date } } } with a request-id header", async () => {
     const res = await callApi(w, 'GET', POLICY, {
       headers: { 'client-request-id': '0f2b4c6d-1111-4222-8333-944455556666' },
     });
@@ -107,15 +108,13 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
   });
 
   it('SPEC §5, RFC 9470 §3: an App+User token without mfa gets 401 Authentication_MfaRequired with the step-up challenge', async () => {
-    // John (Fabrikam, no MFA policy) is Fabrikam's admin agent; give him Global Administrator to show roles do not help.
-    const john = w.demo.users['john@fabrikam.example']!;
-    await w.ctx.db
-      .updateTable('users')
-      .set({ directory_roles: JSON.stringify(['Global Administrator']) })
-      .where('tenant_id', '=', john.tenant)
-      .where('id', '=', john.id)
-      .execute();
-    const token = await graphToken(w, 'john@fabrikam.example');
+    // A Fabrikam (no MFA policy) admin agent who is also Global Administrator: roles do not help.
+    const john = await makeUser(w, {
+      tenant: 'fabrikam',
+      groups: ['AdminAgents'],
+      roles: ['Global Administrator'],
+    });
+    const token = await graphToken(w, john.upn);
     const res = await callApi(w, 'GET', POLICY, { token });
     assert.equal(res.status, 401);
     assert.equal(res.body.error.code, 'Authentication_MfaRequired');
@@ -130,7 +129,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     );
   });
 
-  it('issue 4 item 1: only a token for the Graph audience is accepted (a Partner API token is not)', async () => {
+  it('RFC 9068 §4: only a token for the Graph audience is accepted (a Partner API token is not)', async () => {
     const partnerToken = await userToken(w, 'jane@contoso.example');
     const res = await callApi(w, 'GET', POLICY, { token: partnerToken });
     assert.equal(res.status, 401);
@@ -142,7 +141,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await callApi(w, 'GET', POLICY, { token: forged })).status, 401);
   });
 
-  it('issue 4 item 1: the security defaults policy in Graph shape; PATCH isEnabled switches the tenant (SPEC §5)', async () => {
+  it('SPEC §5: the security defaults policy in Graph shape; PATCH isEnabled switches the tenant', async () => {
     const contoso = w.demo.tenants.contoso!.id;
     const read = await callApi(w, 'GET', POLICY, { token: jane });
     assert.equal(read.status, 200);
@@ -162,7 +161,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await getTenant(w.ctx.db, contoso))?.security_defaults, 1);
   });
 
-  it('issue 4 item 1: bad input gets Request_BadRequest and changes nothing', async () => {
+  it('Graph API: bad input gets Request_BadRequest and changes nothing', async () => {
     const contoso = w.demo.tenants.contoso!.id;
     const cases: [unknown, RegExp][] = [
       [{ isEnabled: false, colour: 'red' }, /Invalid property 'colour'/],
@@ -185,8 +184,9 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal((await getTenant(w.ctx.db, contoso))?.security_defaults, 1);
   });
 
-  it('issue 4 item 1: directory roles decide, read at request time (Security admin yes; Billing admin, agents no; a removed role stops at once)', async () => {
-    const sky = await graphToken(w, 'sky@contoso.example');
+  it('Entra rules: directory roles decide, read at request time (Security admin yes; Billing admin, agents no; a removed role stops at once)', async () => {
+    const skyUser = await makeUser(w, { name: 'sky', roles: ['Security Administrator'], totp: true });
+    const sky = await graphToken(w, skyUser.upn);
     assert.equal((await callApi(w, 'GET', POLICY, { token: sky })).status, 200);
     for (const upn of ['bill@contoso.example', 'hal@contoso.example']) {
       const token = await graphToken(w, upn);
@@ -198,18 +198,17 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
         /Global Administrator, Security Administrator, Conditional Access Administrator/,
       );
     }
-    const skyUser = w.demo.users['sky@contoso.example']!;
     await w.ctx.db
       .updateTable('users')
       .set({ directory_roles: '[]' })
-      .where('tenant_id', '=', skyUser.tenant)
+      .where('tenant_id', '=', skyUser.tenantId)
       .where('id', '=', skyUser.id)
       .execute();
     assert.equal((await callApi(w, 'GET', POLICY, { token: sky })).status, 403);
     await w.ctx.db
       .updateTable('users')
       .set({ account_enabled: 0, directory_roles: JSON.stringify(['Security Administrator']) })
-      .where('tenant_id', '=', skyUser.tenant)
+      .where('tenant_id', '=', skyUser.tenantId)
       .where('id', '=', skyUser.id)
       .execute();
     const disabled = await callApi(w, 'GET', POLICY, { token: sky });
@@ -217,7 +216,7 @@ describe('Graph API gate (issue 4 item 1, SPEC §5, STYLE 2)', () => {
     assert.equal(disabled.body.error.code, 'InvalidAuthenticationToken');
   });
 
-  it('issue 4 item 1: app-only tokens need an app role of the operation (Graph application permissions)', async () => {
+  it('Entra rules: app-only tokens need an app role of the operation (Graph application permissions)', async () => {
     const app = await graphAppToken(w);
     const res = await callApi(w, 'GET', POLICY, { token: app });
     assert.equal(res.status, 403);

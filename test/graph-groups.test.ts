@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
-describe('Graph groups and members (issue 4 item 1)', () => {
+describe('Graph API: groups and members', () => {
   let w: TestWarden;
   let jane: string;
   let sky: string;
@@ -26,7 +27,7 @@ describe('Graph groups and members (issue 4 item 1)', () => {
   });
   after(() => w.stop());
 
-  it('issue 4 item 1: groups are listed in Graph shape and filtered by displayName (eq, startswith)', async () => {
+  it('Graph API: groups are listed in Graph shape and filtered by displayName (eq, startswith)', async () => {
     const all = await callApi(w, 'GET', '/v1.0/groups', { token: jane });
     assert.equal(all.status, 200);
     assert.equal(all.body['@odata.context'], `${w.baseUrl}/v1.0/$metadata#groups`);
@@ -64,7 +65,7 @@ describe('Graph groups and members (issue 4 item 1)', () => {
     );
   });
 
-  it('issue 4 item 1: create, rename, members add/list/remove, delete; a duplicate member or name is Request_MultipleObjectsWithSameKeyValue', async () => {
+  it('Graph API: create, rename, members add/list/remove, delete; a duplicate member or name is Request_MultipleObjectsWithSameKeyValue', async () => {
     const created = await callApi(w, 'POST', '/v1.0/groups', {
       token: jane,
       body: {
@@ -93,8 +94,8 @@ describe('Graph groups and members (issue 4 item 1)', () => {
       'Night crew',
     );
 
-    const samId = w.demo.users['sam@contoso.example']!.id;
-    const halId = w.demo.users['hal@contoso.example']!.id;
+    const samId = (await makeUser(w, { name: 'sam' })).id;
+    const halId = (await makeUser(w, { name: 'hal' })).id;
     for (const member of [samId, halId]) {
       const added = await callApi(w, 'POST', `/v1.0/groups/${id}/members/$ref`, {
         token: jane,
@@ -136,7 +137,7 @@ describe('Graph groups and members (issue 4 item 1)', () => {
     assert.equal(await memberRows(), before - 2, 'the memberships went with the group');
   });
 
-  it('issue 4 item 1: a member from another tenant or unknown is 404; a malformed reference 400; nothing is written', async () => {
+  it('Graph API: a member from another tenant or unknown is 404; a malformed reference 400; nothing is written', async () => {
     const group = (await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.find(
       (g: { displayName: string }) => g.displayName === 'SalesAgents',
     );
@@ -186,7 +187,7 @@ describe('Graph groups and members (issue 4 item 1)', () => {
     assert.equal((await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.length, 3);
   });
 
-  it('permissions: a Security Administrator reads groups but cannot create them (403 naming the roles)', async () => {
+  it('Entra rules: a Security Administrator reads groups but cannot create them (403 naming the roles)', async () => {
     const refused = await callApi(w, 'POST', '/v1.0/groups', {
       token: sky,
       body: { displayName: 'Sky group' },
@@ -196,7 +197,7 @@ describe('Graph groups and members (issue 4 item 1)', () => {
     assert.match(refused.body.error.message, /Global Administrator/);
   });
 
-  it('tenant scoping: Contoso cannot read or change a Fabrikam group by id (404)', async () => {
+  it('STYLE 5: tenant scoping: Contoso cannot read or change a Fabrikam group by id (404)', async () => {
     const fabrikamGroup = await w.ctx.db
       .selectFrom('groups')
       .select('id')

@@ -24,8 +24,8 @@ function unsupported(query: Record<string, unknown>, message: RegExp) {
   );
 }
 
-describe('OData query options of the Graph API (issue 4 item 1)', () => {
-  it('$filter: eq, ge, le and startswith joined by and, typed by the property', () => {
+describe('OData: the query options of the Graph API', () => {
+  it('OData: $filter: eq, ge, le and startswith joined by and, typed by the property', () => {
     const q = parseQuery(
       {
         $filter:
@@ -45,7 +45,7 @@ describe('OData query options of the Graph API (issue 4 item 1)', () => {
     ]);
   });
 
-  it('$filter: what the resource does not offer, or malformed text, is Request_UnsupportedQuery', () => {
+  it('OData: $filter: what the resource does not offer, or malformed text, is Request_UnsupportedQuery', () => {
     unsupported({ $filter: "mail eq 'x'" }, /Could not find a property named 'mail'/);
     unsupported({ $filter: "appDisplayName eq 'x'" }, /does not support the 'eq' filter/);
     unsupported({ $filter: 'createdDateTime eq 2026-11-01T00:00:00Z' }, /does not support the 'eq'/);
@@ -66,7 +66,7 @@ describe('OData query options of the Graph API (issue 4 item 1)', () => {
     unsupported({ $filter: 'startswith(userPrincipalName,1)' }, /quoted string/);
   });
 
-  it('$top is 1..max (default 100); $select names known properties; unknown options are refused, not ignored', () => {
+  it('OData: $top is 1..max (default 100); $select names known properties; unknown options are refused, not ignored', () => {
     assert.equal(parseQuery({}, SHAPE).top, 100);
     assert.equal(parseQuery({ $top: '5' }, SHAPE).top, 5);
     for (const top of ['0', '1000', '-1', '2.5', 'ten']) unsupported({ $top: top }, /\$top must be/);
@@ -80,7 +80,7 @@ describe('OData query options of the Graph API (issue 4 item 1)', () => {
     assert.equal(parseQuery({ api_version: '1' }, SHAPE).top, 100, 'non-OData parameters are not options');
   });
 
-  it('$skiptoken round-trips the key of the last row; a tampered one is refused', () => {
+  it('OData: $skiptoken round-trips the key of the last row; a tampered one is refused', () => {
     assert.deepEqual(parseQuery({ $skiptoken: encodeSkipToken([1700000000000, 'abc']) }, SHAPE).after, [
       1700000000000,
       'abc',

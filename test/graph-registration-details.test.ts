@@ -4,6 +4,7 @@ import { createUser } from '../src/directory/users.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi, userToken } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 const JANE = 'jane@contoso.example';
 const SAM = 'sam@contoso.example';
@@ -21,7 +22,7 @@ interface Details {
   lastUpdatedDateTime: string;
 }
 
-describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
+describe('SPEC §11: Graph userRegistrationDetails', () => {
   let w: TestWarden;
   let jane: string;
   let guestId: string;
@@ -56,7 +57,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     return out.sort();
   }
 
-  it('issue 4 item 1: per user isAdmin, isMfaRegistered, isMfaCapable, methodsRegistered (Graph names), userType, lastUpdatedDateTime', async () => {
+  it('SPEC §11: per user isAdmin, isMfaRegistered, isMfaCapable, methodsRegistered (Graph names), userType, lastUpdatedDateTime', async () => {
     const response = await callApi(w, 'GET', PATH, { token: jane });
     assert.equal(response.status, 200);
     assert.match(
@@ -101,7 +102,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.equal(john.body.error.code, 'Request_ResourceNotFound');
   });
 
-  it('issue 4 item 1: $filter on isAdmin, isMfaRegistered, isMfaCapable, userType and userPrincipalName, joined by and', async () => {
+  it('Graph API: $filter on isAdmin, isMfaRegistered, isMfaCapable, userType and userPrincipalName, joined by and', async () => {
     const contoso = await upns('');
     assert.ok(contoso.length >= 6);
     assert.deepEqual(await upns('$filter=isAdmin eq true'), [
@@ -125,7 +126,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.deepEqual(await upns("$filter=startswith(userPrincipalName,'s')"), [SAM, 'sky@contoso.example']);
   });
 
-  it('issue 4 item 1: $select and $top paging: every user exactly once', async () => {
+  it('Graph API: $select and $top paging: every user exactly once', async () => {
     const all = await upns('');
     const paged = await upns('$top=2&$select=userPrincipalName,isMfaRegistered');
     assert.deepEqual(paged, all);
@@ -138,22 +139,23 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
       assert.deepEqual(Object.keys(row).sort(), ['isMfaRegistered', 'userPrincipalName']);
   });
 
-  it('issue 4 item 1: the details change when a user registers an authenticator app', async () => {
-    const samId = w.demo.users[SAM]!.id;
+  it('SPEC §8: the details change when a user registers an authenticator app', async () => {
+    const sam = await makeUser(w, { name: 'sam' });
+    const samId = sam.id;
     const before = (await callApi(w, 'GET', `${PATH}/${samId}`, { token: jane })).body as Details;
     assert.equal(before.isMfaRegistered, false);
     w.clock.advance(60_000);
-    await userToken(w, SAM); // Sam takes the registration offered at sign-in (SPEC §8)
+    await userToken(w, sam.upn); // Sam takes the registration offered at sign-in (SPEC §8)
     const after = (await callApi(w, 'GET', `${PATH}/${samId}`, { token: jane })).body as Details;
     assert.equal(after.isMfaRegistered, true);
     assert.equal(after.isMfaCapable, true);
     assert.deepEqual(after.methodsRegistered, ['softwareOneTimePasscode']);
     assert.equal(after.defaultMfaMethod, 'softwareOneTimePasscode');
     assert.ok(Date.parse(after.lastUpdatedDateTime) > Date.parse(before.lastUpdatedDateTime) + 60_000);
-    assert.ok((await upns('$filter=isMfaRegistered eq true')).includes(SAM));
+    assert.ok((await upns('$filter=isMfaRegistered eq true')).includes(sam.upn));
   });
 
-  it('permissions: Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
+  it('Entra rules: Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
     for (const token of [await graphToken(w, 'sky@contoso.example'), await graphAppToken(w)]) {
       const response = await callApi(w, 'GET', PATH, { token });
       assert.equal(response.status, 200);
@@ -168,7 +170,7 @@ describe('Graph userRegistrationDetails (issue 4 item 1)', () => {
     assert.ok(guestId);
   });
 
-  it('bad queries get Request_UnsupportedQuery', async () => {
+  it('Graph API: bad queries get Request_UnsupportedQuery', async () => {
     for (const bad of [
       "$filter=isAdmin eq 'yes'",
       "$filter=userType eq 'service'",

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { removeRoleAssignment } from '../src/directory/role-assignments.ts';
+import { assignmentIdOf, removeRoleAssignment } from '../src/directory/role-assignments.ts';
 import { getUser } from '../src/directory/users.ts';
 import { graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi } from './support/tokens.ts';
+import { makeUser } from './support/users.ts';
 
 const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
 const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const BASE = '/v1.0/roleManagement/directory';
 
-describe('Graph directory role assignments (issue 4 item 1)', () => {
+describe('Graph API: directory role assignments', () => {
   let w: TestWarden;
   let jane: string;
   let sky: string;
@@ -35,7 +36,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
   });
   after(() => w.stop());
 
-  it("issue 4 item 1: role definitions carry Entra's template ids", async () => {
+  it("Entra rules: role definitions carry Entra's template ids", async () => {
     const res = await callApi(w, 'GET', `${BASE}/roleDefinitions`, { token: jane });
     assert.equal(res.status, 200);
     const global = res.body.value.find(
@@ -49,14 +50,14 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.equal(one.body.displayName, 'User Administrator');
   });
 
-  it('issue 4 item 1: assignments are listed, created (201), read by id, refused twice, and filtered by principalId and roleDefinitionId', async () => {
+  it('Graph API: assignments are listed, created (201), read by id, refused twice, and filtered by principalId and roleDefinitionId', async () => {
     const janes = await assignmentsOf(id('jane@contoso.example'));
     assert.deepEqual(
       janes.map((a) => [a.roleDefinitionId, a.directoryScopeId]),
       [[GLOBAL_ADMIN, '/']],
     );
     const body = {
-      principalId: id('sam@contoso.example'),
+      principalId: (await makeUser(w)).id,
       roleDefinitionId: USER_ADMIN,
       directoryScopeId: '/',
     };
@@ -94,8 +95,8 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.deepEqual((await getUser(w.ctx.db, contoso(), body.principalId))?.directoryRoles, []);
   });
 
-  it('bad input: unknown role, other scope, unknown or foreign principal, unknown property — nothing written', async () => {
-    const sam = id('sam@contoso.example');
+  it('Graph API: bad input: unknown role, other scope, unknown or foreign principal, unknown property — nothing written', async () => {
+    const sam = (await makeUser(w)).id;
     const cases: [unknown, number][] = [
       [
         { principalId: sam, roleDefinitionId: '00000000-0000-0000-0000-000000000001', directoryScopeId: '/' },
@@ -117,7 +118,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.deepEqual(john?.directoryRoles, []);
   });
 
-  it('permissions: a Security Administrator reads assignments but cannot assign (403); a Billing Administrator cannot read', async () => {
+  it('Entra rules: a Security Administrator reads assignments but cannot assign (403); a Billing Administrator cannot read', async () => {
     const body = {
       principalId: id('sky@contoso.example'),
       roleDefinitionId: GLOBAL_ADMIN,
@@ -135,7 +136,7 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
     assert.match(read.body.error.message, /Global Administrator/);
   });
 
-  it('paging: $top=1 and nextLink to the end return every assignment exactly once', async () => {
+  it('Graph API: paging: $top=1 and nextLink to the end return every assignment exactly once', async () => {
     const seen: string[] = [];
     let url: string | undefined = `${w.baseUrl}${BASE}/roleAssignments?$top=1`;
     while (url) {
@@ -167,26 +168,26 @@ describe('Graph directory role assignments (issue 4 item 1)', () => {
   });
 
   it('Request_LastGlobalAdministrator under concurrency: of two Global Administrators removed at once, exactly one removal succeeds', async () => {
-    const halId = id('hal@contoso.example');
-    const janeId = id('jane@contoso.example');
-    const added = await callApi(w, 'POST', `${BASE}/roleAssignments`, {
-      token: jane,
-      body: { principalId: halId, roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/' },
-    });
-    assert.equal(added.status, 201);
-    const [janeGa] = await assignmentsOf(janeId);
-    // Straight to the domain function, twice at once: the gate would otherwise re-read Jane's roles
-    // and refuse the later request with 403 before it reaches the check being raced.
+    // Fabrikam has no Global Administrator of its own: these two made ones are its only ones.
+    const fabrikam = w.demo.tenants.fabrikam!.id;
+    const first = await makeUser(w, { tenant: 'fabrikam', roles: ['Global Administrator'] });
+    const second = await makeUser(w, { tenant: 'fabrikam', roles: ['Global Administrator'] });
+    for (const made of [first, second])
+      assert.deepEqual((await getUser(w.ctx.db, fabrikam, made.id))?.directoryRoles, [
+        'Global Administrator',
+      ]);
+    // Straight to the domain function, twice at once: through the API the gate would re-read the
+    // caller's roles and refuse the later request with 403 before it reaches the check being raced.
     const results = await Promise.allSettled([
-      removeRoleAssignment(w.ctx, contoso(), added.body.id),
-      removeRoleAssignment(w.ctx, contoso(), janeGa!.id),
+      removeRoleAssignment(w.ctx, fabrikam, assignmentIdOf('Global Administrator', first.id)),
+      removeRoleAssignment(w.ctx, fabrikam, assignmentIdOf('Global Administrator', second.id)),
     ]);
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     assert.equal((refused.reason as { code?: string }).code, 'Request_LastGlobalAdministrator');
     const remaining = [
-      await getUser(w.ctx.db, contoso(), halId),
-      await getUser(w.ctx.db, contoso(), janeId),
+      await getUser(w.ctx.db, fabrikam, first.id),
+      await getUser(w.ctx.db, fabrikam, second.id),
     ].filter((u) => u?.directoryRoles.includes('Global Administrator'));
     assert.equal(remaining.length, 1, 'exactly one Global Administrator is left');
   });

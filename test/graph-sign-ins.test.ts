@@ -8,7 +8,7 @@ import { callApi } from './support/tokens.ts';
 const JANE = 'jane@contoso.example';
 const SAM = 'sam@contoso.example';
 
-describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
+describe('SPEC §11: Graph auditLogs/signIns', () => {
   let w: TestWarden;
   let jane: string;
   let contoso: string;
@@ -83,7 +83,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
   });
   after(() => w.stop());
 
-  it('issue 4 item 1: the log is newest first in Graph’s signIn shape, with the directory’s display names', async () => {
+  it('SPEC §11: the log is newest first in Graph’s signIn shape, with the directory’s display names', async () => {
     const response = await get(`/v1.0/auditLogs/signIns?$filter=${window(t0, t0 + 10_000)}`);
     assert.equal(response.status, 200);
     assert.match(response.body['@odata.context'], /\/v1\.0\/\$metadata#auditLogs\/signIns$/);
@@ -107,7 +107,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     assert.deepEqual(one.body.status, failed.status);
   });
 
-  it('issue 4 item 1: the real sign-ins are logged too: Jane’s MFA sign-in that got her token', async () => {
+  it('SPEC §11: the real sign-ins are logged too: Jane’s MFA sign-in that got her token', async () => {
     const response = await get(
       `/v1.0/auditLogs/signIns?$filter=userPrincipalName eq '${JANE}' and status/errorCode eq 0&$top=1`,
     );
@@ -118,7 +118,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     assert.ok(Date.parse(latest.createdDateTime) > t0 + 10_000);
   });
 
-  it('issue 4 item 1: each filter — userId, userPrincipalName (eq, startswith), appId, status/errorCode — joined with and', async () => {
+  it('SPEC §11: each filter — userId, userPrincipalName (eq, startswith), appId, status/errorCode — joined with and', async () => {
     const inWindow = window(t0, t0 + 10_000);
     const cases: [string, string[]][] = [
       [`userId eq '${w.demo.users[JANE]!.id}'`, [ids.jane!]],
@@ -146,7 +146,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     }
   });
 
-  it('issue 4 item 1: $select returns the chosen properties only', async () => {
+  it('Graph API: $select returns the chosen properties only', async () => {
     const response = await get(
       `/v1.0/auditLogs/signIns?$filter=${window(t0, t0 + 10_000)}&$select=id,status,userPrincipalName`,
     );
@@ -157,7 +157,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     assert.deepEqual(Object.keys(one.body).sort(), ['@odata.context', 'userId']);
   });
 
-  it('issue 4 item 1: $top with @odata.nextLink serves every row exactly once, in order, while new sign-ins arrive', async () => {
+  it('Graph API: $top with @odata.nextLink serves every row exactly once, in order, while new sign-ins arrive', async () => {
     // Seven sign-ins in one millisecond and five more around them: ties are broken by id.
     const base = t0 + 100_000;
     const expected: string[] = [];
@@ -201,7 +201,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     }
   });
 
-  it('tenant scoping: Contoso never sees Fabrikam’s sign-ins, nor Fabrikam Contoso’s', async () => {
+  it('STYLE 5: tenant scoping: Contoso never sees Fabrikam’s sign-ins, nor Fabrikam Contoso’s', async () => {
     const rows = (await all('/v1.0/auditLogs/signIns?$top=1000')).flat() as unknown as {
       resourceTenantId: string;
       id: string;
@@ -219,7 +219,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     assert.ok(theirs.every((s) => s.resourceTenantId === fabrikam));
   });
 
-  it('permissions: Jane (Global) and Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
+  it('Entra rules: Jane (Global) and Sky (Security) and the automation client (AuditLog.Read.All) read; Bill cannot; John without MFA gets 401', async () => {
     const path = `/v1.0/auditLogs/signIns?$filter=${window(t0, t0 + 10_000)}`;
     for (const token of [await graphToken(w, 'sky@contoso.example'), await graphAppToken(w)]) {
       const response = await get(path, token);
@@ -235,7 +235,7 @@ describe('Graph auditLogs/signIns (issue 4 item 1, SPEC §11)', () => {
     assert.match(john.headers.get('www-authenticate') ?? '', /insufficient_user_authentication/);
   });
 
-  it('bad queries get Request_UnsupportedQuery', async () => {
+  it('Graph API: bad queries get Request_UnsupportedQuery', async () => {
     for (const bad of [
       `$filter=userId eq 'not-a-guid'`,
       `$filter=createdDateTime gt 2025-01-01T00:00:00Z`,

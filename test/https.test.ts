@@ -4,14 +4,14 @@ import { startWarden, type TestWarden } from './support/harness.ts';
 import { relyingParty } from './support/oidc.ts';
 import { appOnlyToken } from './support/tokens.ts';
 
-describe('HTTPS (issue 4 item 3)', () => {
+describe('Operations: HTTPS', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden({ tls: true });
   });
   after(() => w.stop());
 
-  test('issue 4 item 3: with a certificate Warden serves https; issuers and endpoints are https URLs', async () => {
+  test('Operations: with a certificate Warden serves https; issuers and endpoints are https URLs', async () => {
     assert.match(w.baseUrl, /^https:\/\/localhost:\d+$/);
     const config = await relyingParty(w, 'contoso');
     const metadata = config.serverMetadata();
@@ -23,7 +23,7 @@ describe('HTTPS (issue 4 item 3)', () => {
     await assert.rejects(fetch(w.baseUrl.replace('https:', 'http:')));
   });
 
-  test('issue 4 item 3: cookies are Secure under https (oidc-provider and the dashboard)', async () => {
+  test('RFC 6265 §4.1.2.5: cookies are Secure under https (oidc-provider and the dashboard)', async () => {
     const start = await fetch(`${w.baseUrl}/dashboard/sign-in?email=jane%40contoso.example`, {
       redirect: 'manual',
     });

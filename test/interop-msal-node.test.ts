@@ -16,7 +16,7 @@ import { startWarden, type TestWarden } from './support/harness.ts';
  * protocolMode OIDC. Warden serves https with the harness's self-signed certificate, which this
  * process trusts as NODE_EXTRA_CA_CERTS would make it (support/tls.ts).
  */
-describe('interop: @azure/msal-node against Warden over HTTPS (issue 4 item 5)', () => {
+describe('Interop: @azure/msal-node against Warden over HTTPS', () => {
   let w: TestWarden;
   let authority: string;
   let host: string;
@@ -32,7 +32,7 @@ describe('interop: @azure/msal-node against Warden over HTTPS (issue 4 item 5)',
     loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
   };
 
-  test('issue 4 item 5: ConfidentialClientApplication.acquireTokenByClientCredential gets an app-only Partner API token', async () => {
+  test('Interop: ConfidentialClientApplication.acquireTokenByClientCredential gets an app-only Partner API token', async () => {
     const app = new ConfidentialClientApplication({
       auth: {
         clientId: 'contoso-automation',
@@ -53,7 +53,7 @@ describe('interop: @azure/msal-node against Warden over HTTPS (issue 4 item 5)',
     assert.equal(claims.amr, undefined);
   });
 
-  test('issue 4 item 5: PublicClientApplication.acquireTokenByDeviceCode as Jane (TOTP), then acquireTokenSilent for Graph from the refresh token', async () => {
+  test('Interop: PublicClientApplication.acquireTokenByDeviceCode as Jane (TOTP), then acquireTokenSilent for Graph from the refresh token', async () => {
     const app = new PublicClientApplication({
       auth: { clientId: 'warden-cli', authority, knownAuthorities: [host] },
       system,

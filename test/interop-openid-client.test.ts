@@ -14,7 +14,7 @@ import { redeem, relyingParty, signIn, startAuthorization } from './support/oidc
 import { UserAgent } from './support/user-agent.ts';
 
 /** openid-client v6, a relying party no one here wrote (issue 4 item 5): discovery, code + PKCE, device code. */
-describe('interop: openid-client (issue 4 item 5)', () => {
+describe('Interop: openid-client', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -32,7 +32,7 @@ describe('interop: openid-client (issue 4 item 5)', () => {
     }
   }
 
-  test('issue 4 item 5: discovery names the device authorization endpoint and the device grant', async () => {
+  test('Interop: discovery names the device authorization endpoint and the device grant (RFC 8628 §4)', async () => {
     const metadata = (await relyingParty(w, 'contoso')).serverMetadata();
     assert.equal(metadata.issuer, w.issuer('contoso'));
     assert.match(metadata.device_authorization_endpoint ?? '', /\/oauth2\/v2\.0\/devicecode$/);
@@ -40,7 +40,7 @@ describe('interop: openid-client (issue 4 item 5)', () => {
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
   });
 
-  test('issue 4 item 5: authorization code + PKCE as Jane gives tokens with amr mfa', async () => {
+  test('Interop: authorization code + PKCE as Jane gives tokens with amr mfa', async () => {
     const start = await startAuthorization(w, 'contoso');
     const { callback } = await signIn(w, start, {
       upn: 'jane@contoso.example',
@@ -51,7 +51,7 @@ describe('interop: openid-client (issue 4 item 5)', () => {
     assert.equal(decodeJwt(tokens.access_token).aud, 'urn:warden:partner-api');
   });
 
-  test('issue 4 item 5: device code with initiateDeviceAuthorization and pollDeviceAuthorizationGrant', async () => {
+  test('Interop: device code with initiateDeviceAuthorization and pollDeviceAuthorizationGrant', async () => {
     const config = await relyingParty(w, 'contoso');
     const device = await client.initiateDeviceAuthorization(config, { scope: DEVICE_SCOPE });
     assert.equal(device.interval, 5);

@@ -42,14 +42,14 @@ async function janeSignIn(
   return { access_token: tokens.access_token, refresh_token: tokens.refresh_token! };
 }
 
-describe('multi-resource refresh tokens, Entra style (issue 4 item 2)', () => {
+describe('Interop: multi-resource refresh tokens, Entra style', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
   });
   after(() => w.stop());
 
-  test('issue 4 item 2: one sign-in for two resources; the refresh token gets either, by scope (MSAL .default) or resource; SPEC §3 amr kept', async () => {
+  test('Interop: one sign-in for two resources; the refresh token gets either, by scope (MSAL .default) or resource; SPEC §3 amr kept', async () => {
     const first = await janeSignIn(w, BOTH);
     // The code gives a token for the first resource the scope named.
     const partner = await verifyWithJwks(w, 'contoso', first.access_token, 'urn:warden:partner-api');
@@ -88,7 +88,7 @@ describe('multi-resource refresh tokens, Entra style (issue 4 item 2)', () => {
     assert.equal(decodeJwt(plain.body.access_token).aud, 'urn:warden:partner-api');
   });
 
-  test('issue 4 item 2: a token request naming the scopes of two resources is refused (one audience per token)', async () => {
+  test('RFC 8707 §2: a token request naming the scopes of two resources is refused (one audience per token)', async () => {
     const { refresh_token } = await janeSignIn(w, BOTH);
     const both = await refresh(w, refresh_token, {
       scope: 'urn:warden:partner-api/user_impersonation urn:warden:graph/Directory.AccessAsUser.All',
@@ -99,7 +99,7 @@ describe('multi-resource refresh tokens, Entra style (issue 4 item 2)', () => {
     assert.equal((await refresh(w, refresh_token, { scope: 'urn:warden:graph/.default' })).status, 200);
   });
 
-  test('issue 4 item 2: a refresh token serves only the resources its sign-in asked for', async () => {
+  test('RFC 6749 §6: a refresh token serves only the resources its sign-in asked for', async () => {
     const { refresh_token } = await janeSignIn(
       w,
       'openid profile offline_access urn:warden:partner-api/user_impersonation',
@@ -112,7 +112,7 @@ describe('multi-resource refresh tokens, Entra style (issue 4 item 2)', () => {
     assert.equal(byResource.body.error, 'invalid_target');
   });
 
-  test('issue 4 item 2: a device-code sign-in for two resources refreshes into a Graph token with the sign-in amr', async () => {
+  test('SPEC §3: a device-code sign-in for two resources refreshes into a Graph token with the sign-in amr', async () => {
     const { body: device } = await requestDeviceCode(w, 'contoso', { scope: BOTH });
     await approveDevice(w, device.verification_uri, device.user_code, 'jane@contoso.example');
     const tokens = await pollToken(w, device.device_code);

@@ -14,7 +14,7 @@ import {
 } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
-describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', () => {
+describe('SPEC §3: interactive sign-in with openid-client', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -58,7 +58,7 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
     assert.equal(access.acr, 'urn:warden:acr:pwd');
   });
 
-  it('issue 2 item 6: amr_values=mfa takes John through registration to a token with mfa', async () => {
+  it('SPEC §8: amr_values=mfa takes John through registration to a token with mfa', async () => {
     const start = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
     const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
     assert.equal(ua.step(), 'register_totp');
@@ -74,14 +74,14 @@ describe('interactive sign-in with openid-client (issue 2 item 12, SPEC §3)', (
   });
 });
 
-describe('consent and cancel (issue 2 item 6)', () => {
+describe('OIDC Core §3.1.2.4: consent and cancel', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
   });
   after(() => w.stop());
 
-  it('a multi-tenant app from another partner asks for consent; accepting completes the sign-in', async () => {
+  it('OIDC Core §3.1.2.4: a multi-tenant app from another partner asks for consent; accepting completes the sign-in', async () => {
     await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.fabrikam!.id, {
       id: 'fabrikam-portal',
       displayName: 'Fabrikam portal',
@@ -110,7 +110,7 @@ describe('consent and cancel (issue 2 item 6)', () => {
     assert.match(await ua.submit('consent'), /code=/);
   });
 
-  it('cancelling the sign-in returns access_denied to the application', async () => {
+  it('OIDC Core §3.1.2.6: cancelling the sign-in returns access_denied to the application', async () => {
     const start = await startAuthorization(w, 'contoso');
     const ua = new UserAgent();
     await ua.navigate(start.url);

@@ -53,7 +53,7 @@ const run = (w: TestWarden, call: Call, token: string): Promise<ApiResponse> =>
   callApi(w, call.method, call.path, { token, ...(call.body ? { body: call.body() } : {}) });
 const okStatus = (call: Call) => (call.method === 'POST' ? 201 : 200);
 
-describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 5)', () => {
+describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
   let w: TestWarden;
   let calls: Call[];
   const tokens = new Map<string, string>();
@@ -68,14 +68,14 @@ describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 
   });
   after(() => w.stop());
 
-  it('E2: an App+User token with mfa (Jane, Admin agent) may call every operation of every category', async () => {
+  it('SPEC E2: an App+User token with mfa (Jane, Admin agent) may call every operation of every category', async () => {
     for (const call of calls) {
       const res = await run(w, call, tokens.get('jane')!);
       assert.equal(res.status, okStatus(call), `${call.method} ${call.path}: ${JSON.stringify(res.body)}`);
     }
   });
 
-  it('E2: app-only tokens work where no delegated role is needed; writes need Partner.ReadWrite.All (app_role_required)', async () => {
+  it('SPEC E2: app-only tokens work where no delegated role is needed; writes need Partner.ReadWrite.All (app_role_required)', async () => {
     const readOnly = await appOnlyToken(w); // contoso-automation: Partner.Read.All only
     const expected: Record<string, [number, string?]> = {
       'GET /v1/offers': [200],
@@ -100,7 +100,7 @@ describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 
     }
   });
 
-  it('E2: an app granted Partner.ReadWrite.All may write app-only, but still not act in a customer tenant', async () => {
+  it('SPEC E2: an app granted Partner.ReadWrite.All may write app-only, but still not act in a customer tenant', async () => {
     const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
       id: 'contoso-writer',
       displayName: 'Contoso writer',
@@ -120,7 +120,7 @@ describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 
     }
   });
 
-  it('E2 role matrix: each Contoso user gets 200 or 403 role_required (data: the allowed roles), as ACCESS says', async () => {
+  it('SPEC E2 role matrix: each Contoso user gets 200 or 403 role_required (data: the allowed roles), as ACCESS says', async () => {
     for (const [name, token] of tokens) {
       const user = w.demo.users[`${name}@contoso.example`]!;
       const roles = new Set<string>([...user.groups, ...user.roles]);
@@ -154,7 +154,7 @@ describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 
     }
   });
 
-  it('delegated admin: user management in a customer that granted none gets 403, with DAP 200', async () => {
+  it('SPEC §13: delegated admin: user management in a customer that granted none gets 403, with DAP 200', async () => {
     const jane = tokens.get('jane')!;
     const adatum = w.demo.customers['adatum.example']!;
     const northwind = w.demo.customers['northwind.example']!;
@@ -170,7 +170,7 @@ describe('Partner API: App+User and app-only by category (SPEC E2, issue 3 item 
     );
   });
 
-  it('tenant scoping: a customer of another partner is not found, whoever asks', async () => {
+  it('STYLE 5: tenant scoping: a customer of another partner is not found, whoever asks', async () => {
     const tailspin = w.demo.customers['tailspin.example']!; // Fabrikam's customer
     for (const path of [
       `/v1/customers/${tailspin}`,

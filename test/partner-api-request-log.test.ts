@@ -7,7 +7,7 @@ import { appOnlyToken, callApi, sign, userClaims, userToken } from './support/to
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
+describe('SPEC §11 B2: the Partner API request log', () => {
   let w: TestWarden;
   const tokens: Record<string, string> = {};
   before(async () => {
@@ -136,7 +136,7 @@ describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
     }
   });
 
-  it('a GUID MS-CorrelationId request header is kept and echoed; anything else is replaced by a fresh GUID', async () => {
+  it('Interop: a GUID MS-CorrelationId request header is kept and echoed; anything else is replaced by a fresh GUID', async () => {
     const supplied = randomUUID();
     const kept = await callApi(w, 'GET', '/v1/customers', {
       token: tokens.jane,
@@ -154,7 +154,7 @@ describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
     assert.equal((await rowOf(fresh)).length, 1);
   });
 
-  it('requests without a verified partner caller (no token, bad token, non-partner tenant) get a correlation id but no row', async () => {
+  it('SPEC §11 B2: requests without a verified partner caller (no token, bad token, non-partner tenant) get a correlation id but no row', async () => {
     const missing = await callApi(w, 'GET', '/v1/customers');
     const invalid = await callApi(w, 'GET', '/v1/customers', { token: 'not-a-token' });
     const northwind = w.demo.tenants.northwind!.id;
@@ -173,7 +173,7 @@ describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
     }
   });
 
-  it('RequestLog keeps rows in memory until a flush, a full batch or close()', async () => {
+  it('Operations: RequestLog keeps rows in memory until a flush, a full batch or close()', async () => {
     const log = new RequestLog(w.ctx.db, w.ctx.log, { batchSize: 3, intervalMs: 3_600_000 });
     const correlationId = randomUUID();
     const record = () =>
@@ -198,7 +198,7 @@ describe('Partner API request log (SPEC §11 B2, issue 3 items 4-5)', () => {
     assert.equal((await rowOf(correlationId)).length, 4, 'close() stores what is pending');
   });
 
-  it('issue 3 item 4: closing the server stores the request log rows still in memory', async () => {
+  it('Operations: closing the server stores the request log rows still in memory', async () => {
     const res = await callApi(w, 'GET', '/v1/customers', { token: tokens.jane });
     assert.equal(res.status, 200);
     await w.app.close(); // the database stays open until w.stop()

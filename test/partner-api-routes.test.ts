@@ -26,7 +26,7 @@ async function countRows(
   return counts;
 }
 
-describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 item 5)', () => {
+describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
   let w: TestWarden;
   let jane: string;
   before(async () => {
@@ -113,14 +113,14 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     }
   });
 
-  it('an unknown path under /v1 is 404 not_found, with a correlation id', async () => {
+  it('STYLE 4: an unknown path under /v1 is 404 not_found, with a correlation id', async () => {
     const res = await callApi(w, 'GET', '/v1/nothing-here', { token: jane });
     assert.equal(res.status, 404);
     assert.equal(res.body.code, 'not_found');
     assert.ok(res.headers.get('ms-correlationid'));
   });
 
-  it('bad input: POST /v1/customers with an unknown property, a bad domain or a taken domain writes nothing', async () => {
+  it('STYLE 4: bad input: POST /v1/customers with an unknown property, a bad domain or a taken domain writes nothing', async () => {
     const valid = () => ({
       companyProfile: { domain: 'fresh-customer.example' },
       billingProfile: {
@@ -196,7 +196,7 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     assert.equal(again.body.code, 'conflict');
   });
 
-  it('two concurrent creations of one customer domain: one 201, the other 409 conflict, never a server error', async () => {
+  it('Operations: two concurrent creations of one customer domain: one 201, the other 409 conflict, never a server error', async () => {
     const body = {
       companyProfile: { domain: 'race.example' },
       billingProfile: {
@@ -212,7 +212,7 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.code === 'conflict'));
   });
 
-  it('bad input: an order whose line 2 of 2 is invalid is refused with 400 naming the line, and no order or subscription is written', async () => {
+  it('STYLE 4: bad input: an order whose line 2 of 2 is invalid is refused with 400 naming the line, and no order or subscription is written', async () => {
     const northwind = w.demo.customers['northwind.example']!;
     const path = `/v1/customers/${northwind}/orders`;
     const good = { lineItemNumber: 0, offerId: 'WRD-MAIL-1', quantity: 5 };
@@ -263,7 +263,7 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     assert.deepEqual(after, { orders: before.orders! + 1, subscriptions: before.subscriptions! + 2 });
   });
 
-  it('bad input: a service request with a bad severity, an unknown customer or an unknown property gets 400 and writes nothing', async () => {
+  it('STYLE 4: bad input: a service request with a bad severity, an unknown customer or an unknown property gets 400 and writes nothing', async () => {
     const valid = {
       title: 'Help',
       description: 'Broken.',
@@ -286,7 +286,7 @@ describe('Partner API routes (STYLE 2: one gate, every route declared; issue 3 i
     assert.deepEqual(await countRows(w.ctx.db, ['service_requests']), before);
   });
 
-  it('bad input: queries and path parameters are checked (country, GUIDs, invoice ids)', async () => {
+  it('STYLE 4: bad input: queries and path parameters are checked (country, GUIDs, invoice ids)', async () => {
     const cases: [string, number, string][] = [
       ['/v1/offers', 400, 'invalid_request'],
       ['/v1/offers?country=ZZ', 400, 'invalid_request'],

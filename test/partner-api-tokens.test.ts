@@ -41,7 +41,7 @@ function statusLine(url: string, token: string): Promise<{ status?: number; mess
   });
 }
 
-describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
+describe('SPEC E2: Partner API tokens', () => {
   let w: TestWarden;
   let jane: string;
   let john: string;
@@ -52,7 +52,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
   });
   after(() => w.stop());
 
-  it('E2: App+User token without mfa gets 401 "Unauthorized - MFA required" with WWW-Authenticate Bearer error="invalid_token"', async () => {
+  it('SPEC E2: App+User token without mfa gets 401 "Unauthorized - MFA required" with WWW-Authenticate Bearer error="invalid_token"', async () => {
     const res = await callApi(w, 'GET', CUSTOMERS, { token: john });
     assert.equal(res.status, 401);
     assert.equal(res.statusText, 'Unauthorized - MFA required');
@@ -64,13 +64,13 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
     assert.deepEqual(line, { status: 401, message: 'Unauthorized - MFA required' });
   });
 
-  it('E2: the same route answers 200 to an App+User token with mfa in amr', async () => {
+  it('SPEC E2: the same route answers 200 to an App+User token with mfa in amr', async () => {
     const res = await callApi(w, 'GET', CUSTOMERS, { token: jane });
     assert.equal(res.status, 200);
     assert.equal(res.body.attributes.objectType, 'Collection');
   });
 
-  it('E2: a forged copy of a valid token changed only to amr ["pwd"] is refused as mfa_required (the baseline is valid)', async () => {
+  it('SPEC E2: a forged copy of a valid token changed only to amr ["pwd"] is refused as mfa_required (the baseline is valid)', async () => {
     assert.equal(
       (await callApi(w, 'GET', CUSTOMERS, { token: await sign(w, userClaims(w, JANE)) })).status,
       200,
@@ -88,7 +88,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
     assert.equal(basic.body.code, 'missing_token');
   });
 
-  it('tampered tokens: each gets 401 invalid_token with WWW-Authenticate Bearer error="invalid_token"', async () => {
+  it('RFC 6750 §3.1: tampered tokens: each gets 401 invalid_token with WWW-Authenticate Bearer error="invalid_token"', async () => {
     const real = await activeSigningKey(w);
     const stranger = await strangerKey();
     const { n } = real.jwk as { n: string };
@@ -159,7 +159,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
     assertInvalidToken(await callApi(w, 'GET', CUSTOMERS, { token: tokens.id_token! }));
   });
 
-  it('E2: a well-signed token of a tenant that is not a partner (operator, customer) gets 403 not_a_partner_tenant', async () => {
+  it('SPEC E2: a well-signed token of a tenant that is not a partner (operator, customer) gets 403 not_a_partner_tenant', async () => {
     for (const key of ['operator', 'northwind']) {
       const tid = w.demo.tenants[key]!.id;
       const token = await sign(w, userClaims(w, JANE, { tid, iss: w.issuer(key) }));
@@ -169,7 +169,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
     }
   });
 
-  it('issue 2 item 4: after a key rotation, a token signed with the new key is accepted (unknown kid refetches the keys)', async () => {
+  it('Operations: after a key rotation, a token signed with the new key is accepted (unknown kid refetches the keys)', async () => {
     const oldKid = decodeProtectedHeader(jane).kid;
     w.clock.advance(10_000); // the made-up kids of the tests above no longer hold back a refetch
     assert.equal((await callApi(w, 'GET', CUSTOMERS, { token: jane })).status, 200);
@@ -185,7 +185,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
     assert.equal((await callApi(w, 'GET', CUSTOMERS, { token: jane })).status, 200);
   });
 
-  it('expired: advancing the clock past exp plus the 5-minute skew makes a token that worked get 401 invalid_token', async () => {
+  it('RFC 7519 §4.1.4: expired: advancing the clock past exp plus the 5-minute skew makes a token that worked get 401 invalid_token', async () => {
     const token = await userToken(w, JANE);
     assert.equal((await callApi(w, 'GET', CUSTOMERS, { token })).status, 200);
     const untilExpiry = expiryOf(token) * 1000 - w.clock.now();
@@ -197,7 +197,7 @@ describe('Partner API tokens (SPEC E2, issue 3 item 5)', () => {
   });
 });
 
-describe('PublicKeyCache (issue 3 item 2: refetch on unknown kid, rate-limited)', () => {
+describe('Operations: PublicKeyCache, refetch on unknown kid, rate-limited', () => {
   const header = (kid: string) => ({ alg: 'RS256', kid });
   const input = { payload: '', signature: '' };
 
@@ -214,7 +214,7 @@ describe('PublicKeyCache (issue 3 item 2: refetch on unknown kid, rate-limited)'
     return { a, b, c, published, clock, cache, fetches: () => fetches };
   }
 
-  it('an unknown kid triggers one refetch; a second unknown kid within 10 s does not fetch again', async () => {
+  it('Operations: an unknown kid triggers one refetch; a second unknown kid within 10 s does not fetch again', async () => {
     const { a, b, c, published, clock, cache, fetches } = await setup();
     await cache.getKey(header(a.kid), input);
     assert.equal(fetches(), 1);
@@ -238,7 +238,7 @@ describe('PublicKeyCache (issue 3 item 2: refetch on unknown kid, rate-limited)'
     assert.equal(fetches(), 3, 'once the window has passed, one more fetch');
   });
 
-  it('concurrent requests with the same unknown kid share one fetch', async () => {
+  it('Operations: concurrent requests with the same unknown kid share one fetch', async () => {
     const { a, b, published, clock, cache, fetches } = await setup();
     await cache.getKey(header(a.kid), input);
     published.push({ ...b.publicJwk, kid: b.kid, alg: 'RS256' });
@@ -247,7 +247,7 @@ describe('PublicKeyCache (issue 3 item 2: refetch on unknown kid, rate-limited)'
     assert.equal(fetches(), 2);
   });
 
-  it('keys are fetched again after ten minutes even without an unknown kid', async () => {
+  it('Operations: keys are fetched again after ten minutes even without an unknown kid', async () => {
     const { a, clock, cache, fetches } = await setup();
     await cache.getKey(header(a.kid), input);
     clock.advance(10 * 60_000);

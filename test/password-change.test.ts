@@ -3,16 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { credentialChangeRefusal } from '../src/directory/password-reset.ts';
-import { getUser, updateUser } from '../src/directory/users.ts';
+import { getUser } from '../src/directory/users.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
 import { UserAgent } from './support/user-agent.ts';
+import { makeUser } from './support/users.ts';
 
 const RESET = '/authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword';
 
-describe('temporary passwords and the change-password step (SPEC §9 admin unblock, issue 4 item 1)', () => {
+describe('SPEC §9 admin unblock: temporary passwords and the change-password step', () => {
   let w: TestWarden;
   let jane: string;
   let helen: string;
@@ -22,35 +23,31 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
   before(async () => {
     w = await startWarden();
     jane = await graphToken(w, 'jane@contoso.example');
-    // A Helpdesk Administrator, created through the API and given the role, who signs in with MFA.
-    const created = await callApi(w, 'POST', '/v1.0/users', {
-      token: jane,
-      body: {
-        accountEnabled: true,
-        displayName: 'Helen Helpdesk',
-        userPrincipalName: 'helen@contoso.example',
-        passwordProfile: { password: w.demo.password, forceChangePasswordNextSignIn: false },
-      },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    await updateUser(w.ctx.db, contoso(), created.body.id, { directoryRoles: ['Helpdesk Administrator'] });
-    helen = await graphToken(w, 'helen@contoso.example');
+    // A Helpdesk Administrator who signs in with MFA.
+    const helpdesk = await makeUser(w, { name: 'helen', roles: ['Helpdesk Administrator'], totp: true });
+    helen = await graphToken(w, helpdesk.upn);
   });
   after(() => w.stop());
 
   it('SPEC §9: a reset gives a generated temporary password once, ends the old refresh token, and the next sign-in must replace it', async () => {
+    const sam = await makeUser(w, {
+      name: 'sam',
+      givenName: 'Sam',
+      surname: 'Sales',
+      groups: ['SalesAgents'],
+    });
     // Sam signs in (skipping registration, as security defaults allow) and holds a refresh token.
     const first = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, first, { upn: 'sam@contoso.example' });
+    const { ua } = await signIn(w, first, { upn: sam.upn });
     const signedIn = await redeem(first, await ua.submit('skip_registration'));
     const tokens = await client.refreshTokenGrant(first.config, signedIn.refresh_token!);
     assert.ok(tokens.refresh_token, 'the refresh token works before the reset');
 
-    const reset = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
+    const reset = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, { token: jane, body: {} });
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const temporary: string = reset.body.newPassword;
     assert.match(temporary, /^.{16}$/);
-    assert.equal((await getUser(w.ctx.db, contoso(), sam()))?.passwordChangeRequired, true);
+    assert.equal((await getUser(w.ctx.db, contoso(), sam.id))?.passwordChangeRequired, true);
     await assert.rejects(
       client.refreshTokenGrant(first.config, tokens.refresh_token),
       (e: { error?: string }) => e.error === 'invalid_grant',
@@ -58,12 +55,12 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     );
 
     const old = await startAuthorization(w, 'contoso');
-    const refused = await signIn(w, old, { upn: 'sam@contoso.example' });
+    const refused = await signIn(w, old, { upn: sam.upn });
     assert.equal(refused.ua.step(), 'credentials', 'the old password no longer signs in');
 
     const start = await startAuthorization(w, 'contoso');
     const browser = new UserAgent();
-    await signIn(w, start, { upn: 'sam@contoso.example', password: temporary }, browser);
+    await signIn(w, start, { upn: sam.upn, password: temporary }, browser);
     assert.equal(browser.step(), 'change_password');
 
     await browser.submit('change_password', {
@@ -92,72 +89,84 @@ describe('temporary passwords and the change-password step (SPEC §9 admin unblo
     assert.equal(browser.step(), 'register_offer');
     const after = await redeem(start, await browser.submit('skip_registration'));
     assert.deepEqual(decodeJwt(after.access_token).amr, ['pwd']);
-    const user = await getUser(w.ctx.db, contoso(), sam());
+    const user = await getUser(w.ctx.db, contoso(), sam.id);
     assert.equal(user?.passwordChangeRequired, false);
 
     const again = await startAuthorization(w, 'contoso');
-    const next = await signIn(w, again, { upn: 'sam@contoso.example', password: 'Saffron-Harbor-77' });
+    const next = await signIn(w, again, { upn: sam.upn, password: 'Saffron-Harbor-77' });
     assert.equal(next.ua.step(), 'register_offer', 'the new password signs in without the change step');
   });
 
   it('SPEC §9: the change-password step sets a password only while the temporary password proven in this sign-in is still current (a second reset wins)', async () => {
-    const first = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
+    const sam = await makeUser(w, {
+      name: 'sam',
+      givenName: 'Sam',
+      surname: 'Sales',
+      groups: ['SalesAgents'],
+    });
+    const first = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, { token: jane, body: {} });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     const start = await startAuthorization(w, 'contoso');
     const holder = new UserAgent();
-    await signIn(w, start, { upn: 'sam@contoso.example', password: first.body.newPassword }, holder);
+    await signIn(w, start, { upn: sam.upn, password: first.body.newPassword }, holder);
     assert.equal(holder.step(), 'change_password');
 
     // The admin resets again while the holder of the first temporary password is at this step.
-    const second = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, { token: jane, body: {} });
+    const second = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, { token: jane, body: {} });
     assert.equal(second.status, 200, JSON.stringify(second.body));
-    const before = await getUser(w.ctx.db, contoso(), sam());
+    const before = await getUser(w.ctx.db, contoso(), sam.id);
     await holder.submit('change_password', {
       newPassword: 'Cobalt-Lantern-58',
       confirmPassword: 'Cobalt-Lantern-58',
     });
     assert.equal(holder.step(), 'credentials', 'the flow goes back to the password step');
     assert.match(holder.lastPage, /changed or reset meanwhile/);
-    assert.deepEqual(await getUser(w.ctx.db, contoso(), sam()), before, 'nothing written');
+    assert.deepEqual(await getUser(w.ctx.db, contoso(), sam.id), before, 'nothing written');
 
     // The chosen password does not sign in; the second temporary password still leads to the change step.
     const chosen = await signIn(w, await startAuthorization(w, 'contoso'), {
-      upn: 'sam@contoso.example',
+      upn: sam.upn,
       password: 'Cobalt-Lantern-58',
     });
     assert.equal(chosen.ua.step(), 'credentials');
     const current = await signIn(w, await startAuthorization(w, 'contoso'), {
-      upn: 'sam@contoso.example',
+      upn: sam.upn,
       password: second.body.newPassword,
     });
     assert.equal(current.ua.step(), 'change_password');
   });
 
   it('SPEC §9: a reset with a chosen password is policy-checked (PasswordDoesNotComplyWithPolicy names the rule) and writes nothing when weak', async () => {
-    const before = await getUser(w.ctx.db, contoso(), sam());
-    const weak = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, {
+    const sam = await makeUser(w, {
+      name: 'sam',
+      givenName: 'Sam',
+      surname: 'Sales',
+      groups: ['SalesAgents'],
+    });
+    const before = await getUser(w.ctx.db, contoso(), sam.id);
+    const weak = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, {
       token: jane,
       body: { newPassword: 'short1A' },
     });
     assert.equal(weak.status, 400);
     assert.equal(weak.body.error.code, 'PasswordDoesNotComplyWithPolicy');
     assert.match(weak.body.error.message, /at least 8 characters/);
-    const classes = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, {
+    const classes = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, {
       token: jane,
       body: { newPassword: 'alllowercaseletters' },
     });
     assert.match(classes.body.error.message, /three of these kinds/);
-    const after = await getUser(w.ctx.db, contoso(), sam());
+    const after = await getUser(w.ctx.db, contoso(), sam.id);
     assert.deepEqual(after, before);
 
-    const chosen = await callApi(w, 'POST', `/v1.0/users/${sam()}${RESET}`, {
+    const chosen = await callApi(w, 'POST', `/v1.0/users/${sam.id}${RESET}`, {
       token: jane,
       body: { newPassword: 'Quartz-Meadow-19' },
     });
     assert.equal(chosen.status, 200);
     assert.equal(chosen.body.newPassword, null, 'a chosen password is not echoed');
     const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'sam@contoso.example', password: 'Quartz-Meadow-19' });
+    const { ua } = await signIn(w, start, { upn: sam.upn, password: 'Quartz-Meadow-19' });
     assert.equal(ua.step(), 'change_password');
   });
 

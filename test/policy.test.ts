@@ -33,7 +33,7 @@ function facts(
   };
 }
 
-describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
+describe('SPEC §5, §8: the sign-in requirement', () => {
   it('SPEC §5: every privileged role must do MFA at every sign-in under security defaults, and cannot skip registration', () => {
     for (const role of PRIVILEGED_ROLES) {
       const withMethod = decideSignInRequirement(facts({ roles: [role], hasMfaMethod: true }));
@@ -87,7 +87,7 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
     assert.equal(result.policy, 'tenantPolicy:requireMfaAllUsers');
   });
 
-  it('with neither security defaults nor a policy, nothing requires MFA (Fabrikam)', () => {
+  it('SPEC R1: with neither security defaults nor a policy, nothing requires MFA (Fabrikam)', () => {
     const result = decideSignInRequirement(
       facts({
         tenant: { securityDefaults: false, requireMfaAllUsers: false },
@@ -103,7 +103,7 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
     });
   });
 
-  it('issue 2 item 6: a step-up request requires MFA whatever the tenant', () => {
+  it('RFC 9470 §4: a step-up request requires MFA whatever the tenant', () => {
     const result = decideSignInRequirement(
       facts({ tenant: { securityDefaults: false, requireMfaAllUsers: false }, stepUp: 'amr_values' }),
     );
@@ -111,14 +111,14 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
     assert.equal(result.policy, 'stepUp:amr_values');
   });
 
-  it('a disabled account is blocked with 50057 before anything else', () => {
+  it('SPEC §9: a disabled account is blocked with 50057 before anything else', () => {
     const result = decideSignInRequirement(
       facts({ user: { accountEnabled: false, directoryRoles: [], registrationWindowStartedAt: null } }),
     );
     assert.deepEqual([result.outcome, result.outcome === 'block' && result.errorCode], ['block', 50057]);
   });
 
-  it('step-up parameters: amr_values=mfa, an MFA acr_values, max_age', () => {
+  it('OIDC Core §3.1.2.1: step-up parameters: amr_values=mfa, an MFA acr_values, max_age', () => {
     assert.equal(stepUpFrom({ amr_values: 'mfa' }), 'amr_values');
     assert.equal(stepUpFrom({ amr_values: 'pwd' }), undefined);
     assert.equal(stepUpFrom({ acr_values: 'urn:warden:acr:mfa' }), 'acr_values');
@@ -147,7 +147,7 @@ describe('the sign-in requirement (SPEC §5, §8; issue 2 item 8)', () => {
  * The named questions other parts ask of the decision, one row each: the facts, and the answer the
  * spec gives. Each is answered by decideSignInRequirement, so a policy change moves them together.
  */
-describe('the questions asked of the sign-in requirement (SPEC §5, R1)', () => {
+describe('SPEC §5, R1: the questions asked of the sign-in requirement', () => {
   const noPolicy = { securityDefaults: false, requireMfaAllUsers: false };
   const rows: { name: string; facts: SignInFacts; refused: boolean; mandatory: boolean }[] = [
     {

@@ -7,10 +7,11 @@ import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
+import { makeUser } from './support/users.ts';
 
 const DAY = 24 * 3600 * 1000;
 
-describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 and 8)', () => {
+describe('SPEC §5: security defaults and step-up end to end', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -18,8 +19,9 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   after(() => w.stop());
 
   it('SPEC §5: Sam (no method, not an admin) may skip registration, and only for 14 days', async () => {
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'sam@contoso.example' });
+    const { ua } = await signIn(w, start, { upn: sam.upn });
     assert.equal(ua.step(), 'register_offer');
     assert.match(ua.lastPage, /skip this for\s+14 more days/);
     const tokens = await redeem(start, await ua.submit('skip_registration'));
@@ -27,15 +29,17 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
 
     w.clock.advance(14 * DAY);
     const later = await startAuthorization(w, 'contoso');
-    const { ua: ua2 } = await signIn(w, later, { upn: 'sam@contoso.example' });
+    const { ua: ua2 } = await signIn(w, later, { upn: sam.upn });
     assert.equal(ua2.step(), 'register_totp', 'after 14 days registration cannot be skipped');
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
   });
 
-  it('a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
+  it('SPEC R1: a single-factor session and refresh chain end when policy comes to demand MFA', async () => {
+    const sky = await makeUser(w, { name: 'sky', roles: ['Security Administrator'] });
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const ua = new UserAgent();
     const start = await startAuthorization(w, 'contoso');
-    await signIn(w, start, { upn: 'sky@contoso.example' }, ua);
+    await signIn(w, start, { upn: sky.upn }, ua);
     // Sky is a Security administrator: security defaults demand MFA at once.
     assert.equal(ua.step(), 'register_totp');
 
@@ -44,7 +48,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     await setSecurityDefaults(w.ctx.db, contoso, false);
     const browser = new UserAgent();
     const first = await startAuthorization(w, 'contoso');
-    const { callback } = await signIn(w, first, { upn: 'sam@contoso.example' }, browser);
+    const { callback } = await signIn(w, first, { upn: sam.upn }, browser);
     const tokens = await redeem(first, callback);
     assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd']);
     assert.match(
@@ -65,8 +69,9 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {
+    const bill = await makeUser(w, { name: 'bill', roles: ['Billing Administrator'] });
     const start = await startAuthorization(w, 'contoso');
-    const { ua } = await signIn(w, start, { upn: 'bill@contoso.example' });
+    const { ua } = await signIn(w, start, { upn: bill.upn });
     assert.equal(ua.step(), 'register_totp');
     assert.match(ua.lastPage, /requires more information/);
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
@@ -79,21 +84,22 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     const next = await startAuthorization(w, 'contoso');
     const ua2 = new UserAgent();
     await ua2.navigate(next.url);
-    await ua2.submit('password', { username: 'bill@contoso.example', password: w.demo.password });
+    await ua2.submit('password', { username: bill.upn, password: w.demo.password });
     await ua2.submit('totp', { code: totpCode(w, secret) });
     assert.equal(ua2.lastStatus, 400);
   });
 
-  it('a registration started before another browser registered cannot add a second authenticator', async () => {
+  it('SPEC §8: a registration started before another browser registered cannot add a second authenticator', async () => {
+    const hal = await makeUser(w, { name: 'hal', groups: ['HelpdeskAgents'] });
     const stale = (
       await signIn(w, await startAuthorization(w, 'contoso'), {
-        upn: 'hal@contoso.example',
+        upn: hal.upn,
         password: w.demo.password,
       })
     ).ua;
     const staleSecret = /aria-label="Secret key">([^<]+)</.exec(stale.lastPage)?.[1]?.replaceAll(' ', '');
     const first = await startAuthorization(w, 'contoso', { amr_values: 'mfa' });
-    const { ua } = await signIn(w, first, { upn: 'hal@contoso.example' });
+    const { ua } = await signIn(w, first, { upn: hal.upn });
     if (ua.step() === 'register_offer') await ua.submit('begin_registration');
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     await ua.submit('confirm_totp', { code: totpCode(w, secret) });
@@ -105,11 +111,10 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     await stale.submit('confirm_totp', { code: totpCode(w, attackerSecret) });
     assert.equal(stale.step(), 'second_factor', 'the stale flow must prove the registered method instead');
     const { methodsOf } = await import('../src/authentication-methods/methods.ts');
-    const hal = w.demo.users['hal@contoso.example']!;
-    assert.equal((await methodsOf(w.ctx.db, hal.tenant, hal.id)).totp.length, 1);
+    assert.equal((await methodsOf(w.ctx.db, hal.tenantId, hal.id)).totp.length, 1);
   });
 
-  it('a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
+  it('Operations: a JSON body on the sign-in form is refused cleanly, never a server error', async () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     const { url, fields } = ua.formFor('password');
@@ -124,7 +129,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(response.status, 400);
   });
 
-  it('issue 2 item 6: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
+  it('SPEC E1 step-up: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
     await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false);
     const ua = new UserAgent();
     const first = await startAuthorization(w, 'fabrikam');
@@ -140,7 +145,7 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
     assert.equal(ua.step(), 'credentials', 'the session lacks mfa, so sign-in starts again');
   });
 
-  it('issue 2 item 6: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
+  it('OIDC Core §3.1.2.1: acr_values naming the MFA level, max_age (and prompt=login, which max_age=0 becomes) also force MFA', async () => {
     const cases: Record<string, string>[] = [
       { acr_values: 'urn:warden:acr:mfa' },
       { max_age: '0' },
@@ -158,17 +163,18 @@ describe('security defaults and step-up end to end (SPEC §5, issue 2 items 6 an
   });
 
   it('SPEC R1.2: turning on "require MFA for every user" applies at the next sign-in, with the policy logged', async () => {
+    const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const contoso = w.demo.tenants.contoso!.id;
     await setSecurityDefaults(w.ctx.db, contoso, false);
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
-    const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
+    const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.equal(ua.step(), 'register_totp');
-    const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users['sam@contoso.example']!.id });
+    const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users[sam.upn]!.id });
     assert.equal(row!.status.errorCode, 50079);
     assert.equal(row!.authenticationRequirementPolicies[0]!.detail, 'tenantPolicy:requireMfaAllUsers');
 
     await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
-    const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: 'sam@contoso.example' });
+    const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.match(off.callback, /code=/, 'with neither policy on, Sam signs in with a password');
     await setSecurityDefaults(w.ctx.db, contoso, true);
   });

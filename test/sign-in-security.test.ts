@@ -5,10 +5,11 @@ import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
+import { makeUser } from './support/users.ts';
 
 const JANE = 'jane@contoso.example';
 
-describe('sign-in security (issue 2 items 7, 9, 10)', () => {
+describe('SPEC §8: sign-in security (TOTP, recovery codes, lockout)', () => {
   let w: TestWarden;
   let seed: string;
   before(async () => {
@@ -50,44 +51,44 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     assert.match(await ua.submit('totp', { code: previous }), /code=/);
   });
 
-  it('issue 2 item 7: a recovery code works once and gives mfa', async () => {
+  it('SPEC §8: a recovery code works once and gives mfa', async () => {
+    const user = await makeUser(w, { roles: ['Global Administrator'], totp: true });
     const codes = await w.ctx.recoveryCodes.regenerate(
       w.ctx.db,
       w.demo.tenants.contoso!.id,
-      w.demo.users[JANE]!.id,
+      user.id,
       w.clock.now(),
     );
     const start = await startAuthorization(w, 'contoso');
     const ua = new UserAgent();
     await ua.navigate(start.url);
-    await ua.submit('password', { username: JANE, password: w.demo.password });
+    await ua.submit('password', { username: user.upn, password: w.demo.password });
     const callback = await ua.submit('recovery_code', { code: codes[0]!.toUpperCase() });
     const tokens = await redeem(start, callback);
     assert.deepEqual(decodeJwt(tokens.access_token).amr, ['pwd', 'otp', 'mfa']);
 
-    const again = await toSecondFactor();
+    const again = await toSecondFactor(user.upn);
     await again.submit('recovery_code', { code: codes[0]! });
     assert.equal(again.lastStatus, 400);
-    assert.equal(
-      await w.ctx.recoveryCodes.remaining(w.ctx.db, w.demo.tenants.contoso!.id, w.demo.users[JANE]!.id),
-      9,
-    );
+    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, w.demo.tenants.contoso!.id, user.id), 9);
   });
 
-  it('issue 2 item 7: recovery codes are stored hashed, TOTP seeds sealed', async () => {
+  it('STYLE 8: recovery codes are stored hashed, TOTP seeds sealed', async () => {
     const codes = await w.ctx.db.selectFrom('recovery_codes').select('code_hash').execute();
     assert.ok(codes.every((c) => !/^[a-z0-9]{5}-[a-z0-9]{5}$/.test(c.code_hash)));
     const methods = await w.ctx.db.selectFrom('auth_methods').select('secret_sealed').execute();
     assert.ok(methods.every((m) => m.secret_sealed.startsWith('v1.') && !m.secret_sealed.includes(seed)));
   });
 
-  it('issue 2 item 9: after 10 wrong second-factor codes in a row the second factor locks, logged as 50053', async () => {
+  it('RFC 4226 §7.3: after 10 wrong second-factor codes in a row the second factor locks, logged as 50053', async () => {
+    const user = await makeUser(w, { name: 'jane', roles: ['Global Administrator'], totp: true });
+    const seed = user.totpSeed!;
     const ua = await toSecondFactor('sky@contoso.example').catch(() => undefined);
     assert.equal(ua, undefined, 'Sky has no method: she registers instead (checked elsewhere)');
     // A success clears the count of earlier failures; then ten wrong codes in a row.
     w.clock.advance(30_000);
-    assert.match(await (await toSecondFactor()).submit('totp', { code: totpCode(w, seed) }), /code=/);
-    const jane = await toSecondFactor();
+    assert.match(await (await toSecondFactor(user.upn)).submit('totp', { code: totpCode(w, seed) }), /code=/);
+    const jane = await toSecondFactor(user.upn);
     for (let i = 0; i < 10; i++) {
       await jane.submit('totp', { code: '000000' });
       assert.equal(jane.lastStatus, 400);
@@ -95,16 +96,17 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     w.clock.advance(30_000);
     await jane.submit('totp', { code: totpCode(w, seed) });
     assert.equal(jane.lastStatus, 429, 'even the right code is refused while locked');
-    const log = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: w.demo.users[JANE]!.id });
+    const log = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: user.id });
     assert.equal(log[0]!.status.errorCode, 50053);
     assert.equal(log.filter((r) => r.status.errorCode === 500121).length >= 10, true);
     w.clock.advance(10 * 60_000); // the first lock lasts 5 minutes
-    const after = await toSecondFactor();
+    const after = await toSecondFactor(user.upn);
     assert.match(await after.submit('totp', { code: totpCode(w, seed) }), /code=/);
   });
 
-  it('issue 2 item 9: password guessing locks the account with a growing lock; unknown accounts behave the same', async () => {
-    for (const upn of ['hal@contoso.example', 'nobody@contoso.example']) {
+  it('AADSTS50053: password guessing locks the account with a growing lock; unknown accounts behave the same', async () => {
+    const helpdesk = await makeUser(w, { name: 'hal', groups: ['HelpdeskAgents'] });
+    for (const upn of [helpdesk.upn, 'nobody@contoso.example']) {
       const ua = new UserAgent();
       await ua.navigate((await startAuthorization(w, 'contoso')).url);
       for (let i = 0; i < 5; i++) {
@@ -116,21 +118,20 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
       assert.equal(ua.lastStatus, 429, `${upn}: locked, whether or not it exists`);
     }
     const log = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id);
-    const hal = log.filter((r) => r.userPrincipalName === 'hal@contoso.example');
+    const hal = log.filter((r) => r.userPrincipalName === helpdesk.upn);
     assert.equal(hal.filter((r) => r.status.errorCode === 50126).length, 5);
     assert.equal(hal[0]!.status.errorCode, 50053);
     // First lock: 1 minute. After it, five more failures lock for 2 minutes.
     w.clock.advance(61_000);
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
-    for (let i = 0; i < 5; i++)
-      await ua.submit('password', { username: 'hal@contoso.example', password: 'wrong' });
+    for (let i = 0; i < 5; i++) await ua.submit('password', { username: helpdesk.upn, password: 'wrong' });
     w.clock.advance(61_000);
-    await ua.submit('password', { username: 'hal@contoso.example', password: w.demo.password });
+    await ua.submit('password', { username: helpdesk.upn, password: w.demo.password });
     assert.equal(ua.lastStatus, 429, 'the second lock lasts longer than the first');
   });
 
-  it('issue 2 item 10: a successful sign-in row has the Graph signIn fields', async () => {
+  it('SPEC §11: a successful sign-in row has the Graph signIn fields', async () => {
     const start = await startAuthorization(w, 'contoso');
     w.clock.advance(30_000);
     await signIn(w, start, { upn: JANE, totpSeed: seed });
@@ -157,7 +158,7 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     assert.ok(row.ipAddress);
   });
 
-  it('issue 2 item 6: a form without the flow CSRF token is refused', async () => {
+  it('Security: a form without the flow CSRF token is refused', async () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     const { url } = ua.formFor('password');
@@ -167,7 +168,7 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
     assert.equal(ua.lastStatus, 403);
   });
 
-  it('issue 2 item 6: pages carry a strict CSP and the standard autocomplete values', async () => {
+  it('Security: pages carry a strict CSP and the standard autocomplete values', async () => {
     const start = await startAuthorization(w, 'contoso');
     const ua = new UserAgent();
     const url = await ua.navigate(start.url);
@@ -182,14 +183,14 @@ describe('sign-in security (issue 2 items 7, 9, 10)', () => {
   });
 });
 
-describe('sign-in log interrupts (issue 2 item 10)', () => {
+describe('SPEC §11: sign-in log interrupts', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
   });
   after(() => w.stop());
 
-  it('a sign-in sent to MFA logs 50074 then 0; one sent to registration logs 50079', async () => {
+  it('SPEC §11: a sign-in sent to MFA logs 50074 then 0; one sent to registration logs 50079', async () => {
     const start = await startAuthorization(w, 'contoso');
     await signIn(w, start, { upn: JANE, totpSeed: w.demo.users[JANE]!.totpSeed! });
     const jane = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id, { userId: w.demo.users[JANE]!.id });
@@ -210,14 +211,14 @@ describe('sign-in log interrupts (issue 2 item 10)', () => {
   });
 });
 
-describe('guessing in parallel (issue 2 item 9)', () => {
+describe('AADSTS50053: guessing in parallel', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
   });
   after(() => w.stop());
 
-  it('40 simultaneous wrong passwords for one account: at most 5 are ever checked', async () => {
+  it('AADSTS50053: 40 simultaneous wrong passwords for one account: at most 5 are ever checked', async () => {
     const ua = new UserAgent();
     await ua.navigate((await startAuthorization(w, 'contoso')).url);
     const { url, fields } = ua.formFor('password');

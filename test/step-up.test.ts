@@ -8,7 +8,7 @@ import { completeSecondStep, redeem, signIn, startAuthorization } from './suppor
 /** OIDC Core §5.5.1.1: `acr` requested as an essential claim with Warden's MFA value. */
 const ESSENTIAL_MFA_ACR = JSON.stringify({ id_token: { acr: { essential: true, values: [MFA_ACR] } } });
 
-describe('step-up requests (OIDC Core §3.1.2.1, §5.5.1.1; RFC 9470)', () => {
+describe('OIDC Core §3.1.2.1, §5.5.1.1; RFC 9470: step-up requests', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();

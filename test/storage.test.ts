@@ -5,22 +5,23 @@ import { createTenant, findTenant } from '../src/directory/tenants.ts';
 import { findUserByUpn } from '../src/directory/users.ts';
 import { KyselyOidcAdapter } from '../src/tokens/oidc-adapter.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { makeUser } from './support/users.ts';
 
 /** One storage suite, run on SQLite and (with WARDEN_TEST_DATABASE_URL) on PostgreSQL (STYLE 5). */
-describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+describe(`STYLE 5: storage conformance on ${process.env.WARDEN_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
   });
   after(() => w.stop());
 
-  it('every query is tenant-scoped: a user of one tenant is not found through another', async () => {
+  it('STYLE 5: every query is tenant-scoped: a user of one tenant is not found through another', async () => {
     const { contoso, fabrikam } = w.demo.tenants;
     assert.ok(await findUserByUpn(w.ctx.db, contoso!.id, 'jane@contoso.example'));
     assert.equal(await findUserByUpn(w.ctx.db, fabrikam!.id, 'jane@contoso.example'), undefined);
   });
 
-  it('protocol state is tenant-scoped: a token stored for one authority is invisible to another', async () => {
+  it('STYLE 5: protocol state is tenant-scoped: a token stored for one authority is invisible to another', async () => {
     const a = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.contoso!.id, 'RefreshToken');
     const b = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.fabrikam!.id, 'RefreshToken');
     await a.upsert('rt-1', { grantId: 'g-1', kind: 'RefreshToken' }, 60);
@@ -30,13 +31,13 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
     assert.ok(await a.find('rt-1'), 'another tenant cannot revoke it either');
   });
 
-  it('expired protocol rows are not found', async () => {
+  it('STYLE 5: expired protocol rows are not found', async () => {
     const adapter = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.contoso!.id, 'Session');
     await adapter.upsert('s-expired', { kind: 'Session' }, -1);
     assert.equal(await adapter.find('s-expired'), undefined);
   });
 
-  it('consume is atomic: of two concurrent consumes of one token exactly one succeeds', async () => {
+  it('STYLE 5: consume is atomic: of two concurrent consumes of one token exactly one succeeds', async () => {
     const adapter = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.contoso!.id, 'AuthorizationCode');
     await adapter.upsert('code-1', { grantId: 'g-2', kind: 'AuthorizationCode' }, 60);
     const results = await Promise.allSettled([adapter.consume('code-1'), adapter.consume('code-1')]);
@@ -44,7 +45,7 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
     assert.equal(await adapter.find('code-1'), undefined, 'the loser revoked the grant');
   });
 
-  it('multi-step writes are one transaction: a tenant whose domain is taken leaves no groups behind', async () => {
+  it('STYLE 5: multi-step writes are one transaction: a tenant whose domain is taken leaves no groups behind', async () => {
     const groupsBefore = await w.ctx.db.selectFrom('groups').select('id').execute();
     await assert.rejects(
       createTenant(w.ctx.db, {
@@ -81,7 +82,7 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
 
   it('RFC 6238 §5.2 across instances: two concurrent verifications of one code, exactly one succeeds', async () => {
     const tenantId = w.demo.tenants.fabrikam!.id;
-    const john = w.demo.users['john@fabrikam.example']!.id;
+    const john = (await makeUser(w, { tenant: 'fabrikam' })).id;
     const secret = 'KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ';
     await addTotpMethod(w.ctx.db, w.ctx.secrets, tenantId, john, secret, w.clock.now());
     const now = w.clock.now();
@@ -93,9 +94,9 @@ describe(`storage conformance (issue 2 item 2) on ${process.env.WARDEN_TEST_DATA
     assert.deepEqual(results.sort(), [false, true]);
   });
 
-  it('recovery codes: two concurrent redemptions of one code, exactly one succeeds', async () => {
+  it('SPEC §8: recovery codes: two concurrent redemptions of one code, exactly one succeeds', async () => {
     const tenantId = w.demo.tenants.contoso!.id;
-    const sam = w.demo.users['sam@contoso.example']!.id;
+    const sam = (await makeUser(w)).id;
     const [code] = await w.ctx.recoveryCodes.regenerate(w.ctx.db, tenantId, sam, w.clock.now());
     const results = await Promise.all([
       w.ctx.recoveryCodes.redeem(w.ctx.db, tenantId, sam, code!, w.clock.now()),

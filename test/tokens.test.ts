@@ -16,7 +16,7 @@ async function janeTokens(w: TestWarden) {
   return { start, tokens: await redeem(start, callback) };
 }
 
-describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
+describe('SPEC §3: tokens', () => {
   let w: TestWarden;
   before(async () => {
     w = await startWarden();
@@ -44,7 +44,7 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     assert.equal(claims.appid, 'contoso-automation');
   });
 
-  it('a multi-tenant app gets app-only tokens only in its home tenant (no consent, no roles elsewhere)', async () => {
+  it('Entra rules: a multi-tenant app gets app-only tokens only in its home tenant (no consent, no roles elsewhere)', async () => {
     const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
       id: 'contoso-multi',
       displayName: 'Contoso multi-tenant automation',
@@ -70,7 +70,7 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     assert.equal(((await elsewhere.json()) as { error: string }).error, 'invalid_client');
   });
 
-  it('client credentials with a wrong secret is invalid_client', async () => {
+  it('RFC 6749 §5.2: client credentials with a wrong secret is invalid_client', async () => {
     const response = await fetch(`${w.issuer('contoso').replace('/v2.0', '')}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -115,7 +115,7 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     );
   });
 
-  it('issue 2 item 4: two concurrent redemptions of one refresh token: at most one succeeds', async () => {
+  it('RFC 9700 §4.14.2: two concurrent redemptions of one refresh token: at most one succeeds', async () => {
     const { start, tokens } = await janeTokens(w);
     const results = await Promise.allSettled([
       client.refreshTokenGrant(start.config, tokens.refresh_token!),
@@ -124,7 +124,7 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     assert.ok(results.filter((r) => r.status === 'fulfilled').length <= 1);
   });
 
-  it('an authorization code is accepted once', async () => {
+  it('RFC 6749 §4.1.2: an authorization code is accepted once', async () => {
     const start = await startAuthorization(w, 'contoso');
     const { callback } = await signIn(w, start, {
       upn: 'jane@contoso.example',
@@ -134,7 +134,7 @@ describe('tokens (issue 2 items 4-5, SPEC §3)', () => {
     await assert.rejects(redeem(start, callback), (e: { error?: string }) => e.error === 'invalid_grant');
   });
 
-  it('issue 2 item 4: keys rotate without breaking tokens already issued', async () => {
+  it('Operations: keys rotate without breaking tokens already issued', async () => {
     const { tokens } = await janeTokens(w);
     const oldKid = decodeProtectedHeader(tokens.access_token).kid;
     await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);

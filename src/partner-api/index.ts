@@ -7,11 +7,15 @@ import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
+import { orderRoutes } from './routes/orders.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 
 /** Every route of the Partner API, each behind the gate (`gate.ts`). */
 export const PARTNER_API_ROUTES = [
   customerRoutes,
+  subscriptionRoutes,
+  orderRoutes,
   customerUserRoutes,
   offerRoutes,
   invoiceRoutes,
