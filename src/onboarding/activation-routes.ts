@@ -47,8 +47,9 @@ export function registerActivationRoutes(app: FastifyInstance, ctx: WardenContex
     const cookieToken = readCookie(req.headers.cookie, CSRF_COOKIE) ?? '';
     const origin = req.headers.origin;
     // A form from another origin, or without this page's token, is refused before anything else.
+    // `Origin: null` says nothing (browsers send it under this page's Referrer-Policy: no-referrer).
     if (
-      (origin !== undefined && origin !== new URL(ctx.config.baseUrl).origin) ||
+      (origin !== undefined && origin !== 'null' && origin !== new URL(ctx.config.baseUrl).origin) ||
       !cookieToken ||
       !safeEqual(form.csrf ?? '', cookieToken)
     ) {

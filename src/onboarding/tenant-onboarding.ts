@@ -11,7 +11,7 @@ import {
 import { createUser, findUserByUpn, type User } from '../directory/users.ts';
 import { OnboardingError } from '../errors/onboarding-errors.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 import { issueActivationLink } from './activation-links.ts';
 import { WARDEN_CLI_APPLICATION } from './first-party-applications.ts';
 
@@ -115,11 +115,14 @@ export async function onboardTenant(
       return { tenant, admin, activation };
     });
   } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    // Another onboarding won the race: say which index it hit.
+    if (error instanceof OnboardingError) throw error;
+    // Another onboarding may have won a race: on PostgreSQL the unique index refuses this insert,
+    // on SQLite another process's commit ends this transaction's snapshot (SQLITE_BUSY). Nothing
+    // was written; say what the winner took, if it did.
     if (input.kind === 'operator' && (await operatorTenant(ctx.db)))
       throw new OnboardingError('operator_exists');
-    throw new OnboardingError('domain_taken');
+    if (await findTenant(ctx.db, domain)) throw new OnboardingError('domain_taken');
+    throw error;
   }
 }
 
