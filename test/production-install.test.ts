@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { verifyPassword } from '../src/authentication-methods/passwords.ts';
@@ -408,6 +410,35 @@ describe('Operations: warden init on a fresh production install (WARDEN_MODE=pro
     server.clock.advance(5 * 60_000 + 1);
     assert.equal((await status(partner.activationUrl)).status, 200);
     await db.deleteFrom('throttles').execute();
+  });
+
+  test('Operations: warden backup copies the SQLite database while the server runs, and never overwrites; on PostgreSQL it is refused (exit 1) and names pg_dump', async () => {
+    const file = join(install.env.WARDEN_DATA_DIR!, 'backup', 'warden-copy.sqlite');
+    mkdirSync(dirname(file), { recursive: true });
+    const result = await run(['backup', '--to', file, '--json']);
+    if (install.env.DATABASE_URL) {
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /pg_dump/);
+      return;
+    }
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).file, file);
+    const copy = new DatabaseSync(file);
+    try {
+      const tenants = copy
+        .prepare('select domain from tenants order by domain')
+        .all()
+        .map((r) => r.domain);
+      const live = (
+        await server.ctx.db.selectFrom('tenants').select('domain').orderBy('domain').execute()
+      ).map((t) => t.domain);
+      assert.deepEqual(tenants, live);
+    } finally {
+      copy.close();
+    }
+    const again = await run(['backup', '--to', file]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /does not overwrite/);
   });
 });
 

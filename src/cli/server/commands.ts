@@ -213,6 +213,29 @@ export const activationLinkCommand: Command = {
   },
 };
 
+export const backupCommand: Command = {
+  path: ['backup'],
+  summary:
+    'Copy the SQLite database to a file while the server runs (online backup); PostgreSQL: use pg_dump.',
+  details: `${ENVIRONMENT} The copy is consistent (SQLite's online backup API) and written under a temporary name, then renamed. It does not overwrite a file. Keep WARDEN_SECRET_KEY with the backups, apart from them: without it the signing keys, TOTP seeds and client secrets in the copy cannot be opened.`,
+  flags: {
+    to: {
+      type: 'string',
+      value: '<file>',
+      description: 'Where to write the copy (required; must not exist).',
+    },
+    ...JSON_FLAG,
+  },
+  async run(invocation) {
+    const to = required(invocation, 'to', 'warden backup');
+    const { backupDatabase } = await import('./backup.ts');
+    const result = await backupDatabase(to);
+    if (invocation.values.json) printJson(result);
+    else out(`Backed up the SQLite database to ${result.file} (${result.pages} pages).`);
+    return EXIT.ok;
+  },
+};
+
 /** The commands that run on the server's machine, in the order help lists them. */
 export const SERVER_COMMANDS: Command[] = [
   serveCommand,
@@ -221,5 +244,6 @@ export const SERVER_COMMANDS: Command[] = [
   tenantsCreateCommand,
   activationLinkCommand,
   keysRotateCommand,
+  backupCommand,
   demoResetCommand,
 ];
