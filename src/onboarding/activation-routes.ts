@@ -37,7 +37,9 @@ export function registerActivationRoutes(app: FastifyInstance, ctx: WardenContex
   app.get<{ Params: Params }>('/activate/:token', async (req, reply) => {
     const opened = await openActivation(ctx, req.params.token, req.ip, ctx.clock.now());
     if (!opened.ok) return sendError(reply, opened.code, opened.retryAt, ctx.clock.now());
-    const csrf = randomBytes(24).toString('base64url');
+    // Kept across reloads and tabs, so an earlier copy of the form still posts.
+    const kept = readCookie(req.headers.cookie, CSRF_COOKIE);
+    const csrf = kept && /^[A-Za-z0-9_-]{32}$/.test(kept) ? kept : randomBytes(24).toString('base64url');
     reply.header('Set-Cookie', csrfCookie(ctx, csrf, 3600));
     return sendForm(reply, 200, req, opened, csrf);
   });
