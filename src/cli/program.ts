@@ -2,15 +2,9 @@ import { clientCommands } from './client/commands.ts';
 import { type Command, commandHelp, parseInvocation } from './command.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { out } from './output.ts';
-import { demoResetCommand, keysRotateCommand, migrateCommand, serveCommand } from './server/commands.ts';
+import { SERVER_COMMANDS } from './server/commands.ts';
 
-export const COMMANDS: Command[] = [
-  serveCommand,
-  migrateCommand,
-  keysRotateCommand,
-  demoResetCommand,
-  ...clientCommands,
-];
+export const COMMANDS: Command[] = [...SERVER_COMMANDS, ...clientCommands];
 
 /** Exit codes as `warden --help` and the README explain them. */
 export const EXIT_CODES_HELP = `Exit codes:
@@ -23,9 +17,7 @@ export const EXIT_CODES_HELP = `Exit codes:
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length)) + 2;
   const list = (server: boolean) =>
-    COMMANDS.filter(
-      (c) => [serveCommand, migrateCommand, keysRotateCommand, demoResetCommand].includes(c) === server,
-    )
+    COMMANDS.filter((c) => SERVER_COMMANDS.includes(c) === server)
       .map((c) => `  ${c.path.join(' ').padEnd(width)}${c.summary}`)
       .join('\n');
   return `Usage: warden <command> [options]

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../context.ts';
+import { html } from '../http/html.ts';
 import { installPageGate } from './guard.ts';
 import { DashboardRelyingParty } from './oidc-client.ts';
 import { billingPages } from './pages/billing.ts';
@@ -9,8 +10,10 @@ import { customerPages } from './pages/customers.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
 import { ensureDashboardClient } from './registration.ts';
+import { sendPage } from './respond.ts';
 import { DashboardSessions } from './sessions.ts';
-import { signInRoutes } from './sign-in.ts';
+import { type SignInDeps, signInRoutes } from './sign-in.ts';
+import { dashboardPage } from './views/layout.ts';
 
 const CSS = readFileSync(new URL('./views/dashboard.css', import.meta.url));
 
@@ -23,24 +26,68 @@ export const DASHBOARD_PAGES = [
   securityPages,
 ];
 
+/**
+ * The dashboard's relying party, once its client is registered. The client is the operator's, so
+ * it can exist only once the operator tenant does: at start, or — on a new production install —
+ * at the first dashboard request after `warden init` created it, with no restart. Until then
+ * every call looks again (one indexed query); concurrent calls share one registration.
+ */
+function relyingPartyOnDemand(ctx: WardenContext): () => Promise<DashboardRelyingParty | undefined> {
+  let found: Promise<DashboardRelyingParty | undefined> | undefined;
+  return () => {
+    if (!found) {
+      const attempt = ensureDashboardClient(ctx).then(
+        (client) => client && new DashboardRelyingParty(client, ctx.config),
+        (error: unknown) => {
+          ctx.log.error({ err: error }, 'dashboard client registration failed');
+          return undefined;
+        },
+      );
+      found = attempt;
+      void attempt.then((rp) => {
+        if (!rp && found === attempt) found = undefined;
+      });
+    }
+    return found;
+  };
+}
+
 /** The Partner Center dashboard (issue 3 item 3): an OIDC client of Warden's own authorities. */
 export async function registerDashboard(app: FastifyInstance, ctx: WardenContext): Promise<void> {
   app.get('/assets/dashboard.css', (_req, reply) => {
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
   });
-  const client = await ensureDashboardClient(ctx);
-  if (!client) {
-    ctx.log.warn('no operator tenant: the dashboard is not available until one exists');
-    return;
-  }
-  const deps = {
+  const relyingParty = relyingPartyOnDemand(ctx);
+  let rp = await relyingParty();
+  if (!rp) ctx.log.warn('no operator tenant: the dashboard answers 503 until warden init creates one');
+  const deps: SignInDeps = {
     ctx,
-    rp: new DashboardRelyingParty(client, ctx.config),
     sessions: new DashboardSessions(ctx.db),
+    // Every dashboard route runs after the hook below has found the relying party.
+    get rp() {
+      if (!rp) throw new Error('dashboard route ran before its client was registered');
+      return rp;
+    },
   };
-  signInRoutes(app, deps);
-  await app.register(async (pages) => {
-    installPageGate(pages, deps);
-    for (const register of DASHBOARD_PAGES) register(pages, ctx);
+  await app.register(async (dashboard) => {
+    dashboard.addHook('onRequest', async (_req, reply) => {
+      rp ??= await relyingParty();
+      if (!rp) {
+        reply.header('Retry-After', '30');
+        return sendPage(
+          reply,
+          503,
+          dashboardPage(
+            'Partner Center is not set up yet',
+            html`<p>This Warden has no operator tenant yet. The operator creates it with <code>warden init</code>; Partner Center opens as soon as that is done.</p>`,
+          ),
+        );
+      }
+    });
+    signInRoutes(dashboard, deps);
+    await dashboard.register(async (pages) => {
+      installPageGate(pages, deps);
+      for (const register of DASHBOARD_PAGES) register(pages, ctx);
+    });
   });
 }

@@ -104,7 +104,8 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     if (email) {
       const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
       const tenant = domain ? await findTenant(ctx.db, domain) : undefined;
-      if (tenant?.kind === 'partner') {
+      // Partner organisations, and the operator that runs the program (its administrators).
+      if (tenant?.kind === 'partner' || tenant?.kind === 'operator') {
         return beginSignIn(deps, reply, { tenantId: tenant.id, loginHint: email, returnTo, stepUp: false });
       }
       error = tenant

@@ -8,6 +8,7 @@ import { addGroupMemberByName } from '../directory/groups.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
+import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.ts';
 import { inTransaction } from '../storage/database.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
@@ -266,21 +267,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       now,
     );
 
-    const cli = await createApplication(
-      db,
-      ctx.secrets,
-      operator.id,
-      {
-        id: 'warden-cli',
-        displayName: 'Warden CLI',
-        clientType: 'public',
-        // RFC 8252 §7.3: loopback, any port; with and without the root path's slash.
-        redirectUris: ['http://localhost', 'http://localhost/'],
-        multiTenant: true,
-        allowedScopes: [`${PARTNER_API}/user_impersonation`, `${GRAPH_API}/Directory.AccessAsUser.All`],
-      },
-      now,
-    );
+    const cli = await createApplication(db, ctx.secrets, operator.id, WARDEN_CLI_APPLICATION, now);
     out.clients['warden-cli'] = {
       clientId: cli.application.id,
       tenant: operator.id,

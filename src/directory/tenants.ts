@@ -31,6 +31,11 @@ export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
+/** Whether `value` (lowercase) is a domain name a tenant can verify: what createTenant accepts. */
+export function isDomainName(value: string): boolean {
+  return DOMAIN.test(value);
+}
+
 /**
  * Creates a tenant; a partner tenant gets its three agent groups in the same transaction,
  * and (SPEC §5, issue 2 item 8) starts with security defaults on.

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
+import { registerActivationRoutes } from '../onboarding/activation-routes.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { setSecurityHeaders } from './security-headers.ts';
@@ -61,6 +62,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     });
   });
   registerInteractionRoutes(app, ctx);
+  registerActivationRoutes(app, ctx);
   await registerPartnerApi(app, ctx);
   await registerGraphApi(app, ctx);
   await registerDashboard(app, ctx);

@@ -29,6 +29,7 @@ export interface Database {
   service_requests: ServiceRequestTable;
   dashboard_sessions: DashboardSessionTable;
   request_log: RequestLogTable;
+  activation_links: ActivationLinkTable;
 }
 
 export interface TenantTable {
@@ -304,6 +305,20 @@ export interface RequestLogTable {
   outcome: 'success' | 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request' | 'error';
   status_code: number;
   correlation_id: string;
+}
+
+/** A one-time link that lets a new administrator set a first password (src/onboarding/). */
+export interface ActivationLinkTable {
+  /** Random, not secret: names the link in its URL. */
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** SHA-256 (base64url) of the link's secret; the secret itself is shown once and never stored. */
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** Set once, by the conditional UPDATE that consumes the link. */
+  used_at: number | null;
 }
 
 export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -1,6 +1,7 @@
-import type { Command, Flags } from '../command.ts';
+import { type Command, type Flags, type Invocation, stringFlag } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { note, out, printJson } from '../output.ts';
+import type { OnboardingReport } from './onboarding.ts';
 
 // Server-side commands run on the server's machine and read the same environment as `npm start`
 // (README "Configuration"). Their implementations are imported when run, so the client commands
@@ -85,3 +86,164 @@ export const demoResetCommand: Command = {
     return EXIT.ok;
   },
 };
+
+const ONBOARDING_FLAGS: Flags = {
+  domain: { type: 'string', value: '<domain>', description: "The tenant's verified domain (required)." },
+  admin: {
+    type: 'string',
+    value: '<user name>',
+    description: 'The first Global Administrator, an address in that domain, e.g. admin@<domain> (required).',
+  },
+  name: { type: 'string', value: '<name>', description: "The tenant's display name (default: the domain)." },
+  'display-name': {
+    type: 'string',
+    value: '<name>',
+    description: "The administrator's display name (default: the part before @).",
+  },
+  ...JSON_FLAG,
+};
+
+const ACTIVATION =
+  'The administrator opens the link, sets a password (the password policy applies), signs in and must register an authenticator app (a Global Administrator under security defaults always uses MFA: no skipping). The link works once, for 72 hours; only its hash is stored. warden activation-link issues a new one.';
+
+function required(invocation: Invocation, name: string, command: string): string {
+  const value = stringFlag(invocation, name)?.trim();
+  if (!value) throw new UsageError(`${command} needs --${name}.`, `Run: ${command} --help`);
+  return value;
+}
+
+function printOnboarding(report: OnboardingReport, json: boolean, what: string): void {
+  if (json) printJson(report);
+  else {
+    out(
+      `${what} ${report.tenant.domain} (${report.tenant.displayName}, id ${report.tenant.id}); security defaults on.`,
+    );
+    out(`First Global Administrator: ${report.admin.userPrincipalName}`);
+    out(`Activation link (works once, until ${report.expiresAt}):\n  ${report.activationUrl}`);
+  }
+  note(
+    `Give this link to ${report.admin.userPrincipalName} only, over a trusted channel: whoever opens it first chooses the account's password.`,
+  );
+  const host = new URL(report.baseUrl).hostname;
+  if (host === 'localhost' || host === '127.0.0.1') {
+    note(
+      `The link is built from WARDEN_BASE_URL (${report.baseUrl}); set it to the public URL if that is not it.`,
+    );
+  }
+}
+
+export const initCommand: Command = {
+  path: ['init'],
+  summary:
+    'Create the operator tenant and its first Global Administrator; print their one-time activation link.',
+  details: `${ENVIRONMENT} Run it once per installation against the server's database (like warden migrate), before or after the server starts; it is refused once the operator tenant exists. It also registers the warden CLI's public client (warden login). ${ACTIVATION} The dashboard opens at the first request after init; no restart.`,
+  flags: ONBOARDING_FLAGS,
+  async run(invocation) {
+    const domain = required(invocation, 'domain', 'warden init');
+    const admin = required(invocation, 'admin', 'warden init');
+    const { onboard } = await import('./onboarding.ts');
+    const report = await onboard({
+      kind: 'operator',
+      domain,
+      displayName: stringFlag(invocation, 'name'),
+      admin: { userPrincipalName: admin, displayName: stringFlag(invocation, 'display-name') },
+    });
+    printOnboarding(report, invocation.values.json === true, 'Operator tenant');
+    return EXIT.ok;
+  },
+};
+
+export const tenantsCreateCommand: Command = {
+  path: ['tenants', 'create'],
+  summary: 'Onboard a partner or customer tenant with its first Global Administrator and activation link.',
+  details: `${ENVIRONMENT} Needs the operator tenant (warden init). A partner tenant gets its AdminAgents, SalesAgents and HelpdeskAgents groups, and its administrator is an Admin agent too. ${ACTIVATION} A partner's administrator lands in Partner Center; a customer's is told how to sign in. A partner links its customers through the Partner API (POST /v1/customers), not here.`,
+  flags: {
+    kind: { type: 'string', value: 'partner|customer', description: 'The kind of tenant (required).' },
+    'program-type': {
+      type: 'string',
+      value: '<type>',
+      description:
+        "A partner's program: csp-direct (default), csp-indirect-provider, csp-indirect-reseller, control-panel-vendor, advisor.",
+    },
+    ...ONBOARDING_FLAGS,
+  },
+  async run(invocation) {
+    const kind = required(invocation, 'kind', 'warden tenants create');
+    if (kind !== 'partner' && kind !== 'customer') {
+      throw new UsageError(
+        `--kind is partner or customer, not '${kind}'.`,
+        'The operator tenant is created by warden init.',
+      );
+    }
+    const programType = stringFlag(invocation, 'program-type');
+    if (programType !== undefined && kind !== 'partner') {
+      throw new UsageError('--program-type is for partner tenants.');
+    }
+    const domain = required(invocation, 'domain', 'warden tenants create');
+    const admin = required(invocation, 'admin', 'warden tenants create');
+    const { onboard } = await import('./onboarding.ts');
+    const report = await onboard({
+      kind,
+      domain,
+      displayName: stringFlag(invocation, 'name'),
+      programType,
+      admin: { userPrincipalName: admin, displayName: stringFlag(invocation, 'display-name') },
+    });
+    printOnboarding(
+      report,
+      invocation.values.json === true,
+      kind === 'partner' ? 'Partner tenant' : 'Customer tenant',
+    );
+    return EXIT.ok;
+  },
+};
+
+export const activationLinkCommand: Command = {
+  path: ['activation-link'],
+  summary: 'Issue a new one-time activation link for an administrator who has not activated yet.',
+  args: '<user name>',
+  positionals: { min: 1, max: 1 },
+  details: `${ENVIRONMENT} For a first administrator whose link expired or was lost: the earlier links stop working. Refused for an account that already has a password.`,
+  flags: JSON_FLAG,
+  async run(invocation) {
+    const { newActivationLink } = await import('./onboarding.ts');
+    const report = await newActivationLink(invocation.positionals[0]!);
+    printOnboarding(report, invocation.values.json === true, 'Tenant');
+    return EXIT.ok;
+  },
+};
+
+export const backupCommand: Command = {
+  path: ['backup'],
+  summary:
+    'Copy the SQLite database to a file while the server runs (online backup); PostgreSQL: use pg_dump.',
+  details: `${ENVIRONMENT} The copy is consistent (SQLite's online backup API) and written under a temporary name, then renamed. It does not overwrite a file. Keep WARDEN_SECRET_KEY with the backups, apart from them: without it the signing keys, TOTP seeds and client secrets in the copy cannot be opened.`,
+  flags: {
+    to: {
+      type: 'string',
+      value: '<file>',
+      description: 'Where to write the copy (required; must not exist).',
+    },
+    ...JSON_FLAG,
+  },
+  async run(invocation) {
+    const to = required(invocation, 'to', 'warden backup');
+    const { backupDatabase } = await import('./backup.ts');
+    const result = await backupDatabase(to);
+    if (invocation.values.json) printJson(result);
+    else out(`Backed up the SQLite database to ${result.file} (${result.pages} pages).`);
+    return EXIT.ok;
+  },
+};
+
+/** The commands that run on the server's machine, in the order help lists them. */
+export const SERVER_COMMANDS: Command[] = [
+  serveCommand,
+  migrateCommand,
+  initCommand,
+  tenantsCreateCommand,
+  activationLinkCommand,
+  keysRotateCommand,
+  backupCommand,
+  demoResetCommand,
+];

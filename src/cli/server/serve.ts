@@ -23,7 +23,18 @@ export async function serve(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   ctx.log.info(`Warden listening on ${config.baseUrl} (${ctx.dbKind})`);
   console.log(`Warden is running: ${config.baseUrl}/dashboard (Partner Center)`);
-  console.log(`Authorities: ${config.baseUrl}/contoso.example/v2.0/.well-known/openid-configuration`);
+  const operator = await ctx.db
+    .selectFrom('tenants')
+    .select('domain')
+    .where('kind', '=', 'operator')
+    .executeTakeFirst();
+  if (operator) {
+    console.log(`Authorities: ${config.baseUrl}/${operator.domain}/v2.0/.well-known/openid-configuration`);
+  } else {
+    console.log(
+      'No operator tenant yet: run warden init --domain <domain> --admin <admin@domain> (README "Run in production")',
+    );
+  }
 
   const sessions = new DashboardSessions(ctx.db);
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.

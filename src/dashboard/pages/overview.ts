@@ -27,7 +27,7 @@ export function overviewPages(app: FastifyInstance, ctx: WardenContext): void {
         dashboardPage(
           'Overview',
           html`<p>Welcome, ${viewer.user.givenName ?? viewer.user.displayName}. You are signed in to ${viewer.tenant.display_name}
-(${viewer.tenant.program_type ?? 'partner'}).</p>
+(${viewer.tenant.program_type ?? viewer.tenant.kind}).</p>
 <p data-testid="roles">Your roles: ${roles.length ? roles.join(', ') : 'none'}.</p>
 ${
   viewer.session.mfa

@@ -1,0 +1,99 @@
+import { passwordPolicyProblem } from '../authentication-methods/password-policy.ts';
+import { hashPassword } from '../authentication-methods/passwords.ts';
+import type { WardenContext } from '../context.ts';
+import { getTenant, type Tenant } from '../directory/tenants.ts';
+import { getUser, type User } from '../directory/users.ts';
+import type { ActivationErrorCode } from '../errors/onboarding-errors.ts';
+import { PLATFORM_SCOPE, type ThrottleRule } from '../security/throttle.ts';
+import { inTransaction } from '../storage/database.ts';
+import {
+  type ActivationLink,
+  consumeActivationLink,
+  linkState,
+  readToken,
+  reloadLink,
+} from './activation-links.ts';
+
+/**
+ * Activation link guesses from one source address, counted like password guesses (issue 2 item 9):
+ * every attempt is counted before the token is checked, a good token gives its slot back.
+ */
+export const ACTIVATION_GUESSES: ThrottleRule = {
+  threshold: 10,
+  baseLockMs: 300_000,
+  maxLockMs: 6 * 3_600_000,
+};
+
+export const activationThrottleKey = (ip: string) => `act:ip:${ip}`;
+
+export type ActivationContext = Pick<WardenContext, 'db' | 'throttle'>;
+
+export type Opened =
+  | { ok: true; link: ActivationLink; user: User; tenant: Tenant }
+  | { ok: false; code: ActivationErrorCode; retryAt?: number };
+
+/** The link a token opens, if it may be used now; throttled per source address. */
+export async function openActivation(
+  ctx: ActivationContext,
+  token: string,
+  ip: string,
+  now: number,
+): Promise<Opened> {
+  const key = activationThrottleKey(ip);
+  const lockedUntil = await ctx.throttle.begin(PLATFORM_SCOPE, key, ACTIVATION_GUESSES, now);
+  if (lockedUntil) return { ok: false, code: 'throttled', retryAt: lockedUntil };
+  const reading = await readToken(ctx.db, token);
+  if (reading.kind !== 'link') return { ok: false, code: 'link_invalid' };
+  await ctx.throttle.release(PLATFORM_SCOPE, key);
+  const { link } = reading;
+  const [user, tenant] = await Promise.all([
+    getUser(ctx.db, link.tenant_id, link.user_id),
+    getTenant(ctx.db, link.tenant_id),
+  ]);
+  // Fail closed: a user deleted or disabled since the link was issued cannot be activated.
+  if (!user?.accountEnabled || !tenant) return { ok: false, code: 'link_invalid' };
+  const state = linkState(link, now);
+  if (state !== 'usable') return { ok: false, code: state === 'used' ? 'link_used' : 'link_expired' };
+  return { ok: true, link, user, tenant };
+}
+
+export type Activated = { ok: true } | { ok: false; code: ActivationErrorCode; message?: string };
+
+/**
+ * Sets the first password: checked by THE password policy, then the link consumed and the
+ * password stored in one transaction (a link used twice at once sets one password, once).
+ */
+export async function activate(
+  ctx: ActivationContext,
+  opened: Extract<Opened, { ok: true }>,
+  input: { password: string; confirmPassword: string },
+  now: number,
+): Promise<Activated> {
+  const { link, user } = opened;
+  if (input.password !== input.confirmPassword) return { ok: false, code: 'passwords_differ' };
+  const problem = passwordPolicyProblem(input.password, user);
+  if (problem) return { ok: false, code: 'password_rejected', message: problem };
+  const passwordHash = await hashPassword(input.password);
+  const outcome = await inTransaction(ctx.db, async (trx): Promise<Activated> => {
+    if (!(await consumeActivationLink(trx, link, now))) {
+      const fresh = await reloadLink(trx, link);
+      return { ok: false, code: fresh?.used_at != null ? 'link_used' : 'link_expired' };
+    }
+    const stored = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, password_change_required: 0 })
+      .where('tenant_id', '=', user.tenantId)
+      .where('id', '=', user.id)
+      .where('account_enabled', '=', 1)
+      .executeTakeFirst();
+    // The user was deleted or disabled between opening and here: undo the consume (throw rolls back).
+    if (Number(stored.numUpdatedRows) !== 1) throw new LinkUserGone();
+    return { ok: true };
+  }).catch((error: unknown) => {
+    if (error instanceof LinkUserGone) return { ok: false as const, code: 'link_invalid' as const };
+    throw error;
+  });
+  return outcome;
+}
+
+class LinkUserGone extends Error {}
