@@ -15,7 +15,7 @@ import { openDatabase } from '../src/storage/database.ts';
 import { PARTNER_API } from '../src/tokens/audiences.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden, testDatabase } from './support/harness.ts';
-import { appOnlyToken, callApi } from './support/tokens.ts';
+import { appOnlyToken, callApi, sign, userClaims } from './support/tokens.ts';
 
 /**
  * SPEC §11 counts Partner API requests from the request log, and the README promises that every
@@ -221,16 +221,25 @@ describe('request log group commit (SPEC §11)', () => {
   });
 
   it('SPEC §11: a Partner API request whose row the database refuses gets 503 request_log_unavailable with Retry-After', async () => {
+    const withoutMfa = await sign(w, userClaims(w, 'jane@contoso.example', { amr: ['pwd'] }));
     await takeTableAway();
     let refused: Awaited<ReturnType<typeof callApi>>;
+    let refusedRefusal: Awaited<ReturnType<typeof callApi>>;
     try {
       refused = await callApi(w, 'GET', '/v1/customers', { token });
+      refusedRefusal = await callApi(w, 'GET', '/v1/customers', { token: withoutMfa });
     } finally {
       await bringTableBack();
     }
     assert.equal(refused.status, 503);
     assert.equal(refused.body.code, 'request_log_unavailable');
     assert.equal(refused.headers.get('retry-after'), '5');
+    // A refusal (401 mfa_required) is replaced whole: status, reason phrase and challenge.
+    assert.deepEqual(
+      [refusedRefusal.status, refusedRefusal.statusText, refusedRefusal.body.code],
+      [503, 'Service Unavailable', 'request_log_unavailable'],
+    );
+    assert.equal(refusedRefusal.headers.get('www-authenticate'), null);
     const correlationId = refused.headers.get('ms-correlationid')!;
     assert.ok(correlationId);
     // Once the database takes writes again, requests succeed; the refused row is not stored late.

@@ -16,9 +16,14 @@ export function sendError(reply: FastifyReply, error: PartnerApiError): FastifyR
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
 }
 
-/** The same answer from an `onSend` hook, which cannot call `send()`: sets status and type, returns the body. */
+/**
+ * The same answer from an `onSend` hook, which cannot call `send()`: replaces the status, the
+ * headers that belonged to the old answer and its reason phrase, and returns the new body.
+ */
 export function replaceWithError(reply: FastifyReply, error: PartnerApiError): string {
-  reply.code(error.status).type('application/json; charset=utf-8').removeHeader('location');
+  reply.code(error.status).type('application/json; charset=utf-8');
+  reply.removeHeader('location').removeHeader('www-authenticate');
+  reply.raw.statusMessage = ''; // Node then sends the status code's own phrase
   return JSON.stringify(errorBody(error));
 }
 
