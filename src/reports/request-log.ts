@@ -78,7 +78,7 @@ export class RequestLog {
   /** Rows up to this sequence number are due now (a flush asked for them), linger or not. */
   #dueThrough = 0;
   /** The batch being written, if any. */
-  #writing: { done: Promise<void>; rows: Waiting[] } | undefined;
+  #writing: Waiting[] | undefined;
   #soon: NodeJS.Immediate | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Requests refused because the queue was full since the last successful write. */
@@ -133,10 +133,10 @@ export class RequestLog {
     return stored.promise;
   }
 
-  /** Writes everything recorded so far; resolves when it is stored (or refused, which its requests were told). */
+  /** Writes everything recorded so far; resolves when it is stored (or refused: its callers know). */
   async flush(): Promise<void> {
     this.#dueThrough = this.#seq;
-    const pending = [...(this.#writing?.rows ?? []), ...this.#queue].map((w) => w.stored.promise);
+    const pending = [...(this.#writing ?? []), ...this.#queue].map((w) => w.stored.promise);
     this.#next();
     await Promise.allSettled(pending);
   }
@@ -178,11 +178,11 @@ export class RequestLog {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const done = this.#store(rows).finally(() => {
+    this.#writing = rows;
+    void this.#store(rows).finally(() => {
       this.#writing = undefined;
       this.#next();
     });
-    this.#writing = { done, rows };
   }
 
   async #store(batch: Waiting[]): Promise<void> {
@@ -200,7 +200,8 @@ export class RequestLog {
           }
         });
     } catch (err) {
-      // Not kept for a retry: the requests are being answered 503 (not stored), so storing them later would be wrong.
+      // Not kept for a retry: their requests are answered 503 (not recorded), so storing the rows
+      // later would count requests whose callers got that 503.
       this.#log.error({ err, rows: rows.length }, 'request log write failed: its requests are answered 503');
       const refusal = new RequestNotRecorded('write_failed', { cause: err });
       for (const w of batch) w.stored.reject(refusal);
