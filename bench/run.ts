@@ -5,6 +5,7 @@
  *   node bench/run.ts partner-api [...]   (the same as --only=partner-api)
  *
  * --quick    shorter runs (a smoke test; the figures are not the documented ones)
+ * --connections=N  the Partner API runs with N connections instead of 8 (1: one request at a time)
  * --profile  runs the Warden child with --cpu-prof; the profile lands in bench/profiles/
  * --json     also prints the raw results as one JSON line
  */
@@ -59,9 +60,16 @@ const tokenOptions: TokenOptions = quick
 const signInOptions: SignInOptions = quick
   ? { concurrency: 4, warmupSeconds: 1, runSeconds: 2, rounds: 2, breakdownSignIns: 5 }
   : { concurrency: 4, warmupSeconds: 3, runSeconds: 5, rounds: 4, breakdownSignIns: 20 };
+const apiConnections = Number(
+  [...args].find((a) => a.startsWith('--connections='))?.slice('--connections='.length) ?? 8,
+);
+if (!Number.isInteger(apiConnections) || apiConnections < 1) {
+  console.error('--connections must be a positive integer');
+  process.exit(2);
+}
 const apiOptions: PartnerApiOptions = quick
-  ? { connections: 8, warmupSeconds: 1, runSeconds: 2, rounds: 2, tokens: 1000 }
-  : { connections: 8, warmupSeconds: 3, runSeconds: 5, rounds: 4, tokens: 1000 };
+  ? { connections: apiConnections, warmupSeconds: 1, runSeconds: 2, rounds: 2, tokens: 1000 }
+  : { connections: apiConnections, warmupSeconds: 3, runSeconds: 5, rounds: 4, tokens: 1000 };
 /** Each user signs in at most once per 30-second TOTP step: enough users for ~200 sign-ins/s. */
 const USERS = Number(process.env.BENCH_USERS ?? 6000);
 

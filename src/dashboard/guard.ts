@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { html } from '../http/html.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
 import {
   ACCESS,
   type AccessArea,
@@ -10,6 +11,7 @@ import {
   partnerRolesOf,
   roleLabel,
 } from '../partner-center/access.ts';
+import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
@@ -111,12 +113,15 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     }
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  // SPEC §11 B1: the row is committed before the page goes out (onSend runs before the status line
+  // is written), so a crash cannot lose an operation that was answered; if it cannot be stored,
+  // the page is replaced by a 503.
+  app.addHook('onSend', async (req, reply, payload) => {
     const viewer = req.viewer;
     const declaration = req.routeOptions.config.dashboardPage;
-    if (!viewer || !declaration) return;
+    if (!viewer || !declaration) return payload;
     const steppedUp = reply.statusCode === 303 && declaration.area !== null && !viewer.session.mfa;
-    ctx.requestLog.record({
+    const stored = ctx.requestLog.record({
       tenantId: viewer.tenant.id,
       surface: 'dashboard',
       operation: declaration.operation,
@@ -128,7 +133,26 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       correlationId: req.id,
       occurredAt: ctx.clock.now(),
     });
+    return stored.then(
+      () => payload,
+      () => notRecorded(reply, viewer),
+    );
   });
+}
+
+/** The page instead of one whose request-log row could not be stored (an `onSend` hook returns the body). */
+function notRecorded(reply: FastifyReply, viewer: Viewer): string {
+  setSecurityHeaders(reply.raw);
+  reply
+    .code(503)
+    .header('Retry-After', String(RETRY_AFTER_SECONDS))
+    .removeHeader('location')
+    .type('text/html; charset=utf-8');
+  return dashboardPage(
+    'Try again in a moment',
+    html`<p>Warden could not write this request to the request log, so it does not show the page. Reload it in a few seconds. A change you sent may already have been made.</p>`,
+    viewer,
+  );
 }
 
 function forbidden(reply: FastifyReply, viewer: Viewer, area: AccessArea): FastifyReply {

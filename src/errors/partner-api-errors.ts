@@ -28,6 +28,11 @@ export const PARTNER_API_ERRORS = {
   not_found: { status: 404, description: 'No such resource.' },
   conflict: { status: 409, description: 'The resource already exists.' },
   server_error: { status: 500, description: 'Unexpected error.' },
+  request_log_unavailable: {
+    status: 503,
+    description:
+      'The request could not be written to the request log, so it is not answered as done. Retry later.',
+  },
 } as const;
 
 export type PartnerApiErrorCode = keyof typeof PARTNER_API_ERRORS;

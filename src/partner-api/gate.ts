@@ -4,9 +4,10 @@ import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
+import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
-import { sendError } from './responses.ts';
+import { replaceWithError, sendError } from './responses.ts';
 import { partnerOf } from './routes/caller.ts';
 
 declare module 'fastify' {
@@ -43,11 +44,14 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     const declaration = req.routeOptions.config.partnerApi;
     if (declaration && 'delegated' in API_CATEGORIES[declaration.category]) await admitDelegated(req, ctx);
   });
-  api.addHook('onResponse', async (req, reply) => {
+  // SPEC §11: the row is committed before the response goes out (onSend runs before the status
+  // line is written), so a crash cannot lose a request that was answered. A row that cannot be
+  // stored turns the answer into a 503 rather than a success the figures never count.
+  api.addHook('onSend', async (req, reply, payload) => {
     const caller = req.partnerCaller;
     const declaration = req.routeOptions.config.partnerApi;
-    if (!caller || !declaration) return; // no tenant to attribute the request to
-    ctx.requestLog.record({
+    if (!caller || !declaration) return payload; // no tenant to attribute the request to
+    const stored = ctx.requestLog.record({
       tenantId: caller.tenant.id,
       surface: caller.mode === 'app+user' ? 'api-app-user' : 'api-app-only',
       operation: declaration.operation,
@@ -59,6 +63,13 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       correlationId: req.correlationId ?? '',
       occurredAt: ctx.clock.now(),
     });
+    return stored.then(
+      () => payload,
+      () => {
+        reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+        return replaceWithError(reply, new PartnerApiError('request_log_unavailable'));
+      },
+    );
   });
   api.setNotFoundHandler((_req, reply) => sendError(reply, new PartnerApiError('not_found')));
   api.setErrorHandler((error, req, reply) => {

@@ -31,96 +31,186 @@ export function outcomeOf(status: number): Outcome {
   return 'error';
 }
 
-/** Rows kept in memory when the database refuses them, before the oldest are given up (and said so). */
-const MAX_PENDING = 100_000;
-const ROWS_PER_INSERT = 200;
+/** Seconds a client is told to wait (`Retry-After`) when its request could not be recorded. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /**
- * The request log (issue 3 item 4). Requests only append to memory; a timer (or a full batch)
- * writes them in multi-row inserts, so the hot path never waits for storage. `close()` flushes on
- * graceful shutdown; rows a failed write could not store are kept and retried.
+ * A request's row was not stored: the database refused the write, or too many rows were already
+ * waiting for it. The request must not be answered as a success the SPEC §11 figures never count.
+ */
+export class RequestNotRecorded extends Error {
+  readonly reason: 'write_failed' | 'queue_full';
+  constructor(reason: 'write_failed' | 'queue_full', options?: ErrorOptions) {
+    super(`request log row not stored (${reason})`, options);
+    this.reason = reason;
+  }
+}
+
+/** Rows waiting for a write (not counting the batch being written); past it, requests are refused. */
+const MAX_WAITING = 10_000;
+const ROWS_PER_INSERT = 200;
+
+interface Waiting {
+  row: RequestLogTable;
+  seq: number;
+  stored: PromiseWithResolvers<void>;
+}
+
+/**
+ * The request log (issue 3 item 4), written by group commit. `record()` resolves once the row is
+ * committed, and the gates send the response only then (SPEC §11: a crash must not lose a request
+ * that was answered). Rows wait in a bounded queue; one batch is written at a time, and the next
+ * starts as soon as the previous write ends, with every row that arrived meanwhile (up to
+ * `batchSize`). At low load a request waits for one write of its own; under load many requests
+ * share one INSERT.
+ *
+ * `intervalMs` lets rows linger up to that long for company before their batch starts (0, the
+ * default: they never linger); a full batch, `flush()` and `close()` start the write at once.
  */
 export class RequestLog {
   readonly #db: Db;
   readonly #log: Logger;
   readonly #batchSize: number;
-  readonly #intervalMs: number;
-  #pending: RequestLogTable[] = [];
+  readonly #lingerMs: number;
+  readonly #maxWaiting: number;
+  #queue: Waiting[] = [];
+  #seq = 0;
+  /** Rows up to this sequence number are due now (a flush asked for them), linger or not. */
+  #dueThrough = 0;
+  /** The batch being written, if any. */
+  #writing: Waiting[] | undefined;
+  #soon: NodeJS.Immediate | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  /** Requests refused because the queue was full since the last successful write. */
+  #refused = 0;
 
-  constructor(db: Db, log: Logger, options: { batchSize?: number; intervalMs?: number } = {}) {
+  constructor(
+    db: Db,
+    log: Logger,
+    options: { batchSize?: number; intervalMs?: number; maxWaiting?: number } = {},
+  ) {
     this.#db = db;
     this.#log = log;
     this.#batchSize = options.batchSize ?? 500;
-    this.#intervalMs = options.intervalMs ?? 1000;
+    this.#lingerMs = options.intervalMs ?? 0;
+    this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
   }
 
-  record(entry: RequestRecord): void {
-    this.#pending.push({
-      tenant_id: entry.tenantId,
-      id: randomUUID(),
-      occurred_at: entry.occurredAt,
-      surface: entry.surface,
-      operation: entry.operation,
-      user_id: entry.userId ?? null,
-      user_principal_name: entry.userPrincipalName ?? null,
-      app_id: entry.appId ?? null,
-      mfa_compliant: entry.mfaCompliant ? 1 : 0,
-      outcome: entry.outcome ?? outcomeOf(entry.statusCode),
-      status_code: entry.statusCode,
-      correlation_id: entry.correlationId,
+  /**
+   * Queues the request's row; resolves when it is committed, rejects with `RequestNotRecorded`
+   * when it will not be. A caller that does not wait cannot crash the process on a rejection.
+   */
+  record(entry: RequestRecord): Promise<void> {
+    if (this.#queue.length >= this.#maxWaiting) {
+      // Logged once per episode, not once per refused request.
+      if (this.#refused++ === 0)
+        this.#log.error({ waiting: this.#queue.length }, 'request log queue full: requests are refused');
+      const refused = Promise.reject(new RequestNotRecorded('queue_full'));
+      refused.catch(() => {});
+      return refused;
+    }
+    const stored = Promise.withResolvers<void>();
+    stored.promise.catch(() => {});
+    this.#queue.push({
+      seq: ++this.#seq,
+      stored,
+      row: {
+        tenant_id: entry.tenantId,
+        id: randomUUID(),
+        occurred_at: entry.occurredAt,
+        surface: entry.surface,
+        operation: entry.operation,
+        user_id: entry.userId ?? null,
+        user_principal_name: entry.userPrincipalName ?? null,
+        app_id: entry.appId ?? null,
+        mfa_compliant: entry.mfaCompliant ? 1 : 0,
+        outcome: entry.outcome ?? outcomeOf(entry.statusCode),
+        status_code: entry.statusCode,
+        correlation_id: entry.correlationId,
+      },
     });
-    if (this.#pending.length >= this.#batchSize) void this.flush();
-    else this.#schedule();
+    this.#next();
+    return stored.promise;
   }
 
-  /** A flush within `intervalMs`, unless one is already due. */
-  #schedule(): void {
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush();
-    }, this.#intervalMs);
-    this.#timer.unref();
+  /** Writes everything recorded so far; resolves when it is stored (or refused: its callers know). */
+  async flush(): Promise<void> {
+    this.#dueThrough = this.#seq;
+    const pending = [...(this.#writing ?? []), ...this.#queue].map((w) => w.stored.promise);
+    this.#next();
+    await Promise.allSettled(pending);
   }
 
-  /** Writes everything recorded so far; resolves when it is stored (or kept for a retry after an error). */
-  flush(): Promise<void> {
-    this.#writing = this.#writing.then(() => this.#write());
-    return this.#writing;
-  }
-
-  /** Graceful shutdown: stop the timer and store what is pending. */
+  /** Graceful shutdown: nothing lingers any more; resolves when every recorded row is stored. */
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();
   }
 
-  async #write(): Promise<void> {
-    const batch = this.#pending;
-    if (batch.length === 0) return;
-    this.#pending = [];
+  /** Starts the next batch if one is due and no write is under way (the write's end calls this again). */
+  #next(): void {
+    if (this.#writing || this.#soon || this.#queue.length === 0) return;
+    const due =
+      this.#lingerMs === 0 ||
+      this.#queue.length >= this.#batchSize ||
+      this.#queue[0]!.seq <= this.#dueThrough;
+    if (!due) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#dueThrough = Math.max(this.#dueThrough, this.#seq);
+        this.#next();
+      }, this.#lingerMs).unref();
+      return;
+    }
+    // The check phase comes after this turn's I/O callbacks: the requests they finish join the batch.
+    this.#soon = setImmediate(() => {
+      this.#soon = undefined;
+      this.#write();
+    });
+  }
+
+  #write(): void {
+    if (this.#writing) return;
+    const rows = this.#queue.splice(0, this.#batchSize);
+    if (rows.length === 0) return;
+    if (this.#timer && this.#queue.length === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#writing = rows;
+    void this.#store(rows).finally(() => {
+      this.#writing = undefined;
+      this.#next();
+    });
+  }
+
+  async #store(batch: Waiting[]): Promise<void> {
+    const rows = batch.map((w) => w.row);
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
-          await trx
-            .insertInto('request_log')
-            .values(batch.slice(i, i + ROWS_PER_INSERT))
-            .execute();
-        }
-      });
+      // One INSERT is atomic by itself; a transaction is needed only when the batch takes several.
+      if (rows.length <= ROWS_PER_INSERT) await this.#db.insertInto('request_log').values(rows).execute();
+      else
+        await this.#db.transaction().execute(async (trx) => {
+          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+            await trx
+              .insertInto('request_log')
+              .values(rows.slice(i, i + ROWS_PER_INSERT))
+              .execute();
+          }
+        });
     } catch (err) {
-      // Keep the rows for the next flush; past the cap, drop the oldest and say how many.
-      this.#pending = [...batch, ...this.#pending];
-      const over = this.#pending.length - MAX_PENDING;
-      if (over > 0) this.#pending.splice(0, over);
-      this.#log.error(
-        { err, pending: this.#pending.length, dropped: Math.max(0, over) },
-        'request log write failed',
-      );
-      this.#schedule();
+      // Not kept for a retry: their requests are answered 503 (not recorded), so storing the rows
+      // later would count requests whose callers got that 503.
+      this.#log.error({ err, rows: rows.length }, 'request log write failed: its requests are answered 503');
+      const refusal = new RequestNotRecorded('write_failed', { cause: err });
+      for (const w of batch) w.stored.reject(refusal);
+      return;
+    }
+    for (const w of batch) w.stored.resolve();
+    if (this.#refused > 0) {
+      this.#log.warn({ refused: this.#refused }, 'request log queue has room again');
+      this.#refused = 0;
     }
   }
 }

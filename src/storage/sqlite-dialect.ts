@@ -10,6 +10,14 @@ export function nodeSqliteDialect(file: string): SqliteDialect {
     database: async () => {
       const db = new DatabaseSync(file);
       // WAL: readers do not block the writer; busy_timeout rides over short write locks.
+      // Durability (SPEC §11: the request log commits a row before its response is sent): in WAL
+      // mode a COMMIT has written its frames to the -wal file before it returns, so a crash of the
+      // process (kill -9, an uncaught error) loses nothing committed; the next open replays the
+      // WAL. synchronous = NORMAL skips the fsync per commit (the WAL is synced at checkpoints), so
+      // a power loss or kernel crash may roll back the transactions committed since the last
+      // checkpoint: the file stays consistent, but answered requests since then can be missing.
+      // FULL would fsync every commit on the event loop; deployments that must survive power loss
+      // without that cost use PostgreSQL (synchronous_commit = on, its default).
       db.exec(
         'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
       );
