@@ -11,6 +11,7 @@ import { securityPages } from './pages/security.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { DashboardSessions } from './sessions.ts';
 import { signInRoutes } from './sign-in.ts';
+import { signOutRoutes } from './sign-out.ts';
 
 const CSS = readFileSync(new URL('./views/dashboard.css', import.meta.url));
 
@@ -39,6 +40,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
     sessions: new DashboardSessions(ctx.db),
   };
   signInRoutes(app, deps);
+  signOutRoutes(app, deps);
   await app.register(async (pages) => {
     installPageGate(pages, deps);
     for (const register of DASHBOARD_PAGES) register(pages, ctx);
