@@ -9,6 +9,7 @@ import { customerPages } from './pages/customers.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
 import { ensureDashboardClient } from './registration.ts';
+import { refuseCrossOriginWrites } from './same-origin.ts';
 import { DashboardSessions } from './sessions.ts';
 import { signInRoutes } from './sign-in.ts';
 import { signOutRoutes } from './sign-out.ts';
@@ -39,10 +40,14 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
     rp: new DashboardRelyingParty(client, ctx.config),
     sessions: new DashboardSessions(ctx.db),
   };
-  signInRoutes(app, deps);
-  signOutRoutes(app, deps);
-  await app.register(async (pages) => {
-    installPageGate(pages, deps);
-    for (const register of DASHBOARD_PAGES) register(pages, ctx);
+  await app.register(async (dashboard) => {
+    // Before the page gate and every handler: nothing is read or written for another origin's POST.
+    dashboard.addHook('onRequest', refuseCrossOriginWrites(ctx.config.baseUrl));
+    signInRoutes(dashboard, deps);
+    signOutRoutes(dashboard, deps);
+    await dashboard.register(async (pages) => {
+      installPageGate(pages, deps);
+      for (const register of DASHBOARD_PAGES) register(pages, ctx);
+    });
   });
 }

@@ -9,6 +9,7 @@ import { cookie, readCookie, secureCookies } from './cookies.ts';
 import { idTokenCookie } from './id-token-cookie.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
 import { problem, redirect, sendPage } from './respond.ts';
+import { type ReturnPath, returnPath } from './return-path.ts';
 import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 
@@ -22,7 +23,7 @@ interface PendingSignIn {
   state: string;
   nonce: string;
   codeVerifier: string;
-  returnTo: string;
+  returnTo: ReturnPath;
   stepUp: boolean;
   expiresAt: number;
 }
@@ -31,15 +32,6 @@ export interface SignInDeps {
   ctx: WardenContext;
   rp: DashboardRelyingParty;
   sessions: DashboardSessions;
-}
-
-/** Only same-origin paths are followed after sign-in (no open redirect). */
-export function safeReturnPath(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) return '/dashboard';
-  if (value.startsWith('//') || value.includes('\\')) return '/dashboard';
-  const parsed = new URL(value, 'http://warden.invalid');
-  if (parsed.origin !== 'http://warden.invalid') return '/dashboard';
-  return parsed.pathname + parsed.search;
 }
 
 function secure(ctx: WardenContext): boolean {
@@ -57,7 +49,7 @@ function pendingBox(ctx: WardenContext): SecretBox {
 export async function beginSignIn(
   deps: SignInDeps,
   reply: FastifyReply,
-  input: { tenantId: string; loginHint?: string; returnTo: string; stepUp: boolean },
+  input: { tenantId: string; loginHint?: string; returnTo: ReturnPath; stepUp: boolean },
 ): Promise<FastifyReply> {
   const { ctx, rp } = deps;
   const pending: PendingSignIn = {
@@ -65,7 +57,7 @@ export async function beginSignIn(
     state: oidc.randomState(),
     nonce: oidc.randomNonce(),
     codeVerifier: oidc.randomPKCECodeVerifier(),
-    returnTo: safeReturnPath(input.returnTo),
+    returnTo: input.returnTo,
     stepUp: input.stepUp,
     expiresAt: ctx.clock.now() + PENDING_TTL_MS,
   };
@@ -87,7 +79,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
 
   // Which authority? Partner Center asks for the work account and goes to its tenant's authority.
   app.get<{ Querystring: { return?: string; email?: string } }>('/dashboard/sign-in', async (req, reply) => {
-    const returnTo = safeReturnPath(req.query.return);
+    const returnTo = returnPath(req.query.return);
     const email = String(req.query.email ?? '')
       .trim()
       .toLowerCase()
