@@ -158,12 +158,12 @@ describe('RFC 6749 §4.1.2.1: authority errors are a clear error, never a redire
     assert.deepEqual({ ...after, sign_ins: before.sign_ins }, before);
   });
 
-  it('OIDC RP-Initiated Logout: without a session the confirmation posts itself, its script allowed by hash only', async () => {
+  it('OIDC RP-Initiated Logout: without a session the confirmation posts itself, on Warden’s page with no script hash', async () => {
     const response = await fetch(`${contoso}/oauth2/v2.0/logout`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /action="[^"]+\/oauth2\/v2\.0\/logout\/confirm"/);
     const csp = response.headers.get('content-security-policy') ?? '';
-    assert.match(csp, /script-src 'self' 'sha256-[^']+'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline/);
   });
 

@@ -8,14 +8,26 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** A Set-Cookie value: HttpOnly and SameSite=Lax always, Secure under https (issue 3 item 3). */
-export function cookie(name: string, value: string, options: { secure: boolean; maxAgeS: number }): string {
+/**
+ * A Set-Cookie value: HttpOnly and SameSite=Lax always, Secure under https (issue 3 item 3);
+ * `path` keeps a cookie only one route needs away from every other request.
+ */
+export function cookie(
+  name: string,
+  value: string,
+  options: { secure: boolean; maxAgeS: number; path?: string },
+): string {
   return [
     `${name}=${value}`,
-    'Path=/',
+    `Path=${options.path ?? '/'}`,
     'HttpOnly',
     'SameSite=Lax',
     ...(options.secure ? ['Secure'] : []),
     `Max-Age=${options.maxAgeS}`,
   ].join('; ');
+}
+
+/** Cookies are Secure when the dashboard is served over https (WARDEN_BASE_URL). */
+export function secureCookies(baseUrl: string): boolean {
+  return baseUrl.startsWith('https:');
 }

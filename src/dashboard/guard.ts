@@ -15,6 +15,7 @@ import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
+import { HOME, returnPath } from './return-path.ts';
 import { beginSignIn, SESSION_COOKIE, type SignInDeps } from './sign-in.ts';
 import { dashboardPage, type Viewer } from './views/layout.ts';
 
@@ -77,7 +78,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       : [undefined, undefined];
     if (!session || !user?.accountEnabled || !tenant) {
       if (session) await sessions.end(session);
-      const back = req.method === 'GET' ? req.url : '/dashboard';
+      const back = req.method === 'GET' ? returnPath(req.url) : HOME;
       return redirect(reply, `/dashboard/sign-in?return=${encodeURIComponent(back)}`);
     }
     const roles = await partnerRolesOf(ctx.db, tenant.id, user.id);
@@ -90,7 +91,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       return beginSignIn(deps, reply, {
         tenantId: tenant.id,
         loginHint: user.userPrincipalName,
-        returnTo: req.method === 'GET' ? req.url : req.url.split('?')[0]!,
+        returnTo: returnPath(req.method === 'GET' ? req.url : req.url.split('?')[0]),
         stepUp: true,
       });
     }

@@ -11,8 +11,10 @@ import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
+import { refuseCrossOriginWrites } from './same-origin.ts';
 import { DashboardSessions } from './sessions.ts';
 import { type SignInDeps, signInRoutes } from './sign-in.ts';
+import { signOutRoutes } from './sign-out.ts';
 import { dashboardPage } from './views/layout.ts';
 
 const CSS = readFileSync(new URL('./views/dashboard.css', import.meta.url));
@@ -70,6 +72,8 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
     },
   };
   await app.register(async (dashboard) => {
+    // Before the page gate and every handler: nothing is read or written for another origin's POST.
+    dashboard.addHook('onRequest', refuseCrossOriginWrites(ctx.config.baseUrl));
     dashboard.addHook('onRequest', async (_req, reply) => {
       rp ??= await relyingParty();
       if (!rp) {
@@ -85,6 +89,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
       }
     });
     signInRoutes(dashboard, deps);
+    signOutRoutes(dashboard, deps);
     await dashboard.register(async (pages) => {
       installPageGate(pages, deps);
       for (const register of DASHBOARD_PAGES) register(pages, ctx);

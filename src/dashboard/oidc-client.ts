@@ -9,6 +9,8 @@ export interface SignedInUser {
   userId: string;
   amr: string[];
   authTime: number;
+  /** The ID token itself: the `id_token_hint` of the RP-initiated logout at sign-out. */
+  idToken: string;
 }
 
 /**
@@ -86,7 +88,7 @@ export class DashboardRelyingParty {
       idTokenExpected: true,
     });
     const claims = tokens.claims();
-    if (!claims || claims.tid !== input.tenantId || typeof claims.oid !== 'string') {
+    if (!claims || !tokens.id_token || claims.tid !== input.tenantId || typeof claims.oid !== 'string') {
       throw new Error('the ID token does not name a user of the expected tenant');
     }
     return {
@@ -94,6 +96,20 @@ export class DashboardRelyingParty {
       userId: claims.oid,
       amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : Date.now(),
+      idToken: tokens.id_token,
     };
+  }
+
+  /**
+   * OpenID Connect RP-Initiated Logout 1.0 §2: the end-session request that signs the user out of
+   * the tenant's authority too, then sends the browser to the dashboard's signed-out page (§3).
+   * Without the ID token (a session older than this code) `client_id` alone names the client.
+   */
+  async endSessionUrl(input: { tenantId: string; idToken: string | undefined }): Promise<string> {
+    const configuration = await this.#configuration(input.tenantId);
+    return oidc.buildEndSessionUrl(configuration, {
+      post_logout_redirect_uri: this.#client.postLogoutRedirectUri,
+      ...(input.idToken ? { id_token_hint: input.idToken } : {}),
+    }).href;
   }
 }

@@ -9,17 +9,24 @@ export interface DashboardClient {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /** Where the authority sends the browser after RP-initiated logout (OIDC RP-Initiated Logout §3). */
+  postLogoutRedirectUri: string;
 }
 
 /**
  * The dashboard is an ordinary confidential OIDC client of Warden's authorities (issue 3 item 3),
  * registered by the operator (first party: no consent screen) and usable from every partner
  * tenant. Its secret is derived from the master key, so there is nothing extra to configure;
- * the redirect URI follows WARDEN_BASE_URL and is brought up to date at every start.
+ * the redirect URIs follow WARDEN_BASE_URL and are brought up to date at every start. A client's
+ * registered redirect URIs are also its post_logout_redirect_uris (tokens/clients.ts), so the
+ * signed-out page is registered beside the callback (a code sent there is of no use: the client is
+ * confidential and every code needs its PKCE verifier).
  */
 export async function ensureDashboardClient(ctx: WardenContext): Promise<DashboardClient | undefined> {
   const clientSecret = deriveKey(ctx.config.masterKey, 'dashboard-client').toString('base64url');
   const redirectUri = `${ctx.config.baseUrl}/dashboard/callback`;
+  const postLogoutRedirectUri = `${ctx.config.baseUrl}/dashboard/signed-out`;
+  const redirectUris = [redirectUri, postLogoutRedirectUri];
   const operator = await ctx.db
     .selectFrom('tenants')
     .select('id')
@@ -40,7 +47,7 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
         id: DASHBOARD_CLIENT_ID,
         displayName: 'Warden Partner Center',
         clientType: 'confidential',
-        redirectUris: [redirectUri],
+        redirectUris,
         multiTenant: true,
         allowedScopes: [],
         clientSecret,
@@ -49,7 +56,7 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
     );
   } else {
     // Both follow the configuration (base URL, master key), which may have changed since last start.
-    await updateApplication(ctx.db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris: [redirectUri] });
+    await updateApplication(ctx.db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris });
     await replaceCredentials(
       ctx.db,
       ctx.secrets,
@@ -59,5 +66,5 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
       ctx.clock.now(),
     );
   }
-  return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri };
+  return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri, postLogoutRedirectUri };
 }

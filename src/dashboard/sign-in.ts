@@ -4,11 +4,12 @@ import type { WardenContext } from '../context.ts';
 import { findTenant } from '../directory/tenants.ts';
 import { html } from '../http/html.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
-import { safeEqual } from '../security/constant-time.ts';
 import { SecretBox } from '../security/secret-box.ts';
-import { cookie, readCookie } from './cookies.ts';
+import { cookie, readCookie, secureCookies } from './cookies.ts';
+import { idTokenCookie } from './id-token-cookie.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
-import { redirect, sendPage } from './respond.ts';
+import { problem, redirect, sendPage } from './respond.ts';
+import { type ReturnPath, returnPath } from './return-path.ts';
 import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 
@@ -22,7 +23,7 @@ interface PendingSignIn {
   state: string;
   nonce: string;
   codeVerifier: string;
-  returnTo: string;
+  returnTo: ReturnPath;
   stepUp: boolean;
   expiresAt: number;
 }
@@ -33,17 +34,8 @@ export interface SignInDeps {
   sessions: DashboardSessions;
 }
 
-/** Only same-origin paths are followed after sign-in (no open redirect). */
-export function safeReturnPath(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) return '/dashboard';
-  if (value.startsWith('//') || value.includes('\\')) return '/dashboard';
-  const parsed = new URL(value, 'http://warden.invalid');
-  if (parsed.origin !== 'http://warden.invalid') return '/dashboard';
-  return parsed.pathname + parsed.search;
-}
-
 function secure(ctx: WardenContext): boolean {
-  return ctx.config.baseUrl.startsWith('https:');
+  return secureCookies(ctx.config.baseUrl);
 }
 
 function pendingBox(ctx: WardenContext): SecretBox {
@@ -57,7 +49,7 @@ function pendingBox(ctx: WardenContext): SecretBox {
 export async function beginSignIn(
   deps: SignInDeps,
   reply: FastifyReply,
-  input: { tenantId: string; loginHint?: string; returnTo: string; stepUp: boolean },
+  input: { tenantId: string; loginHint?: string; returnTo: ReturnPath; stepUp: boolean },
 ): Promise<FastifyReply> {
   const { ctx, rp } = deps;
   const pending: PendingSignIn = {
@@ -65,7 +57,7 @@ export async function beginSignIn(
     state: oidc.randomState(),
     nonce: oidc.randomNonce(),
     codeVerifier: oidc.randomPKCECodeVerifier(),
-    returnTo: safeReturnPath(input.returnTo),
+    returnTo: input.returnTo,
     stepUp: input.stepUp,
     expiresAt: ctx.clock.now() + PENDING_TTL_MS,
   };
@@ -81,21 +73,13 @@ export async function beginSignIn(
   return redirect(reply, url);
 }
 
-function problem(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-  return sendPage(
-    reply,
-    status,
-    dashboardPage(title, html`<p>${message}</p><p><a href="/dashboard">Start again</a></p>`),
-  );
-}
-
-/** Sign-in, callback and sign-out of the dashboard (issue 3 item 3). */
+/** Sign-in and callback of the dashboard (issue 3 item 3); sign-out is sign-out.ts. */
 export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
   const { ctx, sessions } = deps;
 
   // Which authority? Partner Center asks for the work account and goes to its tenant's authority.
   app.get<{ Querystring: { return?: string; email?: string } }>('/dashboard/sign-in', async (req, reply) => {
-    const returnTo = safeReturnPath(req.query.return);
+    const returnTo = returnPath(req.query.return);
     const email = String(req.query.email ?? '')
       .trim()
       .toLowerCase()
@@ -169,29 +153,12 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     }
     const previous = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
     if (previous) await sessions.end(previous);
-    const { cookieValue } = await sessions.start(user, ctx.clock.now());
+    const { cookieValue, session } = await sessions.start(user, ctx.clock.now());
     reply.header('Set-Cookie', [
       clear,
       cookie(SESSION_COOKIE, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
+      idTokenCookie(ctx, session.idHash, user.idToken),
     ]);
     return redirect(reply, pending.returnTo);
-  });
-
-  app.post<{ Body: Record<string, unknown> }>('/dashboard/sign-out', async (req, reply) => {
-    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
-    const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
-    if (session && !safeEqual(csrf, session.csrf)) {
-      return problem(reply, 403, 'Request refused', 'The form was not sent by this dashboard.');
-    }
-    if (session) await sessions.end(session);
-    reply.header('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: secure(ctx), maxAgeS: 0 }));
-    return sendPage(
-      reply,
-      200,
-      dashboardPage(
-        'Signed out',
-        html`<p>You are signed out of Partner Center.</p><p><a href="/dashboard">Sign in again</a></p>`,
-      ),
-    );
   });
 }

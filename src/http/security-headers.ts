@@ -18,10 +18,22 @@ export function contentSecurityPolicy(formTargets: string[] = []): string {
   ].join('; ');
 }
 
-export function setSecurityHeaders(res: ServerResponse, formTargets: string[] = []): void {
+/**
+ * `no-referrer` unless a page says otherwise. Under `no-referrer` a browser sends `Origin: null`
+ * on every POST (Fetch §3.1, "serializing a request origin"); pages whose forms are checked by
+ * their Origin (the dashboard's) use `same-origin`, which names the origin to Warden alone and
+ * still sends nothing to any other site.
+ */
+export type ReferrerPolicy = 'no-referrer' | 'same-origin';
+
+export function setSecurityHeaders(
+  res: ServerResponse,
+  formTargets: string[] = [],
+  referrerPolicy: ReferrerPolicy = 'no-referrer',
+): void {
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(formTargets));
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Referrer-Policy', referrerPolicy);
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cache-Control', 'no-store');
 }

@@ -11,6 +11,7 @@ import { setSecurityHeaders } from './security-headers.ts';
 import { createNodeServer } from './tls.ts';
 
 const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
+const FORM_POST_JS = readFileSync(new URL('./assets/form-post.js', import.meta.url));
 
 /**
  * One HTTP server: authority paths (`/{tenant}/oauth2/v2.0/*`, discovery, keys) go straight to
@@ -49,6 +50,12 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
 
   app.get('/assets/warden.css', (_req, reply) => {
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
+  });
+  app.get('/assets/form-post.js', (_req, reply) => {
+    reply
+      .header('Cache-Control', 'public, max-age=3600')
+      .type('text/javascript; charset=utf-8')
+      .send(FORM_POST_JS);
   });
   app.get('/healthz', async () => ({ status: 'ok', database: ctx.dbKind }));
   app.get('/', (_req, reply) => {

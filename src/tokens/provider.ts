@@ -16,8 +16,10 @@ import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
+import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
+import { rpInitiatedLogoutFeature } from './rp-initiated-logout.ts';
 import { profileClaims, tokenClaims, type WardenAccount } from './token-claims.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
@@ -139,16 +141,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx, form) => {
-          ctx.body = renderProtocolError({
-            title: 'Sign out',
-            message: 'Do you want to sign out of Warden?',
-            formHtml: form,
-          });
-        },
-      },
+      // OpenID Connect RP-Initiated Logout 1.0 on Warden's pages (rp-initiated-logout.ts).
+      rpInitiatedLogout: rpInitiatedLogoutFeature(tenant),
       resourceIndicators: {
         enabled: true,
         // Entra style: `scope=urn:warden:partner-api/user_impersonation` names its resource; one
@@ -191,6 +185,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   };
 
   const provider = new Provider(issuerOf(deps.baseUrl, tenant.id), configuration);
+  provider.use(formPostPages(tenant));
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
   return provider;
