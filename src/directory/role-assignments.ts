@@ -1,5 +1,6 @@
 import type { WardenContext } from '../context.ts';
 import { GraphError } from '../errors/graph-errors.ts';
+import { isGuid } from '../guid.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { assertAnotherGlobalAdministrator, lockTenantDirectory } from './global-administrators.ts';
 import { DIRECTORY_ROLES, type DirectoryRole, ROLE_DEFINITIONS } from './roles.ts';
@@ -15,8 +16,6 @@ export interface RoleAssignment {
   role: DirectoryRole;
   principalId: string;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function guidBytes(guid: string): Buffer {
   return Buffer.from(guid.replaceAll('-', ''), 'hex');
@@ -44,7 +43,7 @@ export function parseAssignmentId(id: string): { role: DirectoryRole; userId: st
   const templateId = guidOf(bytes.subarray(0, 16));
   const userId = guidOf(bytes.subarray(16));
   const role = DIRECTORY_ROLES.find((r) => ROLE_DEFINITIONS[r].templateId === templateId);
-  return role && GUID.test(userId) ? { role, userId } : undefined;
+  return role && isGuid(userId) ? { role, userId } : undefined;
 }
 
 function assignmentsOf(user: Pick<User, 'id' | 'directoryRoles'>): RoleAssignment[] {
