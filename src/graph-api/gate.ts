@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
+import { DirectoryError } from '../directory/directory-error.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
 import { MFA_ACR } from '../policy/acr.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { GRAPH_PERMISSIONS } from './access.ts';
 import { graphDeclarationProblem } from './declarations.ts';
+import { graphErrorOf } from './directory-errors.ts';
 import { sendGraphError } from './responses.ts';
 
 /** Who is calling, as the handlers see it: the tenant every query is scoped to, and the user if any. */
@@ -25,6 +27,11 @@ declare module 'fastify' {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The app roles an application acting alone holds (none for a signed-in administrator's call). */
+export function heldAppRoles(caller: GraphCaller): readonly string[] {
+  return caller.caller.mode === 'app-only' ? caller.caller.roles : [];
+}
 
 /** The caller the gate admitted; a handler only runs after `admit`, so its absence is a bug. */
 export function graphCallerOf(req: FastifyRequest): GraphCaller {
@@ -67,8 +74,10 @@ export function installGraphGate(
       ctx.clock.now(),
     ),
   );
-  api.setErrorHandler((error, req, reply) => {
+  api.setErrorHandler((thrown, req, reply) => {
     const requestId = req.graphRequestId ?? randomUUID();
+    // The directory's refusals, in Graph's words (one mapping: directory-errors.ts).
+    const error = thrown instanceof DirectoryError ? graphErrorOf(thrown) : thrown;
     if (error instanceof GraphError) {
       if (error.code === 'InvalidAuthenticationToken')
         reply.header(
