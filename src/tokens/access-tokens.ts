@@ -30,6 +30,9 @@ export type Caller =
       notBefore: number;
     };
 
+export type AppUserCaller = Extract<Caller, { mode: 'app+user' }>;
+export type AppOnlyCaller = Extract<Caller, { mode: 'app-only' }>;
+
 export class InvalidAccessToken extends Error {}
 
 // The clock skew Microsoft's token validation allows by default (5 minutes).
