@@ -82,6 +82,17 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'storage/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
   'security/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
   'http/html.ts': ['*'],
+  // The revocation list sits below both the directory (which records revocations) and the gates.
+  'sessions/': [
+    'directory/',
+    'tokens/',
+    'sign-in/',
+    'policy/',
+    'api-gate/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+  ],
   'authority-pages/': ['tokens/', 'sign-in/', 'policy/', 'directory/', 'dashboard/'],
   'policy/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   // The directory throws its own errors (directory-error.ts); each API maps them at its edge.

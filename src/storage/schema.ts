@@ -29,6 +29,7 @@ export interface Database {
   service_requests: ServiceRequestTable;
   dashboard_sessions: DashboardSessionTable;
   request_log: RequestLogTable;
+  revocations: RevocationTable;
 }
 
 export interface TenantTable {
@@ -302,6 +303,19 @@ export interface RequestLogTable {
   outcome: 'success' | 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request' | 'error';
   status_code: number;
   correlation_id: string;
+}
+
+/**
+ * Access tokens that no longer count (src/sessions/revocations.ts): `kind` 'grant' covers every
+ * token of the grant whose reference is `subject`; 'user' every token of user `subject` issued
+ * before `revoked_at`. Kept until `expires_at`, when no token it covers could still be accepted.
+ */
+export interface RevocationTable {
+  tenant_id: string;
+  kind: 'grant' | 'user';
+  subject: string;
+  revoked_at: number;
+  expires_at: number;
 }
 
 export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };
