@@ -213,3 +213,17 @@ async function keepGlobalAdministrator(trx: Db, target: User): Promise<void> {
   if (fresh && isEnabledGlobalAdministrator(fresh))
     await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
 }
+
+/**
+ * Graph `revokeSignInSessions`: the user's sessions and refresh tokens end and its access tokens
+ * stop counting at the APIs within seconds (user-sessions.ts). It needs the same authority over
+ * the target as any change of the account: revoking is how an administrator locks someone out.
+ */
+export async function revokeDirectoryUserSessions(
+  ctx: WardenContext,
+  actor: User | undefined,
+  target: User,
+): Promise<void> {
+  await assertMayChangeCredentials(ctx.db, actor, target, 'account');
+  await inTransaction(ctx.db, (trx) => revokeUserSessions(trx, target.tenantId, target.id));
+}
