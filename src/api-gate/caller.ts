@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import type { RevocableToken, RevocationList } from '../sessions/revocation-list.ts';
 import {
   type AccessTokenVerifier,
   type AppOnlyCaller,
@@ -19,21 +20,34 @@ export interface TokenRefusals {
   invalidToken(reason: string): Error;
 }
 
-/** The caller of a request: its one bearer token, verified for the API's audience. */
+/**
+ * The caller of a request: its one bearer token, verified for the API's audience and not revoked
+ * (a replayed code, a disabled user…: the revocation list every gate consults).
+ */
 export async function authenticate(
   req: FastifyRequest,
   verifier: AccessTokenVerifier,
+  revocations: RevocationList,
   refuse: TokenRefusals,
 ): Promise<Caller> {
   const credentials = bearerCredentials(req.raw);
   if (credentials.kind === 'ambiguous') throw refuse.ambiguousCredentials();
   if (credentials.kind === 'none') throw refuse.missingToken();
+  let caller: Caller;
   try {
-    return await verifier.verify(credentials.token);
+    caller = await verifier.verify(credentials.token);
   } catch (error) {
     if (error instanceof InvalidAccessToken) throw refuse.invalidToken(error.message);
     throw error;
   }
+  if (await revocations.revokes(revocable(caller))) throw refuse.invalidToken('The token has been revoked.');
+  return caller;
+}
+
+function revocable(caller: Caller): RevocableToken {
+  return caller.mode === 'app+user'
+    ? { tenantId: caller.tenant.id, userId: caller.userId, grant: caller.grant, issuedAt: caller.issuedAt }
+    : { tenantId: caller.tenant.id, issuedAt: caller.issuedAt };
 }
 
 /**

@@ -127,7 +127,7 @@ function challenge(reply: FastifyReply, error: GraphError): void {
 /** The gate's steps in order; the first that fails decides the response. */
 async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTokenVerifier): Promise<void> {
   const declaration = declarationOf(req, 'graph', undeclared);
-  const caller = await authenticate(req, verifier, REFUSALS);
+  const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   const permission = GRAPH_PERMISSIONS[declaration.permission];
   req.graphCaller = await byMode(caller, {
     appOnly: async (app) => admitApplication(app, declaration, permission),

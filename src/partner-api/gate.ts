@@ -94,7 +94,7 @@ async function admit(
   roles: RoleCache,
 ): Promise<void> {
   const declaration = declarationOf(req, 'partnerApi', undeclared);
-  const caller = await authenticate(req, verifier, REFUSALS);
+  const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   if (caller.tenant.kind !== 'partner') throw new PartnerApiError('not_a_partner_tenant');
   // From here on the request is a partner's, and the request log attributes it (SPEC §11 B2).
   req.partnerCaller = caller;
