@@ -6,6 +6,7 @@ import type { WardenContext } from './context.ts';
 import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
+import { RevocationList } from './sessions/revocation-list.ts';
 import { FlowStore } from './sign-in/flow.ts';
 import { openDatabase } from './storage/database.ts';
 import { Authorities } from './tokens/authorities.ts';
@@ -15,7 +16,7 @@ import { ensureSigningKey, publicSigningKeys } from './tokens/signing-keys.ts';
 /** Opens storage, makes sure a signing key exists, and assembles the shared context. */
 export async function createContext(
   config: Config,
-  options: { clock?: Clock; log?: Logger } = {},
+  options: { clock?: Clock; log?: Logger; revocationRefreshMs?: number } = {},
 ): Promise<WardenContext> {
   const log =
     options.log ??
@@ -57,5 +58,6 @@ export async function createContext(
     authorities,
     publicKeys: new PublicKeyCache(() => publicSigningKeys(db, keyBox), clock),
     requestLog: new RequestLog(db, log),
+    revocations: new RevocationList(db, clock, { refreshMs: options.revocationRefreshMs }),
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import type { RequestLog } from './reports/request-log.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Throttle } from './security/throttle.ts';
+import type { RevocationList } from './sessions/revocation-list.ts';
 import type { FlowStore } from './sign-in/flow.ts';
 import type { Db } from './storage/database.ts';
 import type { Authorities } from './tokens/authorities.ts';
@@ -29,4 +30,6 @@ export interface WardenContext {
   publicKeys: PublicKeyCache;
   /** Dashboard operations and API requests, written in batches (SPEC §11). */
   requestLog: RequestLog;
+  /** Access tokens that no longer count, as the API gates consult them (shared through the database). */
+  revocations: RevocationList;
 }

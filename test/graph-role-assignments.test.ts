@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DirectoryError } from '../src/directory/directory-error.ts';
 import { assignmentIdOf, removeRoleAssignment } from '../src/directory/role-assignments.ts';
 import { getUser } from '../src/directory/users.ts';
+import { graphErrorOf } from '../src/graph-api/directory-errors.ts';
 import { graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi } from './support/tokens.ts';
@@ -184,7 +186,9 @@ describe('Graph API: directory role assignments', () => {
     ]);
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    assert.equal((refused.reason as { code?: string }).code, 'Request_LastGlobalAdministrator');
+    // The directory's refusal, as the Graph edge answers it.
+    assert.ok(refused.reason instanceof DirectoryError, String(refused.reason));
+    assert.equal(graphErrorOf(refused.reason).code, 'Request_LastGlobalAdministrator');
     const remaining = [
       await getUser(w.ctx.db, fabrikam, first.id),
       await getUser(w.ctx.db, fabrikam, second.id),

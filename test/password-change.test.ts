@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { credentialChangeRefusal } from '../src/directory/password-reset.ts';
+import { credentialChangeRefusal } from '../src/directory/refusals.ts';
 import { getUser } from '../src/directory/users.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';

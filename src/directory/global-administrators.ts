@@ -1,5 +1,5 @@
-import { GraphError } from '../errors/graph-errors.ts';
 import type { Db } from '../storage/database.ts';
+import { DirectoryError } from './directory-error.ts';
 import type { User } from './users.ts';
 
 const GLOBAL = 'Global Administrator';
@@ -45,8 +45,8 @@ export async function assertAnotherGlobalAdministrator(
     .limit(1)
     .execute();
   if (others.length === 0) {
-    throw new GraphError(
-      'Request_LastGlobalAdministrator',
+    throw new DirectoryError(
+      'last_global_admin',
       'This is the last enabled Global Administrator of the tenant: assign the role to another enabled user first.',
     );
   }

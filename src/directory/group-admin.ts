@@ -1,6 +1,6 @@
 import type { WardenContext } from '../context.ts';
-import { GraphError } from '../errors/graph-errors.ts';
 import { inTransaction, isUniqueViolation } from '../storage/database.ts';
+import { DirectoryError } from './directory-error.ts';
 import {
   deleteGroupRows,
   deleteMember,
@@ -10,7 +10,8 @@ import {
   insertMember,
   renameGroup,
 } from './groups.ts';
-import { PARTNER_AGENT_GROUPS } from './roles.ts';
+import { memberChangeRefusal, refuseIf } from './refusals.ts';
+import { isPartnerAgentGroupName } from './roles.ts';
 import type { User } from './users.ts';
 
 /**
@@ -20,22 +21,16 @@ import type { User } from './users.ts';
  * Administrator changes who is in them.
  */
 
-function isAgentGroupName(name: string): boolean {
-  return (PARTNER_AGENT_GROUPS as readonly string[]).some(
-    (g) => g.toLowerCase() === name.trim().toLowerCase(),
-  );
-}
-
-function duplicateName(name: string): GraphError {
-  return new GraphError(
-    'Request_MultipleObjectsWithSameKeyValue',
+function duplicateName(name: string): DirectoryError {
+  return new DirectoryError(
+    'conflict',
     `Another object with the same value for property displayName already exists: ${name}.`,
   );
 }
 
-function reservedName(name: string): GraphError {
-  return new GraphError(
-    'Request_BadRequest',
+function reservedName(name: string): DirectoryError {
+  return new DirectoryError(
+    'invalid',
     `'${name}' is the name of a partner agent group, which grants Partner Center roles; choose another name.`,
   );
 }
@@ -43,8 +38,8 @@ function reservedName(name: string): GraphError {
 export async function requireGroup(ctx: WardenContext, tenantId: string, id: string): Promise<Group> {
   const group = await getGroup(ctx.db, tenantId, id);
   if (!group)
-    throw new GraphError(
-      'Request_ResourceNotFound',
+    throw new DirectoryError(
+      'not_found',
       `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
     );
   return group;
@@ -55,7 +50,7 @@ export async function createDirectoryGroup(
   tenantId: string,
   displayName: string,
 ): Promise<Group> {
-  if (isAgentGroupName(displayName)) throw reservedName(displayName);
+  if (isPartnerAgentGroupName(displayName)) throw reservedName(displayName);
   try {
     return await insertGroup(ctx.db, tenantId, displayName, ctx.clock.now());
   } catch (error) {
@@ -70,12 +65,12 @@ export async function renameDirectoryGroup(
   displayName: string,
 ): Promise<void> {
   if (displayName === group.displayName) return;
-  if (isAgentGroupName(group.displayName))
-    throw new GraphError(
-      'Request_BadRequest',
+  if (isPartnerAgentGroupName(group.displayName))
+    throw new DirectoryError(
+      'invalid',
       `${group.displayName} is a partner agent group that grants Partner Center roles (SPEC §1); it cannot be renamed.`,
     );
-  if (isAgentGroupName(displayName)) throw reservedName(displayName);
+  if (isPartnerAgentGroupName(displayName)) throw reservedName(displayName);
   try {
     await renameGroup(ctx.db, group.tenantId, group.id, displayName);
   } catch (error) {
@@ -85,20 +80,12 @@ export async function renameDirectoryGroup(
 }
 
 export async function deleteDirectoryGroup(ctx: WardenContext, group: Group): Promise<void> {
-  if (isAgentGroupName(group.displayName))
-    throw new GraphError(
-      'Request_BadRequest',
+  if (isPartnerAgentGroupName(group.displayName))
+    throw new DirectoryError(
+      'invalid',
       `${group.displayName} is a partner agent group that grants Partner Center roles (SPEC §1); it cannot be deleted.`,
     );
   await inTransaction(ctx.db, (trx) => deleteGroupRows(trx, group.tenantId, group.id));
-}
-
-function assertMayChangeMembers(actor: User | undefined, group: Group): void {
-  if (isAgentGroupName(group.displayName) && !actor?.directoryRoles.includes('Global Administrator'))
-    throw new GraphError(
-      'Authorization_RequestDenied',
-      `Membership of ${group.displayName} grants Partner Center roles: only a signed-in Global Administrator changes it.`,
-    );
 }
 
 /** Graph `POST /groups/{id}/members/$ref`; the member is a user of the same tenant. */
@@ -108,14 +95,14 @@ export async function addGroupMember(
   group: Group,
   member: User,
 ): Promise<void> {
-  assertMayChangeMembers(actor, group);
+  refuseIf(memberChangeRefusal(actor, group));
   try {
     await insertMember(ctx.db, group.tenantId, group.id, member.id);
   } catch (error) {
     // Graph's answer to a second add of the same member (also when two adds race).
     if (isUniqueViolation(error))
-      throw new GraphError(
-        'Request_MultipleObjectsWithSameKeyValue',
+      throw new DirectoryError(
+        'conflict',
         "One or more added object references already exist for the following modified properties: 'members'.",
       );
     throw error;
@@ -129,7 +116,7 @@ export async function removeGroupMember(
   group: Group,
   userId: string,
 ): Promise<void> {
-  assertMayChangeMembers(actor, group);
+  refuseIf(memberChangeRefusal(actor, group));
   if (!(await deleteMember(ctx.db, group.tenantId, group.id, userId)))
-    throw new GraphError('Request_ResourceNotFound', `'${userId}' is not a member of this group.`);
+    throw new DirectoryError('not_found', `'${userId}' is not a member of this group.`);
 }

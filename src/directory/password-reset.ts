@@ -5,69 +5,18 @@ import {
 } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
-import { GraphError } from '../errors/graph-errors.ts';
 import { throttleKeys } from '../security/throttle.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
+import { DirectoryError } from './directory-error.ts';
 import { agentGroupsOf } from './groups.ts';
-import { LIMITED_ADMIN_ROLES } from './role-sets.ts';
-import type { PartnerAgentGroup } from './roles.ts';
+import { type CredentialChange, credentialChangeRefusal, refuseIf } from './refusals.ts';
 import { revokeUserSessions } from './user-sessions.ts';
 import { type User, updateUser } from './users.ts';
 
-/** What the change touches: the password, or the account itself (disable, delete, any other field). */
-export type CredentialChange = 'password' | 'account';
-
 /**
- * THE decision whether `actor` may set the password of, change, disable or delete `target`
- * (STYLE 2: one chokepoint; the reset route, `PATCH /users/{id}` and deletion all ask it).
- * Microsoft Entra's rules: an application alone never sets a password (that needs a person who
- * did MFA) and may change, disable or delete only unprivileged users; a Global Administrator may
- * do anything; a User Administrator acts on non-administrators and limited administrators only;
- * Helpdesk and Password Administrators only on users holding no directory role at all.
- * Membership of a partner agent group (`targetAgentGroups`) is privileged too: it grants Partner
- * Center rights (SPEC §1), and only a Global Administrator changes who is in those groups, so
- * only a Global Administrator may take over such an account. The reason is returned for the
- * 403's message; undefined means allowed. Callers outside tests go through
- * `assertMayChangeCredentials`, which reads the agent groups.
+ * THE decision whether `actor` may change `target` (refusals.ts `credentialChangeRefusal`), with
+ * the target's agent groups read fresh; refused: the directory's `refused` error.
  */
-export function credentialChangeRefusal(
-  actor: User | undefined,
-  target: User,
-  change: CredentialChange,
-  targetAgentGroups: readonly PartnerAgentGroup[] = [],
-): string | undefined {
-  const agent =
-    targetAgentGroups.length > 0
-      ? `a member of the partner agent group${targetAgentGroups.length > 1 ? 's' : ''} ${targetAgentGroups.join(', ')}`
-      : undefined;
-  if (!actor) {
-    if (change === 'password')
-      return 'An application cannot set or reset a password: a signed-in administrator with MFA must.';
-    if (target.directoryRoles.length > 0)
-      return `An application cannot change, disable or delete a user holding a directory role (${target.directoryRoles.join(', ')}).`;
-    if (agent)
-      return `An application cannot change, disable or delete ${agent}: only a Global Administrator can.`;
-    return undefined;
-  }
-  // Graph: a reset cannot be performed on one's own account (the user changes it at sign-in instead).
-  if (change === 'password' && actor.id === target.id)
-    return 'An administrator cannot reset their own password this way; change it at sign-in instead.';
-  const roles = actor.directoryRoles;
-  if (roles.includes('Global Administrator')) return undefined;
-  if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;
-  if (roles.includes('User Administrator')) {
-    const privileged = target.directoryRoles.filter((r) => !LIMITED_ADMIN_ROLES.has(r));
-    if (privileged.length === 0) return undefined;
-    return `A User Administrator cannot change the credentials or account of a user holding ${privileged.join(', ')}.`;
-  }
-  if (roles.includes('Helpdesk Administrator') || roles.includes('Password Administrator')) {
-    if (target.directoryRoles.length === 0) return undefined;
-    return 'Helpdesk and Password Administrators can only reset the passwords of users who hold no directory role.';
-  }
-  return 'Insufficient privileges to change this user.';
-}
-
-/** Reads the target's agent groups (fresh) and throws 403 Authorization_RequestDenied on a refusal. */
 export async function assertMayChangeCredentials(
   db: Db,
   actor: User | undefined,
@@ -75,14 +24,13 @@ export async function assertMayChangeCredentials(
   change: CredentialChange,
 ): Promise<void> {
   const agentGroups = await agentGroupsOf(db, target.tenantId, target.id);
-  const refusal = credentialChangeRefusal(actor, target, change, agentGroups);
-  if (refusal) throw new GraphError('Authorization_RequestDenied', refusal);
+  refuseIf(credentialChangeRefusal(actor, target, change, agentGroups));
 }
 
 /** Checks a chosen password against THE policy (password-policy.ts) for this user. */
 export function assertPasswordComplies(password: string, target: PasswordOwner): void {
   const problem = passwordPolicyProblem(password, target);
-  if (problem) throw new GraphError('PasswordDoesNotComplyWithPolicy', problem);
+  if (problem) throw new DirectoryError('password_policy', problem);
 }
 
 /** A generated temporary password that passes the policy for this user (a name clash is regenerated). */

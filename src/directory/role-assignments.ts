@@ -1,6 +1,7 @@
 import type { WardenContext } from '../context.ts';
-import { GraphError } from '../errors/graph-errors.ts';
+import { isGuid } from '../guid.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
+import { DirectoryError } from './directory-error.ts';
 import { assertAnotherGlobalAdministrator, lockTenantDirectory } from './global-administrators.ts';
 import { DIRECTORY_ROLES, type DirectoryRole, ROLE_DEFINITIONS } from './roles.ts';
 import { getUser, type User, updateUser } from './users.ts';
@@ -15,8 +16,6 @@ export interface RoleAssignment {
   role: DirectoryRole;
   principalId: string;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function guidBytes(guid: string): Buffer {
   return Buffer.from(guid.replaceAll('-', ''), 'hex');
@@ -44,7 +43,7 @@ export function parseAssignmentId(id: string): { role: DirectoryRole; userId: st
   const templateId = guidOf(bytes.subarray(0, 16));
   const userId = guidOf(bytes.subarray(16));
   const role = DIRECTORY_ROLES.find((r) => ROLE_DEFINITIONS[r].templateId === templateId);
-  return role && GUID.test(userId) ? { role, userId } : undefined;
+  return role && isGuid(userId) ? { role, userId } : undefined;
 }
 
 function assignmentsOf(user: Pick<User, 'id' | 'directoryRoles'>): RoleAssignment[] {
@@ -109,9 +108,9 @@ export async function getRoleAssignment(
   return { id, role: parsed.role, principalId: user.id };
 }
 
-function notFound(what: string): GraphError {
-  return new GraphError(
-    'Request_ResourceNotFound',
+function notFound(what: string): DirectoryError {
+  return new DirectoryError(
+    'not_found',
     `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
   );
 }
@@ -131,8 +130,8 @@ export async function assignRole(
     const user = await getUser(trx, tenantId, principalId);
     if (!user) throw notFound(principalId);
     if (user.directoryRoles.includes(role))
-      throw new GraphError(
-        'Request_MultipleObjectsWithSameKeyValue',
+      throw new DirectoryError(
+        'conflict',
         `${user.userPrincipalName} already holds ${role}: a conflicting object with the same values is present.`,
       );
     await updateUser(trx, tenantId, user.id, { directoryRoles: [...user.directoryRoles, role] });

@@ -17,6 +17,12 @@ export type DirectoryRole = (typeof DIRECTORY_ROLES)[number];
 export const PARTNER_AGENT_GROUPS = ['AdminAgents', 'SalesAgents', 'HelpdeskAgents'] as const;
 export type PartnerAgentGroup = (typeof PARTNER_AGENT_GROUPS)[number];
 
+/** Whether a group name is (case and surrounding spaces aside) one of the partner agent groups. */
+export function isPartnerAgentGroupName(name: string): boolean {
+  const wanted = name.trim().toLowerCase();
+  return PARTNER_AGENT_GROUPS.some((g) => g.toLowerCase() === wanted);
+}
+
 /**
  * Each role's definition as Graph's `unifiedRoleDefinition` shows it. `id`/`templateId` are
  * Microsoft Entra's public template ids of the built-in roles, so scripts written for Entra find

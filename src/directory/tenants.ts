@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { canonicalGuid } from '../guid.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import type { TenantTable } from '../storage/schema.ts';
 import { PARTNER_AGENT_GROUPS } from './roles.ts';
@@ -24,12 +25,7 @@ export interface NewTenant {
   requireMfaAllUsers?: boolean;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 /** Whether `value` (lowercase) is a domain name a tenant can verify: what createTenant accepts. */
 export function isDomainName(value: string): boolean {
@@ -78,7 +74,8 @@ export async function createTenant(db: Db, input: NewTenant, now = Date.now()): 
 /** Resolves `{tenant}` in an authority path: the tenant id or its verified domain. */
 export async function findTenant(db: Db, idOrDomain: string): Promise<Tenant | undefined> {
   const query = db.selectFrom('tenants').selectAll();
-  if (isGuid(idOrDomain)) return query.where('id', '=', idOrDomain.toLowerCase()).executeTakeFirst();
+  const id = canonicalGuid(idOrDomain);
+  if (id) return query.where('id', '=', id).executeTakeFirst();
   if (!DOMAIN.test(idOrDomain.toLowerCase())) return undefined;
   return query.where('domain', '=', idOrDomain.toLowerCase()).executeTakeFirst();
 }

@@ -1,7 +1,7 @@
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
-import { GraphError } from '../errors/graph-errors.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
+import { DirectoryError } from './directory-error.ts';
 import {
   assertAnotherGlobalAdministrator,
   isEnabledGlobalAdministrator,
@@ -48,18 +48,18 @@ async function checkedUpn(ctx: WardenContext, tenantId: string, upn: string): Pr
   const local = value.slice(0, at);
   const domain = value.slice(at + 1);
   if (at < 1 || !LOCAL_PART.test(local) || local.length > 64)
-    throw new GraphError('Request_BadRequest', `The userPrincipalName '${upn}' is not valid.`);
+    throw new DirectoryError('invalid', `The userPrincipalName '${upn}' is not valid.`);
   if (domain !== tenant?.domain)
-    throw new GraphError(
-      'Request_BadRequest',
+    throw new DirectoryError(
+      'invalid',
       `The domain portion of the userPrincipalName property is invalid: use the tenant's domain ${tenant?.domain}.`,
     );
   return value;
 }
 
-function duplicateUpn(upn: string): GraphError {
-  return new GraphError(
-    'Request_MultipleObjectsWithSameKeyValue',
+function duplicateUpn(upn: string): DirectoryError {
+  return new DirectoryError(
+    'conflict',
     `Another object with the same value for property userPrincipalName already exists: ${upn}.`,
   );
 }
@@ -77,7 +77,7 @@ export async function createDirectoryUser(
 ): Promise<User> {
   const upn = await checkedUpn(ctx, tenantId, input.userPrincipalName);
   const password = input.passwordProfile.password;
-  if (!password) throw new GraphError('Request_BadRequest', 'passwordProfile.password is required.');
+  if (!password) throw new DirectoryError('invalid', 'passwordProfile.password is required.');
   assertPasswordComplies(password, { ...input, userPrincipalName: upn });
   await assertUpnFree(ctx, tenantId, upn);
   const passwordHash = await hashPassword(password);
@@ -141,7 +141,7 @@ export async function updateDirectoryUser(
   if (update.accountEnabled !== undefined) changes.accountEnabled = update.accountEnabled;
   const profile = update.passwordProfile;
   if (profile && profile.password === undefined && profile.forceChangePasswordNextSignIn === undefined)
-    throw new GraphError('Request_BadRequest', 'passwordProfile needs a password.');
+    throw new DirectoryError('invalid', 'passwordProfile needs a password.');
   const prepared =
     profile?.password !== undefined
       ? await preparePasswordReset(
@@ -163,7 +163,7 @@ export async function updateDirectoryUser(
     await inTransaction(ctx.db, async (trx) => {
       if (changes.accountEnabled === false) await keepGlobalAdministrator(trx, target);
       if (!(await updateUser(trx, target.tenantId, target.id, changes)))
-        throw new GraphError('Request_ResourceNotFound', `Resource '${target.id}' does not exist.`);
+        throw new DirectoryError('not_found', `Resource '${target.id}' does not exist.`);
       if (prepared) await applyPasswordReset(trx, target, prepared);
       // A disabled account keeps no session or refresh token (they would fail anyway; now they are gone).
       if (changes.accountEnabled === false) await revokeUserSessions(trx, target.tenantId, target.id);
@@ -198,7 +198,7 @@ export async function deleteDirectoryUser(
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) !== 1)
-      throw new GraphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`);
+      throw new DirectoryError('not_found', `Resource '${id}' does not exist.`);
   });
 }
 
@@ -212,4 +212,18 @@ async function keepGlobalAdministrator(trx: Db, target: User): Promise<void> {
   const fresh = await getUser(trx, target.tenantId, target.id);
   if (fresh && isEnabledGlobalAdministrator(fresh))
     await assertAnotherGlobalAdministrator(trx, target.tenantId, target.id);
+}
+
+/**
+ * Graph `revokeSignInSessions`: the user's sessions and refresh tokens end and its access tokens
+ * stop counting at the APIs within seconds (user-sessions.ts). It needs the same authority over
+ * the target as any change of the account: revoking is how an administrator locks someone out.
+ */
+export async function revokeDirectoryUserSessions(
+  ctx: WardenContext,
+  actor: User | undefined,
+  target: User,
+): Promise<void> {
+  await assertMayChangeCredentials(ctx.db, actor, target, 'account');
+  await inTransaction(ctx.db, (trx) => revokeUserSessions(trx, target.tenantId, target.id));
 }

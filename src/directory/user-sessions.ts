@@ -1,10 +1,12 @@
+import { revokeUserTokens } from '../sessions/revocations.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
  * Ends everything a user is signed in with (SPEC §9: after an admin's password reset, and when
  * the account is deleted): oidc-provider's sessions, grants, codes, refresh tokens and device codes
  * of the user, and the user's Partner Center dashboard sessions. Access tokens are JWTs and are
- * not stored; they run out within the hour (and the APIs re-read the account on every request).
+ * not stored: the revocation list records that the user's tokens issued until now no longer
+ * count, and the APIs' gates refuse them within seconds (sessions/revocation-list.ts).
  *
  * oidc-provider keeps its state as JSON payloads (see tokens/oidc-adapter.ts); every model that
  * belongs to a user names it as `accountId`. JSON.stringify writes no spaces, so one LIKE finds them
@@ -41,4 +43,5 @@ export async function revokeUserSessions(db: Db, tenantId: string, userId: strin
     .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .execute();
+  await revokeUserTokens(db, tenantId, userId);
 }

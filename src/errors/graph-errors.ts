@@ -1,3 +1,5 @@
+import { CataloguedError } from './catalogued-error.ts';
+
 /**
  * Error codes of the directory administration API under `/v1.0` (STYLE 4, issue 4 item 1). Codes are
  * Microsoft Graph's where Graph has one; bodies are Graph's
@@ -34,16 +36,8 @@ export const GRAPH_ERRORS = {
 export type GraphErrorCode = keyof typeof GRAPH_ERRORS;
 
 /** A failure of the Graph-shaped API: the gate and the handlers throw it, one error handler writes it. */
-export class GraphError extends Error {
-  readonly code: GraphErrorCode;
-  readonly status: number;
+export class GraphError extends CataloguedError<GraphErrorCode> {
   constructor(code: GraphErrorCode, message?: string) {
-    // Refusals are expected outcomes, not bugs: no stack trace.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(message ?? GRAPH_ERRORS[code].message);
-    Error.stackTraceLimit = limit;
-    this.code = code;
-    this.status = GRAPH_ERRORS[code].status;
+    super(GRAPH_ERRORS, code, message ?? GRAPH_ERRORS[code].message);
   }
 }

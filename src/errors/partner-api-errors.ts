@@ -1,3 +1,5 @@
+import { CataloguedError } from './catalogued-error.ts';
+
 /**
  * Partner API error codes (STYLE 4, issue 3 item 2). Bodies are Partner Center's
  * `{ code, description, data, source }`; docs/errors.md lists every code (a test keeps them in step).
@@ -38,18 +40,11 @@ export const PARTNER_API_ERRORS = {
 export type PartnerApiErrorCode = keyof typeof PARTNER_API_ERRORS;
 
 /** A Partner API failure: the gate and the handlers throw it, one error handler writes it. */
-export class PartnerApiError extends Error {
-  readonly code: PartnerApiErrorCode;
-  readonly status: number;
+export class PartnerApiError extends CataloguedError<PartnerApiErrorCode> {
+  /** What the caller needs to act (the allowed roles, the failing order line): the body's `data`. */
   readonly data: unknown[];
   constructor(code: PartnerApiErrorCode, description?: string, data: unknown[] = []) {
-    // Refusals are expected outcomes, not bugs: no stack trace (capturing one cost 7 % of a 401).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(description ?? PARTNER_API_ERRORS[code].description);
-    Error.stackTraceLimit = limit;
-    this.code = code;
-    this.status = PARTNER_API_ERRORS[code].status;
+    super(PARTNER_API_ERRORS, code, description ?? PARTNER_API_ERRORS[code].description);
     this.data = data;
   }
 }

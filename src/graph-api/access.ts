@@ -31,6 +31,12 @@ export const GRAPH_PERMISSIONS = {
   // Entra: Helpdesk and Password administrators reset the passwords of non-administrators only;
   // the route checks the target. Resetting passwords needs a person with MFA, never an app alone.
   'users.resetPassword': { directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD], appRoles: [] },
+  // Entra: revoking a user's sessions is a Helpdesk Administrator's task (non-administrators
+  // only; the route checks the target) or an application's with User.ReadWrite.All.
+  'users.revokeSessions': {
+    directoryRoles: [GLOBAL, USER, HELPDESK],
+    appRoles: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
   'groups.read': {
     directoryRoles: [GLOBAL, USER, HELPDESK, SECURITY],
     appRoles: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],

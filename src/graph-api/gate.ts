@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, byMode, type TokenRefusals } from '../api-gate/caller.ts';
+import { bearerChallenge } from '../api-gate/challenge.ts';
+import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.ts';
+import { canonicaliseGuids } from '../api-gate/guid-params.ts';
+import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
+import { DirectoryError } from '../directory/directory-error.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
+import { isGuid } from '../guid.ts';
 import { MFA_ACR } from '../policy/acr.ts';
-import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
-import { GRAPH_PERMISSIONS } from './access.ts';
-import { graphDeclarationProblem } from './declarations.ts';
+import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
+import { GRAPH_PERMISSIONS, type Permission } from './access.ts';
+import { type GraphRouteDeclaration, graphDeclarationProblem } from './declarations.ts';
+import { graphErrorOf } from './directory-errors.ts';
 import { sendGraphError } from './responses.ts';
 
 /** Who is calling, as the handlers see it: the tenant every query is scoped to, and the user if any. */
@@ -24,7 +32,23 @@ declare module 'fastify' {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Graph's words for the refusals every gate makes (RFC 6750 §3.1). */
+const REFUSALS: TokenRefusals = {
+  missingToken: () => new GraphError('InvalidAuthenticationToken', 'Access token is empty.'),
+  ambiguousCredentials: () =>
+    new GraphError(
+      'Request_BadRequest',
+      'Send one Authorization header with one Bearer token (RFC 6750 §2.1), not two.',
+    ),
+  invalidToken: (reason) => new GraphError('InvalidAuthenticationToken', reason),
+};
+
+const undeclared = () => new GraphError('Authorization_RequestDenied', 'This operation is not available.');
+
+/** The app roles an application acting alone holds (none for a signed-in administrator's call). */
+export function heldAppRoles(caller: GraphCaller): readonly string[] {
+  return caller.caller.mode === 'app-only' ? caller.caller.roles : [];
+}
 
 /** The caller the gate admitted; a handler only runs after `admit`, so its absence is a bug. */
 export function graphCallerOf(req: FastifyRequest): GraphCaller {
@@ -42,18 +66,16 @@ export function installGraphGate(
   ctx: WardenContext,
   verifier: AccessTokenVerifier,
 ): void {
-  api.addHook('onRoute', (route) => {
-    const problem = graphDeclarationProblem(route.config?.graph);
-    if (problem) throw new Error(`Graph route ${String(route.method)} ${route.url} ${problem}`);
-  });
+  requireDeclarations(api, { key: 'graph', label: 'Graph route', problem: graphDeclarationProblem });
   api.addHook('onRequest', async (req, reply) => {
     const supplied = req.headers['client-request-id'];
     req.graphRequestId = randomUUID();
     reply.header('request-id', req.graphRequestId);
-    if (typeof supplied === 'string' && GUID.test(supplied)) reply.header('client-request-id', supplied);
+    if (isGuid(supplied)) reply.header('client-request-id', supplied);
     reply.header('Cache-Control', 'no-store'); // answers may hold secrets shown once
     reply.header('OData-Version', '4.0');
     if (req.is404) return; // unknown paths get Request_ResourceNotFound from the not-found handler
+    canonicaliseGuids(req);
     await admit(req, ctx, verifier);
   });
   api.setNotFoundHandler((req, reply) =>
@@ -69,23 +91,13 @@ export function installGraphGate(
   );
   api.setErrorHandler((error, req, reply) => {
     const requestId = req.graphRequestId ?? randomUUID();
-    if (error instanceof GraphError) {
-      if (error.code === 'InvalidAuthenticationToken')
-        reply.header(
-          'WWW-Authenticate',
-          `Bearer error="invalid_token", error_description="${quoted(error.message)}"`,
-        );
-      if (error.code === 'Authentication_MfaRequired') {
-        // RFC 9470 §3: the step-up challenge, with the ACR that satisfies it.
-        reply.header(
-          'WWW-Authenticate',
-          `Bearer error="insufficient_user_authentication", error_description="${quoted(error.message)}", acr_values="${MFA_ACR}"`,
-        );
-      }
-      return sendGraphError(reply, requestId, error, ctx.clock.now());
+    // The directory's refusals, in Graph's words (one mapping: directory-errors.ts).
+    const graphError = error instanceof DirectoryError ? graphErrorOf(error) : error;
+    if (graphError instanceof GraphError) {
+      challenge(reply, graphError);
+      return sendGraphError(reply, requestId, graphError, ctx.clock.now());
     }
-    const status = (error as { statusCode?: number }).statusCode;
-    if ((error as { validation?: unknown }).validation || (status && status >= 400 && status < 500)) {
+    if (isRequestError(error)) {
       return sendGraphError(reply, requestId, badRequest(error as Error), ctx.clock.now());
     }
     req.log.error({ err: error }, 'graph api error');
@@ -93,38 +105,64 @@ export function installGraphGate(
   });
 }
 
+/** RFC 6750 §3 and RFC 9470 §3: the 401s say how to get a token that would do. */
+function challenge(reply: FastifyReply, error: GraphError): void {
+  if (error.code === 'InvalidAuthenticationToken')
+    reply.header(
+      'WWW-Authenticate',
+      bearerChallenge({ error: 'invalid_token', errorDescription: error.message }),
+    );
+  if (error.code === 'Authentication_MfaRequired')
+    // RFC 9470 §3: the step-up challenge, with the ACR that satisfies it.
+    reply.header(
+      'WWW-Authenticate',
+      bearerChallenge({
+        error: 'insufficient_user_authentication',
+        errorDescription: error.message,
+        acrValues: MFA_ACR,
+      }),
+    );
+}
+
 /** The gate's steps in order; the first that fails decides the response. */
 async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTokenVerifier): Promise<void> {
-  const declaration = req.routeOptions.config.graph;
-  if (!declaration) throw new GraphError('Authorization_RequestDenied', 'This operation is not available.');
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-  if (!match) throw new GraphError('InvalidAuthenticationToken', 'Access token is empty.');
-  let caller: Caller;
-  try {
-    caller = await verifier.verify(match[1]!);
-  } catch (error) {
-    if (error instanceof InvalidAccessToken)
-      throw new GraphError('InvalidAuthenticationToken', error.message);
-    throw error;
-  }
+  const declaration = declarationOf(req, 'graph', undeclared);
+  const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   const permission = GRAPH_PERMISSIONS[declaration.permission];
-  if (caller.mode === 'app-only') {
-    if (permission.appRoles.length === 0)
-      throw new GraphError(
-        'Authorization_RequestDenied',
-        `${declaration.operation} needs a signed-in administrator.`,
-      );
-    if (!permission.appRoles.some((role) => caller.roles.includes(role)))
-      throw new GraphError(
-        'Authorization_RequestDenied',
-        `Insufficient privileges: the application needs one of these permissions: ${permission.appRoles.join(', ')}.`,
-      );
-    req.graphCaller = { tenantId: caller.tenant.id, caller, user: undefined };
-    return;
-  }
-  // SPEC §5: administrators always need MFA; without the proof nothing else is looked at.
-  if (!caller.mfa) throw new GraphError('Authentication_MfaRequired');
+  req.graphCaller = await byMode(caller, {
+    appOnly: async (app) => admitApplication(app, declaration, permission),
+    // SPEC §5: administrators always need MFA; without the proof nothing else is looked at.
+    mfaRequired: () => new GraphError('Authentication_MfaRequired'),
+    appUser: (user) => admitAdministrator(ctx, user, declaration, permission),
+  });
+}
+
+/** An application alone needs one of the permission's app roles; some operations take none. */
+function admitApplication(
+  caller: AppOnlyCaller,
+  declaration: GraphRouteDeclaration,
+  permission: Permission,
+): GraphCaller {
+  if (permission.appRoles.length === 0)
+    throw new GraphError(
+      'Authorization_RequestDenied',
+      `${declaration.operation} needs a signed-in administrator.`,
+    );
+  if (!permission.appRoles.some((role) => caller.roles.includes(role)))
+    throw new GraphError(
+      'Authorization_RequestDenied',
+      `Insufficient privileges: the application needs one of these permissions: ${permission.appRoles.join(', ')}.`,
+    );
+  return { tenantId: caller.tenant.id, caller, user: undefined };
+}
+
+/** A signed-in administrator (MFA proven) needs one of the permission's directory roles, held now. */
+async function admitAdministrator(
+  ctx: WardenContext,
+  caller: AppUserCaller,
+  declaration: GraphRouteDeclaration,
+  permission: Permission,
+): Promise<GraphCaller> {
   // Roles and account state are read now, not taken from the token: a removed role or a disabled
   // administrator stops working at once.
   const user = await getUser(ctx.db, caller.tenant.id, caller.userId);
@@ -138,7 +176,7 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
       'Authorization_RequestDenied',
       `Insufficient privileges: ${declaration.operation} needs one of these directory roles: ${permission.directoryRoles.join(', ')}.`,
     );
-  req.graphCaller = { tenantId: caller.tenant.id, caller, user };
+  return { tenantId: caller.tenant.id, caller, user };
 }
 
 /** A 4xx from Fastify (schema validation, unparsable JSON, wrong media type) as a Graph error. */
@@ -167,8 +205,4 @@ function badRequest(
 function segmentOf(url: string): string {
   const path = url.split('?')[0]!.split('/').filter(Boolean);
   return path[path.length - 1] ?? '';
-}
-
-function quoted(text: string): string {
-  return text.replace(/["\\]/g, "'");
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerGatedApi } from '../api-gate/register.ts';
 import type { WardenContext } from '../context.ts';
-import { AccessTokenVerifier } from '../tokens/access-tokens.ts';
 import { GRAPH_API } from '../tokens/audiences.ts';
 import { installGraphGate } from './gate.ts';
 import { applicationsRoutes } from './routes/applications.ts';
@@ -24,18 +24,10 @@ export const GRAPH_API_ROUTES = [
 
 /** The directory administration API under `/v1.0`, shaped like Microsoft Graph (issue 4 item 1). */
 export async function registerGraphApi(app: FastifyInstance, ctx: WardenContext): Promise<void> {
-  const verifier = new AccessTokenVerifier({
-    db: ctx.db,
-    keys: ctx.publicKeys,
-    baseUrl: ctx.config.baseUrl,
+  await registerGatedApi(app, ctx, {
+    prefix: '/v1.0',
     audience: GRAPH_API,
-    clock: ctx.clock,
+    installGate: installGraphGate,
+    routes: GRAPH_API_ROUTES,
   });
-  await app.register(
-    async (api) => {
-      installGraphGate(api, ctx, verifier);
-      for (const routes of GRAPH_API_ROUTES) routes(api, ctx);
-    },
-    { prefix: '/v1.0' },
-  );
 }

@@ -1,4 +1,5 @@
 import { GraphError } from '../errors/graph-errors.ts';
+import { canonicalGuid } from '../guid.ts';
 
 /**
  * The OData query options the directory administration API understands (issue 4 item 1): `$filter`
@@ -187,13 +188,11 @@ function literal(spec: PropertySpec, property: string, token: Token): FilterValu
     case 'string':
       if (token.kind !== 'string') throw bad();
       return token.text;
-    case 'guid':
-      if (
-        token.kind !== 'string' ||
-        !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token.text)
-      )
-        throw bad();
-      return token.text.toLowerCase();
+    case 'guid': {
+      const guid = token.kind === 'string' ? canonicalGuid(token.text) : undefined;
+      if (!guid) throw bad();
+      return guid;
+    }
     case 'integer': {
       // Stored as 32-bit integers: a fraction or a larger number matches nothing, and PostgreSQL
       // would refuse to compare it (a 500); say so instead.

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, byMode, type TokenRefusals } from '../api-gate/caller.ts';
+import { bearerChallenge } from '../api-gate/challenge.ts';
+import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.ts';
+import { canonicaliseGuids } from '../api-gate/guid-params.ts';
+import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
+import { isGuid } from '../guid.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
 import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
-import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
+import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { replaceWithError, sendError } from './responses.ts';
 import { partnerOf } from './routes/caller.ts';
@@ -19,7 +25,18 @@ declare module 'fastify' {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The Partner API's words for the refusals every gate makes (RFC 6750 §3.1). */
+const REFUSALS: TokenRefusals = {
+  missingToken: () => new PartnerApiError('missing_token'),
+  ambiguousCredentials: () =>
+    new PartnerApiError(
+      'invalid_request',
+      'Send one Authorization header with one Bearer token (RFC 6750 §2.1), not two.',
+    ),
+  invalidToken: (reason) => new PartnerApiError('invalid_token', reason),
+};
+
+const undeclared = () => new PartnerApiError('route_not_declared');
 
 /**
  * THE gate of the Partner API (SPEC E2, STYLE 2): every request under `/v1` passes `admit` before
@@ -28,15 +45,13 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: AccessTokenVerifier): void {
   const roles = new RoleCache(ctx.db);
-  api.addHook('onRoute', (route) => {
-    const problem = declarationProblem(route.config?.partnerApi);
-    if (problem) throw new Error(`Partner API route ${String(route.method)} ${route.url} ${problem}`);
-  });
+  requireDeclarations(api, { key: 'partnerApi', label: 'Partner API route', problem: declarationProblem });
   api.addHook('onRequest', async (req, reply) => {
     const supplied = req.headers['ms-correlationid'];
-    req.correlationId = typeof supplied === 'string' && GUID.test(supplied) ? supplied : randomUUID();
+    req.correlationId = isGuid(supplied) ? supplied : randomUUID();
     reply.header('MS-CorrelationId', req.correlationId);
     if (req.is404) return; // unknown paths get a plain 404 from the not-found handler
+    canonicaliseGuids(req);
     await admit(req, ctx, verifier, roles);
   });
   // After validation (so a malformed id is a 400): delegated categories need the customer's grant.
@@ -74,9 +89,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
   api.setNotFoundHandler((_req, reply) => sendError(reply, new PartnerApiError('not_found')));
   api.setErrorHandler((error, req, reply) => {
     if (error instanceof PartnerApiError) return sendApiError(reply, error);
-    const validation = (error as { validation?: unknown; message?: string }).validation;
-    const status = (error as { statusCode?: number }).statusCode;
-    if (validation || (status && status >= 400 && status < 500)) {
+    if (isRequestError(error)) {
       return sendError(reply, new PartnerApiError('invalid_request', (error as Error).message));
     }
     req.log.error({ err: error }, 'partner api error');
@@ -91,23 +104,18 @@ async function admit(
   verifier: AccessTokenVerifier,
   roles: RoleCache,
 ): Promise<void> {
-  const declaration = req.routeOptions.config.partnerApi;
-  if (!declaration) throw new PartnerApiError('route_not_declared');
-  const token = bearerToken(req);
-  let caller: Caller;
-  try {
-    caller = await verifier.verify(token);
-  } catch (error) {
-    if (error instanceof InvalidAccessToken) throw new PartnerApiError('invalid_token', error.message);
-    throw error;
-  }
+  const declaration = declarationOf(req, 'partnerApi', undeclared);
+  const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   if (caller.tenant.kind !== 'partner') throw new PartnerApiError('not_a_partner_tenant');
   // From here on the request is a partner's, and the request log attributes it (SPEC §11 B2).
   req.partnerCaller = caller;
   if (!declaration.modes.includes(caller.mode)) throw new PartnerApiError('app_only_not_allowed');
-  // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
-  if (caller.mode === 'app+user' && !caller.mfa) throw new PartnerApiError('mfa_required');
-  await checkRoles(ctx, roles, caller, declaration);
+  await byMode(caller, {
+    appOnly: async (app) => checkAppRoles(app, declaration),
+    // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
+    mfaRequired: () => new PartnerApiError('mfa_required'),
+    appUser: (user) => checkUserRoles(ctx, roles, user, declaration),
+  });
 }
 
 /** The customer of the route's `:id`, who must have granted the partner delegated administration. */
@@ -125,31 +133,26 @@ async function admitDelegated(req: FastifyRequest, ctx: WardenContext): Promise<
   req.delegatedCustomer = customer;
 }
 
-function bearerToken(req: FastifyRequest): string {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-  if (!match) throw new PartnerApiError('missing_token');
-  return match[1]!;
+/** An application alone needs `Partner.Read.All` or `Partner.ReadWrite.All`, as the route reads or writes. */
+function checkAppRoles(caller: AppOnlyCaller, declaration: RouteDeclaration): void {
+  const needed = APP_ROLES[declaration.access];
+  if (!needed.some((r) => caller.roles.includes(r))) {
+    throw new PartnerApiError(
+      'app_role_required',
+      `The application needs the app role ${needed.join(' or ')} for ${API_CATEGORIES[declaration.category].label}.`,
+      [...needed],
+    );
+  }
 }
 
-async function checkRoles(
+/** A user needs a Partner Center role of the category's area (one access table: partner-center/access.ts). */
+async function checkUserRoles(
   ctx: WardenContext,
   cache: RoleCache,
-  caller: Caller,
+  caller: AppUserCaller,
   declaration: RouteDeclaration,
 ): Promise<void> {
   const category = API_CATEGORIES[declaration.category];
-  if (caller.mode === 'app-only') {
-    const needed = APP_ROLES[declaration.access];
-    if (!needed.some((r) => caller.roles.includes(r))) {
-      throw new PartnerApiError(
-        'app_role_required',
-        `The application needs the app role ${needed.join(' or ')} for ${category.label}.`,
-        [...needed],
-      );
-    }
-    return;
-  }
   const roles = await cache.rolesOf(caller.tenant.id, caller.userId, ctx.clock.now());
   if (!mayAccess(roles, category.area)) {
     const allowed = ACCESS[category.area];
@@ -168,11 +171,11 @@ function capitalise(text: string): string {
 /** Writes an error; the two 401s carry RFC 6750 §3 challenges, the MFA one with SPEC E2's reason phrase. */
 function sendApiError(reply: FastifyReply, error: PartnerApiError): FastifyReply {
   if (error.code === 'missing_token') {
-    reply.header('WWW-Authenticate', 'Bearer realm="Warden Partner API"');
+    reply.header('WWW-Authenticate', bearerChallenge({ realm: 'Warden Partner API' }));
   } else if (error.code === 'invalid_token' || error.code === 'mfa_required') {
     reply.header(
       'WWW-Authenticate',
-      `Bearer error="invalid_token", error_description="${error.message.replace(/["\\]/g, "'")}"`,
+      bearerChallenge({ error: 'invalid_token', errorDescription: error.message }),
     );
   }
   if (error.code === 'mfa_required') reply.raw.statusMessage = 'Unauthorized - MFA required';

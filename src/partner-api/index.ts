@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerGatedApi } from '../api-gate/register.ts';
 import type { WardenContext } from '../context.ts';
-import { AccessTokenVerifier } from '../tokens/access-tokens.ts';
 import { PARTNER_API } from '../tokens/audiences.ts';
 import { installGate } from './gate.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
@@ -24,18 +24,10 @@ export const PARTNER_API_ROUTES = [
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */
 export async function registerPartnerApi(app: FastifyInstance, ctx: WardenContext): Promise<void> {
-  const verifier = new AccessTokenVerifier({
-    db: ctx.db,
-    keys: ctx.publicKeys,
-    baseUrl: ctx.config.baseUrl,
+  await registerGatedApi(app, ctx, {
+    prefix: '/v1',
     audience: PARTNER_API,
-    clock: ctx.clock,
+    installGate,
+    routes: PARTNER_API_ROUTES,
   });
-  await app.register(
-    async (api) => {
-      installGate(api, ctx, verifier);
-      for (const routes of PARTNER_API_ROUTES) routes(api, ctx);
-    },
-    { prefix: '/v1' },
-  );
 }

@@ -4,6 +4,7 @@ import { migration as partnerCenter } from './migrations/0002_partner_center.ts'
 import { migration as directoryAdministration } from './migrations/0003_directory_administration.ts';
 import { migration as clientSecretsInCredentials } from './migrations/0004_client_secrets_in_credentials.ts';
 import { migration as activationLinks } from './migrations/0005_activation_links.ts';
+import { migration as revocations } from './migrations/0006_revocations.ts';
 import { migration as registrationWindow } from './migrations/0007_registration_window.ts';
 
 /**
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_directory_administration': directoryAdministration,
   '0004_client_secrets_in_credentials': clientSecretsInCredentials,
   '0005_activation_links': activationLinks,
+  '0006_revocations': revocations,
   '0007_registration_window': registrationWindow,
 };
 

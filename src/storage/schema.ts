@@ -30,6 +30,7 @@ export interface Database {
   dashboard_sessions: DashboardSessionTable;
   request_log: RequestLogTable;
   activation_links: ActivationLinkTable;
+  revocations: RevocationTable;
 }
 
 export interface TenantTable {
@@ -319,6 +320,19 @@ export interface ActivationLinkTable {
   expires_at: number;
   /** Set once, by the conditional UPDATE that consumes the link. */
   used_at: number | null;
+}
+
+/**
+ * Access tokens that no longer count (src/sessions/revocations.ts): `kind` 'grant' covers every
+ * token of the grant whose reference is `subject`; 'user' every token of user `subject` issued
+ * before `revoked_at`. Kept until `expires_at`, when no token it covers could still be accepted.
+ */
+export interface RevocationTable {
+  tenant_id: string;
+  kind: 'grant' | 'user';
+  subject: string;
+  revoked_at: number;
+  expires_at: number;
 }
 
 export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

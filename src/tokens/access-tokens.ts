@@ -18,8 +18,12 @@ export type Caller =
       /** SPEC §3: the MFA proof is the value `mfa` in `amr`. */
       mfa: boolean;
       scopes: string[];
+      /** The reference of the grant the token was issued under (`gid`), matched by the revocation list. */
+      grant: string | undefined;
       expiresAt: number;
       notBefore: number;
+      /** `iat`, in seconds. */
+      issuedAt: number;
     }
   | {
       mode: 'app-only';
@@ -28,7 +32,12 @@ export type Caller =
       roles: string[];
       expiresAt: number;
       notBefore: number;
+      /** `iat`, in seconds. */
+      issuedAt: number;
     };
+
+export type AppUserCaller = Extract<Caller, { mode: 'app+user' }>;
+export type AppOnlyCaller = Extract<Caller, { mode: 'app-only' }>;
 
 export class InvalidAccessToken extends Error {}
 
@@ -107,6 +116,7 @@ export class AccessTokenVerifier {
     const times = {
       expiresAt: payload.exp!,
       notBefore: typeof payload.nbf === 'number' ? payload.nbf : payload.iat!,
+      issuedAt: payload.iat!,
     };
     const appId = typeof payload.appid === 'string' ? payload.appid : String(payload.azp ?? '');
     if (payload.idtyp === 'app') {
@@ -128,6 +138,7 @@ export class AccessTokenVerifier {
       amr,
       mfa: hasMfaProof(amr),
       scopes: payload.scp.split(' '),
+      grant: typeof payload.gid === 'string' ? payload.gid : undefined,
       ...times,
     };
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { purgeRevocations, revokeGrantTokens } from '../sessions/revocations.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -140,12 +141,19 @@ export class KyselyOidcAdapter implements Adapter {
       .execute();
   }
 
+  /**
+   * Ends a grant: its stored codes and tokens go, and — since its access tokens are JWTs nothing
+   * stores — the revocation list records it, so the APIs refuse them within seconds instead of
+   * for the rest of their hour. oidc-provider calls this (once per model) on a replayed code or
+   * refresh token, a revoked refresh token (RFC 7009 §2.1) and a logout; `consume` on a lost race.
+   */
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#db
       .deleteFrom('oidc_payloads')
       .where('tenant_id', '=', this.#tenantId)
       .where('grant_id', '=', grantId)
       .execute();
+    await revokeGrantTokens(this.#db, this.#tenantId, grantId);
   }
 }
 
@@ -153,4 +161,5 @@ export class KyselyOidcAdapter implements Adapter {
 export async function purgeExpired(db: Db, now = Date.now()): Promise<void> {
   await db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
   await db.deleteFrom('sign_in_flows').where('expires_at', '<', now).execute();
+  await purgeRevocations(db, now);
 }

@@ -1,6 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../directory/tenants.ts';
 import type { User } from '../directory/users.ts';
+import { grantReference } from '../sessions/revocations.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
 import { delegatedScp } from './resource-selection.ts';
 
@@ -75,9 +76,13 @@ export function tokenClaims(
   const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
   const account = ctx.oidc.entities.Account as unknown as WardenAccount | undefined;
   const user = account?.user;
+  const grantId = (token as { grantId?: string }).grantId;
   return {
     ...base,
     idtyp: 'user',
+    // The grant the token was issued under, as a reference: the gates' revocation list matches it
+    // when the grant ends (sessions/revocations.ts).
+    gid: grantId ? grantReference(grantId) : undefined,
     appidacr: client?.clientAuthMethod === 'none' ? '0' : '1',
     amr: source?.amr ?? [],
     acr: source?.acr,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import { canonicalGuid } from '../../guid.ts';
 import { html } from '../../http/html.ts';
 import { getCustomer, listCustomers } from '../../partner-center/customers.ts';
 import { listSubscriptions } from '../../partner-center/orders.ts';
@@ -7,8 +8,6 @@ import { listServiceRequests } from '../../partner-center/service-requests.ts';
 import { viewerOf } from '../guard.ts';
 import { sendPage } from '../respond.ts';
 import { dashboardPage, day, money, table } from '../views/layout.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Customers (all pages under /commerce/: SPEC E1 row 1). */
 export function customerPages(app: FastifyInstance, ctx: WardenContext): void {
@@ -49,9 +48,8 @@ ${table(
     { config: { dashboardPage: { operation: 'customers.view', area: 'customers' } } },
     async (req, reply) => {
       const viewer = viewerOf(req);
-      const customer = UUID.test(req.params.id)
-        ? await getCustomer(ctx.db, viewer.tenant.id, req.params.id)
-        : undefined;
+      const id = canonicalGuid(req.params.id);
+      const customer = id ? await getCustomer(ctx.db, viewer.tenant.id, id) : undefined;
       if (!customer) {
         return sendPage(
           reply,

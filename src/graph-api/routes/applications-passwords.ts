@@ -7,11 +7,11 @@ import {
   removeCredential,
 } from '../../directory/application-credentials.ts';
 import { getApplication } from '../../directory/applications.ts';
+import { applicationChangeRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { inTransaction } from '../../storage/database.ts';
-import { graphCallerOf } from '../gate.ts';
+import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { sendEntity } from '../responses.ts';
-import { assertMayChangeApplication } from './applications-authority.ts';
 import { graphPasswordCredential } from './applications-shape.ts';
 
 const DAY = 86_400_000;
@@ -70,7 +70,7 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
       const credential = await inTransaction(ctx.db, async (trx) => {
         const app = await getApplication(trx, tenantId, req.params.id);
         if (!app) throw notFound(req.params.id);
-        assertMayChangeApplication(caller, app);
+        refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
         if (app.clientType === 'public')
           throw new GraphError(
             'Request_BadRequest',
@@ -116,7 +116,7 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
       const { tenantId } = caller;
       const app = await getApplication(ctx.db, tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
-      assertMayChangeApplication(caller, app);
+      refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       if (!(await removeCredential(ctx.db, tenantId, app.id, req.body.keyId.toLowerCase())))
         throw new GraphError(
           'Request_ResourceNotFound',

@@ -8,12 +8,12 @@ import {
   listApplications,
   updateApplication,
 } from '../../directory/applications.ts';
+import { applicationChangeRefusal, applicationGrantRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
-import { graphCallerOf } from '../gate.ts';
+import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
-import { assertMayChangeApplication } from './applications-authority.ts';
 import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
@@ -106,13 +106,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         ? checkRedirectUris(body.publicClient.redirectUris ?? [], 'publicClient.redirectUris')
         : checkRedirectUris(body.web?.redirectUris ?? [], 'web.redirectUris');
       const access = accessFromRequired(body.requiredResourceAccess ?? [], clientType);
-      // Granting app roles is admin consent: it takes a signed-in administrator (with MFA, checked
-      // by the gate), never an application acting alone, which could otherwise raise its own rights.
-      if (access.grantedAppRoles.length > 0 && !user)
-        throw new GraphError(
-          'Authorization_RequestDenied',
-          'Granting application permissions (Role) needs a signed-in Global Administrator.',
-        );
+      refuseIf(applicationGrantRefusal(user, access.grantedAppRoles));
       const { application } = await createApplication(
         ctx.db,
         ctx.secrets,
@@ -148,7 +142,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       const { tenantId } = caller;
       const app = await getApplication(ctx.db, tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
-      assertMayChangeApplication(caller, app);
+      refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       const wrongKind = app.clientType === 'public' ? req.body.web : req.body.publicClient;
       if (wrongKind)
         throw new GraphError(
@@ -174,7 +168,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       const caller = graphCallerOf(req);
       const app = await getApplication(ctx.db, caller.tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
-      assertMayChangeApplication(caller, app);
+      refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       if (!(await deleteApplication(ctx.db, caller.tenantId, app.id))) throw notFound(req.params.id);
       return reply.code(204).send();
     },

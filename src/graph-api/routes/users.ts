@@ -13,6 +13,7 @@ import { graphCallerOf } from '../gate.ts';
 import { type FilterClause, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { resetPasswordRoutes } from './users-password.ts';
+import { revokeSessionsRoutes } from './users-sessions.ts';
 import { USER_SHAPE, userEntity, userOr404 } from './users-shape.ts';
 
 const NAME = { type: 'string', minLength: 1, maxLength: 256 } as const;
@@ -27,7 +28,7 @@ const PASSWORD_PROFILE = {
   },
 } as const;
 
-/** Graph `users` (issue 4 item 1): list, get, create, update (disable), delete; and the reset action. */
+/** Graph `users` (issue 4 item 1): list, get, create, update (disable), delete; the reset and revoke actions. */
 export function usersRoutes(api: FastifyInstance, ctx: WardenContext): void {
   const baseUrl = ctx.config.baseUrl;
 
@@ -143,6 +144,7 @@ export function usersRoutes(api: FastifyInstance, ctx: WardenContext): void {
   );
 
   resetPasswordRoutes(api, ctx);
+  revokeSessionsRoutes(api, ctx);
 }
 
 /** `$filter` clauses in the directory's terms. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { PartnerApiError } from '../../errors/partner-api-errors.ts';
+import { canonicalGuid } from '../../guid.ts';
 import { getCustomer } from '../../partner-center/customers.ts';
 import {
   createServiceRequest,
@@ -94,7 +95,8 @@ export function serviceRequestRoutes(api: FastifyInstance, ctx: WardenContext): 
     },
     async (req, reply) => {
       const partner = partnerOf(req);
-      const customerId = req.body.customerId ?? null;
+      // GUIDs compare case-insensitively; Warden stores them lower-case.
+      const customerId = canonicalGuid(req.body.customerId) ?? null;
       if (customerId && !(await getCustomer(ctx.db, partner.id, customerId))) {
         throw new PartnerApiError('invalid_request', `No customer ${customerId} for this partner.`, [
           customerId,

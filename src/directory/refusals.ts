@@ -1,0 +1,118 @@
+import type { Application } from './applications.ts';
+import { DirectoryError } from './directory-error.ts';
+import type { Group } from './groups.ts';
+import { LIMITED_ADMIN_ROLES } from './role-sets.ts';
+import { isPartnerAgentGroupName, type PartnerAgentGroup } from './roles.ts';
+import type { User } from './users.ts';
+
+/*
+ * THE per-object authority rules of the directory (STYLE 2: one chokepoint each). The API's gate
+ * has already decided that the caller may do this kind of operation at all (graph-api/access.ts);
+ * these decide whether it may do it to THIS object. Each is pure: it returns the reason of a
+ * refusal (for the 403's message) or undefined when allowed, and `refuseIf` turns a reason into
+ * the directory's `refused` error. `actor` is the signed-in administrator, or undefined for an
+ * application acting alone.
+ */
+
+/** Throws the directory's `refused` error when there is a reason to refuse. */
+export function refuseIf(reason: string | undefined): void {
+  if (reason !== undefined) throw new DirectoryError('refused', reason);
+}
+
+/** What a change to a user touches: the password, or the account itself (disable, delete, any other field). */
+export type CredentialChange = 'password' | 'account';
+
+/**
+ * Whether `actor` may set the password of, change, disable or delete `target` (the reset route,
+ * `PATCH /users/{id}`, deletion and session revocation all ask it). Microsoft Entra's rules: an
+ * application alone never sets a password (that needs a person who did MFA) and may change,
+ * disable or delete only unprivileged users; a Global Administrator may do anything; a User
+ * Administrator acts on non-administrators and limited administrators only; Helpdesk and
+ * Password Administrators only on users holding no directory role at all. Membership of a
+ * partner agent group (`targetAgentGroups`) is privileged too: it grants Partner Center rights
+ * (SPEC §1), and only a Global Administrator changes who is in those groups, so only a Global
+ * Administrator may take over such an account.
+ */
+export function credentialChangeRefusal(
+  actor: User | undefined,
+  target: User,
+  change: CredentialChange,
+  targetAgentGroups: readonly PartnerAgentGroup[] = [],
+): string | undefined {
+  const agent =
+    targetAgentGroups.length > 0
+      ? `a member of the partner agent group${targetAgentGroups.length > 1 ? 's' : ''} ${targetAgentGroups.join(', ')}`
+      : undefined;
+  if (!actor) {
+    if (change === 'password')
+      return 'An application cannot set or reset a password: a signed-in administrator with MFA must.';
+    if (target.directoryRoles.length > 0)
+      return `An application cannot change, disable or delete a user holding a directory role (${target.directoryRoles.join(', ')}).`;
+    if (agent)
+      return `An application cannot change, disable or delete ${agent}: only a Global Administrator can.`;
+    return undefined;
+  }
+  // Graph: a reset cannot be performed on one's own account (the user changes it at sign-in instead).
+  if (change === 'password' && actor.id === target.id)
+    return 'An administrator cannot reset their own password this way; change it at sign-in instead.';
+  const roles = actor.directoryRoles;
+  if (roles.includes('Global Administrator')) return undefined;
+  if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;
+  if (roles.includes('User Administrator')) {
+    const privileged = target.directoryRoles.filter((r) => !LIMITED_ADMIN_ROLES.has(r));
+    if (privileged.length === 0) return undefined;
+    return `A User Administrator cannot change the credentials or account of a user holding ${privileged.join(', ')}.`;
+  }
+  if (roles.includes('Helpdesk Administrator') || roles.includes('Password Administrator')) {
+    if (target.directoryRoles.length === 0) return undefined;
+    return 'Helpdesk and Password Administrators can only reset the passwords of users who hold no directory role.';
+  }
+  return 'Insufficient privileges to change this user.';
+}
+
+/**
+ * Whether the caller may change an existing application (PATCH, DELETE, addPassword,
+ * removePassword). A signed-in Global Administrator (the only role the permission table admits)
+ * may change any. An application acting alone (`heldAppRoles`: the roles its token holds) may
+ * change only applications whose granted app roles it holds itself: adding a secret to, or
+ * redirecting, an application with more rights would let it act as that application and raise
+ * its own rights (Application.ReadWrite.All → RoleManagement.ReadWrite.Directory → Global
+ * Administrator).
+ */
+export function applicationChangeRefusal(
+  actor: User | undefined,
+  heldAppRoles: readonly string[],
+  app: Pick<Application, 'grantedAppRoles'>,
+): string | undefined {
+  if (actor) return undefined;
+  const beyond = app.grantedAppRoles.filter((role) => !heldAppRoles.includes(role));
+  if (beyond.length === 0) return undefined;
+  return `An application cannot change an application granted permissions it does not hold itself (${beyond.join(', ')}): a signed-in Global Administrator must.`;
+}
+
+/**
+ * Whether the caller may register an application granted these app roles. Granting app roles is
+ * admin consent: it takes a signed-in administrator (with MFA, checked by the gate), never an
+ * application acting alone, which could otherwise raise its own rights.
+ */
+export function applicationGrantRefusal(
+  actor: User | undefined,
+  grantedAppRoles: readonly string[],
+): string | undefined {
+  if (actor || grantedAppRoles.length === 0) return undefined;
+  return 'Granting application permissions (Role) needs a signed-in Global Administrator.';
+}
+
+/**
+ * Whether the caller may add members to, or remove them from, `group`. Membership of a partner
+ * agent group grants Partner Center roles (SPEC §1): only a signed-in Global Administrator
+ * changes it. Other groups: whoever the gate admitted.
+ */
+export function memberChangeRefusal(
+  actor: User | undefined,
+  group: Pick<Group, 'displayName'>,
+): string | undefined {
+  if (!isPartnerAgentGroupName(group.displayName)) return undefined;
+  if (actor?.directoryRoles.includes('Global Administrator')) return undefined;
+  return `Membership of ${group.displayName} grants Partner Center roles: only a signed-in Global Administrator changes it.`;
+}

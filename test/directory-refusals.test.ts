@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DirectoryError } from '../src/directory/directory-error.ts';
+import {
+  applicationChangeRefusal,
+  applicationGrantRefusal,
+  type CredentialChange,
+  credentialChangeRefusal,
+  memberChangeRefusal,
+  refuseIf,
+} from '../src/directory/refusals.ts';
+import type { DirectoryRole, PartnerAgentGroup } from '../src/directory/roles.ts';
+import type { User } from '../src/directory/users.ts';
+import { graphErrorOf } from '../src/graph-api/directory-errors.ts';
+
+/*
+ * The directory's per-object authority rules (directory/refusals.ts), each a pure function, read
+ * as tables: who acts, on what, allowed or refused. Entra's rules for who may change whom.
+ */
+
+let serial = 0;
+function user(roles: DirectoryRole[] = []): User {
+  serial += 1;
+  return {
+    tenantId: 't',
+    id: `00000000-0000-4000-8000-${String(serial).padStart(12, '0')}`,
+    userPrincipalName: `u${serial}@contoso.example`,
+    displayName: `User ${serial}`,
+    givenName: null,
+    surname: null,
+    userType: 'member',
+    accountEnabled: true,
+    passwordHash: null,
+    directoryRoles: roles,
+    firstInteractiveSignInAt: null,
+    registrationWindowStartedAt: null,
+    createdAt: 0,
+    passwordChangeRequired: false,
+  };
+}
+
+const APP = undefined; // an application acting alone
+const global = user(['Global Administrator']);
+const userAdmin = user(['User Administrator']);
+const helpdesk = user(['Helpdesk Administrator']);
+const password = user(['Password Administrator']);
+const security = user(['Security Administrator']);
+const plain = user();
+const billing = user(['Billing Administrator']);
+const limited = user(['Helpdesk Administrator']);
+
+describe('directory refusals (STYLE 2: one pure module of per-object authority)', () => {
+  it('Entra roles: who may reset the password of, or change, disable or delete, whom', () => {
+    const rows: [
+      string,
+      User | undefined,
+      User,
+      CredentialChange,
+      PartnerAgentGroup[],
+      'allowed' | RegExp,
+    ][] = [
+      ['an application never sets a password', APP, plain, 'password', [], /application cannot set/],
+      ['an application changes an unprivileged user', APP, plain, 'account', [], 'allowed'],
+      ['an application cannot change a role holder', APP, billing, 'account', [], /directory role/],
+      ['an application cannot change an agent', APP, plain, 'account', ['AdminAgents'], /AdminAgents/],
+      ['no one resets their own password here', global, global, 'password', [], /own password/],
+      ['a Global Administrator changes anyone', global, billing, 'password', [], 'allowed'],
+      ['a Global Administrator changes an agent', global, plain, 'account', ['SalesAgents'], 'allowed'],
+      [
+        'only a Global Administrator changes an agent',
+        userAdmin,
+        plain,
+        'password',
+        ['HelpdeskAgents'],
+        /Only a Global/,
+      ],
+      ['a User Administrator: non-administrators', userAdmin, plain, 'password', [], 'allowed'],
+      ['a User Administrator: limited administrators', userAdmin, limited, 'account', [], 'allowed'],
+      [
+        'a User Administrator: not a Billing Administrator',
+        userAdmin,
+        billing,
+        'password',
+        [],
+        /Billing Administrator/,
+      ],
+      [
+        'a User Administrator: not a Global Administrator',
+        userAdmin,
+        global,
+        'account',
+        [],
+        /Global Administrator/,
+      ],
+      ['a Helpdesk Administrator: users without roles', helpdesk, plain, 'password', [], 'allowed'],
+      [
+        'a Helpdesk Administrator: no role holder',
+        helpdesk,
+        limited,
+        'password',
+        [],
+        /hold no directory role/,
+      ],
+      ['a Password Administrator: users without roles', password, plain, 'password', [], 'allowed'],
+      [
+        'a Password Administrator: no role holder',
+        password,
+        billing,
+        'account',
+        [],
+        /hold no directory role/,
+      ],
+      ['another role: nothing', security, plain, 'password', [], /Insufficient privileges/],
+    ];
+    for (const [name, actor, target, change, groups, expected] of rows) {
+      const refusal = credentialChangeRefusal(actor, target, change, groups);
+      if (expected === 'allowed') assert.equal(refusal, undefined, name);
+      else assert.match(String(refusal), expected, name);
+    }
+  });
+
+  it('applications: an application alone changes only applications whose granted roles it holds itself', () => {
+    const rows: [string, User | undefined, string[], string[], 'allowed' | RegExp][] = [
+      [
+        'a signed-in administrator changes any',
+        global,
+        [],
+        ['RoleManagement.ReadWrite.Directory'],
+        'allowed',
+      ],
+      ['an app changes an app without roles', APP, ['Application.ReadWrite.All'], [], 'allowed'],
+      [
+        'an app changes an app holding less',
+        APP,
+        ['Application.ReadWrite.All', 'User.Read.All'],
+        ['User.Read.All'],
+        'allowed',
+      ],
+      [
+        'an app cannot change an app holding more',
+        APP,
+        ['Application.ReadWrite.All'],
+        ['RoleManagement.ReadWrite.Directory'],
+        /RoleManagement\.ReadWrite\.Directory/,
+      ],
+    ];
+    for (const [name, actor, held, granted, expected] of rows) {
+      const refusal = applicationChangeRefusal(actor, held, { grantedAppRoles: granted });
+      if (expected === 'allowed') assert.equal(refusal, undefined, name);
+      else assert.match(String(refusal), expected, name);
+    }
+  });
+
+  it('applications: granting app roles at registration is admin consent (a signed-in administrator only)', () => {
+    assert.equal(applicationGrantRefusal(global, ['User.Read.All']), undefined);
+    assert.equal(applicationGrantRefusal(APP, []), undefined);
+    assert.match(String(applicationGrantRefusal(APP, ['User.Read.All'])), /signed-in Global Administrator/);
+  });
+
+  it('SPEC §1: membership of a partner agent group is changed by a signed-in Global Administrator only', () => {
+    const rows: [string, User | undefined, string, boolean][] = [
+      ['a Global Administrator, AdminAgents', global, 'AdminAgents', true],
+      ['a User Administrator, AdminAgents', userAdmin, 'AdminAgents', false],
+      ['a User Administrator, the name in another case', userAdmin, ' salesagents ', false],
+      ['an application, HelpdeskAgents', APP, 'HelpdeskAgents', false],
+      ['a User Administrator, another group', userAdmin, 'Finance', true],
+      ['an application, another group', APP, 'Finance', true],
+    ];
+    for (const [name, actor, group, allowed] of rows) {
+      assert.equal(memberChangeRefusal(actor, { displayName: group }) === undefined, allowed, name);
+    }
+  });
+
+  it("a refusal is the directory's `refused` error, answered by Graph as 403 Authorization_RequestDenied", () => {
+    assert.doesNotThrow(() => refuseIf(undefined));
+    assert.throws(
+      () => refuseIf('Not you.'),
+      (error: unknown) =>
+        error instanceof DirectoryError &&
+        error.code === 'refused' &&
+        error.message === 'Not you.' &&
+        graphErrorOf(error).code === 'Authorization_RequestDenied' &&
+        graphErrorOf(error).status === 403,
+    );
+  });
+});
