@@ -3,6 +3,7 @@ import { migration as identityCore } from './migrations/0001_identity_core.ts';
 import { migration as partnerCenter } from './migrations/0002_partner_center.ts';
 import { migration as directoryAdministration } from './migrations/0003_directory_administration.ts';
 import { migration as clientSecretsInCredentials } from './migrations/0004_client_secrets_in_credentials.ts';
+import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_partner_center': partnerCenter,
   '0003_directory_administration': directoryAdministration,
   '0004_client_secrets_in_credentials': clientSecretsInCredentials,
+  '0008_one_active_signing_key': oneActiveSigningKey,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */
