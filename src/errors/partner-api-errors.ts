@@ -28,6 +28,7 @@ export const PARTNER_API_ERRORS = {
   not_found: { status: 404, description: 'No such resource.' },
   conflict: { status: 409, description: 'The resource already exists.' },
   server_error: { status: 500, description: 'Unexpected error.' },
+  service_unavailable: { status: 503, description: 'Warden cannot answer right now; try again in a moment.' },
 } as const;
 
 export type PartnerApiErrorCode = keyof typeof PARTNER_API_ERRORS;

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
+import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { MFA_ACR } from '../policy/sign-in-requirement.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
 import { GRAPH_PERMISSIONS } from './access.ts';
@@ -84,6 +85,14 @@ export function installGraphGate(
       }
       return sendGraphError(reply, requestId, error, ctx.clock.now());
     }
+    const retryAfter = retryAfterOf(error); // the database did not answer in time, or load shedding
+    if (retryAfter !== undefined)
+      return sendGraphError(
+        reply.header('Retry-After', String(retryAfter)),
+        requestId,
+        new GraphError('serviceNotAvailable', unavailableDescription(error)),
+        ctx.clock.now(),
+      );
     const status = (error as { statusCode?: number }).statusCode;
     if ((error as { validation?: unknown }).validation || (status && status >= 400 && status < 500)) {
       return sendGraphError(reply, requestId, badRequest(error as Error), ctx.clock.now());

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
+import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
 import { type AccessTokenVerifier, type Caller, InvalidAccessToken } from '../tokens/access-tokens.ts';
@@ -63,6 +64,12 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
   api.setNotFoundHandler((_req, reply) => sendError(reply, new PartnerApiError('not_found')));
   api.setErrorHandler((error, req, reply) => {
     if (error instanceof PartnerApiError) return sendApiError(reply, error);
+    const retryAfter = retryAfterOf(error); // the database did not answer in time, or load shedding
+    if (retryAfter !== undefined)
+      return sendError(
+        reply.header('Retry-After', String(retryAfter)),
+        new PartnerApiError('service_unavailable', unavailableDescription(error)),
+      );
     const validation = (error as { validation?: unknown; message?: string }).validation;
     const status = (error as { statusCode?: number }).statusCode;
     if (validation || (status && status >= 400 && status < 500)) {

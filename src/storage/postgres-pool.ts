@@ -1,6 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
-import { asUnavailable, unavailableReason } from './unavailable.ts';
+import { asUnavailable, DatabaseUnavailable, unavailableReason } from './unavailable.ts';
 
 export interface PostgresTimeouts {
   /** A connection: a new one, or a free one of the full pool (pg's connectionTimeoutMillis). */
@@ -53,6 +53,8 @@ export function postgresPool(
       }
       let discard = false;
       const query = async <R>(sql: string, parameters: ReadonlyArray<unknown>) => {
+        // Not even the rollback: the server rolls back when the connection closes.
+        if (discard) throw new DatabaseUnavailable('unreachable');
         try {
           return (await client.query(sql, parameters as unknown[])) as unknown as PostgresQueryResult<R>;
         } catch (error) {

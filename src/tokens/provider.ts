@@ -20,6 +20,7 @@ import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { checkRefreshResource, defaultResource, delegatedScp } from './resource-selection.ts';
+import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
 export const PASSWORD_ACR = 'urn:warden:acr:pwd';
@@ -234,7 +235,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
-    renderError: (ctx, out) => {
+    renderError: (ctx, out, error) => {
+      if (answerTemporarilyUnavailable(ctx, error, 'page')) return;
       ctx.type = 'html';
       ctx.body = renderProtocolError({
         title: 'Sign-in could not continue',
