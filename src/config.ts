@@ -25,6 +25,8 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Requests served at once; more are answered 503 at once (WARDEN_MAX_CONCURRENT_REQUESTS). */
   maxConcurrentRequests: number;
+  /** Event loop delay beyond which new requests are answered 503 (WARDEN_MAX_EVENT_LOOP_DELAY_MS). */
+  maxEventLoopDelayMs: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
 }
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbConnectTimeoutMs: positiveInteger(env, 'WARDEN_DB_CONNECT_TIMEOUT_MS', 5_000),
     dbStatementTimeoutMs: positiveInteger(env, 'WARDEN_DB_STATEMENT_TIMEOUT_MS', 10_000),
     maxConcurrentRequests: positiveInteger(env, 'WARDEN_MAX_CONCURRENT_REQUESTS', 64),
+    maxEventLoopDelayMs: positiveInteger(env, 'WARDEN_MAX_EVENT_LOOP_DELAY_MS', 1_000),
     shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
   };
 }

@@ -9,27 +9,36 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 describe('configuration for operations', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'warden-config-'));
 
-  it('Operations: database timeouts, the concurrency limit and the shutdown grace have safe defaults and refuse nonsense', () => {
+  it('Operations: database timeouts, the load-shedding limits and the shutdown grace have safe defaults and refuse nonsense', () => {
     const config = loadConfig({ WARDEN_DATA_DIR: dataDir() });
     assert.equal(config.dbConnectTimeoutMs, 5_000);
     assert.equal(config.dbStatementTimeoutMs, 10_000);
     assert.equal(config.maxConcurrentRequests, 64);
+    assert.equal(config.maxEventLoopDelayMs, 1_000);
     assert.equal(config.shutdownGraceMs, 10_000);
     const set = loadConfig({
       WARDEN_DATA_DIR: config.dataDir,
       WARDEN_DB_CONNECT_TIMEOUT_MS: '250',
       WARDEN_DB_STATEMENT_TIMEOUT_MS: '750',
       WARDEN_MAX_CONCURRENT_REQUESTS: '8',
+      WARDEN_MAX_EVENT_LOOP_DELAY_MS: '150',
       WARDEN_SHUTDOWN_GRACE_MS: '3000',
     });
     assert.deepEqual(
-      [set.dbConnectTimeoutMs, set.dbStatementTimeoutMs, set.maxConcurrentRequests, set.shutdownGraceMs],
-      [250, 750, 8, 3000],
+      [
+        set.dbConnectTimeoutMs,
+        set.dbStatementTimeoutMs,
+        set.maxConcurrentRequests,
+        set.maxEventLoopDelayMs,
+        set.shutdownGraceMs,
+      ],
+      [250, 750, 8, 150, 3000],
     );
     for (const name of [
       'WARDEN_DB_CONNECT_TIMEOUT_MS',
       'WARDEN_DB_STATEMENT_TIMEOUT_MS',
       'WARDEN_MAX_CONCURRENT_REQUESTS',
+      'WARDEN_MAX_EVENT_LOOP_DELAY_MS',
       'WARDEN_SHUTDOWN_GRACE_MS',
     ]) {
       for (const bad of ['0', '-5', '1.5', 'soon'])

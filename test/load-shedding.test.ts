@@ -99,4 +99,35 @@ describe('Operations: load shedding', { timeout: 120_000 }, () => {
     const token = await appOnlyToken(w);
     assert.equal((await callApi(w, 'GET', '/v1/customers', { token })).status, 200);
   });
+
+  test('Operations: while the event loop is behind by more than WARDEN_MAX_EVENT_LOOP_DELAY_MS, new requests are answered 503 with Retry-After; once it catches up they are served', async () => {
+    const busy = await startConfiguredWarden({ WARDEN_MAX_EVENT_LOOP_DELAY_MS: '100' });
+    const ready = async () => (await fetch(`${busy.baseUrl}/readyz`)).status === 200;
+    try {
+      for (let i = 0; i < 50 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await ready(), 'served once started');
+      // Handlers that keep the CPU busy (the server runs in this process): 150 ms at a time.
+      const hog = setInterval(() => {
+        const end = performance.now() + 150;
+        while (performance.now() < end);
+      }, 5);
+      let refused: Response | undefined;
+      try {
+        for (let i = 0; i < 20 && !refused; i++) {
+          const response = await fetch(`${busy.baseUrl}/v1/customers`);
+          if (response.status === 503) refused = response;
+          else await response.arrayBuffer();
+        }
+      } finally {
+        clearInterval(hog);
+      }
+      assert.ok(refused, 'a request was shed while the event loop was behind');
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(((await refused.json()) as { code: string }).code, 'service_unavailable');
+      for (let i = 0; i < 50 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await ready(), 'served again once the event loop caught up');
+    } finally {
+      await busy.stop();
+    }
+  });
 });

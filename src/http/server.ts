@@ -26,7 +26,10 @@ const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
  * that tenant's oidc-provider; everything else is Fastify's.
  */
 export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> {
-  const admission = new Admission(ctx.config.maxConcurrentRequests);
+  const admission = new Admission({
+    maxConcurrent: ctx.config.maxConcurrentRequests,
+    maxEventLoopDelayMs: ctx.config.maxEventLoopDelayMs,
+  });
   // Requests over the concurrency limit: refused before any work by the onRequest hook below.
   const shed = new WeakSet<IncomingMessage>();
   const app = Fastify({
@@ -77,6 +80,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
       }),
   });
 
+  app.server.once('listening', () => admission.watch());
   app.addHook('onRequest', async (req) => {
     if (shed.has(req.raw)) throw new Overloaded();
   });
@@ -136,6 +140,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   // every response closes its connection; Fastify then closes the idle keep-alive connections and
   // waits for the requests in flight.
   app.addHook('preClose', async () => admission.drain());
+  app.addHook('onClose', async () => admission.close());
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
   return app;
