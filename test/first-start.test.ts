@@ -37,7 +37,8 @@ async function startTogether(mode: 'demo' | 'production') {
       new ServerProcess(ports[i]!, {
         ...env,
         WARDEN_DATA_DIR: dir,
-        WARDEN_BASE_URL: `http://127.0.0.1:${ports[i]}`,
+        // One public URL, as behind a load balancer.
+        WARDEN_BASE_URL: `http://127.0.0.1:${ports[0]}`,
       }),
   );
   const cleanup = async () => {
@@ -55,6 +56,7 @@ async function readBack(url: string | undefined, dataDir: string) {
       keys: await db.selectFrom('signing_keys').select(['kid', 'status']).execute(),
       tenants: await db.selectFrom('tenants').select(['id', 'domain']).execute(),
       users: await db.selectFrom('users').select('user_principal_name').execute(),
+      applications: await db.selectFrom('applications').select('id').execute(),
     };
   } finally {
     await db.destroy();
@@ -76,6 +78,11 @@ describe('Operations: first start on an empty database', { timeout: 240_000 }, (
       assert.deepEqual(domains, [...new Set(domains)], 'each demo tenant once');
       assert.ok(domains.includes('contoso.example'));
       assert.ok(stored.users.some((u) => u.user_principal_name === 'jane@contoso.example'));
+      assert.equal(
+        stored.applications.filter((a) => a.id === 'warden-partner-center').length,
+        1,
+        'the dashboard registered once',
+      );
       assert.equal(
         servers.filter((s) => s.output.includes('Demo data created')).length,
         1,

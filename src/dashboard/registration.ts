@@ -2,6 +2,7 @@ import type { WardenContext } from '../context.ts';
 import { NEVER_EXPIRES, replaceCredentials } from '../directory/application-credentials.ts';
 import { createApplication, updateApplication } from '../directory/applications.ts';
 import { deriveKey } from '../security/secret-box.ts';
+import { withFirstStartLock } from '../storage/first-start-lock.ts';
 
 export const DASHBOARD_CLIENT_ID = 'warden-partner-center';
 
@@ -15,7 +16,9 @@ export interface DashboardClient {
  * The dashboard is an ordinary confidential OIDC client of Warden's authorities (issue 3 item 3),
  * registered by the operator (first party: no consent screen) and usable from every partner
  * tenant. Its secret is derived from the master key, so there is nothing extra to configure;
- * the redirect URI follows WARDEN_BASE_URL and is brought up to date at every start.
+ * the redirect URI follows WARDEN_BASE_URL and is brought up to date at every start. Several
+ * instances may start at once: the first-start lock makes them register it one after the other
+ * (issue 9 item 7).
  */
 export async function ensureDashboardClient(ctx: WardenContext): Promise<DashboardClient | undefined> {
   const clientSecret = deriveKey(ctx.config.masterKey, 'dashboard-client').toString('base64url');
@@ -26,38 +29,40 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
     .where('kind', '=', 'operator')
     .executeTakeFirst();
   if (!operator) return undefined; // no operator tenant yet: nothing can sign in to the dashboard
-  const existing = await ctx.db
-    .selectFrom('applications')
-    .select('tenant_id')
-    .where('id', '=', DASHBOARD_CLIENT_ID)
-    .executeTakeFirst();
-  if (!existing) {
-    await createApplication(
-      ctx.db,
-      ctx.secrets,
-      operator.id,
-      {
-        id: DASHBOARD_CLIENT_ID,
-        displayName: 'Warden Partner Center',
-        clientType: 'confidential',
-        redirectUris: [redirectUri],
-        multiTenant: true,
-        allowedScopes: [],
-        clientSecret,
-      },
-      ctx.clock.now(),
-    );
-  } else {
+  await withFirstStartLock(ctx.db, async (db) => {
+    const existing = await db
+      .selectFrom('applications')
+      .select('tenant_id')
+      .where('id', '=', DASHBOARD_CLIENT_ID)
+      .executeTakeFirst();
+    if (!existing) {
+      await createApplication(
+        db,
+        ctx.secrets,
+        operator.id,
+        {
+          id: DASHBOARD_CLIENT_ID,
+          displayName: 'Warden Partner Center',
+          clientType: 'confidential',
+          redirectUris: [redirectUri],
+          multiTenant: true,
+          allowedScopes: [],
+          clientSecret,
+        },
+        ctx.clock.now(),
+      );
+      return;
+    }
     // Both follow the configuration (base URL, master key), which may have changed since last start.
-    await updateApplication(ctx.db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris: [redirectUri] });
+    await updateApplication(db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris: [redirectUri] });
     await replaceCredentials(
-      ctx.db,
+      db,
       ctx.secrets,
       existing.tenant_id,
       DASHBOARD_CLIENT_ID,
       { secret: clientSecret, displayName: null, endAt: NEVER_EXPIRES },
       ctx.clock.now(),
     );
-  }
+  });
   return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri };
 }
