@@ -29,6 +29,8 @@ export async function createContext(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
   });
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 
@@ -19,6 +19,16 @@ export interface Config {
   logLevel: string;
   /** Certificate and key when Warden serves https itself (WARDEN_TLS_CERT, WARDEN_TLS_KEY). */
   tls: TlsFiles | undefined;
+  /** PostgreSQL: longest wait for a connection (WARDEN_DB_CONNECT_TIMEOUT_MS). */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL statement_timeout; SQLite busy timeout (WARDEN_DB_STATEMENT_TIMEOUT_MS). */
+  dbStatementTimeoutMs: number;
+  /** Requests served at once; more are answered 503 at once (WARDEN_MAX_CONCURRENT_REQUESTS). */
+  maxConcurrentRequests: number;
+  /** Event loop delay beyond which new requests are answered 503 (WARDEN_MAX_EVENT_LOOP_DELAY_MS). */
+  maxEventLoopDelayMs: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -59,7 +69,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: loadMasterKey(env.WARDEN_SECRET_KEY, dataDir, demo),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     tls,
+    dbConnectTimeoutMs: positiveInteger(env, 'WARDEN_DB_CONNECT_TIMEOUT_MS', 5_000),
+    dbStatementTimeoutMs: positiveInteger(env, 'WARDEN_DB_STATEMENT_TIMEOUT_MS', 10_000),
+    maxConcurrentRequests: positiveInteger(env, 'WARDEN_MAX_CONCURRENT_REQUESTS', 64),
+    maxEventLoopDelayMs: positiveInteger(env, 'WARDEN_MAX_EVENT_LOOP_DELAY_MS', 1_000),
+    shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
   };
+}
+
+/** A whole number ≥ 1 from the environment, or the default; anything else is a ConfigError. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new ConfigError(`${name} must be a whole number of at least 1: ${value}`);
+  return number;
 }
 
 /**
@@ -75,9 +100,20 @@ function loadMasterKey(value: string | undefined, dataDir: string, demo: boolean
   if (!demo)
     throw new ConfigError('WARDEN_SECRET_KEY is required outside demo mode (openssl rand -base64 32)');
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
-  return key;
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Several processes may start at once on a new data dir (issue 9 item 7): each writes a
+    // whole key to a file of its own and links it into place; linking fails when another got
+    // there first, and then every process reads the one key that won.
+    const candidate = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    writeFileSync(candidate, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(candidate, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(candidate);
+    }
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
 }

@@ -2,6 +2,7 @@ import type { WardenContext } from '../context.ts';
 import { NEVER_EXPIRES, replaceCredentials } from '../directory/application-credentials.ts';
 import { createApplication, updateApplication } from '../directory/applications.ts';
 import { deriveKey } from '../security/secret-box.ts';
+import { withFirstStartLock } from '../storage/first-start-lock.ts';
 
 export const DASHBOARD_CLIENT_ID = 'warden-partner-center';
 
@@ -21,6 +22,8 @@ export interface DashboardClient {
  * registered redirect URIs are also its post_logout_redirect_uris (tokens/clients.ts), so the
  * signed-out page is registered beside the callback (a code sent there is of no use: the client is
  * confidential and every code needs its PKCE verifier).
+ * Several instances may start at once: the first-start lock makes them register it one after the
+ * other.
  */
 export async function ensureDashboardClient(ctx: WardenContext): Promise<DashboardClient | undefined> {
   const clientSecret = deriveKey(ctx.config.masterKey, 'dashboard-client').toString('base64url');
@@ -33,38 +36,40 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
     .where('kind', '=', 'operator')
     .executeTakeFirst();
   if (!operator) return undefined; // no operator tenant yet: nothing can sign in to the dashboard
-  const existing = await ctx.db
-    .selectFrom('applications')
-    .select('tenant_id')
-    .where('id', '=', DASHBOARD_CLIENT_ID)
-    .executeTakeFirst();
-  if (!existing) {
-    await createApplication(
-      ctx.db,
-      ctx.secrets,
-      operator.id,
-      {
-        id: DASHBOARD_CLIENT_ID,
-        displayName: 'Warden Partner Center',
-        clientType: 'confidential',
-        redirectUris,
-        multiTenant: true,
-        allowedScopes: [],
-        clientSecret,
-      },
-      ctx.clock.now(),
-    );
-  } else {
+  await withFirstStartLock(ctx.db, async (db) => {
+    const existing = await db
+      .selectFrom('applications')
+      .select('tenant_id')
+      .where('id', '=', DASHBOARD_CLIENT_ID)
+      .executeTakeFirst();
+    if (!existing) {
+      await createApplication(
+        db,
+        ctx.secrets,
+        operator.id,
+        {
+          id: DASHBOARD_CLIENT_ID,
+          displayName: 'Warden Partner Center',
+          clientType: 'confidential',
+          redirectUris,
+          multiTenant: true,
+          allowedScopes: [],
+          clientSecret,
+        },
+        ctx.clock.now(),
+      );
+      return;
+    }
     // Both follow the configuration (base URL, master key), which may have changed since last start.
-    await updateApplication(ctx.db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris });
+    await updateApplication(db, existing.tenant_id, DASHBOARD_CLIENT_ID, { redirectUris });
     await replaceCredentials(
-      ctx.db,
+      db,
       ctx.secrets,
       existing.tenant_id,
       DASHBOARD_CLIENT_ID,
       { secret: clientSecret, displayName: null, endAt: NEVER_EXPIRES },
       ctx.clock.now(),
     );
-  }
+  });
   return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri, postLogoutRedirectUri };
 }

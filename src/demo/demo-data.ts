@@ -9,7 +9,8 @@ import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
 import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.ts';
-import { inTransaction } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
+import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 
@@ -43,13 +44,22 @@ export interface DemoData {
 /** What creating the demo data uses of a Warden context: `db` may be a transaction. */
 export type DemoContext = Pick<WardenContext, 'db' | 'clock' | 'config' | 'secrets'>;
 
-/** Creates the demo data set once (empty database only) and writes it, with every credential, to demo.json. */
+/**
+ * Creates the demo data set once (empty database only) and writes it, with every credential, to
+ * demo.json. Of several instances starting at once on a new database, the one that gets the
+ * first-start lock first creates it; the others find it there and create nothing (issue 9 item 7).
+ */
 export async function seedDemoData(ctx: DemoContext): Promise<DemoData | undefined> {
-  const existing = await ctx.db.selectFrom('tenants').select('id').limit(1).executeTakeFirst();
-  if (existing) return undefined;
-  const demo = await inTransaction(ctx.db, (db) => insertDemoData({ ...ctx, db }));
-  writeDemoFile(ctx.config.dataDir, demo);
+  if (await hasTenants(ctx.db)) return undefined;
+  const demo = await withFirstStartLock(ctx.db, async (db) =>
+    (await hasTenants(db)) ? undefined : insertDemoData({ ...ctx, db }),
+  );
+  if (demo) writeDemoFile(ctx.config.dataDir, demo);
   return demo;
+}
+
+async function hasTenants(db: Db): Promise<boolean> {
+  return (await db.selectFrom('tenants').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** demo.json in the data dir: every demo credential, readable by its owner only. */

@@ -31,6 +31,10 @@ export const GRAPH_ERRORS = {
   },
   Request_ResourceNotFound: { status: 404, message: 'The resource does not exist.' },
   generalException: { status: 500, message: 'An unexpected error occurred.' },
+  serviceNotAvailable: {
+    status: 503,
+    message: 'The service is temporarily unavailable; try again in a moment.',
+  },
 } as const;
 
 export type GraphErrorCode = keyof typeof GRAPH_ERRORS;

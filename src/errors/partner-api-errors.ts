@@ -35,6 +35,7 @@ export const PARTNER_API_ERRORS = {
     description:
       'The request could not be written to the request log, so it is not answered as done. Retry later.',
   },
+  service_unavailable: { status: 503, description: 'Warden cannot answer right now; try again in a moment.' },
 } as const;
 
 export type PartnerApiErrorCode = keyof typeof PARTNER_API_ERRORS;

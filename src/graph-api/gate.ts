@@ -10,6 +10,7 @@ import { DirectoryError } from '../directory/directory-error.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
 import { isGuid } from '../guid.ts';
+import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { MFA_ACR } from '../policy/acr.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { GRAPH_PERMISSIONS, type Permission } from './access.ts';
@@ -97,6 +98,14 @@ export function installGraphGate(
       challenge(reply, graphError);
       return sendGraphError(reply, requestId, graphError, ctx.clock.now());
     }
+    const retryAfter = retryAfterOf(error); // the database did not answer in time, or load shedding
+    if (retryAfter !== undefined)
+      return sendGraphError(
+        reply.header('Retry-After', String(retryAfter)),
+        requestId,
+        new GraphError('serviceNotAvailable', unavailableDescription(error)),
+        ctx.clock.now(),
+      );
     if (isRequestError(error)) {
       return sendGraphError(reply, requestId, badRequest(error as Error), ctx.clock.now());
     }

@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { sql } from 'kysely';
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
 import { registerActivationRoutes } from '../onboarding/activation-routes.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
+import { Admission } from './load-shedding.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { createNodeServer } from './tls.ts';
+import {
+  Overloaded,
+  oauthUnavailableBody,
+  RETRY_AFTER_SECONDS,
+  retryAfterOf,
+  wantsHtml,
+} from './unavailable.ts';
+import { unavailablePage } from './unavailable-page.ts';
 
 const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
 const FORM_POST_JS = readFileSync(new URL('./assets/form-post.js', import.meta.url));
@@ -18,29 +28,77 @@ const FORM_POST_JS = readFileSync(new URL('./assets/form-post.js', import.meta.u
  * that tenant's oidc-provider; everything else is Fastify's.
  */
 export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> {
+  const admission = new Admission({
+    maxConcurrent: ctx.config.maxConcurrentRequests,
+    maxEventLoopDelayMs: ctx.config.maxEventLoopDelayMs,
+  });
+  // Requests over the concurrency limit: refused before any work by the onRequest hook below.
+  const shed = new WeakSet<IncomingMessage>();
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Unknown properties are an error (issue 3: bad input gets a clear error), never silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // While draining, requests on open connections are still served, with `Connection: close`
+    // (admission.drain), rather than refused in a body of Fastify's shape.
+    return503OnClosing: false,
     serverFactory: (fastifyHandler) =>
       // https when WARDEN_TLS_CERT/WARDEN_TLS_KEY are set (issue 4 item 3), else http.
       createNodeServer(ctx.config.tls, (req: IncomingMessage, res: ServerResponse) => {
+        if (!admission.admit(req, res)) {
+          // Every surface refuses in its own shape: the error handler of the path's plugin.
+          shed.add(req);
+          fastifyHandler(req, res);
+          return;
+        }
         ctx.authorities.dispatch(req, res).then(
           (handled) => {
             if (!handled) fastifyHandler(req, res);
           },
           (error: unknown) => {
-            ctx.log.error({ err: error }, 'authority dispatch failed');
-            if (!res.headersSent) {
+            const retryAfter = retryAfterOf(error);
+            if (retryAfter === undefined) ctx.log.error({ err: error }, 'authority dispatch failed');
+            else ctx.log.warn({ err: error }, 'authority request refused: temporarily unavailable');
+            if (res.headersSent) return void res.end();
+            if (retryAfter === undefined) {
               res.statusCode = 500;
               res.setHeader('Content-Type', 'application/json');
+              return void res.end(
+                JSON.stringify({ error: 'server_error', error_description: 'Unexpected error.' }),
+              );
             }
-            res.end(JSON.stringify({ error: 'server_error', error_description: 'Unexpected error.' }));
+            res.statusCode = 503;
+            res.setHeader('Retry-After', String(retryAfter));
+            if (wantsHtml(req.headers.accept)) {
+              setSecurityHeaders(res);
+              res.setHeader('Content-Type', 'text/html; charset=utf-8');
+              return void res.end(unavailablePage(error));
+            }
+            res.setHeader('Content-Type', 'application/json; charset=utf-8');
+            res.end(JSON.stringify(oauthUnavailableBody(error)));
           },
         );
       }),
+  });
+
+  app.server.once('listening', () => admission.watch());
+  app.addHook('onRequest', async (req) => {
+    if (shed.has(req.raw)) throw new Overloaded();
+  });
+  // Pages and everything outside the two APIs (which map these in their own shapes): a database
+  // that does not answer, or a shed request, is a 503 page for a browser, else OAuth's JSON.
+  app.setErrorHandler((error, req, reply) => {
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter === undefined) throw error; // Fastify's own handler
+    if (!(error instanceof Overloaded))
+      req.log.warn({ err: error }, 'request refused: temporarily unavailable');
+    reply.code(503).header('Retry-After', String(retryAfter));
+    if (wantsHtml(req.headers.accept)) {
+      setSecurityHeaders(reply.raw);
+      return reply.type('text/html; charset=utf-8').send(unavailablePage(error));
+    }
+    return reply.type('application/json; charset=utf-8').send(oauthUnavailableBody(error));
   });
 
   // HTML forms arrive as application/x-www-form-urlencoded; the last value of a repeated field wins.
@@ -57,7 +115,21 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
       .type('text/javascript; charset=utf-8')
       .send(FORM_POST_JS);
   });
+  // Liveness: the process answers, whatever the database does.
   app.get('/healthz', async () => ({ status: 'ok', database: ctx.dbKind }));
+  // Readiness: send traffic here only while the database answers, within its timeouts, a
+  // transaction (SQLite: one that takes the write lock, as sign-ins need) and no shutdown is under way.
+  app.get('/readyz', async (_req, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    if (admission.draining) return reply.code(503).send({ status: 'draining', database: ctx.dbKind });
+    try {
+      await ctx.db.transaction().execute((trx) => sql`select 1`.execute(trx));
+    } catch (error) {
+      reply.header('Retry-After', String(retryAfterOf(error) ?? RETRY_AFTER_SECONDS.database));
+      return reply.code(503).send({ status: 'unavailable', database: ctx.dbKind });
+    }
+    return { status: 'ready', database: ctx.dbKind };
+  });
   app.get('/', (_req, reply) => {
     setSecurityHeaders(reply.raw);
     reply.type('application/json').send({
@@ -73,6 +145,11 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   await registerPartnerApi(app, ctx);
   await registerGraphApi(app, ctx);
   await registerDashboard(app, ctx);
+  // Graceful shutdown (SIGTERM, serve.ts): from the moment close begins, readiness says so and
+  // every response closes its connection; Fastify then closes the idle keep-alive connections and
+  // waits for the requests in flight.
+  app.addHook('preClose', async () => admission.drain());
+  app.addHook('onClose', async () => admission.close());
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
   return app;

@@ -8,6 +8,7 @@ import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
 import { isGuid } from '../guid.ts';
+import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
 import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
@@ -89,6 +90,12 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
   api.setNotFoundHandler((_req, reply) => sendError(reply, new PartnerApiError('not_found')));
   api.setErrorHandler((error, req, reply) => {
     if (error instanceof PartnerApiError) return sendApiError(reply, error);
+    const retryAfter = retryAfterOf(error); // the database did not answer in time, or load shedding
+    if (retryAfter !== undefined)
+      return sendError(
+        reply.header('Retry-After', String(retryAfter)),
+        new PartnerApiError('service_unavailable', unavailableDescription(error)),
+      );
     if (isRequestError(error)) {
       return sendError(reply, new PartnerApiError('invalid_request', (error as Error).message));
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.ts';
+import { postgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { nodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -12,7 +13,15 @@ export interface StorageOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   onIdleError?: (error: Error) => void;
+  /** PostgreSQL: how long to wait for a connection (README "Configuration"). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: statement_timeout; SQLite: how long a write waits for another process's lock. */
+  statementTimeoutMs?: number;
 }
+
+/** The defaults of WARDEN_DB_CONNECT_TIMEOUT_MS and WARDEN_DB_STATEMENT_TIMEOUT_MS (config.ts). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
 // PostgreSQL int8 (our epoch-ms columns) arrives as a string by default; our values fit a double.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -24,17 +33,37 @@ pg.types.setTypeParser(20, (value) => Number(value));
 export async function openDatabase(
   options: StorageOptions,
 ): Promise<{ db: Db; kind: 'sqlite' | 'postgres'; applied: string[] }> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
-    // An idle client that loses its server (restart, failover) emits 'error'; without a listener
-    // that would end the process. The pool replaces the client on next use.
-    pool.on('error', (error) => options.onIdleError?.(error));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const applied = await migrateToLatest(db as unknown as Kysely<unknown>);
-    return { db, kind: 'postgres', applied };
+    // Migrations may take as long as they take (and wait for another instance's): a connection
+    // of their own without a statement timeout, closed once they are done.
+    const migrations = new Kysely<unknown>({
+      dialect: new PostgresDialect({
+        pool: postgresPool(options.databaseUrl, { connectTimeoutMs, statementTimeoutMs: 0 }, { max: 1 }),
+      }),
+    });
+    let applied: string[];
+    try {
+      applied = await migrateToLatest(migrations);
+    } finally {
+      await migrations.destroy();
+    }
+    const pool = postgresPool(
+      options.databaseUrl,
+      { connectTimeoutMs, statementTimeoutMs },
+      { max: 10, onIdleError: options.onIdleError },
+    );
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      kind: 'postgres',
+      applied,
+    };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = new Kysely<Database>({ dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite')) });
+  const db = new Kysely<Database>({
+    dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite'), { busyTimeoutMs: statementTimeoutMs }),
+  });
   const applied = await migrateToLatest(db as unknown as Kysely<unknown>);
   return { db, kind: 'sqlite', applied };
 }

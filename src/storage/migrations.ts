@@ -6,6 +6,7 @@ import { migration as clientSecretsInCredentials } from './migrations/0004_clien
 import { migration as activationLinks } from './migrations/0005_activation_links.ts';
 import { migration as revocations } from './migrations/0006_revocations.ts';
 import { migration as registrationWindow } from './migrations/0007_registration_window.ts';
+import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_activation_links': activationLinks,
   '0006_revocations': revocations,
   '0007_registration_window': registrationWindow,
+  '0008_one_active_signing_key': oneActiveSigningKey,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
+import { DatabaseUnavailable } from '../storage/unavailable.ts';
 import { issuerOf } from './authority-urls.ts';
 import type { PublicKeyCache } from './public-keys.ts';
 
@@ -104,6 +105,8 @@ export class AccessTokenVerifier {
         typ: 'at+jwt',
       }));
     } catch (error) {
+      // Keys that could not be read (the database did not answer) say nothing about the token.
+      if (error instanceof DatabaseUnavailable) throw error;
       throw new InvalidAccessToken(describe(error));
     }
     const tid = payload.tid;

@@ -11,6 +11,7 @@ import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { renameGrantTypeAliases } from './grant-type-aliases.ts';
 import { createTenantProvider } from './provider.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
+import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 
 /**
  * Paths that belong to a tenant authority: `/{tenant}/...` handed to that tenant's oidc-provider.
@@ -113,9 +114,11 @@ export class Authorities {
       },
       tenant,
     );
-    provider.on('server_error', (_ctx, error) =>
-      this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error'),
-    );
+    provider.on('server_error', (ctx, error) => {
+      if (answerTemporarilyUnavailable(ctx, error))
+        return this.#log.warn({ err: error, tenant: tenant.id }, 'oidc request: temporarily unavailable');
+      this.#log.error({ err: error, tenant: tenant.id }, 'oidc server error');
+    });
     provider.on('authorization.error', (_ctx, error) =>
       this.#log.debug(
         { tenant: tenant.id, detail: (error as { error_detail?: string }).error_detail },

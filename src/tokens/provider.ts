@@ -20,6 +20,7 @@ import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
 import { rpInitiatedLogoutFeature } from './rp-initiated-logout.ts';
+import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 import { profileClaims, tokenClaims, type WardenAccount } from './token-claims.ts';
 import { userCodeGuessing } from './user-code-guessing.ts';
 
@@ -173,7 +174,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
-    renderError: (ctx, out) => {
+    renderError: (ctx, out, error) => {
+      if (answerTemporarilyUnavailable(ctx, error, 'page')) return;
       ctx.type = 'html';
       ctx.body = renderProtocolError({
         title: 'Sign-in could not continue',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
+import { withFirstStartLock } from '../storage/first-start-lock.ts';
 
 /** Retired keys stay published this long, so tokens they signed keep verifying (longest token life + margin). */
 export const RETIRED_KEY_GRACE_MS = 2 * 24 * 3600 * 1000;
@@ -23,14 +24,25 @@ async function newKey(db: Db, box: SecretBox, now: number): Promise<void> {
     .execute();
 }
 
-/** Creates the first signing key on first start (idempotent). */
+/**
+ * Creates the first signing key on first start (idempotent). Instances starting at once on a new
+ * database take the first-start lock, so one creates it and the others find it (issue 9 item 7);
+ * migration 0008's unique index keeps a second active key out whatever the path.
+ */
 export async function ensureSigningKey(db: Db, box: SecretBox, now = Date.now()): Promise<void> {
+  if (await activeKid(db)) return;
+  await withFirstStartLock(db, async (trx) => {
+    if (!(await activeKid(trx))) await newKey(trx, box, now);
+  });
+}
+
+async function activeKid(db: Db): Promise<string | undefined> {
   const active = await db
     .selectFrom('signing_keys')
     .select('kid')
     .where('status', '=', 'active')
     .executeTakeFirst();
-  if (!active) await newKey(db, box, now);
+  return active?.kid;
 }
 
 /**

@@ -47,10 +47,17 @@ export async function serve(): Promise<void> {
   }, 30_000);
   timer.unref();
 
+  // SIGTERM (issue 9 item 7): stop accepting, let the requests in flight finish (their responses
+  // and any that still arrive on open connections say `Connection: close`, http/load-shedding.ts),
+  // close idle keep-alive connections, store the request log, then exit. Requests still running
+  // after WARDEN_SHUTDOWN_GRACE_MS have their connections cut.
   const stop = async (signal: string) => {
     ctx.log.info({ signal }, 'shutting down');
     clearInterval(timer);
+    const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+    cut.unref();
     await app.close();
+    clearTimeout(cut);
     await ctx.db.destroy();
     process.exit(0);
   };

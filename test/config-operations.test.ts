@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration for operations', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'warden-config-'));
+
+  it('Operations: database timeouts, the load-shedding limits and the shutdown grace have safe defaults and refuse nonsense', () => {
+    const config = loadConfig({ WARDEN_DATA_DIR: dataDir() });
+    assert.equal(config.dbConnectTimeoutMs, 5_000);
+    assert.equal(config.dbStatementTimeoutMs, 10_000);
+    assert.equal(config.maxConcurrentRequests, 64);
+    assert.equal(config.maxEventLoopDelayMs, 1_000);
+    assert.equal(config.shutdownGraceMs, 10_000);
+    const set = loadConfig({
+      WARDEN_DATA_DIR: config.dataDir,
+      WARDEN_DB_CONNECT_TIMEOUT_MS: '250',
+      WARDEN_DB_STATEMENT_TIMEOUT_MS: '750',
+      WARDEN_MAX_CONCURRENT_REQUESTS: '8',
+      WARDEN_MAX_EVENT_LOOP_DELAY_MS: '150',
+      WARDEN_SHUTDOWN_GRACE_MS: '3000',
+    });
+    assert.deepEqual(
+      [
+        set.dbConnectTimeoutMs,
+        set.dbStatementTimeoutMs,
+        set.maxConcurrentRequests,
+        set.maxEventLoopDelayMs,
+        set.shutdownGraceMs,
+      ],
+      [250, 750, 8, 150, 3000],
+    );
+    for (const name of [
+      'WARDEN_DB_CONNECT_TIMEOUT_MS',
+      'WARDEN_DB_STATEMENT_TIMEOUT_MS',
+      'WARDEN_MAX_CONCURRENT_REQUESTS',
+      'WARDEN_MAX_EVENT_LOOP_DELAY_MS',
+      'WARDEN_SHUTDOWN_GRACE_MS',
+    ]) {
+      for (const bad of ['0', '-5', '1.5', 'soon'])
+        assert.throws(
+          () => loadConfig({ WARDEN_DATA_DIR: config.dataDir, [name]: bad }),
+          ConfigError,
+          `${name}=${bad}`,
+        );
+    }
+  });
+
+  it('Operations: processes starting at once on a new data dir share one demo secret key', async () => {
+    const dir = dataDir();
+    const script = `import { loadConfig } from ${JSON.stringify(new URL('../src/config.ts', import.meta.url).href)};
+process.stdout.write(loadConfig({ WARDEN_DATA_DIR: ${JSON.stringify(dir)} }).masterKey.toString('base64'));`;
+    const keys = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+              stdio: ['ignore', 'pipe', 'inherit'],
+            });
+            let out = '';
+            child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+              out += chunk;
+            });
+            child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+          }),
+      ),
+    );
+    assert.equal(new Set(keys).size, 1);
+    assert.equal(Buffer.from(keys[0]!, 'base64').length, 32);
+  });
+});
