@@ -63,7 +63,7 @@ describe('SPEC §8: managing MFA methods', () => {
     );
     assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 1, 'nothing was removed');
 
-    await setSecurityDefaults(w.ctx.db, tenant.id, false);
+    await setSecurityDefaults(w.ctx.db, tenant.id, false, w.clock.now());
     tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
     await removeAuthenticatorApp(w.ctx, tenant, jane, fresh(), only!.id);
     assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 0);

@@ -45,7 +45,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
 
     // With security defaults off, Sam signs in with a password and keeps a session and a refresh token.
     const contoso = w.demo.tenants.contoso!.id;
-    await setSecurityDefaults(w.ctx.db, contoso, false);
+    await setSecurityDefaults(w.ctx.db, contoso, false, w.clock.now());
     const browser = new UserAgent();
     const first = await startAuthorization(w, 'contoso');
     const { callback } = await signIn(w, first, { upn: sam.upn }, browser);
@@ -65,7 +65,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
       (e: { error?: string }) => e.error === 'invalid_grant',
     );
     await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
-    await setSecurityDefaults(w.ctx.db, contoso, true);
+    await setSecurityDefaults(w.ctx.db, contoso, true, w.clock.now());
   });
 
   it('SPEC §5: Bill (Billing admin, no method) must register at once and finishes with mfa', async () => {
@@ -130,7 +130,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
   });
 
   it('SPEC E1 step-up: amr_values=mfa inside an existing single-factor session asks for MFA again', async () => {
-    await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false);
+    await setSecurityDefaults(w.ctx.db, w.demo.tenants.fabrikam!.id, false, w.clock.now());
     const ua = new UserAgent();
     const first = await startAuthorization(w, 'fabrikam');
     const { callback } = await signIn(w, first, { upn: 'john@fabrikam.example' }, ua);
@@ -165,7 +165,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
   it('SPEC R1.2: turning on "require MFA for every user" applies at the next sign-in, with the policy logged', async () => {
     const sam = await makeUser(w, { name: 'sam', groups: ['SalesAgents'] });
     const contoso = w.demo.tenants.contoso!.id;
-    await setSecurityDefaults(w.ctx.db, contoso, false);
+    await setSecurityDefaults(w.ctx.db, contoso, false, w.clock.now());
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
     const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.equal(ua.step(), 'register_totp');
@@ -176,6 +176,6 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
     await setRequireMfaForAllUsers(w.ctx.db, contoso, false);
     const off = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
     assert.match(off.callback, /code=/, 'with neither policy on, Sam signs in with a password');
-    await setSecurityDefaults(w.ctx.db, contoso, true);
+    await setSecurityDefaults(w.ctx.db, contoso, true, w.clock.now());
   });
 });

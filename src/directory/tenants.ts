@@ -49,6 +49,7 @@ export async function createTenant(db: Db, input: NewTenant, now = Date.now()): 
     domain,
     partner_tenant_id: input.partnerTenantId ?? null,
     security_defaults: (input.securityDefaults ?? input.kind === 'partner') ? 1 : 0,
+    security_defaults_enabled_at: (input.securityDefaults ?? input.kind === 'partner') ? now : null,
     require_mfa_all_users: input.requireMfaAllUsers ? 1 : 0,
     created_at: now,
   };
@@ -89,11 +90,16 @@ export async function getTenant(db: Db, id: string): Promise<Tenant | undefined>
  * window (SPEC §5, seed 001): it begins at their next interactive sign-in, so a user who signed in
  * before gets the same grace as a new one. One transaction; only a real off → on change restarts it.
  */
-export async function setSecurityDefaults(db: Db, tenantId: string, enabled: boolean): Promise<void> {
+export async function setSecurityDefaults(
+  db: Db,
+  tenantId: string,
+  enabled: boolean,
+  now: number,
+): Promise<void> {
   await inTransaction(db, async (trx) => {
     const changed = await trx
       .updateTable('tenants')
-      .set({ security_defaults: enabled ? 1 : 0 })
+      .set({ security_defaults: enabled ? 1 : 0, security_defaults_enabled_at: enabled ? now : null })
       .where('id', '=', tenantId)
       .where('security_defaults', '=', enabled ? 0 : 1)
       .executeTakeFirst();

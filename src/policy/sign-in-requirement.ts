@@ -60,7 +60,11 @@ export type SignInRequirement =
 
 /** The facts of a sign-in, read off the directory's tenant and user rows (one place for the mapping). */
 export function factsFor(
-  tenant: { security_defaults: number; require_mfa_all_users: number },
+  tenant: {
+    security_defaults: number;
+    require_mfa_all_users: number;
+    security_defaults_enabled_at?: number | null;
+  },
   user: {
     accountEnabled: boolean;
     directoryRoles: readonly string[];
@@ -76,7 +80,11 @@ export function factsFor(
     user: {
       accountEnabled: user.accountEnabled,
       directoryRoles: user.directoryRoles,
-      registrationWindowStartedAt: user.registrationWindowStartedAt,
+      // A user who has not signed in interactively since security defaults were turned on (a
+      // refresh-token chain, a reused session) is counted from when they were turned on: the
+      // window runs whether or not the user comes back to the sign-in page.
+      registrationWindowStartedAt:
+        user.registrationWindowStartedAt ?? tenant.security_defaults_enabled_at ?? null,
     },
     ...rest,
   };

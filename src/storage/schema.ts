@@ -41,6 +41,8 @@ export interface TenantTable {
   domain: string;
   partner_tenant_id: string | null;
   security_defaults: number;
+  /** SPEC §5: when security defaults were last turned on (null: off, or on since before this was kept). */
+  security_defaults_enabled_at: number | null;
   require_mfa_all_users: number;
   created_at: number;
 }

@@ -47,7 +47,7 @@ export function securityDefaultsRoutes(api: FastifyInstance, ctx: WardenContext)
           'Security defaults cannot be turned on while the tenant has its own policy requiring MFA for every user. Turn that policy off first.',
         );
       }
-      await setSecurityDefaults(ctx.db, tenantId, req.body.isEnabled);
+      await setSecurityDefaults(ctx.db, tenantId, req.body.isEnabled, ctx.clock.now());
       return reply.code(204).send();
     },
   );
