@@ -85,8 +85,12 @@ export async function activate(
       .where('tenant_id', '=', user.tenantId)
       .where('id', '=', user.id)
       .where('account_enabled', '=', 1)
+      // A link sets the FIRST password only: once an administrator has set one (a temporary
+      // password by a reset), a leaked link must not replace it.
+      .where('password_hash', 'is', null)
       .executeTakeFirst();
-    // The user was deleted or disabled between opening and here: undo the consume (throw rolls back).
+    // The user was deleted, disabled or given a password between opening and here: undo the
+    // consume (throw rolls back) and refuse the link.
     if (Number(stored.numUpdatedRows) !== 1) throw new LinkUserGone();
     return { ok: true };
   }).catch((error: unknown) => {
