@@ -15,7 +15,7 @@ import { openDatabase } from '../src/storage/database.ts';
 import { PARTNER_API } from '../src/tokens/audiences.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden, testDatabase } from './support/harness.ts';
-import { appOnlyToken, callApi, sign, userClaims } from './support/tokens.ts';
+import { appOnlyToken, callApi, sign, userClaims, userToken } from './support/tokens.ts';
 
 /**
  * SPEC §11 counts Partner API requests from the request log, and the README promises that every
@@ -248,6 +248,34 @@ describe('request log group commit (SPEC §11)', () => {
     await w.ctx.requestLog.flush();
     assert.equal((await rowsOf(next.headers.get('ms-correlationid')!)).length, 1);
     assert.equal((await rowsOf(correlationId)).length, 0);
+  });
+
+  it('RFC 9110 §15.6.4: a Partner API change that was made keeps its answer when its row cannot be stored at once (never a 503 inviting a second order)', async () => {
+    const northwind = w.demo.customers['northwind.example']!;
+    const orders = async () =>
+      Number(
+        (
+          await w.ctx.db
+            .selectFrom('orders')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const jane = await userToken(w, 'jane@contoso.example');
+    const before = await orders();
+    await takeTableAway();
+    let placed: Awaited<ReturnType<typeof callApi>>;
+    try {
+      placed = await callApi(w, 'POST', `/v1/customers/${northwind}/orders`, {
+        token: jane,
+        body: { lineItems: [{ lineItemNumber: 0, offerId: 'WRD-MAIL-1', quantity: 1 }] },
+      });
+    } finally {
+      await bringTableBack();
+    }
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(placed.headers.get('retry-after'), null);
+    assert.equal(await orders(), before + 1, 'the order is placed once, and the client is told so');
   });
 
   it('SPEC §11 B1: a dashboard page whose row the database refuses is replaced by a 503 page', async () => {

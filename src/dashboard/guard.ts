@@ -11,7 +11,7 @@ import {
   partnerRolesOf,
   roleLabel,
 } from '../partner-center/access.ts';
-import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
+import { changedState, RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
@@ -122,7 +122,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     const declaration = req.routeOptions.config.dashboardPage;
     if (!viewer || !declaration) return payload;
     const steppedUp = reply.statusCode === 303 && declaration.area !== null && !viewer.session.mfa;
-    const stored = ctx.requestLog.record({
+    const entry: RequestRecord = {
       tenantId: viewer.tenant.id,
       surface: 'dashboard',
       operation: declaration.operation,
@@ -133,10 +133,17 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       ...(steppedUp ? { outcome: 'unauthorized' as const } : {}),
       correlationId: req.id,
       occurredAt: ctx.clock.now(),
-    });
-    return stored.then(
+    };
+    return ctx.requestLog.record(entry).then(
       () => payload,
-      () => notRecorded(reply, viewer),
+      () => {
+        // A change that was made keeps its answer (a 503 would invite sending it again); its row is retried.
+        if (changedState(req.method, reply.statusCode)) {
+          ctx.requestLog.retryLater(entry);
+          return payload;
+        }
+        return notRecorded(reply, viewer);
+      },
     );
   });
 }

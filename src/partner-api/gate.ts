@@ -11,7 +11,7 @@ import { isGuid } from '../guid.ts';
 import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
-import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
+import { changedState, RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { replaceWithError, sendError } from './responses.ts';
@@ -67,7 +67,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     const caller = req.partnerCaller;
     const declaration = req.routeOptions.config.partnerApi;
     if (!caller || !declaration) return payload; // no tenant to attribute the request to
-    const stored = ctx.requestLog.record({
+    const entry: RequestRecord = {
       tenantId: caller.tenant.id,
       surface: caller.mode === 'app+user' ? 'api-app-user' : 'api-app-only',
       operation: declaration.operation,
@@ -78,10 +78,15 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
       occurredAt: ctx.clock.now(),
-    });
-    return stored.then(
+    };
+    return ctx.requestLog.record(entry).then(
       () => payload,
       () => {
+        // A change that was made keeps its answer (a 503 would invite a second order); its row is retried.
+        if (changedState(req.method, reply.statusCode)) {
+          ctx.requestLog.retryLater(entry);
+          return payload;
+        }
         reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
         return replaceWithError(reply, new PartnerApiError('request_log_unavailable'));
       },

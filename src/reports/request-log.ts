@@ -34,6 +34,18 @@ export function outcomeOf(status: number): Outcome {
 /** Seconds a client is told to wait (`Retry-After`) when its request could not be recorded. */
 export const RETRY_AFTER_SECONDS = 5;
 
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether the request changed something: a method that is not safe (RFC 9110 §9.2.1) that its
+ * handler did not refuse. Such an answer is never replaced by a 503 when its row cannot be stored
+ * (RFC 9110 §15.6.4: a client would retry a change that was made, e.g. order twice); its row is
+ * retried instead (RequestLog.retryLater).
+ */
+export function changedState(method: string, statusCode: number): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase()) && statusCode < 400;
+}
+
 /**
  * A request's row was not stored: the database refused the write, or too many rows were already
  * waiting for it. The request must not be answered as a success the SPEC §11 figures never count.
@@ -131,6 +143,19 @@ export class RequestLog {
     });
     this.#next();
     return stored.promise;
+  }
+
+  /**
+   * For a request that changed state and whose row could not be stored at once: the row is tried
+   * again after RETRY_AFTER_SECONDS (its answer went out), and a second failure is logged.
+   */
+  retryLater(entry: RequestRecord): void {
+    const timer = setTimeout(() => {
+      this.record(entry).catch((err: unknown) =>
+        this.#log.error({ err, correlationId: entry.correlationId }, 'request log row lost after a retry'),
+      );
+    }, RETRY_AFTER_SECONDS * 1000);
+    timer.unref();
   }
 
   /** Writes everything recorded so far; resolves when it is stored (or refused: its callers know). */
