@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
@@ -232,6 +232,9 @@ describe('Operations: warden init on a fresh production install (WARDEN_MODE=pro
     }
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).file, file);
+    // It holds password hashes and sealed secrets: readable by its owner only, whatever the umask.
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dirname(file)), ['warden-copy.sqlite'], 'no partial file is left');
     const copy = new DatabaseSync(file);
     try {
       const tenants = copy

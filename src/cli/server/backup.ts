@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync, backup as sqliteBackup } from 'node:sqlite';
 import { loadConfig } from '../../config.ts';
@@ -7,8 +7,9 @@ import { RefusedError } from '../errors.ts';
 /**
  * `warden backup --to <file>`: a consistent copy of the SQLite database while servers keep
  * running (SQLite's online backup API, through node:sqlite). PostgreSQL has its own tool, pg_dump.
- * The copy is written next to the target and renamed into place, so a failed run leaves no
- * half-written backup behind.
+ * The copy is written next to the target, readable by its owner only (it holds password hashes
+ * and sealed secrets), then linked into place, which fails rather than replace a file that appeared
+ * meanwhile; a failed run leaves no half-written backup behind.
  */
 export async function backupDatabase(to: string): Promise<{ file: string; pages: number }> {
   const config = loadConfig();
@@ -22,16 +23,20 @@ export async function backupDatabase(to: string): Promise<{ file: string; pages:
   if (existsSync(file)) throw new RefusedError(`${file} exists; warden backup does not overwrite a file.`);
   const database = join(config.dataDir, 'warden.sqlite');
   if (!existsSync(database)) throw new RefusedError(`There is no database at ${database} (WARDEN_DATA_DIR).`);
-  const partial = `${file}.partial`;
+  const partial = `${file}.${process.pid}.partial`;
+  // Created here, exclusively and 0600, before any byte is copied: never an existing file or a symlink.
+  closeSync(openSync(partial, 'wx', 0o600));
   const source = new DatabaseSync(database);
   try {
     const pages = await sqliteBackup(source, partial);
-    renameSync(partial, file);
+    linkSync(partial, file); // EEXIST if the target appeared since the check above
     return { file, pages };
   } catch (error) {
-    rmSync(partial, { force: true });
+    if ((error as { code?: string }).code === 'EEXIST')
+      throw new RefusedError(`${file} exists; warden backup does not overwrite a file.`);
     throw error;
   } finally {
+    rmSync(partial, { force: true });
     source.close();
   }
 }
