@@ -266,3 +266,24 @@ export async function replaceTemporaryPassword(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/**
+ * Holds the user's row until the transaction ends, so two transactions that check and then add a
+ * method for one user run one after the other (PostgreSQL: READ COMMITTED would let both pass the
+ * check). SQLite transactions already take the database's write lock when they begin.
+ */
+export async function lockUserRow(
+  trx: Db,
+  kind: 'sqlite' | 'postgres',
+  tenantId: string,
+  userId: string,
+): Promise<void> {
+  if (kind !== 'postgres') return;
+  await trx
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', userId)
+    .forUpdate()
+    .execute();
+}

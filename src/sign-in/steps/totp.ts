@@ -7,6 +7,7 @@ import {
   totpFor,
   verifyTotp,
 } from '../../authentication-methods/totp.ts';
+import { lockUserRow } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
 import { RULES, throttleKeys } from '../../security/throttle.ts';
 import { authenticationStep, logAttempt } from '../attempt-log.ts';
@@ -49,6 +50,7 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   }
   await ctx.throttle.succeed(tenant.id, key);
   const codes = await ctx.db.transaction().execute(async (trx) => {
+    await lockUserRow(trx, ctx.dbKind, tenant.id, user.id); // two browsers confirming at once: one wins
     // Registration is for a user with no method. If one was added since this flow began (another
     // browser), this flow may not add a second one: the user must prove the existing method.
     if (hasMfaMethod(await methodsOf(trx, tenant.id, user.id))) return undefined;
