@@ -142,6 +142,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
           ctx.requestLog.retryLater(entry);
           return payload;
         }
+        if (reply.statusCode >= 500) return payload; // already a failure (e.g. 503 with its Retry-After)
         return notRecorded(reply, viewer);
       },
     );

@@ -87,6 +87,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
           ctx.requestLog.retryLater(entry);
           return payload;
         }
+        if (reply.statusCode >= 500) return payload; // already a failure (e.g. 503 with its Retry-After)
         reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
         return replaceWithError(reply, new PartnerApiError('request_log_unavailable'));
       },
