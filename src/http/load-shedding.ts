@@ -4,6 +4,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 /** Liveness must answer whatever the load (an orchestrator restarts a process that does not). */
 const NEVER_SHED = new Set(['/healthz']);
 
+/** How long a request still sending its body counts as work. */
+const SLOW_BODY_GRACE_MS = 1_000;
+
 /** How often the event loop's delay is read (and its histogram started afresh). */
 const DELAY_WINDOW_MS = 100;
 
@@ -22,7 +25,7 @@ const DELAY_WINDOW_MS = 100;
 export class Admission {
   readonly #limit: number;
   readonly #maxDelayMs: number;
-  readonly #inFlight = new Set<ServerResponse>();
+  readonly #inFlight = new Map<ServerResponse, { req: IncomingMessage; since: number }>();
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
   #timer: NodeJS.Timeout | undefined;
   #behindMs = 0;
@@ -47,11 +50,27 @@ export class Admission {
   /** Whether to serve the request now; a served one counts until its response is done. */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     if (this.#draining) res.setHeader('Connection', 'close');
-    const overloaded = this.#inFlight.size >= this.#limit || this.#behindMs > this.#maxDelayMs;
+    const overloaded = this.#working() >= this.#limit || this.#behindMs > this.#maxDelayMs;
     if (overloaded && !NEVER_SHED.has(pathOf(req.url))) return false;
-    this.#inFlight.add(res);
+    this.#inFlight.set(res, { req, since: performance.now() });
     res.once('close', () => this.#inFlight.delete(res));
     return true;
+  }
+
+  /**
+   * Requests in flight that count against the limit: those whose message has arrived whole (they
+   * are doing work), and those still sending their body for less than SLOW_BODY_GRACE_MS. A
+   * request that has kept its body back for longer holds a socket, not a slot, so a client that
+   * sends headers and then nothing cannot fill the limit and refuse everyone else (its socket ends
+   * at the server's requestTimeout).
+   */
+  #working(): number {
+    const now = performance.now();
+    let working = 0;
+    for (const { req, since } of this.#inFlight.values()) {
+      if (req.complete || now - since < SLOW_BODY_GRACE_MS) working += 1;
+    }
+    return working;
   }
 
   get inFlight(): number {
@@ -72,7 +91,7 @@ export class Admission {
   /** From now on every response closes its connection, those of the requests in flight too. */
   drain(): void {
     this.#draining = true;
-    for (const res of this.#inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    for (const res of this.#inFlight.keys()) if (!res.headersSent) res.setHeader('Connection', 'close');
   }
 }
 

@@ -70,5 +70,10 @@ export function createNodeServer(
   tls: TlsFiles | undefined,
   listener: (req: IncomingMessage, res: ServerResponse) => void,
 ): Server {
-  return tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
+  // A client gets 10 s for its headers and 30 s for its whole request (bodies are at most 64 KiB),
+  // instead of Node's 60 s and 300 s: slow senders hold sockets for less time.
+  const limits = { headersTimeout: 10_000, requestTimeout: 30_000 };
+  return tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...limits }, listener)
+    : createHttpServer(limits, listener);
 }
