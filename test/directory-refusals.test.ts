@@ -145,10 +145,49 @@ describe('directory refusals (STYLE 2: one pure module of per-object authority)'
       ],
     ];
     for (const [name, actor, held, granted, expected] of rows) {
-      const refusal = applicationChangeRefusal(actor, held, { grantedAppRoles: granted });
+      const refusal = applicationChangeRefusal(actor, held, {
+        grantedAppRoles: granted,
+        multiTenant: false,
+        allowedScopes: granted.length > 0 ? ['urn:warden:graph/.default'] : [],
+      });
       if (expected === 'allowed') assert.equal(refusal, undefined, name);
       else assert.match(String(refusal), expected, name);
     }
+  });
+
+  it('Entra rules: an application acting alone cannot change an application that signs users in or serves other tenants (its front door: redirect URIs, secrets)', () => {
+    const cli = {
+      grantedAppRoles: [],
+      multiTenant: true,
+      allowedScopes: ['urn:warden:partner-api/user_impersonation'],
+    };
+    assert.match(String(applicationChangeRefusal(APP, ['Application.ReadWrite.All'], cli)), /signs users in/);
+    const delegated = {
+      grantedAppRoles: [],
+      multiTenant: false,
+      allowedScopes: ['urn:warden:graph/Directory.AccessAsUser.All'],
+    };
+    assert.match(
+      String(applicationChangeRefusal(APP, ['Application.ReadWrite.All'], delegated)),
+      /signs users in/,
+    );
+    assert.equal(
+      applicationChangeRefusal(global, [], cli),
+      undefined,
+      'a signed-in Global Administrator may',
+    );
+    assert.match(
+      String(applicationGrantRefusal(APP, [], { multiTenant: true, allowedScopes: [] })),
+      /signed-in Global Administrator/,
+    );
+    assert.match(
+      String(applicationGrantRefusal(APP, [], { allowedScopes: ['urn:warden:graph/User.Read'] })),
+      /signed-in Global Administrator/,
+    );
+    assert.equal(
+      applicationGrantRefusal(APP, [], { allowedScopes: ['urn:warden:graph/.default'] }),
+      undefined,
+    );
   });
 
   it('applications: granting app roles at registration is admin consent (a signed-in administrator only)', () => {

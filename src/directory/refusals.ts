@@ -82,12 +82,22 @@ export function credentialChangeRefusal(
 export function applicationChangeRefusal(
   actor: User | undefined,
   heldAppRoles: readonly string[],
-  app: Pick<Application, 'grantedAppRoles'>,
+  app: Pick<Application, 'grantedAppRoles' | 'multiTenant' | 'allowedScopes'>,
 ): string | undefined {
   if (actor) return undefined;
+  // An application that signs users in (delegated scopes) or serves other tenants is another
+  // identity's front door: redirecting it, or adding a secret to it, would let an application
+  // acting alone collect users' codes (and a first-party client's need no consent anywhere).
+  if (app.multiTenant || delegatedScopes(app.allowedScopes).length > 0)
+    return 'An application cannot change an application that signs users in or serves other tenants: a signed-in Global Administrator must.';
   const beyond = app.grantedAppRoles.filter((role) => !heldAppRoles.includes(role));
   if (beyond.length === 0) return undefined;
   return `An application cannot change an application granted permissions it does not hold itself (${beyond.join(', ')}): a signed-in Global Administrator must.`;
+}
+
+/** The delegated (user) scopes among an application's allowed scopes: all but `{resource}/.default`. */
+function delegatedScopes(allowed: readonly string[]): string[] {
+  return allowed.filter((scope) => !scope.endsWith('/.default'));
 }
 
 /**
@@ -98,9 +108,16 @@ export function applicationChangeRefusal(
 export function applicationGrantRefusal(
   actor: User | undefined,
   grantedAppRoles: readonly string[],
+  registered: { multiTenant?: boolean; allowedScopes?: readonly string[] } = {},
 ): string | undefined {
-  if (actor || grantedAppRoles.length === 0) return undefined;
-  return 'Granting application permissions (Role) needs a signed-in Global Administrator.';
+  if (actor) return undefined;
+  if (grantedAppRoles.length > 0)
+    return 'Granting application permissions (Role) needs a signed-in Global Administrator.';
+  // Delegated scopes are consent too; and an application of the operator is consent-free in every
+  // tenant (sign-in/consent.ts): an application acting alone registers neither.
+  if (registered.multiTenant || delegatedScopes(registered.allowedScopes ?? []).length > 0)
+    return 'Registering an application that signs users in or serves other tenants needs a signed-in Global Administrator.';
+  return undefined;
 }
 
 /**

@@ -106,7 +106,12 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         ? checkRedirectUris(body.publicClient.redirectUris ?? [], 'publicClient.redirectUris')
         : checkRedirectUris(body.web?.redirectUris ?? [], 'web.redirectUris');
       const access = accessFromRequired(body.requiredResourceAccess ?? [], clientType);
-      refuseIf(applicationGrantRefusal(user, access.grantedAppRoles));
+      refuseIf(
+        applicationGrantRefusal(user, access.grantedAppRoles, {
+          multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
+          allowedScopes: access.allowedScopes,
+        }),
+      );
       const { application } = await createApplication(
         ctx.db,
         ctx.secrets,
