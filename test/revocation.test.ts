@@ -328,4 +328,26 @@ describe('the revocation list (sessions/)', () => {
       await w.stop();
     }
   });
+
+  it('Operations: a refresh reads only what was revoked lately, yet misses no row stamped a little before the newest seen (another instance, a late commit), and expired rows leave memory', async () => {
+    const w = await startWarden();
+    try {
+      const clock = new FrozenClock(Date.now());
+      const list = new RevocationList(w.ctx.db, clock, { refreshMs: 1_000 });
+      const at = Date.now();
+      const old = Math.floor(at / 1000) - 10;
+      await revokeUserTokens(w.ctx.db, tenant, 'user-a', at);
+      assert.equal(await list.revokes({ tenantId: tenant, userId: 'user-a', issuedAt: old }), true);
+      // Another instance's row, stamped 30 s before the newest this instance has read.
+      await revokeUserTokens(w.ctx.db, tenant, 'user-b', at - 30_000);
+      clock.advance(1_000);
+      assert.equal(await list.revokes({ tenantId: tenant, userId: 'user-b', issuedAt: old - 60 }), true);
+      assert.equal(list.size, 2);
+      clock.advance(REVOCATION_KEPT_MS);
+      assert.equal(await list.revokes({ tenantId: tenant, userId: 'user-a', issuedAt: old }), false);
+      assert.equal(list.size, 0, 'expired revocations leave memory at the next read');
+    } finally {
+      await w.stop();
+    }
+  });
 });

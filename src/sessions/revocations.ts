@@ -72,12 +72,17 @@ export interface Revocation {
   revokedAt: number;
 }
 
-/** The revocations that still cover a token that could be accepted at `now`. */
-export async function liveRevocations(db: Db, now: number): Promise<Revocation[]> {
+/**
+ * The revocations that still cover a token that could be accepted at `now`; with `revokedAfter`,
+ * only those made after it (a row's expiry is its revocation time plus REVOCATION_KEPT_MS, so the
+ * expiry index serves both questions).
+ */
+export async function liveRevocations(db: Db, now: number, revokedAfter?: number): Promise<Revocation[]> {
+  const floor = revokedAfter === undefined ? now : Math.max(now, revokedAfter + REVOCATION_KEPT_MS);
   const rows = await db
     .selectFrom('revocations')
     .select(['tenant_id', 'kind', 'subject', 'revoked_at'])
-    .where('expires_at', '>', now)
+    .where('expires_at', '>', floor)
     .execute();
   return rows.map((r) => ({
     tenantId: r.tenant_id,

@@ -148,12 +148,15 @@ export class KyselyOidcAdapter implements Adapter {
    * refresh token, a revoked refresh token (RFC 7009 §2.1) and a logout; `consume` on a lost race.
    */
   async revokeByGrantId(grantId: string): Promise<void> {
+    // The revocation first: should the delete fail after it, the grant's tokens are refused
+    // anyway; the other way round, a failure would leave its access tokens valid for their hour
+    // with nothing left to revoke them by (a retried replay meets invalid_grant).
+    await revokeGrantTokens(this.#db, this.#tenantId, grantId);
     await this.#db
       .deleteFrom('oidc_payloads')
       .where('tenant_id', '=', this.#tenantId)
       .where('grant_id', '=', grantId)
       .execute();
-    await revokeGrantTokens(this.#db, this.#tenantId, grantId);
   }
 }
 
