@@ -40,8 +40,14 @@ export class Admission {
   watch(): void {
     if (this.#timer) return;
     this.#delay.enable();
+    let previousMs = 0;
     this.#timer = setInterval(() => {
-      this.#behindMs = this.#delay.max / 1e6;
+      // The worst delay of this window and the one before: which of the callbacks due after a
+      // long task runs first (this reading, or the histogram's own sample of that task) is up to
+      // the timer queue, so a delay read one window late still counts for the next requests.
+      const currentMs = this.#delay.max / 1e6;
+      this.#behindMs = Math.max(currentMs, previousMs);
+      previousMs = currentMs;
       this.#delay.reset();
     }, DELAY_WINDOW_MS);
     this.#timer.unref();
