@@ -96,6 +96,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'authority-pages/': ['tokens/', 'sign-in/', 'policy/', 'directory/', 'dashboard/'],
   'policy/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   // The directory throws its own errors (directory-error.ts); each API maps them at its edge.
+  'delegated-admin/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   'directory/': [
     'tokens/',
     'sign-in/',
