@@ -7,6 +7,7 @@ import { migration as activationLinks } from './migrations/0005_activation_links
 import { migration as revocations } from './migrations/0006_revocations.ts';
 import { migration as registrationWindow } from './migrations/0007_registration_window.ts';
 import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
+import { migration as delegatedAdminRelationships } from './migrations/0009_delegated_admin_relationships.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_revocations': revocations,
   '0007_registration_window': registrationWindow,
   '0008_one_active_signing_key': oneActiveSigningKey,
+  '0009_delegated_admin_relationships': delegatedAdminRelationships,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -30,6 +30,7 @@ export interface Database {
   dashboard_sessions: DashboardSessionTable;
   request_log: RequestLogTable;
   activation_links: ActivationLinkTable;
+  delegated_admin_relationships: DelegatedAdminRelationshipTable;
   revocations: RevocationTable;
 }
 
@@ -338,3 +339,28 @@ export interface RevocationTable {
 }
 
 export type Row<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };
+
+/** A GDAP relationship (src/delegated-admin/relationships.ts). */
+export interface DelegatedAdminRelationshipTable {
+  partner_tenant_id: string;
+  id: string;
+  display_name: string;
+  customer_tenant_id: string | null;
+  /** ISO 8601, as the partner asked (`P730D`). */
+  duration: string;
+  /** `PT0S`, `P0D` or `P180D`. */
+  auto_extend_duration: string;
+  /** JSON array of Entra role template ids. */
+  roles: string;
+  status: string;
+  /** The ETag: bumped by every change. */
+  version: number;
+  created_at: number;
+  last_modified_at: number;
+  locked_at: number | null;
+  activated_at: number | null;
+  ends_at: number | null;
+  ended_at: number | null;
+  /** The customer administrator who approved. */
+  approved_by: string | null;
+}
