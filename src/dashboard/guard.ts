@@ -11,7 +11,7 @@ import {
   partnerRolesOf,
   roleLabel,
 } from '../partner-center/access.ts';
-import { changedState, RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
+import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
@@ -115,8 +115,8 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
   });
 
   // SPEC §11 B1: the row is committed before the page goes out (onSend runs before the status line
-  // is written), so a crash cannot lose an operation that was answered; if it cannot be stored,
-  // the page is replaced by a 503.
+  // is written), so a crash cannot lose an operation that was answered; when it cannot be stored,
+  // RequestLog.recordBeforeAnswer says whether the page still goes or becomes a 503.
   app.addHook('onSend', async (req, reply, payload) => {
     const viewer = req.viewer;
     const declaration = req.routeOptions.config.dashboardPage;
@@ -134,18 +134,8 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       correlationId: req.id,
       occurredAt: ctx.clock.now(),
     };
-    return ctx.requestLog.record(entry).then(
-      () => payload,
-      () => {
-        // A change that was made keeps its answer (a 503 would invite sending it again); its row is retried.
-        if (changedState(req.method, reply.statusCode)) {
-          ctx.requestLog.retryLater(entry);
-          return payload;
-        }
-        if (reply.statusCode >= 500) return payload; // already a failure (e.g. 503 with its Retry-After)
-        return notRecorded(reply, viewer);
-      },
-    );
+    if ((await ctx.requestLog.recordBeforeAnswer(entry, req.method)) === 'send') return payload;
+    return notRecorded(reply, viewer);
   });
 }
 

@@ -11,7 +11,7 @@ import { isGuid } from '../guid.ts';
 import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
-import { changedState, RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
+import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { replaceWithError, sendError } from './responses.ts';
@@ -61,8 +61,8 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     if (declaration && 'delegated' in API_CATEGORIES[declaration.category]) await admitDelegated(req, ctx);
   });
   // SPEC §11: the row is committed before the response goes out (onSend runs before the status
-  // line is written), so a crash cannot lose a request that was answered. A row that cannot be
-  // stored turns the answer into a 503 rather than a success the figures never count.
+  // line is written), so a crash cannot lose a request that was answered. When it cannot be
+  // stored, RequestLog.recordBeforeAnswer says whether the answer still goes or becomes a 503.
   api.addHook('onSend', async (req, reply, payload) => {
     const caller = req.partnerCaller;
     const declaration = req.routeOptions.config.partnerApi;
@@ -79,19 +79,9 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       correlationId: req.correlationId ?? '',
       occurredAt: ctx.clock.now(),
     };
-    return ctx.requestLog.record(entry).then(
-      () => payload,
-      () => {
-        // A change that was made keeps its answer (a 503 would invite a second order); its row is retried.
-        if (changedState(req.method, reply.statusCode)) {
-          ctx.requestLog.retryLater(entry);
-          return payload;
-        }
-        if (reply.statusCode >= 500) return payload; // already a failure (e.g. 503 with its Retry-After)
-        reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-        return replaceWithError(reply, new PartnerApiError('request_log_unavailable'));
-      },
-    );
+    if ((await ctx.requestLog.recordBeforeAnswer(entry, req.method)) === 'send') return payload;
+    reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return replaceWithError(reply, new PartnerApiError('request_log_unavailable'));
   });
   api.setNotFoundHandler((_req, reply) => sendError(reply, new PartnerApiError('not_found')));
   api.setErrorHandler((error, req, reply) => {

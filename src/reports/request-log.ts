@@ -38,18 +38,12 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Whether the request changed something: a method that is not safe (RFC 9110 §9.2.1) that its
- * handler did not refuse. Such an answer is never replaced by a 503 when its row cannot be stored
- * (RFC 9110 §15.6.4: a client would retry a change that was made, e.g. order twice); its row is
- * retried instead (RequestLog.retryLater).
+ * handler did not refuse.
  */
 export function changedState(method: string, statusCode: number): boolean {
   return !SAFE_METHODS.has(method.toUpperCase()) && statusCode < 400;
 }
 
-/**
- * A request's row was not stored: the database refused the write, or too many rows were already
- * waiting for it. The request must not be answered as a success the SPEC §11 figures never count.
- */
 export class RequestNotRecorded extends Error {
   readonly reason: 'write_failed' | 'queue_full';
   constructor(reason: 'write_failed' | 'queue_full', options?: ErrorOptions) {
@@ -146,10 +140,28 @@ export class RequestLog {
   }
 
   /**
-   * For a request that changed state and whose row could not be stored at once: the row is tried
-   * again after RETRY_AFTER_SECONDS (its answer went out), and a second failure is logged.
+   * THE rule of what a response does when its row must be stored first (SPEC §11: the row is
+   * committed before the answer goes out). Resolves `'send'` when the answer may go as it is:
+   * the row is stored; or the request changed something (RFC 9110 §15.6.4: a 503 would invite a
+   * client to repeat a change that was made, e.g. order twice), whose row is then tried again
+   * after RETRY_AFTER_SECONDS; or the answer is already a failure. Resolves `'replace'` when the
+   * caller must answer 503 with Retry-After instead, in its surface's shape.
    */
-  retryLater(entry: RequestRecord): void {
+  async recordBeforeAnswer(entry: RequestRecord, method: string): Promise<'send' | 'replace'> {
+    try {
+      await this.record(entry);
+      return 'send';
+    } catch {
+      if (changedState(method, entry.statusCode)) {
+        this.#retryLater(entry);
+        return 'send';
+      }
+      return entry.statusCode >= 500 ? 'send' : 'replace';
+    }
+  }
+
+  /** The row of an answer that went out without it, tried once more; a second failure is logged. */
+  #retryLater(entry: RequestRecord): void {
     const timer = setTimeout(() => {
       this.record(entry).catch((err: unknown) =>
         this.#log.error({ err, correlationId: entry.correlationId }, 'request log row lost after a retry'),
