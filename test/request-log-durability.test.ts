@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,6 +13,7 @@ import { openDatabase } from '../src/storage/database.ts';
 import { PARTNER_API } from '../src/tokens/audiences.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden, testDatabase } from './support/harness.ts';
+import { freePort, ServerProcess } from './support/server-process.ts';
 import { appOnlyToken, callApi, sign, userClaims, userToken } from './support/tokens.ts';
 
 /**
@@ -24,58 +23,21 @@ import { appOnlyToken, callApi, sign, userClaims, userToken } from './support/to
  * SIGKILL (no shutdown hook runs) and then reads the database the child left behind.
  */
 
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 /** Requests in flight at once; the kill comes when this many responses have arrived. */
 const WORKERS = 16;
 const ANSWERS_BEFORE_KILL = 300;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts `warden serve` as `npm start` does; resolves once it says it is running. */
-function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const onExit = (code: number | null) =>
-      reject(new Error(`warden exited (${code}) before it was ready:\n${stderr}`));
-    child.once('exit', onExit);
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (stdout.includes('Warden is running')) return;
-      stdout += chunk.toString();
-      if (stdout.includes('Warden is running')) {
-        child.off('exit', onExit);
-        resolve(child);
-      }
-    });
-  });
-}
-
 describe('request log durability (SPEC §11)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-durability-'));
   let database: Awaited<ReturnType<typeof testDatabase>>;
-  let child: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
 
   before(async () => {
     database = await testDatabase('warden_durability');
   });
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (server && server.child.exitCode === null && server.child.signalCode === null)
+      server.child.kill('SIGKILL');
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -83,16 +45,13 @@ describe('request log durability (SPEC §11)', () => {
   it('SPEC §11: every answered Partner API request has its row, even after kill -9', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    child = await startChild({
-      PORT: String(port),
+    server = new ServerProcess(port, {
       WARDEN_BASE_URL: baseUrl,
       WARDEN_DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child!.once('exit', (_code, signal) => resolve(signal)),
-    );
+    await server.running;
+    const child = server.child;
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as DemoData;
     const automation = demo.clients['contoso-automation']!;
     const tokenResponse = await fetch(`${baseUrl}/${demo.tenants.contoso!.id}/oauth2/v2.0/token`, {
@@ -124,12 +83,12 @@ describe('request log durability (SPEC §11)', () => {
         }
         // Headers arrived: the request was answered, whatever happens to the body.
         answered.set(response.headers.get('ms-correlationid') ?? '', response.status);
-        if (answered.size === ANSWERS_BEFORE_KILL) child!.kill('SIGKILL');
+        if (answered.size === ANSWERS_BEFORE_KILL) child.kill('SIGKILL');
         await response.arrayBuffer().catch(() => undefined);
       }
     };
     await Promise.all(Array.from({ length: WORKERS }, worker));
-    assert.equal(await exited, 'SIGKILL', 'the server was killed, not shut down');
+    assert.equal((await server.exited).signal, 'SIGKILL', 'the server was killed, not shut down');
     assert.ok(answered.size >= ANSWERS_BEFORE_KILL, `${answered.size} answered`);
     assert.ok(unanswered > 0, 'requests were still being sent when the server died');
     assert.ok(!answered.has(''), 'every response carries MS-CorrelationId');

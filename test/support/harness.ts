@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { WardenContext } from '../../src/context.ts';
 import { type DemoData, seedDemoData } from '../../src/demo/demo-data.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { freePort } from './server-process.ts';
 import { makeTestCertificate, type TestCertificate, trustInThisProcess } from './tls.ts';
 
 /**
@@ -41,17 +41,6 @@ export interface TestWarden {
   certificate: TestCertificate | undefined;
   issuer(tenantKey: string): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createContext } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -8,6 +7,7 @@ import type { WardenContext } from '../../src/context.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { type CliResult, CliUser, serverEnvironment } from './cli.ts';
 import { FrozenClock } from './harness.ts';
+import { freePort } from './server-process.ts';
 import type { UserAgent } from './user-agent.ts';
 
 /** A password every test administrator may choose (THE policy accepts it for all of them). */
@@ -26,17 +26,6 @@ export interface OnboardingReport {
   admin: { id: string; userPrincipalName: string; directoryRoles: string[] };
   activationUrl: string;
   expiresAt: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**
