@@ -39,6 +39,9 @@ export interface TestWarden {
   clock: FrozenClock;
   /** The self-signed certificate when started with `{ tls: true }`. */
   certificate: TestCertificate | undefined;
+  /** The per-run PostgreSQL database (undefined on SQLite), before any `databaseUrl` routing. */
+  databaseUrl: string | undefined;
+  dataDir: string;
   issuer(tenantKey: string): string;
   stop(): Promise<void>;
 }
@@ -80,6 +83,10 @@ export interface WardenOptions {
    * process; its files are in `certificate`.
    */
   tls?: boolean;
+  /** Configuration of the test's own (e.g. short database timeouts), over the harness's. */
+  env?: Record<string, string>;
+  /** Routes the per-run PostgreSQL URL elsewhere (a proxy in front of it). */
+  databaseUrl?: (url: string) => string;
 }
 
 export async function startWarden(options: WardenOptions = {}): Promise<TestWarden> {
@@ -87,7 +94,8 @@ export async function startWarden(options: WardenOptions = {}): Promise<TestWard
   const certificate = options.tls ? makeTestCertificate() : undefined;
   if (certificate) trustInThisProcess(certificate.pem);
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
-  const { url: databaseUrl, drop: dropDatabase } = await testDatabase('warden_test');
+  const { url, drop: dropDatabase } = await testDatabase('warden_test');
+  const databaseUrl = url && options.databaseUrl ? options.databaseUrl(url) : url;
   const config = loadConfig({
     PORT: String(port),
     WARDEN_BASE_URL: `${certificate ? 'https' : 'http'}://localhost:${port}`,
@@ -95,6 +103,7 @@ export async function startWarden(options: WardenOptions = {}): Promise<TestWard
     WARDEN_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...options.env,
   });
   const clock = new FrozenClock();
   const ctx = await createContext(config, { clock });
@@ -109,6 +118,8 @@ export async function startWarden(options: WardenOptions = {}): Promise<TestWard
     demo,
     clock,
     certificate,
+    databaseUrl: url,
+    dataDir,
     issuer: (key) => `${config.baseUrl}/${demo.tenants[key]!.id}/v2.0`,
     stop: async () => {
       await app.close();
