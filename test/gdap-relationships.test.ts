@@ -114,6 +114,17 @@ describe('GDAP relationships in storage (SPEC §13)', () => {
       ),
       'transition_refused',
     );
+    // A partner cannot approve its own request by claiming to be the customer.
+    await refused(
+      applyEvent(
+        w.ctx.db,
+        { partnerTenantId: partner },
+        pending.id,
+        { event: 'approve', actor: 'customer' },
+        w.clock.now(),
+      ),
+      'transition_refused',
+    );
     const after = await getRelationship(w.ctx.db, { partnerTenantId: partner }, pending.id);
     assert.deepEqual([after?.status, after?.version], ['approvalPending', pending.version]);
   });

@@ -179,6 +179,11 @@ export async function applyEvent(
   input: EventInput,
   now: number,
 ): Promise<Relationship | undefined> {
+  // The actor follows from whose view the change is made in: a customer's view acts as the
+  // customer, a partner's as the partner (or the system's own jobs), never the other way round.
+  const actorFits = 'customerTenantId' in scope ? input.actor === 'customer' : input.actor !== 'customer';
+  if (!actorFits)
+    throw new DelegatedAdminError('transition_refused', `The ${input.actor} cannot act in this view.`);
   return inTransaction(db, async (trx) => {
     const current = await getRelationship(trx, scope, id);
     if (!current) throw new DelegatedAdminError('not_found', `No relationship ${id}.`);

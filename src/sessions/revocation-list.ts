@@ -87,7 +87,10 @@ export class RevocationList {
       if (r.kind === 'grant') grants.set(at, expiresAt);
       else if ((users.get(at)?.revokedAt ?? Number.NEGATIVE_INFINITY) < r.revokedAt)
         users.set(at, { revokedAt: r.revokedAt, expiresAt });
-      if (r.revokedAt > this.#newest) this.#newest = r.revokedAt;
+      // A writer whose clock runs fast must not move the incremental floor past rows that correctly
+      // timed instances write next: the floor never runs ahead of this reader's clock.
+      const seen = Math.min(r.revokedAt, startedAt);
+      if (seen > this.#newest) this.#newest = seen;
     }
     if (!full) {
       for (const [at, expiresAt] of grants) if (expiresAt <= startedAt) grants.delete(at);
