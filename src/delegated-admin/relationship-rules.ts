@@ -1,4 +1,5 @@
-import { ROLE_DEFINITIONS, roleByTemplateId } from '../directory/roles.ts';
+import { ROLE_DEFINITIONS } from '../directory/roles.ts';
+import { gdapRole } from './gdap-roles.ts';
 
 /**
  * The rules a GDAP relationship's requested terms must meet (reference partner-center-gdap-sam.md
@@ -66,7 +67,7 @@ export function relationshipTermsProblem(
     return { code: 'invalid_auto_extend', message: 'autoExtendDuration must be PT0S, P0D or P180D.' };
   if (terms.roleTemplateIds.length === 0)
     return { code: 'no_roles', message: 'accessDetails.unifiedRoles must name at least one role.' };
-  const unknown = terms.roleTemplateIds.find((id) => roleByTemplateId(id) === undefined);
+  const unknown = terms.roleTemplateIds.find((id) => gdapRole(id) === undefined);
   if (unknown !== undefined)
     return {
       code: 'unknown_role',

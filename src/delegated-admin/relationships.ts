@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AuditActor, recordAuditEvent, SYSTEM_ACTOR } from '../audit/audit-events.ts';
 import { Refusal } from '../errors/catalogued-error.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import type { DelegatedAdminRelationshipTable } from '../storage/schema.ts';
@@ -84,15 +85,51 @@ function toRelationship(row: DelegatedAdminRelationshipTable): Relationship {
 /** Whose view a read or a change is made in: the owning partner's, or the named customer's. */
 export type RelationshipScope = { partnerTenantId: string } | { customerTenantId: string };
 
+/** The audit category of every GDAP change (both tenants' logs). */
+export const AUDIT_CATEGORY = 'DelegatedAdministration';
+
+/** The activity each event is logged as, in the words of Partner Center's activity log (§1.8). */
+export const AUDIT_ACTIVITY: { readonly [E in RelationshipEvent | 'create']?: string } = {
+  create: 'Granular admin relationship created',
+  edit: 'Granular admin relationship updated',
+  editAutoExtend: 'Granular admin relationship auto-extension changed',
+  delete: 'Granular admin relationship deleted',
+  lockForApproval: 'Granular admin relationship locked for approval',
+  approve: 'Granular admin relationship approved',
+  reject: 'Granular admin relationship rejected',
+  terminate: 'Granular admin relationship terminated',
+  requestExpired: 'Granular admin relationship request expired',
+  endReached: 'Granular admin relationship expired',
+  autoExtend: 'Granular admin relationship auto-extended',
+  purge: 'Granular admin relationship removed',
+};
+
+/** Whether `customerTenantId` is a customer of the partner (a relationship names only its own customers). */
+async function isCustomerOf(db: Db, partnerTenantId: string, customerTenantId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('tenant_id', '=', partnerTenantId)
+    .where('customer_tenant_id', '=', customerTenantId.toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Creates a relationship in `created` with the partner's terms, checked first. */
 export async function createRelationship(
   db: Db,
   partnerTenantId: string,
   terms: RelationshipTerms & { customerTenantId?: string | undefined },
   now: number,
+  by: AuditActor = SYSTEM_ACTOR,
 ): Promise<Relationship> {
   const problem = relationshipTermsProblem(terms);
   if (problem) throw new DelegatedAdminError('invalid', problem.message);
+  if (
+    terms.customerTenantId !== undefined &&
+    !(await isCustomerOf(db, partnerTenantId, terms.customerTenantId))
+  )
+    throw new DelegatedAdminError('invalid', `${terms.customerTenantId} is not one of your customers.`);
   const row: DelegatedAdminRelationshipTable = {
     partner_tenant_id: partnerTenantId,
     // Graph's ids are two GUIDs joined by a hyphen; clients treat them as opaque.
@@ -113,13 +150,65 @@ export async function createRelationship(
     approved_by: null,
   };
   try {
-    await db.insertInto('delegated_admin_relationships').values(row).execute();
+    await inTransaction(db, async (trx) => {
+      await trx.insertInto('delegated_admin_relationships').values(row).execute();
+      await audit(trx, toRelationship(row), 'create', by, now);
+    });
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw new DelegatedAdminError('conflict', `A relationship named '${row.display_name}' exists already.`);
+    if (isUniqueViolation(error)) throw nameTaken(row.display_name);
     throw error;
   }
   return toRelationship(row);
+}
+
+function nameTaken(name: string): DelegatedAdminError {
+  return new DelegatedAdminError('conflict', `A relationship named '${name}' exists already.`);
+}
+
+async function audit(
+  db: Db,
+  relationship: Relationship,
+  event: RelationshipEvent | 'create',
+  by: AuditActor,
+  now: number,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await recordAuditEvent(
+    db,
+    [relationship.partnerTenantId, relationship.customerTenantId],
+    {
+      category: AUDIT_CATEGORY,
+      activity: AUDIT_ACTIVITY[event] ?? event,
+      actor: by,
+      target: { type: 'delegatedAdminRelationship', id: relationship.id, name: relationship.displayName },
+      details: { status: relationship.status, roles: relationship.roleTemplateIds, ...details },
+    },
+    now,
+  );
+}
+
+/**
+ * A relationship the customer may answer: one naming it, or one naming no customer that is waiting
+ * for approval ("approval by any customer", §1.2) — Warden lets only the partner's own customers
+ * answer such a request (`applyEvent`).
+ */
+export async function getRelationshipForApproval(
+  db: Db,
+  customerTenantId: string,
+  id: string,
+): Promise<Relationship | undefined> {
+  const row = await db
+    .selectFrom('delegated_admin_relationships')
+    .selectAll()
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('customer_tenant_id', '=', customerTenantId),
+        eb.and([eb('customer_tenant_id', 'is', null), eb('status', '=', 'approvalPending')]),
+      ]),
+    )
+    .executeTakeFirst();
+  return row && toRelationship(row);
 }
 
 export async function getRelationship(
@@ -164,6 +253,23 @@ export interface EventInput {
   ifVersion?: number | undefined;
   /** For `approve`: the approving administrator. */
   approvedBy?: string | undefined;
+  /** For `edit` and `editAutoExtend`: the new terms (the rest stay as they are). */
+  edits?: Partial<RelationshipTerms & { customerTenantId: string }> | undefined;
+  /** Who made the change, for both tenants' audit logs (the system's jobs when absent). */
+  by?: AuditActor | undefined;
+}
+
+/** The request rows Graph shows under `requests` for the events that are requests (§1.4). */
+const REQUEST_EVENTS = ['lockForApproval', 'approve', 'reject', 'terminate'] as const;
+type RequestAction = (typeof REQUEST_EVENTS)[number];
+
+export interface RelationshipRequest {
+  id: string;
+  relationshipId: string;
+  action: RequestAction;
+  status: 'created' | 'pending' | 'succeeded' | 'failed';
+  createdAt: number;
+  lastModifiedAt: number;
 }
 
 /**
@@ -185,14 +291,36 @@ export async function applyEvent(
   if (!actorFits)
     throw new DelegatedAdminError('transition_refused', `The ${input.actor} cannot act in this view.`);
   return inTransaction(db, async (trx) => {
-    const current = await getRelationship(trx, scope, id);
-    if (!current) throw new DelegatedAdminError('not_found', `No relationship ${id}.`);
+    const answering = input.event === 'approve' || input.event === 'reject';
+    const found =
+      answering && 'customerTenantId' in scope
+        ? await getRelationshipForApproval(trx, scope.customerTenantId, id)
+        : await getRelationship(trx, scope, id);
+    if (!found) throw new DelegatedAdminError('not_found', `No relationship ${id}.`);
+    // A request naming no customer is bound to the one that answers it, if it is the partner's.
+    let current = found;
+    if ('customerTenantId' in scope && found.customerTenantId === null) {
+      if (!(await isCustomerOf(trx, found.partnerTenantId, scope.customerTenantId)))
+        throw new DelegatedAdminError('not_found', `No relationship ${id}.`);
+      current = { ...found, customerTenantId: scope.customerTenantId };
+    }
     if (input.ifVersion !== undefined && input.ifVersion !== current.version)
       throw new DelegatedAdminError(
         'precondition_failed',
         'The relationship changed since it was read (ETag).',
       );
     const step = transition(current.status, input.event, input.actor);
+    // §1.3: a request unanswered for 90 days has expired, even before the daily job removes it.
+    if (
+      step.ok &&
+      input.event === 'approve' &&
+      current.lockedAt !== null &&
+      now >= current.lockedAt + REQUEST_LIFETIME_MS
+    )
+      throw new DelegatedAdminError(
+        'transition_refused',
+        'This request expired: it was not answered in 90 days.',
+      );
     if (!step.ok)
       throw new DelegatedAdminError(
         'transition_refused',
@@ -213,23 +341,217 @@ export async function applyEvent(
         .where('version', '=', current.version)
         .executeTakeFirst();
       if (Number(removed.numDeletedRows) !== 1) throw lostRace();
+      for (const table of [
+        'delegated_admin_access_assignments',
+        'delegated_admin_requests',
+        'delegated_admin_operations',
+      ] as const)
+        await trx.deleteFrom(table).where('relationship_id', '=', current.id).execute();
+      await audit(trx, current, input.event, input.by ?? SYSTEM_ACTOR, now, { from: current.status });
       return undefined;
     }
     const path = settle(step.to);
     const rests = path[path.length - 1]!;
-    const changes = timestampsFor(current, input, path, now);
-    const updated = await guard(updateOf(trx))
-      .set({ ...changes, status: rests, version: current.version + 1, last_modified_at: now })
-      .executeTakeFirst();
+    const edited = editsFor(current, input);
+    const changes: Changes & EditedColumns = { ...timestampsFor(current, input, path, now), ...edited };
+    if (current.customerTenantId !== found.customerTenantId)
+      changes.customer_tenant_id = current.customerTenantId;
+    let updated: { numUpdatedRows: bigint };
+    try {
+      updated = await guard(updateOf(trx))
+        .set({ ...changes, status: rests, version: current.version + 1, last_modified_at: now })
+        .executeTakeFirst();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(edited.display_name ?? current.displayName);
+      throw error;
+    }
     if (Number(updated.numUpdatedRows) !== 1) throw lostRace();
-    return {
+    const after: Relationship = {
       ...current,
       ...fromChanges(changes),
+      ...fromEdits(edited),
       status: rests,
       version: current.version + 1,
       lastModifiedAt: now,
     };
+    // §1.9: once a relationship has ended, members of its groups lose access at once.
+    if (rests === 'terminated' || rests === 'expired')
+      await trx
+        .updateTable('delegated_admin_access_assignments')
+        .set({ status: 'deleted', last_modified_at: now })
+        .where('relationship_id', '=', current.id)
+        .where('status', '!=', 'deleted')
+        .execute();
+    if ((REQUEST_EVENTS as readonly string[]).includes(input.event))
+      await trx
+        .insertInto('delegated_admin_requests')
+        .values({
+          partner_tenant_id: current.partnerTenantId,
+          relationship_id: current.id,
+          id: randomUUID(),
+          action: input.event as RequestAction,
+          status: 'succeeded',
+          created_at: now,
+          last_modified_at: now,
+        })
+        .execute();
+    await audit(trx, after, input.event, input.by ?? SYSTEM_ACTOR, now, {
+      from: current.status,
+      ...(input.edits ? { changed: Object.keys(input.edits) } : {}),
+    });
+    return after;
   });
+}
+
+type EditedColumns = Partial<
+  Pick<
+    DelegatedAdminRelationshipTable,
+    'display_name' | 'duration' | 'auto_extend_duration' | 'roles' | 'customer_tenant_id'
+  >
+>;
+
+/** The columns an edit changes, after checking the terms it leads to (relationship-rules.ts). */
+function editsFor(current: Relationship, input: EventInput): EditedColumns {
+  const edits = input.edits;
+  if (!edits || (input.event !== 'edit' && input.event !== 'editAutoExtend')) return {};
+  if (input.event === 'editAutoExtend' && Object.keys(edits).some((key) => key !== 'autoExtendDuration'))
+    throw new DelegatedAdminError(
+      'transition_refused',
+      `Only autoExtendDuration can be changed while the relationship is ${current.status}.`,
+    );
+  const terms: RelationshipTerms = {
+    displayName: edits.displayName ?? current.displayName,
+    duration: edits.duration ?? current.duration,
+    autoExtendDuration: edits.autoExtendDuration ?? current.autoExtendDuration,
+    roleTemplateIds: edits.roleTemplateIds ?? current.roleTemplateIds,
+  };
+  const problem = relationshipTermsProblem(terms);
+  if (problem) throw new DelegatedAdminError('invalid', problem.message);
+  const columns: EditedColumns = {};
+  if (edits.displayName !== undefined) columns.display_name = edits.displayName.trim();
+  if (edits.duration !== undefined) columns.duration = edits.duration;
+  if (edits.autoExtendDuration !== undefined) columns.auto_extend_duration = edits.autoExtendDuration;
+  if (edits.roleTemplateIds !== undefined)
+    columns.roles = JSON.stringify(edits.roleTemplateIds.map((role) => role.toLowerCase()));
+  if (edits.customerTenantId !== undefined) columns.customer_tenant_id = edits.customerTenantId.toLowerCase();
+  return columns;
+}
+
+function fromEdits(columns: EditedColumns): Partial<Relationship> {
+  return {
+    ...(columns.display_name !== undefined ? { displayName: columns.display_name } : {}),
+    ...(columns.duration !== undefined ? { duration: columns.duration } : {}),
+    ...(columns.auto_extend_duration !== undefined
+      ? { autoExtendDuration: columns.auto_extend_duration }
+      : {}),
+    ...(columns.roles !== undefined ? { roleTemplateIds: JSON.parse(columns.roles) as string[] } : {}),
+    ...(columns.customer_tenant_id !== undefined ? { customerTenantId: columns.customer_tenant_id } : {}),
+  };
+}
+
+/**
+ * The partner's PATCH (§1.2): the whole object while `created`, only `autoExtendDuration` while
+ * `active`; the lifecycle table decides which. A customer named must be one of the partner's.
+ */
+export async function updateRelationship(
+  db: Db,
+  partnerTenantId: string,
+  id: string,
+  edits: NonNullable<EventInput['edits']>,
+  options: { ifVersion?: number | undefined; by: AuditActor },
+  now: number,
+): Promise<Relationship> {
+  if (
+    edits.customerTenantId !== undefined &&
+    !(await isCustomerOf(db, partnerTenantId, edits.customerTenantId))
+  )
+    throw new DelegatedAdminError('invalid', `${edits.customerTenantId} is not one of your customers.`);
+  const onlyAutoExtend = Object.keys(edits).every((key) => key === 'autoExtendDuration');
+  const current = await getRelationship(db, { partnerTenantId }, id);
+  // While `created` every edit is an `edit`; elsewhere only the auto-extension may change.
+  const event: RelationshipEvent =
+    onlyAutoExtend && current?.status !== 'created' ? 'editAutoExtend' : 'edit';
+  const updated = await applyEvent(
+    db,
+    { partnerTenantId },
+    id,
+    { event, actor: 'partner', ifVersion: options.ifVersion, edits, by: options.by },
+    now,
+  );
+  return updated!;
+}
+
+/** A request on a relationship (§1.4: the partner's `lockForApproval` and `terminate`), as Graph shows it. */
+export async function requestAction(
+  db: Db,
+  partnerTenantId: string,
+  id: string,
+  action: 'lockForApproval' | 'terminate',
+  options: { ifVersion?: number | undefined; by: AuditActor },
+  now: number,
+): Promise<{ relationship: Relationship; request: RelationshipRequest }> {
+  return inTransaction(db, async (trx) => {
+    const relationship = await applyEvent(
+      trx,
+      { partnerTenantId },
+      id,
+      { event: action, actor: 'partner', ifVersion: options.ifVersion, by: options.by },
+      now,
+    );
+    const [request] = await listRequests(trx, partnerTenantId, id);
+    return { relationship: relationship!, request: request! };
+  });
+}
+
+function toRequest(row: {
+  id: string;
+  relationship_id: string;
+  action: RequestAction;
+  status: RelationshipRequest['status'];
+  created_at: number;
+  last_modified_at: number;
+}): RelationshipRequest {
+  return {
+    id: row.id,
+    relationshipId: row.relationship_id,
+    action: row.action,
+    status: row.status,
+    createdAt: Number(row.created_at),
+    lastModifiedAt: Number(row.last_modified_at),
+  };
+}
+
+/** The requests made on one of the partner's relationships, newest first. */
+export async function listRequests(
+  db: Db,
+  partnerTenantId: string,
+  relationshipId: string,
+): Promise<RelationshipRequest[]> {
+  const rows = await db
+    .selectFrom('delegated_admin_requests')
+    .selectAll()
+    .where('partner_tenant_id', '=', partnerTenantId)
+    .where('relationship_id', '=', relationshipId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(300)
+    .execute();
+  return rows.map(toRequest);
+}
+
+/** The relationships a customer holds with any partner (its "Partner relationships" page), newest first. */
+export async function listCustomerRelationships(
+  db: Db,
+  customerTenantId: string,
+  filter: { status?: RelationshipStatus } = {},
+): Promise<Relationship[]> {
+  let query = db
+    .selectFrom('delegated_admin_relationships')
+    .selectAll()
+    .where('customer_tenant_id', '=', customerTenantId.toLowerCase());
+  if (filter.status) query = query.where('status', '=', filter.status);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(500).execute();
+  return rows.map(toRelationship);
 }
 
 function updateOf(trx: Db) {

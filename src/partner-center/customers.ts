@@ -23,6 +23,8 @@ export interface Customer {
   profile: CompanyProfile;
   relationship: CustomerTable['relationship'];
   delegatedAdmin: CustomerTable['delegated_admin'];
+  /** When the partner removed DAP (SPEC §13), or null. */
+  dapRemovedAt: number | null;
   createdAt: number;
 }
 
@@ -37,6 +39,7 @@ function toCustomer(row: CustomerTable): Customer {
     profile: JSON.parse(row.profile) as CompanyProfile,
     relationship: row.relationship,
     delegatedAdmin: row.delegated_admin,
+    dapRemovedAt: row.dap_removed_at === null ? null : Number(row.dap_removed_at),
     createdAt: Number(row.created_at),
   };
 }
@@ -138,7 +141,7 @@ export async function createCustomer(
 export async function linkCustomer(
   db: Db,
   partnerTenantId: string,
-  customer: Omit<Customer, 'id' | 'partnerTenantId' | 'createdAt'>,
+  customer: Omit<Customer, 'id' | 'partnerTenantId' | 'createdAt' | 'dapRemovedAt'>,
   now: number,
 ): Promise<Customer> {
   const row: CustomerTable = {
@@ -152,6 +155,7 @@ export async function linkCustomer(
     relationship: customer.relationship,
     delegated_admin: customer.delegatedAdmin,
     created_at: now,
+    dap_removed_at: null,
   };
   await db.insertInto('customers').values(row).execute();
   return toCustomer(row);

@@ -8,6 +8,7 @@ import { migration as revocations } from './migrations/0006_revocations.ts';
 import { migration as registrationWindow } from './migrations/0007_registration_window.ts';
 import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
 import { migration as delegatedAdminRelationships } from './migrations/0009_delegated_admin_relationships.ts';
+import { migration as gdapAssignmentsAndAudit } from './migrations/0010_gdap_assignments_and_audit.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_registration_window': registrationWindow,
   '0008_one_active_signing_key': oneActiveSigningKey,
   '0009_delegated_admin_relationships': delegatedAdminRelationships,
+  '0010_gdap_assignments_and_audit': gdapAssignmentsAndAudit,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -31,6 +31,10 @@ export interface Database {
   request_log: RequestLogTable;
   activation_links: ActivationLinkTable;
   delegated_admin_relationships: DelegatedAdminRelationshipTable;
+  delegated_admin_access_assignments: DelegatedAdminAccessAssignmentTable;
+  delegated_admin_requests: DelegatedAdminRequestTable;
+  delegated_admin_operations: DelegatedAdminOperationTable;
+  audit_events: AuditEventTable;
   revocations: RevocationTable;
 }
 
@@ -196,6 +200,8 @@ export interface CustomerTable {
   relationship: 'reseller' | 'advisor';
   delegated_admin: 'none' | 'dap';
   created_at: number;
+  /** When the partner removed DAP for this customer (SPEC §13; null: never had it removed). */
+  dap_removed_at: number | null;
 }
 
 export interface OfferTable {
@@ -363,4 +369,62 @@ export interface DelegatedAdminRelationshipTable {
   ended_at: number | null;
   /** The customer administrator who approved. */
   approved_by: string | null;
+}
+
+/** One partner security group given roles of a GDAP relationship (Graph `delegatedAdminAccessAssignment`). */
+export interface DelegatedAdminAccessAssignmentTable {
+  partner_tenant_id: string;
+  relationship_id: string;
+  id: string;
+  group_id: string;
+  /** JSON: the role template ids, a subset of the relationship's. */
+  roles: string;
+  status: 'pending' | 'active' | 'deleting' | 'deleted' | 'error';
+  version: number;
+  created_at: number;
+  last_modified_at: number;
+}
+
+/** A request made on a relationship (Graph `delegatedAdminRelationshipRequest`). */
+export interface DelegatedAdminRequestTable {
+  partner_tenant_id: string;
+  relationship_id: string;
+  id: string;
+  action: 'lockForApproval' | 'approve' | 'reject' | 'terminate';
+  status: 'created' | 'pending' | 'succeeded' | 'failed';
+  created_at: number;
+  last_modified_at: number;
+}
+
+/** A long-running change on a relationship (Graph `delegatedAdminRelationshipOperation`). */
+export interface DelegatedAdminOperationTable {
+  partner_tenant_id: string;
+  relationship_id: string;
+  id: string;
+  operation_type: 'delegatedAdminAccessAssignmentUpdate' | 'delegatedAdminRelationshipUpdate';
+  status: 'notStarted' | 'running' | 'succeeded' | 'failed';
+  /** The target object as a JSON string, as Graph's `data` is. */
+  data: string;
+  created_at: number;
+  last_modified_at: number;
+}
+
+/** One audit event of a tenant: who did what to which object (GDAP changes, DAP removal). */
+export interface AuditEventTable {
+  tenant_id: string;
+  id: string;
+  occurred_at: number;
+  category: string;
+  activity: string;
+  actor_tenant_id: string | null;
+  actor_user_id: string | null;
+  actor_app_id: string | null;
+  actor_name: string;
+  target_type: string;
+  target_id: string;
+  target_name: string | null;
+  /** The other side of a cross-tenant event (the customer in the partner's row, and the reverse). */
+  other_tenant_id: string | null;
+  /** JSON object of the event's particulars (roles, status, duration). */
+  details: string;
 }

@@ -1,6 +1,7 @@
 import { createContext } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import { DashboardSessions } from '../../dashboard/sessions.ts';
+import { runGdapClock } from '../../delegated-admin/clock-job.ts';
 import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
 import { purgeExpired } from '../../tokens/oidc-adapter.ts';
@@ -44,6 +45,10 @@ export async function serve(): Promise<void> {
       .catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
     purgeExpired(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'purge failed'));
     sessions.purgeExpired(Date.now()).catch((err: unknown) => ctx.log.error({ err }, 'session purge failed'));
+    // SPEC §13: GDAP expiry, auto-extension, request expiry and purge, on Warden's clock.
+    runGdapClock(ctx.db, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'GDAP clock failed'),
+    );
   }, 30_000);
   timer.unref();
 
