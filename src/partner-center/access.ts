@@ -29,6 +29,8 @@ export const ACCESS = {
   'customer-requests': ['AdminAgents', 'HelpdeskAgents'],
   billing: ['AdminAgents', 'Global Administrator', 'Billing Administrator'],
   security: ['AdminAgents', 'Security Administrator'],
+  // SPEC §13: GDAP relationships and DAP are the Admin agents' (Partner Center: "Admin agent" role).
+  gdap: ['AdminAgents'],
   // E2 categories without a dashboard row of their own: discovery and transactions are sales work;
   // user management in a customer tenant is delegated administration (agents who administer customers).
   discovery: ['AdminAgents', 'SalesAgents'],
