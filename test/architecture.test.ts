@@ -94,6 +94,18 @@ const FORBIDDEN: Record<string, readonly string[]> = {
     'dashboard/',
   ],
   'authority-pages/': ['tokens/', 'sign-in/', 'policy/', 'directory/', 'dashboard/'],
+  // The audit log is a store below every surface that writes to it.
+  'audit/': [
+    'directory/',
+    'tokens/',
+    'sign-in/',
+    'policy/',
+    'delegated-admin/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+    'cli/',
+  ],
   'policy/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   // The directory throws its own errors (directory-error.ts); each API maps them at its edge.
   'delegated-admin/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],

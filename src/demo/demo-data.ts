@@ -12,6 +12,7 @@ import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.t
 import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
+import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 
 /** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
@@ -210,7 +211,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       orders,
       users,
     });
-    out.customers = await seedPartnerData(
+    const seeded = await seedPartnerData(
       db,
       [
         {
@@ -227,6 +228,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
               [
                 ['admin@northwind.example', 'Nancy', 'Davolio'],
                 ['andrew@northwind.example', 'Andrew', 'Fuller'],
+                ['janet@northwind.example', 'Janet', 'Leverling'],
               ],
             ),
             customer(
@@ -234,17 +236,24 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
               'Redmond',
               'none',
               [['WRD-BUS-BASIC', 10]],
-              [['admin@adatum.example', 'Ada', 'Tum']],
+              [
+                ['admin@adatum.example', 'Ada', 'Tum'],
+                ['kim@adatum.example', 'Kim', 'Akers'],
+              ],
             ),
+            // SPEC §13: Woodgrove moved to GDAP (seedGdapDemo); Northwind is still on DAP.
             customer(
               woodgrove,
               'Boston',
-              'dap',
+              'none',
               [
                 ['WRD-SEC-E5', 5],
                 ['WRD-BUS-PREM', 5],
               ],
-              [['admin@woodgrove.example', 'Wanda', 'Grove']],
+              [
+                ['admin@woodgrove.example', 'Wanda', 'Grove'],
+                ['tomas@woodgrove.example', 'Tomas', 'Grove'],
+              ],
             ),
           ],
           requests: [
@@ -274,6 +283,45 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
           requests: [['Mailbox migration stuck', 'moderate', 0]],
         },
       ],
+      now,
+      passwordHash,
+    );
+    out.customers = seeded.customers;
+    // Each customer's Global Administrator signs in with the demo TOTP seed, like Jane (SPEC §13:
+    // the customer's admin approves GDAP with MFA, always).
+    for (const [upn, person] of Object.entries(seeded.users)) {
+      const admin = person.roles.includes('Global Administrator');
+      if (admin) await addTotpMethod(db, ctx.secrets, person.tenant, person.id, DEMO_TOTP_SEED, now);
+      out.users[upn] = {
+        id: person.id,
+        tenant: person.tenant,
+        ...(admin ? { totpSeed: DEMO_TOTP_SEED } : {}),
+        groups: [],
+        roles: person.roles,
+      };
+    }
+    const jane = out.users['jane@contoso.example']!;
+    const wanda = out.users['admin@woodgrove.example']!;
+    await seedGdapDemo(
+      db,
+      {
+        partnerTenantId: contoso.id,
+        agent: { tenantId: contoso.id, userId: jane.id, appId: null, name: 'jane@contoso.example' },
+        members: {
+          userAdmins: [jane.id],
+          helpdesk: [out.users['hal@contoso.example']!.id],
+        },
+        active: {
+          tenantId: woodgrove.id,
+          approver: {
+            tenantId: woodgrove.id,
+            userId: wanda.id,
+            appId: null,
+            name: 'admin@woodgrove.example',
+          },
+        },
+        pending: { tenantId: adatum.id },
+      },
       now,
     );
 

@@ -73,7 +73,15 @@ interface DemoCustomer {
   city: string;
   delegatedAdmin: 'none' | 'dap';
   orders: [offerId: string, quantity: number][];
+  /** The customer's own people; the first is its Global Administrator (SPEC §13: the one who approves GDAP). */
   users: [upn: string, given: string, family: string][];
+}
+
+export interface SeededPartnerData {
+  /** Partner Center customer ids by customer domain. */
+  customers: Record<string, string>;
+  /** The customer tenants' users by UPN (the first of each customer is its Global Administrator). */
+  users: Record<string, { id: string; tenant: string; roles: string[] }>;
 }
 
 /**
@@ -88,9 +96,11 @@ export async function seedPartnerData(
     requests: [title: string, severity: 'minimal' | 'moderate' | 'critical', customerIndex: number][];
   }[],
   now: number,
-): Promise<Record<string, string>> {
+  passwordHash: string,
+): Promise<SeededPartnerData> {
   await seedCatalog(db);
   const ids: Record<string, string> = {};
+  const people: SeededPartnerData['users'] = {};
   for (const partner of partners) {
     const customers: Customer[] = [];
     for (const c of partner.customers) {
@@ -118,13 +128,22 @@ export async function seedPartnerData(
       );
       customers.push(customer);
       ids[c.domain] = customer.id;
-      for (const [upn, given, family] of c.users) {
-        await createUser(
+      for (const [i, [upn, given, family]] of c.users.entries()) {
+        const roles = i === 0 ? (['Global Administrator'] as const) : [];
+        const user = await createUser(
           db,
           c.tenantId,
-          { userPrincipalName: upn, displayName: `${given} ${family}`, givenName: given, surname: family },
+          {
+            userPrincipalName: upn,
+            displayName: `${given} ${family}`,
+            givenName: given,
+            surname: family,
+            passwordHash,
+            directoryRoles: [...roles],
+          },
           now,
         );
+        people[upn] = { id: user.id, tenant: c.tenantId, roles: [...roles] };
       }
       await placeOrder(
         db,
@@ -182,5 +201,5 @@ export async function seedPartnerData(
       );
     }
   }
-  return ids;
+  return { customers: ids, users: people };
 }
