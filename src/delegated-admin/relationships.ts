@@ -189,8 +189,8 @@ async function audit(
 
 /**
  * A relationship the customer may answer: one naming it, or one naming no customer that is waiting
- * for approval ("approval by any customer", §1.2) — Warden lets only the partner's own customers
- * answer such a request (`applyEvent`).
+ * for approval ("approval by any customer", §1.2), if the customer is one of the partner's own —
+ * Warden does not let a stranger who holds the link see or answer it.
  */
 export async function getRelationshipForApproval(
   db: Db,
@@ -204,7 +204,18 @@ export async function getRelationshipForApproval(
     .where((eb) =>
       eb.or([
         eb('customer_tenant_id', '=', customerTenantId),
-        eb.and([eb('customer_tenant_id', 'is', null), eb('status', '=', 'approvalPending')]),
+        eb.and([
+          eb('customer_tenant_id', 'is', null),
+          eb('status', '=', 'approvalPending'),
+          // Only the partner's own customers may see or answer a request naming no customer.
+          eb.exists(
+            eb
+              .selectFrom('customers')
+              .select('customers.id')
+              .whereRef('customers.tenant_id', '=', 'delegated_admin_relationships.partner_tenant_id')
+              .where('customers.customer_tenant_id', '=', customerTenantId),
+          ),
+        ]),
       ]),
     )
     .executeTakeFirst();
