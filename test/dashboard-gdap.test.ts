@@ -272,7 +272,7 @@ describe('SPEC §13: the partner dashboard GDAP area over HTTP', () => {
     }
   });
 
-  it('Issue 10 item 4: the overview filters expiring within 30/7/1 days, expired within a year and pending approval', async () => {
+  it('SPEC §13: the GDAP overview filters expiring within 30/7/1 days, expired within a year and pending approval', async () => {
     const in1 = await activeRelationship('Filter 1 day', 'P1D');
     const in7 = await activeRelationship('Filter 7 days', 'P7D');
     const in30 = await activeRelationship('Filter 30 days', 'P30D');
