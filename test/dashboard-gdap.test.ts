@@ -253,6 +253,30 @@ describe('SPEC §13: the partner dashboard GDAP area over HTTP', () => {
     assert.doesNotMatch(john.lastPage, new RegExp(mine.id));
   });
 
+  it('SPEC §13: a customer’s GDAP page lists that customer’s relationships only, linked from its Customers page', async () => {
+    const own = await relationshipFor('Northwind page');
+    const other = await createRelationship(
+      w.ctx.db,
+      contoso,
+      {
+        displayName: 'Adatum page',
+        duration: 'P90D',
+        roleTemplateIds: [USER_ADMIN],
+        customerTenantId: w.demo.tenants.adatum!.id,
+      },
+      w.clock.now(),
+    );
+    await jane.navigate(`${w.baseUrl}/commerce/customers/${northwind.id}`);
+    assert.match(jane.lastPage, new RegExp(`href="/dashboard/customers/${northwind.id}/gdap"`));
+    await jane.navigate(`${w.baseUrl}/dashboard/customers/${northwind.id}/gdap`);
+    assert.equal(jane.lastStatus, 200);
+    assert.match(jane.lastPage, new RegExp(`data-relationship="${own.id}"`));
+    assert.doesNotMatch(jane.lastPage, new RegExp(`data-relationship="${other.id}"`));
+    assert.match(jane.lastPage, new RegExp(`href="${GDAP}/new\\?customer=${northwind.id}"`));
+    await jane.navigate(`${w.baseUrl}/dashboard/customers/00000000-0000-0000-0000-000000000000/gdap`);
+    assert.equal(jane.lastStatus, 404);
+  });
+
   it('SPEC E1: a Sales agent gets 403 on every GDAP page, naming the Admin agents', async () => {
     const sam = (await dashboardSignIn(w, 'sam@contoso.example', { mfa: true })).ua;
     for (const path of [
