@@ -7,6 +7,7 @@ import { DashboardRelyingParty } from './oidc-client.ts';
 import { billingPages } from './pages/billing.ts';
 import { customerRequestPages } from './pages/customer-requests.ts';
 import { customerPages } from './pages/customers.ts';
+import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
 import { ensureDashboardClient } from './registration.ts';
@@ -18,11 +19,14 @@ import { signOutRoutes } from './sign-out.ts';
 import { dashboardPage } from './views/layout.ts';
 
 const CSS = readFileSync(new URL('./views/dashboard.css', import.meta.url));
+// The GDAP pages' Copy button and auto-extension hint (no inline script: strict CSP).
+const GDAP_JS = readFileSync(new URL('./views/dashboard-gdap.js', import.meta.url));
 
 /** Every page of the dashboard; each registers behind the page gate (`guard.ts`). */
 export const DASHBOARD_PAGES = [
   overviewPages,
   customerPages,
+  gdapPages,
   customerRequestPages,
   billingPages,
   securityPages,
@@ -58,6 +62,12 @@ function relyingPartyOnDemand(ctx: WardenContext): () => Promise<DashboardRelyin
 export async function registerDashboard(app: FastifyInstance, ctx: WardenContext): Promise<void> {
   app.get('/assets/dashboard.css', (_req, reply) => {
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
+  });
+  app.get('/assets/dashboard-gdap.js', (_req, reply) => {
+    reply
+      .header('Cache-Control', 'public, max-age=3600')
+      .type('text/javascript; charset=utf-8')
+      .send(GDAP_JS);
   });
   const relyingParty = relyingPartyOnDemand(ctx);
   let rp = await relyingParty();

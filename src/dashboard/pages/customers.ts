@@ -28,6 +28,7 @@ export function customerPages(app: FastifyInstance, ctx: WardenContext): void {
 <input id="q" name="q" type="search" value="${q}">
 <button type="submit">Search</button>
 </form>
+<p><a href="/dashboard/customers/gdap">GDAP relationships</a> (granular delegated admin, Admin agents)</p>
 ${table(
   ['Company', 'Domain', 'Country', 'Relationship', 'Delegated admin'],
   customers.map(
@@ -76,6 +77,7 @@ ${table(
 <dt>Address</dt><dd>${customer.profile.addressLine1}, ${customer.profile.city} ${customer.profile.postalCode}, ${customer.country}</dd>
 <dt>Billing contact</dt><dd>${customer.profile.email}</dd>
 <dt>Relationship</dt><dd>${customer.relationship}; delegated admin: ${customer.delegatedAdmin === 'none' ? 'not granted' : customer.delegatedAdmin.toUpperCase()}</dd>
+<dt>GDAP</dt><dd><a href="/dashboard/customers/${customer.id}/gdap">Granular admin relationships</a></dd>
 </dl>
 <h2>Subscriptions</h2>
 ${table(

@@ -13,6 +13,7 @@ export interface Viewer {
 const NAV: [href: string, label: string, protectedArea: boolean][] = [
   ['/dashboard', 'Overview', false],
   ['/commerce/customers', 'Customers', true],
+  ['/dashboard/customers/gdap', 'GDAP', true],
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
