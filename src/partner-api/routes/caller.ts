@@ -25,7 +25,12 @@ export function callerName(req: FastifyRequest): string {
 export function auditActorOf(req: FastifyRequest): AuditActor {
   const caller = callerOf(req);
   return caller.mode === 'app+user'
-    ? { tenantId: caller.tenant.id, userId: caller.userId, appId: caller.appId, name: caller.userPrincipalName }
+    ? {
+        tenantId: caller.tenant.id,
+        userId: caller.userId,
+        appId: caller.appId,
+        name: caller.userPrincipalName,
+      }
     : { tenantId: caller.tenant.id, userId: null, appId: caller.appId, name: `app:${caller.appId}` };
 }
 
