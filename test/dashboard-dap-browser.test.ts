@@ -48,7 +48,7 @@ describe('SPEC §13: the DAP page of the dashboard in Chromium (reference §1.11
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    await janeAt(page, '/commerce/dap');
+    await janeAt(page, '/dashboard/customers/dap');
     assert.equal(await page.textContent('h1'), 'Delegated admin privileges (DAP)');
     const activity = (c: { id: string }) =>
       page.getAttribute(`tr[data-customer="${c.id}"] [data-activity]`, 'data-activity');
@@ -88,17 +88,17 @@ describe('SPEC §13: the DAP page of the dashboard in Chromium (reference §1.11
 
   it('SPEC E1, §13: the DAP page is the Admin agents’: a Helpdesk agent gets 403; a removal without the CSRF token is refused and changes nothing', async () => {
     const hal = await dashboardSignIn(w, 'hal@contoso.example', { mfa: true });
-    await hal.ua.navigate(`${w.baseUrl}/commerce/dap`);
+    await hal.ua.navigate(`${w.baseUrl}/dashboard/customers/dap`);
     assert.equal(hal.ua.lastStatus, 403);
     assert.match(hal.ua.lastPage, /data-testid="forbidden-roles">[^<]*Admin agent/);
 
     const customer = await makeDapCustomer(w);
     const jane = await dashboardSignIn(w, 'jane@contoso.example', { mfa: true });
-    await jane.ua.navigate(`${w.baseUrl}/commerce/dap/remove`, {
+    await jane.ua.navigate(`${w.baseUrl}/dashboard/customers/dap/remove`, {
       form: { [`customer:${customer.id}`]: 'remove' },
     });
     assert.equal(jane.ua.lastStatus, 403);
-    await jane.ua.navigate(`${w.baseUrl}/commerce/dap/remove`, {
+    await jane.ua.navigate(`${w.baseUrl}/dashboard/customers/dap/remove`, {
       form: { csrf: 'forged', [`customer:${customer.id}`]: 'remove' },
     });
     assert.equal(jane.ua.lastStatus, 403);

@@ -15,9 +15,10 @@ import { canonicalGuid } from '../../guid.ts';
 import { type Html, html } from '../../http/html.ts';
 import { viewerOf } from '../guard.ts';
 import { redirect, sendPage } from '../respond.ts';
+import { GDAP_HOME, relationshipPath } from '../views/gdap-views.ts';
 import { dashboardPage, day, table } from '../views/layout.ts';
 
-const PAGE = '/commerce/dap';
+const PAGE = '/dashboard/customers/dap';
 /** One checkbox per customer, named after it: the form parser keeps one value per name. */
 const PICK = 'customer:';
 
@@ -57,7 +58,7 @@ export function dapPages(app: FastifyInstance, ctx: WardenContext): void {
     const report = await dapReport(ctx.db, viewer.tenant.id, ctx.clock.now());
     return dashboardPage(
       'Delegated admin privileges (DAP)',
-      html`<p>Microsoft retired DAP: replace it with a GDAP relationship the customer approves, then remove it. Removing DAP is recommended once it has not been used for ${DAP_REMOVAL_RECOMMENDED_DAYS} days; after ${DAP_INACTIVE_DAYS} days it counts as inactive. DAP cannot be granted again.</p>
+      html`<p>Microsoft retired DAP: replace it with a GDAP relationship the customer approves, then remove it. Removing DAP is recommended once it has not been used for ${DAP_REMOVAL_RECOMMENDED_DAYS} days; after ${DAP_INACTIVE_DAYS} days it counts as inactive. DAP cannot be granted again. <a href="${GDAP_HOME}">GDAP relationships</a></p>
 ${notice ?? ''}${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="${PAGE}/remove">
 <input type="hidden" name="csrf" value="${viewer.session.csrf}">
@@ -69,7 +70,7 @@ ${table(
 ${report.length > 0 ? html`<button type="submit" data-testid="remove-dap">Remove DAP for the selected customers</button>` : ''}
 </form>`,
       viewer,
-      '/commerce/customers',
+      GDAP_HOME,
     );
   };
 
@@ -85,7 +86,7 @@ ${report.length > 0 ? html`<button type="submit" data-testid="remove-dap">Remove
         ? await getRelationship(ctx.db, { partnerTenantId: viewer.tenant.id }, proposed)
         : undefined;
       if (relationship) {
-        notice = html`<p role="status" data-testid="proposed">Proposed “${relationship.displayName}” (${relationship.status}). Send the customer's Global Administrator this approval link: <code data-testid="approval-link">${gdapApprovalUrl(ctx.config.baseUrl, relationship.id)}</code>. Remove DAP once the relationship is active.</p>`;
+        notice = html`<p role="status" data-testid="proposed">Proposed <a href="${relationshipPath(relationship.id)}">${relationship.displayName}</a> (${relationship.status}). Send the customer's Global Administrator this approval link: <code data-testid="approval-link">${gdapApprovalUrl(ctx.config.baseUrl, relationship.id)}</code>. Remove DAP once the relationship is active.</p>`;
       } else if (q.removed !== undefined) {
         const removed = Number.parseInt(String(q.removed), 10) || 0;
         const skipped = Number.parseInt(String(q.skipped ?? '0'), 10) || 0;
