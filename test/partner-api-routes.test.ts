@@ -62,7 +62,8 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
       assert.ok(Object.hasOwn(API_CATEGORIES, d.category), `${route}: category ${d.category}`);
       assert.ok(d.modes.length > 0 && d.modes.every((m) => m === 'app+user' || m === 'app-only'), route);
       assert.ok(d.access === 'read' || d.access === 'write', route);
-      assert.equal(d.access === 'write', route.startsWith('POST'), `${route}: writes are POSTs here`);
+      // RFC 9110 §9.2.1: the unsafe methods (POST, and PATCH for DAP removal) are the writes.
+      assert.equal(d.access === 'write', !route.startsWith('GET'), `${route}: writes are the unsafe methods`);
       assert.ok(!operations.has(d.operation), `${route}: operation ${d.operation} named twice`);
       operations.add(d.operation);
     }

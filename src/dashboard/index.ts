@@ -7,6 +7,7 @@ import { DashboardRelyingParty } from './oidc-client.ts';
 import { billingPages } from './pages/billing.ts';
 import { customerRequestPages } from './pages/customer-requests.ts';
 import { customerPages } from './pages/customers.ts';
+import { dapPages } from './pages/dap.ts';
 import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
@@ -30,6 +31,7 @@ export const DASHBOARD_PAGES = [
   customerRequestPages,
   billingPages,
   securityPages,
+  dapPages,
 ];
 
 /**

@@ -29,6 +29,12 @@ export const PARTNER_API_ERRORS = {
   invalid_request: { status: 400, description: 'The request is not valid.' },
   not_found: { status: 404, description: 'No such resource.' },
   conflict: { status: 409, description: 'The resource already exists.' },
+  // SPEC §13, reference §1.10: Microsoft stopped offering DAP (Oct 2023); it can only be removed.
+  delegated_access_not_offered: {
+    status: 400,
+    description:
+      'Delegated admin privileges (DAP) can no longer be granted; ask the customer to approve a GDAP relationship instead.',
+  },
   server_error: { status: 500, description: 'Unexpected error.' },
   request_log_unavailable: {
     status: 503,

@@ -13,6 +13,8 @@ export const API_CATEGORIES = {
   billing: { area: 'billing', label: 'billing and reconciliation' },
   'customer-management': { area: 'customers', label: 'customer management' },
   'customer-requests': { area: 'customer-requests', label: 'customer service requests' },
+  // SPEC §13: the partner's delegated admin privileges (DAP report and removal) are the Admin agents'.
+  'delegated-admin': { area: 'gdap', label: 'delegated admin privileges (DAP)' },
   // Work inside the customer's own tenant: the customer named by the route's `:id` must have
   // granted the partner delegated administration (SPEC E3, §13).
   'user-management': {

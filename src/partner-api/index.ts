@@ -5,6 +5,7 @@ import { PARTNER_API } from '../tokens/audiences.ts';
 import { installGate } from './gate.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -20,6 +21,7 @@ export const PARTNER_API_ROUTES = [
   offerRoutes,
   invoiceRoutes,
   serviceRequestRoutes,
+  delegatedAdminCustomerRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { dapCommands } from './dap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
@@ -18,4 +19,6 @@ export const clientCommands: Command[] = [
   signinsCommand,
   ...usersCommands,
   ...securityDefaultsCommands,
+  // warden gdap … (SPEC §13): DAP report and removal.
+  ...dapCommands,
 ];

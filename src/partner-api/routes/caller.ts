@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuditActor } from '../../audit/audit-events.ts';
 import type { Tenant } from '../../directory/tenants.ts';
 import type { Customer } from '../../partner-center/customers.ts';
 import type { Caller } from '../../tokens/access-tokens.ts';
@@ -18,6 +19,19 @@ export function partnerOf(req: FastifyRequest): Tenant {
 export function callerName(req: FastifyRequest): string {
   const caller = callerOf(req);
   return caller.mode === 'app+user' ? caller.userPrincipalName : `app:${caller.appId}`;
+}
+
+/** The caller as an audit log names who did it. */
+export function auditActorOf(req: FastifyRequest): AuditActor {
+  const caller = callerOf(req);
+  return caller.mode === 'app+user'
+    ? {
+        tenantId: caller.tenant.id,
+        userId: caller.userId,
+        appId: caller.appId,
+        name: caller.userPrincipalName,
+      }
+    : { tenantId: caller.tenant.id, userId: null, appId: caller.appId, name: `app:${caller.appId}` };
 }
 
 /** The customer of a delegated route, found and checked by the gate. */

@@ -1,6 +1,9 @@
 import type { Customer } from '../../partner-center/customers.ts';
 
-/** Partner Center's `Customer` resource for one of Warden's customers (SPEC E2: customer management). */
+/**
+ * Partner Center's `Customer` resource for one of Warden's customers (SPEC E2: customer
+ * management), as the list shows it: no `allowDelegatedAccess` (reference §1.11: only get-by-id has it).
+ */
 export function customerShape(c: Customer) {
   return {
     id: c.id,
@@ -19,9 +22,14 @@ export function customerShape(c: Customer) {
       },
     },
     relationshipToPartner: c.relationship,
-    allowDelegatedAccess: c.delegatedAdmin !== 'none',
     attributes: { objectType: 'Customer' },
   };
+}
+
+/** One customer on its own (get, create, update): with `allowDelegatedAccess`, whether it still grants DAP. */
+export function customerDetailShape(c: Customer) {
+  const { attributes, ...rest } = customerShape(c);
+  return { ...rest, allowDelegatedAccess: c.delegatedAdmin === 'dap', attributes };
 }
 
 /** The `:id` of every `/customers/:id…` route: a customer id is a GUID. */
@@ -89,4 +97,33 @@ export interface NewCustomerBody {
       phoneNumber?: string;
     };
   };
+}
+
+const CUSTOMER_ATTRIBUTES = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { objectType: { const: 'Customer' }, etag: { type: 'string', maxLength: 256 } },
+} as const;
+
+/**
+ * Partner Center's remove-DAP body (reference §1.11):
+ * `{"AllowDelegatedAccess": false, "attributes": {"objectType": "Customer"}}`; Partner Center
+ * documents the PascalCase name, its SDKs send camelCase, so both are taken. Nothing else of a
+ * customer can be changed here.
+ */
+export const UPDATE_CUSTOMER_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    allowDelegatedAccess: { type: 'boolean' },
+    AllowDelegatedAccess: { type: 'boolean' },
+    attributes: CUSTOMER_ATTRIBUTES,
+    Attributes: CUSTOMER_ATTRIBUTES,
+  },
+  anyOf: [{ required: ['allowDelegatedAccess'] }, { required: ['AllowDelegatedAccess'] }],
+} as const;
+
+export interface UpdateCustomerBody {
+  allowDelegatedAccess?: boolean;
+  AllowDelegatedAccess?: boolean;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import { removeDap } from '../../delegated-admin/dap.ts';
 import { PartnerApiError } from '../../errors/partner-api-errors.ts';
 import {
   createCustomer,
@@ -7,19 +8,22 @@ import {
   getCustomer,
   listCustomers,
 } from '../../partner-center/customers.ts';
-import { BOTH } from '../declarations.ts';
+import { APP_USER_ONLY, BOTH } from '../declarations.ts';
 import { collection } from '../responses.ts';
-import { partnerOf } from './caller.ts';
+import { auditActorOf, partnerOf } from './caller.ts';
 import {
   CUSTOMER_ID_PARAM,
+  customerDetailShape,
   customerShape,
   NEW_CUSTOMER_BODY,
   type NewCustomerBody,
+  UPDATE_CUSTOMER_BODY,
+  type UpdateCustomerBody,
 } from './customers-shape.ts';
 
 /**
- * A partner's customers: list, create, get (SPEC E2: customer management). Their subscriptions
- * and orders are in `subscriptions.ts` and `orders.ts`.
+ * A partner's customers: list, create, get, and remove DAP (SPEC E2: customer management; SPEC
+ * §13). Their subscriptions and orders are in `subscriptions.ts` and `orders.ts`.
  */
 export function customerRoutes(api: FastifyInstance, ctx: WardenContext): void {
   api.get<{ Querystring: { search?: string } }>(
@@ -82,7 +86,8 @@ export function customerRoutes(api: FastifyInstance, ctx: WardenContext): void {
           },
           ctx.clock.now(),
         );
-        return reply.code(201).send(customerShape(customer));
+        // SPEC §13, reference §1.10: a new customer never gets DAP (createCustomer links it with none).
+        return reply.code(201).send(customerDetailShape(customer));
       } catch (error) {
         if (error instanceof DomainTakenError) {
           throw new PartnerApiError('conflict', `The domain ${error.domain} is already taken.`, [
@@ -107,7 +112,34 @@ export function customerRoutes(api: FastifyInstance, ctx: WardenContext): void {
       },
       schema: { params: CUSTOMER_ID_PARAM },
     },
-    async (req) => customerShape(await customerOf(ctx, req)),
+    async (req) => customerDetailShape(await customerOf(ctx, req)),
+  );
+
+  // Reference §1.11 "Remove DAP": App+User only (a person decides), and DAP is the Admin agents'
+  // (ACCESS.gdap). Setting the state it already has is answered 200 with the customer.
+  api.patch<{ Params: { id: string }; Body: UpdateCustomerBody }>(
+    '/customers/:id',
+    {
+      config: {
+        partnerApi: {
+          operation: 'customers.update',
+          category: 'delegated-admin',
+          modes: APP_USER_ONLY,
+          access: 'write',
+        },
+      },
+      schema: { params: CUSTOMER_ID_PARAM, body: UPDATE_CUSTOMER_BODY },
+    },
+    async (req) => {
+      const { allowDelegatedAccess: camel, AllowDelegatedAccess: pascal } = req.body;
+      if (camel !== undefined && pascal !== undefined && camel !== pascal)
+        throw new PartnerApiError('invalid_request', 'allowDelegatedAccess is given twice, with two values.');
+      const customer = await customerOf(ctx, req);
+      if ((camel ?? pascal) === true)
+        throw new PartnerApiError('delegated_access_not_offered', undefined, [customer.id]);
+      await removeDap(ctx.db, partnerOf(req).id, [customer.id], auditActorOf(req), ctx.clock.now());
+      return customerDetailShape(await customerOf(ctx, req));
+    },
   );
 }
 
