@@ -31,8 +31,11 @@ describe('Graph API: groups and members', () => {
     const all = await callApi(w, 'GET', '/v1.0/groups', { token: jane });
     assert.equal(all.status, 200);
     assert.equal(all.body['@odata.context'], `${w.baseUrl}/v1.0/$metadata#groups`);
+    // Contoso's groups in the demo: the agent groups and the two its GDAP assignments use.
     assert.deepEqual(all.body.value.map((g: { displayName: string }) => g.displayName).sort(), [
       'AdminAgents',
+      'GDAP Helpdesk',
+      'GDAP User Administrators',
       'HelpdeskAgents',
       'SalesAgents',
     ]);
@@ -184,7 +187,7 @@ describe('Graph API: groups and members', () => {
       body: { displayName: 'adminagents' },
     });
     assert.equal(taken.status, 400);
-    assert.equal((await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.length, 3);
+    assert.equal((await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.length, 5);
   });
 
   it('Entra rules: a Security Administrator reads groups but cannot create them (403 naming the roles)', async () => {
