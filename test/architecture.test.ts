@@ -124,7 +124,8 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'api-gate/': ['partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   'partner-api/': ['graph-api/', 'dashboard/', 'cli/'],
   'graph-api/': ['partner-api/', 'dashboard/', 'cli/'],
-  'dashboard/': ['partner-api/', 'graph-api/', 'cli/'],
+  'dashboard/': ['partner-api/', 'graph-api/', 'cli/', 'admin-center/'],
+  'admin-center/': ['partner-api/', 'graph-api/', 'cli/'],
 };
 
 describe('STYLE 3: the source tree', () => {

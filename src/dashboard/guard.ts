@@ -76,7 +76,10 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
           getTenant(ctx.db, session.tenantId),
         ])
       : [undefined, undefined];
-    if (!session || !user?.accountEnabled || !tenant) {
+    // Partner Center is for partner and operator tenants only: a customer tenant's session (the
+    // admin center's, src/admin-center/) is refused and ended, whatever cookie carried it.
+    const ofThisSite = tenant?.kind === 'partner' || tenant?.kind === 'operator';
+    if (!session || !user?.accountEnabled || !tenant || !ofThisSite) {
       if (session) await sessions.end(session);
       const back = req.method === 'GET' ? returnPath(req.url) : HOME;
       return redirect(reply, `/dashboard/sign-in?return=${encodeURIComponent(back)}`);

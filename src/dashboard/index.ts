@@ -60,8 +60,11 @@ function relyingPartyOnDemand(ctx: WardenContext): () => Promise<DashboardRelyin
   };
 }
 
-/** The Partner Center dashboard (issue 3 item 3): an OIDC client of Warden's own authorities. */
-export async function registerDashboard(app: FastifyInstance, ctx: WardenContext): Promise<void> {
+/**
+ * The Partner Center dashboard (issue 3 item 3): an OIDC client of Warden's own authorities.
+ * Returns its relying party and session store, which the customer admin center signs in with too.
+ */
+export async function registerDashboard(app: FastifyInstance, ctx: WardenContext): Promise<SignInDeps> {
   app.get('/assets/dashboard.css', (_req, reply) => {
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
   });
@@ -82,13 +85,16 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
       if (!rp) throw new Error('dashboard route ran before its client was registered');
       return rp;
     },
+    ready: async () => {
+      rp ??= await relyingParty();
+      return rp !== undefined;
+    },
   };
   await app.register(async (dashboard) => {
     // Before the page gate and every handler: nothing is read or written for another origin's POST.
     dashboard.addHook('onRequest', refuseCrossOriginWrites(ctx.config.baseUrl));
     dashboard.addHook('onRequest', async (_req, reply) => {
-      rp ??= await relyingParty();
-      if (!rp) {
+      if (!(await deps.ready())) {
         reply.header('Retry-After', '30');
         return sendPage(
           reply,
@@ -107,4 +113,5 @@ export async function registerDashboard(app: FastifyInstance, ctx: WardenContext
       for (const register of DASHBOARD_PAGES) register(pages, ctx);
     });
   });
+  return deps;
 }

@@ -14,6 +14,13 @@ import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 
 export const SESSION_COOKIE = 'warden_dashboard';
+/**
+ * The sites that sign in through the dashboard's relying party: Partner Center (partner and
+ * operator tenants) and the customer admin center (`src/admin-center/`, customer tenants). Each
+ * keeps its session in a cookie of its own, so one site never receives the other's session.
+ */
+export const SITE_SESSION_COOKIES = { dashboard: SESSION_COOKIE, admin: 'warden_admin' } as const;
+export type SignInSite = keyof typeof SITE_SESSION_COOKIES;
 const PENDING_COOKIE = 'warden_dashboard_signin';
 const PENDING_TTL_MS = 15 * 60 * 1000;
 
@@ -25,6 +32,8 @@ interface PendingSignIn {
   codeVerifier: string;
   returnTo: ReturnPath;
   stepUp: boolean;
+  /** Which site started it: where the callback puts the session (absent: the dashboard). */
+  site?: SignInSite;
   expiresAt: number;
 }
 
@@ -32,6 +41,8 @@ export interface SignInDeps {
   ctx: WardenContext;
   rp: DashboardRelyingParty;
   sessions: DashboardSessions;
+  /** Whether the relying party is registered (looking again when not); `rp` may be read once it is. */
+  ready: () => Promise<boolean>;
 }
 
 function secure(ctx: WardenContext): boolean {
@@ -49,7 +60,7 @@ function pendingBox(ctx: WardenContext): SecretBox {
 export async function beginSignIn(
   deps: SignInDeps,
   reply: FastifyReply,
-  input: { tenantId: string; loginHint?: string; returnTo: ReturnPath; stepUp: boolean },
+  input: { tenantId: string; loginHint?: string; returnTo: ReturnPath; stepUp: boolean; site?: SignInSite },
 ): Promise<FastifyReply> {
   const { ctx, rp } = deps;
   const pending: PendingSignIn = {
@@ -59,6 +70,7 @@ export async function beginSignIn(
     codeVerifier: oidc.randomPKCECodeVerifier(),
     returnTo: input.returnTo,
     stepUp: input.stepUp,
+    site: input.site ?? 'dashboard',
     expiresAt: ctx.clock.now() + PENDING_TTL_MS,
   };
   const url = await rp.authorizationUrl({
@@ -151,13 +163,16 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     if (pending.stepUp && !hasMfaProof(user.amr)) {
       return problem(reply, 403, 'MFA not completed', 'This page needs multi-factor authentication.');
     }
-    const previous = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
+    const site = pending.site ?? 'dashboard';
+    const sessionCookie = SITE_SESSION_COOKIES[site];
+    const previous = await sessions.find(readCookie(req.headers.cookie, sessionCookie), ctx.clock.now());
     if (previous) await sessions.end(previous);
     const { cookieValue, session } = await sessions.start(user, ctx.clock.now());
     reply.header('Set-Cookie', [
       clear,
-      cookie(SESSION_COOKIE, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
-      idTokenCookie(ctx, session.idHash, user.idToken),
+      cookie(sessionCookie, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
+      // Only Partner Center's sign-out ends the authority's session with the ID token (sign-out.ts).
+      ...(site === 'dashboard' ? [idTokenCookie(ctx, session.idHash, user.idToken)] : []),
     ]);
     return redirect(reply, pending.returnTo);
   });

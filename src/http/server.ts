@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
+import { registerAdminCenter } from '../admin-center/index.ts';
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
@@ -144,7 +145,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   registerActivationRoutes(app, ctx);
   await registerPartnerApi(app, ctx);
   await registerGraphApi(app, ctx);
-  await registerDashboard(app, ctx);
+  // The customer admin center signs in with the dashboard's relying party and session store.
+  await registerAdminCenter(app, ctx, await registerDashboard(app, ctx));
   // Graceful shutdown (SIGTERM, serve.ts): from the moment close begins, readiness says so and
   // every response closes its connection; Fastify then closes the idle keep-alive connections and
   // waits for the requests in flight.

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { cookie, readCookie, secureCookies } from '../dashboard/cookies.ts';
+import { redirect, sendPage } from '../dashboard/respond.ts';
+import { beginSignIn, SITE_SESSION_COOKIES, type SignInDeps } from '../dashboard/sign-in.ts';
+import { findTenant } from '../directory/tenants.ts';
+import { html } from '../http/html.ts';
+import { safeEqual } from '../security/constant-time.ts';
+import { adminReturnPath } from './return-path.ts';
+import { adminPage } from './views/layout.ts';
+
+const SIGNED_OUT = '/admin/signed-out';
+
+/**
+ * Sign-in to the customer admin center: the work account names the customer's tenant, and the
+ * browser goes to *that tenant's* authority through the dashboard's relying party, always asking
+ * for MFA (`amr_values=mfa`); the callback (/dashboard/callback) puts the session into the admin
+ * center's own cookie and comes back to the page asked for (an approval link, for one).
+ */
+export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void {
+  const { ctx, sessions } = deps;
+
+  app.get<{ Querystring: { return?: string; email?: string } }>('/admin/sign-in', async (req, reply) => {
+    const returnTo = adminReturnPath(req.query.return);
+    const email = String(req.query.email ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 320);
+    let error = '';
+    if (email) {
+      const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
+      const tenant = domain ? await findTenant(ctx.db, domain) : undefined;
+      if (tenant?.kind === 'customer') {
+        return beginSignIn(deps, reply, {
+          tenantId: tenant.id,
+          loginHint: email,
+          returnTo,
+          stepUp: true,
+          site: 'admin',
+        });
+      }
+      error = tenant
+        ? 'The admin center is for accounts of customer organisations. Partners use Partner Center.'
+        : 'No organisation uses that domain. Check the address.';
+    }
+    return sendPage(
+      reply,
+      error ? 400 : 200,
+      adminPage(
+        'Sign in to the admin center',
+        html`${error ? html`<p class="error" role="alert" data-testid="sign-in-error">${error}</p>` : ''}
+<form method="get" action="/admin/sign-in" class="stack">
+<input type="hidden" name="return" value="${returnTo}">
+<label for="email">Work account</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${email}">
+<button type="submit">Next</button>
+</form>`,
+      ),
+    );
+  });
+
+  // Ends the admin center's session. The authority's own session is left as it is: the relying
+  // party's RP-initiated logout returns to Partner Center's signed-out page, not to this site.
+  app.post<{ Body: Record<string, unknown> }>('/admin/sign-out', async (req, reply) => {
+    const session = await sessions.find(
+      readCookie(req.headers.cookie, SITE_SESSION_COOKIES.admin),
+      ctx.clock.now(),
+    );
+    const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
+    if (session && !safeEqual(csrf, session.csrf)) {
+      return sendPage(
+        reply,
+        403,
+        adminPage('Request refused', html`<p>The form was not sent by this admin center.</p>`),
+      );
+    }
+    if (session) await sessions.end(session);
+    reply.header(
+      'Set-Cookie',
+      cookie(SITE_SESSION_COOKIES.admin, '', { secure: secureCookies(ctx.config.baseUrl), maxAgeS: 0 }),
+    );
+    return redirect(reply, SIGNED_OUT);
+  });
+
+  app.get(SIGNED_OUT, (_req, reply) =>
+    sendPage(
+      reply,
+      200,
+      adminPage(
+        'Signed out',
+        html`<p data-step="signed_out" role="status">You are signed out of the admin center.</p>
+<p><a href="/admin">Sign in again</a></p>`,
+      ),
+    ),
+  );
+}
