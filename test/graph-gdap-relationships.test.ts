@@ -361,6 +361,26 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
     );
   });
 
+  it('reference §1.4: a request answers with its own action, even when lock, approval and termination fall in one millisecond', async () => {
+    const by = { tenantId: contoso, userId: null, appId: null, name: 'test' };
+    for (let round = 0; round < 10; round++) {
+      const created = (await api.create()).body;
+      const now = w.clock.now();
+      const lock = await requestAction(w.ctx.db, contoso, created.id, 'lockForApproval', { by }, now);
+      assert.equal(lock.request.action, 'lockForApproval');
+      await applyEvent(
+        w.ctx.db,
+        { customerTenantId: northwind },
+        created.id,
+        { event: 'approve', actor: 'customer' },
+        now,
+      );
+      const end = await requestAction(w.ctx.db, contoso, created.id, 'terminate', { by }, now);
+      assert.equal(end.request.action, 'terminate');
+      assert.equal(end.relationship.status, 'terminated');
+    }
+  });
+
   it('SPEC §13: concurrent answers to one relationship end in one consistent status (approve vs reject, partner vs customer terminate)', async () => {
     const db = w.ctx.db;
     for (let round = 0; round < 5; round++) {
