@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
@@ -18,4 +19,6 @@ export const clientCommands: Command[] = [
   signinsCommand,
   ...usersCommands,
   ...securityDefaultsCommands,
+  // GDAP (SPEC §13): the relationships' commands.
+  ...gdapCommands,
 ];
