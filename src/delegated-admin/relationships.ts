@@ -236,11 +236,19 @@ export async function getRelationship(
   return row && toRelationship(row);
 }
 
-/** The partner's relationships, newest first, optionally of one status or one customer. */
+/**
+ * The partner's relationships, newest first, optionally of one status or one customer; `after`
+ * continues a page (keyset paging on the order's key: created time, then id).
+ */
 export async function listRelationships(
   db: Db,
   partnerTenantId: string,
-  filter: { status?: RelationshipStatus; customerTenantId?: string; limit?: number } = {},
+  filter: {
+    status?: RelationshipStatus;
+    customerTenantId?: string;
+    limit?: number;
+    after?: { createdAt: number; id: string } | undefined;
+  } = {},
 ): Promise<Relationship[]> {
   let query = db
     .selectFrom('delegated_admin_relationships')
@@ -249,6 +257,14 @@ export async function listRelationships(
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.customerTenantId)
     query = query.where('customer_tenant_id', '=', filter.customerTenantId.toLowerCase());
+  const after = filter.after;
+  if (after)
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
   const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('id')
@@ -509,7 +525,11 @@ export async function requestAction(
       { event: action, actor: 'partner', ifVersion: options.ifVersion, by: options.by },
       now,
     );
-    const [request] = await listRequests(trx, partnerTenantId, id);
+    // Each action happens once in a relationship's life (the table allows no second lock or
+    // terminate), so the request is the one of this action — not merely the newest, which two
+    // requests in one millisecond would leave ambiguous.
+    const requests = await listRequests(trx, partnerTenantId, id);
+    const request = requests.find((r) => r.action === action);
     return { relationship: relationship!, request: request! };
   });
 }

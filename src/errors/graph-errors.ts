@@ -30,6 +30,20 @@ export const GRAPH_ERRORS = {
     message: 'The tenant must keep at least one enabled Global Administrator.',
   },
   Request_ResourceNotFound: { status: 404, message: 'The resource does not exist.' },
+  // GDAP (SPEC §13, reference §1): the lower-case codes Graph's delegated-admin API answers with.
+  conflict: { status: 409, message: 'The resource already exists.' },
+  invalidStatusTransition: {
+    status: 400,
+    message: 'The relationship or assignment is not in a status that allows this change.',
+  },
+  preconditionFailed: {
+    status: 412,
+    message: 'The object changed since it was read: the If-Match ETag is not the current one.',
+  },
+  preconditionRequired: {
+    status: 428,
+    message: 'This change needs an If-Match header with the @odata.etag last read.',
+  },
   generalException: { status: 500, message: 'An unexpected error occurred.' },
   serviceNotAvailable: {
     status: 503,

@@ -1,4 +1,4 @@
-import type { DirectoryRole } from '../directory/roles.ts';
+import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 
 const GLOBAL: DirectoryRole = 'Global Administrator';
 const USER: DirectoryRole = 'User Administrator';
@@ -10,8 +10,18 @@ const CONDITIONAL_ACCESS: DirectoryRole = 'Conditional Access Administrator';
 export interface Permission {
   /** An App+User caller needs one of these directory roles (and, always, `mfa` — SPEC §5). */
   directoryRoles: readonly DirectoryRole[];
+  /**
+   * Or membership of one of these agent groups of the caller's own tenant (SPEC §1: Partner
+   * Center's agent roles are groups of the partner tenant). Read fresh on every request.
+   */
+  agentGroups?: readonly PartnerAgentGroup[];
   /** An app-only caller needs one of these app roles; none listed: app-only tokens are refused. */
   appRoles: readonly string[];
+  /**
+   * Only callers whose tenant is a partner tenant (reference §1.1: "the calling principal must
+   * belong to the partner tenant"); a customer or the operator is refused whatever it holds.
+   */
+  partnerTenantsOnly?: boolean;
 }
 
 /**
@@ -67,6 +77,21 @@ export const GRAPH_PERMISSIONS = {
   'reports.read': {
     directoryRoles: [GLOBAL, SECURITY],
     appRoles: ['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All'],
+  },
+  // SPEC §13, reference §1.1: GDAP relationships are the partner's Admin agents' (Partner Center's
+  // "Admin agent" role, like ACCESS.gdap in src/partner-center/access.ts), or a partner app's with
+  // Graph's DelegatedAdminRelationship application permissions. No directory role opens them.
+  'delegatedAdmin.read': {
+    directoryRoles: [],
+    agentGroups: ['AdminAgents'],
+    appRoles: ['DelegatedAdminRelationship.Read.All', 'DelegatedAdminRelationship.ReadWrite.All'],
+    partnerTenantsOnly: true,
+  },
+  'delegatedAdmin.write': {
+    directoryRoles: [],
+    agentGroups: ['AdminAgents'],
+    appRoles: ['DelegatedAdminRelationship.ReadWrite.All'],
+    partnerTenantsOnly: true,
   },
 } as const satisfies Record<string, Permission>;
 

@@ -6,7 +6,10 @@ import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.
 import { canonicaliseGuids } from '../api-gate/guid-params.ts';
 import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
+import { DelegatedAdminError } from '../delegated-admin/relationships.ts';
 import { DirectoryError } from '../directory/directory-error.ts';
+import { agentGroupsOf } from '../directory/groups.ts';
+import { getTenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { GraphError } from '../errors/graph-errors.ts';
 import { isGuid } from '../guid.ts';
@@ -15,6 +18,7 @@ import { MFA_ACR } from '../policy/acr.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { GRAPH_PERMISSIONS, type Permission } from './access.ts';
 import { type GraphRouteDeclaration, graphDeclarationProblem } from './declarations.ts';
+import { delegatedAdminGraphError } from './delegated-admin-errors.ts';
 import { graphErrorOf } from './directory-errors.ts';
 import { sendGraphError } from './responses.ts';
 
@@ -92,8 +96,14 @@ export function installGraphGate(
   );
   api.setErrorHandler((error, req, reply) => {
     const requestId = req.graphRequestId ?? randomUUID();
-    // The directory's refusals, in Graph's words (one mapping: directory-errors.ts).
-    const graphError = error instanceof DirectoryError ? graphErrorOf(error) : error;
+    // The directory's and GDAP's refusals, in Graph's words (one mapping each:
+    // directory-errors.ts, delegated-admin-errors.ts).
+    const graphError =
+      error instanceof DirectoryError
+        ? graphErrorOf(error)
+        : error instanceof DelegatedAdminError
+          ? delegatedAdminGraphError(error)
+          : error;
     if (graphError instanceof GraphError) {
       challenge(reply, graphError);
       return sendGraphError(reply, requestId, graphError, ctx.clock.now());
@@ -139,11 +149,36 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
   const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   const permission = GRAPH_PERMISSIONS[declaration.permission];
   req.graphCaller = await byMode(caller, {
-    appOnly: async (app) => admitApplication(app, declaration, permission),
+    appOnly: async (app) => {
+      await requirePartnerTenant(ctx, app.tenant.id, declaration, permission);
+      return admitApplication(app, declaration, permission);
+    },
     // SPEC §5: administrators always need MFA; without the proof nothing else is looked at.
     mfaRequired: () => new GraphError('Authentication_MfaRequired'),
-    appUser: (user) => admitAdministrator(ctx, user, declaration, permission),
+    appUser: async (user) => {
+      await requirePartnerTenant(ctx, user.tenant.id, declaration, permission);
+      return admitAdministrator(ctx, user, declaration, permission);
+    },
   });
+}
+
+/**
+ * Reference §1.1: some operations are the partner's alone. The tenant's kind is read now, not
+ * taken from the token (the verifier remembers verified tokens with the tenant they named).
+ */
+async function requirePartnerTenant(
+  ctx: WardenContext,
+  tenantId: string,
+  declaration: GraphRouteDeclaration,
+  permission: Permission,
+): Promise<void> {
+  if (!permission.partnerTenantsOnly) return;
+  const tenant = await getTenant(ctx.db, tenantId);
+  if (tenant?.kind !== 'partner')
+    throw new GraphError(
+      'Authorization_RequestDenied',
+      `${declaration.operation} is open to partner tenants only: the calling principal must belong to a partner tenant.`,
+    );
 }
 
 /** An application alone needs one of the permission's app roles; some operations take none. */
@@ -180,12 +215,24 @@ async function admitAdministrator(
       'InvalidAuthenticationToken',
       'The signed-in account is disabled or no longer exists.',
     );
-  if (!permission.directoryRoles.some((role) => user.directoryRoles.includes(role)))
-    throw new GraphError(
-      'Authorization_RequestDenied',
-      `Insufficient privileges: ${declaration.operation} needs one of these directory roles: ${permission.directoryRoles.join(', ')}.`,
-    );
-  return { tenantId: caller.tenant.id, caller, user };
+  if (permission.directoryRoles.some((role) => user.directoryRoles.includes(role)))
+    return { tenantId: caller.tenant.id, caller, user };
+  const agentGroups = permission.agentGroups ?? [];
+  if (agentGroups.length > 0) {
+    const held = await agentGroupsOf(ctx.db, caller.tenant.id, caller.userId);
+    if (agentGroups.some((group) => held.includes(group)))
+      return { tenantId: caller.tenant.id, caller, user };
+  }
+  const needs = [
+    ...(permission.directoryRoles.length > 0
+      ? [`one of these directory roles: ${permission.directoryRoles.join(', ')}`]
+      : []),
+    ...(agentGroups.length > 0 ? [`membership of one of these groups: ${agentGroups.join(', ')}`] : []),
+  ];
+  throw new GraphError(
+    'Authorization_RequestDenied',
+    `Insufficient privileges: ${declaration.operation} needs ${needs.join(', or ')}.`,
+  );
 }
 
 /** A 4xx from Fastify (schema validation, unparsable JSON, wrong media type) as a Graph error. */

@@ -4,6 +4,10 @@ import type { WardenContext } from '../context.ts';
 import { GRAPH_API } from '../tokens/audiences.ts';
 import { installGraphGate } from './gate.ts';
 import { applicationsRoutes } from './routes/applications.ts';
+import { delegatedAdminAssignmentsRoutes } from './routes/delegated-admin-assignments.ts';
+import { delegatedAdminOperationsRoutes } from './routes/delegated-admin-operations.ts';
+import { delegatedAdminRelationshipsRoutes } from './routes/delegated-admin-relationships.ts';
+import { delegatedAdminRequestsRoutes } from './routes/delegated-admin-requests.ts';
 import { groupsRoutes } from './routes/groups.ts';
 import { registrationDetailsRoutes } from './routes/registration-details.ts';
 import { roleAssignmentsRoutes } from './routes/role-assignments.ts';
@@ -20,6 +24,11 @@ export const GRAPH_API_ROUTES = [
   securityDefaultsRoutes,
   signInsRoutes,
   registrationDetailsRoutes,
+  // SPEC §13: GDAP, the partner's side (reference §1).
+  delegatedAdminRelationshipsRoutes,
+  delegatedAdminRequestsRoutes,
+  delegatedAdminAssignmentsRoutes,
+  delegatedAdminOperationsRoutes,
 ];
 
 /** The directory administration API under `/v1.0`, shaped like Microsoft Graph (issue 4 item 1). */

@@ -43,6 +43,8 @@ export const RESOURCE_SERVERS: ReadonlyMap<string, ResourceServer> = new Map([
         'Policy.ReadWrite.SecurityDefaults',
         'AuditLog.Read.All',
         'UserAuthenticationMethod.Read.All',
+        'DelegatedAdminRelationship.Read.All',
+        'DelegatedAdminRelationship.ReadWrite.All',
       ],
     },
   ],

@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { dapCommands } from './dap.ts';
+import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
@@ -19,6 +20,7 @@ export const clientCommands: Command[] = [
   signinsCommand,
   ...usersCommands,
   ...securityDefaultsCommands,
-  // warden gdap … (SPEC §13): DAP report and removal.
+  // warden gdap … (SPEC §13): the relationships' commands (Graph), then DAP's report and removal.
+  ...gdapCommands,
   ...dapCommands,
 ];
