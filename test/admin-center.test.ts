@@ -197,6 +197,42 @@ describe('SPEC §13: the customer admin center over HTTP', () => {
     assert.equal(partnerAtDashboardSignIn.status, 400, 'Partner Center does not sign customers in');
   });
 
+  it('SPEC §3, §13: signing out of the admin center ends the authority’s session too (RP-Initiated Logout): signing in again asks for the password', async () => {
+    const ga = await makeUser(w, {
+      tenant: parties.customer.key,
+      name: 'ga-out',
+      roles: ['Global Administrator'],
+      totp: true,
+    });
+    const ua = await adminSignIn(w, ga.upn);
+    await ua.navigate(`${w.baseUrl}/admin/partners`);
+    const response = await ua.request(`${w.baseUrl}/admin/sign-out`, { form: { csrf: csrfOf(ua) } });
+    assert.equal(response.status, 303);
+    assert.ok(!ua.cookies.has('warden_admin'), 'the admin-center session cookie is cleared');
+    const endSession = new URL(response.headers.get('location') ?? '', w.baseUrl);
+    assert.equal(
+      endSession.origin + endSession.pathname,
+      `${w.baseUrl}/${parties.customer.id}/oauth2/v2.0/logout`,
+      'the customer authority’s end-session endpoint',
+    );
+    assert.equal(endSession.searchParams.get('post_logout_redirect_uri'), `${w.baseUrl}/admin/signed-out`);
+    assert.ok(
+      endSession.searchParams.get('id_token_hint'),
+      'the session’s ID token names it to the authority',
+    );
+    assert.ok(!ua.cookies.has('warden_admin_idt'), 'the ID token cookie is cleared');
+    await ua.navigate(endSession.href);
+    assert.match(ua.lastPage, /data-step="logout_confirm"/);
+    const confirm = /<form method="post" action="([^"]+)"/.exec(ua.lastPage)![1]!;
+    const xsrf = /name="xsrf" value="([^"]*)"/.exec(ua.lastPage)![1]!;
+    const landed = await ua.navigate(confirm, { form: { xsrf, logout: 'yes' } });
+    assert.equal(landed, `${w.baseUrl}/admin/signed-out`);
+    assert.match(ua.lastPage, /data-step="signed_out"/);
+    // Someone else at this browser cannot sign in as the Global Administrator without the password.
+    await ua.navigate(`${w.baseUrl}/admin/sign-in?${new URLSearchParams({ email: ga.upn })}`);
+    assert.match(ua.lastPage, /id="password"/);
+  });
+
   it('SPEC §13: Partner relationships filters active and expired (the clock moved past the end)', async () => {
     const now = w.clock.now();
     const short = await createRelationship(

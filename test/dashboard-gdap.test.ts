@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GDAP_ROLES } from '../src/delegated-admin/gdap-roles.ts';
 import { GLOBAL_ADMINISTRATOR_TEMPLATE_ID } from '../src/delegated-admin/relationship-rules.ts';
@@ -372,5 +373,13 @@ describe('SPEC §13: the partner dashboard GDAP area over HTTP', () => {
     for (const heading of ['Date-Time', 'Affected customer', 'Action', 'Performed by'])
       assert.match(jane.lastPage, new RegExp(`<th scope="col">${heading}</th>`));
     assert.match(jane.lastPage, /@cmd/);
+  });
+  it('SPEC §13, reference §1.11: removing DAP for more customers than one removal takes is refused with 400 on the page (not a 500) and removes nothing', async () => {
+    await jane.navigate(`${w.baseUrl}/dashboard/customers/dap`);
+    const form: Record<string, string> = { csrf: csrfOf(jane.lastPage) };
+    for (let i = 0; i < 101; i++) form[`customer:${randomUUID()}`] = 'remove';
+    await jane.navigate(`${w.baseUrl}/dashboard/customers/dap/remove`, { form });
+    assert.equal(jane.lastStatus, 400);
+    assert.match(jane.lastPage, /role="alert">Remove DAP for at most 100 customers at once\./);
   });
 });

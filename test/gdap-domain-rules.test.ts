@@ -226,6 +226,48 @@ describe('GDAP rules of the domain (SPEC §13; reference §1.2–1.5)', () => {
     );
   });
 
+  it('SPEC §13: a group assigned while the relationship is being terminated is refused, never left assigned on the ended relationship (the database settles the race)', async () => {
+    const rel = await pending(customer);
+    await approve(customer, rel.id);
+    const group = await insertGroup(w.ctx.db, partner, `racing group ${n}`, w.clock.now());
+    let assigning: Promise<unknown> | undefined;
+    // The terminate is written but not yet committed while the assignment is asked for.
+    await w.ctx.db.transaction().execute(async (trx) => {
+      await applyEvent(
+        trx,
+        { partnerTenantId: partner },
+        rel.id,
+        { event: 'terminate', actor: 'partner', by },
+        w.clock.now(),
+      );
+      assigning = createAssignment(
+        w.ctx.db,
+        partner,
+        rel.id,
+        { groupId: group.id, roleTemplateIds: [HELPDESK] },
+        by,
+        w.clock.now(),
+      ).then(
+        () => 'assigned',
+        (error: unknown) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const outcome = await assigning;
+    assert.ok(
+      outcome instanceof DelegatedAdminError && outcome.code === 'transition_refused',
+      `expected transition_refused, got ${String(outcome)}`,
+    );
+    assert.equal(
+      (await getRelationship(w.ctx.db, { partnerTenantId: partner }, rel.id))?.status,
+      'terminated',
+    );
+    assert.deepEqual(
+      (await listAssignments(w.ctx.db, partner, rel.id)).filter((a) => a.status !== 'deleted'),
+      [],
+    );
+  });
+
   it('SPEC §13: approving and terminating are written to the audit logs of both tenants', async () => {
     const rel = await pending(customer);
     await approve(customer, rel.id);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { cookie, readCookie, secureCookies } from '../dashboard/cookies.ts';
+import { clearIdTokenCookie, readIdToken } from '../dashboard/id-token-cookie.ts';
 import { redirect, sendPage } from '../dashboard/respond.ts';
 import { beginSignIn, SITE_SESSION_COOKIES, type SignInDeps } from '../dashboard/sign-in.ts';
 import { findTenant } from '../directory/tenants.ts';
@@ -58,8 +59,9 @@ export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void 
     );
   });
 
-  // Ends the admin center's session. The authority's own session is left as it is: the relying
-  // party's RP-initiated logout returns to Partner Center's signed-out page, not to this site.
+  // Ends the admin center's session and then the customer authority's (OpenID Connect
+  // RP-Initiated Logout 1.0, like Partner Center's sign-out): a Global Administrator who signs out
+  // of a shared browser leaves no session from which the next person gets in without the password.
   app.post<{ Body: Record<string, unknown> }>('/admin/sign-out', async (req, reply) => {
     const session = await sessions.find(
       readCookie(req.headers.cookie, SITE_SESSION_COOKIES.admin),
@@ -73,12 +75,28 @@ export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void 
         adminPage('Request refused', html`<p>The form was not sent by this admin center.</p>`),
       );
     }
-    if (session) await sessions.end(session);
-    reply.header(
-      'Set-Cookie',
+    reply.header('Set-Cookie', [
       cookie(SITE_SESSION_COOKIES.admin, '', { secure: secureCookies(ctx.config.baseUrl), maxAgeS: 0 }),
-    );
-    return redirect(reply, SIGNED_OUT);
+      clearIdTokenCookie(ctx, 'admin'),
+    ]);
+    if (!session) return redirect(reply, SIGNED_OUT);
+    const idToken = readIdToken(ctx, req.headers.cookie, session.idHash, 'admin');
+    await sessions.end(session);
+    let endSession: string;
+    try {
+      endSession = await deps.rp.endSessionUrl({ tenantId: session.tenantId, idToken, site: 'admin' });
+    } catch (error) {
+      req.log.warn({ err: error }, 'admin-center sign-out could not reach the authority');
+      return sendPage(
+        reply,
+        502,
+        adminPage(
+          'Sign-out not completed',
+          html`<p role="alert">You are signed out of the admin center, but the sign-in service could not be reached. Close the browser to end your sign-in there.</p>`,
+        ),
+      );
+    }
+    return redirect(reply, endSession);
   });
 
   app.get(SIGNED_OUT, (_req, reply) =>

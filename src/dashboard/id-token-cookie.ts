@@ -12,24 +12,38 @@ import { SESSION_TTL_MS } from './sessions.ts';
 export const ID_TOKEN_COOKIE = 'warden_dashboard_idt';
 export const SIGN_OUT_PATH = '/dashboard/sign-out';
 
+/**
+ * Each site that signs in through the dashboard's relying party keeps its session's ID token in a
+ * cookie of its own, sent only to its own sign-out route: Partner Center's, and the customer admin
+ * center's (src/admin-center/sign-in.ts), whose sign-out ends the customer authority's session too.
+ */
+const ID_TOKEN_COOKIES = {
+  dashboard: { name: ID_TOKEN_COOKIE, path: SIGN_OUT_PATH },
+  admin: { name: 'warden_admin_idt', path: '/admin/sign-out' },
+} as const;
+export type IdTokenSite = keyof typeof ID_TOKEN_COOKIES;
+
 function box(ctx: WardenContext): SecretBox {
   return new SecretBox(ctx.config.masterKey, 'dashboard-id-token');
 }
 
-export function idTokenCookie(ctx: WardenContext, sessionIdHash: string, idToken: string): string {
-  return cookie(ID_TOKEN_COOKIE, box(ctx).seal(idToken, `id-token:${sessionIdHash}`), {
+export function idTokenCookie(
+  ctx: WardenContext,
+  sessionIdHash: string,
+  idToken: string,
+  site: IdTokenSite = 'dashboard',
+): string {
+  const { name, path } = ID_TOKEN_COOKIES[site];
+  return cookie(name, box(ctx).seal(idToken, `id-token:${sessionIdHash}`), {
     secure: secureCookies(ctx.config.baseUrl),
     maxAgeS: SESSION_TTL_MS / 1000,
-    path: SIGN_OUT_PATH,
+    path,
   });
 }
 
-export function clearIdTokenCookie(ctx: WardenContext): string {
-  return cookie(ID_TOKEN_COOKIE, '', {
-    secure: secureCookies(ctx.config.baseUrl),
-    maxAgeS: 0,
-    path: SIGN_OUT_PATH,
-  });
+export function clearIdTokenCookie(ctx: WardenContext, site: IdTokenSite = 'dashboard'): string {
+  const { name, path } = ID_TOKEN_COOKIES[site];
+  return cookie(name, '', { secure: secureCookies(ctx.config.baseUrl), maxAgeS: 0, path });
 }
 
 /** The session's ID token, or undefined when the cookie is missing, altered or another session's. */
@@ -37,8 +51,9 @@ export function readIdToken(
   ctx: WardenContext,
   cookieHeader: string | undefined,
   sessionIdHash: string,
+  site: IdTokenSite = 'dashboard',
 ): string | undefined {
-  const sealed = readCookie(cookieHeader, ID_TOKEN_COOKIE);
+  const sealed = readCookie(cookieHeader, ID_TOKEN_COOKIES[site].name);
   if (!sealed || sealed.length > 8192) return undefined;
   try {
     return box(ctx).open(sealed, `id-token:${sessionIdHash}`);

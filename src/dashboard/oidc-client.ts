@@ -105,10 +105,16 @@ export class DashboardRelyingParty {
    * the tenant's authority too, then sends the browser to the dashboard's signed-out page (§3).
    * Without the ID token (a session older than this code) `client_id` alone names the client.
    */
-  async endSessionUrl(input: { tenantId: string; idToken: string | undefined }): Promise<string> {
+  async endSessionUrl(input: {
+    tenantId: string;
+    idToken: string | undefined;
+    /** Whose signed-out page the browser comes back to: Partner Center's (default) or the admin center's. */
+    site?: 'dashboard' | 'admin';
+  }): Promise<string> {
     const configuration = await this.#configuration(input.tenantId);
     return oidc.buildEndSessionUrl(configuration, {
-      post_logout_redirect_uri: this.#client.postLogoutRedirectUri,
+      post_logout_redirect_uri:
+        input.site === 'admin' ? this.#client.adminPostLogoutRedirectUri : this.#client.postLogoutRedirectUri,
       ...(input.idToken ? { id_token_hint: input.idToken } : {}),
     }).href;
   }

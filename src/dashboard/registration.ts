@@ -12,6 +12,8 @@ export interface DashboardClient {
   redirectUri: string;
   /** Where the authority sends the browser after RP-initiated logout (OIDC RP-Initiated Logout §3). */
   postLogoutRedirectUri: string;
+  /** The customer admin center's signed-out page, where its sign-out comes back to (src/admin-center/). */
+  adminPostLogoutRedirectUri: string;
 }
 
 /**
@@ -29,7 +31,8 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
   const clientSecret = deriveKey(ctx.config.masterKey, 'dashboard-client').toString('base64url');
   const redirectUri = `${ctx.config.baseUrl}/dashboard/callback`;
   const postLogoutRedirectUri = `${ctx.config.baseUrl}/dashboard/signed-out`;
-  const redirectUris = [redirectUri, postLogoutRedirectUri];
+  const adminPostLogoutRedirectUri = `${ctx.config.baseUrl}/admin/signed-out`;
+  const redirectUris = [redirectUri, postLogoutRedirectUri, adminPostLogoutRedirectUri];
   const operator = await ctx.db
     .selectFrom('tenants')
     .select('id')
@@ -71,5 +74,11 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
       ctx.clock.now(),
     );
   });
-  return { clientId: DASHBOARD_CLIENT_ID, clientSecret, redirectUri, postLogoutRedirectUri };
+  return {
+    clientId: DASHBOARD_CLIENT_ID,
+    clientSecret,
+    redirectUri,
+    postLogoutRedirectUri,
+    adminPostLogoutRedirectUri,
+  };
 }

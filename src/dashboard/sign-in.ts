@@ -171,8 +171,8 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     reply.header('Set-Cookie', [
       clear,
       cookie(sessionCookie, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),
-      // Only Partner Center's sign-out ends the authority's session with the ID token (sign-out.ts).
-      ...(site === 'dashboard' ? [idTokenCookie(ctx, session.idHash, user.idToken)] : []),
+      // Each site's sign-out ends the authority's session with it (sign-out.ts, admin-center/sign-in.ts).
+      idTokenCookie(ctx, session.idHash, user.idToken, site),
     ]);
     return redirect(reply, pending.returnTo);
   });

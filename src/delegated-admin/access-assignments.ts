@@ -65,13 +65,25 @@ function toOperation(row: DelegatedAdminOperationTable): RelationshipOperation {
   };
 }
 
-/** The relationship the assignment is made on: the partner's, active and not past its end. */
+/**
+ * The relationship the assignment is made on: the partner's, active and not past its end. Called
+ * in the change's transaction, it first locks the relationship's row (an UPDATE that changes
+ * nothing), then reads it: a terminate or an expiry under way meanwhile either waits for this
+ * change (and then deletes its assignment with the others) or has committed before the read (and
+ * the change is refused) — never an assignment left, or provisioned, on an ended relationship.
+ */
 async function activeRelationship(
   db: Db,
   partnerTenantId: string,
   relationshipId: string,
   now: number,
 ): Promise<Relationship> {
+  await db
+    .updateTable('delegated_admin_relationships')
+    .set((eb) => ({ version: eb.ref('version') }))
+    .where('partner_tenant_id', '=', partnerTenantId)
+    .where('id', '=', relationshipId)
+    .execute();
   const relationship = await getRelationship(db, { partnerTenantId }, relationshipId);
   if (!relationship) throw new DelegatedAdminError('not_found', `No relationship ${relationshipId}.`);
   if (relationship.status !== 'active' || (relationship.endsAt !== null && relationship.endsAt <= now))

@@ -7,6 +7,7 @@ import {
   type DapCustomer,
   dapReport,
   gdapApprovalUrl,
+  MAX_DAP_REMOVALS,
   proposeGdapFromDap,
   removeDap,
 } from '../../delegated-admin/dap.ts';
@@ -107,6 +108,12 @@ ${report.length > 0 ? html`<button type="submit" data-testid="remove-dap">Remove
         .filter((id): id is string => id !== undefined);
       if (ids.length === 0)
         return sendPage(reply, 400, await render(req, undefined, 'Tick the customers to remove DAP for.'));
+      if (ids.length > MAX_DAP_REMOVALS)
+        return sendPage(
+          reply,
+          400,
+          await render(req, undefined, `Remove DAP for at most ${MAX_DAP_REMOVALS} customers at once.`),
+        );
       const result = await removeDap(ctx.db, viewer.tenant.id, ids, actorOf(req), ctx.clock.now());
       return redirect(reply, `${PAGE}?removed=${result.removed.length}&skipped=${result.notRemoved.length}`);
     },
