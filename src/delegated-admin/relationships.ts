@@ -348,6 +348,19 @@ export async function applyEvent(
         'transition_refused',
         'This request expired: it was not answered in 90 days.',
       );
+    // §1.3: at endDateTime a relationship without auto-extension expires, even before the clock's
+    // job records it; turning auto-extension on then would extend, not end, it.
+    if (
+      step.ok &&
+      input.event === 'editAutoExtend' &&
+      current.status === 'active' &&
+      current.endsAt !== null &&
+      now >= current.endsAt
+    )
+      throw new DelegatedAdminError(
+        'transition_refused',
+        'This relationship reached its endDateTime: it is expiring and its auto-extension can no longer change.',
+      );
     if (!step.ok)
       throw new DelegatedAdminError(
         'transition_refused',
