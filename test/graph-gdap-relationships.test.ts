@@ -149,6 +149,29 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
     );
   });
 
+  it('SPEC §13 (PostgreSQL too): a malformed id or $skiptoken is 404 or 400, never a 500 from the database', async () => {
+    const rel = (await api.create()).body;
+    const token = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const key of [
+      [1.5, rel.id],
+      [1e300, rel.id],
+      [Date.now(), 'a\u0000b'],
+    ])
+      graphError(
+        await api.call('GET', `?$skiptoken=${token(key)}`),
+        400,
+        'Request_UnsupportedQuery',
+        JSON.stringify(key),
+      );
+    for (const path of ['/a%00b', `/${rel.id}/accessAssignments/a%00b`, `/${rel.id}/operations/a%00b`])
+      graphError(await api.call('GET', path), 404, 'Request_ResourceNotFound', path);
+    graphError(
+      await api.call('PATCH', '/a%00b', { body: { displayName: 'x' }, etag: '*' }),
+      404,
+      'Request_ResourceNotFound',
+    );
+  });
+
   it('reference §1.1 Concurrency: PATCH and DELETE need If-Match: none is 428, a stale ETag 412 (nothing changes), the current one 200 with a new ETag', async () => {
     const created = (await api.create()).body;
     const path = `/${created.id}`;
