@@ -111,6 +111,21 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
     assert.equal((await api.call('GET', '')).body.value.length, before + 1);
   });
 
+  it('SPEC §13 item 2: the displayName the customer reads holds no control characters (NUL, line breaks, escapes): 400 on create and PATCH, nothing written', async () => {
+    const before = (await api.call('GET', '')).body.value.length;
+    for (const displayName of ['a\u0000b', 'Contoso\r\nApproved by Microsoft', 'x\u001b[2Jy'])
+      graphError(await api.create({ displayName }), 400, 'Request_BadRequest', JSON.stringify(displayName));
+    assert.equal((await api.call('GET', '')).body.value.length, before);
+    const rel = (await api.create()).body;
+    graphError(
+      await api.patch(rel.id, { displayName: 'a\nb' }, rel['@odata.etag']),
+      400,
+      'Request_BadRequest',
+      'PATCH',
+    );
+    assert.equal((await api.get(rel.id)).body.displayName, rel.displayName);
+  });
+
   it('reference §1.1: the list filters on status and customer/tenantId (eq), pages with $top and @odata.nextLink, and refuses what it cannot filter', async () => {
     const adatum = w.demo.tenants.adatum!.id;
     const mine: string[] = [];
