@@ -218,4 +218,25 @@ describe('SPEC §13: GDAP access assignments and operations through Microsoft Gr
     assert.equal(moved.status, 'active');
     assert.equal(Date.parse(moved.endDateTime) - Date.parse(extending.endDateTime), 180 * DAY);
   });
+
+  it('SPEC §13, reference §1.3: a relationship past its endDateTime expires — turning auto-extension on before the clock’s job runs is refused and changes nothing', async () => {
+    // Tokens as Warden issues them at the clock's time (earlier tests moved it).
+    const token = async () => sign(w, userClaims(w, 'jane@contoso.example', { aud: GRAPH_API }));
+    api = gdapApi(w, await token());
+    const ending = await active({ duration: 'P1D' });
+    w.clock.advance(DAY + 60_000);
+    const fresh = gdapApi(w, await token());
+    const due = (await fresh.get(ending.id)).body;
+    assert.equal(due.status, 'active', 'the clock’s job has not run yet');
+    graphError(
+      await fresh.patch(ending.id, { autoExtendDuration: 'P180D' }, due['@odata.etag']),
+      400,
+      'invalidStatusTransition',
+      'auto-extension after the end',
+    );
+    assert.equal((await fresh.get(ending.id)).body['@odata.etag'], due['@odata.etag']);
+    await runGdapClock(w.ctx.db, w.clock.now());
+    const ended = (await fresh.get(ending.id)).body;
+    assert.equal(ended.status, 'expired');
+  });
 });

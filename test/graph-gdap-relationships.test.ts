@@ -111,6 +111,21 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
     assert.equal((await api.call('GET', '')).body.value.length, before + 1);
   });
 
+  it('SPEC §13 item 2: the displayName the customer reads holds no control characters (NUL, line breaks, escapes): 400 on create and PATCH, nothing written', async () => {
+    const before = (await api.call('GET', '')).body.value.length;
+    for (const displayName of ['a\u0000b', 'Contoso\r\nApproved by Microsoft', 'x\u001b[2Jy'])
+      graphError(await api.create({ displayName }), 400, 'Request_BadRequest', JSON.stringify(displayName));
+    assert.equal((await api.call('GET', '')).body.value.length, before);
+    const rel = (await api.create()).body;
+    graphError(
+      await api.patch(rel.id, { displayName: 'a\nb' }, rel['@odata.etag']),
+      400,
+      'Request_BadRequest',
+      'PATCH',
+    );
+    assert.equal((await api.get(rel.id)).body.displayName, rel.displayName);
+  });
+
   it('reference §1.1: the list filters on status and customer/tenantId (eq), pages with $top and @odata.nextLink, and refuses what it cannot filter', async () => {
     const adatum = w.demo.tenants.adatum!.id;
     const mine: string[] = [];
@@ -144,6 +159,29 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
       graphError(await api.call('GET', `?${query}`), 400, 'Request_UnsupportedQuery', query);
     graphError(
       await api.get(`${crypto.randomUUID()}-${crypto.randomUUID()}`),
+      404,
+      'Request_ResourceNotFound',
+    );
+  });
+
+  it('SPEC §13 (PostgreSQL too): a malformed id or $skiptoken is 404 or 400, never a 500 from the database', async () => {
+    const rel = (await api.create()).body;
+    const token = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const key of [
+      [1.5, rel.id],
+      [1e300, rel.id],
+      [Date.now(), 'a\u0000b'],
+    ])
+      graphError(
+        await api.call('GET', `?$skiptoken=${token(key)}`),
+        400,
+        'Request_UnsupportedQuery',
+        JSON.stringify(key),
+      );
+    for (const path of ['/a%00b', `/${rel.id}/accessAssignments/a%00b`, `/${rel.id}/operations/a%00b`])
+      graphError(await api.call('GET', path), 404, 'Request_ResourceNotFound', path);
+    graphError(
+      await api.call('PATCH', '/a%00b', { body: { displayName: 'x' }, etag: '*' }),
       404,
       'Request_ResourceNotFound',
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditActor, recordAuditEvent } from '../audit/audit-events.ts';
 import { getGroup } from '../directory/groups.ts';
+import { isGuid } from '../guid.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import type { DelegatedAdminAccessAssignmentTable, DelegatedAdminOperationTable } from '../storage/schema.ts';
 import { AUDIT_CATEGORY, DelegatedAdminError, getRelationship, type Relationship } from './relationships.ts';
@@ -220,6 +221,7 @@ export async function getAssignment(
   relationshipId: string,
   id: string,
 ): Promise<AccessAssignment | undefined> {
+  if (!isGuid(id)) return undefined; // names nothing; PostgreSQL refuses a NUL
   const row = await db
     .selectFrom('delegated_admin_access_assignments')
     .selectAll()
@@ -357,6 +359,7 @@ export async function getOperation(
   relationshipId: string,
   id: string,
 ): Promise<RelationshipOperation | undefined> {
+  if (!isGuid(id)) return undefined; // names nothing; PostgreSQL refuses a NUL
   const row = await db
     .selectFrom('delegated_admin_operations')
     .selectAll()

@@ -56,6 +56,10 @@ export function relationshipTermsProblem(
       code: 'invalid_display_name',
       message: `displayName must be 1 to ${MAX_DISPLAY_NAME} characters.`,
     };
+  // The customer reads the name on its approval page and the partner in its terminal: no control
+  // characters (line breaks, escape sequences; PostgreSQL also refuses a NUL).
+  if (/\p{Cc}/u.test(name))
+    return { code: 'invalid_display_name', message: 'displayName must not hold control characters.' };
   const duration = durationMs(terms.duration);
   if (duration === undefined || duration < MIN_DURATION_MS || duration > MAX_DURATION_MS)
     return {

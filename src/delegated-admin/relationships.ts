@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditActor, recordAuditEvent, SYSTEM_ACTOR } from '../audit/audit-events.ts';
 import { Refusal } from '../errors/catalogued-error.ts';
+import { isGuid } from '../guid.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import type { DelegatedAdminRelationshipTable } from '../storage/schema.ts';
 import {
@@ -197,6 +198,7 @@ export async function getRelationshipForApproval(
   customerTenantId: string,
   id: string,
 ): Promise<Relationship | undefined> {
+  if (!isRelationshipId(id)) return undefined;
   const row = await db
     .selectFrom('delegated_admin_relationships')
     .selectAll()
@@ -222,11 +224,26 @@ export async function getRelationshipForApproval(
   return row && toRelationship(row);
 }
 
+/**
+ * Whether `id` has the form of the ids `createRelationship` gives (two GUIDs joined by a hyphen).
+ * Anything else names no relationship, and is not sent to the database (PostgreSQL refuses a NUL).
+ */
+export function isRelationshipId(id: unknown): id is string {
+  return (
+    typeof id === 'string' &&
+    id.length === 73 &&
+    isGuid(id.slice(0, 36)) &&
+    id[36] === '-' &&
+    isGuid(id.slice(37))
+  );
+}
+
 export async function getRelationship(
   db: Db,
   scope: RelationshipScope,
   id: string,
 ): Promise<Relationship | undefined> {
+  if (!isRelationshipId(id)) return undefined;
   let query = db.selectFrom('delegated_admin_relationships').selectAll().where('id', '=', id);
   query =
     'partnerTenantId' in scope
@@ -347,6 +364,19 @@ export async function applyEvent(
       throw new DelegatedAdminError(
         'transition_refused',
         'This request expired: it was not answered in 90 days.',
+      );
+    // §1.3: at endDateTime a relationship without auto-extension expires, even before the clock's
+    // job records it; turning auto-extension on then would extend, not end, it.
+    if (
+      step.ok &&
+      input.event === 'editAutoExtend' &&
+      current.status === 'active' &&
+      current.endsAt !== null &&
+      now >= current.endsAt
+    )
+      throw new DelegatedAdminError(
+        'transition_refused',
+        'This relationship reached its endDateTime: it is expiring and its auto-extension can no longer change.',
       );
     if (!step.ok)
       throw new DelegatedAdminError(

@@ -8,6 +8,7 @@ import {
   applyEvent,
   createRelationship,
   getRelationship,
+  isRelationshipId,
   listRelationships,
   type Relationship,
   updateRelationship,
@@ -97,12 +98,14 @@ function checkSelect(query: ODataQuery): void {
 function afterOf(query: ODataQuery): { createdAt: number; id: string } | undefined {
   if (!query.after) return undefined;
   const [createdAt, id] = query.after;
-  if (typeof createdAt !== 'number' || typeof id !== 'string' || query.after.length !== 2)
+  // A key Warden wrote: a whole millisecond count and a relationship id (PostgreSQL would refuse a
+  // fraction, a number beyond bigint or a NUL with a 500).
+  if (!Number.isSafeInteger(createdAt) || !isRelationshipId(id) || query.after.length !== 2)
     throw new GraphError(
       'Request_UnsupportedQuery',
       '$skiptoken is not valid: follow @odata.nextLink as given.',
     );
-  return { createdAt, id };
+  return { createdAt: createdAt as number, id };
 }
 
 /** What a PATCH body changes, in the domain's words (only the properties sent). */
