@@ -16,6 +16,7 @@ import {
   DelegatedAdminError,
   getRelationship,
   getRelationshipForApproval,
+  listCustomerRelationships,
   requestAction,
 } from '../src/delegated-admin/relationships.ts';
 import { insertGroup } from '../src/directory/groups.ts';
@@ -285,5 +286,45 @@ describe('GDAP rules of the domain (SPEC §13; reference §1.2–1.5)', () => {
       assert.ok(activities.includes('Granular admin relationship terminated'), tenant);
     }
     assert.deepEqual(await listAuditEvents(w.ctx.db, strangerCustomer, { targetId: rel.id }), []);
+  });
+
+  it('SPEC §13: a partner’s draft (created, not locked) is neither seen by the customer nor written to its audit log', async () => {
+    const draft = await createRelationship(
+      w.ctx.db,
+      partner,
+      {
+        displayName: `draft ${++n}`,
+        duration: 'P30D',
+        roleTemplateIds: [USER_ADMIN],
+        customerTenantId: customer,
+      },
+      w.clock.now(),
+      by,
+    );
+    assert.equal(await getRelationship(w.ctx.db, { customerTenantId: customer }, draft.id), undefined);
+    assert.equal(await getRelationshipForApproval(w.ctx.db, customer, draft.id), undefined);
+    assert.ok(!(await listCustomerRelationships(w.ctx.db, customer)).some((r) => r.id === draft.id));
+    assert.deepEqual(await listAuditEvents(w.ctx.db, customer, { targetId: draft.id }), []);
+    assert.equal((await listAuditEvents(w.ctx.db, partner, { targetId: draft.id })).length, 1);
+    // Once locked it reaches the customer, and its log.
+    await requestAction(w.ctx.db, partner, draft.id, 'lockForApproval', { by }, w.clock.now());
+    assert.equal((await getRelationshipForApproval(w.ctx.db, customer, draft.id))?.status, 'approvalPending');
+    assert.equal((await listAuditEvents(w.ctx.db, customer, { targetId: draft.id })).length, 1);
+  });
+
+  it('reference §1.3: a request past its 90 days cannot be rejected either; it stays for the clock to remove', async () => {
+    const rel = await pending(customer);
+    await refused(
+      applyEvent(
+        w.ctx.db,
+        { customerTenantId: customer },
+        rel.id,
+        { event: 'reject', actor: 'customer', by },
+        w.clock.now() + REQUEST_LIFETIME_MS,
+      ),
+      'transition_refused',
+    );
+    await runGdapClock(w.ctx.db, w.clock.now() + REQUEST_LIFETIME_MS);
+    assert.equal(await getRelationship(w.ctx.db, { partnerTenantId: partner }, rel.id), undefined);
   });
 });

@@ -92,7 +92,7 @@ describe('GDAP relationships in storage (SPEC §13)', () => {
 
   it('SPEC §13: each forbidden move is refused with transition_refused and changes nothing', async () => {
     const rel = await create();
-    await refused(approve(rel.id), 'transition_refused'); // not locked yet
+    await refused(approve(rel.id), 'not_found'); // not locked yet: a draft the customer does not see
     const pending = await locked();
     await refused(
       applyEvent(

@@ -69,11 +69,13 @@ describe('SPEC §13: GDAP relationships through Microsoft Graph (reference §1.1
     const read = await api.get(id);
     assert.equal(read.status, 200);
     assert.deepEqual(read.body, res.body);
-    // The actor of both tenants' audit logs is the Admin agent who called.
+    // The actor of the partner's audit log is the Admin agent who called; the customer's log
+    // starts when the request reaches it (lockForApproval), not with the partner's draft.
     const [event] = await listAuditEvents(w.ctx.db, contoso, { targetId: id });
     assert.equal(event?.actor.name, 'jane@contoso.example');
     assert.equal(event?.actor.tenantId, contoso);
-    assert.equal((await listAuditEvents(w.ctx.db, northwind, { targetId: id })).length, 1);
+    assert.equal(event?.otherTenantId, northwind);
+    assert.equal((await listAuditEvents(w.ctx.db, northwind, { targetId: id })).length, 0);
   });
 
   it('reference §1.2: bad terms are 400 Request_BadRequest with a clear message, a taken displayName is 409 conflict; nothing is written', async () => {

@@ -36,12 +36,17 @@ export interface AuditEvent extends AuditEventInput {
   details: Record<string, unknown>;
 }
 
-/** Writes the event into each tenant's log named (one row per distinct tenant; nulls skipped). */
+/**
+ * Writes the event into each tenant's log named (one row per distinct tenant; nulls skipped).
+ * `concerns` names the other side when only one log gets the event (a partner's draft names its
+ * customer), so the row still says whom it was about.
+ */
 export async function recordAuditEvent(
   db: Db,
   tenants: readonly (string | null | undefined)[],
   event: AuditEventInput,
   now: number,
+  concerns?: string | null,
 ): Promise<void> {
   const distinct = [...new Set(tenants.filter((t): t is string => typeof t === 'string'))];
   if (distinct.length === 0) return;
@@ -58,7 +63,8 @@ export async function recordAuditEvent(
     target_type: event.target.type,
     target_id: event.target.id,
     target_name: event.target.name?.slice(0, 320) ?? null,
-    other_tenant_id: distinct.find((other) => other !== tenantId) ?? null,
+    other_tenant_id:
+      distinct.find((other) => other !== tenantId) ?? (concerns && concerns !== tenantId ? concerns : null),
     details: JSON.stringify(event.details ?? {}),
   }));
   await db.insertInto('audit_events').values(rows).execute();

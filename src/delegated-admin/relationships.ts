@@ -174,9 +174,12 @@ async function audit(
   now: number,
   details: Record<string, unknown> = {},
 ): Promise<void> {
+  // A draft (`created`, not yet sent for approval) is the partner's own business: the customer's
+  // log starts when the request reaches it.
+  const draft = relationship.status === 'created' || event === 'create' || event === 'delete';
   await recordAuditEvent(
     db,
-    [relationship.partnerTenantId, relationship.customerTenantId],
+    draft ? [relationship.partnerTenantId] : [relationship.partnerTenantId, relationship.customerTenantId],
     {
       category: AUDIT_CATEGORY,
       activity: AUDIT_ACTIVITY[event] ?? event,
@@ -185,6 +188,7 @@ async function audit(
       details: { status: relationship.status, roles: relationship.roleTemplateIds, ...details },
     },
     now,
+    relationship.customerTenantId,
   );
 }
 
@@ -203,6 +207,7 @@ export async function getRelationshipForApproval(
     .selectFrom('delegated_admin_relationships')
     .selectAll()
     .where('id', '=', id)
+    .where('status', '!=', 'created')
     .where((eb) =>
       eb.or([
         eb('customer_tenant_id', '=', customerTenantId),
@@ -248,7 +253,8 @@ export async function getRelationship(
   query =
     'partnerTenantId' in scope
       ? query.where('partner_tenant_id', '=', scope.partnerTenantId)
-      : query.where('customer_tenant_id', '=', scope.customerTenantId);
+      : // A customer never sees a partner's draft (`created`): it reaches the customer when locked.
+        query.where('customer_tenant_id', '=', scope.customerTenantId).where('status', '!=', 'created');
   const row = await query.executeTakeFirst();
   return row && toRelationship(row);
 }
@@ -357,7 +363,7 @@ export async function applyEvent(
     // §1.3: a request unanswered for 90 days has expired, even before the daily job removes it.
     if (
       step.ok &&
-      input.event === 'approve' &&
+      (input.event === 'approve' || input.event === 'reject') &&
       current.lockedAt !== null &&
       now >= current.lockedAt + REQUEST_LIFETIME_MS
     )
@@ -609,7 +615,8 @@ export async function listCustomerRelationships(
   let query = db
     .selectFrom('delegated_admin_relationships')
     .selectAll()
-    .where('customer_tenant_id', '=', customerTenantId.toLowerCase());
+    .where('customer_tenant_id', '=', customerTenantId.toLowerCase())
+    .where('status', '!=', 'created');
   if (filter.status) query = query.where('status', '=', filter.status);
   const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(500).execute();
   return rows.map(toRelationship);
