@@ -1,5 +1,6 @@
 import type { Viewer } from '../../dashboard/views/layout.ts';
 import { type Html, html } from '../../http/html.ts';
+import { pageFrame } from '../../http/page-frame.ts';
 
 export type { Viewer };
 
@@ -36,20 +37,5 @@ ${session.mfa ? html`<span class="badge ok" data-testid="mfa-status">MFA verifie
  * CSP), the dashboard's stylesheet.
  */
 export function adminPage(title: string, body: Html, viewer?: Viewer, current = ''): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – Warden admin center</title>
-<link rel="stylesheet" href="/assets/dashboard.css">
-</head>
-<body class="dashboard">
-${header(viewer, current)}
-<main aria-labelledby="page-title">
-<h1 id="page-title">${title}</h1>
-${body}
-</main>
-</body>
-</html>`.value;
+  return pageFrame({ site: 'Warden admin center', title, header: header(viewer, current), body });
 }

@@ -1,6 +1,7 @@
 import type { Tenant } from '../../directory/tenants.ts';
 import type { User } from '../../directory/users.ts';
 import { type Html, html } from '../../http/html.ts';
+import { pageFrame } from '../../http/page-frame.ts';
 import type { DashboardSession } from '../sessions.ts';
 
 /** Who is looking at a page: shown in every header (issue 3 item 3: who, which tenant, MFA or not). */
@@ -49,22 +50,7 @@ ${
 
 /** The dashboard's page frame: server-rendered, no inline script or style (strict CSP). */
 export function dashboardPage(title: string, body: Html, viewer?: Viewer, current = ''): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – Warden Partner Center</title>
-<link rel="stylesheet" href="/assets/dashboard.css">
-</head>
-<body class="dashboard">
-${header(viewer, current)}
-<main aria-labelledby="page-title">
-<h1 id="page-title">${title}</h1>
-${body}
-</main>
-</body>
-</html>`.value;
+  return pageFrame({ site: 'Warden Partner Center', title, header: header(viewer, current), body });
 }
 
 export function table(headings: string[], rows: Html[], empty: string): Html {
