@@ -1,0 +1,101 @@
+import { agentGroupsOf } from '../directory/groups.ts';
+import { ROLE_DEFINITIONS } from '../directory/roles.ts';
+import { getTenant } from '../directory/tenants.ts';
+import { getUser } from '../directory/users.ts';
+import type { Db } from '../storage/database.ts';
+
+/**
+ * THE decision of cross-tenant access (SPEC E3, §13; reference §1.10, §2.3): which Entra roles a
+ * partner's user holds in a customer's tenant **now**. Every place that lets a partner user act in
+ * a customer tenant — the sign-in at the customer's authority, the token's `wids`, a refresh, the
+ * Graph gate, the Partner API's delegated category — asks this function and nothing else, and
+ * asks it again on every request (nothing is taken from a token).
+ *
+ * - GDAP: the union of the roles of the active access assignments of the user's groups, on
+ *   relationships with that customer that are active and not past their end.
+ * - DAP (only while the customer still has it): AdminAgents → Global Administrator,
+ *   HelpdeskAgents → Helpdesk Administrator.
+ * - GDAP wins over DAP: a user who holds any GDAP role in the customer gets only the GDAP roles
+ *   (reference §1.10: DAP Global Administrator plus GDAP Global Reader is Global Reader).
+ */
+
+export interface DelegatedAccess {
+  partnerTenantId: string;
+  customerTenantId: string;
+  /** Entra role template ids the user holds in the customer's tenant now (lower case, sorted). */
+  roleTemplateIds: string[];
+  /** Where the roles come from. */
+  via: 'gdap' | 'dap';
+  /** The GDAP relationships that grant them (empty for DAP). */
+  relationshipIds: string[];
+}
+
+const DAP_ROLES: Record<'AdminAgents' | 'HelpdeskAgents', string> = {
+  AdminAgents: ROLE_DEFINITIONS['Global Administrator'].templateId,
+  HelpdeskAgents: ROLE_DEFINITIONS['Helpdesk Administrator'].templateId,
+};
+
+/**
+ * The access of `userId` (a user of `homeTenantId`) in `customerTenantId` at `now`, or undefined
+ * when there is none: the home tenant is not a partner, the user is disabled or gone, or neither
+ * an active GDAP assignment nor DAP gives a role.
+ */
+export async function delegatedAccessOf(
+  db: Db,
+  who: { homeTenantId: string; userId: string; customerTenantId: string },
+  now: number,
+): Promise<DelegatedAccess | undefined> {
+  if (who.homeTenantId === who.customerTenantId) return undefined;
+  const [home, user] = await Promise.all([
+    getTenant(db, who.homeTenantId),
+    getUser(db, who.homeTenantId, who.userId),
+  ]);
+  if (home?.kind !== 'partner' || !user?.accountEnabled || user.userType !== 'member') return undefined;
+
+  const assignments = await db
+    .selectFrom('delegated_admin_access_assignments as a')
+    .innerJoin('delegated_admin_relationships as r', 'r.id', 'a.relationship_id')
+    .innerJoin('group_members as m', (join) =>
+      join.onRef('m.tenant_id', '=', 'a.partner_tenant_id').onRef('m.group_id', '=', 'a.group_id'),
+    )
+    .select(['a.roles', 'r.id as relationship_id'])
+    .where('a.partner_tenant_id', '=', who.homeTenantId)
+    .where('r.partner_tenant_id', '=', who.homeTenantId)
+    .where('r.customer_tenant_id', '=', who.customerTenantId)
+    .where('r.status', '=', 'active')
+    .where('r.ends_at', '>', now)
+    .where('a.status', '=', 'active')
+    .where('m.user_id', '=', who.userId)
+    .execute();
+  if (assignments.length > 0) {
+    const roles = new Set<string>();
+    for (const row of assignments) for (const role of JSON.parse(row.roles) as string[]) roles.add(role);
+    return {
+      partnerTenantId: who.homeTenantId,
+      customerTenantId: who.customerTenantId,
+      roleTemplateIds: [...roles].sort(),
+      via: 'gdap',
+      relationshipIds: [...new Set(assignments.map((row) => row.relationship_id))].sort(),
+    };
+  }
+
+  const customer = await db
+    .selectFrom('customers')
+    .select('delegated_admin')
+    .where('tenant_id', '=', who.homeTenantId)
+    .where('customer_tenant_id', '=', who.customerTenantId)
+    .executeTakeFirst();
+  if (customer?.delegated_admin !== 'dap') return undefined;
+  const groups = await agentGroupsOf(db, who.homeTenantId, who.userId);
+  const roles = groups
+    .filter((group): group is keyof typeof DAP_ROLES => Object.hasOwn(DAP_ROLES, group))
+    .map((group) => DAP_ROLES[group]);
+  if (roles.length === 0) return undefined;
+  return {
+    partnerTenantId: who.homeTenantId,
+    customerTenantId: who.customerTenantId,
+    roleTemplateIds: [...new Set(roles)].sort(),
+    via: 'dap',
+    relationshipIds: [],
+  };
+}
