@@ -5,6 +5,13 @@
  */
 export const SIGN_IN_ERRORS = {
   0: { name: 'Success', userMessage: 'Signed in.' },
+  // SPEC E3, reference §2.6: Entra's answer when a partner user has no delegated access (no active
+  // GDAP assignment, no DAP) in the tenant they sign in to.
+  50020: {
+    name: 'UserUnauthorized',
+    userMessage:
+      'Your account has no delegated administration access to this organisation now. Ask your partner administrator for a GDAP role assignment.',
+  },
   50053: {
     name: 'AccountLocked',
     userMessage: 'Too many attempts. Sign-in is locked for a while; try again later.',

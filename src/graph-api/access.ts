@@ -7,6 +7,16 @@ const PASSWORD: DirectoryRole = 'Password Administrator';
 const SECURITY: DirectoryRole = 'Security Administrator';
 const CONDITIONAL_ACCESS: DirectoryRole = 'Conditional Access Administrator';
 
+/**
+ * Entra's read-only roles that a GDAP relationship may grant (gdap-roles.ts) but that are no
+ * Warden directory role of a member: they open reading only, for a partner user acting on behalf
+ * of a customer (SPEC E3). Global Reader reads what a Global Administrator can; Directory Readers
+ * the basic directory (users, groups, applications).
+ */
+export type ReaderRole = 'Global Reader' | 'Directory Readers';
+const READERS: readonly ReaderRole[] = ['Global Reader', 'Directory Readers'];
+const GLOBAL_READER: readonly ReaderRole[] = ['Global Reader'];
+
 export interface Permission {
   /** An App+User caller needs one of these directory roles (and, always, `mfa` — SPEC §5). */
   directoryRoles: readonly DirectoryRole[];
@@ -15,6 +25,8 @@ export interface Permission {
    * Center's agent roles are groups of the partner tenant). Read fresh on every request.
    */
   agentGroups?: readonly PartnerAgentGroup[];
+  /** Or, for a partner user in a customer tenant (SPEC E3), one of these read-only roles. */
+  readerRoles?: readonly ReaderRole[];
   /** An app-only caller needs one of these app roles; none listed: app-only tokens are refused. */
   appRoles: readonly string[];
   /**
@@ -31,6 +43,7 @@ export interface Permission {
  */
 export const GRAPH_PERMISSIONS = {
   'users.read': {
+    readerRoles: READERS,
     directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD, SECURITY],
     appRoles: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   },
@@ -48,6 +61,7 @@ export const GRAPH_PERMISSIONS = {
     appRoles: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   },
   'groups.read': {
+    readerRoles: READERS,
     directoryRoles: [GLOBAL, USER, HELPDESK, SECURITY],
     appRoles: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   },
@@ -56,16 +70,19 @@ export const GRAPH_PERMISSIONS = {
     appRoles: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   },
   'roles.read': {
+    readerRoles: GLOBAL_READER,
     directoryRoles: [GLOBAL, SECURITY, USER],
     appRoles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All'],
   },
   'roles.write': { directoryRoles: [GLOBAL], appRoles: ['RoleManagement.ReadWrite.Directory'] },
   'applications.read': {
+    readerRoles: READERS,
     directoryRoles: [GLOBAL],
     appRoles: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
   },
   'applications.write': { directoryRoles: [GLOBAL], appRoles: ['Application.ReadWrite.All'] },
   'policy.read': {
+    readerRoles: GLOBAL_READER,
     directoryRoles: [GLOBAL, SECURITY, CONDITIONAL_ACCESS],
     appRoles: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults'],
   },
@@ -73,8 +90,13 @@ export const GRAPH_PERMISSIONS = {
     directoryRoles: [GLOBAL, SECURITY, CONDITIONAL_ACCESS],
     appRoles: ['Policy.ReadWrite.SecurityDefaults'],
   },
-  'auditLogs.read': { directoryRoles: [GLOBAL, SECURITY], appRoles: ['AuditLog.Read.All'] },
+  'auditLogs.read': {
+    readerRoles: GLOBAL_READER,
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['AuditLog.Read.All'],
+  },
   'reports.read': {
+    readerRoles: GLOBAL_READER,
     directoryRoles: [GLOBAL, SECURITY],
     appRoles: ['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All'],
   },

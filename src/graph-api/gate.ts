@@ -6,6 +6,8 @@ import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.
 import { canonicaliseGuids } from '../api-gate/guid-params.ts';
 import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
+import { delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
+import { gdapRole } from '../delegated-admin/gdap-roles.ts';
 import { DelegatedAdminError } from '../delegated-admin/relationships.ts';
 import { DirectoryError } from '../directory/directory-error.ts';
 import { agentGroupsOf } from '../directory/groups.ts';
@@ -207,6 +209,13 @@ async function admitAdministrator(
   declaration: GraphRouteDeclaration,
   permission: Permission,
 ): Promise<GraphCaller> {
+  if (caller.homeTenantId !== undefined)
+    return admitDelegatedAdministrator(
+      ctx,
+      { ...caller, homeTenantId: caller.homeTenantId },
+      declaration,
+      permission,
+    );
   // Roles and account state are read now, not taken from the token: a removed role or a disabled
   // administrator stops working at once.
   const user = await getUser(ctx.db, caller.tenant.id, caller.userId);
@@ -232,6 +241,53 @@ async function admitAdministrator(
   throw new GraphError(
     'Authorization_RequestDenied',
     `Insufficient privileges: ${declaration.operation} needs ${needs.join(', or ')}.`,
+  );
+}
+
+/**
+ * SPEC E3 (reference §2.3): a partner user acting on behalf of the customer the token names (`tid`
+ * is the customer: the caller's tenant, which scopes every query, so a token for one customer
+ * never reaches another). Authorised exactly like a member, by the directory roles it holds in
+ * this customer — read fresh from THE decision (delegatedAccessOf) on every request, never from
+ * the token's `wids`, so a changed assignment or an ended relationship counts at the next call.
+ * Handlers see the partner user with those roles as the actor, so the per-object refusals
+ * (directory/refusals.ts) judge it as they would a member holding them.
+ */
+async function admitDelegatedAdministrator(
+  ctx: WardenContext,
+  caller: AppUserCaller & { homeTenantId: string },
+  declaration: GraphRouteDeclaration,
+  permission: Permission,
+): Promise<GraphCaller> {
+  const user = await getUser(ctx.db, caller.homeTenantId, caller.userId);
+  if (!user?.accountEnabled)
+    throw new GraphError(
+      'InvalidAuthenticationToken',
+      'The signed-in account is disabled or no longer exists.',
+    );
+  const access = await delegatedAccessOf(
+    ctx.db,
+    { homeTenantId: caller.homeTenantId, userId: caller.userId, customerTenantId: caller.tenant.id },
+    ctx.clock.now(),
+  );
+  if (!access)
+    throw new GraphError(
+      'Authorization_RequestDenied',
+      'The signed-in partner user has no delegated administration access to this tenant now.',
+    );
+  const held = access.roleTemplateIds.map((id) => gdapRole(id)).filter((role) => role !== undefined);
+  const directoryRoles = held.flatMap((role) => (role.directoryRole ? [role.directoryRole] : []));
+  const actor: User = { ...user, directoryRoles };
+  const readerRoles: readonly string[] = permission.readerRoles ?? [];
+  if (
+    permission.directoryRoles.some((role) => directoryRoles.includes(role)) ||
+    held.some((role) => readerRoles.includes(role.displayName))
+  )
+    return { tenantId: caller.tenant.id, caller, user: actor };
+  const needs = [...permission.directoryRoles, ...readerRoles];
+  throw new GraphError(
+    'Authorization_RequestDenied',
+    `Insufficient privileges: ${declaration.operation} needs one of these roles in this tenant: ${needs.join(', ')}.`,
   );
 }
 

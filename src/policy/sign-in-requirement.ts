@@ -28,11 +28,18 @@ export interface SignInFacts {
   stepUp: StepUpRequest | undefined;
   /** Risk of this sign-in (SPEC §9); no detector feeds it yet, so it is `false` today. */
   risky: boolean;
+  /**
+   * SPEC E3: a partner's user signing in at a customer's authority through GDAP or DAP
+   * (admin-on-behalf-of). Absent or false for a tenant's own users.
+   */
+  serviceProviderAccess?: boolean;
   now: number;
 }
 
 /** Names of the policies that can require something; they appear in the sign-in log. */
 export type RequirementPolicy =
+  // Entra's requirementProvider for the MFA it always demands of CSP admins in customer tenants.
+  | 'enforcedForCspAdmins'
   | 'securityDefaults'
   | 'securityDefaults:privilegedRole'
   | 'securityDefaults:riskySignIn'
@@ -141,6 +148,13 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
 }
 
 function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason: string } | undefined {
+  // SPEC E3: whatever the customer's or the partner's own policy says; no exception covers it.
+  if (facts.serviceProviderAccess) {
+    return {
+      policy: 'enforcedForCspAdmins',
+      reason: 'A partner user signing in to a customer tenant always needs MFA.',
+    };
+  }
   if (facts.tenant.requireMfaAllUsers) {
     return { policy: 'tenantPolicy:requireMfaAllUsers', reason: 'The tenant requires MFA for every user.' };
   }

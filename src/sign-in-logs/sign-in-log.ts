@@ -70,6 +70,11 @@ export interface GraphSignIn {
   appDisplayName: string | null;
   resourceTenantId: string;
   homeTenantId: string | null;
+  /**
+   * SPEC E3 (reference §2.2): `serviceProvider` when a partner's user signed in to a customer's
+   * tenant (home tenant ≠ resource tenant: the only boundary Warden's sign-ins cross), else `none`.
+   */
+  crossTenantAccessType: 'none' | 'serviceProvider';
   ipAddress: string | null;
   clientAppUsed: string;
   isInteractive: boolean;
@@ -87,7 +92,8 @@ export interface SignInCursor {
 }
 
 /**
- * The tenant's sign-ins, newest first; ties in time are ordered by id, so (created_at, id) is a
+ * The tenant's sign-ins — its own users' and, SPEC E3, those of partner users into its tenant
+ * (tenant_id) and of its users into customers' tenants (home_tenant_id) — newest first; ties in time are ordered by id, so (created_at, id) is a
  * total order and keyset paging serves every row exactly once, even while new sign-ins arrive
  * (they are newer than any cursor, so they land before it, never inside a later page).
  * Conditions refer to the log's columns as `s.<column>`. The user's and the app's display names
@@ -108,7 +114,7 @@ export async function querySignIns(
     .leftJoin('applications as a', 'a.id', 's.app_id')
     .selectAll('s')
     .select(['u.display_name as user_display_name', 'a.display_name as app_display_name'])
-    .where('s.tenant_id', '=', tenantId);
+    .where((eb) => eb.or([eb('s.tenant_id', '=', tenantId), eb('s.home_tenant_id', '=', tenantId)]));
   for (const condition of query.conditions ?? []) q = q.where(condition);
   const after = query.after;
   if (after)
@@ -156,6 +162,8 @@ function toGraph(
     appDisplayName: r.app_display_name,
     resourceTenantId: r.tenant_id,
     homeTenantId: r.home_tenant_id,
+    crossTenantAccessType:
+      r.home_tenant_id !== null && r.home_tenant_id !== r.tenant_id ? 'serviceProvider' : 'none',
     ipAddress: r.ip_address,
     clientAppUsed: r.client_app_used,
     isInteractive: r.is_interactive === 1,

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { parseServiceProviderAccountId } from '../delegated-admin/service-provider-account.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 import { recordSignIn } from './sign-in-log.ts';
@@ -25,11 +26,15 @@ export function logRefreshTokenRedemptions(
       Account?: { user?: { userPrincipalName: string; tenantId: string } };
     };
     const amr = entities.RefreshToken?.amr ?? [];
+    // SPEC E3: a partner user's chain at a customer's authority names the user and its home tenant;
+    // the row says so even when the refresh failed because the access has ended.
+    const accountId = entities.RefreshToken?.accountId;
+    const serviceProvider = accountId ? parseServiceProviderAccountId(accountId) : undefined;
     const now = clock.now(); // the clock of every other sign-in log row
     recordSignIn(db, {
       resourceTenantId: tenantId,
-      homeTenantId: entities.Account?.user?.tenantId ?? null,
-      userId: entities.RefreshToken?.accountId ?? null,
+      homeTenantId: serviceProvider?.homeTenantId ?? entities.Account?.user?.tenantId ?? null,
+      userId: serviceProvider?.userId ?? accountId ?? null,
       userPrincipalName: entities.Account?.user?.userPrincipalName ?? null,
       appId: ctx.oidc.client?.clientId ?? null,
       ipAddress: ctx.ip,

@@ -26,6 +26,11 @@ export interface FlowData {
   csrf: string;
   userId?: string;
   userPrincipalName?: string;
+  /**
+   * SPEC E3: the partner tenant of the user when a partner's user signs in at this customer's
+   * authority (home realm by the UPN's domain); absent for the tenant's own users.
+   */
+  homeTenantId?: string;
   /** RFC 8176 factors proven so far in this flow. */
   proven: ('pwd' | 'otp')[];
   steps: AuthenticationStep[];

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
+import { serviceProviderAccountId } from '../delegated-admin/service-provider-account.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
@@ -111,8 +112,10 @@ async function handle(
     }
     case 'finish': {
       await ctx.flows.end(flow);
+      const { userId, homeTenantId } = flow.data;
       const login = {
-        accountId: flow.data.userId!,
+        // SPEC E3: a partner user's account at a customer's authority is never a bare user id.
+        accountId: homeTenantId ? serviceProviderAccountId({ homeTenantId, userId: userId! }) : userId!,
         amr: outcome.amr,
         acr: acrFor(outcome.amr),
         remember: true,

@@ -2,7 +2,7 @@ import { methodsOf } from '../authentication-methods/methods.ts';
 import * as views from '../authority-pages/pages.ts';
 import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import type { FlowState } from './flow.ts';
-import type { StepInput, StepOutcome } from './step.ts';
+import { accountTenantId, type StepInput, type StepOutcome } from './step.ts';
 import { enrolmentView } from './steps/totp.ts';
 
 /** What the page of a state needs besides the flow: where its forms post and who asked. */
@@ -43,7 +43,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
   change_password: async (request, form, status) =>
     shown(status, views.changePasswordPage(form, { upn: request.step.flow.data.userPrincipalName ?? '' })),
   second_factor: async ({ step }, form, status) => {
-    const methods = await methodsOf(step.ctx.db, step.tenant.id, step.flow.data.userId!);
+    const methods = await methodsOf(step.ctx.db, accountTenantId(step), step.flow.data.userId!);
     return shown(
       status,
       views.secondFactorPage(form, {

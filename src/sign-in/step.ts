@@ -29,12 +29,21 @@ export type StepOutcome =
   | { kind: 'finish'; amr: string[] }
   | { kind: 'cancel' }
   | { kind: 'locked' }
-  | { kind: 'blocked'; code: 50057 | 53003; reason: string };
+  | { kind: 'blocked'; code: 50020 | 50057 | 53003; reason: string };
+
+/**
+ * The tenant whose account signs in: the authority's own, or (SPEC E3) the partner tenant of a
+ * user acting on behalf of this customer. The account's password, methods, recovery codes and
+ * throttles are that tenant's.
+ */
+export function accountTenantId(input: StepInput): string {
+  return input.flow.data.homeTenantId ?? input.tenant.id;
+}
 
 /** The user whose password this flow proved; a step after the password step has one. */
 export async function flowUser(input: StepInput): Promise<User> {
   const user = input.flow.data.userId
-    ? await getUser(input.ctx.db, input.tenant.id, input.flow.data.userId)
+    ? await getUser(input.ctx.db, accountTenantId(input), input.flow.data.userId)
     : undefined;
   if (!user) throw new Error('sign-in flow has no user');
   return user;

@@ -1,6 +1,7 @@
 import { type JWTPayload, jwtVerify } from 'jose';
 import type { Clock } from '../clock.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
+import { canonicalGuid } from '../guid.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 import { DatabaseUnavailable } from '../storage/unavailable.ts';
@@ -21,6 +22,11 @@ export type Caller =
       scopes: string[];
       /** The reference of the grant the token was issued under (`gid`), matched by the revocation list. */
       grant: string | undefined;
+      /**
+       * SPEC E3 (reference §2.2): the partner tenant of a user acting on behalf of this (customer)
+       * tenant, read off `idp`; absent for the tenant's own users. `userId` is then a user of it.
+       */
+      homeTenantId?: string;
       expiresAt: number;
       notBefore: number;
       /** `iat`, in seconds. */
@@ -129,6 +135,7 @@ export class AccessTokenVerifier {
     if (typeof payload.scp !== 'string' || typeof payload.oid !== 'string') {
       throw new InvalidAccessToken('The token has neither delegated scopes nor app roles.');
     }
+    const homeTenantId = this.#homeTenantOf(payload);
     const amr = Array.isArray(payload.amr)
       ? payload.amr.filter((m): m is string => typeof m === 'string')
       : [];
@@ -142,8 +149,27 @@ export class AccessTokenVerifier {
       mfa: hasMfaProof(amr),
       scopes: payload.scp.split(' '),
       grant: typeof payload.gid === 'string' ? payload.gid : undefined,
+      ...(homeTenantId ? { homeTenantId } : {}),
       ...times,
     };
+  }
+
+  /**
+   * Reference §2.2: `idp` differs from `iss` only when the user is not of the issuer's tenant; in
+   * Warden that is a partner user at a customer's authority, and `idp` must then be the issuer of
+   * another of Warden's tenants (anything else is not a token Warden issued).
+   */
+  #homeTenantOf(payload: JWTPayload): string | undefined {
+    const idp = payload.idp;
+    if (idp === undefined || idp === payload.iss) return undefined;
+    const prefix = `${this.#baseUrl}/`;
+    const tenantId =
+      typeof idp === 'string' && idp.startsWith(prefix) && idp.endsWith('/v2.0')
+        ? idp.slice(prefix.length, -'/v2.0'.length)
+        : '';
+    if (canonicalGuid(tenantId) !== tenantId || issuerOf(this.#baseUrl, tenantId) !== idp)
+      throw new InvalidAccessToken("The token's idp claim is not valid.");
+    return tenantId;
   }
 
   /** Tenants never change kind or id; they are read once. */

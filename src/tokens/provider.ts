@@ -2,6 +2,7 @@ import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, interactionPolicy } from 'oidc-provider';
 import { renderProtocolError } from '../authority-pages/error-page.ts';
 import type { Clock } from '../clock.ts';
+import { parseServiceProviderAccountId } from '../delegated-admin/service-provider-account.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { SUPPORTED_ACR_VALUES } from '../policy/acr.ts';
@@ -14,6 +15,7 @@ import type { Db } from '../storage/database.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
 import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { DirectoryClientAdapter } from './clients.ts';
+import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { formPostPages } from './form-post-pages.ts';
@@ -99,7 +101,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     extraParams: ['amr_values'],
     extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
     claims: {
-      openid: ['sub', 'oid', 'tid', 'amr', 'acr', 'auth_time'],
+      // `idp` and `wids` only in a partner user's tokens at a customer's authority (SPEC E3).
+      openid: ['sub', 'oid', 'tid', 'amr', 'acr', 'auth_time', 'idp', 'wids'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'upn', 'unique_name'],
       email: ['email'],
     },
@@ -164,6 +167,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       },
     },
     findAccount: async (_ctx, id, token): Promise<WardenAccount | undefined> => {
+      // SPEC E3: a partner user on behalf of this customer, by an account id no own user can have.
+      const serviceProvider = parseServiceProviderAccountId(id);
+      if (serviceProvider)
+        return findDelegatedAccount(db, deps.baseUrl, tenant, serviceProvider, token, deps.clock.now());
       const user = await getUser(db, tenant.id, id);
       if (!user?.accountEnabled) return undefined;
       // A refresh-token chain without `mfa` ends (invalid_grant) once policy demands MFA of the user.

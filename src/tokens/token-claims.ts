@@ -13,6 +13,11 @@ import { delegatedScp } from './resource-selection.ts';
 export interface WardenAccount {
   accountId: string;
   user: User;
+  /**
+   * SPEC E3: a partner user acting at a customer's authority — the home tenant's issuer (`idp`)
+   * and the Entra role template ids held in the customer now (`wids`), read when the token is issued.
+   */
+  delegated?: { idp: string; wids: string[] };
   claims: () => { sub: string; [claim: string]: unknown };
   [key: string]: unknown;
 }
@@ -93,6 +98,7 @@ export function tokenClaims(
       grant?.getResourceScope(audience ?? '') ?? '',
     ),
     ...(user ? userClaims(user) : {}),
+    ...(account?.delegated ? { idp: account.delegated.idp, wids: account.delegated.wids } : {}),
     ipaddr: ctx.ip,
   };
 }

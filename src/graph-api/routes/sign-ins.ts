@@ -22,6 +22,7 @@ const SIGN_IN_SHAPE: ResourceShape = {
     appDisplayName: { type: 'string' },
     resourceTenantId: { type: 'string' },
     homeTenantId: { type: 'string' },
+    crossTenantAccessType: { type: 'string' },
     ipAddress: { type: 'string' },
     clientAppUsed: { type: 'string' },
     isInteractive: { type: 'boolean' },

@@ -11,7 +11,7 @@ import { afterPassword } from './after-password.ts';
  * password was reset again or changed elsewhere since this flow proved it.
  */
 export async function submitNewPassword(input: StepInput): Promise<StepOutcome> {
-  const { ctx, tenant, flow, form } = input;
+  const { ctx, flow, form } = input;
   const user = await flowUser(input);
   const next = form.newPassword ?? '';
   if (next !== (form.confirmPassword ?? '')) {
@@ -30,11 +30,12 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
   const proven = flow.data.temporaryPasswordFingerprint;
   const replaced =
     proven !== undefined &&
-    (await replaceTemporaryPassword(ctx.db, tenant.id, user.id, proven, await hashPassword(next)));
+    (await replaceTemporaryPassword(ctx.db, user.tenantId, user.id, proven, await hashPassword(next)));
   flow.data.temporaryPasswordFingerprint = undefined;
   if (!replaced) {
     // The password proven in this flow is no longer the current one: prove the current one again.
     flow.data.userId = undefined;
+    flow.data.homeTenantId = undefined;
     flow.data.requirement = undefined;
     flow.data.proven = [];
     flow.data.steps = [];

@@ -1,11 +1,13 @@
 import { hasMfaMethod, methodsOf } from '../../authentication-methods/methods.ts';
 import { verifyPassword } from '../../authentication-methods/passwords.ts';
-import { findUserByUpn, markInteractiveSignIn, passwordHashFingerprint } from '../../directory/users.ts';
+import { delegatedAccessOf } from '../../delegated-admin/delegated-access.ts';
+import { markInteractiveSignIn, passwordHashFingerprint } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
 import { decideSignInRequirement, factsFor } from '../../policy/sign-in-requirement.ts';
 import { stepUpFrom } from '../../policy/step-up.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../../security/throttle.ts';
 import { authenticationStep, logAttempt } from '../attempt-log.ts';
+import { homeRealmOf } from '../home-realm.ts';
 import type { StepInput, StepOutcome } from '../step.ts';
 import { afterPassword } from './after-password.ts';
 
@@ -16,14 +18,17 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   const upn = (form.username ?? '').trim().toLowerCase().slice(0, 320);
   const password = form.password ?? '';
   flow.data.userPrincipalName = upn;
+  // SPEC E3: home realm by the UPN's domain; a partner user's account lives in its home tenant.
+  const realm = await homeRealmOf(ctx.db, tenant, upn);
+  const user = realm.user;
   const accountKey = throttleKeys.account(upn);
   const ipKey = throttleKeys.ip(input.ip);
-  // Locks apply to the name typed, existing or not, so a lock does not reveal an account.
+  // Locks apply to the name typed, existing or not, so a lock does not reveal an account; a
+  // partner user's attempts count in its home tenant at every authority it tries.
   // The attempt is counted before the password is checked (see Throttle.begin).
   const locked =
     (await ctx.throttle.begin(PLATFORM_SCOPE, ipKey, RULES.passwordPerIp, now)) ||
-    (await ctx.throttle.begin(tenant.id, accountKey, RULES.passwordPerAccount, now));
-  const user = upn ? await findUserByUpn(ctx.db, tenant.id, upn) : undefined;
+    (await ctx.throttle.begin(realm.accountTenantId, accountKey, RULES.passwordPerAccount, now));
   if (locked) {
     flow.data.steps = [
       authenticationStep('Password', false, now, 'Sign-in was locked after repeated failures'),
@@ -38,13 +43,13 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
     flow.data.error = signInErrorMessage(50126);
     return { kind: 'show', state: 'credentials' };
   }
-  await ctx.throttle.succeed(tenant.id, accountKey);
+  await ctx.throttle.succeed(realm.accountTenantId, accountKey);
   await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
   flow.data.steps = [authenticationStep('Password', true, now)];
 
   // THE requirement (policy/sign-in-requirement.ts), decided once, here; later steps only follow it.
   const windowStart = await markInteractiveSignIn(ctx.db, user, now);
-  const methods = await methodsOf(ctx.db, tenant.id, user.id);
+  const methods = await methodsOf(ctx.db, user.tenantId, user.id);
   const requirement = decideSignInRequirement(
     factsFor(
       tenant,
@@ -54,14 +59,29 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
         clientApp: 'browser',
         stepUp: stepUpFrom(input.params),
         risky: false,
+        serviceProviderAccess: realm.serviceProvider,
         now,
       },
     ),
   );
   flow.data.userId = user.id;
+  if (realm.serviceProvider) flow.data.homeTenantId = user.tenantId;
   if (requirement.outcome === 'block') {
     await logAttempt(input, requirement.errorCode, user, requirement.reason);
     return { kind: 'blocked', code: requirement.errorCode, reason: requirement.reason };
+  }
+  // SPEC E3: THE cross-tenant decision; no access to this customer now is a refusal, not a password error.
+  if (realm.serviceProvider) {
+    const access = await delegatedAccessOf(
+      ctx.db,
+      { homeTenantId: user.tenantId, userId: user.id, customerTenantId: tenant.id },
+      now,
+    );
+    if (!access) {
+      const reason = `${user.userPrincipalName} has no delegated administration access to ${tenant.display_name} now.`;
+      await logAttempt(input, 50020, user, reason);
+      return { kind: 'blocked', code: 50020, reason: signInErrorMessage(50020) };
+    }
   }
   flow.data.requirement = requirement;
   flow.data.proven = ['pwd'];

@@ -5,7 +5,7 @@ import { proveSecondFactor } from './second-factor.ts';
 /** second_factor --recovery_code--> signed_in: a recovery code stands in for the authenticator, once. */
 export function submitRecoveryCode(input: StepInput): Promise<StepOutcome> {
   return proveSecondFactor(input, 'Recovery code', (step, user, code, now) =>
-    step.ctx.recoveryCodes.redeem(step.ctx.db, step.tenant.id, user.id, code, now),
+    step.ctx.recoveryCodes.redeem(step.ctx.db, user.tenantId, user.id, code, now),
   );
 }
 

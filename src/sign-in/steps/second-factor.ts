@@ -19,11 +19,11 @@ export async function proveSecondFactor(
   method: AuthenticationStep['authenticationMethod'],
   check: CodeCheck,
 ): Promise<StepOutcome> {
-  const { ctx, tenant, flow } = input;
+  const { ctx, flow } = input;
   const now = ctx.clock.now();
   const user = await flowUser(input);
   const key = throttleKeys.secondFactor(user.id);
-  if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
+  if (await ctx.throttle.begin(user.tenantId, key, RULES.secondFactor, now)) {
     flow.data.steps.push(
       authenticationStep(method, false, now, 'Second factor locked after repeated wrong codes'),
     );
@@ -39,7 +39,7 @@ export async function proveSecondFactor(
     flow.data.error = signInErrorMessage(500121);
     return { kind: 'show', state: 'second_factor' };
   }
-  await ctx.throttle.succeed(tenant.id, key);
+  await ctx.throttle.succeed(user.tenantId, key);
   flow.data.steps.push(authenticationStep(method, true, now));
   flow.data.proven = [...flow.data.proven, 'otp'];
   return finish(input, user);

@@ -17,7 +17,7 @@ import { proveSecondFactor } from './second-factor.ts';
 /** second_factor --totp--> signed_in: a code of the user's authenticator app (RFC 6238). */
 export function submitTotp(input: StepInput): Promise<StepOutcome> {
   return proveSecondFactor(input, 'Authenticator app code', (step, user, code, now) =>
-    verifyTotp(step.ctx.db, step.ctx.secrets, step.tenant.id, user.id, code, now),
+    verifyTotp(step.ctx.db, step.ctx.secrets, user.tenantId, user.id, code, now),
   );
 }
 
@@ -34,11 +34,13 @@ export async function beginRegistration(input: StepInput): Promise<StepOutcome> 
 
 /** register_totp --confirm_totp--> recovery_codes: the first code proves the app; method and codes saved together. */
 export async function confirmRegistration(input: StepInput): Promise<StepOutcome> {
-  const { ctx, tenant, flow } = input;
+  const { ctx, flow } = input;
   const now = ctx.clock.now();
   const user = await flowUser(input);
+  // The account's own tenant (SPEC E3: a partner user's methods are its home tenant's).
+  const tenantId = user.tenantId;
   const key = throttleKeys.secondFactor(user.id);
-  if (await ctx.throttle.begin(tenant.id, key, RULES.secondFactor, now)) {
+  if (await ctx.throttle.begin(tenantId, key, RULES.secondFactor, now)) {
     await logAttempt(input, 50053, user);
     return { kind: 'locked' };
   }
@@ -48,15 +50,15 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
     flow.data.error = signInErrorMessage(500121);
     return { kind: 'show', state: 'register_totp' };
   }
-  await ctx.throttle.succeed(tenant.id, key);
+  await ctx.throttle.succeed(tenantId, key);
   const codes = await ctx.db.transaction().execute(async (trx) => {
-    await lockUserRow(trx, ctx.dbKind, tenant.id, user.id); // two browsers confirming at once: one wins
+    await lockUserRow(trx, ctx.dbKind, tenantId, user.id); // two browsers confirming at once: one wins
     // Registration is for a user with no method. If one was added since this flow began (another
     // browser), this flow may not add a second one: the user must prove the existing method.
-    if (hasMfaMethod(await methodsOf(trx, tenant.id, user.id))) return undefined;
+    if (hasMfaMethod(await methodsOf(trx, tenantId, user.id))) return undefined;
     // The enrolment code's step is recorded as used: it cannot be replayed at the next sign-in.
-    await addTotpMethod(trx, ctx.secrets, tenant.id, user.id, secret, now, usedStep);
-    return ctx.recoveryCodes.regenerate(trx, tenant.id, user.id, now);
+    await addTotpMethod(trx, ctx.secrets, tenantId, user.id, secret, now, usedStep);
+    return ctx.recoveryCodes.regenerate(trx, tenantId, user.id, now);
   });
   flow.data.pendingTotpSealed = undefined;
   if (!codes) {
@@ -72,6 +74,8 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
 export async function enrolmentView(input: StepInput): Promise<{ qrDataUrl: string; secret: string }> {
   const secret = input.ctx.secrets.open(input.flow.data.pendingTotpSealed!, pendingContext(input));
   const label = input.flow.data.userPrincipalName ?? 'user';
-  const uri = totpFor(secret, label, `Warden (${input.tenant.domain})`).toString();
+  // A partner user registers its home account (SPEC E3): the app names the home domain.
+  const domain = input.flow.data.homeTenantId ? label.slice(label.lastIndexOf('@') + 1) : input.tenant.domain;
+  const uri = totpFor(secret, label, `Warden (${domain})`).toString();
   return { qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), secret };
 }
