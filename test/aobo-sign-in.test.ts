@@ -72,8 +72,8 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
     await ua.submit('password', { username: 'sam@contoso.example', password: 'wrong password' });
     assert.equal(ua.lastStatus, 400);
     assert.equal(ua.step(), 'credentials');
-    const [row] = await listSignIns(w.ctx.db, tenant('northwind'), { userId: userId('sam@contoso.example') });
-    assert.equal(row?.status.errorCode, 50126);
+    const rows = await listSignIns(w.ctx.db, tenant('northwind'), { userId: userId('sam@contoso.example') });
+    assert.ok(rows.some((r) => r.status.errorCode === 50126));
   });
 
   it('SPEC E3: a user of a tenant that is no partner (another customer) is unknown at a customer’s authority', async () => {
@@ -95,8 +95,8 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
     assert.equal(claims.tid, tenant('northwind'));
     assert.equal(claims.idp, undefined);
     assert.equal(claims.wids, undefined);
-    const [row] = await listSignIns(w.ctx.db, tenant('northwind'), { userId: nancy });
-    assert.equal(row?.crossTenantAccessType, 'none');
+    const rows = await listSignIns(w.ctx.db, tenant('northwind'), { userId: nancy });
+    assert.ok(rows.length > 0 && rows.every((r) => r.crossTenantAccessType === 'none'));
   });
 
   it('SPEC E3: the partner’s own log shows its users’ sign-ins into customers; a customer’s log shows only its tenant', async () => {
