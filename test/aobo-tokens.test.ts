@@ -77,6 +77,9 @@ describe('SPEC E3, reference §2.2: tokens of a partner user at a customer’s a
       assert.deepEqual(claims.wids, [USER_ADMIN, id('Global Reader'), id('Security Administrator')].sort());
     }
     assert.ok((at.amr as string[]).includes('mfa'));
+    // openid-client, unmodified, validated the ID token (issuer = the customer's authority).
+    assert.equal(tokens.claims()?.idp, w.issuer('contoso'));
+    assert.equal(tokens.claims()?.iss, w.issuer('woodgrove'));
     // The subject is the partner user's account at this authority, never a bare (customer) user id.
     assert.equal(idToken.sub, `sp:${tenant('contoso')}:${jane}`);
     // DAP at Northwind: Global Administrator; Hal's HelpdeskAgents: Helpdesk Administrator.
