@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { dapReport } from '../src/delegated-admin/dap.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { delegatedSignIn } from './support/aobo.ts';
 import { GLOBAL_ADMIN } from './support/gdap.ts';
@@ -32,6 +33,10 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
     assert.equal(success.crossTenantAccessType, 'serviceProvider');
     assert.equal(success.homeTenantId, tenant('contoso'));
     assert.equal(success.resourceTenantId, tenant('northwind'));
+    // Reference §1.11: the DAP inactivity report reads "last used" from these rows.
+    const report = await dapReport(w.ctx.db, tenant('contoso'), w.clock.now());
+    const northwind = report.find((c) => c.customerTenantId === tenant('northwind'))!;
+    assert.equal(northwind.lastUsedAt, Date.parse(success.createdDateTime));
   });
 
   it('SPEC E3: John (Fabrikam: no MFA policy, no method) registers an authenticator first at Tailspin, then signs in with mfa', async () => {
