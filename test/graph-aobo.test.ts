@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as client from 'openid-client';
 import { GDAP_ROLES } from '../src/delegated-admin/gdap-roles.ts';
+import { revokeUserSessions } from '../src/directory/user-sessions.ts';
 import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { delegatedSignIn, grantGdap, graph, terminateGdap } from './support/aobo.ts';
 import { mfaGraphToken, USER_ADMIN } from './support/gdap.ts';
 import { graphUserBody } from './support/graph-users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { relyingParty } from './support/oidc.ts';
 import { sign, userClaims } from './support/tokens.ts';
 
 const id = (name: string) => GDAP_ROLES.find((r) => r.displayName === name)!.templateId;
@@ -167,5 +170,30 @@ describe('SPEC E3: Graph in a customer tenant with an admin-on-behalf-of token',
         (r) => r.id === row.id && r.crossTenantAccessType === 'serviceProvider',
       ),
     );
+  });
+});
+
+describe('SPEC §9 with SPEC E3: revoking a partner user at home ends its access in customers too', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('SPEC §9: after the home tenant revokes Jane’s sessions, her Northwind token is refused and her Northwind chain is gone', async () => {
+    const { tokens } = await delegatedSignIn(w, 'jane@contoso.example', 'northwind');
+    assert.equal((await graph(w, tokens.access_token, 'GET', '/users')).status, 200);
+    const jane = w.demo.users['jane@contoso.example']!;
+    w.clock.advance(1000); // a revocation covers tokens issued before it
+    await revokeUserSessions(w.ctx.db, jane.tenant, jane.id);
+    w.clock.advance(3000); // the gates read the revocation list again
+    const refused = await graph(w, tokens.access_token, 'GET', '/users');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error.code, 'InvalidAuthenticationToken');
+    const rp = await relyingParty(w, 'northwind');
+    await assert.rejects(client.refreshTokenGrant(rp, tokens.refresh_token!), (error: unknown) => {
+      assert.equal((error as { error?: string }).error, 'invalid_grant');
+      return true;
+    });
   });
 });

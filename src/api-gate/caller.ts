@@ -41,6 +41,18 @@ export async function authenticate(
     throw error;
   }
   if (await revocations.revokes(revocable(caller))) throw refuse.invalidToken('The token has been revoked.');
+  // SPEC E3: a partner user's revocation is recorded by its home tenant (password reset, revoked
+  // sessions, disabled); it covers the tokens the user got at its customers' authorities too.
+  if (
+    caller.mode === 'app+user' &&
+    caller.homeTenantId !== undefined &&
+    (await revocations.revokes({
+      tenantId: caller.homeTenantId,
+      userId: caller.userId,
+      issuedAt: caller.issuedAt,
+    }))
+  )
+    throw refuse.invalidToken('The token has been revoked.');
   return caller;
 }
 

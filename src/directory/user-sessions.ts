@@ -1,4 +1,5 @@
 import { revokeUserTokens } from '../sessions/revocations.ts';
+import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -16,6 +17,28 @@ import type { Db } from '../storage/database.ts';
 export async function revokeUserSessions(db: Db, tenantId: string, userId: string): Promise<void> {
   // User ids are GUIDs: no LIKE wildcard can appear in the pattern.
   const pattern = `%"accountId":${JSON.stringify(userId)}%`;
+  await revokeAtAuthority(db, tenantId, pattern);
+  // SPEC E3: a partner user's sessions and chains at its customers' authorities go too. Their
+  // account id names this tenant and user (sessions/service-provider-account.ts), so the pattern
+  // cannot match another tenant's user.
+  const delegated = `%"accountId":${JSON.stringify(serviceProviderAccountId({ homeTenantId: tenantId, userId }))}%`;
+  const authorities = await db
+    .selectFrom('oidc_payloads')
+    .select('tenant_id')
+    .distinct()
+    .where('payload', 'like', delegated)
+    .execute();
+  for (const { tenant_id } of authorities) await revokeAtAuthority(db, tenant_id, delegated);
+  await db
+    .deleteFrom('dashboard_sessions')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .execute();
+  await revokeUserTokens(db, tenantId, userId);
+}
+
+/** oidc-provider's payloads of one account at one authority, and the rows of their grants. */
+async function revokeAtAuthority(db: Db, tenantId: string, pattern: string): Promise<void> {
   const grants = (
     await db
       .selectFrom('oidc_payloads')
@@ -38,10 +61,4 @@ export async function revokeUserSessions(db: Db, tenantId: string, userId: strin
       .where('grant_id', 'in', grants)
       .execute();
   }
-  await db
-    .deleteFrom('dashboard_sessions')
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .execute();
-  await revokeUserTokens(db, tenantId, userId);
 }

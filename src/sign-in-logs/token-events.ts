@@ -2,8 +2,8 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { parseServiceProviderAccountId } from '../delegated-admin/service-provider-account.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
 import { recordSignIn } from './sign-in-log.ts';
 

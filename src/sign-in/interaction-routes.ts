@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
-import { serviceProviderAccountId } from '../delegated-admin/service-provider-account.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
+import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import { handleConsent, type InteractionDetails } from './consent.ts';
 import { renderState, renderStop } from './render.ts';
 import { finishInteraction, sendPage } from './respond.ts';

@@ -1,11 +1,11 @@
 import { delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
-import {
-  type ServiceProviderAccount,
-  serviceProviderAccountId,
-} from '../delegated-admin/service-provider-account.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import {
+  type ServiceProviderAccount,
+  serviceProviderAccountId,
+} from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
 import { issuerOf } from './authority-urls.ts';
 import { profileClaims, type WardenAccount } from './token-claims.ts';
