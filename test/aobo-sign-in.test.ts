@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { totpFor } from '../src/authentication-methods/totp.ts';
 import { dapReport } from '../src/delegated-admin/dap.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { delegatedSignIn } from './support/aobo.ts';
@@ -113,5 +114,38 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
     assert.ok(northwindRows.every((r) => r.resourceTenantId === tenant('northwind')));
     const fabrikamRows = await listSignIns(w.ctx.db, tenant('fabrikam'));
     assert.ok(fabrikamRows.every((r) => r.resourceTenantId !== tenant('northwind')));
+  });
+
+  it('SPEC E3: a session at the customer’s authority does not outlive the access: the next authorization asks to sign in again', async () => {
+    const start = await startAuthorization(w, 'woodgrove');
+    const ua = new UserAgent();
+    await ua.navigate(start.url);
+    await ua.submit('password', { username: 'jane@contoso.example', password: w.demo.password });
+    w.clock.advance(30_000);
+    const seed = w.demo.users['jane@contoso.example']!.totpSeed!;
+    const done = await ua.submit('totp', { code: totpFor(seed).generate({ timestamp: w.clock.now() }) });
+    assert.ok(done.startsWith('http://localhost:53682/'), done);
+    // With the session, a new request goes straight back to the application.
+    const again = await startAuthorization(w, 'woodgrove');
+    assert.ok((await ua.navigate(again.url)).startsWith('http://localhost:53682/'));
+    // Jane leaves the GDAP groups: the session no longer stands for an account here.
+    await w.ctx.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', tenant('contoso'))
+      .where('user_id', '=', userId('jane@contoso.example'))
+      .where('group_id', 'not in', (eb) =>
+        eb
+          .selectFrom('groups')
+          .select('id')
+          .where('tenant_id', '=', tenant('contoso'))
+          .where('display_name', 'in', ['AdminAgents', 'SalesAgents', 'HelpdeskAgents']),
+      )
+      .execute();
+    const after = await startAuthorization(w, 'woodgrove');
+    await ua.navigate(after.url);
+    assert.equal(ua.step(), 'credentials', `${ua.lastStatus} ${ua.lastPage.slice(0, 500)}`);
+    await ua.submit('password', { username: 'jane@contoso.example', password: w.demo.password });
+    assert.equal(ua.lastStatus, 403);
+    assert.match(ua.lastPage, /50020/);
   });
 });

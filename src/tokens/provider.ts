@@ -69,6 +69,21 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     }),
   );
 
+  // A session whose account findAccount no longer gives (SPEC E3: a partner user's delegated access
+  // ended; a disabled user) signs in again instead of reaching consent with no account.
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'account_unavailable',
+        'the signed-in account cannot sign in here now',
+        (ctx) =>
+          ctx.oidc.session?.accountId && !ctx.oidc.account
+            ? interactionPolicy.Check.REQUEST_PROMPT
+            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+
   const configuration: Configuration = {
     adapter: (model: string) =>
       model === 'Client'
