@@ -219,6 +219,22 @@ describe('SPEC E3, RFC 6749 §4.3: the password grant answers AADSTS50076 and ne
     );
   });
 
+  test('RFC 6749 §5.2: a grant Warden does not offer is still unsupported_grant_type; only the password grant is answered 50076', async () => {
+    const res = await fetch(`${w.baseUrl}/contoso.example/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer',
+        client_id: 'warden-cli',
+        assertion: 'x',
+      }),
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.error, 'unsupported_grant_type');
+    assert.equal(body.error_codes, undefined);
+  });
+
   test('RFC 8414 §2: discovery does not advertise the password grant', async () => {
     for (const tenant of ['contoso.example', 'northwind.example']) {
       const res = await fetch(`${w.baseUrl}/${tenant}/v2.0/.well-known/openid-configuration`);
