@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { removeDap } from '../src/delegated-admin/dap.ts';
 import { applyEvent, listRelationships } from '../src/delegated-admin/relationships.ts';
@@ -64,6 +65,31 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
       .executeTakeFirstOrThrow();
     assert.equal(row.tenant_id, w.demo.tenants.woodgrove!.id);
     assert.equal(row.password_change_required, 1);
+  });
+
+  it('SPEC §11, E3: the request log row of a delegated call names the customer tenant and the access it used (GDAP or DAP, roles, relationships)', async () => {
+    const row = async (token: string, domain: string) => {
+      const correlationId = randomUUID();
+      await callApi(w, 'GET', users(domain), { token, headers: { 'ms-correlationid': correlationId } });
+      return w.ctx.db
+        .selectFrom('request_log')
+        .select(['customer_tenant_id', 'delegated_access', 'status_code', 'operation'])
+        .where('correlation_id', '=', correlationId)
+        .executeTakeFirstOrThrow();
+    };
+    const gdap = await row(tokens.get('jane')!, 'woodgrove.example');
+    assert.equal(gdap.customer_tenant_id, w.demo.tenants.woodgrove!.id);
+    assert.equal(gdap.operation, 'customerusers.list');
+    const access = JSON.parse(gdap.delegated_access!);
+    assert.equal(access.via, 'gdap');
+    assert.ok(access.roleTemplateIds.includes(DELEGATED_ROLES['users.create'][1])); // User Administrator
+    assert.equal(access.relationshipIds.length, 2);
+    const dap = await row(tokens.get('hal')!, 'northwind.example');
+    assert.equal(dap.customer_tenant_id, w.demo.tenants.northwind!.id);
+    assert.equal(JSON.parse(dap.delegated_access!).via, 'dap');
+    const none = await row(tokens.get('sam')!, 'woodgrove.example');
+    assert.equal(none.status_code, 403);
+    assert.equal(none.customer_tenant_id, null);
   });
 
   it('Partner Center CreateCustomerUser: a taken UPN is 409 conflict, a UPN outside the customer’s domain or a weak password 400 invalid_request', async () => {

@@ -82,6 +82,17 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
       occurredAt: ctx.clock.now(),
+      // SPEC E3: which customer tenant the call acted in, and by which access (GDAP or DAP, roles).
+      ...(req.delegatedAccess
+        ? {
+            delegated: {
+              customerTenantId: req.delegatedAccess.customerTenantId,
+              via: req.delegatedAccess.via,
+              roleTemplateIds: req.delegatedAccess.roleTemplateIds,
+              relationshipIds: req.delegatedAccess.relationshipIds,
+            },
+          }
+        : {}),
     };
     if ((await ctx.requestLog.recordBeforeAnswer(entry, req.method)) === 'send') return payload;
     reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -164,6 +175,8 @@ async function admitDelegated(req: FastifyRequest, ctx: WardenContext, declarati
       dap ? [...ACCESS['user-management']] : needed,
     );
   }
+  // Recorded in the request log with the call, refused or not (SPEC E3: the customer sees who came in).
+  req.delegatedAccess = access;
   if (!holdsRoleFor(operation, access.roleTemplateIds)) {
     throw new PartnerApiError(
       'delegated_role_required',
@@ -172,7 +185,6 @@ async function admitDelegated(req: FastifyRequest, ctx: WardenContext, declarati
     );
   }
   req.delegatedCustomer = customer;
-  req.delegatedAccess = access;
 }
 
 /** An application alone needs `Partner.Read.All` or `Partner.ReadWrite.All`, as the route reads or writes. */

@@ -317,6 +317,10 @@ export interface RequestLogTable {
   outcome: 'success' | 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request' | 'error';
   status_code: number;
   correlation_id: string;
+  /** A Partner API call into a customer's tenant (SPEC E3): the customer tenant, else null. */
+  customer_tenant_id: string | null;
+  /** With it, the access used, as JSON `{ via: 'gdap'|'dap', roleTemplateIds, relationshipIds }`. */
+  delegated_access: string | null;
 }
 
 /** A one-time link that lets a new administrator set a first password (src/onboarding/). */
