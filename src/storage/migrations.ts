@@ -9,6 +9,7 @@ import { migration as registrationWindow } from './migrations/0007_registration_
 import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
 import { migration as delegatedAdminRelationships } from './migrations/0009_delegated_admin_relationships.ts';
 import { migration as gdapAssignmentsAndAudit } from './migrations/0010_gdap_assignments_and_audit.ts';
+import { migration as licenseAssignments } from './migrations/0011_license_assignments.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_one_active_signing_key': oneActiveSigningKey,
   '0009_delegated_admin_relationships': delegatedAdminRelationships,
   '0010_gdap_assignments_and_audit': gdapAssignmentsAndAudit,
+  '0011_license_assignments': licenseAssignments,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */
