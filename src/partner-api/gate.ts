@@ -90,6 +90,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
               via: req.delegatedAccess.via,
               roleTemplateIds: req.delegatedAccess.roleTemplateIds,
               relationshipIds: req.delegatedAccess.relationshipIds,
+              amr: caller.mode === 'app+user' ? caller.amr : [],
             },
           }
         : {}),

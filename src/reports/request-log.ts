@@ -26,6 +26,8 @@ export interface RequestRecord {
     via: 'gdap' | 'dap';
     roleTemplateIds: string[];
     relationshipIds: string[];
+    /** The caller's `amr`: the methods behind the MFA proof, shown to the customer. */
+    amr: string[];
   };
 }
 
@@ -146,6 +148,7 @@ export class RequestLog {
               via: entry.delegated.via,
               roleTemplateIds: entry.delegated.roleTemplateIds,
               relationshipIds: entry.delegated.relationshipIds,
+              amr: entry.delegated.amr,
             })
           : null,
       },
