@@ -5,7 +5,8 @@ import { createAssignment } from '../src/delegated-admin/access-assignments.ts';
 import { GDAP_ROLES } from '../src/delegated-admin/gdap-roles.ts';
 import { applyEvent, createRelationship, requestAction } from '../src/delegated-admin/relationships.ts';
 import { insertGroup, insertMember } from '../src/directory/groups.ts';
-import { createUser } from '../src/directory/users.ts';
+import { deleteDirectoryUser } from '../src/directory/user-admin.ts';
+import { createUser, getUser } from '../src/directory/users.ts';
 import { DELEGATED_ROLES } from '../src/partner-api/delegated-roles.ts';
 import { getCustomer } from '../src/partner-center/customers.ts';
 import { type LicenseError, skuIdOf, updateUserLicenses } from '../src/partner-center/licenses.ts';
@@ -308,5 +309,33 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
     });
     assert.equal(create.status, 403);
     assert.equal(create.body.code, 'delegated_role_required');
+  });
+  it('Seats: deleting a user gives its licences’ seats back (a deleted user holds no seat) and forgets its usage location', async () => {
+    const sku = skuIdOf('WRD-BUS-PREM');
+    const consumed = async () =>
+      (await callApi(w, 'GET', path('/subscribedskus'), { token: jane })).body.items.find(
+        (s: { productSku: { id: string } }) => s.productSku.id === sku,
+      ).consumedUnits as number;
+    const before = await consumed();
+    const leaving = await member('leaving.user');
+    await w.ctx.db
+      .insertInto('user_usage_locations')
+      .values({ tenant_id: woodgroveTenant, user_id: leaving, usage_location: 'US' })
+      .execute();
+    const assigned = await callApi(w, 'POST', path(`/users/${leaving}/licenseupdates`), {
+      token: jane,
+      body: assignBody(sku),
+    });
+    assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
+    assert.equal(await consumed(), before + 1);
+    await deleteDirectoryUser(w.ctx, undefined, (await getUser(w.ctx.db, woodgroveTenant, leaving))!);
+    assert.equal(await consumed(), before);
+    const left = await w.ctx.db
+      .selectFrom('user_usage_locations')
+      .selectAll()
+      .where('tenant_id', '=', woodgroveTenant)
+      .where('user_id', '=', leaving)
+      .execute();
+    assert.deepEqual(left, []);
   });
 });
