@@ -183,11 +183,34 @@ describe('SPEC E3, RFC 6749 §4.3: the password grant answers AADSTS50076 and ne
       assertMfaRequired(answer);
       assert.deepEqual(invariant(answer.body), invariant(right.body));
     }
-    // Logged against the account named, whatever the password; an unknown name leaves no row.
+    // Logged against the account named, whatever the password; an unknown name under the name typed.
     assert.equal((await rowsFor('contoso', janeId)).length, janeRowsBefore + 2);
     assert.equal((await rowsFor('contoso', disabled.id)).length, 1);
-    const contosoLog = await listSignIns(w.ctx.db, w.demo.tenants.contoso!.id);
-    assert.ok(!contosoLog.some((row) => row.userPrincipalName === 'nobody-here@contoso.example'));
+  });
+
+  test('SPEC E3: an unknown name costs the same work as a known one — a 50076 row under the name typed, no user, no home tenant — so not even the time of the answer tells whether the account exists', async () => {
+    const contosoId = w.demo.tenants.contoso!.id;
+    const typed = (upn: string) =>
+      listSignIns(w.ctx.db, contosoId).then((rows) => rows.filter((row) => row.userPrincipalName === upn));
+    for (const username of [
+      'Nobody-Else@Contoso.example ',
+      'stranger@fabrikam.example',
+      'ghost@northwind.example',
+    ]) {
+      assertMfaRequired(
+        await passwordGrant('contoso.example', { client_id: 'warden-cli', username, password: 'x' }),
+      );
+      const rows = await typed(username.trim().toLowerCase());
+      assert.equal(rows.length, 1, username);
+      assert.equal(rows[0]!.status.errorCode, 50076);
+      assert.equal(rows[0]!.userId, null);
+      assert.equal(rows[0]!.homeTenantId, null);
+      assert.equal(rows[0]!.isInteractive, false);
+    }
+    // No name at all: nothing to learn and nobody to log.
+    const before = (await listSignIns(w.ctx.db, contosoId)).length;
+    assertMfaRequired(await passwordGrant('contoso.example', { client_id: 'warden-cli', password: 'x' }));
+    assert.equal((await listSignIns(w.ctx.db, contosoId)).length, before);
   });
 
   test('SPEC E3: the client is authenticated first: an unknown client or a wrong secret gets invalid_client, and no row', async () => {

@@ -33,7 +33,9 @@ export const MFA_CLAIMS_CHALLENGE = JSON.stringify({
  *
  * The password is never checked: the answer is the same whether the account exists or the password
  * is right (no oracle, nothing to throttle). The row is written for the account the username names
- * (docs/ropc.md says which); an unknown username leaves no row.
+ * (docs/ropc.md says which), and for a name that names none under the name typed, as the
+ * interactive sign-in logs it: the answer waits for the row, so writing one only for accounts that
+ * exist would tell them apart by the time the answer takes.
  */
 export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): ProviderMiddleware {
   return async (ctx, next) => {
@@ -68,14 +70,14 @@ export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): Prov
     };
 
     const username = usernameOf(oidc.body);
+    if (username === undefined) return; // no name: nothing to learn, nobody to log
     try {
-      const user = username === undefined ? undefined : await namedAccount(db, tenant, username);
-      if (!user) return;
+      const user = await namedAccount(db, tenant, username);
       await recordSignIn(db, {
         resourceTenantId: tenant.id,
-        homeTenantId: user.tenantId,
-        userId: user.id,
-        userPrincipalName: user.userPrincipalName,
+        homeTenantId: user?.tenantId ?? null,
+        userId: user?.id ?? null,
+        userPrincipalName: user?.userPrincipalName ?? username,
         appId: oidc.client.clientId,
         ipAddress: ctx.ip,
         clientAppUsed: 'Mobile Apps and Desktop clients',
@@ -103,23 +105,27 @@ export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): Prov
   };
 }
 
+/** The name typed, as the interactive sign-in keeps it (trimmed, lower case, at most 320 characters). */
 function usernameOf(form: Record<string, unknown> | undefined): string | undefined {
   const value = form?.username;
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+  const name = typeof value === 'string' ? value.trim().toLowerCase().slice(0, 320) : '';
+  return name === '' ? undefined : name;
 }
 
 /**
  * The account a username names at this authority: a user of the tenant (member or guest), else a
  * user of the tenant that holds the UPN's domain (home realm) when that tenant is a partner of this
  * one — the AOBO case (SPEC E3), logged on the customer's side with the partner as home tenant.
- * An account of an unrelated tenant is not logged here: a stranger's log is not its business.
+ * An account of an unrelated tenant is not resolved: its name is logged as typed, with no user or
+ * home tenant (a stranger's accounts are not this authority's business).
  */
 async function namedAccount(db: Db, tenant: Tenant, username: string): Promise<User | undefined> {
+  // The same queries whether the account exists or not (no timing oracle): the domain's tenant is
+  // read even when the name is a local user's, and a partner's user is looked up hit or miss.
+  const domain = username.split('@')[1];
   const local = await findUserByUpn(db, tenant.id, username);
+  const home = domain ? await findTenant(db, domain) : undefined;
   if (local) return local;
-  const domain = username.trim().toLowerCase().split('@')[1];
-  if (!domain) return undefined;
-  const home = await findTenant(db, domain);
   if (!home || home.id === tenant.id || home.kind !== 'partner') return undefined;
   if (!(await isPartnerOf(db, home.id, tenant.id))) return undefined;
   return findUserByUpn(db, home.id, username);
