@@ -136,11 +136,11 @@ describe('RFC 6749 §4.1.2.1: authority errors are a clear error, never a redire
         400,
         'invalid_grant',
       ],
-      // SPEC E3: non-interactive password sign-in (ROPC) is not a grant Warden offers.
+      // SPEC E3: non-interactive password sign-in (ROPC) never gets a token: AADSTS50076 (docs/ropc.md).
       [
         { grant_type: 'password', client_id: 'warden-cli', username: 'jane@contoso.example', password: 'x' },
         400,
-        'unsupported_grant_type',
+        'invalid_grant',
       ],
       [{ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }, 401, 'invalid_client'],
     ];

@@ -93,6 +93,22 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
     assert.ok(!res.body.items.some((i: { id: string }) => i.id === withoutDap.id));
   });
 
+  it('reference §1.11: a delegated Partner API call into the customer counts as using DAP', async () => {
+    const customer = await makeDapCustomer(w, { name: 'Used By Api' });
+    const before = (await dapReport(w.ctx.db, contoso, w.clock.now())).find(
+      (c) => c.customerId === customer.id,
+    );
+    assert.equal(before?.lastUsedAt, null);
+    const listed = await callApi(w, 'GET', `/v1/customers/${customer.id}/users`, { token: jane });
+    assert.equal(listed.status, 200);
+    await w.ctx.requestLog.flush();
+    const afterCall = (await dapReport(w.ctx.db, contoso, w.clock.now())).find(
+      (c) => c.customerId === customer.id,
+    );
+    assert.equal(typeof afterCall?.lastUsedAt, 'number');
+    assert.equal(afterCall?.activity, 'active');
+  });
+
   it('reference §1.11: PATCH /v1/customers/{id} allowDelegatedAccess false removes DAP: 200 with the customer; GET shows false; delegated calls are refused; audit events on both tenants', async () => {
     const customer = await makeDapCustomer(w);
     const path = `/v1/customers/${customer.id}`;

@@ -60,11 +60,10 @@ export function dapActivity(daysInactive: number): DapActivity {
 }
 
 /**
- * When a partner user last used DAP in each of these customer tenants. §1.11 counts every
- * partner-agent cross-tenant sign-in: a successful `sign_ins` row in the customer's tenant whose
- * home tenant is the partner (part 2 writes those when partner users sign in through delegated
- * admin). The Partner API's delegated calls are not counted: the request log keeps the operation
- * and the caller but not the customer a call was about, so it cannot tell which customer was used.
+ * When a partner user last used delegated admin in each of these customer tenants. §1.11 counts
+ * every partner-agent cross-tenant sign-in, API token exchanges included: a successful `sign_ins`
+ * row in the customer's tenant whose home tenant is the partner (the AOBO sign-ins), and a
+ * successful delegated Partner API call into the customer (`request_log.customer_tenant_id`).
  */
 async function lastPartnerSignIns(
   db: Db,
@@ -72,15 +71,31 @@ async function lastPartnerSignIns(
   customerTenantIds: string[],
 ): Promise<Map<string, number>> {
   if (customerTenantIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('sign_ins')
-    .select((eb) => ['tenant_id', eb.fn.max('created_at').as('last')])
-    .where('tenant_id', 'in', customerTenantIds)
-    .where('home_tenant_id', '=', partnerTenantId)
-    .where('error_code', '=', 0)
-    .groupBy('tenant_id')
-    .execute();
-  return new Map(rows.map((r) => [r.tenant_id, Number(r.last)]));
+  const [signIns, calls] = await Promise.all([
+    db
+      .selectFrom('sign_ins')
+      .select((eb) => ['tenant_id', eb.fn.max('created_at').as('last')])
+      .where('tenant_id', 'in', customerTenantIds)
+      .where('home_tenant_id', '=', partnerTenantId)
+      .where('error_code', '=', 0)
+      .groupBy('tenant_id')
+      .execute(),
+    db
+      .selectFrom('request_log')
+      .select((eb) => ['customer_tenant_id', eb.fn.max('occurred_at').as('last')])
+      .where('tenant_id', '=', partnerTenantId)
+      .where('customer_tenant_id', 'in', customerTenantIds)
+      .where('outcome', '=', 'success')
+      .groupBy('customer_tenant_id')
+      .execute(),
+  ]);
+  const last = new Map<string, number>();
+  for (const [tenant, at] of [
+    ...signIns.map((r) => [r.tenant_id, Number(r.last)] as const),
+    ...calls.map((r) => [r.customer_tenant_id ?? '', Number(r.last)] as const),
+  ])
+    if (tenant && at > (last.get(tenant) ?? 0)) last.set(tenant, at);
+  return last;
 }
 
 /** Every customer of the partner that still grants it DAP, with its use and flag, by company name. */

@@ -176,8 +176,8 @@ export async function updateDirectoryUser(
 
 /**
  * Graph `DELETE /users/{id}`: the user goes with everything hanging off it — authentication
- * methods, recovery codes, group memberships, sessions, grants and refresh tokens — in one
- * transaction. Sign-in log rows stay: they are history (SPEC §11).
+ * methods, recovery codes, group memberships, licences and usage location, sessions, grants and
+ * refresh tokens — in one transaction. Sign-in log rows stay: they are history (SPEC §11).
  */
 export async function deleteDirectoryUser(
   ctx: WardenContext,
@@ -188,7 +188,14 @@ export async function deleteDirectoryUser(
   await inTransaction(ctx.db, async (trx) => {
     await keepGlobalAdministrator(trx, target);
     const { tenantId, id } = target;
-    for (const table of ['auth_methods', 'recovery_codes', 'group_members'] as const) {
+    // Licences too: a seat held by a deleted user would stay used for good (partner-center/licenses.ts).
+    for (const table of [
+      'auth_methods',
+      'recovery_codes',
+      'group_members',
+      'license_assignments',
+      'user_usage_locations',
+    ] as const) {
       await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
     }
     await revokeUserSessions(trx, tenantId, id);

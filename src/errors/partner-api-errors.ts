@@ -21,6 +21,11 @@ export const PARTNER_API_ERRORS = {
     description: 'This operation needs an App+User token: app-only tokens cannot act in a customer tenant.',
   },
   role_required: { status: 403, description: 'Your account has none of the roles this operation needs.' },
+  // SPEC E3: a partner user acts in a customer tenant only within the roles GDAP (or DAP) gives it there.
+  delegated_role_required: {
+    status: 403,
+    description: 'Your roles in this customer tenant (GDAP or DAP) do not include one this operation needs.',
+  },
   app_role_required: {
     status: 403,
     description: 'The application has not been granted the app role this operation needs.',
@@ -34,6 +39,15 @@ export const PARTNER_API_ERRORS = {
     status: 400,
     description:
       'Delegated admin privileges (DAP) can no longer be granted; ask the customer to approve a GDAP relationship instead.',
+  },
+  // Licences are seats of the customer's subscriptions (partner-center/licenses.ts).
+  sku_not_subscribed: {
+    status: 400,
+    description: 'The customer has no active subscription of this product SKU.',
+  },
+  license_seats_exhausted: {
+    status: 409,
+    description: 'Every seat of the customer’s subscriptions of this product SKU is assigned already.',
   },
   server_error: { status: 500, description: 'Unexpected error.' },
   request_log_unavailable: {

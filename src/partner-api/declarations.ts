@@ -1,4 +1,5 @@
 import type { AccessArea } from '../partner-center/access.ts';
+import { DELEGATED_ROLES, type DelegatedOperation } from './delegated-roles.ts';
 
 /** SPEC E2: an App+User token (a user through an app) or an app-only token. */
 export type AuthMode = 'app+user' | 'app-only';
@@ -15,11 +16,12 @@ export const API_CATEGORIES = {
   'customer-requests': { area: 'customer-requests', label: 'customer service requests' },
   // SPEC §13: the partner's delegated admin privileges (DAP report and removal) are the Admin agents'.
   'delegated-admin': { area: 'gdap', label: 'delegated admin privileges (DAP)' },
-  // Work inside the customer's own tenant: the customer named by the route's `:id` must have
-  // granted the partner delegated administration (SPEC E3, §13).
+  // Work inside the customer's own tenant (users and licences): the caller must hold, in the
+  // customer named by the route's `:id`, one of the Entra roles the route's `delegated` operation
+  // needs, through GDAP or DAP (SPEC E3, §13; delegated-roles.ts).
   'user-management': {
     area: 'user-management',
-    label: 'user management in a customer tenant (delegated)',
+    label: 'user and licence management in a customer tenant (delegated)',
     delegated: true,
   },
 } as const satisfies Record<string, { area: AccessArea; label: string; delegated?: true }>;
@@ -35,6 +37,8 @@ export interface RouteDeclaration {
   category: ApiCategory;
   modes: readonly AuthMode[];
   access: 'read' | 'write';
+  /** For a delegated category: the row of DELEGATED_ROLES (the Entra roles it needs in the customer). */
+  delegated?: DelegatedOperation;
 }
 
 const MODES: readonly AuthMode[] = ['app+user', 'app-only'];
@@ -54,6 +58,11 @@ export function declarationProblem(declaration: unknown): string | undefined {
     return `declares invalid auth modes ${JSON.stringify(d.modes)}`;
   if (d.access !== 'read' && d.access !== 'write')
     return `declares invalid access ${JSON.stringify(d.access)}`;
+  const delegated = 'delegated' in API_CATEGORIES[d.category];
+  if (delegated && (typeof d.delegated !== 'string' || !Object.hasOwn(DELEGATED_ROLES, d.delegated)))
+    return `is delegated and must name its row of DELEGATED_ROLES, not ${JSON.stringify(d.delegated)}`;
+  if (!delegated && d.delegated !== undefined)
+    return 'is not in a delegated category but declares delegated roles';
   return undefined;
 }
 

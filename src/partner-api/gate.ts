@@ -6,6 +6,7 @@ import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.
 import { canonicaliseGuids } from '../api-gate/guid-params.ts';
 import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
+import { type DelegatedAccess, delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
 import { PartnerApiError } from '../errors/partner-api-errors.ts';
 import { isGuid } from '../guid.ts';
 import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
@@ -14,14 +15,16 @@ import { type Customer, getCustomer } from '../partner-center/customers.ts';
 import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
+import { DELEGATED_ROLES, holdsRoleFor, roleNames } from './delegated-roles.ts';
 import { replaceWithError, sendError } from './responses.ts';
-import { partnerOf } from './routes/caller.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     partnerCaller?: Caller;
     /** For delegated categories: the customer the gate found to have granted delegated admin. */
     delegatedCustomer?: Customer;
+    /** For delegated categories: the access (GDAP or DAP, the roles) the request was admitted by. */
+    delegatedAccess?: DelegatedAccess;
     correlationId?: string;
   }
 }
@@ -58,7 +61,8 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
   // After validation (so a malformed id is a 400): delegated categories need the customer's grant.
   api.addHook('preHandler', async (req) => {
     const declaration = req.routeOptions.config.partnerApi;
-    if (declaration && 'delegated' in API_CATEGORIES[declaration.category]) await admitDelegated(req, ctx);
+    if (declaration && 'delegated' in API_CATEGORIES[declaration.category])
+      await admitDelegated(req, ctx, declaration);
   });
   // SPEC §11: the row is committed before the response goes out (onSend runs before the status
   // line is written), so a crash cannot lose a request that was answered. When it cannot be
@@ -78,6 +82,18 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
       occurredAt: ctx.clock.now(),
+      // SPEC E3: which customer tenant the call acted in, and by which access (GDAP or DAP, roles).
+      ...(req.delegatedAccess
+        ? {
+            delegated: {
+              customerTenantId: req.delegatedAccess.customerTenantId,
+              via: req.delegatedAccess.via,
+              roleTemplateIds: req.delegatedAccess.roleTemplateIds,
+              relationshipIds: req.delegatedAccess.relationshipIds,
+              amr: caller.mode === 'app+user' ? caller.amr : [],
+            },
+          }
+        : {}),
     };
     if ((await ctx.requestLog.recordBeforeAnswer(entry, req.method)) === 'send') return payload;
     reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -117,20 +133,56 @@ async function admit(
     appOnly: async (app) => checkAppRoles(app, declaration),
     // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
     mfaRequired: () => new PartnerApiError('mfa_required'),
-    appUser: (user) => checkUserRoles(ctx, roles, user, declaration),
+    // A delegated category is authorised by the caller's roles in the customer (admitDelegated),
+    // not by Partner Center roles: SPEC E3 lets any GDAP-assigned group member act.
+    appUser: (user) =>
+      'delegated' in API_CATEGORIES[declaration.category]
+        ? undefined
+        : checkUserRoles(ctx, roles, user, declaration),
   });
 }
 
-/** The customer of the route's `:id`, who must have granted the partner delegated administration. */
-async function admitDelegated(req: FastifyRequest, ctx: WardenContext): Promise<void> {
+/**
+ * SPEC E3: the customer of the route's `:id` (the partner's own customer, else 404), in whose
+ * tenant the calling partner user must hold, **now**, one of the Entra roles the route's row of
+ * DELEGATED_ROLES names — through GDAP or DAP, as THE cross-tenant decision `delegatedAccessOf`
+ * says. Read afresh on every request: a terminated relationship, a removed group membership or
+ * removed DAP refuses the very next call.
+ */
+async function admitDelegated(req: FastifyRequest, ctx: WardenContext, declaration: RouteDeclaration) {
+  const caller = req.partnerCaller;
+  // The declarations of delegated routes allow App+User only; fail closed should one not.
+  if (caller?.mode !== 'app+user') throw new PartnerApiError('app_only_not_allowed');
+  const operation = declaration.delegated;
+  if (!operation) throw undeclared();
   const id = (req.params as { id?: string }).id ?? '';
-  const customer = await getCustomer(ctx.db, partnerOf(req).id, id);
+  const customer = await getCustomer(ctx.db, caller.tenant.id, id);
   if (!customer) throw new PartnerApiError('not_found', `No customer ${id} for this partner.`);
-  if (customer.delegatedAdmin === 'none') {
+  const access = await delegatedAccessOf(
+    ctx.db,
+    { homeTenantId: caller.tenant.id, userId: caller.userId, customerTenantId: customer.customerTenantId },
+    ctx.clock.now(),
+  );
+  const needed = [...DELEGATED_ROLES[operation]];
+  if (!access) {
+    // No role at all in this customer. While the customer still has DAP, membership of the agent
+    // groups DAP honours would give one (§1.10); otherwise only a GDAP assignment can.
+    const dap = customer.delegatedAdmin === 'dap';
     throw new PartnerApiError(
       'role_required',
-      `${customer.companyName} has not granted your organisation delegated administration.`,
-      ['delegated-admin'],
+      dap
+        ? `You hold no delegated access in ${customer.companyName}: no active GDAP assignment of your groups, and you are in neither of the agent groups its DAP honours (${ACCESS['user-management'].map(roleLabel).join(', ')}).`
+        : `You hold no delegated access in ${customer.companyName}: it needs an active GDAP relationship assigning one of these roles to a group of yours: ${roleNames(operation).join(', ')}.`,
+      dap ? [...ACCESS['user-management']] : needed,
+    );
+  }
+  // Recorded in the request log with the call, refused or not (SPEC E3: the customer sees who came in).
+  req.delegatedAccess = access;
+  if (!holdsRoleFor(operation, access.roleTemplateIds)) {
+    throw new PartnerApiError(
+      'delegated_role_required',
+      `In ${customer.companyName} your ${access.via.toUpperCase()} roles do not allow this; it needs one of: ${roleNames(operation).join(', ')}.`,
+      needed,
     );
   }
   req.delegatedCustomer = customer;

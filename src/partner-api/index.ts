@@ -3,6 +3,7 @@ import { registerGatedApi } from '../api-gate/register.ts';
 import type { WardenContext } from '../context.ts';
 import { PARTNER_API } from '../tokens/audiences.ts';
 import { installGate } from './gate.ts';
+import { customerUserLicenseRoutes } from './routes/customer-user-licenses.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers.ts';
@@ -18,6 +19,7 @@ export const PARTNER_API_ROUTES = [
   subscriptionRoutes,
   orderRoutes,
   customerUserRoutes,
+  customerUserLicenseRoutes,
   offerRoutes,
   invoiceRoutes,
   serviceRequestRoutes,

@@ -20,6 +20,15 @@ export interface RequestRecord {
   outcome?: Outcome;
   correlationId: string;
   occurredAt: number;
+  /** A call into a customer's tenant (SPEC E3): the customer and the access (GDAP or DAP) it used. */
+  delegated?: {
+    customerTenantId: string;
+    via: 'gdap' | 'dap';
+    roleTemplateIds: string[];
+    relationshipIds: string[];
+    /** The caller's `amr`: the methods behind the MFA proof, shown to the customer. */
+    amr: string[];
+  };
 }
 
 export function outcomeOf(status: number): Outcome {
@@ -133,6 +142,15 @@ export class RequestLog {
         outcome: entry.outcome ?? outcomeOf(entry.statusCode),
         status_code: entry.statusCode,
         correlation_id: entry.correlationId,
+        customer_tenant_id: entry.delegated?.customerTenantId ?? null,
+        delegated_access: entry.delegated
+          ? JSON.stringify({
+              via: entry.delegated.via,
+              roleTemplateIds: entry.delegated.roleTemplateIds,
+              relationshipIds: entry.delegated.relationshipIds,
+              amr: entry.delegated.amr,
+            })
+          : null,
       },
     });
     this.#next();

@@ -9,6 +9,7 @@ import { migration as registrationWindow } from './migrations/0007_registration_
 import { migration as oneActiveSigningKey } from './migrations/0008_one_active_signing_key.ts';
 import { migration as delegatedAdminRelationships } from './migrations/0009_delegated_admin_relationships.ts';
 import { migration as gdapAssignmentsAndAudit } from './migrations/0010_gdap_assignments_and_audit.ts';
+import { migration as licenseAssignments } from './migrations/0011_license_assignments.ts';
 import { migration as signInsByHomeTenant } from './migrations/0012_sign_ins_by_home_tenant.ts';
 
 /**
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_one_active_signing_key': oneActiveSigningKey,
   '0009_delegated_admin_relationships': delegatedAdminRelationships,
   '0010_gdap_assignments_and_audit': gdapAssignmentsAndAudit,
+  '0011_license_assignments': licenseAssignments,
   '0012_sign_ins_by_home_tenant': signInsByHomeTenant,
 };
 

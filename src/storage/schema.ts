@@ -36,6 +36,8 @@ export interface Database {
   delegated_admin_operations: DelegatedAdminOperationTable;
   audit_events: AuditEventTable;
   revocations: RevocationTable;
+  license_assignments: LicenseAssignmentTable;
+  user_usage_locations: UserUsageLocationTable;
 }
 
 export interface TenantTable {
@@ -315,6 +317,10 @@ export interface RequestLogTable {
   outcome: 'success' | 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request' | 'error';
   status_code: number;
   correlation_id: string;
+  /** A Partner API call into a customer's tenant (SPEC E3): the customer tenant, else null. */
+  customer_tenant_id: string | null;
+  /** With it, the access used, as JSON `{ via: 'gdap'|'dap', roleTemplateIds, relationshipIds }`. */
+  delegated_access: string | null;
 }
 
 /** A one-time link that lets a new administrator set a first password (src/onboarding/). */
@@ -427,4 +433,24 @@ export interface AuditEventTable {
   other_tenant_id: string | null;
   /** JSON object of the event's particulars (roles, status, duration). */
   details: string;
+}
+
+/** A licence of a customer tenant's user: one seat of the tenant's subscriptions of `offer_id`. */
+export interface LicenseAssignmentTable {
+  /** The customer tenant (the user's own tenant). */
+  tenant_id: string;
+  user_id: string;
+  /** Partner Center's `productSku.id`: a name-based GUID of the offer (partner-center/licenses.ts). */
+  sku_id: string;
+  offer_id: string;
+  /** Who assigned it (the partner user's UPN). */
+  assigned_by: string;
+  assigned_at: number;
+}
+
+/** Partner Center's `usageLocation` of a customer user (ISO 3166 alpha-2). */
+export interface UserUsageLocationTable {
+  tenant_id: string;
+  user_id: string;
+  usage_location: string;
 }

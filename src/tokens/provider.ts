@@ -20,6 +20,7 @@ import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
+import { passwordGrantRefusal } from './password-grant.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
 import { rpInitiatedLogoutFeature } from './rp-initiated-logout.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -212,5 +213,6 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(formPostPages(tenant));
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
+  provider.use(passwordGrantRefusal(db, tenant, deps.clock));
   return provider;
 }

@@ -23,6 +23,8 @@ export interface UserSpec {
   /** The demo password unless told. */
   password?: string;
   accountEnabled?: boolean;
+  /** A guest of the tenant (Graph `userType` Guest) instead of a member. */
+  userType?: 'member' | 'guest';
 }
 
 export interface MadeUser {
@@ -63,6 +65,7 @@ export async function makeUser(w: TestWarden, spec: UserSpec = {}): Promise<Made
       surname,
       passwordHash: await hashPassword(password),
       ...(spec.accountEnabled === false ? { accountEnabled: false } : {}),
+      ...(spec.userType ? { userType: spec.userType } : {}),
     },
     now,
   );

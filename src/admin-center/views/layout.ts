@@ -6,6 +6,7 @@ export type { Viewer };
 
 const NAV: [href: string, label: string][] = [
   ['/admin/partners', 'Partner relationships'],
+  ['/admin/partners/activity', 'Partner activity'],
   ['/admin/audit', 'Audit log'],
 ];
 

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { partnerActivityIn } from '../src/delegated-admin/partner-activity.ts';
+import { adminSignIn } from './support/admin-center.ts';
+import { recordCrossTenantSignIn } from './support/dap.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+import { callApi, userToken } from './support/tokens.ts';
+
+describe('SPEC E3: the customer sees who from its partners came in, with what roles and proof', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('SPEC E3: a partner user’s sign-in and delegated Partner API operation show in the customer’s Partner activity, with the roles, the DAP/GDAP access and the MFA proof; another customer sees none of it', async () => {
+    const contoso = w.demo.tenants.contoso!.id;
+    const northwind = w.demo.tenants.northwind!.id;
+    await recordCrossTenantSignIn(w, northwind, contoso, w.clock.now());
+    const jane = await userToken(w, 'jane@contoso.example');
+    const listed = await callApi(w, 'GET', `/v1/customers/${w.demo.customers['northwind.example']}/users`, {
+      token: jane,
+    });
+    assert.equal(listed.status, 200);
+    await w.ctx.requestLog.flush();
+
+    const activity = await partnerActivityIn(w.ctx.db, northwind);
+    const operation = activity.find((a) => a.kind === 'operation');
+    assert.ok(operation, JSON.stringify(activity));
+    assert.equal(operation.partnerName, 'Contoso');
+    assert.equal(operation.userPrincipalName, 'jane@contoso.example');
+    assert.deepEqual(operation.roles, ['Global Administrator']);
+    assert.equal(operation.via, 'dap');
+    assert.equal(operation.mfa, true);
+    assert.ok(operation.methods.includes('mfa'), operation.methods.join());
+    const signIn = activity.find((a) => a.kind === 'sign-in');
+    assert.equal(signIn?.userPrincipalName, 'jane@contoso.example');
+    assert.equal(signIn?.mfa, true);
+    assert.deepEqual(await partnerActivityIn(w.ctx.db, w.demo.tenants.adatum!.id), []);
+
+    // The customer's Global Administrator reads it in the admin center (MFA, as every page there).
+    const admin = await adminSignIn(w, 'admin@northwind.example', '/admin/partners/activity');
+    assert.match(admin.lastUrl, /\/admin\/partners\/activity$/);
+    assert.match(admin.lastPage, /data-kind="operation"/);
+    assert.match(admin.lastPage, /data-kind="sign-in"/);
+    assert.match(admin.lastPage, /Global Administrator \(DAP\)/);
+    const other = await adminSignIn(w, 'admin@adatum.example', '/admin/partners/activity');
+    assert.doesNotMatch(other.lastPage, /data-kind=/);
+  });
+});
