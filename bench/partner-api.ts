@@ -161,7 +161,7 @@ export interface ApiRun {
   unexpected: number;
 }
 
-async function load(target: ApiTarget, connections: number, seconds: number): Promise<ApiRun> {
+export async function load(target: ApiTarget, connections: number, seconds: number): Promise<ApiRun> {
   const serverBefore = await target.cpu();
   const clientBefore = cpuMs();
   const result = await autocannon({

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the benchmarks of docs/benchmarks.md in one run, side by side, with ratios.
  *
- *   node bench/run.ts [--quick] [--only=token|signin|partner-api] [--profile] [--json]
+ *   node bench/run.ts [--quick] [--only=token|signin|partner-api|aobo] [--profile] [--json]
  *   node bench/run.ts partner-api [...]   (the same as --only=partner-api)
  *
  * --quick    shorter runs (a smoke test; the figures are not the documented ones)
@@ -12,6 +12,14 @@
 
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import {
+  AOBO_PATH,
+  type AoboOptions,
+  graphRequest,
+  graphTokenAt,
+  runAoboBenchmark,
+  summarizeAobo,
+} from './aobo.ts';
 import { Child, log } from './common.ts';
 import {
   fetchOnce,
@@ -45,8 +53,8 @@ const quick = args.has('--quick');
 const only =
   [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
   [...args].find((a) => !a.startsWith('--'));
-if (only !== undefined && !['token', 'signin', 'partner-api'].includes(only)) {
-  console.error(`unknown benchmark ${only}: token, signin or partner-api`);
+if (only !== undefined && !['token', 'signin', 'partner-api', 'aobo'].includes(only)) {
+  console.error(`unknown benchmark ${only}: token, signin, partner-api or aobo`);
   process.exit(2);
 }
 const runs = (name: string) => only === undefined || only === name;
@@ -70,6 +78,11 @@ if (!Number.isInteger(apiConnections) || apiConnections < 1) {
 const apiOptions: PartnerApiOptions = quick
   ? { connections: apiConnections, warmupSeconds: 1, runSeconds: 2, rounds: 2, tokens: 1000 }
   : { connections: apiConnections, warmupSeconds: 3, runSeconds: 5, rounds: 4, tokens: 1000 };
+const aoboOptions: AoboOptions = quick
+  ? { connections: apiConnections, warmupSeconds: 1, runSeconds: 2, rounds: 2 }
+  : { connections: apiConnections, warmupSeconds: 3, runSeconds: 5, rounds: 4 };
+/** Issue 11 item 10: a Graph call with an AOBO token at ≥ 0.9 of the customer's own administrator's. */
+const AOBO_GOAL = 0.9;
 /** Each user signs in at most once per 30-second TOTP step: enough users for ~200 sign-ins/s. */
 const USERS = Number(process.env.BENCH_USERS ?? 6000);
 
@@ -334,6 +347,63 @@ try {
       cross('200 ÷ 401 CPU per request', s.unauthorized.cpuRatio),
     );
   }
+  if (runs('aobo')) {
+    const directUrl = `http://127.0.0.1:${warden.port}`;
+    const endpoints = { baseUrl: `http://localhost:${warden.port}`, directUrl };
+    const northwind = warden.info.northwindId;
+    // Jane (Contoso, AdminAgents) holds DAP's Global Administrator at Northwind; Nancy is Northwind's own.
+    const aoboToken = await graphTokenAt(endpoints, northwind, 'jane@contoso.example');
+    const ownToken = await graphTokenAt(endpoints, northwind, 'admin@northwind.example');
+    for (const token of [aoboToken, ownToken]) {
+      const answer = await fetch(`${directUrl}${AOBO_PATH}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (answer.status !== 200) throw new Error(`aobo: ${AOBO_PATH} answered ${answer.status}`);
+    }
+    const wardenCpu = () => warden.call<number>({ cmd: 'cpu' });
+    const result = await runAoboBenchmark(
+      {
+        aobo: {
+          name: 'AOBO (Jane at Northwind)',
+          url: directUrl,
+          requests: graphRequest(aoboToken),
+          status: 200,
+          cpu: wardenCpu,
+        },
+        own: {
+          name: "Northwind's own Global Administrator",
+          url: directUrl,
+          requests: graphRequest(ownToken),
+          status: 200,
+          cpu: wardenCpu,
+        },
+      },
+      aoboOptions,
+    );
+    const s = summarizeAobo(result);
+    raw.aobo = { options: aoboOptions, summary: s, result };
+    if (s.failures > 0) failed = true;
+    const perf = (label: string, r: (typeof s)['aobo']) => [
+      label,
+      `${fmt(r.rps)} req/s`,
+      `p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms`,
+      `${fmt(r.serverCpu, 3)} ms/req`,
+      '',
+      '',
+    ];
+    rows.push(
+      perf(`Graph GET ${AOBO_PATH} at Northwind, AOBO token`, s.aobo),
+      perf(`Graph GET ${AOBO_PATH} at Northwind, own administrator`, s.own),
+      [
+        'AOBO ÷ own req/s (median of rounds)',
+        '',
+        '',
+        '',
+        `${fmt(s.ratio, 2)} (${fmt(s.min, 2)}–${fmt(s.max, 2)})`,
+        `≥ ${AOBO_GOAL}: ${s.ratio >= AOBO_GOAL ? 'met' : 'NOT met'}${s.failures ? ` — ${s.failures} unexpected responses` : ''}`,
+      ],
+    );
+  }
 } catch (error) {
   failed = true;
   console.error(error);
@@ -356,6 +426,8 @@ console.log(
       `Token: ${tokenOptions.connections} connections, ${tokenOptions.rounds} rounds × ${tokenOptions.runSeconds} s each server (ABBA), ${tokenOptions.warmupSeconds} s warm-up.`,
     runs('signin') &&
       `Sign-in: ${signInOptions.concurrency} in flight, ${signInOptions.rounds} rounds × ${signInOptions.runSeconds} s each (ABBA), ${signInOptions.warmupSeconds} s warm-up.`,
+    runs('aobo') &&
+      `AOBO: ${aoboOptions.connections} connections, ${aoboOptions.rounds} rounds × ${aoboOptions.runSeconds} s each of 2 runs (ABBA), ${aoboOptions.warmupSeconds} s warm-up each.`,
     runs('partner-api') &&
       `Partner API: ${apiOptions.connections} connections, ${apiOptions.rounds} rounds × ${apiOptions.runSeconds} s each of 5 runs (order reversed every round), ${apiOptions.warmupSeconds} s warm-up each.`,
   ]

@@ -135,6 +135,10 @@ export interface SignInTarget {
   baseUrl: string;
   tenantId: string;
   password: string;
+  /** The scopes asked for (default: the Partner API's, with a refresh token). */
+  scope?: string;
+  /** Ask for MFA even where the tenant's policy would not (`amr_values=mfa`). */
+  stepUp?: boolean;
 }
 
 export interface SignInOutcome {
@@ -198,10 +202,11 @@ export async function signIn(
     client_id: CLIENT_ID,
     response_type: 'code',
     redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
+    scope: target.scope ?? SCOPE,
     state,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
+    ...(target.stepUp ? { amr_values: 'mfa' } : {}),
   }).toString();
 
   let url = authorize;

@@ -17,6 +17,8 @@ import { freePort, type Ready, serveRequests } from '../common.ts';
 
 export interface WardenInfo {
   contosoId: string;
+  /** A customer tenant of Contoso's (the AOBO benchmark signs in there). */
+  northwindId: string;
   automationClientId: string;
   automationSecret: string;
   /** The password of the users createUsers makes. */
@@ -129,6 +131,7 @@ process.send?.({
   port,
   info: {
     contosoId: contoso.id,
+    northwindId: demo.tenants.northwind!.id,
     automationClientId: automation.clientId,
     automationSecret: automation.clientSecret,
     password,
