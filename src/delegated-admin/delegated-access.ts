@@ -1,7 +1,4 @@
-import { agentGroupsOf } from '../directory/groups.ts';
 import { ROLE_DEFINITIONS } from '../directory/roles.ts';
-import { getTenant } from '../directory/tenants.ts';
-import { getUser } from '../directory/users.ts';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -46,11 +43,18 @@ export async function delegatedAccessOf(
   now: number,
 ): Promise<DelegatedAccess | undefined> {
   if (who.homeTenantId === who.customerTenantId) return undefined;
-  const [home, user] = await Promise.all([
-    getTenant(db, who.homeTenantId),
-    getUser(db, who.homeTenantId, who.userId),
-  ]);
-  if (home?.kind !== 'partner' || !user?.accountEnabled || user.userType !== 'member') return undefined;
+  // The user, enabled, a member (never a guest), of a partner tenant: one indexed lookup.
+  const user = await db
+    .selectFrom('users as u')
+    .innerJoin('tenants as t', 't.id', 'u.tenant_id')
+    .select('u.id')
+    .where('u.tenant_id', '=', who.homeTenantId)
+    .where('u.id', '=', who.userId)
+    .where('u.account_enabled', '=', 1)
+    .where('u.user_type', '=', 'member')
+    .where('t.kind', '=', 'partner')
+    .executeTakeFirst();
+  if (!user) return undefined;
 
   const assignments = await db
     .selectFrom('delegated_admin_access_assignments as a')
@@ -79,17 +83,22 @@ export async function delegatedAccessOf(
     };
   }
 
-  const customer = await db
-    .selectFrom('customers')
-    .select('delegated_admin')
-    .where('tenant_id', '=', who.homeTenantId)
-    .where('customer_tenant_id', '=', who.customerTenantId)
-    .executeTakeFirst();
-  if (customer?.delegated_admin !== 'dap') return undefined;
-  const groups = await agentGroupsOf(db, who.homeTenantId, who.userId);
-  const roles = groups
-    .filter((group): group is keyof typeof DAP_ROLES => Object.hasOwn(DAP_ROLES, group))
-    .map((group) => DAP_ROLES[group]);
+  // DAP, while the customer still grants it: the user's agent groups, in the same query.
+  const groups = await db
+    .selectFrom('customers as c')
+    .innerJoin('group_members as m', (join) =>
+      join.onRef('m.tenant_id', '=', 'c.tenant_id').on('m.user_id', '=', who.userId),
+    )
+    .innerJoin('groups as g', (join) =>
+      join.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
+    )
+    .select('g.display_name')
+    .where('c.tenant_id', '=', who.homeTenantId)
+    .where('c.customer_tenant_id', '=', who.customerTenantId)
+    .where('c.delegated_admin', '=', 'dap')
+    .where('g.display_name', 'in', Object.keys(DAP_ROLES))
+    .execute();
+  const roles = groups.map((group) => DAP_ROLES[group.display_name as keyof typeof DAP_ROLES]);
   if (roles.length === 0) return undefined;
   return {
     partnerTenantId: who.homeTenantId,
