@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { partnerActivityIn } from '../src/delegated-admin/partner-activity.ts';
 import { adminSignIn } from './support/admin-center.ts';
+import { delegatedSignIn, graph } from './support/aobo.ts';
 import { recordCrossTenantSignIn } from './support/dap.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi, userToken } from './support/tokens.ts';
@@ -46,5 +47,28 @@ describe('SPEC E3: the customer sees who from its partners came in, with what ro
     assert.match(admin.lastPage, /Global Administrator \(DAP\)/);
     const other = await adminSignIn(w, 'admin@adatum.example', '/admin/partners/activity');
     assert.doesNotMatch(other.lastPage, /data-kind=/);
+  });
+
+  it('SPEC E3: a partner user’s Graph operation in the customer tenant (AOBO) is in the customer’s Partner activity, named by its operation, with the roles used', async () => {
+    const woodgrove = w.demo.tenants.woodgrove!.id;
+    const { tokens } = await delegatedSignIn(w, 'jane@contoso.example', 'woodgrove');
+    const listed = await graph(w, tokens.access_token, 'GET', '/users?$top=1');
+    assert.equal(listed.status, 200);
+    await w.ctx.requestLog.flush();
+    const operation = (await partnerActivityIn(w.ctx.db, woodgrove)).find(
+      (a) => a.kind === 'operation' && a.what.startsWith('Graph: '),
+    );
+    assert.ok(operation);
+    assert.equal(operation.userPrincipalName, 'jane@contoso.example');
+    assert.equal(operation.via, 'gdap');
+    assert.ok(operation.roles.includes('User Administrator'), operation.roles.join());
+    assert.ok(operation.relationships.includes('Contoso managed services'), operation.relationships.join());
+    assert.equal(operation.mfa, true);
+    // Another customer sees none of it.
+    assert.ok(
+      !(await partnerActivityIn(w.ctx.db, w.demo.tenants.northwind!.id)).some((a) =>
+        a.what.startsWith('Graph: '),
+      ),
+    );
   });
 });

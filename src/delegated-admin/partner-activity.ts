@@ -4,7 +4,7 @@ import { gdapRole } from './gdap-roles.ts';
 /**
  * What a customer sees of its partners in its tenant (SPEC E3, §13): every sign-in of a partner's
  * user at the customer's authority (`sign_ins` rows whose home tenant is another tenant) and every
- * delegated Partner API operation into it (`request_log` rows naming the customer), each with the
+ * Graph or Partner API operation it made there (`request_log` rows naming the customer), each with the
  * partner user, the roles the access gave, the relationships that gave them, and the methods behind
  * the MFA proof. Read-only; scoped to the one customer tenant.
  */
@@ -65,6 +65,7 @@ export async function partnerActivityIn(
       .select([
         'occurred_at',
         'tenant_id',
+        'surface',
         'user_principal_name',
         'operation',
         'outcome',
@@ -134,7 +135,7 @@ export async function partnerActivityIn(
         partnerTenantId: row.tenant_id,
         partnerName: partnerName.get(row.tenant_id) ?? row.tenant_id,
         userPrincipalName: row.user_principal_name,
-        what: row.operation,
+        what: `${row.surface === 'graph-app-user' ? 'Graph' : 'Partner API'}: ${row.operation}`,
         succeeded: row.outcome === 'success',
         roles: (access.roleTemplateIds ?? []).map((id) => gdapRole(id)?.displayName ?? id),
         via: access.via ?? null,

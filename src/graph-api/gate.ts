@@ -6,7 +6,7 @@ import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.
 import { canonicaliseGuids } from '../api-gate/guid-params.ts';
 import { isRequestError } from '../api-gate/request-errors.ts';
 import type { WardenContext } from '../context.ts';
-import { delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
+import { type DelegatedAccess, delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
 import { gdapRole } from '../delegated-admin/gdap-roles.ts';
 import { DelegatedAdminError } from '../delegated-admin/relationships.ts';
 import { DirectoryError } from '../directory/directory-error.ts';
@@ -21,6 +21,7 @@ import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '
 import { GRAPH_PERMISSIONS, type Permission } from './access.ts';
 import { type GraphRouteDeclaration, graphDeclarationProblem } from './declarations.ts';
 import { delegatedAdminGraphError } from './delegated-admin-errors.ts';
+import { recordDelegatedOperation } from './delegated-operations.ts';
 import { graphErrorOf } from './directory-errors.ts';
 import { sendGraphError } from './responses.ts';
 
@@ -30,6 +31,8 @@ export interface GraphCaller {
   caller: Caller;
   /** The signed-in administrator (App+User), read fresh on every request; undefined for app-only. */
   user: User | undefined;
+  /** SPEC E3: a partner user acting in this customer tenant, and the access that admitted it. */
+  delegated?: DelegatedAccess;
 }
 
 declare module 'fastify' {
@@ -85,6 +88,8 @@ export function installGraphGate(
     canonicaliseGuids(req);
     await admit(req, ctx, verifier);
   });
+  // SPEC E3: a partner user's operation in a customer tenant is kept for the customer to see.
+  api.addHook('onSend', recordDelegatedOperation(ctx));
   api.setNotFoundHandler((req, reply) =>
     sendGraphError(
       reply,
@@ -283,7 +288,7 @@ async function admitDelegatedAdministrator(
     permission.directoryRoles.some((role) => directoryRoles.includes(role)) ||
     held.some((role) => readerRoles.includes(role.displayName))
   )
-    return { tenantId: caller.tenant.id, caller, user: actor };
+    return { tenantId: caller.tenant.id, caller, user: actor, delegated: access };
   const needs = [...permission.directoryRoles, ...readerRoles];
   throw new GraphError(
     'Authorization_RequestDenied',

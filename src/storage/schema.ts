@@ -308,7 +308,8 @@ export interface RequestLogTable {
   tenant_id: string;
   id: string;
   occurred_at: number;
-  surface: 'dashboard' | 'api-app-user' | 'api-app-only';
+  /** `graph-app-user`: a partner user's Graph request in a customer tenant (SPEC E3). */
+  surface: 'dashboard' | 'api-app-user' | 'api-app-only' | 'graph-app-user';
   operation: string;
   user_id: string | null;
   user_principal_name: string | null;
