@@ -91,6 +91,28 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
     assert.equal(ua.lastStatus, 400);
   });
 
+  it('SPEC E3: a partner that is no partner of this customer is a stranger here — its user is unknown (50126, even with the right password), and the customer’s log shows neither its id, its name nor its home tenant', async () => {
+    // Jane is Contoso's; Tailspin is Fabrikam's customer, with no link or relationship to Contoso.
+    const start = await startAuthorization(w, 'tailspin');
+    const ua = new UserAgent();
+    await ua.navigate(start.url);
+    await ua.submit('password', { username: 'jane@contoso.example', password: w.demo.password });
+    assert.equal(ua.step(), 'credentials');
+    assert.equal(ua.lastStatus, 400);
+    assert.doesNotMatch(ua.lastPage, /50020/);
+    const rows = (await listSignIns(w.ctx.db, tenant('tailspin'))).filter(
+      (r) => r.userPrincipalName === 'jane@contoso.example',
+    );
+    assert.ok(rows.length > 0);
+    for (const row of rows) {
+      assert.equal(row.status.errorCode, 50126);
+      assert.equal(row.userId, null);
+      assert.equal(row.homeTenantId, null);
+      assert.equal(row.userDisplayName, null);
+      assert.equal(row.crossTenantAccessType, 'none');
+    }
+  });
+
   it('SPEC E3: the customer’s own users sign in as before: own account id, no idp, no wids, no service-provider row', async () => {
     const { tokens } = await delegatedSignIn(w, 'admin@northwind.example', 'northwind');
     const claims = decodeJwt(tokens.access_token);

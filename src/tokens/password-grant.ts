@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, type User } from '../directory/users.ts';
 import { canonicalGuid } from '../guid.ts';
@@ -129,22 +130,4 @@ async function namedAccount(db: Db, tenant: Tenant, username: string): Promise<U
   if (!home || home.id === tenant.id || home.kind !== 'partner') return undefined;
   if (!(await isPartnerOf(db, home.id, tenant.id))) return undefined;
   return findUserByUpn(db, home.id, username);
-}
-
-/** A Partner Center customer link or a GDAP relationship (any status) from the partner to the customer. */
-async function isPartnerOf(db: Db, partnerTenantId: string, customerTenantId: string): Promise<boolean> {
-  const link = await db
-    .selectFrom('customers')
-    .select('id')
-    .where('tenant_id', '=', partnerTenantId)
-    .where('customer_tenant_id', '=', customerTenantId)
-    .executeTakeFirst();
-  if (link) return true;
-  const relationship = await db
-    .selectFrom('delegated_admin_relationships')
-    .select('id')
-    .where('partner_tenant_id', '=', partnerTenantId)
-    .where('customer_tenant_id', '=', customerTenantId)
-    .executeTakeFirst();
-  return relationship !== undefined;
 }
