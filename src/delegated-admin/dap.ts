@@ -63,7 +63,8 @@ export function dapActivity(daysInactive: number): DapActivity {
  * When a partner user last used delegated admin in each of these customer tenants. §1.11 counts
  * every partner-agent cross-tenant sign-in, API token exchanges included: a successful `sign_ins`
  * row in the customer's tenant whose home tenant is the partner (the AOBO sign-ins), and a
- * successful delegated Partner API call into the customer (`request_log.customer_tenant_id`).
+ * successful Partner API or Graph request a partner user made in the customer's tenant
+ * (`request_log.customer_tenant_id`).
  */
 async function lastPartnerSignIns(
   db: Db,
