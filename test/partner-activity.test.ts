@@ -71,4 +71,19 @@ describe('SPEC E3: the customer sees who from its partners came in, with what ro
       ),
     );
   });
+
+  it('SPEC E3: a partner user’s Graph request refused for want of a role in the customer tenant is in the customer’s Partner activity as refused', async () => {
+    const woodgrove = w.demo.tenants.woodgrove!.id;
+    // Hal holds Helpdesk Administrator at Woodgrove (GDAP): reading users, not creating them.
+    const { tokens } = await delegatedSignIn(w, 'hal@contoso.example', 'woodgrove');
+    const refused = await graph(w, tokens.access_token, 'POST', '/groups', { displayName: 'Not allowed' });
+    assert.equal(refused.status, 403);
+    await w.ctx.requestLog.flush();
+    const row = (await partnerActivityIn(w.ctx.db, woodgrove)).find(
+      (a) => a.userPrincipalName === 'hal@contoso.example' && a.what === 'Graph: groups.create',
+    );
+    assert.ok(row);
+    assert.equal(row.succeeded, false);
+    assert.deepEqual(row.roles, ['Helpdesk Administrator']);
+  });
 });

@@ -5,14 +5,15 @@ import { RETRY_AFTER_SECONDS } from '../reports/request-log.ts';
 
 /**
  * SPEC E3: every Graph request a partner user makes in a customer tenant (an AOBO token the gate
- * admitted) goes into the request log with the customer, the access (GDAP or DAP, the roles, the
+ * admitted, or refused for want of a role) goes into the request log with the customer, the access (GDAP or DAP, the roles, the
  * relationships) and the methods behind the MFA proof, so the customer's Partner activity shows it.
  * The row is the partner's (its user's request), naming the customer. It is committed before the
  * answer goes out, as the Partner API's are; when it cannot be, the one rule of RequestLog decides.
  */
 export function recordDelegatedOperation(ctx: WardenContext) {
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
-    const caller = req.graphCaller;
+    // Admitted, or refused for want of a role although the partner user holds access here.
+    const caller = req.graphCaller ?? req.graphDelegatedRefusal;
     const access = caller?.delegated;
     const declaration = req.routeOptions.config.graph;
     if (!caller || !access || !declaration || caller.caller.mode !== 'app+user') return payload;

@@ -38,6 +38,8 @@ export interface GraphCaller {
 declare module 'fastify' {
   interface FastifyRequest {
     graphCaller?: GraphCaller;
+    /** SPEC E3: a partner user refused in a customer tenant although it holds some access there. */
+    graphDelegatedRefusal?: GraphCaller;
     graphRequestId?: string;
   }
 }
@@ -164,9 +166,24 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
     mfaRequired: () => new GraphError('Authentication_MfaRequired'),
     appUser: async (user) => {
       await requirePartnerTenant(ctx, user.tenant.id, declaration, permission);
-      return admitAdministrator(ctx, user, declaration, permission);
+      try {
+        return await admitAdministrator(ctx, user, declaration, permission);
+      } catch (error) {
+        // Kept apart from graphCaller (never admitted) so the customer's log still shows the attempt.
+        if (error instanceof DelegatedRoleRefusal) req.graphDelegatedRefusal = error.caller;
+        throw error;
+      }
     },
   });
+}
+
+/** A partner user's request refused for lack of a role in the customer tenant, with who it was. */
+class DelegatedRoleRefusal extends GraphError {
+  readonly caller: GraphCaller;
+  constructor(message: string, caller: GraphCaller) {
+    super('Authorization_RequestDenied', message);
+    this.caller = caller;
+  }
 }
 
 /**
@@ -290,9 +307,9 @@ async function admitDelegatedAdministrator(
   )
     return { tenantId: caller.tenant.id, caller, user: actor, delegated: access };
   const needs = [...permission.directoryRoles, ...readerRoles];
-  throw new GraphError(
-    'Authorization_RequestDenied',
+  throw new DelegatedRoleRefusal(
     `Insufficient privileges: ${declaration.operation} needs one of these roles in this tenant: ${needs.join(', ')}.`,
+    { tenantId: caller.tenant.id, caller, user: actor, delegated: access },
   );
 }
 
