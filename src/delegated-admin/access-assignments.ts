@@ -78,6 +78,7 @@ async function activeRelationship(
   partnerTenantId: string,
   relationshipId: string,
   now: number,
+  ifVersion?: number,
 ): Promise<Relationship> {
   await db
     .updateTable('delegated_admin_relationships')
@@ -87,6 +88,9 @@ async function activeRelationship(
     .execute();
   const relationship = await getRelationship(db, { partnerTenantId }, relationshipId);
   if (!relationship) throw new DelegatedAdminError('not_found', `No relationship ${relationshipId}.`);
+  // Read under the lock, so a caller that names the version it saw learns of any change since.
+  if (ifVersion !== undefined && ifVersion !== relationship.version)
+    throw new DelegatedAdminError('precondition_failed', 'The relationship changed since it was read.');
   if (relationship.status !== 'active' || (relationship.endsAt !== null && relationship.endsAt <= now))
     throw new DelegatedAdminError(
       'transition_refused',
@@ -137,15 +141,28 @@ export async function createAssignment(
   db: Db,
   partnerTenantId: string,
   relationshipId: string,
-  input: { groupId: string; roleTemplateIds: readonly string[] },
+  input: {
+    groupId: string;
+    roleTemplateIds: readonly string[];
+    /** The relationship's version the caller saw (an assignment does not change it). */
+    ifRelationshipVersion?: number | undefined;
+  },
   by: AuditActor,
   now: number,
 ): Promise<AccessAssignment> {
   const created = await inTransaction(db, async (trx) => {
-    const relationship = await activeRelationship(trx, partnerTenantId, relationshipId, now);
+    const relationship = await activeRelationship(
+      trx,
+      partnerTenantId,
+      relationshipId,
+      now,
+      input.ifRelationshipVersion,
+    );
     const roles = checkRoles(relationship, input.roleTemplateIds);
     // §1.5: a security group of the partner's own tenant.
-    const group = await getGroup(trx, partnerTenantId, input.groupId.toLowerCase());
+    const group = isGuid(input.groupId)
+      ? await getGroup(trx, partnerTenantId, input.groupId.toLowerCase())
+      : undefined;
     if (!group)
       throw new DelegatedAdminError('invalid', `No security group ${input.groupId} in your tenant.`);
     const row: DelegatedAdminAccessAssignmentTable = {

@@ -5,7 +5,6 @@ import { createAssignment } from '../../delegated-admin/access-assignments.ts';
 import {
   createRelationship,
   DelegatedAdminError,
-  getRelationship,
   requestAction,
 } from '../../delegated-admin/relationships.ts';
 import { canonicalGuid } from '../../guid.ts';
@@ -103,18 +102,17 @@ export function gdapActionPages(app: FastifyInstance, ctx: WardenContext): void 
     { config: { dashboardPage: { operation: 'gdap.assignments.create', area: AREA } } },
     (req, reply) =>
       change(ctx, req, reply, async (viewer, id, version) => {
-        // An assignment does not change the relationship's version; the form still names the one
-        // it was rendered from, so a relationship changed meanwhile (terminated, say) is reported
-        // as such. createAssignment itself refuses any relationship that is not active.
-        const current = await getRelationship(ctx.db, { partnerTenantId: viewer.tenant.id }, id);
-        if (current && current.version !== version) throw changedMeanwhile();
-        const groupId = canonicalGuid(req.body?.groupId);
-        if (!groupId) throw new DelegatedAdminError('invalid', 'Choose a security group of your tenant.');
+        // The form names the version it was rendered from: a relationship changed meanwhile
+        // (terminated, say) is refused as such, checked under the relationship's lock.
         await createAssignment(
           ctx.db,
           viewer.tenant.id,
           id,
-          { groupId, roleTemplateIds: rolesOf(req.body ?? {}) },
+          {
+            groupId: canonicalGuid(req.body?.groupId) ?? '',
+            roleTemplateIds: rolesOf(req.body ?? {}),
+            ifRelationshipVersion: version,
+          },
           actorOf(viewer),
           ctx.clock.now(),
         );
@@ -165,13 +163,6 @@ async function change(
       ),
     );
   }
-}
-
-function changedMeanwhile(): DelegatedAdminError {
-  return new DelegatedAdminError(
-    'precondition_failed',
-    'The relationship changed since this page was shown.',
-  );
 }
 
 /** Domain refusals become the page's error; anything else is a fault and goes to the error handler. */
