@@ -3,7 +3,7 @@ import { cookie, readCookie, secureCookies } from '../dashboard/cookies.ts';
 import { clearIdTokenCookie, readIdToken } from '../dashboard/id-token-cookie.ts';
 import { redirect, sendPage } from '../dashboard/respond.ts';
 import { beginSignIn, SITE_SESSION_COOKIES, type SignInDeps } from '../dashboard/sign-in.ts';
-import { findTenant } from '../directory/tenants.ts';
+import { tenantOfWorkAccount, workAccountForm, workAccountOf } from '../dashboard/work-account.ts';
 import { html } from '../http/html.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { adminReturnPath } from './return-path.ts';
@@ -22,14 +22,10 @@ export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void 
 
   app.get<{ Querystring: { return?: string; email?: string } }>('/admin/sign-in', async (req, reply) => {
     const returnTo = adminReturnPath(req.query.return);
-    const email = String(req.query.email ?? '')
-      .trim()
-      .toLowerCase()
-      .slice(0, 320);
+    const email = workAccountOf(req.query.email);
     let error = '';
     if (email) {
-      const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
-      const tenant = domain ? await findTenant(ctx.db, domain) : undefined;
+      const tenant = await tenantOfWorkAccount(ctx.db, email);
       if (tenant?.kind === 'customer') {
         return beginSignIn(deps, reply, {
           tenantId: tenant.id,
@@ -46,16 +42,7 @@ export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void 
     return sendPage(
       reply,
       error ? 400 : 200,
-      adminPage(
-        'Sign in to the admin center',
-        html`${error ? html`<p class="error" role="alert" data-testid="sign-in-error">${error}</p>` : ''}
-<form method="get" action="/admin/sign-in" class="stack">
-<input type="hidden" name="return" value="${returnTo}">
-<label for="email">Work account</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${email}">
-<button type="submit">Next</button>
-</form>`,
-      ),
+      adminPage('Sign in to the admin center', workAccountForm('/admin/sign-in', returnTo, email, error)),
     );
   });
 

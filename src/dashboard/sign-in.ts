@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
-import { findTenant } from '../directory/tenants.ts';
-import { html } from '../http/html.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { cookie, readCookie, secureCookies } from './cookies.ts';
@@ -12,6 +10,7 @@ import { problem, redirect, sendPage } from './respond.ts';
 import { type ReturnPath, returnPath } from './return-path.ts';
 import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
+import { tenantOfWorkAccount, workAccountForm, workAccountOf } from './work-account.ts';
 
 export const SESSION_COOKIE = 'warden_dashboard';
 /**
@@ -92,14 +91,10 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
   // Which authority? Partner Center asks for the work account and goes to its tenant's authority.
   app.get<{ Querystring: { return?: string; email?: string } }>('/dashboard/sign-in', async (req, reply) => {
     const returnTo = returnPath(req.query.return);
-    const email = String(req.query.email ?? '')
-      .trim()
-      .toLowerCase()
-      .slice(0, 320);
+    const email = workAccountOf(req.query.email);
     let error = '';
     if (email) {
-      const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
-      const tenant = domain ? await findTenant(ctx.db, domain) : undefined;
+      const tenant = await tenantOfWorkAccount(ctx.db, email);
       // Partner organisations, and the operator that runs the program (its administrators).
       if (tenant?.kind === 'partner' || tenant?.kind === 'operator') {
         return beginSignIn(deps, reply, { tenantId: tenant.id, loginHint: email, returnTo, stepUp: false });
@@ -113,13 +108,7 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       error ? 400 : 200,
       dashboardPage(
         'Sign in to Partner Center',
-        html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="get" action="/dashboard/sign-in" class="stack">
-<input type="hidden" name="return" value="${returnTo}">
-<label for="email">Work account</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${email}">
-<button type="submit">Next</button>
-</form>`,
+        workAccountForm('/dashboard/sign-in', returnTo, email, error),
       ),
     );
   });
