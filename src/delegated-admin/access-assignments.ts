@@ -164,7 +164,12 @@ export async function createAssignment(
       ? await getGroup(trx, partnerTenantId, input.groupId.toLowerCase())
       : undefined;
     if (!group)
-      throw new DelegatedAdminError('invalid', `No security group ${input.groupId} in your tenant.`);
+      throw new DelegatedAdminError(
+        'invalid',
+        input.groupId
+          ? `No security group ${input.groupId} in your tenant.`
+          : 'Choose a security group of your tenant.',
+      );
     const row: DelegatedAdminAccessAssignmentTable = {
       partner_tenant_id: partnerTenantId,
       relationship_id: relationship.id,
