@@ -350,6 +350,34 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       tenant: contoso.id,
       ...(automation.clientSecret ? { clientSecret: automation.clientSecret } : {}),
     };
+    // SPEC R2, §10 (reference §3.1): the partner's Secure Application Model app — multi-tenant,
+    // confidential, App+User only (no app roles of its own); a dedicated integration user consents
+    // once with MFA and the tool runs from the refresh token. Loopback redirect, any port (RFC 8252 §7.3).
+    const sam = await createApplication(
+      db,
+      ctx.secrets,
+      contoso.id,
+      {
+        id: 'contoso-sam',
+        displayName: 'Contoso partner automation (SAM)',
+        clientType: 'confidential',
+        multiTenant: true,
+        redirectUris: ['http://localhost', 'http://localhost/'],
+        allowedScopes: [
+          `${PARTNER_API}/user_impersonation`,
+          `${PARTNER_API}/.default`,
+          `${GRAPH_API}/Directory.AccessAsUser.All`,
+          `${GRAPH_API}/.default`,
+        ],
+      },
+      now,
+    );
+    out.clients['contoso-sam'] = {
+      clientId: sam.application.id,
+      tenant: contoso.id,
+      redirectUris: sam.application.redirectUris,
+      ...(sam.clientSecret ? { clientSecret: sam.clientSecret } : {}),
+    };
   });
   return out;
 }
