@@ -56,7 +56,10 @@ export interface ProtocolRow {
  * past it (a used one is not kept: `consume`). Refresh tokens expire on Warden's clock (SPEC §10
  * is a lifecycle: tests move the clock by 90 days).
  */
-export function usableUntil(model: string, row: Pick<ProtocolRow, 'expires_at' | 'consumed_at'>): number | null {
+export function usableUntil(
+  model: string,
+  row: Pick<ProtocolRow, 'expires_at' | 'consumed_at'>,
+): number | null {
   if (row.expires_at === null) return null;
   return row.consumed_at === null ? row.expires_at - (KEPT_UNUSABLE_MS[model] ?? 0) : row.expires_at;
 }

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
@@ -85,7 +86,7 @@ export function refreshChainAnswers(
           const payload = JSON.parse(row.payload) as ChainPayload;
           accountId ??= payload.accountId && accountAtAuthority(row.tenant_id, payload.accountId, tenant.id);
           amr = payload.amr ?? amr;
-          const answer = classify(row, payload, accountId, details.get(ctx), now);
+          const answer = await classify(db, tenant, row, payload, accountId, details.get(ctx), now);
           if (answer) {
             errorCode = answer.code;
             failureReason = answer.message;
@@ -120,13 +121,15 @@ export function refreshChainAnswers(
   };
 }
 
-function classify(
+async function classify(
+  db: Db,
+  tenant: Tenant,
   row: ProtocolRow,
   payload: ChainPayload,
   accountId: string | undefined,
   detail: string | undefined,
   now: number,
-): { code: 50173 | 700082; message: string } | undefined {
+): Promise<{ code: 50020 | 50173 | 700082; message: string } | undefined> {
   const issued = isoSeconds(payload.iat);
   const granted = isoSeconds(payload.iiat ?? payload.iat);
   if (row.revoked_at !== null) {
@@ -142,7 +145,15 @@ function classify(
       message: `The refresh token expired because it was not used for 90 days. The token was issued on ${issued} and was inactive for ${timeSpan(now - payload.iat * 1000)}.`,
     };
   }
-  if (detail === ACCOUNT_NOT_FOUND && accountId && parseServiceProviderAccountId(accountId)) {
+  const partnerUser = accountId ? parseServiceProviderAccountId(accountId) : undefined;
+  if (detail === ACCOUNT_NOT_FOUND && partnerUser) {
+    // SPEC E3: access that ended (a relationship terminated or expired, a group membership or DAP
+    // removed) is a revocation; a tenant the partner never served is simply not the user's to enter.
+    if (!(await isPartnerOf(db, partnerUser.homeTenantId, tenant.id)))
+      return {
+        code: 50020,
+        message: `The user's organisation has no delegated administration relationship with the tenant '${tenant.id}'; the refresh token cannot be used at its authority.`,
+      };
     return {
       code: 50173,
       message: `The delegated access this grant was used under has ended (no active relationship gives the user a role in this tenant now), so a new sign-in is needed. The grant was issued on '${granted}' and tokens are valid from '${new Date(now).toISOString()}' on.`,
