@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { redemptionFailure } from '../src/cli/sam/failures.ts';
@@ -153,6 +153,19 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     assert.equal(statSync(file).mode & 0o777, 0o600, 'the rewritten file is 0600 again');
   });
 
+  test('RFC 9700 §4.14.2: token waits while another warden process holds the SAM file’s lock, then redeems the token that process stored', async () => {
+    const lock = `${file}.lock`;
+    writeFileSync(lock, '');
+    const waiting = jane.start(['sam', 'token', '--resource', 'partner-api']);
+    await waiting.waitForStderr(/Another warden process is using the SAM file; waiting/);
+    const before = stored();
+    rmSync(lock);
+    const result = await waiting.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.notEqual(stored().refreshToken, before.refreshToken);
+    assert.equal(existsSync(lock), false, 'the lock is released');
+  });
+
   test('Reference §3.1 step 4: the same chain gives a Graph token (--json), verified, with mfa', async () => {
     const { code, stdout, stderr } = await jane.run(['sam', 'token', '--resource', 'graph', '--json']);
     assert.equal(code, 0, stderr);
@@ -163,6 +176,21 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     assert.ok((claims.amr as string[]).includes('mfa'));
     const users = await callApi(w, 'GET', '/v1.0/users', { token: result.accessToken });
     assert.equal(users.status, 200);
+  });
+
+  test('SPEC E3: at the authority of a customer Jane has no relationship with, token fails (exit 3) saying so, and the chain is kept', async () => {
+    const before = stored();
+    const refused = await jane.run(['sam', 'token', '--resource', 'graph', '--tenant', 'tailspin.example']);
+    assert.equal(refused.code, 3);
+    assert.equal(refused.stdout, '');
+    assert.match(
+      refused.stderr,
+      /tailspin\.example's authority refused the stored refresh token \(invalid_grant/,
+    );
+    assert.match(refused.stderr, /warden sam token --resource partner-api/);
+    assert.equal(stored().refreshToken, before.refreshToken);
+    const partner = await jane.run(['sam', 'token', '--resource', 'partner-api']);
+    assert.equal(partner.code, 0, partner.stderr);
   });
 
   test('Reference §3.2: status shows the client, tenant, last use and days left before inactivity expiry, never the token', async () => {

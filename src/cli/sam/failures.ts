@@ -27,7 +27,12 @@ function said(error: OAuthAnswer): string {
  * is the application's credentials. The chain is kept on disk either way: a refusal at one
  * customer's authority says nothing about the chain at the partner's.
  */
-export function redemptionFailure(authority: Authority, error: unknown, consentHint: string): CliError {
+export function redemptionFailure(
+  authority: Authority,
+  error: unknown,
+  consentHint: string,
+  customer?: string,
+): CliError {
   const e = error as OAuthAnswer;
   const codes = errorCodesOf(error);
   if (e?.error === 'invalid_grant' && codes.includes(700082)) {
@@ -40,6 +45,13 @@ export function redemptionFailure(authority: Authority, error: unknown, consentH
     return new NotSignedInError(
       `The stored refresh token was revoked (a password reset, revoked sessions or a disabled account) (${said(e)}).`,
       consentHint,
+    );
+  }
+  if (e?.error === 'invalid_grant' && customer) {
+    // At a customer's authority the refusal may be the relationship's, not the chain's.
+    return new NotSignedInError(
+      `${customer}'s authority refused the stored refresh token (${said(e)}): the user may have no active relationship with that customer, or the chain has ended.`,
+      `Check the chain with warden sam token --resource partner-api; if that fails too, ${consentHint.replace(/^Run/, 'run')}`,
     );
   }
   if (e?.error === 'invalid_grant') {

@@ -92,6 +92,7 @@ export const samTokenCommand: Command = {
             authority,
             error,
             consentHint(chain.clientId, chain.tenantName, chain.server),
+            customer,
           );
         }
         // Stored before anything is printed: the old token is spent, the new one is the chain.
