@@ -121,14 +121,14 @@ describe('SPEC E3, reference §2.2: tokens of a partner user at a customer’s a
       assert.equal((error as { error?: string }).error, 'invalid_grant');
       return true;
     });
-    // The failed refresh is a row of the customer's log, naming the partner user and its home tenant
-    // (written after the answer: wait for it).
+    // The failed refresh is a row of the customer's log, naming the partner user and its home tenant,
+    // with Entra's code for a grant whose access has ended (reference §3.2; written after the answer).
     let row: Awaited<ReturnType<typeof listSignIns>>[number] | undefined;
     for (let tries = 0; tries < 100 && !row; tries++) {
       const rows = await listSignIns(w.ctx.db, tenant('northwind'), {
         userId: userId('jane@contoso.example'),
       });
-      row = rows.find((r) => r.status.errorCode === 70000);
+      row = rows.find((r) => r.status.errorCode === 50173);
       if (!row) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(row?.homeTenantId, tenant('contoso'));

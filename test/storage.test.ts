@@ -21,14 +21,30 @@ describe(`STYLE 5: storage conformance on ${process.env.WARDEN_TEST_DATABASE_URL
     assert.equal(await findUserByUpn(w.ctx.db, fabrikam!.id, 'jane@contoso.example'), undefined);
   });
 
-  it('STYLE 5: protocol state is tenant-scoped: a token stored for one authority is invisible to another', async () => {
-    const a = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.contoso!.id, 'RefreshToken');
-    const b = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.fabrikam!.id, 'RefreshToken');
-    await a.upsert('rt-1', { grantId: 'g-1', kind: 'RefreshToken' }, 60);
-    assert.ok(await a.find('rt-1'));
-    assert.equal(await b.find('rt-1'), undefined);
-    await b.revokeByGrantId('g-1');
-    assert.ok(await a.find('rt-1'), 'another tenant cannot revoke it either');
+  it('STYLE 5: protocol state is tenant-scoped: a code stored for one authority is invisible to another', async () => {
+    const a = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.contoso!.id, 'AuthorizationCode');
+    const b = new KyselyOidcAdapter(w.ctx.db, w.demo.tenants.fabrikam!.id, 'AuthorizationCode');
+    await a.upsert('code-1', { grantId: 'g-1', kind: 'AuthorizationCode' }, 60);
+    assert.ok(await a.find('code-1'));
+    assert.equal(await b.find('code-1'), undefined);
+    await assert.rejects(b.consume('code-1'), { error: 'invalid_grant' });
+    assert.equal((await a.find('code-1'))?.consumed, undefined, 'another authority cannot use it up');
+  });
+
+  it('SPEC §10: one refresh-token chain across authorities: another authority sees its token under the account the person has there', async () => {
+    const contoso = w.demo.tenants.contoso!.id;
+    const woodgrove = w.demo.tenants.woodgrove!.id;
+    const jane = w.demo.users['jane@contoso.example']!.id;
+    const home = new KyselyOidcAdapter(w.ctx.db, contoso, 'RefreshToken');
+    const customer = new KyselyOidcAdapter(w.ctx.db, woodgrove, 'RefreshToken');
+    await home.upsert('rt-across', { grantId: 'g-across', kind: 'RefreshToken', accountId: jane }, 60);
+    assert.equal((await home.find('rt-across'))?.accountId, jane);
+    assert.equal((await customer.find('rt-across'))?.accountId, `sp:${contoso}:${jane}`);
+    // Used up at the customer's authority, it is used up everywhere (one chain, one newest token).
+    await customer.consume('rt-across');
+    assert.ok((await home.find('rt-across'))?.consumed);
+    // Codes and sessions stay with their authority (previous test); only a chain's models travel.
+    assert.equal(await new KyselyOidcAdapter(w.ctx.db, woodgrove, 'Session').find('rt-across'), undefined);
   });
 
   it('STYLE 5: expired protocol rows are not found', async () => {

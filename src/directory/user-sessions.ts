@@ -1,3 +1,4 @@
+import { endProtocolRows } from '../sessions/protocol-rows.ts';
 import { revokeUserTokens } from '../sessions/revocations.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
@@ -37,7 +38,10 @@ export async function revokeUserSessions(db: Db, tenantId: string, userId: strin
   await revokeUserTokens(db, tenantId, userId);
 }
 
-/** oidc-provider's payloads of one account at one authority, and the rows of their grants. */
+/**
+ * oidc-provider's payloads of one account at one authority, and the rows of their grants — every
+ * authority's (a chain's grant is one id wherever the chain went: tokens/chain-across-authorities.ts).
+ */
 async function revokeAtAuthority(db: Db, tenantId: string, pattern: string): Promise<void> {
   const grants = (
     await db
@@ -49,16 +53,7 @@ async function revokeAtAuthority(db: Db, tenantId: string, pattern: string): Pro
       .where('grant_id', 'is not', null)
       .execute()
   ).map((row) => row.grant_id!);
-  await db
-    .deleteFrom('oidc_payloads')
-    .where('tenant_id', '=', tenantId)
-    .where('payload', 'like', pattern)
-    .execute();
-  if (grants.length > 0) {
-    await db
-      .deleteFrom('oidc_payloads')
-      .where('tenant_id', '=', tenantId)
-      .where('grant_id', 'in', grants)
-      .execute();
-  }
+  const at = Date.now(); // the clock of the revocation list, which the answer's TokensValidFrom matches
+  await endProtocolRows(db, { tenantId, accountPattern: pattern }, at);
+  await endProtocolRows(db, { grantIds: grants }, at);
 }

@@ -12,6 +12,12 @@ export const SIGN_IN_ERRORS = {
     userMessage:
       'Your account has no delegated administration access to this organisation now. Ask your partner administrator for a GDAP role assignment.',
   },
+  // Reference §3.2: a refresh-token chain ended by a revocation (an administrator's password reset,
+  // the account disabled, "revoke sessions", a replay, the delegated access it served ended).
+  50173: {
+    name: 'FreshTokenNeeded',
+    userMessage: 'The sign-in this application holds was revoked. Sign in again.',
+  },
   50053: {
     name: 'AccountLocked',
     userMessage: 'Too many attempts. Sign-in is locked for a while; try again later.',
@@ -37,6 +43,12 @@ export const SIGN_IN_ERRORS = {
   70000: {
     name: 'InvalidGrant',
     userMessage: 'The refresh token or code is invalid, expired or already used.',
+  },
+  // SPEC §10, reference §3.2: a refresh-token chain nobody redeemed for 90 days.
+  700082: {
+    name: 'ExpiredOrRevokedGrantInactiveToken',
+    userMessage:
+      'The sign-in this application holds was not used for 90 days and has expired. Sign in again.',
   },
   500121: {
     name: 'StrongAuthFailed',

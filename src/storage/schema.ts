@@ -187,6 +187,8 @@ export interface OidcPayloadTable {
   uid: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+  /** A refresh token of a revoked chain, kept (unusable) to answer AADSTS50173 (migration 0013). */
+  revoked_at: number | null;
 }
 
 /** A partner's customer (issue 3 item 1): a link to the customer tenant and its company profile. */

@@ -5,7 +5,6 @@ import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { renameGrantTypeAliases } from './grant-type-aliases.ts';
@@ -111,6 +110,7 @@ export class Authorities {
         baseUrl: this.#baseUrl,
         signingKeys: this.#keys.keys,
         clock: this.#clock,
+        log: this.#log,
       },
       tenant,
     );
@@ -125,7 +125,6 @@ export class Authorities {
         'authorization.error',
       ),
     );
-    logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log, this.#clock);
     return { provider, handler: provider.callback(), tenant };
   }
 

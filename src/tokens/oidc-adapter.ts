@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { type Clock, systemClock } from '../clock.ts';
+import { endProtocolRows } from '../sessions/protocol-rows.ts';
 import { purgeRevocations, revokeGrantTokens } from '../sessions/revocations.ts';
 import type { Db } from '../storage/database.ts';
+import { accountAtAuthority, CHAIN_MODELS } from './chain-across-authorities.ts';
 
 /**
  * oidc-provider's storage adapter over Kysely, one instance per (tenant, model): every query
@@ -30,26 +34,63 @@ const VALUE_IS_JTI = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken'
  */
 const KEPT_AFTER_EXPIRY_MS: Record<string, number> = { DeviceCode: 3_600_000 };
 
+/**
+ * SPEC §10: how long a refresh token nobody used is kept past its expiry, unusable (oidc-provider
+ * never sees it), so that the client coming back is told AADSTS700082 — expired through inactivity,
+ * issued when, inactive for how long (tokens/refresh-chain-answers.ts) — rather than "not found".
+ */
+export const INACTIVE_REFRESH_TOKEN_KEPT_MS = 90 * 24 * 3600 * 1000;
+const KEPT_UNUSABLE_MS: Record<string, number> = { RefreshToken: INACTIVE_REFRESH_TOKEN_KEPT_MS };
+
+/** A stored row as the adapter reads it. */
+export interface ProtocolRow {
+  tenant_id: string;
+  payload: string;
+  expires_at: number | null;
+  consumed_at: number | null;
+  revoked_at: number | null;
+}
+
+/**
+ * Until when a row's token is usable: the stored expiry, less what an unused refresh token is kept
+ * past it (a used one is not kept: `consume`). Refresh tokens expire on Warden's clock (SPEC §10
+ * is a lifecycle: tests move the clock by 90 days).
+ */
+export function usableUntil(
+  model: string,
+  row: Pick<ProtocolRow, 'expires_at' | 'consumed_at'>,
+): number | null {
+  if (row.expires_at === null) return null;
+  return row.consumed_at === null ? row.expires_at - (KEPT_UNUSABLE_MS[model] ?? 0) : row.expires_at;
+}
+
 export class KyselyOidcAdapter implements Adapter {
   readonly #db: Db;
   readonly #tenantId: string;
   readonly #model: string;
+  readonly #clock: Clock;
 
-  constructor(db: Db, tenantId: string, model: string) {
+  constructor(db: Db, tenantId: string, model: string, clock: Clock = systemClock) {
     this.#db = db;
     this.#tenantId = tenantId;
     this.#model = model;
+    this.#clock = clock;
+  }
+
+  /** Refresh tokens live on Warden's clock (SPEC §10); oidc-provider's other state on Date, as it does. */
+  #now(): number {
+    return this.#model in KEPT_UNUSABLE_MS ? this.#clock.now() : Date.now();
   }
 
   #scope() {
     return this.#db
       .selectFrom('oidc_payloads')
-      .select(['payload', 'expires_at', 'consumed_at'])
-      .where('tenant_id', '=', this.#tenantId)
+      .select(['tenant_id', 'payload', 'expires_at', 'consumed_at', 'revoked_at'])
       .where('model', '=', this.#model);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const kept = (KEPT_AFTER_EXPIRY_MS[this.#model] ?? 0) + (KEPT_UNUSABLE_MS[this.#model] ?? 0);
     const row = {
       tenant_id: this.#tenantId,
       model: this.#model,
@@ -60,8 +101,9 @@ export class KyselyOidcAdapter implements Adapter {
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
-      expires_at: expiresIn ? Date.now() + expiresIn * 1000 + (KEPT_AFTER_EXPIRY_MS[this.#model] ?? 0) : null,
+      expires_at: expiresIn ? this.#now() + expiresIn * 1000 + kept : null,
       consumed_at: null,
+      revoked_at: null,
     };
     await this.#db
       .insertInto('oidc_payloads')
@@ -78,53 +120,85 @@ export class KyselyOidcAdapter implements Adapter {
       .execute();
   }
 
-  #revive(
-    row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined,
-    id?: string,
-  ) {
-    if (!row) return undefined;
-    if (row.expires_at !== null && row.expires_at <= Date.now()) return undefined;
+  #revive(row: ProtocolRow | undefined, id?: string) {
+    if (!row || row.revoked_at !== null) return undefined;
+    const until = usableUntil(this.#model, row);
+    if (until !== null && until <= this.#now()) return undefined;
     const stored = JSON.parse(row.payload) as AdapterPayload;
     const payload =
       id !== undefined && VALUE_IS_JTI.has(this.#model) && stored.jti === undefined
         ? { ...stored, jti: id }
         : stored;
+    // A chain's row held by another authority, seen as this authority's account of the same person.
+    if (row.tenant_id !== this.#tenantId && typeof payload.accountId === 'string')
+      payload.accountId = accountAtAuthority(row.tenant_id, payload.accountId, this.#tenantId);
     return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#revive(await this.#scope().where('id', '=', keyOf(id)).executeTakeFirst(), id);
+    const key = keyOf(id);
+    const own = await this.#scope()
+      .where('tenant_id', '=', this.#tenantId)
+      .where('id', '=', key)
+      .executeTakeFirst();
+    if (own || !CHAIN_MODELS.has(this.#model)) return this.#revive(own, id);
+    // tokens/chain-across-authorities.ts: a chain's token or grant held by another authority.
+    return this.#revive(await this.#scope().where('id', '=', key).executeTakeFirst(), id);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#revive(await this.#scope().where('user_code', '=', userCode).executeTakeFirst());
+    return this.#revive(
+      await this.#scope()
+        .where('tenant_id', '=', this.#tenantId)
+        .where('user_code', '=', userCode)
+        .executeTakeFirst(),
+    );
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#revive(await this.#scope().where('uid', '=', uid).executeTakeFirst());
+    return this.#revive(
+      await this.#scope().where('tenant_id', '=', this.#tenantId).where('uid', '=', uid).executeTakeFirst(),
+    );
+  }
+
+  /** The authority holding the row of `key`: this one, or — for a chain's models — wherever it is. */
+  async #holder(key: string): Promise<string> {
+    if (!CHAIN_MODELS.has(this.#model)) return this.#tenantId;
+    const row = await this.#db
+      .selectFrom('oidc_payloads')
+      .select('tenant_id')
+      .where('model', '=', this.#model)
+      .where('id', '=', key)
+      .orderBy(sql`case when tenant_id = ${this.#tenantId} then 0 else 1 end`)
+      .executeTakeFirst();
+    return row?.tenant_id ?? this.#tenantId;
   }
 
   /**
    * Marks a code or refresh token used. The UPDATE only succeeds on an unused row, so when two
    * instances redeem the same token at once exactly one wins; the loser is treated as a replay
    * (RFC 9700 §4.14.2): the whole grant is revoked and the request fails with invalid_grant.
+   * A used refresh token is not kept past its expiry (nothing will be answered about it then).
    */
   async consume(id: string): Promise<void> {
+    const key = keyOf(id);
+    const holder = await this.#holder(key);
+    const kept = KEPT_UNUSABLE_MS[this.#model] ?? 0;
     const result = await this.#db
       .updateTable('oidc_payloads')
-      .set({ consumed_at: Date.now() })
-      .where('tenant_id', '=', this.#tenantId)
+      .set({ consumed_at: this.#now(), ...(kept ? { expires_at: sql<number>`expires_at - ${kept}` } : {}) })
+      .where('tenant_id', '=', holder)
       .where('model', '=', this.#model)
-      .where('id', '=', keyOf(id))
+      .where('id', '=', key)
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return;
     const row = await this.#db
       .selectFrom('oidc_payloads')
       .select('grant_id')
-      .where('tenant_id', '=', this.#tenantId)
+      .where('tenant_id', '=', holder)
       .where('model', '=', this.#model)
-      .where('id', '=', keyOf(id))
+      .where('id', '=', key)
       .executeTakeFirst();
     if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
     throw new errors.InvalidGrant(
@@ -132,12 +206,27 @@ export class KyselyOidcAdapter implements Adapter {
     );
   }
 
+  /** A refresh token is kept as revoked (its later use answers AADSTS50173); anything else goes. */
   async destroy(id: string): Promise<void> {
+    const key = keyOf(id);
+    const holder = await this.#holder(key);
+    const where = { tenant_id: holder, model: this.#model, id: key };
+    if (this.#model === 'RefreshToken') {
+      await this.#db
+        .updateTable('oidc_payloads')
+        .set({ revoked_at: Date.now() })
+        .where('tenant_id', '=', where.tenant_id)
+        .where('model', '=', where.model)
+        .where('id', '=', where.id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      return;
+    }
     await this.#db
       .deleteFrom('oidc_payloads')
-      .where('tenant_id', '=', this.#tenantId)
-      .where('model', '=', this.#model)
-      .where('id', '=', keyOf(id))
+      .where('tenant_id', '=', where.tenant_id)
+      .where('model', '=', where.model)
+      .where('id', '=', where.id)
       .execute();
   }
 
@@ -146,18 +235,44 @@ export class KyselyOidcAdapter implements Adapter {
    * stores — the revocation list records it, so the APIs refuse them within seconds instead of
    * for the rest of their hour. oidc-provider calls this (once per model) on a replayed code or
    * refresh token, a revoked refresh token (RFC 7009 §2.1) and a logout; `consume` on a lost race.
+   * A chain's grant is one id at every authority the chain went to (chain-across-authorities.ts),
+   * and it ends at all of them.
    */
   async revokeByGrantId(grantId: string): Promise<void> {
+    const at = Date.now(); // the clock oidc-provider stamps `iat` with, which revocations are compared against
+    const holders = await this.#db
+      .selectFrom('oidc_payloads')
+      .select('tenant_id')
+      .distinct()
+      .where('grant_id', '=', grantId)
+      .execute();
+    const tenants = new Set([this.#tenantId, ...holders.map((h) => h.tenant_id)]);
     // The revocation first: should the delete fail after it, the grant's tokens are refused
     // anyway; the other way round, a failure would leave its access tokens valid for their hour
     // with nothing left to revoke them by (a retried replay meets invalid_grant).
-    await revokeGrantTokens(this.#db, this.#tenantId, grantId);
-    await this.#db
-      .deleteFrom('oidc_payloads')
-      .where('tenant_id', '=', this.#tenantId)
-      .where('grant_id', '=', grantId)
-      .execute();
+    for (const tenantId of tenants) await revokeGrantTokens(this.#db, tenantId, grantId, at);
+    await endProtocolRows(this.#db, { grantIds: [grantId] }, at);
   }
+}
+
+/**
+ * The stored row of a token value, whatever its state (expired, used, revoked): this authority's,
+ * else — for a chain's models — the authority's that holds it. For answering about it, never for
+ * using it (oidc-provider finds usable tokens through the adapter).
+ */
+export async function findProtocolRow(
+  db: Db,
+  tenantId: string,
+  model: string,
+  value: string,
+): Promise<ProtocolRow | undefined> {
+  let query = db
+    .selectFrom('oidc_payloads')
+    .select(['tenant_id', 'payload', 'expires_at', 'consumed_at', 'revoked_at'])
+    .where('model', '=', model)
+    .where('id', '=', keyOf(value));
+  if (!CHAIN_MODELS.has(model)) query = query.where('tenant_id', '=', tenantId);
+  return query.orderBy(sql`case when tenant_id = ${tenantId} then 0 else 1 end`).executeTakeFirst();
 }
 
 /** Deletes protocol rows past their expiry; run periodically. */

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, type User } from '../directory/users.ts';
-import { canonicalGuid } from '../guid.ts';
 import { MFA_ACR } from '../policy/acr.ts';
 import { recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { Db } from '../storage/database.ts';
 import type { ProviderMiddleware } from './device-polling.ts';
+import { answerEntraTokenError } from './entra-token-error.ts';
 
 /** RFC 6749 §4.3.2: the resource owner password credentials grant ("ROPC"). */
 export const PASSWORD_GRANT = 'password';
@@ -47,28 +46,17 @@ export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): Prov
     if (body?.error !== 'unsupported_grant_type' || !oidc.client) return;
 
     const now = clock.now();
-    const traceId = randomUUID();
-    // Entra echoes the client's `client-request-id` (MSAL sends one) as the correlation id.
-    const correlationId = canonicalGuid(ctx.get('client-request-id')) ?? randomUUID();
-    const timestamp = new Date(now)
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.\d+Z$/, 'Z');
-    ctx.status = 400;
-    ctx.body = {
+    const correlationId = answerEntraTokenError(ctx, now, {
       error: 'invalid_grant',
-      error_description:
-        'AADSTS50076: Multi-factor authentication is required, and a password sent without a browser ' +
+      code: 50076,
+      message:
+        'Multi-factor authentication is required, and a password sent without a browser ' +
         '(the resource owner password credentials grant) cannot satisfy it. Sign in interactively ' +
-        `(authorization code or device code flow).\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
-      error_codes: [50076],
-      timestamp,
-      trace_id: traceId,
-      correlation_id: correlationId,
+        '(authorization code or device code flow).',
       // MSAL reads `basic_action` as "interaction required" and hands the claims to the app.
       suberror: 'basic_action',
       claims: MFA_CLAIMS_CHALLENGE,
-    };
+    });
 
     const username = usernameOf(oidc.body);
     if (username === undefined) return; // no name: nothing to learn, nobody to log

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, interactionPolicy } from 'oidc-provider';
+import type { Logger } from 'pino';
 import { renderProtocolError } from '../authority-pages/error-page.ts';
 import type { Clock } from '../clock.ts';
 import type { Tenant } from '../directory/tenants.ts';
@@ -21,7 +22,9 @@ import { devicePolling } from './device-polling.ts';
 import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
+import { refreshChainAnswers } from './refresh-chain-answers.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
+import { GRANT_TTL_S, keepGrantAlive, REFRESH_TOKEN_TTL_S } from './rolling-chains.ts';
 import { rpInitiatedLogoutFeature } from './rp-initiated-logout.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 import { profileClaims, tokenClaims, type WardenAccount } from './token-claims.ts';
@@ -38,6 +41,7 @@ export interface ProviderDeps {
   baseUrl: string;
   signingKeys: JWK[];
   clock: Clock;
+  log: Logger;
 }
 
 /**
@@ -89,7 +93,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     adapter: (model: string) =>
       model === 'Client'
         ? new DirectoryClientAdapter(db, secrets, tenant.id, deps.clock)
-        : new KyselyOidcAdapter(db, tenant.id, model),
+        : new KyselyOidcAdapter(db, tenant.id, model, deps.clock),
     jwks: { keys: deps.signingKeys as never[] },
     routes: AUTHORITY_ROUTES,
     cookies: {
@@ -125,9 +129,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     conformIdTokenClaims: false,
     pkce: { required: () => true }, // RFC 9700 §2.1.1: PKCE for every code flow; S256 only (oidc-provider default)
     // Every redemption rotates (SPEC §10); the resource asked for is checked first so a refused
-    // request does not use the presented refresh token up.
-    rotateRefreshToken: (ctx) => {
+    // request does not use the presented refresh token up, and the chain's grant lives on with it.
+    rotateRefreshToken: async (ctx) => {
       checkRefreshResource(ctx);
+      await keepGrantAlive(ctx);
       return true;
     },
     // Entra behaviour: clients registered for the refresh_token grant get one from the code flow,
@@ -142,9 +147,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       IdToken: 3600,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
-      Grant: 365 * 24 * 3600,
-      // SPEC §10: a refresh token chain unused for 90 days expires; each rotation starts a new 90 days.
-      RefreshToken: 90 * 24 * 3600,
+      // SPEC §10: a refresh token chain unused for 90 days expires; each rotation starts a new 90
+      // days, and renews the grant (rolling-chains.ts): no absolute cap.
+      Grant: GRANT_TTL_S,
+      RefreshToken: REFRESH_TOKEN_TTL_S,
       DeviceCode: DEVICE_CODE_TTL,
     },
     responseTypes: ['code'], // no implicit or hybrid flows (RFC 9700 §2.1.2)
@@ -214,5 +220,6 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
   provider.use(passwordGrantRefusal(db, tenant, deps.clock));
+  provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
   return provider;
 }
