@@ -11,6 +11,7 @@ import { tenantUrl } from './support/device.ts';
 import { graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, verifyWithJwks } from './support/oidc.ts';
+import { startTravel } from './support/sam.ts';
 import { callApi } from './support/tokens.ts';
 import { UserAgent } from './support/user-agent.ts';
 
@@ -193,6 +194,38 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     assert.equal(partner.code, 0, partner.stderr);
   });
 
+  test('Reference §3.1 step 4: token --resource graph --tenant woodgrove.example redeems the partner’s chain at the customer’s authority: tid Woodgrove, idp Contoso, mfa kept', async () => {
+    const before = stored();
+    const { code, stdout, stderr } = await jane.run([
+      'sam',
+      'token',
+      '--resource',
+      'graph',
+      '--tenant',
+      'woodgrove.example',
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    const claims = await verifyWithJwks(w, 'woodgrove', result.accessToken, GRAPH_API);
+    assert.equal(claims.tid, w.demo.tenants.woodgrove!.id);
+    assert.equal(claims.idp, w.issuer('contoso'));
+    assert.ok((claims.amr as string[]).includes('mfa'));
+    const users = await callApi(w, 'GET', '/v1.0/users', { token: result.accessToken });
+    assert.equal(users.status, 200, JSON.stringify(users.body));
+    assert.ok(
+      (users.body.value as { userPrincipalName: string }[]).every((u) =>
+        u.userPrincipalName.endsWith('@woodgrove.example'),
+      ),
+    );
+    const after = stored();
+    assert.notEqual(after.refreshToken, before.refreshToken, 'the rotated token is stored');
+    assert.equal(after.tenantId, w.demo.tenants.contoso!.id, 'the chain stays the partner’s');
+    // And the chain still works at the partner's authority afterwards.
+    const partner = await jane.run(['sam', 'token', '--resource', 'partner-api']);
+    assert.equal(partner.code, 0, partner.stderr);
+  });
+
   test('Reference §3.2: status shows the client, tenant, last use and days left before inactivity expiry, never the token', async () => {
     const { code, stdout, stderr } = await jane.run(['sam', 'status']);
     assert.equal(code, 0, stderr);
@@ -291,7 +324,7 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     assert.match(after.stderr, /warden sam consent --client-id \S+ --tenant contoso\.example/);
   });
 
-  test('Reference §3.2: after an administrator revokes the integration user’s sessions, token fails (exit 3) with invalid_grant and says to consent again', async () => {
+  test('Reference §3.2: after an administrator revokes the integration user’s sessions, token fails (exit 3) with AADSTS50173 and says to consent again', async () => {
     const again = await consent(w, jane);
     assert.equal(again.result.code, 0, again.result.stderr);
     const works = await jane.run(['sam', 'token', '--resource', 'graph']);
@@ -304,8 +337,27 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     const refused = await jane.run(['sam', 'token', '--resource', 'partner-api']);
     assert.equal(refused.code, 3);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, /invalid_grant|AADSTS50173/);
+    assert.match(refused.stderr, /was revoked.*AADSTS50173/);
     assert.match(refused.stderr, /Run warden sam consent/);
+  });
+  test('Reference §3.2: a chain left unused for 90 days and 1 s makes token fail (exit 3) with AADSTS700082 and "consent again"; status agrees', async (t) => {
+    const travel = startTravel(w, t);
+    const fresh = await consent(w, jane);
+    assert.equal(fresh.result.code, 0, fresh.result.stderr);
+    travel(90 * DAY + 1000);
+    const idle = await jane.run(['sam', 'token', '--resource', 'partner-api']);
+    assert.equal(idle.code, 3);
+    assert.equal(idle.stdout, '');
+    assert.match(idle.stderr, /expired through inactivity.*AADSTS700082/);
+    assert.match(idle.stderr, /Run warden sam consent --client-id \S+ --tenant contoso\.example/);
+    // The CLI's clock (its own process) has not moved with the server's: the file's last use is
+    // moved back instead. Date.now() here is the travelled one, so it is not used.
+    const chain = stored();
+    const lastUsedAt = new Date(Date.parse(chain.lastUsedAt) - 91 * DAY).toISOString();
+    writeFileSync(file, JSON.stringify({ ...chain, lastUsedAt }));
+    const status = JSON.parse((await jane.run(['sam', 'status', '--json'])).stdout);
+    assert.equal(status.expired, true);
+    assert.equal(status.daysLeft, 0);
   });
 });
 
