@@ -309,7 +309,7 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     }
   });
 
-  test('RFC 9700 §4.14.2: the refresh token before a rotation no longer works, and token then fails (exit 3) naming invalid_grant', async () => {
+  test('RFC 9700 §4.14.2: the refresh token before a rotation no longer works, and token then fails (exit 3) with AADSTS50173', async () => {
     const spent = stored().refreshToken;
     const used = await jane.run(['sam', 'token', '--resource', 'partner-api']);
     assert.equal(used.code, 0, used.stderr);
@@ -320,7 +320,7 @@ describe('SPEC R2, reference §3.1: warden sam, the Secure Application Model fro
     const after = await jane.run(['sam', 'token', '--resource', 'partner-api']);
     assert.equal(after.code, 3);
     assert.equal(after.stdout, '');
-    assert.match(after.stderr, /invalid_grant/);
+    assert.match(after.stderr, /was revoked.*invalid_grant: AADSTS50173/);
     assert.match(after.stderr, /warden sam consent --client-id \S+ --tenant contoso\.example/);
   });
 
@@ -404,6 +404,19 @@ describe('CLI: where warden sam keeps the chain, and what it says of Entra’s r
     );
     assert.equal(revoked.exitCode, 3);
     assert.match(revoked.message, /revoked.*AADSTS50173/);
+    // At a customer's authority 50173 may be the relationship's end: the partner's authority tells.
+    const ended = redemptionFailure(
+      authority,
+      answer('invalid_grant', 50173, 'AADSTS50173: The provided grant has expired due to it being revoked.'),
+      hint,
+      'woodgrove.example',
+    );
+    assert.equal(ended.exitCode, 3);
+    assert.match(
+      ended.message,
+      /^woodgrove\.example's authority refused .*AADSTS50173.*no active relationship/,
+    );
+    assert.match(ended.hint!, /warden sam token --resource partner-api/);
     const client = redemptionFailure(
       authority,
       answer('invalid_client', 7000215, 'AADSTS7000215: Invalid client secret.'),

@@ -41,17 +41,18 @@ export function redemptionFailure(
       consentHint,
     );
   }
+  if (e?.error === 'invalid_grant' && customer) {
+    // At a customer's authority a refusal (50020, or 50173 for an ended relationship) may be the
+    // relationship's, not the chain's: the partner's authority tells which.
+    return new NotSignedInError(
+      `${customer}'s authority refused the stored refresh token (${said(e)}): the user may have no active relationship with that customer, or the chain has ended.`,
+      `Check the chain with warden sam token --resource partner-api; if that fails too, ${consentHint.replace(/^Run/, 'run')}`,
+    );
+  }
   if (e?.error === 'invalid_grant' && codes.includes(50173)) {
     return new NotSignedInError(
       `The stored refresh token was revoked (a password reset, revoked sessions or a disabled account) (${said(e)}).`,
       consentHint,
-    );
-  }
-  if (e?.error === 'invalid_grant' && customer) {
-    // At a customer's authority the refusal may be the relationship's, not the chain's.
-    return new NotSignedInError(
-      `${customer}'s authority refused the stored refresh token (${said(e)}): the user may have no active relationship with that customer, or the chain has ended.`,
-      `Check the chain with warden sam token --resource partner-api; if that fails too, ${consentHint.replace(/^Run/, 'run')}`,
     );
   }
   if (e?.error === 'invalid_grant') {
