@@ -21,10 +21,10 @@ const JANE = 'jane@contoso.example';
  *
  * Time: Warden's clock and `Date` move together (startTravel), started before the consent so the
  * sign-in, oidc-provider's expiries and MSAL's own bookkeeping share one clock. MSAL reads `Date`
- * for its cache (access tokens' `expiresOn`, `cachedAt`) and needs nothing more: it does not check
- * an id token's `iat`/`exp` against its clock, so a mocked `Date` keeps it consistent; the runs use
- * `forceRefresh` (cache) or `acquireTokenByRefreshToken`, which redeem the refresh token every run
- * whatever MSAL's cache thinks of its access tokens.
+ * for its cache (access tokens' `expiresOn`, `cachedAt`) and needs nothing more: msal-common has no
+ * check of an id token's `iat` or `exp` against its clock, so a mocked `Date` keeps it consistent.
+ * The runs use `forceRefresh` (cache) or `acquireTokenByRefreshToken`, which redeem the refresh
+ * token every run whatever MSAL's cache thinks of its access tokens.
  */
 describe('Interop: the Secure Application Model with @azure/msal-node (reference §3.1–3.2)', () => {
   let w: TestWarden;
@@ -109,24 +109,37 @@ describe('Interop: the Secure Application Model with @azure/msal-node (reference
     return { kept, replaced };
   }
 
-  it('reference §3.1, §3.2: token cache and acquireTokenSilent(forceRefresh): 89 days of Partner API calls from one MFA consent, then 91 days idle → invalid_grant AADSTS700082', async (t: TestContext) => {
-    const travel = startTravel(w, t);
-    const c = config('cache');
-    await consentAsJane(c);
-    await use89Days(c, travel);
-
+  /** The next run, after 91 idle days: MSAL's error carries Entra's code (reference §3.2). */
+  async function expectInactivityExpiry(c: SamMsalConfig, travel: (ms: number) => void) {
     travel(91 * DAY_MS);
     const failure = await run(c).then(
       () => assert.fail('the chain should have expired'),
       (error: unknown) => error as Record<string, unknown>,
     );
+    assert.equal(failure.name, 'InteractionRequiredAuthError');
     assert.equal(failure.errorCode, 'invalid_grant');
     assert.equal(failure.subError, 'bad_token');
-    assert.match(String(failure.errorMessage), /AADSTS700082: /);
+    assert.match(String(failure.errorMessage), /^AADSTS700082: /);
     assert.equal(failure.errorNo, 700082);
+  }
+
+  it('reference §3.1, §3.2: the refresh token kept alone, acquireTokenByRefreshToken: 89 days of Partner API calls at Contoso’s authority and Graph calls at Woodgrove’s from one MFA consent, then 91 days idle → invalid_grant AADSTS700082', async (t: TestContext) => {
+    const travel = startTravel(w, t);
+    const c = config('refresh-token');
+    await consentAsJane(c);
+    await use89Days(c, travel);
+    await expectInactivityExpiry(c, travel);
   });
 
-  it('reference §3.1 step 3 (the refresh token kept alone) and RFC 9700 §4.14.2: acquireTokenByRefreshToken: 89 days of Partner API calls and Woodgrove Graph calls at Woodgrove’s authority, a new refresh token every run; the token a run replaced is refused and its replay ends the chain', async (t: TestContext) => {
+  it('reference §3.2: MSAL’s token cache with acquireTokenSilent(forceRefresh), at the partner’s authority: 89 days of Partner API calls, then 91 days idle → invalid_grant AADSTS700082', async (t: TestContext) => {
+    const travel = startTravel(w, t);
+    const c = config('cache');
+    await consentAsJane(c);
+    await use89Days(c, travel);
+    await expectInactivityExpiry(c, travel);
+  });
+
+  it('RFC 9700 §4.14.2: after 89 days of runs with acquireTokenByRefreshToken, the refresh token the last run replaced is refused and its replay ends the chain MSAL holds (AADSTS50173)', async (t: TestContext) => {
     const travel = startTravel(w, t);
     const c = config('refresh-token');
     await consentAsJane(c);

@@ -20,7 +20,8 @@ const JANE = 'jane@contoso.example';
  * (examples/sam/openid-client.ts): the consent in Chromium with MFA, then only the kept refresh
  * token, at Contoso's authority for the Partner API and at Woodgrove's for Graph. Warden's clock
  * and `Date` move together (startTravel) from before the consent: openid-client checks the id
- * tokens' `iat`/`exp` of every answer against `Date`, so its clock must be the server's.
+ * token `exp` of every answer against `Date` (oauth4webapi's JWT checks), so its clock must be the
+ * server's.
  */
 describe('Interop: the Secure Application Model with openid-client v6 (reference §3.1–3.2)', () => {
   let w: TestWarden;
