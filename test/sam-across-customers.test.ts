@@ -8,7 +8,7 @@ import { GRAPH_API, PARTNER_API } from '../src/tokens/audiences.ts';
 import { grantGdap, graph, terminateGdap } from './support/aobo.ts';
 import { USER_ADMIN } from './support/gdap.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { redeemAt, samConsent } from './support/sam.ts';
+import { DAY_MS, redeemAt, samConsent, startTravel } from './support/sam.ts';
 import { callApi } from './support/tokens.ts';
 import { makeUser } from './support/users.ts';
 
@@ -80,6 +80,28 @@ describe('SPEC §10, reference §3.1 step 4: one consent, one refresh token, the
       (await callApi(w, 'GET', '/v1/customers?size=5', { token: home.body.access_token })).status,
       200,
     );
+  });
+
+  it('SPEC §10: a chain used only at a customer’s authority for 200 days still serves the partner (its grant lives on wherever it is renewed)', async (t) => {
+    const travel = startTravel(w, t);
+    const { user, refreshToken } = await integrationUser();
+    const customer = await newCustomer('sam-long');
+    const gdap = await grantGdap(w, 'contoso', 'sam-long', [user.upn], [USER_ADMIN]);
+    let current = refreshToken;
+    for (let day = 50; day <= 200; day += 50) {
+      travel(50 * DAY_MS);
+      // GDAP relationships last their duration (P30D here): keep this one active as the partner would.
+      await w.ctx.db
+        .updateTable('delegated_admin_relationships')
+        .set({ ends_at: w.clock.now() + 30 * DAY_MS })
+        .where('id', '=', gdap.relationshipId)
+        .execute();
+      const answer = await redeemAt(w, customer.id, current, GRAPH_SCOPE);
+      assert.equal(answer.status, 200, `day ${day}: ${JSON.stringify(answer.body)}`);
+      current = answer.body.refresh_token;
+    }
+    const home = await redeemAt(w, 'contoso.example', current, PARTNER_SCOPE);
+    assert.equal(home.status, 200, JSON.stringify(home.body));
   });
 
   it('SPEC R2: one consent reaches 50 customers in turn, each with its own tenant and roles', async () => {

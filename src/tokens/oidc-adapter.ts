@@ -137,13 +137,24 @@ export class KyselyOidcAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const key = keyOf(id);
-    const own = await this.#scope()
-      .where('tenant_id', '=', this.#tenantId)
+    if (!CHAIN_MODELS.has(this.#model))
+      return this.#revive(
+        await this.#scope().where('tenant_id', '=', this.#tenantId).where('id', '=', key).executeTakeFirst(),
+        id,
+      );
+    // tokens/chain-across-authorities.ts: a chain's token or grant may be held by another authority,
+    // and its grant by several (each renews its own copy): this authority's if usable, else the newest.
+    const rows = await this.#scope()
       .where('id', '=', key)
-      .executeTakeFirst();
-    if (own || !CHAIN_MODELS.has(this.#model)) return this.#revive(own, id);
-    // tokens/chain-across-authorities.ts: a chain's token or grant held by another authority.
-    return this.#revive(await this.#scope().where('id', '=', key).executeTakeFirst(), id);
+      .orderBy(sql`case when tenant_id = ${this.#tenantId} then 0 else 1 end`)
+      .orderBy('expires_at', 'desc')
+      .limit(20)
+      .execute();
+    for (const row of rows) {
+      const payload = this.#revive(row, id);
+      if (payload) return payload;
+    }
+    return undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
