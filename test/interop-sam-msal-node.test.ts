@@ -131,10 +131,17 @@ describe('Interop: the Secure Application Model with @azure/msal-node (reference
     await expectInactivityExpiry(c, travel);
   });
 
-  it('reference §3.2: MSAL’s token cache with acquireTokenSilent(forceRefresh), at the partner’s authority: 89 days of Partner API calls, then 91 days idle → invalid_grant AADSTS700082', async (t: TestContext) => {
+  it('reference §3.2: MSAL’s token cache with acquireTokenSilent(forceRefresh), at the partner’s authority only (asked for a customer it refuses before redeeming): 89 days of Partner API calls, then 91 days idle → invalid_grant AADSTS700082', async (t: TestContext) => {
     const travel = startTravel(w, t);
     const c = config('cache');
     await consentAsJane(c);
+    // Asked for a customer, the cache mode refuses before redeeming anything (the script's header).
+    const before = await storedRefreshToken(c);
+    await assert.rejects(
+      run({ ...c, customerTenants: [w.demo.tenants.woodgrove!.id] }),
+      /cannot follow the chain/,
+    );
+    assert.equal(await storedRefreshToken(c), before);
     await use89Days(c, travel);
     await expectInactivityExpiry(c, travel);
   });

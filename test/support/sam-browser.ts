@@ -36,7 +36,10 @@ export async function consentInChromium(
       return at.protocol === 'http:' && at.hostname === 'localhost';
     };
     // Each form post ends in a page of the sign-in, or in the redirect to the script's listener.
-    const post = (action: string) => Promise.all([page.waitForNavigation(), submit(page, action)]);
+    const post = (action: string) =>
+      Promise.all([page.waitForNavigation(), submit(page, action)]).catch((error: Error) => {
+        throw new Error(`after '${action}' at ${page.url()} (steps ${steps}): ${error.message}`);
+      });
     await post('password');
     while (!loopback()) {
       const step = (await page.getAttribute('main[data-step]', 'data-step')) ?? '';
