@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { samCommands } from '../sam/commands.ts';
 import { dapCommands } from './dap.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
@@ -23,4 +24,6 @@ export const clientCommands: Command[] = [
   // warden gdap … (SPEC §13): the relationships' commands (Graph), then DAP's report and removal.
   ...gdapCommands,
   ...dapCommands,
+  // warden sam … : partner automation from one MFA consent (SPEC R2).
+  ...samCommands,
 ];

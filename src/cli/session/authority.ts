@@ -24,6 +24,7 @@ export async function discoverAuthority(
   server: string,
   tenant: string,
   clientId: string,
+  clientSecret?: string,
 ): Promise<Authority> {
   const response = await fetchFrom(
     server,
@@ -41,18 +42,26 @@ export async function discoverAuthority(
     throw new ServerError(
       `${server} did not answer with an OpenID Connect discovery document: is it Warden?`,
     );
-  return authorityOf(server, metadata.issuer, clientId);
+  return authorityOf(server, metadata.issuer, clientId, clientSecret);
 }
 
-/** The authority of a known issuer (a cached session's). */
-export async function authorityOf(server: string, issuer: string, clientId: string): Promise<Authority> {
+/**
+ * The authority of a known issuer (a cached session's). With `clientSecret` the client is a
+ * confidential one (`client_secret_post`, as Warden registers them: src/tokens/clients.ts).
+ */
+export async function authorityOf(
+  server: string,
+  issuer: string,
+  clientId: string,
+  clientSecret?: string,
+): Promise<Authority> {
   let config: client.Configuration;
   try {
     config = await client.discovery(
       new URL(issuer),
       clientId,
       undefined,
-      client.None(),
+      clientSecret === undefined ? client.None() : client.ClientSecretPost(clientSecret),
       clientOptions(issuer),
     );
   } catch (error) {

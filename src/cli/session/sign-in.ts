@@ -50,10 +50,19 @@ function openBrowser(url: string): void {
  */
 export async function signInWithBrowser(
   authority: Authority,
-  options: { openBrowser: boolean; prompt: (url: string) => void; extra?: Record<string, string> },
+  options: {
+    openBrowser: boolean;
+    prompt: (url: string) => void;
+    extra?: Record<string, string>;
+    /** Send an OIDC `nonce` and require it back in the ID token (OIDC Core §3.1.2.1). */
+    nonce?: boolean;
+    /** What to run again when no sign-in arrives in time. */
+    again?: string;
+  },
 ): Promise<Tokens> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
+  const nonce = options.nonce ? client.randomNonce() : undefined;
   let deliver: (url: URL) => void = () => {};
   const callback = new Promise<URL>((resolve) => {
     deliver = resolve;
@@ -84,6 +93,7 @@ export async function signInWithBrowser(
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
+      ...(nonce ? { nonce } : {}),
       ...options.extra,
     });
     options.prompt(url.href);
@@ -94,7 +104,7 @@ export async function signInWithBrowser(
           reject(
             new RefusedError(
               'No sign-in arrived within 5 minutes.',
-              'Run warden login again, or use --device-code on a machine without a browser.',
+              options.again ?? 'Run warden login again, or use --device-code on a machine without a browser.',
             ),
           ),
         CALLBACK_TIMEOUT_MS,
@@ -104,7 +114,7 @@ export async function signInWithBrowser(
     return await client.authorizationCodeGrant(
       authority.config,
       returned,
-      { pkceCodeVerifier: verifier, expectedState: state },
+      { pkceCodeVerifier: verifier, expectedState: state, ...(nonce ? { expectedNonce: nonce } : {}) },
       { redirect_uri: redirectUri },
     );
   } catch (error) {
