@@ -18,14 +18,9 @@
  *   domain authority nothing matches and the redemption goes, silently, to the first tenant's
  *   token endpoint (Entra's own mode, not available here, maps domains to ids first). The script
  *   also checks the tenant of every token MSAL returns;
- * - for customers, the refresh token kept alone (`store: 'refresh-token'`): Warden's token
- *   responses carry no `client_info` (Entra's `uid.utid` account key, which MSAL asks for with
- *   `client_info=1`), so MSAL keys the account by the id token's `sub`, which at a customer's
- *   authority is the partner user's account there, not at home. `acquireTokenSilent` then finds
- *   the answer belongs to an account it does not hold and does not store the new refresh token:
- *   the cache keeps the one just used up, the next run replays it, and a replay revokes the chain.
- *   So `store: 'cache'` serves the partner's own authority only; `store: 'refresh-token'` starts
- *   each redemption from an empty cache and keeps the one refresh token the answer left in it.
+ * - nothing else: Warden answers MSAL's `client_info=1` with Entra's `client_info` (`uid.utid`, the
+ *   user's home account), so MSAL's cache holds one account and one refresh token that follow the
+ *   chain from the partner's authority to its customers' and back.
  *
  * MFA at consent: `requireMfa` sends the OIDC `claims` request for Warden's MFA `acr` through
  * MSAL's own `claims` option (OIDC Core §5.5) — the standard way MSAL offers to ask for it.
@@ -33,7 +28,6 @@
  * Two ways to keep the refresh token between runs, both MSAL's own:
  * - `store: 'cache'` — MSAL's token cache in a file (ICachePlugin), each run `acquireTokenSilent`
  *   with `forceRefresh` (the refresh token is redeemed every run, which keeps the chain alive);
- *   the partner's authority only (see below);
  * - `store: 'refresh-token'` — only the refresh token, as SAM guidance says to keep it in a vault
  *   secret; each run `acquireTokenByRefreshToken`, and the replacement MSAL receives is read back
  *   from its in-memory cache and written over the old one (the old one is used up: Warden, like
@@ -271,13 +265,12 @@ export async function run(config: SamMsalConfig): Promise<SamCall[]> {
     return calls;
   }
   const app = application(config, true);
+  // One person: one home account (`client_info`'s uid.utid), seen once per tenant it was used at.
   const accounts = await app.getTokenCache().getAllAccounts();
-  if (accounts.length > 1) throw new Error('the cache holds more than one account (see the header)');
-  const account = accounts[0];
+  if (new Set(accounts.map((a) => a.homeAccountId)).size > 1)
+    throw new Error('the cache holds more than one person’s account');
+  const account = accounts.find((a) => a.tenantId === config.partnerTenant) ?? accounts[0];
   if (!account) throw new Error('no consent kept: run `consent` first');
-  if (config.customerTenants.length > 0) {
-    throw new Error("MSAL's token cache cannot follow the chain to customers' authorities (see the header)");
-  }
   for (const target of targets) {
     // forceRefresh: redeem the refresh token even while a cached access token is still valid,
     // so each run rolls the chain on (SAM: renew at least every 90 days; reference §3.1 step 5).

@@ -15,6 +15,7 @@ import { parseServiceProviderAccountId } from '../sessions/service-provider-acco
 import type { Db } from '../storage/database.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
 import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
+import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
@@ -221,5 +222,6 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
   provider.use(passwordGrantRefusal(db, tenant, deps.clock));
   provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
+  provider.use(clientInfo());
   return provider;
 }
