@@ -27,7 +27,7 @@ export async function consentingUser(
 }
 
 /**
- * SPEC §10: a consent page reached without `mfa` in the session (or without a user) is refused.
+ * SPEC §10: a consent page reached without `mfa` in the session is refused.
  * Both earlier guards (the policy's MFA requirement, the login check) should make this
  * unreachable, so it is logged loudly and written to the sign-in log as 50074 (MFA required).
  */

@@ -26,13 +26,22 @@ export async function handleConsent(input: ConsentRequest): Promise<void> {
 
   // SPEC §10: defence in depth — no consent page, and no consent, without `mfa` in the session.
   const user = needsUser ? await consentingUser(ctx, tenant, accountId) : undefined;
-  if (needsUser && (!hasMfaProof(details.session?.amr) || !user)) {
+  if (needsUser && !hasMfaProof(details.session?.amr)) {
     await ctx.flows.end(flow);
     await refuseConsentWithoutMfa(input, user);
     const result = {
       error: 'access_denied',
       error_description:
         'Consent to an application of another organisation requires multi-factor authentication.',
+    };
+    return finishInteraction(provider, req, reply, result, redirectOrigin);
+  }
+  // Fail closed: a consent is recorded for a person, so an account that names no user gives none.
+  if (needsUser && !user) {
+    await ctx.flows.end(flow);
+    const result = {
+      error: 'access_denied',
+      error_description: 'The signed-in account cannot consent here.',
     };
     return finishInteraction(provider, req, reply, result, redirectOrigin);
   }
