@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import { createApplication } from '../src/directory/applications.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import {
+  completeSecondStep,
   redeem,
   relyingParty,
   signIn,
@@ -103,8 +104,10 @@ describe('OIDC Core §3.1.2.4: consent and cancel', () => {
     );
     const ua = new UserAgent();
     await ua.navigate(url.toString());
-    await ua.submit('password', { username: 'sam@contoso.example', password: w.demo.password });
-    await ua.submit('skip_registration');
+    const at = await ua.submit('password', { username: 'sam@contoso.example', password: w.demo.password });
+    // SPEC §10: the consent needs MFA, so a user with no method registers one first, without a skip.
+    assert.equal(ua.step(), 'register_totp');
+    await completeSecondStep(w, ua, { at, upn: 'sam@contoso.example', mfa: true });
     assert.equal(ua.step(), 'consent');
     assert.match(ua.lastPage, /registered by Fabrikam/);
     assert.match(await ua.submit('consent'), /code=/);

@@ -147,6 +147,89 @@ describe('SPEC §5, §8: the sign-in requirement', () => {
  * The named questions other parts ask of the decision, one row each: the facts, and the answer the
  * spec gives. Each is answered by decideSignInRequirement, so a policy change moves them together.
  */
+describe('SPEC §10: consent to a third-party multi-tenant application always requires MFA', () => {
+  const noPolicy = { securityDefaults: false, requireMfaAllUsers: false };
+  const rows: {
+    name: string;
+    facts: SignInFacts;
+    factors: 'single' | 'multi';
+    registration: 'none' | 'offered' | 'required';
+    policy: string | null;
+  }[] = [
+    {
+      name: 'no policy, a user with a method, a third-party app',
+      facts: facts({ tenant: noPolicy, hasMfaMethod: true, consentToThirdPartyApplication: true }),
+      factors: 'multi',
+      registration: 'none',
+      policy: 'consent:thirdPartyApplication',
+    },
+    {
+      name: 'no policy, a user without a method, a third-party app: must register now',
+      facts: facts({ tenant: noPolicy, consentToThirdPartyApplication: true }),
+      factors: 'multi',
+      registration: 'required',
+      policy: 'consent:thirdPartyApplication',
+    },
+    {
+      name: 'security defaults inside the 14 days, a third-party app: no skipping',
+      facts: facts({ consentToThirdPartyApplication: true }),
+      factors: 'multi',
+      registration: 'required',
+      policy: 'consent:thirdPartyApplication',
+    },
+    {
+      name: 'require MFA for every user, a third-party app: the consent names the requirement',
+      facts: facts({
+        tenant: { securityDefaults: false, requireMfaAllUsers: true },
+        hasMfaMethod: true,
+        consentToThirdPartyApplication: true,
+      }),
+      factors: 'multi',
+      registration: 'none',
+      policy: 'consent:thirdPartyApplication',
+    },
+    {
+      name: 'a partner user at a customer authority, a third-party app: Entra names the CSP rule',
+      facts: facts({
+        tenant: noPolicy,
+        hasMfaMethod: true,
+        serviceProviderAccess: true,
+        consentToThirdPartyApplication: true,
+      }),
+      factors: 'multi',
+      registration: 'none',
+      policy: 'enforcedForCspAdmins',
+    },
+    {
+      name: 'no policy, a first-party or same-tenant app',
+      facts: facts({ tenant: noPolicy, hasMfaMethod: true, consentToThirdPartyApplication: false }),
+      factors: 'single',
+      registration: 'none',
+      policy: null,
+    },
+  ];
+  for (const row of rows) {
+    it(`SPEC §10: ${row.name}`, () => {
+      const result = decideSignInRequirement(row.facts);
+      assert.equal(result.outcome, 'allow');
+      assert.equal(result.outcome === 'allow' && result.factors, row.factors);
+      assert.equal(result.outcome === 'allow' && result.registration, row.registration);
+      assert.equal(result.policy, row.policy);
+    });
+  }
+
+  it('SPEC §9: a disabled account is still blocked with 50057 before consent is considered', () => {
+    const result = decideSignInRequirement(
+      facts({
+        tenant: noPolicy,
+        user: { accountEnabled: false, directoryRoles: [], registrationWindowStartedAt: NOW },
+        consentToThirdPartyApplication: true,
+      }),
+    );
+    assert.deepEqual([result.outcome, result.outcome === 'block' && result.errorCode], ['block', 50057]);
+  });
+});
+
 describe('SPEC §5, R1: the questions asked of the sign-in requirement', () => {
   const noPolicy = { securityDefaults: false, requireMfaAllUsers: false };
   const rows: { name: string; facts: SignInFacts; refused: boolean; mandatory: boolean }[] = [

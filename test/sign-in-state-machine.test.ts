@@ -19,7 +19,7 @@ import {
 } from '../src/sign-in/transitions.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { freshCode, relyingParty, startAuthorization, totpCode } from './support/oidc.ts';
+import { completeSecondStep, freshCode, relyingParty, startAuthorization, totpCode } from './support/oidc.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 const DESTINATIONS = new Set<string>([...FLOW_STATES, ...FLOW_ENDS]);
@@ -432,9 +432,10 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     const ua = new UserAgent();
     await ua.navigate(url.toString());
     assert.equal(ua.step(), 'credentials');
-    await ua.submit('password', { username: ivy, password: w.demo.password });
-    assert.equal(ua.step(), 'register_offer');
-    await ua.submit('skip_registration');
+    const at = await ua.submit('password', { username: ivy, password: w.demo.password });
+    // SPEC §10: consent needs MFA; with no method, registration is required (no skip).
+    assert.equal(ua.step(), 'register_totp');
+    await completeSecondStep(w, ua, { at, upn: ivy, mfa: true });
     assert.equal(ua.step(), 'consent');
 
     // The interaction's cookie is missing (another browser): the sign-in cannot go on.

@@ -12,6 +12,7 @@ import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.t
 import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
+import { seedConsentDemo } from './consent-demo-data.ts';
 import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 
@@ -43,7 +44,7 @@ export interface DemoData {
 }
 
 /** What creating the demo data uses of a Warden context: `db` may be a transaction. */
-export type DemoContext = Pick<WardenContext, 'db' | 'clock' | 'config' | 'secrets'>;
+export type DemoContext = Pick<WardenContext, 'db' | 'dbKind' | 'clock' | 'config' | 'secrets'>;
 
 /**
  * Creates the demo data set once (empty database only) and writes it, with every credential, to
@@ -378,6 +379,16 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       redirectUris: sam.application.redirectUris,
       ...(sam.clientSecret ? { clientSecret: sam.clientSecret } : {}),
     };
+    await seedConsentDemo(
+      db,
+      ctx.dbKind,
+      {
+        customerTenantId: woodgrove.id,
+        agent: { tenantId: contoso.id, userId: jane.id, upn: 'jane@contoso.example' },
+        application: sam.application,
+      },
+      now,
+    );
   });
   return out;
 }

@@ -9,6 +9,7 @@ import { delegatedAdminOperationsRoutes } from './routes/delegated-admin-operati
 import { delegatedAdminRelationshipsRoutes } from './routes/delegated-admin-relationships.ts';
 import { delegatedAdminRequestsRoutes } from './routes/delegated-admin-requests.ts';
 import { groupsRoutes } from './routes/groups.ts';
+import { oauth2PermissionGrantsRoutes } from './routes/oauth2-permission-grants.ts';
 import { registrationDetailsRoutes } from './routes/registration-details.ts';
 import { roleAssignmentsRoutes } from './routes/role-assignments.ts';
 import { securityDefaultsRoutes } from './routes/security-defaults.ts';
@@ -24,6 +25,8 @@ export const GRAPH_API_ROUTES = [
   securityDefaultsRoutes,
   signInsRoutes,
   registrationDetailsRoutes,
+  // SPEC §10: users' consents to third-party applications, with MFA.
+  oauth2PermissionGrantsRoutes,
   // SPEC §13: GDAP, the partner's side (reference §1).
   delegatedAdminRelationshipsRoutes,
   delegatedAdminRequestsRoutes,

@@ -33,6 +33,12 @@ export interface SignInFacts {
    * (admin-on-behalf-of). Absent or false for a tenant's own users.
    */
   serviceProviderAccess?: boolean;
+  /**
+   * SPEC §10: the sign-in is to a multi-tenant application published by another tenant that is
+   * not the operator (a third party), so the user will be asked for consent — and that consent
+   * always needs MFA. Absent or false for the tenant's own and the operator's applications.
+   */
+  consentToThirdPartyApplication?: boolean;
   now: number;
 }
 
@@ -40,6 +46,8 @@ export interface SignInFacts {
 export type RequirementPolicy =
   // Entra's requirementProvider for the MFA it always demands of CSP admins in customer tenants.
   | 'enforcedForCspAdmins'
+  // SPEC §10: "The consent itself always requires MFA" — consent to a third-party application.
+  | 'consent:thirdPartyApplication'
   | 'securityDefaults'
   | 'securityDefaults:privilegedRole'
   | 'securityDefaults:riskySignIn'
@@ -153,6 +161,13 @@ function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason
     return {
       policy: 'enforcedForCspAdmins',
       reason: 'A partner user signing in to a customer tenant always needs MFA.',
+    };
+  }
+  // SPEC §10 (reference §3): consent to a third-party application, whatever the tenant's policy.
+  if (facts.consentToThirdPartyApplication) {
+    return {
+      policy: 'consent:thirdPartyApplication',
+      reason: 'Consent to an application published by another organisation always needs MFA.',
     };
   }
   if (facts.tenant.requireMfaAllUsers) {

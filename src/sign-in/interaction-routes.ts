@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
 import { getTenant } from '../directory/tenants.ts';
+import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
@@ -77,14 +78,29 @@ async function handle(
     );
   }
 
+  // SPEC §10: whose application this is decides whether consent is asked, and so whether MFA is.
+  const application = await applicationPublisher(ctx.db, tenant.id, publisherTenantIdOf(client));
   if (details.prompt.name === 'consent') {
-    return handleConsent({ ctx, provider, details, tenant, client, flow, req, reply, form, redirectOrigin });
+    return handleConsent({
+      ctx,
+      provider,
+      details,
+      tenant,
+      client,
+      application,
+      flow,
+      req,
+      reply,
+      form,
+      redirectOrigin,
+    });
   }
   const input: StepInput = {
     ctx,
     tenant,
     flow,
     clientId: String(details.params.client_id),
+    thirdPartyApplication: application.thirdParty,
     params: details.params as Record<string, unknown>,
     ip: req.ip,
     form: form ?? {},

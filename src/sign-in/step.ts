@@ -9,6 +9,11 @@ export interface StepInput {
   tenant: Tenant;
   flow: Flow;
   clientId: string;
+  /**
+   * SPEC §10: the client is a multi-tenant application published by another, non-operator tenant
+   * (directory/third-party-applications.ts), so this sign-in ends at its consent page.
+   */
+  thirdPartyApplication: boolean;
   /** The authorization request's parameters (step-up reads them). */
   params: Record<string, unknown>;
   ip: string;

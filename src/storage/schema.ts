@@ -38,6 +38,7 @@ export interface Database {
   revocations: RevocationTable;
   license_assignments: LicenseAssignmentTable;
   user_usage_locations: UserUsageLocationTable;
+  user_consents: UserConsentTable;
 }
 
 export interface TenantTable {
@@ -456,4 +457,26 @@ export interface UserUsageLocationTable {
   tenant_id: string;
   user_id: string;
   usage_location: string;
+}
+
+/** SPEC §10: a user's consent to a third-party application for one resource (migration 0016). */
+export interface UserConsentTable {
+  /** The tenant of the authority the consent was given at. */
+  tenant_id: string;
+  id: string;
+  /** oidc-provider's account: the user id, or `sp:{home}:{user}` for a partner user (SPEC E3). */
+  account_id: string;
+  home_tenant_id: string;
+  user_id: string;
+  client_id: string;
+  /** The resource server (src/tokens/audiences.ts) the scopes are of. */
+  resource: string;
+  /** Space-separated scopes consented, as requested (`urn:warden:graph/...` for resource scopes). */
+  scope: string;
+  consented_at: number;
+  /** JSON array: RFC 8176 `amr` of the session the consent was given in. */
+  amr: string;
+  acr: string | null;
+  /** The session's `auth_time` (seconds, OIDC Core §2). */
+  auth_time: number | null;
 }

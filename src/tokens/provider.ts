@@ -17,6 +17,7 @@ import { RESOURCE_SERVERS } from './audiences.ts';
 import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
+import { consentNeedsMfa } from './consent-needs-mfa.ts';
 import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
@@ -89,6 +90,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
             : interactionPolicy.Check.NO_NEED_TO_PROMPT,
       ),
     );
+  policy.get('login')!.checks.add(consentNeedsMfa(db, tenant.id)); // SPEC §10: consent needs MFA
 
   const configuration: Configuration = {
     adapter: (model: string) =>

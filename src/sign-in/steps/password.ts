@@ -60,6 +60,7 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
         stepUp: stepUpFrom(input.params),
         risky: false,
         serviceProviderAccess: realm.serviceProvider,
+        consentToThirdPartyApplication: input.thirdPartyApplication,
         now,
       },
     ),
