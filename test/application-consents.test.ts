@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { listAuditEvents } from '../src/audit/audit-events.ts';
-import { GDAP_ROLES, gdapRole } from '../src/delegated-admin/gdap-roles.ts';
+import { GDAP_ROLES } from '../src/delegated-admin/gdap-roles.ts';
 import { grantGdap, graph } from './support/aobo.ts';
 import {
   clientCredentialsAt,
