@@ -195,14 +195,14 @@ export async function removeServicePrincipal(
 }
 
 /**
- * The app roles an application holds in a tenant through its service principal there, or
- * undefined when the tenant has none for it: one indexed query (the primary keys), as the token
+ * The app roles an application (of its home tenant) holds in a tenant through its service
+ * principal there, or undefined when the tenant has none for it: one indexed query (the primary keys), as the token
  * endpoint asks it on every client lookup at a foreign authority.
  */
 export async function servicePrincipalAppRoles(
   db: Db,
   tenantId: string,
-  appId: string,
+  app: { id: string; tenantId: string },
 ): Promise<string[] | undefined> {
   const rows = await db
     .selectFrom('service_principals as sp')
@@ -211,7 +211,9 @@ export async function servicePrincipalAppRoles(
     )
     .select(['g.resource', 'g.scopes'])
     .where('sp.tenant_id', '=', tenantId)
-    .where('sp.app_id', '=', appId)
+    .where('sp.app_id', '=', app.id)
+    // Only the application that was consented: an app registered later under a freed id is not it.
+    .where('sp.app_tenant_id', '=', app.tenantId)
     .execute();
   if (rows.length === 0) return undefined;
   return grantedAppRoles(

@@ -97,7 +97,7 @@ export class DirectoryClientAdapter {
     const foreign = app.tenantId !== this.#tenantId;
     const consentedRoles =
       foreign && app.multiTenant && app.clientType === 'confidential'
-        ? await servicePrincipalAppRoles(this.#db, this.#tenantId, app.id)
+        ? await servicePrincipalAppRoles(this.#db, this.#tenantId, app)
         : undefined;
     // Entra (AADSTS7000229): an app asking for app-only tokens where it has no service principal
     // is an unknown client there (invalid_client), not merely one refused this grant.
