@@ -175,7 +175,7 @@ async function admitDelegated(req: FastifyRequest, ctx: WardenContext, declarati
     throw new PartnerApiError(
       'role_required',
       dap
-        ? `You hold no delegated access in ${customer.companyName}: no active GDAP assignment of your groups, and you are in neither of the agent groups its DAP honours (${dapGroups.map(roleLabel).join(', ')}).`
+        ? `You hold no delegated access in ${customer.companyName}: no active GDAP assignment of your groups, and you are in none of the agent groups its DAP honours (${dapGroups.map(roleLabel).join(', ')}).`
         : `You hold no delegated access in ${customer.companyName}: it needs an active GDAP relationship assigning one of these roles to a group of yours: ${roleNames(operation).join(', ')}.`,
       dap ? [...dapGroups] : needed,
     );
