@@ -126,6 +126,20 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'graph-api/': ['partner-api/', 'dashboard/', 'cli/'],
   'dashboard/': ['partner-api/', 'graph-api/', 'cli/', 'admin-center/'],
   'admin-center/': ['partner-api/', 'graph-api/', 'cli/'],
+  // Service principals are a store below the token endpoint and the surfaces (it reads only the
+  // resource catalogue, tokens/audiences.ts, of the token layer).
+  'service-principals/': [
+    'sign-in/',
+    'policy/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+    'admin-center/',
+    'cli/',
+    'tokens/provider.ts',
+    'tokens/clients.ts',
+    'errors/partner-api-errors.ts',
+  ],
 };
 
 describe('STYLE 3: the source tree', () => {

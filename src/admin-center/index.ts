@@ -7,13 +7,20 @@ import { html } from '../http/html.ts';
 import { installAdminGate } from './gate.ts';
 import { approvalPages } from './pages/approval.ts';
 import { auditPages } from './pages/audit.ts';
+import { consentedApplicationPages } from './pages/consented-applications.ts';
 import { partnerActivityPages } from './pages/partner-activity.ts';
 import { partnerRelationshipPages } from './pages/partner-relationships.ts';
 import { adminSignInRoutes } from './sign-in.ts';
 import { adminPage } from './views/layout.ts';
 
 /** Every page of the admin center; each registers behind the gate (gate.ts). */
-export const ADMIN_CENTER_PAGES = [approvalPages, partnerRelationshipPages, partnerActivityPages, auditPages];
+export const ADMIN_CENTER_PAGES = [
+  approvalPages,
+  partnerRelationshipPages,
+  consentedApplicationPages,
+  partnerActivityPages,
+  auditPages,
+];
 
 /**
  * The customer admin center under `/admin` (SPEC §13, issue 10 item 2): where a customer's Global

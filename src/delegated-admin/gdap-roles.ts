@@ -62,6 +62,18 @@ const TRANSITION_ROLES: readonly Omit<GdapRole, 'directoryRole'>[] = [
     displayName: 'Privileged Role Administrator',
     meaning: 'Give and take away any administrator role, including Global Administrator.',
   },
+  // Reference §3.3: the roles Partner Center's application-consent API needs besides Global
+  // Administrator (they let the partner consent an application into the customer's tenant).
+  {
+    templateId: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+    displayName: 'Application Administrator',
+    meaning: 'Register and manage applications, and consent applications into your organisation.',
+  },
+  {
+    templateId: '158c047a-c907-4556-b7ef-446551a6b5f7',
+    displayName: 'Cloud Application Administrator',
+    meaning: 'Manage applications and consent applications into your organisation (no application proxy).',
+  },
   {
     templateId: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
     displayName: 'Privileged Authentication Administrator',

@@ -9,6 +9,7 @@ import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
 import { createUser } from '../directory/users.ts';
 import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.ts';
+import { consentApplication } from '../service-principals/service-principals.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
@@ -388,6 +389,21 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
         application: sam.application,
       },
       now,
+    );
+    // Reference §3.3: Jane consented the SAM app into Woodgrove through the application-consent
+    // API (Graph reads), so Woodgrove's admin center and GET applicationconsents show a consent.
+    await consentApplication(
+      db,
+      {
+        tenantId: woodgrove.id,
+        appId: sam.application.id,
+        appTenantId: contoso.id,
+        displayName: sam.application.displayName,
+        consentedBy: { tenantId: contoso.id, userId: jane.id, name: 'jane@contoso.example' },
+        grants: [{ resource: GRAPH_API, scopes: ['User.Read.All', 'Directory.Read.All'] }],
+      },
+      { tenantId: contoso.id, userId: jane.id, appId: sam.application.id, name: 'jane@contoso.example' },
+      now - 20 * 24 * 3600 * 1000,
     );
   });
   return out;

@@ -49,6 +49,23 @@ export const PARTNER_API_ERRORS = {
     status: 409,
     description: 'Every seat of the customer’s subscriptions of this product SKU is assigned already.',
   },
+  // Reference §3.3 (CPV application consent).
+  application_id_mismatch: {
+    status: 403,
+    description: 'applicationId must be the application the access token was issued to (its appid).',
+  },
+  application_not_consentable: {
+    status: 400,
+    description: 'The application is not a multi-tenant application registered in your partner tenant.',
+  },
+  unknown_resource: {
+    status: 400,
+    description: 'An enterpriseApplicationId names no resource that can be consented.',
+  },
+  unknown_permission: {
+    status: 400,
+    description: 'A scope names no app role or delegated permission of its resource.',
+  },
   server_error: { status: 500, description: 'Unexpected error.' },
   request_log_unavailable: {
     status: 503,

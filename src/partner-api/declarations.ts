@@ -24,7 +24,18 @@ export const API_CATEGORIES = {
     label: 'user and licence management in a customer tenant (delegated)',
     delegated: true,
   },
-} as const satisfies Record<string, { area: AccessArea; label: string; delegated?: true }>;
+  // Reference §3.3 (CPV): consenting an application into a customer tenant needs both the GDAP
+  // roles of `applications.consent` there and, in the partner tenant, membership of AdminAgents.
+  'application-consent': {
+    area: 'application-consent',
+    label: 'application consent in a customer tenant (delegated)',
+    delegated: true,
+    partnerRoles: true,
+  },
+} as const satisfies Record<
+  string,
+  { area: AccessArea; label: string; delegated?: true; partnerRoles?: true }
+>;
 export type ApiCategory = keyof typeof API_CATEGORIES;
 
 /**

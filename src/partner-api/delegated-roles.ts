@@ -13,6 +13,13 @@ import { GDAP_ROLES } from '../delegated-admin/gdap-roles.ts';
  * | `licenses.read`   | GetAssignedLicenses           | Directory Readers, Directory Writers, User/License Admin |
  * | `skus.read`       | GetSubscribedSkus             | Directory Readers, Global Reader, User/License Admin     |
  * | `licenses.assign` | AssignUserLicenses            | Directory Writers, User Administrator, License Admin     |
+ * | `applications.consent` | applicationconsents (CPV) | Global Admin, Application Admin, Cloud Application Admin |
+ * | `applications.read`    | (listing them: Warden's)  | the above, Global Reader, Directory Readers              |
+ *
+ * (`applications.consent` is reference §3.3, pc:developer/gdap-and-secure-application-model.md:
+ * creating and removing a customer's application consents. Partner Center documents no list;
+ * Warden's reads the customer's service principals, which Entra's Global Reader and Directory
+ * Readers may read.)
  *
  * Where Warden adds to Microsoft's list (docs: "Partner API delegated access"):
  * - Global Administrator everywhere: it holds every permission of the tenant, and DAP's Admin
@@ -37,6 +44,8 @@ const GLOBAL_READER = id('Global Reader');
 const DIRECTORY_READERS = id('Directory Readers');
 const DIRECTORY_WRITERS = id('Directory Writers');
 const HELPDESK_ADMIN = id('Helpdesk Administrator');
+const APPLICATION_ADMIN = id('Application Administrator');
+const CLOUD_APPLICATION_ADMIN = id('Cloud Application Administrator');
 
 export const DELEGATED_ROLES = {
   'users.read': [GA, USER_ADMIN, GLOBAL_READER, DIRECTORY_READERS, DIRECTORY_WRITERS, HELPDESK_ADMIN],
@@ -44,6 +53,8 @@ export const DELEGATED_ROLES = {
   'licenses.read': [GA, USER_ADMIN, LICENSE_ADMIN, GLOBAL_READER, DIRECTORY_READERS, DIRECTORY_WRITERS],
   'skus.read': [GA, USER_ADMIN, LICENSE_ADMIN, GLOBAL_READER, DIRECTORY_READERS],
   'licenses.assign': [GA, USER_ADMIN, LICENSE_ADMIN, DIRECTORY_WRITERS],
+  'applications.consent': [GA, APPLICATION_ADMIN, CLOUD_APPLICATION_ADMIN],
+  'applications.read': [GA, APPLICATION_ADMIN, CLOUD_APPLICATION_ADMIN, GLOBAL_READER, DIRECTORY_READERS],
 } as const satisfies Record<string, readonly string[]>;
 export type DelegatedOperation = keyof typeof DELEGATED_ROLES;
 

@@ -135,10 +135,13 @@ async function admit(
     mfaRequired: () => new PartnerApiError('mfa_required'),
     // A delegated category is authorised by the caller's roles in the customer (admitDelegated),
     // not by Partner Center roles: SPEC E3 lets any GDAP-assigned group member act.
-    appUser: (user) =>
-      'delegated' in API_CATEGORIES[declaration.category]
+    // A delegated category that also names `partnerRoles` needs both (reference §3.3: AdminAgents).
+    appUser: (user) => {
+      const category = API_CATEGORIES[declaration.category];
+      return 'delegated' in category && !('partnerRoles' in category)
         ? undefined
-        : checkUserRoles(ctx, roles, user, declaration),
+        : checkUserRoles(ctx, roles, user, declaration);
+    },
   });
 }
 
@@ -168,12 +171,13 @@ async function admitDelegated(req: FastifyRequest, ctx: WardenContext, declarati
     // No role at all in this customer. While the customer still has DAP, membership of the agent
     // groups DAP honours would give one (§1.10); otherwise only a GDAP assignment can.
     const dap = customer.delegatedAdmin === 'dap';
+    const dapGroups = ACCESS[API_CATEGORIES[declaration.category].area];
     throw new PartnerApiError(
       'role_required',
       dap
-        ? `You hold no delegated access in ${customer.companyName}: no active GDAP assignment of your groups, and you are in neither of the agent groups its DAP honours (${ACCESS['user-management'].map(roleLabel).join(', ')}).`
+        ? `You hold no delegated access in ${customer.companyName}: no active GDAP assignment of your groups, and you are in none of the agent groups its DAP honours (${dapGroups.map(roleLabel).join(', ')}).`
         : `You hold no delegated access in ${customer.companyName}: it needs an active GDAP relationship assigning one of these roles to a group of yours: ${roleNames(operation).join(', ')}.`,
-      dap ? [...ACCESS['user-management']] : needed,
+      dap ? [...dapGroups] : needed,
     );
   }
   // Recorded in the request log with the call, refused or not (SPEC E3: the customer sees who came in).

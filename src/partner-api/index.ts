@@ -3,6 +3,7 @@ import { registerGatedApi } from '../api-gate/register.ts';
 import type { WardenContext } from '../context.ts';
 import { PARTNER_API } from '../tokens/audiences.ts';
 import { installGate } from './gate.ts';
+import { applicationConsentRoutes } from './routes/application-consents.ts';
 import { customerUserLicenseRoutes } from './routes/customer-user-licenses.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -24,6 +25,7 @@ export const PARTNER_API_ROUTES = [
   invoiceRoutes,
   serviceRequestRoutes,
   delegatedAdminCustomerRoutes,
+  applicationConsentRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -36,6 +36,9 @@ export const ACCESS = {
   discovery: ['AdminAgents', 'SalesAgents'],
   transactions: ['AdminAgents', 'SalesAgents'],
   'user-management': ['AdminAgents', 'HelpdeskAgents'],
+  // Reference §3.3: consenting an application into a customer needs AdminAgents (as Partner
+  // Center's APIs do) on top of the GDAP roles in that customer.
+  'application-consent': ['AdminAgents'],
 } as const satisfies Record<string, readonly PartnerRole[]>;
 export type AccessArea = keyof typeof ACCESS;
 

@@ -12,6 +12,7 @@ import { migration as gdapAssignmentsAndAudit } from './migrations/0010_gdap_ass
 import { migration as licenseAssignments } from './migrations/0011_license_assignments.ts';
 import { migration as signInsByHomeTenant } from './migrations/0012_sign_ins_by_home_tenant.ts';
 import { migration as refreshChains } from './migrations/0013_refresh_chains.ts';
+import { migration as servicePrincipals } from './migrations/0014_service_principals.ts';
 import { migration as userConsents } from './migrations/0016_user_consents.ts';
 
 /**
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_license_assignments': licenseAssignments,
   '0012_sign_ins_by_home_tenant': signInsByHomeTenant,
   '0013_refresh_chains': refreshChains,
+  '0014_service_principals': servicePrincipals,
   '0016_user_consents': userConsents,
 };
 

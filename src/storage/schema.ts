@@ -39,6 +39,8 @@ export interface Database {
   license_assignments: LicenseAssignmentTable;
   user_usage_locations: UserUsageLocationTable;
   user_consents: UserConsentTable;
+  service_principals: ServicePrincipalTable;
+  service_principal_grants: ServicePrincipalGrantTable;
 }
 
 export interface TenantTable {
@@ -479,4 +481,28 @@ export interface UserConsentTable {
   acr: string | null;
   /** The session's `auth_time` (seconds, OIDC Core §2). */
   auth_time: number | null;
+}
+
+/** A multi-tenant application's service principal in a customer tenant, consented by a partner. */
+export interface ServicePrincipalTable {
+  /** The customer tenant the app was consented into. */
+  tenant_id: string;
+  app_id: string;
+  /** The app's home tenant (where it is registered: the partner's). */
+  app_tenant_id: string;
+  display_name: string;
+  consented_by_tenant_id: string;
+  consented_by_user_id: string | null;
+  /** The consenting user's UPN at the time. */
+  consented_by_name: string;
+  created_at: number;
+}
+
+/** What a consent granted on one resource: app role and delegated scope names, a JSON array. */
+export interface ServicePrincipalGrantTable {
+  tenant_id: string;
+  app_id: string;
+  /** The resource's audience, e.g. `urn:warden:graph`. */
+  resource: string;
+  scopes: string;
 }

@@ -5,6 +5,7 @@ import { openSealedSecret } from '../directory/application-credentials.ts';
 import { findClientForTenant } from '../directory/applications.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import { servicePrincipalAppRoles } from '../service-principals/service-principals.ts';
 import type { Db } from '../storage/database.ts';
 import { DEVICE_CODE_GRANT } from './device-flow.ts';
 
@@ -46,6 +47,12 @@ function presentedSecret(): string | undefined {
   }
 }
 
+/** The `grant_type` of the token request being served, if it is one. */
+function requestedGrantType(): unknown {
+  const ctx = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  return (ctx?.oidc?.params as Record<string, unknown> | undefined)?.grant_type;
+}
+
 /**
  * The `Client` model of oidc-provider, read from the directory's applications.
  *
@@ -85,6 +92,22 @@ export class DirectoryClientAdapter {
     const found = await findClientForTenant(this.#db, this.#tenantId, clientId, this.#clock.now());
     if (!found) return undefined;
     const app = found.application;
+    // Reference §3.3: at a customer's authority, a confidential multi-tenant app acts alone only
+    // through the service principal a partner's consent left there, with the roles consented.
+    const foreign = app.tenantId !== this.#tenantId;
+    const consentedRoles =
+      foreign && app.multiTenant && app.clientType === 'confidential'
+        ? await servicePrincipalAppRoles(this.#db, this.#tenantId, app)
+        : undefined;
+    // Entra (AADSTS7000229): an app asking for app-only tokens where it has no service principal
+    // is an unknown client there (invalid_client), not merely one refused this grant.
+    if (
+      foreign &&
+      app.clientType === 'confidential' &&
+      consentedRoles === undefined &&
+      requestedGrantType() === 'client_credentials'
+    )
+      return undefined;
     const interactive = app.redirectUris.length > 0;
     const native = app.redirectUris.some((u) => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/.test(u));
     const grantTypes = [
@@ -92,8 +115,10 @@ export class DirectoryClientAdapter {
       // RFC 8628: public clients (CLIs, devices) may sign users in by device code.
       ...(app.clientType === 'public' ? [DEVICE_CODE_GRANT] : []),
       ...(interactive || app.clientType === 'public' ? ['refresh_token'] : []),
-      // App-only access exists only in the app's home tenant: another tenant has granted it no roles.
-      ...(app.clientType === 'confidential' && app.tenantId === this.#tenantId ? ['client_credentials'] : []),
+      // App-only access exists in the app's home tenant, and in a tenant holding its service principal.
+      ...(app.clientType === 'confidential' && (!foreign || consentedRoles !== undefined)
+        ? ['client_credentials']
+        : []),
     ];
     if (grantTypes.length === 0) return undefined; // nothing this client may do at this authority
     return {
@@ -110,7 +135,7 @@ export class DirectoryClientAdapter {
         : {}),
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
       'urn:warden:home_tenant': app.tenantId,
-      'urn:warden:granted_app_roles': app.grantedAppRoles,
+      'urn:warden:granted_app_roles': foreign ? (consentedRoles ?? []) : app.grantedAppRoles,
     };
   }
 

@@ -11,6 +11,8 @@ import {
   type Relationship,
 } from '../../delegated-admin/relationships.ts';
 import { html } from '../../http/html.ts';
+import { listServicePrincipals } from '../../service-principals/service-principals.ts';
+import { consentedApplicationsSection } from '../consented-applications-view.ts';
 import { adminViewerOf } from '../gate.ts';
 import {
   approverOf,
@@ -58,7 +60,8 @@ function notFound(reply: FastifyReply, req: FastifyRequest): FastifyReply {
  * "Partner relationships" (reference §1.8): every partner holding, or having held, admin roles in
  * the customer's tenant — roles, expiry, auto-extension, who approved it and when — and "Remove
  * roles", which terminates the relationship after a confirmation (the lifecycle's `terminate` by
- * the customer, logged in both tenants' audit logs).
+ * the customer, logged in both tenants' audit logs). Below the relationships, the applications
+ * partners consented into the tenant (reference §3.3), each removable.
  */
 export function partnerRelationshipPages(app: FastifyInstance, ctx: WardenContext): void {
   app.get('/admin', { config: { adminPage: { operation: 'adminCenter.home' } } }, async (_req, reply) =>
@@ -72,7 +75,11 @@ export function partnerRelationshipPages(app: FastifyInstance, ctx: WardenContex
       const viewer = adminViewerOf(req);
       const filter: Filter = isFilter(req.query.status) ? req.query.status : 'all';
       const statuses = FILTERS[filter];
-      const all = await listCustomerRelationships(ctx.db, viewer.tenant.id);
+      const [all, consents] = await Promise.all([
+        listCustomerRelationships(ctx.db, viewer.tenant.id),
+        listServicePrincipals(ctx.db, viewer.tenant.id),
+      ]);
+      const applications = await consentedApplicationsSection(ctx.db, consents, viewer.session.csrf);
       const shown = statuses ? all.filter((r) => statuses.includes(r.status)) : all;
       const rows = await Promise.all(
         shown.map(async (r) => {
@@ -96,7 +103,8 @@ ${table(
   ['Partner', 'Relationship', 'Status', 'Roles', 'Approved', 'Approved by', 'Expires', 'Auto-extension'],
   rows,
   'No partner relationships.',
-)}`,
+)}
+${applications}`,
           viewer,
           LIST,
         ),
