@@ -11,6 +11,7 @@ import { migration as delegatedAdminRelationships } from './migrations/0009_dele
 import { migration as gdapAssignmentsAndAudit } from './migrations/0010_gdap_assignments_and_audit.ts';
 import { migration as licenseAssignments } from './migrations/0011_license_assignments.ts';
 import { migration as signInsByHomeTenant } from './migrations/0012_sign_ins_by_home_tenant.ts';
+import { migration as servicePrincipalSignIns } from './migrations/0015_service_principal_sign_ins.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_gdap_assignments_and_audit': gdapAssignmentsAndAudit,
   '0011_license_assignments': licenseAssignments,
   '0012_sign_ins_by_home_tenant': signInsByHomeTenant,
+  '0015_service_principal_sign_ins': servicePrincipalSignIns,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -5,6 +5,8 @@ import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-principal-sign-in-writer.ts';
+import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
 import { logRefreshTokenRedemptions } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
@@ -43,6 +45,7 @@ export class Authorities {
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
   readonly #clock: Clock;
+  readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
 
   constructor(input: {
     db: Db;
@@ -52,8 +55,10 @@ export class Authorities {
     baseUrl: string;
     log: Logger;
     clock: Clock;
+    servicePrincipalSignIns: ServicePrincipalSignInWriter;
   }) {
     this.#clock = input.clock;
+    this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
     this.#keyBox = input.keyBox;
     this.#secrets = input.secrets;
@@ -126,6 +131,7 @@ export class Authorities {
       ),
     );
     logRefreshTokenRedemptions(provider, this.#db, tenant.id, this.#log, this.#clock);
+    logServicePrincipalSignIns(provider, tenant.id, this.#servicePrincipalSignIns, this.#clock);
     return { provider, handler: provider.callback(), tenant };
   }
 
