@@ -42,10 +42,11 @@ export function logServicePrincipalSignIns(
     const appId = client?.clientId ?? presentedClientId(ctx, params);
     const resource = resourceOf(ctx, params);
     const errorCode = error ? entraCodeOf(error) : 0;
+    const now = clock.now();
     writer.record({
       tenant_id: tenantId,
-      id: randomUUID(),
-      created_at: clock.now(),
+      id: timeOrderedId(now),
+      created_at: now,
       app_id: appId,
       app_display_name: bounded(client?.clientName, 256),
       // Warden has no service principal object apart from the application: the app id names it.
@@ -115,6 +116,19 @@ function presentedClientId(ctx: KoaContextWithOIDC, params: Record<string, unkno
   } catch {
     return null;
   }
+}
+
+/**
+ * A UUID version 7 (RFC 9562 §5.7: 48 bits of Unix milliseconds, then random bits): ids of one
+ * tenant's rows arrive in ascending order, so the primary key's B-tree grows at its end instead
+ * of at random places. This is most of what a row costs to insert (SQLite: about a third).
+ */
+export function timeOrderedId(ms: number): string {
+  const time = Math.max(0, Math.min(ms, 2 ** 48 - 1))
+    .toString(16)
+    .padStart(12, '0');
+  const random = randomUUID(); // version 4: its variant bits (RFC 9562 §4.1) are kept as they are
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15, 18)}-${random.slice(19)}`;
 }
 
 /** The text cut to the column's width: a caller's long value must not fail the batch it is written in. */
