@@ -109,6 +109,28 @@ describe('Reference §8: service-principal sign-ins (client credentials) are log
     assert.ok(!JSON.stringify(row).includes('whatever-secret'));
   });
 
+  it('Reference §8.3: no secret is AADSTS7000218; a public client asking for app-only tokens is AADSTS70003', async () => {
+    const ids = { noSecret: randomUUID(), publicClient: randomUUID() };
+    const contoso = w.demo.tenants.contoso!.id;
+    const ask = (body: Record<string, string>, requestId: string) =>
+      fetch(`${w.baseUrl}/${contoso}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': requestId },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: `${PARTNER_API}/.default`,
+          ...body,
+        }),
+      });
+    assert.equal((await ask({ client_id: automation.clientId }, ids.noSecret)).status, 401);
+    assert.equal((await ask({ client_id: 'warden-cli' }, ids.publicClient)).status, 400);
+    await w.ctx.servicePrincipalSignIns.flush();
+    const rows = await rowsOf(w, 'contoso');
+    const codeOf = (id: string) => rows.find((r) => r.correlation_id === id)?.error_code;
+    assert.equal(codeOf(ids.noSecret), 7000218);
+    assert.equal(codeOf(ids.publicClient), 70003);
+  });
+
   it('Reference §8.1: the Graph filter signInEventTypes/any(t: t eq servicePrincipal) serves them in signIn shape; the unfiltered listing does not', async () => {
     const requestId = randomUUID();
     assert.equal(

@@ -16,6 +16,7 @@ const RESOURCE_DISPLAY_NAMES: Readonly<Record<string, string>> = {
 
 interface OAuthError {
   error?: string;
+  error_description?: string;
   error_detail?: string;
 }
 
@@ -83,7 +84,10 @@ export function entraCodeOf(error: OAuthError): SignInErrorCode {
     case 'unauthorized_client':
       return 70003;
     case 'invalid_request':
-      return error.error_detail?.includes('grant type is not allowed') ? 70003 : 90014;
+      // oidc-provider's InvalidRequest carries its reason as the description, not the detail.
+      return `${error.error_description} ${error.error_detail}`.includes('grant type is not allowed')
+        ? 70003
+        : 90014;
     default:
       return 90014;
   }
