@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { listServicePrincipalSignIns } from '../src/sign-in-logs/service-principal-sign-in-log.ts';
 import { ServicePrincipalSignInWriter } from '../src/sign-in-logs/service-principal-sign-in-writer.ts';
 import type { ServicePrincipalSignInTable } from '../src/storage/schema.ts';
 import { GRAPH_API, PARTNER_API } from '../src/tokens/audiences.ts';
@@ -57,6 +58,16 @@ describe('Reference §8: service-principal sign-ins (client credentials) are log
     automation = { clientId: client.clientId, secret: client.clientSecret! };
   });
   after(() => w.stop());
+
+  it('Demo data: Contoso’s log shows a granted and a refused service-principal sign-in of its automation app', async () => {
+    const rows = await listServicePrincipalSignIns(w.ctx.db, w.demo.tenants.contoso!.id, {
+      appId: automation.clientId,
+    });
+    assert.deepEqual(
+      rows.map((r) => r.status.errorCode),
+      [7000215, 0],
+    );
+  });
 
   it('Reference §8.2: a granted client-credentials request is a row with the app, the resource, the address and the correlation id', async () => {
     const requestId = randomUUID();
