@@ -8,6 +8,7 @@ import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
 import { RevocationList } from './sessions/revocation-list.ts';
 import { FlowStore } from './sign-in/flow.ts';
+import { ServicePrincipalSignInWriter } from './sign-in-logs/service-principal-sign-in-writer.ts';
 import { openDatabase } from './storage/database.ts';
 import { Authorities } from './tokens/authorities.ts';
 import { PublicKeyCache } from './tokens/public-keys.ts';
@@ -36,6 +37,7 @@ export async function createContext(
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
   const clock = options.clock ?? systemClock;
+  const servicePrincipalSignIns = new ServicePrincipalSignInWriter(db, log);
   const authorities = new Authorities({
     db,
     keyBox,
@@ -44,6 +46,7 @@ export async function createContext(
     baseUrl: config.baseUrl,
     log,
     clock,
+    servicePrincipalSignIns,
   });
   await authorities.start();
   return {
@@ -60,6 +63,7 @@ export async function createContext(
     authorities,
     publicKeys: new PublicKeyCache(() => publicSigningKeys(db, keyBox), clock),
     requestLog: new RequestLog(db, log),
+    servicePrincipalSignIns,
     revocations: new RevocationList(db, clock, { refreshMs: options.revocationRefreshMs }),
   };
 }

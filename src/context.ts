@@ -7,6 +7,7 @@ import type { SecretBox } from './security/secret-box.ts';
 import type { Throttle } from './security/throttle.ts';
 import type { RevocationList } from './sessions/revocation-list.ts';
 import type { FlowStore } from './sign-in/flow.ts';
+import type { ServicePrincipalSignInWriter } from './sign-in-logs/service-principal-sign-in-writer.ts';
 import type { Db } from './storage/database.ts';
 import type { Authorities } from './tokens/authorities.ts';
 import type { PublicKeyCache } from './tokens/public-keys.ts';
@@ -30,6 +31,8 @@ export interface WardenContext {
   publicKeys: PublicKeyCache;
   /** Dashboard operations and API requests, written in batches (SPEC §11). */
   requestLog: RequestLog;
+  /** Service-principal sign-ins (client credentials), buffered and written in batches off the token path. */
+  servicePrincipalSignIns: ServicePrincipalSignInWriter;
   /** Access tokens that no longer count, as the API gates consult them (shared through the database). */
   revocations: RevocationList;
 }

@@ -106,7 +106,11 @@ serveRequests(async (request) => {
     case 'hash':
       return hashRate(request.durationMs, request.concurrency);
     case 'stats': {
-      const count = async (table: 'sign_ins' | 'oidc_payloads' | 'sign_in_flows') =>
+      // Rows still in the writer's buffer count too (issue 12 item 5).
+      await ctx.servicePrincipalSignIns.flush();
+      const count = async (
+        table: 'sign_ins' | 'oidc_payloads' | 'sign_in_flows' | 'service_principal_sign_ins',
+      ) =>
         Number(
           (
             await ctx.db
@@ -119,6 +123,7 @@ serveRequests(async (request) => {
         signIns: await count('sign_ins'),
         oidcPayloads: await count('oidc_payloads'),
         flows: await count('sign_in_flows'),
+        servicePrincipalSignIns: await count('service_principal_sign_ins'),
       };
     }
     default:

@@ -16,6 +16,7 @@ import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedConsentDemo } from './consent-demo-data.ts';
 import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
+import { seedServicePrincipalSignIns } from './service-principal-sign-in-demo-data.ts';
 
 /** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
 export const DEMO_TOTP_SEED = 'JBSWY3DPEHPK3PXP';
@@ -352,6 +353,11 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       tenant: contoso.id,
       ...(automation.clientSecret ? { clientSecret: automation.clientSecret } : {}),
     };
+    await seedServicePrincipalSignIns(
+      db,
+      { tenantId: contoso.id, appId: automation.application.id, appName: automation.application.displayName },
+      now,
+    );
     // SPEC R2, §10 (reference §3.1): the partner's Secure Application Model app — multi-tenant,
     // confidential, App+User only (no app roles of its own); a dedicated integration user consents
     // once with MFA and the tool runs from the refresh token. Loopback redirect, any port (RFC 8252 §7.3).

@@ -50,6 +50,30 @@ export const SIGN_IN_ERRORS = {
     userMessage:
       'The sign-in this application holds was not used for 90 days and has expired. Sign in again.',
   },
+  // Service-principal sign-ins (client credentials, issue 12 item 5): Entra's codes for an app's
+  // own token requests. The user message is the row's failure reason; no person reads it on a page.
+  70003: {
+    name: 'UnsupportedGrantType',
+    userMessage: 'The app may not use the client credentials grant at this authority.',
+  },
+  70011: { name: 'InvalidScope', userMessage: 'The scope requested by the app is invalid.' },
+  90014: {
+    name: 'InvalidRequest',
+    userMessage: 'The token request is malformed or misses a required field.',
+  },
+  500011: {
+    name: 'ResourceNotFound',
+    userMessage: 'The resource the app asked a token for was not found in the tenant.',
+  },
+  700016: {
+    name: 'ApplicationNotFound',
+    userMessage: 'The application was not found in the directory of this tenant.',
+  },
+  7000215: { name: 'InvalidClientSecret', userMessage: 'Invalid client secret provided.' },
+  7000218: {
+    name: 'ClientCredentialRequired',
+    userMessage: "The request must authenticate the client with its 'client_secret'.",
+  },
   500121: {
     name: 'StrongAuthFailed',
     userMessage: 'That code did not work. Check your authenticator app and try again.',

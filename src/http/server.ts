@@ -154,5 +154,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   app.addHook('onClose', async () => admission.close());
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
+  // …and the service-principal sign-ins still buffered (issue 12 item 5).
+  app.addHook('onClose', () => ctx.servicePrincipalSignIns.close());
   return app;
 }

@@ -13,6 +13,7 @@ import { migration as licenseAssignments } from './migrations/0011_license_assig
 import { migration as signInsByHomeTenant } from './migrations/0012_sign_ins_by_home_tenant.ts';
 import { migration as refreshChains } from './migrations/0013_refresh_chains.ts';
 import { migration as servicePrincipals } from './migrations/0014_service_principals.ts';
+import { migration as servicePrincipalSignIns } from './migrations/0015_service_principal_sign_ins.ts';
 import { migration as userConsents } from './migrations/0016_user_consents.ts';
 
 /**
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_sign_ins_by_home_tenant': signInsByHomeTenant,
   '0013_refresh_chains': refreshChains,
   '0014_service_principals': servicePrincipals,
+  '0015_service_principal_sign_ins': servicePrincipalSignIns,
   '0016_user_consents': userConsents,
 };
 

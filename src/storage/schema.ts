@@ -17,6 +17,7 @@ export interface Database {
   sign_in_flows: SignInFlowTable;
   throttles: ThrottleTable;
   sign_ins: SignInTable;
+  service_principal_sign_ins: ServicePrincipalSignInTable;
   signing_keys: SigningKeyTable;
   oidc_payloads: OidcPayloadTable;
   customers: CustomerTable;
@@ -169,6 +170,23 @@ export interface SignInTable {
   requirement_policy: string | null;
   authentication_details: string;
   correlation_id: string | null;
+}
+
+/** One client-credentials token request at a tenant's authority (Graph `signIn`, `servicePrincipal`). */
+export interface ServicePrincipalSignInTable {
+  tenant_id: string;
+  id: string;
+  created_at: number;
+  app_id: string | null;
+  app_display_name: string | null;
+  service_principal_id: string | null;
+  ip_address: string | null;
+  resource_id: string | null;
+  resource_display_name: string | null;
+  client_credential_type: string;
+  error_code: number;
+  failure_reason: string | null;
+  correlation_id: string;
 }
 
 export interface SigningKeyTable {

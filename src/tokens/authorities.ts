@@ -5,6 +5,8 @@ import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-principal-sign-in-writer.ts';
+import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
 import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { renameGrantTypeAliases } from './grant-type-aliases.ts';
@@ -42,6 +44,7 @@ export class Authorities {
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
 
   readonly #clock: Clock;
+  readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
 
   constructor(input: {
     db: Db;
@@ -51,8 +54,10 @@ export class Authorities {
     baseUrl: string;
     log: Logger;
     clock: Clock;
+    servicePrincipalSignIns: ServicePrincipalSignInWriter;
   }) {
     this.#clock = input.clock;
+    this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
     this.#keyBox = input.keyBox;
     this.#secrets = input.secrets;
@@ -125,6 +130,7 @@ export class Authorities {
         'authorization.error',
       ),
     );
+    logServicePrincipalSignIns(provider, tenant.id, this.#servicePrincipalSignIns, this.#clock);
     return { provider, handler: provider.callback(), tenant };
   }
 

@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { type SqlBool, sql } from 'kysely';
 import type { WardenContext } from '../../context.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import {
+  getServicePrincipalSignIn,
+  queryServicePrincipalSignIns,
+} from '../../sign-in-logs/service-principal-sign-in-log.ts';
 import { getSignIn, querySignIns, type SignInCursor } from '../../sign-in-logs/sign-in-log.ts';
 import { graphCallerOf } from '../gate.ts';
 import { type ODataQuery, parseQuery, type ResourceShape } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
+import { takeEventType } from './sign-in-event-types.ts';
 
 const RESOURCE = 'auditLogs/signIns';
 
@@ -35,6 +41,35 @@ const SIGN_IN_SHAPE: ResourceShape = {
   },
 };
 
+/** Graph's `signIn` of a service principal (reference §8.2): no user; the app, its credential, the resource. */
+const SERVICE_PRINCIPAL_SIGN_IN_SHAPE: ResourceShape = {
+  type: 'microsoft.graph.signIn',
+  properties: {
+    id: { type: 'string' },
+    createdDateTime: { type: 'dateTime', filter: ['ge', 'le'] },
+    signInEventTypes: { type: 'string' },
+    userId: { type: 'string' },
+    userPrincipalName: { type: 'string' },
+    userDisplayName: { type: 'string' },
+    appId: { type: 'string', filter: ['eq'] },
+    appDisplayName: { type: 'string' },
+    servicePrincipalId: { type: 'string', filter: ['eq'] },
+    servicePrincipalName: { type: 'string' },
+    resourceId: { type: 'string', filter: ['eq'] },
+    resourceDisplayName: { type: 'string' },
+    resourceTenantId: { type: 'string' },
+    homeTenantId: { type: 'string' },
+    crossTenantAccessType: { type: 'string' },
+    ipAddress: { type: 'string' },
+    clientAppUsed: { type: 'string' },
+    clientCredentialType: { type: 'string' },
+    isInteractive: { type: 'boolean' },
+    status: { type: 'string' },
+    'status/errorCode': { type: 'integer', filter: ['eq'] },
+    correlationId: { type: 'string' },
+  },
+};
+
 /**
  * Graph's `auditLogs/signIns` (issue 4 item 1, SPEC §11): the caller's tenant's sign-in log, newest
  * first, filtered in the query, paged by keyset so a script (or `warden signins`) following
@@ -46,26 +81,53 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     { config: { graph: { operation: 'signIns.list', permission: 'auditLogs.read' } } },
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
-      const query = parseQuery(req.query, SIGN_IN_SHAPE, { defaultTop: 100, maxTop: 1000 });
+      const { eventType, query: options } = takeEventType(req.query);
+      const paging = { defaultTop: 100, maxTop: 1000 };
+      const page = <T extends object>(rows: (T & { cursor: SignInCursor })[], query: ODataQuery) =>
+        sendPage(req, reply, {
+          baseUrl: ctx.config.baseUrl,
+          resource: RESOURCE,
+          rows: rows.map(({ cursor, ...signIn }) => ({ ...signIn, [CURSOR]: cursor })),
+          query,
+          keyOf: (row) => [row[CURSOR].createdAt, row[CURSOR].id],
+        });
+      if (eventType === 'servicePrincipal') {
+        // Issue 12 item 5: the app-only sign-ins (client credentials), a log of their own.
+        const query = parseQuery(options, SERVICE_PRINCIPAL_SIGN_IN_SHAPE, paging);
+        refuseSubPropertySelect(query);
+        const rows = await queryServicePrincipalSignIns(ctx.db, tenantId, {
+          conditions: filterConditions(query.filter, {
+            createdDateTime: { column: 'p.created_at' },
+            appId: { column: 'p.app_id' },
+            servicePrincipalId: { column: 'p.service_principal_id' },
+            resourceId: { column: 'p.resource_id' },
+            'status/errorCode': { column: 'p.error_code' },
+          }),
+          ...(query.after ? { after: cursorOf(query.after) } : {}),
+          limit: query.top + 1,
+        });
+        return page(rows, query);
+      }
+      const query = parseQuery(options, SIGN_IN_SHAPE, paging);
       refuseSubPropertySelect(query);
       const rows = await querySignIns(ctx.db, tenantId, {
-        conditions: filterConditions(query.filter, {
-          createdDateTime: { column: 's.created_at' },
-          userId: { column: 's.user_id' },
-          userPrincipalName: { column: 's.user_principal_name', caseInsensitive: true },
-          appId: { column: 's.app_id' },
-          'status/errorCode': { column: 's.error_code' },
-        }),
+        conditions: [
+          ...filterConditions(query.filter, {
+            createdDateTime: { column: 's.created_at' },
+            userId: { column: 's.user_id' },
+            userPrincipalName: { column: 's.user_principal_name', caseInsensitive: true },
+            appId: { column: 's.app_id' },
+            'status/errorCode': { column: 's.error_code' },
+          }),
+          // The user sign-ins, all of them unless the filter picks the interactive or the other ones.
+          ...(eventType === undefined
+            ? []
+            : [sql<SqlBool>`s.is_interactive = ${eventType === 'interactiveUser' ? 1 : 0}`]),
+        ],
         ...(query.after ? { after: cursorOf(query.after) } : {}),
         limit: query.top + 1,
       });
-      return sendPage(req, reply, {
-        baseUrl: ctx.config.baseUrl,
-        resource: RESOURCE,
-        rows: rows.map(({ cursor, ...signIn }) => ({ ...signIn, [CURSOR]: cursor })),
-        query,
-        keyOf: (row) => [row[CURSOR].createdAt, row[CURSOR].id],
-      });
+      return page(rows, query);
     },
   );
 
@@ -74,9 +136,14 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     { config: { graph: { operation: 'signIns.get', permission: 'auditLogs.read' } } },
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
-      const query = parseQuery(req.query, SIGN_IN_SHAPE);
+      const signIn =
+        (await getSignIn(ctx.db, tenantId, req.params.id)) ??
+        (await getServicePrincipalSignIn(ctx.db, tenantId, req.params.id));
+      const query = parseQuery(
+        req.query,
+        signIn && 'signInEventTypes' in signIn ? SERVICE_PRINCIPAL_SIGN_IN_SHAPE : SIGN_IN_SHAPE,
+      );
       refuseSubPropertySelect(query);
-      const signIn = await getSignIn(ctx.db, tenantId, req.params.id);
       if (!signIn)
         throw new GraphError(
           'Request_ResourceNotFound',
