@@ -1,20 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RefusedError } from '../errors.ts';
+import { withLockFile, writePrivateFile } from '../session/private-files.ts';
 
 /**
  * The Secure Application Model chain `warden sam consent` stores (reference §3.1): the partner's
@@ -40,9 +28,6 @@ export interface SamChain {
 
 /** Reference §3.2: a refresh token unused for 90 days expires (AADSTS700082); each use renews it. */
 export const INACTIVITY_DAYS = 90;
-
-const LOCK_WAIT_MS = 30_000;
-const STALE_LOCK_MS = 60_000;
 
 /**
  * Where the chain lives, by the OS's convention for per-user configuration: WARDEN_SAM_FILE if
@@ -97,60 +82,16 @@ export function readChain(file: string): SamChain | undefined {
  * so losing the newest one would end the integration.
  */
 export function writeChain(file: string, chain: SamChain): void {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir leaves an existing directory's mode alone; the chain's directory is private either way.
-  chmodSync(dir, 0o700);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(chain, null, 2)}\n`);
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  renameSync(temp, file);
+  writePrivateFile(file, `${JSON.stringify(chain, null, 2)}\n`);
 }
 
 /**
  * Runs `work` holding `<file>.lock`: two `warden sam token` runs at once would both redeem the same
  * refresh token, and the second redemption is a replay that revokes the whole chain (RFC 9700
- * §4.14.2). A lock left by a process that died is stale after a minute.
+ * §4.14.2).
  */
-export async function withChainLock<T>(
-  file: string,
-  work: () => Promise<T>,
-  onWait?: () => void,
-): Promise<T> {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let waited = false; ; waited = true) {
-    try {
-      closeSync(openSync(lock, 'wx', 0o600));
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
-    }
-    if (!waited) onWait?.();
-    const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age > STALE_LOCK_MS) rmSync(lock, { force: true });
-    else if (Date.now() > deadline)
-      throw new RefusedError(
-        `${file} is locked by another warden process.`,
-        `If no other warden runs, remove ${lock}.`,
-      );
-    else await sleep(50);
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { force: true });
-  }
+export function withChainLock<T>(file: string, work: () => Promise<T>, onWait?: () => void): Promise<T> {
+  return withLockFile(`${file}.lock`, `${file} is locked by another warden process.`, work, onWait);
 }
 
 /** What `warden sam status` reports: the chain's age, last use and time left, never the token. */

@@ -1,20 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { RefusedError } from '../errors.ts';
+import { withLockFile, writePrivateFile } from './private-files.ts';
 
 /** A signed-in session of one user at one tenant of one server. */
 export interface StoredSession {
@@ -33,9 +20,6 @@ export interface StoredSession {
   accessTokens: Record<string, { token: string; expiresAt: number }>;
   signedInAt: number;
 }
-
-const LOCK_WAIT_MS = 30_000;
-const STALE_LOCK_MS = 60_000;
 
 interface CacheFile {
   version: 1;
@@ -112,35 +96,20 @@ export class TokenCache {
    * with the same token at once.
    */
   async locked<T>(work: () => Promise<T>, onWait?: () => void): Promise<T> {
-    this.#ensureDir();
-    const lock = join(this.dir, 'tokens.lock');
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (let waited = false; ; waited = true) {
-      try {
-        closeSync(openSync(lock, 'wx', 0o600));
-        break;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'EEXIST') throw error;
-      }
-      if (!waited) onWait?.();
-      // A lock left by a process that died mid-refresh is stale after a minute.
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) rmSync(lock, { force: true });
-      else if (Date.now() > deadline)
-        throw new RefusedError(
-          'The token cache is locked by another warden process.',
-          `If no other warden runs, remove ${lock}.`,
-        );
-      else await sleep(50);
-    }
-    this.#held = true;
-    try {
-      this.#data = this.#read();
-      return await work();
-    } finally {
-      this.#held = false;
-      rmSync(lock, { force: true });
-    }
+    return withLockFile(
+      join(this.dir, 'tokens.lock'),
+      'The token cache is locked by another warden process.',
+      async () => {
+        this.#held = true;
+        try {
+          this.#data = this.#read();
+          return await work();
+        } finally {
+          this.#held = false;
+        }
+      },
+      onWait,
+    );
   }
 
   sessions(): StoredSession[] {
@@ -161,28 +130,10 @@ export class TokenCache {
     this.#write();
   }
 
-  #ensureDir(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // mkdir leaves an existing directory's mode alone; the cache's directory is private either way.
-    chmodSync(this.dir, 0o700);
-  }
-
   #write(): void {
     // The whole file is written back: outside the lock, on an old read, that would undo what another
     // warden process stored meanwhile (a rotated refresh token, a sign-in to another tenant).
     if (!this.#held) throw new Error('the token cache is written only inside locked()');
-    this.#ensureDir();
-    const temp = join(this.dir, `.tokens.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(this.#data, null, 2)}\n`);
-      fsyncSync(fd);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    closeSync(fd);
-    renameSync(temp, this.file);
+    writePrivateFile(this.file, `${JSON.stringify(this.#data, null, 2)}\n`);
   }
 }
