@@ -156,6 +156,30 @@ describe('SPEC §10, reference §3.1 step 4: one consent, one refresh token, the
     assert.equal((await graph(w, aobo.body.access_token, 'GET', '/users')).status, 401);
   });
 
+  it('SPEC E3, reference §3.3: another tenant’s multi-tenant app a partner user signed in to gets nothing at the customers’ authorities (no service principal there)', async () => {
+    const { user } = await integrationUser();
+    const customer = await newCustomer('sam-third-party');
+    await grantGdap(w, 'contoso', 'sam-third-party', [user.upn], [USER_ADMIN]);
+    const registered = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.fabrikam!.id, {
+      displayName: 'Fabrikam tool',
+      clientType: 'confidential',
+      multiTenant: true,
+      redirectUris: ['http://localhost/'],
+      allowedScopes: [`${GRAPH_API}/Directory.AccessAsUser.All`, `${PARTNER_API}/user_impersonation`],
+    });
+    const app = { clientId: registered.application.id, clientSecret: registered.clientSecret! };
+    const tokens = await samConsent(w, user.upn, 'contoso', app);
+    const refused = await redeemAt(w, customer.id, tokens.refresh_token!, GRAPH_SCOPE, app);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'invalid_grant');
+    assert.equal(refused.body.access_token, undefined);
+    // At the partner's own authority the user consented to it: that stays the partner's business.
+    assert.equal(
+      (await redeemAt(w, 'contoso.example', tokens.refresh_token!, PARTNER_SCOPE, app)).status,
+      200,
+    );
+  });
+
   it('SPEC E3: the chain of a single-tenant app stays at its own authority (no customer authority knows the client)', async () => {
     const user = await makeUser(w, { name: 'automation', groups: ['AdminAgents'], totp: true });
     const registered = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {

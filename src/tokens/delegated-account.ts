@@ -1,7 +1,9 @@
 import { delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
-import type { Tenant } from '../directory/tenants.ts';
+import { getTenant, type Tenant } from '../directory/tenants.ts';
+import { publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { getUser } from '../directory/users.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import { servicePrincipalAppRoles } from '../service-principals/service-principals.ts';
 import {
   type ServiceProviderAccount,
   serviceProviderAccountId,
@@ -24,12 +26,13 @@ export async function findDelegatedAccount(
   baseUrl: string,
   customer: Tenant,
   account: ServiceProviderAccount,
-  token: unknown,
-  now: number,
+  request: { token: unknown; client: unknown; now: number },
 ): Promise<WardenAccount | undefined> {
+  const { token, client, now } = request;
   // SPEC E3: MFA always; a chain without `mfa` never stands for a partner user here.
   const chain = token as { kind?: string; amr?: string[] } | undefined;
   if (chain?.kind === 'RefreshToken' && !hasMfaProof(chain.amr)) return undefined;
+  if (!(await mayActForPartnerUsers(db, customer.id, account.homeTenantId, client))) return undefined;
   const user = await getUser(db, account.homeTenantId, account.userId);
   if (!user?.accountEnabled) return undefined;
   const access = await delegatedAccessOf(
@@ -46,4 +49,28 @@ export async function findDelegatedAccount(
     delegated,
     claims: () => ({ ...profileClaims(user, customer), sub: accountId, ...delegated }),
   };
+}
+
+/**
+ * Whether the application may act for a partner's users in this customer: the partner's own app
+ * (the SAM app, reference §3.1), the operator's (first party), the customer's own, or an app the
+ * customer holds a service principal for (a CPV consent, reference §3.3). Any other multi-tenant
+ * app — one a partner user once signed in to — gets nothing here, as Entra gives nothing to an app
+ * with no service principal in the tenant (AADSTS650052). Without this, its refresh token
+ * redeemed at each customer's authority would carry the user's GDAP roles everywhere.
+ */
+async function mayActForPartnerUsers(
+  db: Db,
+  customerTenantId: string,
+  partnerTenantId: string,
+  client: unknown,
+): Promise<boolean> {
+  const appId = (client as { clientId?: unknown } | undefined)?.clientId;
+  const publisher = publisherTenantIdOf(client);
+  if (typeof appId !== 'string' || publisher === undefined) return false;
+  if (publisher === partnerTenantId || publisher === customerTenantId) return true;
+  if ((await getTenant(db, publisher))?.kind === 'operator') return true;
+  return (
+    (await servicePrincipalAppRoles(db, customerTenantId, { id: appId, tenantId: publisher })) !== undefined
+  );
 }

@@ -191,11 +191,15 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         },
       },
     },
-    findAccount: async (_ctx, id, token): Promise<WardenAccount | undefined> => {
+    findAccount: async (ctx, id, token): Promise<WardenAccount | undefined> => {
       // SPEC E3: a partner user on behalf of this customer, by an account id no own user can have.
       const serviceProvider = parseServiceProviderAccountId(id);
       if (serviceProvider)
-        return findDelegatedAccount(db, deps.baseUrl, tenant, serviceProvider, token, deps.clock.now());
+        return findDelegatedAccount(db, deps.baseUrl, tenant, serviceProvider, {
+          token,
+          client: ctx.oidc.client,
+          now: deps.clock.now(),
+        });
       const user = await getUser(db, tenant.id, id);
       if (!user?.accountEnabled) return undefined;
       // A refresh-token chain without `mfa` ends (invalid_grant) once policy demands MFA of the user.

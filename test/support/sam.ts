@@ -48,9 +48,11 @@ export async function samConsent(
   await ua.navigate(url.toString());
   const at = await ua.submit('password', { username: upn, password: w.demo.password });
   const done = await completeSecondStep(w, ua, { at, upn, mfa: true });
+  // An app another tenant published asks for consent (SPEC §10: after MFA).
+  const callback = ua.step() === 'consent' ? await ua.submit('consent') : done.at;
   return client.authorizationCodeGrant(
     config,
-    new URL(done.at),
+    new URL(callback),
     { pkceCodeVerifier: verifier, expectedState: state },
     { redirect_uri: REDIRECT_URI },
   );
