@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 
 /** Which of oidc-provider's rows (tokens/oidc-adapter.ts) end: one authority's or all, by grant or account. */
 export interface ProtocolRows {
@@ -14,10 +14,15 @@ export interface ProtocolRows {
  * revoked and kept until they would have expired: presenting one is then answered AADSTS50173
  * with the time tokens are valid from (tokens/refresh-chain-answers.ts), as Entra answers a chain
  * revoked by a password reset or "revoke sessions" (reference §3.2). Everything else goes.
- * Runs in the caller's transaction when given one.
+ * Both statements run in one transaction (the caller's when given one): a chain is never left
+ * half-ended.
  */
 export async function endProtocolRows(db: Db, rows: ProtocolRows, at: number): Promise<void> {
   if (rows.grantIds?.length === 0) return;
+  await inTransaction(db, (trx) => endRows(trx, rows, at));
+}
+
+async function endRows(db: Db, rows: ProtocolRows, at: number): Promise<void> {
   let revoke = db
     .updateTable('oidc_payloads')
     .set({ revoked_at: at })

@@ -217,27 +217,29 @@ export class KyselyOidcAdapter implements Adapter {
     );
   }
 
-  /** A refresh token is kept as revoked (its later use answers AADSTS50173); anything else goes. */
+  /**
+   * A refresh token is kept as revoked (its later use answers AADSTS50173); anything else goes.
+   * A chain's rows end wherever they are held: its one refresh token of that value, and every
+   * authority's copy of its grant (each authority renews its own: rolling-chains.ts).
+   */
   async destroy(id: string): Promise<void> {
     const key = keyOf(id);
-    const holder = await this.#holder(key);
-    const where = { tenant_id: holder, model: this.#model, id: key };
+    const here = !CHAIN_MODELS.has(this.#model);
     if (this.#model === 'RefreshToken') {
       await this.#db
         .updateTable('oidc_payloads')
         .set({ revoked_at: Date.now() })
-        .where('tenant_id', '=', where.tenant_id)
-        .where('model', '=', where.model)
-        .where('id', '=', where.id)
+        .where('model', '=', this.#model)
+        .where('id', '=', key)
         .where('revoked_at', 'is', null)
         .execute();
       return;
     }
     await this.#db
       .deleteFrom('oidc_payloads')
-      .where('tenant_id', '=', where.tenant_id)
-      .where('model', '=', where.model)
-      .where('id', '=', where.id)
+      .where('model', '=', this.#model)
+      .where('id', '=', key)
+      .$if(here, (q) => q.where('tenant_id', '=', this.#tenantId))
       .execute();
   }
 
