@@ -84,6 +84,18 @@ export function encodeSkipToken(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/**
+ * The id a `$skiptoken` names, for a listing paged by id alone (one string key); undefined on
+ * the first page. Any other key was not written by this listing.
+ */
+export function idAfter(query: ODataQuery): string | undefined {
+  if (query.after === undefined) return undefined;
+  const [id] = query.after;
+  if (query.after.length !== 1 || typeof id !== 'string')
+    throw unsupported('$skiptoken is not valid: follow @odata.nextLink as given.');
+  return id;
+}
+
 function decodeSkipToken(token: string): (string | number)[] {
   try {
     const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;

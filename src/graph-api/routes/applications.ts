@@ -11,7 +11,7 @@ import {
 import { applicationChangeRefusal, applicationGrantRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { graphCallerOf, heldAppRoles } from '../gate.ts';
-import { parseQuery } from '../odata.ts';
+import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
 import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
@@ -40,18 +40,13 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const query = parseQuery(req.query, APPLICATION_SHAPE);
-      const after = query.after?.[0];
-      if (query.after && (query.after.length !== 1 || typeof after !== 'string'))
-        throw new GraphError(
-          'Request_UnsupportedQuery',
-          '$skiptoken is not valid: follow @odata.nextLink as given.',
-        );
+      const after = idAfter(query);
       const apps = await listApplications(ctx.db, tenantId, {
         conditions: filterConditions(query.filter, {
           displayName: { column: 'display_name', caseInsensitive: true },
           appId: { column: 'id' },
         }),
-        afterId: after as string | undefined,
+        afterId: after,
         limit: query.top + 1,
       });
       const credentials = await credentialsOf(

@@ -3,7 +3,7 @@ import type { WardenContext } from '../../context.ts';
 import { listUserConsents, type UserConsent } from '../../directory/user-consents.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { graphCallerOf } from '../gate.ts';
-import { type FilterClause, parseQuery, type ResourceShape } from '../odata.ts';
+import { type FilterClause, idAfter, parseQuery, type ResourceShape } from '../odata.ts';
 import { sendPage } from '../responses.ts';
 
 const RESOURCE = 'oauth2PermissionGrants';
@@ -71,12 +71,7 @@ export function oauth2PermissionGrantsRoutes(api: FastifyInstance, ctx: WardenCo
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const query = parseQuery(req.query, SHAPE);
-      const after = query.after?.[0];
-      if (query.after && (query.after.length !== 1 || typeof after !== 'string'))
-        throw new GraphError(
-          'Request_UnsupportedQuery',
-          '$skiptoken is not valid: follow @odata.nextLink as given.',
-        );
+      const after = idAfter(query);
       let clientId: string | undefined;
       let userId: string | undefined;
       for (const clause of query.filter) {
@@ -93,7 +88,7 @@ export function oauth2PermissionGrantsRoutes(api: FastifyInstance, ctx: WardenCo
           });
       }
       const rows = await listUserConsents(ctx.db, tenantId, {
-        ...(typeof after === 'string' ? { afterId: after } : {}),
+        ...(after !== undefined ? { afterId: after } : {}),
         ...(clientId !== undefined ? { clientId } : {}),
         ...(userId !== undefined ? { userId } : {}),
         limit: query.top + 1,

@@ -3,7 +3,7 @@ import type { WardenContext } from '../../context.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { queryRegistrationDetails, REGISTRATION_SQL } from '../../reports/registration-details.ts';
 import { graphCallerOf } from '../gate.ts';
-import { type FilterClause, parseQuery, type ResourceShape } from '../odata.ts';
+import { type FilterClause, idAfter, parseQuery, type ResourceShape } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
 
@@ -59,15 +59,10 @@ export function registrationDetailsRoutes(api: FastifyInstance, ctx: WardenConte
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const query = parseQuery(req.query, SHAPE);
-      const after = query.after?.[0];
-      if (query.after && (query.after.length !== 1 || typeof after !== 'string'))
-        throw new GraphError(
-          'Request_UnsupportedQuery',
-          '$skiptoken is not valid: follow @odata.nextLink as given.',
-        );
+      const after = idAfter(query);
       const rows = await queryRegistrationDetails(ctx.db, tenantId, {
         conditions: filterConditions(query.filter, TARGETS),
-        ...(typeof after === 'string' ? { afterId: after } : {}),
+        ...(after !== undefined ? { afterId: after } : {}),
         limit: query.top + 1,
       });
       return sendPage(req, reply, {
