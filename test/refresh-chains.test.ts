@@ -151,6 +151,31 @@ describe('SPEC §10, R2: refresh-token chains roll while used and end with Entra
     assert.deepEqual(newest.body.error_codes, [50173]);
   });
 
+  it('RFC 6749 §5.2: another client presenting a revoked chain’s token is not told why the chain ended', async () => {
+    const { refreshToken } = await integrationUser();
+    const rolled = await redeemAt(w, 'contoso.example', refreshToken, PARTNER_SCOPE);
+    assert.equal((await redeemAt(w, 'contoso.example', refreshToken, PARTNER_SCOPE)).status, 400); // replay
+    const response = await fetch(`${w.baseUrl}/contoso.example/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: rolled.body.refresh_token,
+        client_id: 'warden-cli',
+        scope: PARTNER_SCOPE,
+      }),
+    });
+    const body = (await response.json()) as { error: string; error_codes?: number[] };
+    assert.equal(response.status, 400);
+    assert.equal(body.error, 'invalid_grant');
+    assert.equal(body.error_codes, undefined);
+    // The chain's own client is told (AADSTS50173).
+    assert.deepEqual(
+      (await redeemAt(w, 'contoso.example', rolled.body.refresh_token, PARTNER_SCOPE)).body.error_codes,
+      [50173],
+    );
+  });
+
   it('RFC 6749 §5.2: a refresh token the authority never issued keeps oidc-provider’s invalid_grant (no AADSTS code invented)', async () => {
     const answer = await redeemAt(w, 'contoso.example', 'not-a-token-warden-issued', PARTNER_SCOPE);
     assert.equal(answer.status, 400);

@@ -22,6 +22,8 @@ interface ChainPayload {
   /** When the chain's first token was issued (seconds): the grant. */
   iiat?: number;
   amr?: string[];
+  /** The client the chain was issued to. */
+  clientId?: string;
 }
 
 /** oidc-provider's detail when the account of a chain is not found (disabled, or its delegated access ended). */
@@ -82,8 +84,9 @@ export function refreshChainAnswers(
           body.error === 'invalid_grant'
             ? await findProtocolRow(db, tenant.id, 'RefreshToken', presented)
             : undefined;
-        if (row) {
-          const payload = JSON.parse(row.payload) as ChainPayload;
+        const payload = row ? (JSON.parse(row.payload) as ChainPayload) : undefined;
+        // Only the client the chain is issued to is told why it ended; another gets the plain refusal.
+        if (row && payload && payload.clientId === oidc.client.clientId) {
           accountId ??= payload.accountId && accountAtAuthority(row.tenant_id, payload.accountId, tenant.id);
           amr = payload.amr ?? amr;
           const answer = await classify(db, tenant, row, payload, accountId, details.get(ctx), now);
