@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import { startWarden, type TestWarden } from '../../support/harness.ts';
+
+/**
+ * The compatibility suite (docs/compatibility.md): third-party clients, each pinned to an exact
+ * version in package.json, run their flows against a Warden served over https, configured with
+ * nothing but the authority, the base URL and trust of Warden's certificate.
+ *
+ * Every check is declared with `compatCheck` and its three string literals; the table in
+ * docs/compatibility.md is generated from those declarations (test/compatibility-table.test.ts
+ * reads them from the source), so a row exists only where a check runs in CI.
+ */
+
+/** The clients of the suite, by the name the table shows, with the package whose version is pinned. */
+export const COMPAT_CLIENTS = {
+  'MSAL Node': '@azure/msal-node',
+  '@azure/identity': '@azure/identity',
+  'Microsoft Graph JS SDK': '@microsoft/microsoft-graph-client',
+  'Python MSAL': 'python3-msal (Debian)',
+  oauth4webapi: 'oauth4webapi',
+  'openid-client': 'openid-client',
+  'passport-azure-ad': 'passport-azure-ad',
+  'express-jwt + jwks-rsa': 'express-jwt',
+} as const;
+
+export type CompatClient = keyof typeof COMPAT_CLIENTS;
+
+/**
+ * One check: `client` doing `flow`, needing only `configuration` (what an integrator sets besides
+ * the authority and base URL, or "none"). Arguments must be string literals: the table reads them.
+ */
+export function compatCheck(
+  client: CompatClient,
+  flow: string,
+  configuration: string,
+  fn: () => Promise<void>,
+): void {
+  test(`${client}: ${flow}`, { timeout: 120_000 }, fn);
+  void configuration;
+}
+
+/** A Warden with its demo data, served over https with a certificate this process trusts. */
+export function startCompatWarden(): Promise<TestWarden> {
+  return startWarden({ tls: true });
+}
