@@ -57,7 +57,7 @@ describe('the gate machinery of both APIs (RFC 6750, RFC 9562)', () => {
       authorization: [`Bearer ${partnerJane}`, `Bearer ${partnerJane}`],
     });
     assert.equal(partner.status, 400);
-    assert.equal((partner.body as { code: string }).code, 'invalid_request');
+    assert.equal((partner.body as { wardenCode: string }).wardenCode, 'invalid_request');
     assert.ok(partner.headers['ms-correlationid']);
 
     const graph = await rawRequest(`${w.baseUrl}/v1.0/users`, {
@@ -73,7 +73,7 @@ describe('the gate machinery of both APIs (RFC 6750, RFC 9562)', () => {
       headers: { authorization: `Bearer ${partnerJane}, Bearer ${partnerJane}` },
     });
     assert.equal(partner.status, 400);
-    assert.equal(partner.body.code, 'invalid_request');
+    assert.equal(partner.body.wardenCode, 'invalid_request');
     const graph = await callApi(w, 'GET', '/v1.0/users', {
       headers: { authorization: `Bearer ${graphJane}, Basic amFuZTpwdw==` },
     });

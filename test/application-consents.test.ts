@@ -43,11 +43,11 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     // Adatum: a Contoso customer with a GDAP request still pending and no DAP.
     const adatum = await consentsApi(w, jane, customer('adatum.example')).create(samConsent());
     assert.equal(adatum.status, 403);
-    assert.equal(adatum.body.code, 'role_required');
+    assert.equal(adatum.body.wardenCode, 'role_required');
     assert.ok(adatum.body.data.includes(CLOUD_APP_ADMIN));
     const proseware = await consentsApi(w, jane, customer('proseware.example')).create(samConsent());
     assert.equal(proseware.status, 404);
-    assert.equal(proseware.body.code, 'not_found');
+    assert.equal(proseware.body.wardenCode, 'not_found');
     assert.equal((await servicePrincipals('adatum')).length, 0);
   });
 
@@ -149,7 +149,7 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     assert.equal(refused.body.error, 'invalid_client');
     const twice = await api.remove(SAM_APP);
     assert.equal(twice.status, 404);
-    assert.equal(twice.body.code, 'not_found');
+    assert.equal(twice.body.wardenCode, 'not_found');
     for (const key of ['adatum', 'contoso']) {
       const events = await listAuditEvents(w.ctx.db, w.demo.tenants[key]!.id, { targetId: SAM_APP });
       assert.ok(
@@ -180,19 +180,19 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     const api = consentsApi(w, jane, customer('adatum.example'));
     const scope = await api.create(samConsent('User.Read.All,Mail.Send'));
     assert.equal(scope.status, 400);
-    assert.equal(scope.body.code, 'unknown_permission');
+    assert.equal(scope.body.wardenCode, 'unknown_permission');
     assert.deepEqual(scope.body.data, [{ resource: 'urn:warden:graph', names: ['Mail.Send'] }]);
     const defaultScope = await api.create(samConsent('.default'));
-    assert.equal(defaultScope.body.code, 'unknown_permission');
+    assert.equal(defaultScope.body.wardenCode, 'unknown_permission');
     const resource = await api.create(samConsent('User.Read.All', 'fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd'));
     assert.equal(resource.status, 400);
-    assert.equal(resource.body.code, 'unknown_resource');
+    assert.equal(resource.body.wardenCode, 'unknown_resource');
     const empty = await api.create(samConsent(' , '));
     assert.equal(empty.status, 400);
-    assert.equal(empty.body.code, 'invalid_request');
+    assert.equal(empty.body.wardenCode, 'invalid_request');
     const noGrants = await api.create({ applicationId: SAM_APP, applicationGrants: [] });
     assert.equal(noGrants.status, 400);
-    assert.equal(noGrants.body.code, 'invalid_request');
+    assert.equal(noGrants.body.wardenCode, 'invalid_request');
     assert.equal((await servicePrincipals('adatum')).length, 0);
   });
 
@@ -202,17 +202,17 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     const viaCli = await userToken(w, 'jane@contoso.example');
     const mismatch = await api(viaCli).create(samConsent());
     assert.equal(mismatch.status, 403);
-    assert.equal(mismatch.body.code, 'application_id_mismatch');
+    assert.equal(mismatch.body.wardenCode, 'application_id_mismatch');
     const other = await api(jane).create({ ...samConsent(), applicationId: 'contoso-automation' });
     assert.equal(other.status, 403);
-    assert.equal(other.body.code, 'application_id_mismatch');
+    assert.equal(other.body.wardenCode, 'application_id_mismatch');
     // contoso-automation is single-tenant: not consentable into a customer, even by itself.
     const single = await api(await forged('jane@contoso.example', { appid: 'contoso-automation' })).create({
       ...samConsent(),
       applicationId: 'contoso-automation',
     });
     assert.equal(single.status, 400);
-    assert.equal(single.body.code, 'application_not_consentable');
+    assert.equal(single.body.wardenCode, 'application_not_consentable');
     assert.equal((await servicePrincipals('adatum')).length, 0);
   });
 
@@ -225,10 +225,10 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     ]) {
       const refused = await call(appOnly);
       assert.equal(refused.status, 403);
-      assert.equal(refused.body.code, 'app_only_not_allowed');
+      assert.equal(refused.body.wardenCode, 'app_only_not_allowed');
       const noMfa = await call(await forged('jane@contoso.example', { amr: ['pwd'] }));
       assert.equal(noMfa.status, 401);
-      assert.equal(noMfa.body.code, 'mfa_required');
+      assert.equal(noMfa.body.wardenCode, 'mfa_required');
     }
   });
 
@@ -238,7 +238,7 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     await grantGdap(w, 'contoso', 'northwind', ['jane@contoso.example'], [role('Helpdesk Administrator')]);
     const helpdesk = await consentsApi(w, jane, customer('northwind.example')).create(samConsent());
     assert.equal(helpdesk.status, 403);
-    assert.equal(helpdesk.body.code, 'delegated_role_required');
+    assert.equal(helpdesk.body.wardenCode, 'delegated_role_required');
     assert.deepEqual(
       [...helpdesk.body.data].sort(),
       [role('Global Administrator'), APP_ADMIN, CLOUD_APP_ADMIN].sort(),
@@ -251,7 +251,7 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
       customer('woodgrove.example'),
     ).create(samConsent());
     assert.equal(hal.status, 403);
-    assert.equal(hal.body.code, 'role_required');
+    assert.equal(hal.body.wardenCode, 'role_required');
     assert.deepEqual(hal.body.data, ['AdminAgents']);
     assert.equal((await servicePrincipals('northwind')).length, 0);
   });
@@ -272,6 +272,6 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     assert.equal(groups.status, 200, 'Directory.Read.All reads groups');
     const remove = await api.remove(SAM_APP);
     assert.equal(remove.status, 403);
-    assert.equal(remove.body.code, 'delegated_role_required');
+    assert.equal(remove.body.wardenCode, 'delegated_role_required');
   });
 });

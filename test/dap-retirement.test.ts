@@ -129,7 +129,7 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
     assert.equal(after.body.allowDelegatedAccess, false);
     const refused = await callApi(w, 'GET', `${path}/users`, { token: jane });
     assert.equal(refused.status, 403);
-    assert.equal(refused.body.code, 'role_required');
+    assert.equal(refused.body.wardenCode, 'role_required');
     const row = await getCustomer(w.ctx.db, contoso, customer.id);
     assert.equal(row?.delegatedAdmin, 'none');
     assert.ok(row?.dapRemovedAt);
@@ -206,7 +206,7 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
       for (const body of [{ allowDelegatedAccess: true }, { AllowDelegatedAccess: true }]) {
         const res = await callApi(w, 'PATCH', `/v1/customers/${c.id}`, { token: jane, body });
         assert.equal(res.status, 400);
-        assert.equal(res.body.code, 'delegated_access_not_offered');
+        assert.equal(res.body.wardenCode, 'delegated_access_not_offered');
         assert.deepEqual(res.body.data, [c.id]);
       }
     }
@@ -220,14 +220,14 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
     for (const body of bad) {
       const res = await callApi(w, 'PATCH', `/v1/customers/${withDap.id}`, { token: jane, body });
       assert.equal(res.status, 400, JSON.stringify(body));
-      assert.equal(res.body.code, 'invalid_request', JSON.stringify(body));
+      assert.equal(res.body.wardenCode, 'invalid_request', JSON.stringify(body));
     }
     const missing = await callApi(w, 'PATCH', `/v1/customers/${crypto.randomUUID()}`, {
       token: jane,
       body: removeBody,
     });
     assert.equal(missing.status, 404);
-    assert.equal(missing.body.code, 'not_found');
+    assert.equal(missing.body.wardenCode, 'not_found');
     assert.equal((await getCustomer(w.ctx.db, contoso, withDap.id))?.delegatedAdmin, 'dap');
     assert.equal((await getCustomer(w.ctx.db, contoso, withoutDap.id))?.delegatedAdmin, 'none');
     assert.equal((await listAuditEvents(w.ctx.db, contoso, { targetId: withDap.id })).length, 0);
@@ -252,7 +252,7 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
       for (const [method, path, body] of calls) {
         const res = await callApi(w, method, path, { token, ...(body ? { body } : {}) });
         assert.equal(res.status, 403, `${upn} ${method} ${path}`);
-        assert.equal(res.body.code, 'role_required');
+        assert.equal(res.body.wardenCode, 'role_required');
         assert.deepEqual(res.body.data, ['AdminAgents']);
       }
     }
@@ -260,7 +260,7 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
       for (const [method, path, body] of calls) {
         const res = await callApi(w, method, path, { token, ...(body ? { body } : {}) });
         assert.equal(res.status, 403, `${method} ${path}`);
-        assert.equal(res.body.code, 'app_only_not_allowed');
+        assert.equal(res.body.wardenCode, 'app_only_not_allowed');
       }
     }
     assert.equal((await getCustomer(w.ctx.db, contoso, customer.id))?.delegatedAdmin, 'dap');
@@ -285,7 +285,7 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
     assert.equal((await getCustomer(w.ctx.db, contoso, created.body.id))?.delegatedAdmin, 'none');
     const users = await callApi(w, 'GET', `/v1/customers/${created.body.id}/users`, { token: jane });
     assert.equal(users.status, 403);
-    assert.equal(users.body.code, 'role_required');
+    assert.equal(users.body.wardenCode, 'role_required');
     assert.ok(
       !(await dapReport(w.ctx.db, contoso, w.clock.now())).some((r) => r.customerId === created.body.id),
     );

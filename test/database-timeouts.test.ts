@@ -105,8 +105,8 @@ describe('Operations: a database that does not answer in time', { timeout: 120_0
         callApi(w, 'POST', '/v1/customers', { token: partnerToken, body: newCustomer('waiting.example') }),
       );
       assertRefused(partner.value, partner.ms, 'Partner API');
-      assert.equal(partner.value.body.code, 'service_unavailable');
-      assert.equal(partner.value.body.source, 'Warden.PartnerApi');
+      assert.equal(partner.value.body.wardenCode, 'service_unavailable');
+      assert.equal(partner.value.body.source, 'PartnerFD');
 
       const graph = await timed(() =>
         callApi(w, 'PATCH', `/v1.0/users/${jane}`, {
@@ -234,7 +234,7 @@ describe('Operations: a database that does not answer in time', { timeout: 120_0
         }),
       );
       assertRefused(blocked.value, blocked.ms, 'Partner API behind a lock');
-      assert.equal(blocked.value.body.code, 'service_unavailable');
+      assert.equal(blocked.value.body.wardenCode, 'service_unavailable');
     } finally {
       await release();
     }

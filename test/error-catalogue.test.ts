@@ -23,10 +23,10 @@ describe('STYLE 4: the error catalogue', () => {
     assert.deepEqual(documented, catalogue);
   });
 
-  it('STYLE 4: docs/errors.md lists exactly the Partner API codes of the catalogue, with the same statuses', () => {
-    const rows = section(doc(), 'Partner API errors').matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
-    const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
-    const catalogue = Object.entries(PARTNER_API_ERRORS).map(([code, e]) => [e.status, code]);
+  it('STYLE 4, Partner Center REST error codes: docs/errors.md lists exactly the Partner API codes of the catalogue, with the same statuses and Partner Center numbers', () => {
+    const rows = section(doc(), 'Partner API errors').matchAll(/^\| (\d+) \| (\d+) \| `(\w+)` \|/gm);
+    const documented = [...rows].map((m) => [Number(m[1]), Number(m[2]), m[3]]);
+    const catalogue = Object.entries(PARTNER_API_ERRORS).map(([code, e]) => [e.status, e.number, code]);
     assert.deepEqual(documented, catalogue);
   });
 

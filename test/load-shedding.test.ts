@@ -56,8 +56,8 @@ describe('Operations: load shedding', { timeout: 120_000 }, () => {
       const partner = await timed(() => callApi(w, 'GET', '/v1/customers'));
       assert.equal(partner.value.status, 503);
       assert.equal(partner.value.headers.get('retry-after'), '1');
-      assert.equal(partner.value.body.code, 'service_unavailable');
-      assert.equal(partner.value.body.source, 'Warden.PartnerApi');
+      assert.equal(partner.value.body.wardenCode, 'service_unavailable');
+      assert.equal(partner.value.body.source, 'PartnerFD');
 
       const graph = await callApi(w, 'GET', '/v1.0/users');
       assert.equal(graph.status, 503);
@@ -123,7 +123,7 @@ describe('Operations: load shedding', { timeout: 120_000 }, () => {
       }
       assert.ok(refused, 'a request was shed while the event loop was behind');
       assert.equal(refused.headers.get('retry-after'), '1');
-      assert.equal(((await refused.json()) as { code: string }).code, 'service_unavailable');
+      assert.equal(((await refused.json()) as { wardenCode: string }).wardenCode, 'service_unavailable');
       for (let i = 0; i < 50 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(await ready(), 'served again once the event loop caught up');
     } finally {

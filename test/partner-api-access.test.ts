@@ -95,7 +95,7 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
       const [status, code] = expected[route]!;
       const res = await run(w, call, readOnly);
       assert.equal(res.status, status, route);
-      assert.equal(res.body.code, code, route);
+      assert.equal(res.body.wardenCode, code, route);
       if (code === 'app_role_required') assert.deepEqual(res.body.data, ['Partner.ReadWrite.All'], route);
     }
   });
@@ -113,7 +113,7 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
       const res = await run(w, call, writer);
       if (call.category === 'user-management') {
         assert.equal(res.status, 403, call.path);
-        assert.equal(res.body.code, 'app_only_not_allowed', call.path);
+        assert.equal(res.body.wardenCode, 'app_only_not_allowed', call.path);
       } else {
         assert.equal(res.status, okStatus(call), `${call.method} ${call.path}: ${JSON.stringify(res.body)}`);
       }
@@ -132,7 +132,7 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
           assert.equal(res.status, okStatus(call), `${where}: ${JSON.stringify(res.body)}`);
         } else {
           assert.equal(res.status, 403, where);
-          assert.equal(res.body.code, 'role_required', where);
+          assert.equal(res.body.wardenCode, 'role_required', where);
           assert.deepEqual(res.body.data, [...allowed], where);
         }
       }
@@ -160,7 +160,7 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
     const northwind = w.demo.customers['northwind.example']!;
     const refused = await callApi(w, 'GET', `/v1/customers/${adatum}/users`, { token: jane });
     assert.equal(refused.status, 403);
-    assert.equal(refused.body.code, 'role_required');
+    assert.equal(refused.body.wardenCode, 'role_required');
     const granted = await callApi(w, 'GET', `/v1/customers/${northwind}/users`, { token: jane });
     assert.equal(granted.status, 200);
     assert.ok(
@@ -179,7 +179,7 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
     ]) {
       const res = await callApi(w, 'GET', path, { token: tokens.get('jane')! });
       assert.equal(res.status, 404, path);
-      assert.equal(res.body.code, 'not_found', path);
+      assert.equal(res.body.wardenCode, 'not_found', path);
     }
   });
 });

@@ -99,19 +99,19 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
       body: { ...newUser('woodgrove.example'), userPrincipalName: 'tomas@woodgrove.example' },
     });
     assert.equal(taken.status, 409);
-    assert.equal(taken.body.code, 'conflict');
+    assert.equal(taken.body.wardenCode, 'conflict');
     const foreign = await callApi(w, 'POST', users('woodgrove.example'), {
       token: jane,
       body: newUser('contoso.example'),
     });
     assert.equal(foreign.status, 400);
-    assert.equal(foreign.body.code, 'invalid_request');
+    assert.equal(foreign.body.wardenCode, 'invalid_request');
     const weak = await callApi(w, 'POST', users('woodgrove.example'), {
       token: jane,
       body: { ...newUser('woodgrove.example'), passwordProfile: { password: 'short' } },
     });
     assert.equal(weak.status, 400);
-    assert.equal(weak.body.code, 'invalid_request');
+    assert.equal(weak.body.wardenCode, 'invalid_request');
     const unknownField = await callApi(w, 'POST', users('woodgrove.example'), {
       token: jane,
       body: { ...newUser('woodgrove.example'), directoryRoles: ['Global Administrator'] },
@@ -127,7 +127,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
       body: newUser('woodgrove.example'),
     });
     assert.equal(refused.status, 403);
-    assert.equal(refused.body.code, 'delegated_role_required');
+    assert.equal(refused.body.wardenCode, 'delegated_role_required');
     assert.deepEqual(refused.body.data, [...DELEGATED_ROLES['users.create']]);
     const count = await w.ctx.db
       .selectFrom('users')
@@ -140,7 +140,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
   it('SPEC E3: Sam (no GDAP assignment, no agent group) is refused at Woodgrove; Jane is refused at Adatum (a request awaiting approval is no access)', async () => {
     const sam = await callApi(w, 'GET', users('woodgrove.example'), { token: tokens.get('sam')! });
     assert.equal(sam.status, 403);
-    assert.equal(sam.body.code, 'role_required');
+    assert.equal(sam.body.wardenCode, 'role_required');
     assert.deepEqual(sam.body.data, [...DELEGATED_ROLES['users.read']]);
     for (const method of ['GET', 'POST'] as const) {
       const jane = await callApi(w, method, users('adatum.example'), {
@@ -148,7 +148,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
         ...(method === 'POST' ? { body: newUser('adatum.example') } : {}),
       });
       assert.equal(jane.status, 403, method);
-      assert.equal(jane.body.code, 'role_required', method);
+      assert.equal(jane.body.wardenCode, 'role_required', method);
     }
   });
 
@@ -159,7 +159,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
       body: newUser('woodgrove.example'),
     });
     assert.equal(res.status, 403);
-    assert.equal(res.body.code, 'app_only_not_allowed');
+    assert.equal(res.body.wardenCode, 'app_only_not_allowed');
   });
 
   it('STYLE 5: a customer of another partner is 404 not_found for creating users too; a malformed id is 400', async () => {
@@ -168,7 +168,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
       body: newUser('tailspin.example'),
     });
     assert.equal(res.status, 404);
-    assert.equal(res.body.code, 'not_found');
+    assert.equal(res.body.wardenCode, 'not_found');
     const bad = await callApi(w, 'GET', '/v1/customers/not-a-guid/users', { token: tokens.get('jane')! });
     assert.equal(bad.status, 400);
   });
@@ -186,7 +186,7 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
     for (const name of ['jane', 'hal']) {
       const res = await callApi(w, 'GET', users('northwind.example'), { token: tokens.get(name)! });
       assert.equal(res.status, 403, name);
-      assert.equal(res.body.code, 'role_required', name);
+      assert.equal(res.body.wardenCode, 'role_required', name);
       // No DAP any more: only a GDAP assignment could give access, so data names the Entra roles.
       assert.notDeepEqual(res.body.data, [...ACCESS['user-management']], name);
     }
@@ -213,11 +213,11 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
     // Jane keeps Security Administrator (the review relationship), which reads no users.
     const janeNow = await callApi(w, 'GET', users('woodgrove.example'), { token: jane });
     assert.equal(janeNow.status, 403);
-    assert.equal(janeNow.body.code, 'delegated_role_required');
+    assert.equal(janeNow.body.wardenCode, 'delegated_role_required');
     // Hal held Helpdesk Administrator through the terminated relationship only.
     const halNow = await callApi(w, 'GET', users('woodgrove.example'), { token: tokens.get('hal')! });
     assert.equal(halNow.status, 403);
-    assert.equal(halNow.body.code, 'role_required');
+    assert.equal(halNow.body.wardenCode, 'role_required');
     await applyEvent(
       w.ctx.db,
       { customerTenantId: woodgrove },
@@ -227,6 +227,6 @@ describe('SPEC E2–E3: the Partner API acts in a customer tenant only within th
     );
     const janeLast = await callApi(w, 'GET', users('woodgrove.example'), { token: jane });
     assert.equal(janeLast.status, 403);
-    assert.equal(janeLast.body.code, 'role_required');
+    assert.equal(janeLast.body.wardenCode, 'role_required');
   });
 });

@@ -114,7 +114,7 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
       body: assignBody(sku),
     });
     assert.equal(refused.status, 409);
-    assert.equal(refused.body.code, 'license_seats_exhausted');
+    assert.equal(refused.body.wardenCode, 'license_seats_exhausted');
     assert.deepEqual(refused.body.data, [{ skuId: sku, totalUnits: 1, consumedUnits: 1 }]);
     // One update is all or nothing: a free SKU with an exhausted one assigns neither.
     const both = await callApi(w, 'POST', path(`/users/${second}/licenseupdates`), {
@@ -207,11 +207,11 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
       body: assignBody(unknown),
     });
     assert.equal(res.status, 400);
-    assert.equal(res.body.code, 'sku_not_subscribed');
+    assert.equal(res.body.wardenCode, 'sku_not_subscribed');
     assert.deepEqual(res.body.data, [{ skuId: unknown }]);
     const empty = await callApi(w, 'POST', path(`/users/${tomas}/licenseupdates`), { token: jane, body: {} });
     assert.equal(empty.status, 400);
-    assert.equal(empty.body.code, 'invalid_request');
+    assert.equal(empty.body.wardenCode, 'invalid_request');
     const plans = await callApi(w, 'POST', path(`/users/${tomas}/licenseupdates`), {
       token: jane,
       body: { licensesToAssign: [{ skuId: skuIdOf('WRD-SEC-E5'), excludedPlans: ['x'] }] },
@@ -228,7 +228,7 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
         body: assignBody(sku),
       });
       assert.equal(res.status, 404, upn);
-      assert.equal(res.body.code, 'not_found', upn);
+      assert.equal(res.body.wardenCode, 'not_found', upn);
     }
     const tailspin = w.demo.customers['tailspin.example']!;
     const terry = w.demo.users['admin@tailspin.example']!.id;
@@ -241,7 +241,7 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
     const tomas = w.demo.users['tomas@woodgrove.example']!.id;
     const read = await callApi(w, 'GET', path(`/users/${tomas}/licenses`), { token: hal });
     assert.equal(read.status, 403);
-    assert.equal(read.body.code, 'delegated_role_required');
+    assert.equal(read.body.wardenCode, 'delegated_role_required');
     assert.deepEqual(read.body.data, [...DELEGATED_ROLES['licenses.read']]);
     const write = await callApi(w, 'POST', path(`/users/${tomas}/licenseupdates`), {
       token: hal,
@@ -252,7 +252,7 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
     const app = await appOnlyToken(w);
     const appOnly = await callApi(w, 'GET', path('/subscribedskus'), { token: app });
     assert.equal(appOnly.status, 403);
-    assert.equal(appOnly.body.code, 'app_only_not_allowed');
+    assert.equal(appOnly.body.wardenCode, 'app_only_not_allowed');
   });
 
   it('SPEC E3: a GDAP-assigned group member who is no Partner Center agent, holding License Administrator only, assigns licences but creates no user', async () => {
@@ -308,7 +308,7 @@ describe('Partner Center licences in a customer tenant: a licence per subscripti
       },
     });
     assert.equal(create.status, 403);
-    assert.equal(create.body.code, 'delegated_role_required');
+    assert.equal(create.body.wardenCode, 'delegated_role_required');
   });
   it('Seats: deleting a user gives its licences’ seats back (a deleted user holds no seat) and forgets its usage location', async () => {
     const sku = skuIdOf('WRD-BUS-PREM');

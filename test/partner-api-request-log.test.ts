@@ -154,6 +154,37 @@ describe('SPEC §11 B2: the Partner API request log', () => {
     assert.equal((await rowOf(fresh)).length, 1);
   });
 
+  it('Partner Center REST headers: MS-RequestId and MS-CorrelationId are echoed (made when absent or not GUIDs) and both are logged with the call', async () => {
+    const requestId = randomUUID().toUpperCase();
+    const correlationId = randomUUID();
+    const sent = await callApi(w, 'GET', '/v1/invoices', {
+      token: tokens.jane,
+      headers: { 'MS-RequestId': requestId, 'MS-CorrelationId': correlationId },
+    });
+    assert.equal(sent.status, 200);
+    assert.equal(sent.headers.get('ms-requestid'), requestId);
+    assert.equal(sent.headers.get('ms-correlationid'), correlationId);
+    const made = await callApi(w, 'GET', '/v1/invoices', {
+      token: tokens.jane,
+      headers: { 'MS-RequestId': 'not-a-guid' },
+    });
+    const madeRequestId = made.headers.get('ms-requestid')!;
+    const madeCorrelationId = made.headers.get('ms-correlationid')!;
+    assert.match(madeRequestId, GUID);
+    assert.match(madeCorrelationId, GUID);
+    assert.notEqual(madeRequestId, madeCorrelationId, 'two ids, each made for the call');
+    // A refusal carries them too (Partner Center's error answers have both headers).
+    const refused = await callApi(w, 'GET', '/v1/invoices', { headers: { 'MS-RequestId': requestId } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('ms-requestid'), requestId);
+    await w.ctx.requestLog.flush();
+    const [row] = await rowOf(correlationId);
+    assert.equal(row?.request_id, requestId);
+    assert.equal(row?.operation, 'invoices.list');
+    const [madeRow] = await rowOf(madeCorrelationId);
+    assert.equal(madeRow?.request_id, madeRequestId);
+  });
+
   it('SPEC §11 B2: requests without a verified partner caller (no token, bad token, non-partner tenant) get a correlation id but no row', async () => {
     const missing = await callApi(w, 'GET', '/v1/customers');
     const invalid = await callApi(w, 'GET', '/v1/customers', { token: 'not-a-token' });

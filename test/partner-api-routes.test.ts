@@ -73,7 +73,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
       const [method, path] = route.split(' ') as [string, string];
       const res = await callApi(w, method, path.replaceAll(':id', crypto.randomUUID()));
       assert.equal(res.status, 401, route);
-      assert.equal(res.body.code, 'missing_token', route);
+      assert.equal(res.body.wardenCode, 'missing_token', route);
     }
   });
 
@@ -117,7 +117,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
   it('STYLE 4: an unknown path under /v1 is 404 not_found, with a correlation id', async () => {
     const res = await callApi(w, 'GET', '/v1/nothing-here', { token: jane });
     assert.equal(res.status, 404);
-    assert.equal(res.body.code, 'not_found');
+    assert.equal(res.body.wardenCode, 'not_found');
     assert.ok(res.headers.get('ms-correlationid'));
   });
 
@@ -180,7 +180,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
     for (const [name, body, status, code] of cases) {
       const res = await callApi(w, 'POST', '/v1/customers', { token: jane, body });
       assert.equal(res.status, status, name);
-      assert.equal(res.body.code, code, name);
+      assert.equal(res.body.wardenCode, code, name);
     }
     const malformed = await fetch(`${w.baseUrl}/v1/customers`, {
       method: 'POST',
@@ -188,13 +188,13 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
       body: '{"companyProfile":',
     });
     assert.equal(malformed.status, 400, 'malformed JSON');
-    assert.equal(((await malformed.json()) as { code: string }).code, 'invalid_request');
+    assert.equal(((await malformed.json()) as { wardenCode: string }).wardenCode, 'invalid_request');
     assert.deepEqual(await countRows(w.ctx.db, ['tenants', 'customers']), before);
 
     assert.equal((await callApi(w, 'POST', '/v1/customers', { token: jane, body: valid() })).status, 201);
     const again = await callApi(w, 'POST', '/v1/customers', { token: jane, body: valid() });
     assert.equal(again.status, 409);
-    assert.equal(again.body.code, 'conflict');
+    assert.equal(again.body.wardenCode, 'conflict');
   });
 
   it('Operations: two concurrent creations of one customer domain: one 201, the other 409 conflict, never a server error', async () => {
@@ -210,7 +210,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
       [1, 2, 3].map(() => callApi(w, 'POST', '/v1/customers', { token: jane, body })),
     );
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409]);
-    assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.code === 'conflict'));
+    assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.wardenCode === 'conflict'));
   });
 
   it('STYLE 4: bad input: an order whose line 2 of 2 is invalid is refused with 400 naming the line, and no order or subscription is written', async () => {
@@ -250,7 +250,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
     for (const [name, body, data] of cases) {
       const res = await callApi(w, 'POST', path, { token: jane, body });
       assert.equal(res.status, 400, name);
-      assert.equal(res.body.code, 'invalid_request', name);
+      assert.equal(res.body.wardenCode, 'invalid_request', name);
       if (data) assert.deepEqual(res.body.data, data, name);
     }
     assert.deepEqual(await countRows(w.ctx.db, ['orders', 'subscriptions']), before);
@@ -282,7 +282,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
     for (const [name, body] of cases) {
       const res = await callApi(w, 'POST', '/v1/servicerequests', { token: jane, body });
       assert.equal(res.status, 400, name);
-      assert.equal(res.body.code, 'invalid_request', name);
+      assert.equal(res.body.wardenCode, 'invalid_request', name);
     }
     assert.deepEqual(await countRows(w.ctx.db, ['service_requests']), before);
   });
@@ -291,7 +291,9 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
     const cases: [string, number, string][] = [
       ['/v1/offers', 400, 'invalid_request'],
       ['/v1/offers?country=ZZ', 400, 'invalid_request'],
-      ['/v1/offers?country=US&promo=1', 400, 'invalid_request'],
+      ['/v1/invoices?size=0', 400, 'invalid_request'],
+      ['/v1/customers?size=-1', 400, 'invalid_request'],
+      ['/v1/customers?size=501', 400, 'invalid_request'],
       ['/v1/customers/not-a-guid', 400, 'invalid_request'],
       [`/v1/customers/${crypto.randomUUID()}`, 404, 'not_found'],
       ['/v1/invoices/NOPE/lineitems', 404, 'not_found'],
@@ -300,7 +302,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
     for (const [path, status, code] of cases) {
       const res = await callApi(w, 'GET', path, { token: jane });
       assert.equal(res.status, status, path);
-      assert.equal(res.body.code, code, path);
+      assert.equal(res.body.wardenCode, code, path);
     }
   });
 });

@@ -23,7 +23,7 @@ const CUSTOMERS = '/v1/customers';
 /** RFC 6750 §3: a 401 for a bad token challenges with `Bearer error="invalid_token"` and says why. */
 function assertInvalidToken(res: ApiResponse, code = 'invalid_token'): void {
   assert.equal(res.status, 401);
-  assert.equal(res.body.code, code);
+  assert.equal(res.body.wardenCode, code);
   const challenge = res.headers.get('www-authenticate') ?? '';
   assert.match(challenge, /^Bearer error="invalid_token"/);
   assert.match(challenge, /error_description="[^"]+"/);
@@ -57,7 +57,10 @@ describe('SPEC E2: Partner API tokens', () => {
     assert.equal(res.status, 401);
     assert.equal(res.statusText, 'Unauthorized - MFA required');
     assertInvalidToken(res, 'mfa_required');
-    assert.deepEqual(Object.keys(res.body).sort(), ['code', 'data', 'description', 'source']);
+    // Partner Center REST error codes: its body, with its number (the SDK's "MFA required. (10001)").
+    assert.deepEqual(Object.keys(res.body).sort(), ['code', 'data', 'description', 'source', 'wardenCode']);
+    assert.equal(res.body.code, 10001);
+    assert.equal(res.body.source, 'PartnerFD');
     assert.equal(typeof res.body.description, 'string');
     assert.deepEqual(res.body.data, []);
     const line = await statusLine(`${w.baseUrl}${CUSTOMERS}`, john);
@@ -82,10 +85,10 @@ describe('SPEC E2: Partner API tokens', () => {
   it('RFC 6750 §3.1: no Authorization header gets 401 missing_token with a Bearer challenge', async () => {
     const res = await callApi(w, 'GET', CUSTOMERS);
     assert.equal(res.status, 401);
-    assert.equal(res.body.code, 'missing_token');
+    assert.equal(res.body.wardenCode, 'missing_token');
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer /);
     const basic = await callApi(w, 'GET', CUSTOMERS, { headers: { authorization: 'Basic amFuZTpwdw==' } });
-    assert.equal(basic.body.code, 'missing_token');
+    assert.equal(basic.body.wardenCode, 'missing_token');
   });
 
   it('RFC 6750 §3.1: tampered tokens: each gets 401 invalid_token with WWW-Authenticate Bearer error="invalid_token"', async () => {
@@ -147,7 +150,7 @@ describe('SPEC E2: Partner API tokens', () => {
     for (const [name, token] of cases) {
       const res = await callApi(w, 'GET', CUSTOMERS, { token });
       assert.equal(res.status, 401, name);
-      assert.equal(res.body.code, 'invalid_token', name);
+      assert.equal(res.body.wardenCode, 'invalid_token', name);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/, name);
     }
   });
@@ -165,7 +168,7 @@ describe('SPEC E2: Partner API tokens', () => {
       const token = await sign(w, userClaims(w, JANE, { tid, iss: w.issuer(key) }));
       const res = await callApi(w, 'GET', CUSTOMERS, { token });
       assert.equal(res.status, 403, key);
-      assert.equal(res.body.code, 'not_a_partner_tenant', key);
+      assert.equal(res.body.wardenCode, 'not_a_partner_tenant', key);
     }
   });
 

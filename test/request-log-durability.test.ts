@@ -191,7 +191,7 @@ describe('request log group commit (SPEC §11)', () => {
       await bringTableBack();
     }
     assert.equal(refused.status, 503);
-    assert.equal(refused.body.code, 'request_log_unavailable');
+    assert.equal(refused.body.wardenCode, 'request_log_unavailable');
     assert.equal(refused.headers.get('retry-after'), '5');
     // A refusal (401 mfa_required) is replaced whole: status, reason phrase and challenge.
     assert.deepEqual(

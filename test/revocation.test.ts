@@ -57,7 +57,7 @@ function refresh(w: TestWarden, refreshToken: string, scope?: string) {
 /** What a token gets at each API: the status and the code of the API's error shape. */
 async function partnerApi(w: TestWarden, token: string): Promise<[number, string | undefined]> {
   const res = await callApi(w, 'GET', '/v1/customers', { token });
-  return [res.status, res.body?.code];
+  return [res.status, res.body?.wardenCode];
 }
 async function graphApi(w: TestWarden, token: string): Promise<[number, string | undefined]> {
   const res = await callApi(w, 'GET', '/v1.0/users', { token });
@@ -253,7 +253,7 @@ describe('revocations reach the APIs within seconds (the revocation list)', () =
           url: '/v1/customers',
           headers: { authorization: `Bearer ${token}` },
         });
-        return [res.statusCode, res.json().code] as [number, string | undefined];
+        return [res.statusCode, res.json().wardenCode] as [number, string | undefined];
       };
       const jane = await janeForBothApis(w);
       assert.deepEqual(await atSecond(jane.partner), OK);

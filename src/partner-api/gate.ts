@@ -26,6 +26,8 @@ declare module 'fastify' {
     /** For delegated categories: the access (GDAP or DAP, the roles) the request was admitted by. */
     delegatedAccess?: DelegatedAccess;
     correlationId?: string;
+    /** Partner Center's `MS-RequestId`: the caller's GUID, or one made for the call. */
+    partnerRequestId?: string;
   }
 }
 
@@ -51,9 +53,14 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
   const roles = new RoleCache(ctx.db);
   requireDeclarations(api, { key: 'partnerApi', label: 'Partner API route', problem: declarationProblem });
   api.addHook('onRequest', async (req, reply) => {
-    const supplied = req.headers['ms-correlationid'];
-    req.correlationId = isGuid(supplied) ? supplied : randomUUID();
+    // Partner Center's REST headers (pc:developer/headers.md): both ids are echoed, each the
+    // caller's GUID or, when it sent none (or not a GUID), one made for the call.
+    const correlation = req.headers['ms-correlationid'];
+    req.correlationId = isGuid(correlation) ? correlation : randomUUID();
+    const request = req.headers['ms-requestid'];
+    req.partnerRequestId = isGuid(request) ? request : randomUUID();
     reply.header('MS-CorrelationId', req.correlationId);
+    reply.header('MS-RequestId', req.partnerRequestId);
     if (req.is404) return; // unknown paths get a plain 404 from the not-found handler
     canonicaliseGuids(req);
     await admit(req, ctx, verifier, roles);
@@ -81,6 +88,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       mfaCompliant: caller.mode === 'app+user' && caller.mfa,
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
+      requestId: req.partnerRequestId,
       occurredAt: ctx.clock.now(),
       // SPEC E3: which customer tenant the call acted in, and by which access (GDAP or DAP, roles).
       ...(req.delegatedAccess

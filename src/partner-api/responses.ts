@@ -1,17 +1,36 @@
 import type { FastifyReply } from 'fastify';
 import type { PartnerApiError } from '../errors/partner-api-errors.ts';
 
-/** Partner Center's collection shape: `{ totalCount, items, links, attributes: { objectType } }`. */
-export function collection<T>(items: T[], selfUri: string) {
+/** Partner Center's `Link` (pc:developer/utility-resources.md): `{ uri, method, headers }`. */
+export interface Link {
+  uri: string;
+  method: string;
+  headers: { key: string; value: string }[];
+}
+
+export function selfLink(uri: string): Link {
+  return { uri, method: 'GET', headers: [] };
+}
+
+/**
+ * Partner Center's collection shape: `{ totalCount, items, links, attributes: { objectType } }`;
+ * a seek-paged one has `links.next` while more items follow (`totalCount` counts this page's, as
+ * Partner Center's does).
+ */
+export function collection<T>(items: T[], selfUri: string, next?: Link) {
   return {
     totalCount: items.length,
     items,
-    links: { self: { uri: selfUri, method: 'GET', headers: [] } },
+    links: { self: selfLink(selfUri), ...(next ? { next } : {}) },
     attributes: { objectType: 'Collection' },
   };
 }
 
-/** Partner Center's error shape: `{ code, description, data, source }`. */
+/**
+ * Partner Center's error shape (pc:developer/error-codes.md): `{ code, description, data, source }`
+ * with `code` Partner Center's number and `source` the service Partner Center names in its answers
+ * (`PartnerFD`, its front door), plus Warden's stable name of the refusal, `wardenCode`.
+ */
 export function sendError(reply: FastifyReply, error: PartnerApiError): FastifyReply {
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
 }
@@ -28,7 +47,13 @@ export function replaceWithError(reply: FastifyReply, error: PartnerApiError): s
 }
 
 function errorBody(error: PartnerApiError) {
-  return { code: error.code, description: error.message, data: error.data, source: 'Warden.PartnerApi' };
+  return {
+    code: error.number,
+    description: error.message,
+    data: error.data,
+    source: 'PartnerFD',
+    wardenCode: error.code,
+  };
 }
 
 export function money(cents: number): number {

@@ -23,17 +23,28 @@ export interface InvoiceLineItem {
   amountCents: number;
   chargeStart: number;
   chargeEnd: number;
+  /** From the customer and the subscription billed, where they still exist. */
+  customerDomain: string | null;
+  orderId: string | null;
+  billingCycle: string | null;
+  subscriptionStart: number | null;
+  subscriptionEnd: number | null;
 }
 
-/** The partner's invoices, newest first (issue 3 item 1: billing). */
+/**
+ * The partner's invoices, newest first (issue 3 item 1: billing); `size` and `offset` page them
+ * (Partner Center's `GET /invoices?size&offset`), in one order (date, then id) so pages do not overlap.
+ */
 export async function listInvoices(
   db: Db,
   partnerTenantId: string,
-  filter: { id?: string } = {},
+  filter: { id?: string; size?: number; offset?: number } = {},
 ): Promise<Invoice[]> {
   let query = db.selectFrom('invoices').selectAll().where('tenant_id', '=', partnerTenantId);
   if (filter.id !== undefined) query = query.where('id', '=', filter.id);
-  const rows = await query.orderBy('invoice_date', 'desc').execute();
+  query = query.orderBy('invoice_date', 'desc').orderBy('id', 'desc');
+  if (filter.size !== undefined) query = query.limit(filter.size).offset(filter.offset ?? 0);
+  const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,
     invoiceDate: Number(r.invoice_date),
@@ -59,11 +70,24 @@ export async function listInvoiceLineItems(
   invoiceId: string,
 ): Promise<InvoiceLineItem[]> {
   const rows = await db
-    .selectFrom('invoice_line_items')
-    .selectAll()
-    .where('tenant_id', '=', partnerTenantId)
-    .where('invoice_id', '=', invoiceId)
-    .orderBy('line_number')
+    .selectFrom('invoice_line_items as l')
+    .leftJoin('customers as c', (join) =>
+      join.onRef('c.tenant_id', '=', 'l.tenant_id').onRef('c.id', '=', 'l.customer_id'),
+    )
+    .leftJoin('subscriptions as s', (join) =>
+      join.onRef('s.tenant_id', '=', 'l.tenant_id').onRef('s.id', '=', 'l.subscription_id'),
+    )
+    .selectAll('l')
+    .select([
+      'c.domain',
+      's.order_id',
+      's.billing_cycle',
+      's.created_at as subscription_start',
+      's.commitment_end_at as subscription_end',
+    ])
+    .where('l.tenant_id', '=', partnerTenantId)
+    .where('l.invoice_id', '=', invoiceId)
+    .orderBy('l.line_number')
     .execute();
   return rows.map((r) => ({
     invoiceId: r.invoice_id,
@@ -78,6 +102,11 @@ export async function listInvoiceLineItems(
     amountCents: r.amount_cents,
     chargeStart: Number(r.charge_start),
     chargeEnd: Number(r.charge_end),
+    customerDomain: r.domain ?? null,
+    orderId: r.order_id ?? null,
+    billingCycle: r.billing_cycle ?? null,
+    subscriptionStart: r.subscription_start === null ? null : Number(r.subscription_start),
+    subscriptionEnd: r.subscription_end === null ? null : Number(r.subscription_end),
   }));
 }
 
@@ -96,7 +125,10 @@ export async function issueInvoice(
     currency: string;
     paidCents: number;
   },
-  lines: Omit<InvoiceLineItem, 'invoiceId' | 'lineNumber' | 'amountCents' | 'chargeStart' | 'chargeEnd'>[],
+  lines: Pick<
+    InvoiceLineItem,
+    'customerId' | 'customerName' | 'subscriptionId' | 'offerId' | 'offerName' | 'quantity' | 'unitPriceCents'
+  >[],
 ): Promise<void> {
   const items = lines.map((l, i) => ({
     ...l,

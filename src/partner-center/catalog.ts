@@ -76,3 +76,14 @@ export async function addOffer(
       .execute();
   }
 }
+
+/** The names of the catalog's offers by id (a subscription names its offer; Partner Center's `offerName`). */
+export async function offerNames(db: Db, offerIds: readonly string[]): Promise<Map<string, string>> {
+  if (offerIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('offers')
+    .select(['id', 'name'])
+    .where('id', 'in', [...new Set(offerIds)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

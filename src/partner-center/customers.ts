@@ -28,7 +28,7 @@ export interface Customer {
   createdAt: number;
 }
 
-function toCustomer(row: CustomerTable): Customer {
+export function toCustomer(row: CustomerTable): Customer {
   return {
     id: row.id,
     partnerTenantId: row.tenant_id,

@@ -69,6 +69,17 @@ async function seatsByOffer(db: Db, customerTenantId: string, offerId?: string) 
   return rows.map((r) => ({ offerId: r.offer_id, name: r.name, seats: Number(r.seats) }));
 }
 
+/** The seats of one offer: the quantity of the customer tenant's active subscriptions of it. */
+export async function seatsOf(db: Db, customerTenantId: string, offerId: string): Promise<number> {
+  const [row] = await seatsByOffer(db, customerTenantId, offerId);
+  return row?.seats ?? 0;
+}
+
+/** How many of the customer tenant's users hold a licence of the SKU. */
+export async function consumedSeats(db: Db, customerTenantId: string, skuId: string): Promise<number> {
+  return (await consumedBySku(db, customerTenantId)).get(skuId) ?? 0;
+}
+
 async function consumedBySku(db: Db, customerTenantId: string): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('license_assignments')
@@ -198,7 +209,7 @@ export async function updateUserLicenses(
 }
 
 /** Holds the customer tenant's subscription rows of one offer until the transaction ends. */
-async function lockSubscriptionsOf(trx: Db, customerTenantId: string, offerId: string): Promise<void> {
+export async function lockSubscriptionsOf(trx: Db, customerTenantId: string, offerId: string): Promise<void> {
   const customers = await trx
     .selectFrom('customers')
     .select(['tenant_id', 'id'])

@@ -34,6 +34,10 @@ export interface Subscription {
   unitPriceCents: number;
   createdAt: number;
   commitmentEndAt: number;
+  /** Partner Center's `autoRenewEnabled`. */
+  autoRenewEnabled: boolean;
+  /** What the subscription's etag names: one more with each change (subscriptions.ts). */
+  version: number;
 }
 
 /** Why an order line cannot be placed: the caller turns it into a 400 naming the line. */
@@ -118,6 +122,8 @@ export async function placeOrder(
           unit_price_cents: offer.unitPriceCents,
           created_at: now,
           commitment_end_at: now + (offer.billingCycle === 'annual' ? YEAR_MS : MONTH_MS),
+          auto_renew_enabled: 1,
+          version: 1,
         })
         .execute();
     }
@@ -138,7 +144,11 @@ export async function listSubscriptions(
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({
+  return rows.map(toSubscription);
+}
+
+export function toSubscription(r: SubscriptionTable): Subscription {
+  return {
     id: r.id,
     customerId: r.customer_id,
     orderId: r.order_id,
@@ -151,5 +161,7 @@ export async function listSubscriptions(
     unitPriceCents: r.unit_price_cents,
     createdAt: Number(r.created_at),
     commitmentEndAt: Number(r.commitment_end_at),
-  }));
+    autoRenewEnabled: Number(r.auto_renew_enabled) === 1,
+    version: Number(r.version),
+  };
 }

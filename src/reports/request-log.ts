@@ -19,6 +19,8 @@ export interface RequestRecord {
   /** Overrides the outcome read from the status (a step-up redirect is a refusal, not a success). */
   outcome?: Outcome;
   correlationId: string;
+  /** A Partner API call's `MS-RequestId` (sent or generated). */
+  requestId?: string;
   occurredAt: number;
   /** A call into a customer's tenant (SPEC E3): the customer and the access (GDAP or DAP) it used. */
   delegated?: {
@@ -142,6 +144,7 @@ export class RequestLog {
         outcome: entry.outcome ?? outcomeOf(entry.statusCode),
         status_code: entry.statusCode,
         correlation_id: entry.correlationId,
+        request_id: entry.requestId ?? null,
         customer_tenant_id: entry.delegated?.customerTenantId ?? null,
         delegated_access: entry.delegated
           ? JSON.stringify({

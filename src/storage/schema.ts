@@ -272,6 +272,10 @@ export interface SubscriptionTable {
   unit_price_cents: number;
   created_at: number;
   commitment_end_at: number;
+  /** Partner Center's `autoRenewEnabled` (1 or 0). */
+  auto_renew_enabled: number;
+  /** Named by the subscription's etag; each change adds one (a PATCH is conditional on it). */
+  version: number;
 }
 
 export interface InvoiceTable {
@@ -345,6 +349,8 @@ export interface RequestLogTable {
   customer_tenant_id: string | null;
   /** With it, the access used, as JSON `{ via: 'gdap'|'dap', roleTemplateIds, relationshipIds }`. */
   delegated_access: string | null;
+  /** Partner Center's `MS-RequestId` of a Partner API call (sent or generated), else null. */
+  request_id: string | null;
 }
 
 /** A one-time link that lets a new administrator set a first password (src/onboarding/). */

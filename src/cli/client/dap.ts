@@ -12,9 +12,13 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** As many customers as the server removes DAP for in one go (MAX_DAP_REMOVALS). */
 const MAX_CUSTOMERS = 100;
 
-/** A Partner API error body `{ code, description }` as a CLI error. */
+/**
+ * A Partner API error body as a CLI error, named by Warden's stable `wardenCode` (the body's
+ * `code` is Partner Center's number, docs/errors.md).
+ */
 function partnerApiFailure(target: Target, tenant: string, answer: ApiAnswer): CliError {
-  const code = typeof answer.body?.code === 'string' ? answer.body.code : `HTTP ${answer.status}`;
+  const named = answer.body?.wardenCode;
+  const code = typeof named === 'string' ? named : `HTTP ${answer.status}`;
   const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
   if (answer.status === 401)
     return new NotSignedInError(

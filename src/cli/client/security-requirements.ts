@@ -44,7 +44,8 @@ export const testSecurityRequirementsCommand: Command = {
       request: `GET ${PROBE}`,
       status: answer.status,
       statusText: answer.statusText,
-      ...(typeof answer.body?.code === 'string' ? { code: answer.body.code } : {}),
+      // Warden's stable name of a refusal (the body's `code` is Partner Center's number).
+      ...(typeof answer.body?.wardenCode === 'string' ? { code: answer.body.wardenCode } : {}),
     };
     const user = String(claims.upn ?? session.user.upn);
     if (target.json) {

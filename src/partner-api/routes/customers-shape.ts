@@ -1,13 +1,21 @@
 import type { Customer } from '../../partner-center/customers.ts';
+import { selfLink } from '../responses.ts';
 
 /**
  * Partner Center's `Customer` resource for one of Warden's customers (SPEC E2: customer
  * management), as the list shows it: no `allowDelegatedAccess` (reference §1.11: only get-by-id has it).
  */
 export function customerShape(c: Customer) {
+  const self = `/v1/customers/${c.id}`;
   return {
     id: c.id,
-    companyProfile: { tenantId: c.customerTenantId, domain: c.domain, companyName: c.companyName },
+    companyProfile: {
+      tenantId: c.customerTenantId,
+      domain: c.domain,
+      companyName: c.companyName,
+      links: { self: selfLink(`${self}/profiles/company`) },
+      attributes: { objectType: 'CustomerCompanyProfile' },
+    },
     billingProfile: {
       email: c.profile.email,
       culture: c.profile.culture,
@@ -20,8 +28,12 @@ export function customerShape(c: Customer) {
         addressLine1: c.profile.addressLine1,
         phoneNumber: c.profile.phone,
       },
+      attributes: { objectType: 'CustomerBillingProfile' },
     },
     relationshipToPartner: c.relationship,
+    // pc:developer/customer-resources.md: the customer's custom domains (a Warden tenant has one).
+    customDomains: [c.domain],
+    links: { self: selfLink(self) },
     attributes: { objectType: 'Customer' },
   };
 }

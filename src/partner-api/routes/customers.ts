@@ -2,19 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { removeDap } from '../../delegated-admin/dap.ts';
 import { PartnerApiError } from '../../errors/partner-api-errors.ts';
-import {
-  createCustomer,
-  DomainTakenError,
-  getCustomer,
-  listCustomers,
-} from '../../partner-center/customers.ts';
+import { createCustomer, DomainTakenError, getCustomer } from '../../partner-center/customers.ts';
 import { APP_USER_ONLY, BOTH } from '../declarations.ts';
-import { collection } from '../responses.ts';
 import { auditActorOf, partnerOf } from './caller.ts';
+import { customerListRoute } from './customer-list.ts';
 import {
   CUSTOMER_ID_PARAM,
   customerDetailShape,
-  customerShape,
   NEW_CUSTOMER_BODY,
   type NewCustomerBody,
   UPDATE_CUSTOMER_BODY,
@@ -22,34 +16,11 @@ import {
 } from './customers-shape.ts';
 
 /**
- * A partner's customers: list, create, get, and remove DAP (SPEC E2: customer management; SPEC
+ * A partner's customers: list (customer-list.ts), create, get, and remove DAP (SPEC E2: customer management; SPEC
  * §13). Their subscriptions and orders are in `subscriptions.ts` and `orders.ts`.
  */
 export function customerRoutes(api: FastifyInstance, ctx: WardenContext): void {
-  api.get<{ Querystring: { search?: string } }>(
-    '/customers',
-    {
-      config: {
-        partnerApi: {
-          operation: 'customers.list',
-          category: 'customer-management',
-          modes: BOTH,
-          access: 'read',
-        },
-      },
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { search: { type: 'string', maxLength: 256 }, size: { type: 'integer' } },
-        },
-      },
-    },
-    async (req) => {
-      const customers = await listCustomers(ctx.db, partnerOf(req).id, { search: req.query.search });
-      return collection(customers.map(customerShape), req.url);
-    },
-  );
+  customerListRoute(api, ctx);
 
   api.post<{ Body: NewCustomerBody }>(
     '/customers',

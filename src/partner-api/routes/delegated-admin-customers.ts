@@ -43,7 +43,7 @@ export function delegatedAdminCustomerRoutes(api: FastifyInstance, ctx: WardenCo
           access: 'read',
         },
       },
-      schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } },
+      // It takes no query parameters; others are ignored, as Partner Center ignores them.
     },
     async (req) => {
       const rows = await dapReport(ctx.db, partnerOf(req).id, ctx.clock.now());

@@ -52,9 +52,9 @@ export function serviceRequestRoutes(api: FastifyInstance, ctx: WardenContext): 
         },
       },
       schema: {
+        // Unknown query parameters are ignored, as Partner Center ignores them.
         querystring: {
           type: 'object',
-          additionalProperties: false,
           properties: { customerId: { type: 'string', format: 'uuid' } },
         },
       },
