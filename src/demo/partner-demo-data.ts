@@ -4,6 +4,7 @@ import { addOffer } from '../partner-center/catalog.ts';
 import { type Customer, linkCustomer } from '../partner-center/customers.ts';
 import { listSubscriptions, placeOrder } from '../partner-center/orders.ts';
 import { createServiceRequest } from '../partner-center/service-requests.ts';
+import { updateSubscription } from '../partner-center/subscriptions.ts';
 import type { Db } from '../storage/database.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -153,7 +154,15 @@ export async function seedPartnerData(
         now - 90 * DAY,
       );
     }
-    // Last month's invoice: one line per subscription.
+    // Partner Center's autoRenewEnabled (issue 13 item 3): the first customer's last subscription
+    // is set not to renew, through the same conditional update as the Partner API's PATCH (no
+    // seats change, so no lock is taken and the database kind does not matter).
+    const first = customers[0];
+    const last = first ? (await listSubscriptions(db, partner.id, first.id)).at(-1) : undefined;
+    if (first && last)
+      await updateSubscription(db, 'sqlite', first, last.id, last.version, { autoRenewEnabled: false });
+    // The last three months' invoices, one line per subscription; all but the latest are paid
+    // (several invoices: Partner Center's size/offset paging has something to page).
     const lines = [];
     for (const customer of customers) {
       for (const s of await listSubscriptions(db, partner.id, customer.id)) {
@@ -168,22 +177,25 @@ export async function seedPartnerData(
         });
       }
     }
-    const start = new Date(now - 30 * DAY);
-    const periodStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1);
-    const periodEnd = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) - 1;
-    await issueInvoice(
-      db,
-      partner.id,
-      {
-        id: `D${String(start.getUTCFullYear()).slice(2)}${String(start.getUTCMonth() + 1).padStart(2, '0')}${partner.id.slice(0, 4).toUpperCase()}`,
-        invoiceDate: periodEnd + 1,
-        periodStart,
-        periodEnd,
-        currency: 'USD', // the demo customers are all in the US
-        paidCents: 0,
-      },
-      lines,
-    );
+    for (const monthsAgo of [3, 2, 1]) {
+      const start = new Date(now - 30 * DAY);
+      const periodStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - monthsAgo + 1, 1);
+      const periodEnd = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - monthsAgo + 2, 1) - 1;
+      const month = new Date(periodStart);
+      await issueInvoice(
+        db,
+        partner.id,
+        {
+          id: `D${String(month.getUTCFullYear()).slice(2)}${String(month.getUTCMonth() + 1).padStart(2, '0')}${partner.id.slice(0, 4).toUpperCase()}`,
+          invoiceDate: periodEnd + 1,
+          periodStart,
+          periodEnd,
+          currency: 'USD', // the demo customers are all in the US
+          paidCents: monthsAgo === 1 ? 0 : Number.MAX_SAFE_INTEGER, // issueInvoice caps it at the total
+        },
+        lines,
+      );
+    }
     for (const [i, [title, severity, customerIndex]] of partner.requests.entries()) {
       const customer = customers[customerIndex]!;
       await createServiceRequest(
