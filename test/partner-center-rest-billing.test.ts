@@ -62,6 +62,32 @@ describe('Partner Center REST: invoices (by id, invoiceDetails, line items, size
     assert.equal(foreignLines.status, 404);
   });
 
+  it('Get invoice line items: size and offset page them (both forms of the path), links.next gives the next offset', async () => {
+    const list = await callApi(w, 'GET', '/v1/invoices', { token: jane });
+    const id = list.body.items[0].id;
+    const whole = (await callApi(w, 'GET', `/v1/invoices/${id}/lineitems`, { token: jane })).body.items;
+    assert.ok(whole.length >= 3, 'the demo invoice has a line per subscription');
+    for (const base of [
+      `/v1/invoices/${id}/lineitems`,
+      `/v1/invoices/${id}/lineitems/Office/BillingLineItems`,
+    ]) {
+      const seen: number[] = [];
+      let res = await callApi(w, 'GET', `${base}?size=2`, { token: jane });
+      for (;;) {
+        assert.equal(res.status, 200, base);
+        seen.push(...res.body.items.map((l: { lineItemNumber: number }) => l.lineItemNumber));
+        if (!res.body.links.next) break;
+        assert.match(res.body.links.next.uri, /\?size=2&offset=\d+$/);
+        res = await callApi(w, 'GET', res.body.links.next.uri, { token: jane });
+      }
+      assert.deepEqual(
+        seen,
+        whole.map((l: { lineItemNumber: number }) => l.lineItemNumber),
+        base,
+      );
+    }
+  });
+
   it('Invoice line items: the LicenseBasedLineItem fields of the reference (partner, domain, order, subscription dates, subtotal, tax)', async () => {
     const list = await callApi(w, 'GET', '/v1/invoices', { token: jane });
     const res = await callApi(w, 'GET', `/v1/invoices/${list.body.items[0].id}/lineitems`, { token: jane });

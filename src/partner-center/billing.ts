@@ -64,12 +64,14 @@ export async function getInvoice(
   return (await listInvoices(db, partnerTenantId, { id: invoiceId }))[0];
 }
 
+/** An invoice's lines in order; `size` and `offset` page them (Partner Center's `lineitems?size&offset`). */
 export async function listInvoiceLineItems(
   db: Db,
   partnerTenantId: string,
   invoiceId: string,
+  page: { size?: number; offset?: number } = {},
 ): Promise<InvoiceLineItem[]> {
-  const rows = await db
+  let query = db
     .selectFrom('invoice_line_items as l')
     .leftJoin('customers as c', (join) =>
       join.onRef('c.tenant_id', '=', 'l.tenant_id').onRef('c.id', '=', 'l.customer_id'),
@@ -87,8 +89,9 @@ export async function listInvoiceLineItems(
     ])
     .where('l.tenant_id', '=', partnerTenantId)
     .where('l.invoice_id', '=', invoiceId)
-    .orderBy('l.line_number')
-    .execute();
+    .orderBy('l.line_number');
+  if (page.size !== undefined) query = query.limit(page.size).offset(page.offset ?? 0);
+  const rows = await query.execute();
   return rows.map((r) => ({
     invoiceId: r.invoice_id,
     lineNumber: r.line_number,

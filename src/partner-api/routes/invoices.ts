@@ -11,6 +11,32 @@ const INVOICE_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,32}$' } as const;
 const invoiceId = { type: 'object', properties: { id: INVOICE_ID }, required: ['id'] } as const;
 const MAX_SIZE = 500;
 
+/** Partner Center's `size` (at most 500 here; absent, the whole list) and zero-based `offset`. */
+const PAGE_QUERY = {
+  type: 'object',
+  properties: {
+    size: { type: 'integer', minimum: 1, maximum: MAX_SIZE },
+    offset: { type: 'integer', minimum: 0 },
+  },
+} as const;
+type PageQuery = { size?: number; offset?: number };
+
+/**
+ * One page of `rows` fetched with one row more than asked (so a next page is known to exist),
+ * and the `links.next` of Partner Center's offset paging: the same path with the next offset.
+ */
+function offsetPage<T>(rows: T[], query: PageQuery, path: string) {
+  const { size, offset = 0 } = query;
+  if (size === undefined) return { items: rows, next: undefined };
+  const next = rows.length > size ? selfLink(`${path}?size=${size}&offset=${offset + size}`) : undefined;
+  return { items: rows.slice(0, size), next };
+}
+
+/** What to ask the database for: one more than the page, when paged. */
+function oneMore(query: PageQuery) {
+  return query.size !== undefined ? { size: query.size + 1, offset: query.offset ?? 0 } : {};
+}
+
 async function invoiceOf(ctx: WardenContext, req: FastifyRequest<{ Params: { id: string } }>) {
   const invoice = await getInvoice(ctx.db, partnerOf(req).id, req.params.id);
   if (!invoice) throw new PartnerApiError('not_found', `No invoice ${req.params.id}.`);
@@ -23,34 +49,18 @@ async function invoiceOf(ctx: WardenContext, req: FastifyRequest<{ Params: { id:
  * partner's invoice id is 404 like one that does not exist.
  */
 export function invoiceRoutes(api: FastifyInstance, ctx: WardenContext): void {
-  api.get<{ Querystring: { size?: number; offset?: number } }>(
+  api.get<{ Querystring: PageQuery }>(
     '/invoices',
     {
       config: {
         partnerApi: { operation: 'invoices.list', category: 'billing', modes: BOTH, access: 'read' },
       },
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: {
-            size: { type: 'integer', minimum: 1, maximum: MAX_SIZE },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
-      },
+      schema: { querystring: PAGE_QUERY },
     },
     async (req) => {
-      const { size, offset = 0 } = req.query;
-      // One more than asked: whether a next page exists (Partner Center's links.next).
-      const rows = await listInvoices(ctx.db, partnerOf(req).id, {
-        ...(size !== undefined ? { size: size + 1, offset } : {}),
-      });
-      const page = size !== undefined ? rows.slice(0, size) : rows;
-      const next =
-        size !== undefined && rows.length > size
-          ? selfLink(`/v1/invoices?size=${size}&offset=${offset + size}`)
-          : undefined;
-      return collection(page.map(invoiceShape), req.url, next);
+      const rows = await listInvoices(ctx.db, partnerOf(req).id, oneMore(req.query));
+      const page = offsetPage(rows, req.query, '/v1/invoices');
+      return collection(page.items.map(invoiceShape), req.url, page.next);
     },
   );
 
@@ -65,21 +75,23 @@ export function invoiceRoutes(api: FastifyInstance, ctx: WardenContext): void {
     async (req) => invoiceShape(await invoiceOf(ctx, req)),
   );
 
-  api.get<{ Params: { id: string } }>(
+  api.get<{ Params: { id: string }; Querystring: PageQuery }>(
     '/invoices/:id/lineitems',
     {
       config: {
         partnerApi: { operation: 'invoices.lineitems', category: 'billing', modes: BOTH, access: 'read' },
       },
-      schema: { params: invoiceId },
+      schema: { params: invoiceId, querystring: PAGE_QUERY },
     },
     async (req) => {
       const invoice = await invoiceOf(ctx, req);
       const partner = partnerOf(req);
-      const items = await listInvoiceLineItems(ctx.db, partner.id, invoice.id);
+      const rows = await listInvoiceLineItems(ctx.db, partner.id, invoice.id, oneMore(req.query));
+      const page = offsetPage(rows, req.query, `/v1/invoices/${invoice.id}/lineitems`);
       return collection(
-        items.map((l) => lineItemShape(l, invoice.currency, partner.id)),
+        page.items.map((l) => lineItemShape(l, invoice.currency, partner.id)),
         req.url,
+        page.next,
       );
     },
   );
@@ -87,7 +99,7 @@ export function invoiceRoutes(api: FastifyInstance, ctx: WardenContext): void {
   // The path form of the same (pc:developer/get-invoiceline-items.md, "Previous syntaxes"), which
   // an invoice's invoiceDetails[].links.self names. Warden's lines are all license-based billing
   // lines (provider Office): another provider or type has none.
-  api.get<{ Params: { id: string; provider: string; type: string } }>(
+  api.get<{ Params: { id: string; provider: string; type: string }; Querystring: PageQuery }>(
     '/invoices/:id/lineitems/:provider/:type',
     {
       config: {
@@ -108,18 +120,23 @@ export function invoiceRoutes(api: FastifyInstance, ctx: WardenContext): void {
           },
           required: ['id', 'provider', 'type'],
         },
+        querystring: PAGE_QUERY,
       },
     },
     async (req) => {
       const invoice = await invoiceOf(ctx, req);
       const partner = partnerOf(req);
+      const { provider, type } = req.params;
       const office =
-        req.params.provider.toLowerCase() === 'office' &&
-        req.params.type.toLowerCase().replaceAll('_', '') === 'billinglineitems';
-      const items = office ? await listInvoiceLineItems(ctx.db, partner.id, invoice.id) : [];
+        provider.toLowerCase() === 'office' && type.toLowerCase().replaceAll('_', '') === 'billinglineitems';
+      const rows = office
+        ? await listInvoiceLineItems(ctx.db, partner.id, invoice.id, oneMore(req.query))
+        : [];
+      const page = offsetPage(rows, req.query, `/v1/invoices/${invoice.id}/lineitems/${provider}/${type}`);
       return collection(
-        items.map((l) => lineItemShape(l, invoice.currency, partner.id)),
+        page.items.map((l) => lineItemShape(l, invoice.currency, partner.id)),
         req.url,
+        page.next,
       );
     },
   );
