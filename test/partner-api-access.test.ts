@@ -32,17 +32,29 @@ const newRequest = () => ({
 const oneLicence = () => ({ lineItems: [{ lineItemNumber: 0, offerId: 'WRD-MAIL-1', quantity: 1 }] });
 
 /** One call of each operation, by category (SPEC E2). Needs the ids of the demo data. */
-function operations(w: TestWarden, invoiceId: string): Call[] {
+function operations(w: TestWarden, invoiceId: string, subscriptionId: string): Call[] {
   const northwind = w.demo.customers['northwind.example']!;
   return [
     { category: 'discovery', method: 'GET', path: '/v1/offers?country=US' },
+    { category: 'discovery', method: 'GET', path: '/v1/offers/WRD-MAIL-1?country=US' },
     { category: 'transactions', method: 'POST', path: `/v1/customers/${northwind}/orders`, body: oneLicence },
     { category: 'billing', method: 'GET', path: '/v1/invoices' },
+    { category: 'billing', method: 'GET', path: `/v1/invoices/${invoiceId}` },
     { category: 'billing', method: 'GET', path: `/v1/invoices/${invoiceId}/lineitems` },
+    {
+      category: 'billing',
+      method: 'GET',
+      path: `/v1/invoices/${invoiceId}/lineitems/Office/BillingLineItems`,
+    },
     { category: 'customer-management', method: 'GET', path: '/v1/customers' },
     { category: 'customer-management', method: 'POST', path: '/v1/customers', body: newCustomer },
     { category: 'customer-management', method: 'GET', path: `/v1/customers/${northwind}` },
     { category: 'customer-management', method: 'GET', path: `/v1/customers/${northwind}/subscriptions` },
+    {
+      category: 'customer-management',
+      method: 'GET',
+      path: `/v1/customers/${northwind}/subscriptions/${subscriptionId}`,
+    },
     { category: 'customer-requests', method: 'GET', path: '/v1/servicerequests' },
     { category: 'customer-requests', method: 'POST', path: '/v1/servicerequests', body: newRequest },
     { category: 'user-management', method: 'GET', path: `/v1/customers/${northwind}/users` },
@@ -64,7 +76,11 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
       tokens.set(upn, await userToken(w, `${upn}@contoso.example`));
     }
     const invoices = await callApi(w, 'GET', '/v1/invoices', { token: tokens.get('jane')! });
-    calls = operations(w, invoices.body.items[0].id);
+    const northwind = w.demo.customers['northwind.example']!;
+    const subscriptions = await callApi(w, 'GET', `/v1/customers/${northwind}/subscriptions`, {
+      token: tokens.get('jane')!,
+    });
+    calls = operations(w, invoices.body.items[0].id, subscriptions.body.items[0].id);
   });
   after(() => w.stop());
 
@@ -79,6 +95,10 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
     const readOnly = await appOnlyToken(w); // contoso-automation: Partner.Read.All only
     const expected: Record<string, [number, string?]> = {
       'GET /v1/offers': [200],
+      'GET /v1/offers/WRD-MAIL-1': [200],
+      'GET /v1/invoices/:id': [200],
+      'GET /v1/invoices/:id/lineitems/Office/BillingLineItems': [200],
+      'GET /v1/customers/:id/subscriptions/:id': [200],
       'POST /v1/customers/:id/orders': [403, 'app_role_required'],
       'GET /v1/invoices': [200],
       'GET /v1/invoices/:id/lineitems': [200],
