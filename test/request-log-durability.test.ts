@@ -195,7 +195,7 @@ describe('request log group commit (SPEC §11)', () => {
     assert.equal(refused.headers.get('retry-after'), '5');
     // A refusal (401 mfa_required) is replaced whole: status, reason phrase and challenge.
     assert.deepEqual(
-      [refusedRefusal.status, refusedRefusal.statusText, refusedRefusal.body.code],
+      [refusedRefusal.status, refusedRefusal.statusText, refusedRefusal.body.wardenCode],
       [503, 'Service Unavailable', 'request_log_unavailable'],
     );
     assert.equal(refusedRefusal.headers.get('www-authenticate'), null);

@@ -43,7 +43,8 @@ async function partnerApi(
   if (answer.status < 400) return { ok: true, body: answer.body };
   const error = partnerApiFailure(target, session.tenantName, answer);
   if (!(error instanceof RefusedError)) throw error;
-  return { ok: false, error, code: String(answer.body?.code ?? answer.status) };
+  // Warden's stable name of the refusal (the body's `code` is Partner Center's number).
+  return { ok: false, error, code: String(answer.body?.wardenCode ?? answer.status) };
 }
 
 const ACTIVITY: Record<string, string> = {
