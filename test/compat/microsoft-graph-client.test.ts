@@ -68,7 +68,7 @@ async function contosoUserIds(): Promise<string[]> {
 compatCheck(
   'Microsoft Graph JS SDK',
   'Client.initWithMiddleware + PageIterator over /users with $top (app-only token from MSAL Node)',
-  'baseUrl: Warden origin, customHosts: new Set([hostname])',
+  'customHosts: new Set([hostname])',
   async () => {
     const client = Client.initWithMiddleware({ authProvider: appOnlyProvider(), ...graphOptions() });
     const first = await client.api('/users').top(2).select(['id', 'userPrincipalName']).get();
@@ -94,7 +94,7 @@ compatCheck(
 compatCheck(
   'Microsoft Graph JS SDK',
   'Client.init with a token callback: create, update and delete a user (delegated, MSAL Node device code)',
-  'baseUrl: Warden origin, customHosts: new Set([hostname])',
+  'customHosts: new Set([hostname])',
   async () => {
     // Jane, Global Administrator of Contoso, signs in once by device code (with MFA, which
     // Warden requires of administrators); MSAL then serves Graph tokens from its cache.
@@ -160,7 +160,7 @@ compatCheck(
 compatCheck(
   'Microsoft Graph JS SDK',
   "Errors surface as GraphError with Graph's code and statusCode (TokenCredentialAuthenticationProvider + @azure/identity)",
-  'baseUrl: Warden origin, customHosts: new Set([hostname])',
+  'customHosts: new Set([hostname])',
   async () => {
     const app = w.demo.clients['contoso-automation']!;
     const credential = new ClientSecretCredential(

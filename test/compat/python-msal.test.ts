@@ -35,7 +35,7 @@ function python(flow: 'client-credentials' | 'device-flow', env: Record<string, 
 compatCheck(
   'Python MSAL',
   'ConfidentialClientApplication.acquire_token_for_client (client secret)',
-  'validate_authority=False, REQUESTS_CA_BUNDLE',
+  'validate_authority=False',
   async () => {
     const client = w.demo.clients['contoso-automation']!;
     const run = python('client-credentials', {
@@ -65,7 +65,7 @@ compatCheck(
 compatCheck(
   'Python MSAL',
   'PublicClientApplication.initiate_device_flow + acquire_token_by_device_flow, then acquire_token_silent',
-  'validate_authority=False, REQUESTS_CA_BUNDLE',
+  'validate_authority=False',
   async () => {
     const run = python('device-flow', {
       WARDEN_CLIENT_ID: w.demo.clients['warden-cli']!.clientId,

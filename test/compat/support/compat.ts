@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import { startWarden, type TestWarden } from '../../support/harness.ts';
+import type { CompatClient } from './clients.ts';
 
 /**
  * The compatibility suite (docs/compatibility.md): third-party clients, each pinned to an exact
@@ -12,22 +13,7 @@ import { startWarden, type TestWarden } from '../../support/harness.ts';
  * exists only where a check runs in CI.
  */
 
-/**
- * The clients of the suite, by the name the table shows, with the packages whose pinned versions
- * the table prints: npm packages from package.json, Debian packages (`deb:`) from dpkg.
- */
-export const COMPAT_CLIENTS = {
-  'MSAL Node': ['@azure/msal-node'],
-  '@azure/identity': ['@azure/identity'],
-  'Microsoft Graph JS SDK': ['@microsoft/microsoft-graph-client'],
-  'Python MSAL': ['deb:python3-msal'],
-  oauth4webapi: ['oauth4webapi'],
-  'openid-client': ['openid-client'],
-  'passport-azure-ad': ['passport-azure-ad', 'passport'],
-  'express-jwt + jwks-rsa': ['express-jwt', 'jwks-rsa'],
-} as const satisfies Record<string, readonly string[]>;
-
-export type CompatClient = keyof typeof COMPAT_CLIENTS;
+export { COMPAT_CLIENTS, type CompatClient } from './clients.ts';
 
 /**
  * One check: `client` doing `flow`, needing only `configuration` (what an integrator sets besides
