@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -100,6 +102,34 @@ describe('Operations: the one-command https demo (npm start -- --https)', () => 
 });
 
 describe('Operations: WARDEN_HTTPS configuration', () => {
+  test('Operations: processes making the certificate at once on a new data dir all end with the one that won', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-https-race-'));
+    const module = new URL('../src/http/self-signed.ts', import.meta.url).href;
+    const script = `const m = await import(${JSON.stringify(module)}); const r = m.ensureSelfSignedCertificate(process.argv[1]); const { readFileSync } = await import('node:fs'); console.log(JSON.stringify({ created: r.created, pem: readFileSync(r.certPath, 'utf8') }));`;
+    try {
+      const runs = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script, dataDir], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+            out += chunk;
+          });
+          const [code] = (await once(child, 'close')) as [number];
+          assert.equal(code, 0);
+          return JSON.parse(out) as { created: boolean; pem: string };
+        }),
+      );
+      assert.equal(runs.filter((r) => r.created).length, 1, 'one process made it');
+      assert.equal(new Set(runs.map((r) => r.pem)).size, 1, 'every process uses the one certificate');
+      assert.equal(runs[0]!.pem, readFileSync(join(dataDir, SELF_SIGNED_DIR, SELF_SIGNED_CERT), 'utf8'));
+      assert.deepEqual(readdirSync(dataDir), [SELF_SIGNED_DIR], 'no candidate directory is left');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   const refused = (env: Record<string, string>, message: RegExp) =>
     assert.throws(
       () => loadConfig({ WARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), 'warden-https-config-')), ...env }),
