@@ -37,7 +37,7 @@ function documentedRows(): { client: string; version: string; flow: string; stat
 
 const key = (row: { client: string; flow: string }) => `${row.client}: ${row.flow}`;
 
-describe('docs/compatibility.md is the compatibility suite (issue 13 item 5: it cannot drift)', () => {
+describe('Operations: docs/compatibility.md is the compatibility suite: the table cannot drift from the checks CI runs', () => {
   test('every compatCheck of test/compat has its row, and every row its compatCheck', () => {
     const checks = new Set(declaredChecks().map(key));
     const rows = new Set(documentedRows().map(key));
@@ -92,7 +92,7 @@ describe('docs/compatibility.md is the compatibility suite (issue 13 item 5: it 
   });
 });
 
-describe('scripts/compatibility-table.ts reads checks and pins strictly', () => {
+describe('Operations: scripts/compatibility-table.ts reads checks and pins strictly', () => {
   const read = (source: string) => checksOf(join(ROOT, 'test/compat/example.test.ts'), source);
 
   test('string literals of every kind are read; a compatCheck( in a comment is no check', () => {
