@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
@@ -17,8 +18,13 @@ export interface Config {
   /** 32-byte key that encrypts secrets at rest (signing keys, TOTP seeds, client secrets). */
   masterKey: Buffer;
   logLevel: string;
-  /** Certificate and key when Warden serves https itself (WARDEN_TLS_CERT, WARDEN_TLS_KEY). */
+  /** Certificate and key when Warden serves https itself (WARDEN_TLS_CERT, WARDEN_TLS_KEY, or WARDEN_HTTPS). */
   tls: TlsFiles | undefined;
+  /**
+   * WARDEN_HTTPS=self-signed (`npm start -- --https`): the certificate is Warden's own demo one, in
+   * the data dir; `created` when this start made it.
+   */
+  selfSigned: { created: boolean } | undefined;
   /** PostgreSQL: longest wait for a connection (WARDEN_DB_CONNECT_TIMEOUT_MS). */
   dbConnectTimeoutMs: number;
   /** PostgreSQL statement_timeout; SQLite busy timeout (WARDEN_DB_STATEMENT_TIMEOUT_MS). */
@@ -38,9 +44,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT is not a port: ${env.PORT}`);
+  const dataDir = resolve(env.WARDEN_DATA_DIR ?? './data');
+  const demo = (env.WARDEN_MODE ?? 'demo') !== 'production';
+  const https = httpsMode(env, demo);
   let tls: TlsFiles | undefined;
+  let selfSigned: Config['selfSigned'];
   try {
-    tls = loadTlsFiles(env.WARDEN_TLS_CERT || undefined, env.WARDEN_TLS_KEY || undefined);
+    if (https === 'self-signed') {
+      const made = ensureSelfSignedCertificate(dataDir);
+      tls = loadTlsFiles(made.certPath, made.keyPath);
+      selfSigned = { created: made.created };
+    } else {
+      tls = loadTlsFiles(env.WARDEN_TLS_CERT || undefined, env.WARDEN_TLS_KEY || undefined);
+    }
   } catch (error) {
     if (error instanceof TlsConfigError) throw new ConfigError(error.message);
     throw error;
@@ -52,8 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`WARDEN_BASE_URL is not a URL: ${baseUrl}`);
   }
-  const dataDir = resolve(env.WARDEN_DATA_DIR ?? './data');
-  const demo = (env.WARDEN_MODE ?? 'demo') !== 'production';
   const demoPassword = env.WARDEN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
   if (!demo && demoPassword === DEFAULT_DEMO_PASSWORD && env.WARDEN_DEMO_PASSWORD !== undefined) {
     throw new ConfigError('the fixed demo password is refused outside demo mode');
@@ -69,12 +83,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: loadMasterKey(env.WARDEN_SECRET_KEY, dataDir, demo),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     tls,
+    selfSigned,
     dbConnectTimeoutMs: positiveInteger(env, 'WARDEN_DB_CONNECT_TIMEOUT_MS', 5_000),
     dbStatementTimeoutMs: positiveInteger(env, 'WARDEN_DB_STATEMENT_TIMEOUT_MS', 10_000),
     maxConcurrentRequests: positiveInteger(env, 'WARDEN_MAX_CONCURRENT_REQUESTS', 64),
     maxEventLoopDelayMs: positiveInteger(env, 'WARDEN_MAX_EVENT_LOOP_DELAY_MS', 1_000),
     shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
   };
+}
+
+/**
+ * WARDEN_HTTPS: unset (certificates from WARDEN_TLS_CERT/WARDEN_TLS_KEY, or none) or `self-signed`
+ * (README "HTTPS": the one-command https demo). A self-signed certificate is a demo convenience,
+ * refused in production mode, and never combined with a configured certificate (which one would
+ * be served?).
+ */
+function httpsMode(env: NodeJS.ProcessEnv, demo: boolean): 'self-signed' | undefined {
+  const value = env.WARDEN_HTTPS || undefined;
+  if (value === undefined) return undefined;
+  if (value !== 'self-signed') throw new ConfigError(`WARDEN_HTTPS is self-signed or unset, not: ${value}`);
+  if (!demo)
+    throw new ConfigError(
+      'WARDEN_HTTPS=self-signed is for the demo; in production give WARDEN_TLS_CERT and WARDEN_TLS_KEY (or terminate TLS in a proxy)',
+    );
+  if (env.WARDEN_TLS_CERT || env.WARDEN_TLS_KEY)
+    throw new ConfigError(
+      'WARDEN_HTTPS=self-signed and WARDEN_TLS_CERT/WARDEN_TLS_KEY go separately: choose one',
+    );
+  return value;
 }
 
 /** A whole number ≥ 1 from the environment, or the default; anything else is a ConfigError. */

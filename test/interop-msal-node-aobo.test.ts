@@ -6,7 +6,7 @@ import { approveDevice } from './support/device.ts';
 import { GLOBAL_ADMIN } from './support/gdap.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 
-/** SPEC E3 with Microsoft's own library, configured as for any OIDC authority (interop-msal-node.test.ts). */
+/** SPEC E3 with Microsoft's own library, configured as for any OIDC authority (compat/msal-node.test.ts). */
 describe('Interop: @azure/msal-node gets an admin-on-behalf-of token at a customer’s authority', () => {
   let w: TestWarden;
   before(async () => {

@@ -18,7 +18,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A real `npm start` in a child process: its output is kept, `running` resolves once it prints
+ * A real `npm start` (with `args`, as after `npm start --`) in a child process: its output is kept, `running` resolves once it prints
  * that it serves, `exited` when it ends (with its code and output).
  */
 export class ServerProcess {
@@ -28,9 +28,9 @@ export class ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
   readonly running: Promise<void>;
 
-  constructor(port: number, env: NodeJS.ProcessEnv) {
+  constructor(port: number, env: NodeJS.ProcessEnv, args: string[] = []) {
     this.port = port;
-    this.child = spawn(process.execPath, [MAIN], {
+    this.child = spawn(process.execPath, [MAIN, ...args], {
       env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

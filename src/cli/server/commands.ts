@@ -15,10 +15,16 @@ export const serveCommand: Command = {
   path: ['serve'],
   summary: 'Run the Warden server (what npm start does): migrate, create the demo data in demo mode, serve.',
   details: `${ENVIRONMENT} Stops on SIGINT or SIGTERM.`,
-  flags: {},
-  async run() {
+  flags: {
+    https: {
+      type: 'boolean',
+      description:
+        'Serve https with a self-signed localhost certificate made once in the data dir (WARDEN_HTTPS=self-signed; demo mode only).',
+    },
+  },
+  async run({ values }) {
     const { serve } = await import('./serve.ts');
-    await serve();
+    await serve(values.https ? { ...process.env, WARDEN_HTTPS: 'self-signed' } : process.env);
     return -1; // keeps running: the server ends the process itself on a signal
   },
 };

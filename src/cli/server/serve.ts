@@ -1,3 +1,4 @@
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createContext } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import { DashboardSessions } from '../../dashboard/sessions.ts';
@@ -10,8 +11,15 @@ import { purgeExpired } from '../../tokens/oidc-adapter.ts';
  * `warden serve` (and `npm start`): opens and migrates the database, creates the demo data in demo
  * mode, and serves until SIGINT or SIGTERM. Configuration comes from the environment (README).
  */
-export async function serve(): Promise<void> {
-  const config = loadConfig();
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  if (config.selfSigned && config.tls) {
+    // Warden's dashboard signs in through Warden's own authority over https: this process trusts
+    // its own demo certificate as NODE_EXTRA_CA_CERTS would make it (read only at a process start).
+    const pem = config.tls.cert.toString('utf8');
+    const current = getCACertificates('default');
+    if (!current.includes(pem)) setDefaultCACertificates([...current, pem]);
+  }
   const ctx = await createContext(config);
   if (config.demo) {
     const demo = await seedDemoData(ctx);
@@ -23,6 +31,14 @@ export async function serve(): Promise<void> {
   const app = await buildServer(ctx);
   await app.listen({ port: config.port, host: config.host });
   ctx.log.info(`Warden listening on ${config.baseUrl} (${ctx.dbKind})`);
+  if (config.selfSigned && config.tls) {
+    const cert = config.tls.certPath;
+    console.log(
+      `HTTPS with a self-signed certificate for localhost ${config.selfSigned.created ? 'made now' : 'made at the first start'} and kept in ${cert}. Trust it in clients:`,
+    );
+    console.log(`  NODE_EXTRA_CA_CERTS=${cert}   # Node (MSAL Node, @azure/identity, the Graph SDK, warden)`);
+    console.log(`  REQUESTS_CA_BUNDLE=${cert}    # Python (MSAL for Python, requests)`);
+  }
   console.log(`Warden is running: ${config.baseUrl}/dashboard (Partner Center)`);
   const operator = await ctx.db
     .selectFrom('tenants')

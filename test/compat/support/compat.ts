@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import { startWarden, type TestWarden } from '../../support/harness.ts';
+import type { CompatClient } from './clients.ts';
 
 /**
  * The compatibility suite (docs/compatibility.md): third-party clients, each pinned to an exact
@@ -7,23 +8,12 @@ import { startWarden, type TestWarden } from '../../support/harness.ts';
  * nothing but the authority, the base URL and trust of Warden's certificate.
  *
  * Every check is declared with `compatCheck` and its three string literals; the table in
- * docs/compatibility.md is generated from those declarations (test/compatibility-table.test.ts
- * reads them from the source), so a row exists only where a check runs in CI.
+ * docs/compatibility.md is generated from those declarations (scripts/compatibility-table.ts reads
+ * them from the source, test/compatibility-table.test.ts fails when the two differ), so a row
+ * exists only where a check runs in CI.
  */
 
-/** The clients of the suite, by the name the table shows, with the package whose version is pinned. */
-export const COMPAT_CLIENTS = {
-  'MSAL Node': '@azure/msal-node',
-  '@azure/identity': '@azure/identity',
-  'Microsoft Graph JS SDK': '@microsoft/microsoft-graph-client',
-  'Python MSAL': 'python3-msal (Debian)',
-  oauth4webapi: 'oauth4webapi',
-  'openid-client': 'openid-client',
-  'passport-azure-ad': 'passport-azure-ad',
-  'express-jwt + jwks-rsa': 'express-jwt',
-} as const;
-
-export type CompatClient = keyof typeof COMPAT_CLIENTS;
+export { COMPAT_CLIENTS, type CompatClient } from './clients.ts';
 
 /**
  * One check: `client` doing `flow`, needing only `configuration` (what an integrator sets besides
