@@ -47,7 +47,7 @@ describe('Interop: @azure/msal-node against Warden over HTTPS', () => {
     const claims = decodeJwt(result.accessToken);
     assert.equal(claims.aud, 'urn:warden:partner-api');
     assert.equal(claims.idtyp, 'app');
-    assert.equal(claims.appid, 'contoso-automation');
+    assert.equal(claims.appid, w.demo.clients['contoso-automation']!.clientId);
     assert.equal(claims.tid, w.demo.tenants.contoso!.id);
     assert.ok(Array.isArray(claims.roles) && claims.roles.length > 0, JSON.stringify(claims.roles));
     assert.equal(claims.amr, undefined);

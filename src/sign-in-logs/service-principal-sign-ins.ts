@@ -6,6 +6,7 @@ import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.t
 import { canonicalGuid } from '../guid.ts';
 import { GRAPH_API, PARTNER_API, RESOURCE_SERVERS } from '../tokens/audiences.ts';
 import { resourcesFromScope } from '../tokens/resource-selection.ts';
+import { servicePrincipalIdOf } from '../tokens/token-claims.ts';
 import type { ServicePrincipalSignInWriter } from './service-principal-sign-in-writer.ts';
 
 /** What Entra's sign-in log names Warden's resources (`resourceDisplayName`). */
@@ -50,12 +51,12 @@ export function logServicePrincipalSignIns(
       created_at: now,
       app_id: appId,
       app_display_name: bounded(client?.clientName, 256),
-      // Warden has no service principal object apart from the application: the app id names it.
-      service_principal_id: client ? client.clientId : null,
+      // The app's service principal in this tenant (its object id, as app-only tokens' `oid`).
+      service_principal_id: servicePrincipalIdOf(client) ?? null,
       ip_address: bounded(ctx.ip, 64),
       resource_id: resource ?? null,
       resource_display_name: resource ? (RESOURCE_DISPLAY_NAMES[resource] ?? resource) : null,
-      client_credential_type: 'clientSecret',
+      client_credential_type: credentialTypeOf(client?.clientAuthMethod),
       error_code: errorCode,
       failure_reason: errorCode === 0 ? null : SIGN_IN_ERRORS[errorCode].userMessage,
       // Entra logs the caller's `client-request-id` as the correlation id when it is a GUID.
@@ -64,6 +65,18 @@ export function logServicePrincipalSignIns(
   };
   provider.on('grant.success', (ctx) => record(ctx));
   provider.on('grant.error', (ctx, error) => record(ctx, error as OAuthError));
+}
+
+/** Graph `signIn.clientCredentialType` of the client authentication method used. */
+function credentialTypeOf(method: string | undefined): string {
+  switch (method) {
+    case 'private_key_jwt':
+      return 'certificate';
+    case 'client_secret_jwt':
+      return 'clientAssertion';
+    default:
+      return 'clientSecret';
+  }
 }
 
 /**

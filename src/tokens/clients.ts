@@ -95,10 +95,11 @@ export class DirectoryClientAdapter {
     // Reference §3.3: at a customer's authority, a confidential multi-tenant app acts alone only
     // through the service principal a partner's consent left there, with the roles consented.
     const foreign = app.tenantId !== this.#tenantId;
-    const consentedRoles =
+    const consented =
       foreign && app.multiTenant && app.clientType === 'confidential'
         ? await servicePrincipalAppRoles(this.#db, this.#tenantId, app)
         : undefined;
+    const consentedRoles = consented?.appRoles;
     // Entra (AADSTS7000229): an app asking for app-only tokens where it has no service principal
     // is an unknown client there (invalid_client), not merely one refused this grant.
     if (
@@ -136,6 +137,13 @@ export class DirectoryClientAdapter {
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
       'urn:warden:home_tenant': app.tenantId,
       'urn:warden:granted_app_roles': foreign ? (consentedRoles ?? []) : app.grantedAppRoles,
+      // The app's service principal at this authority (app-only tokens' `oid`/`sub`): its own in
+      // its home tenant, the consented one in a customer's.
+      ...(foreign
+        ? consented
+          ? { 'urn:warden:service_principal_id': consented.servicePrincipalId }
+          : {}
+        : { 'urn:warden:service_principal_id': app.servicePrincipalId }),
     };
   }
 

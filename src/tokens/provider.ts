@@ -13,6 +13,7 @@ import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
+import { appOnlySubject } from './app-only-subject.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
 import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { clientInfo } from './client-info.ts';
@@ -122,7 +123,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     ],
     acrValues: [...SUPPORTED_ACR_VALUES],
     extraParams: ['amr_values'],
-    extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
+    extraClientMetadata: {
+      properties: [
+        'urn:warden:home_tenant',
+        'urn:warden:granted_app_roles',
+        'urn:warden:service_principal_id',
+      ],
+    },
     claims: {
       // `idp` and `wids` only in a partner user's tokens at a customer's authority (SPEC E3).
       openid: ['sub', 'oid', 'tid', 'amr', 'acr', 'auth_time', 'idp', 'wids'],
@@ -210,6 +217,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
+    formats: { customizers: { jwt: appOnlySubject } },
     renderError: (ctx, out, error) => {
       if (answerTemporarilyUnavailable(ctx, error, 'page')) return;
       ctx.type = 'html';

@@ -6,8 +6,8 @@ import type { ResourceShape } from '../odata.ts';
 
 /**
  * Graph's `application` and `passwordCredential` shapes for Warden's applications (issue 4 item 1).
- * `appId` is the client id and `id` the same value (Warden has one object per application, no
- * separate service principal). `requiredResourceAccess` names scopes and app roles by their names,
+ * `appId` is the application (client) id and `id` the application object's id, two GUIDs as in
+ * Entra. `requiredResourceAccess` names scopes and app roles by their names,
  * not by Graph's GUIDs: Warden's resources define no GUIDs for them.
  */
 
@@ -50,7 +50,7 @@ export function graphPasswordCredential(credential: PasswordCredential, secretTe
 export function graphApplication(app: Application, credentials: readonly PasswordCredential[]) {
   const isPublic = app.clientType === 'public';
   return {
-    id: app.id,
+    id: app.objectId,
     appId: app.id,
     displayName: app.displayName,
     signInAudience: (app.multiTenant ? 'AzureADMultipleOrgs' : 'AzureADMyOrg') satisfies SignInAudience,

@@ -4,7 +4,6 @@ import { credentialsOf } from '../../directory/application-credentials.ts';
 import {
   createApplication,
   deleteApplication,
-  getApplication,
   listApplications,
   updateApplication,
 } from '../../directory/applications.ts';
@@ -14,7 +13,7 @@ import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
-import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
+import { applicationAt, applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
   accessFromRequired,
@@ -70,8 +69,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const { select } = parseQuery(req.query, APPLICATION_SHAPE);
-      const app = await getApplication(ctx.db, tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, tenantId, req.params.id);
       const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
       return sendEntity(reply, {
         baseUrl,
@@ -140,8 +138,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const { tenantId } = caller;
-      const app = await getApplication(ctx.db, tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, tenantId, req.params.id);
       refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       const wrongKind = app.clientType === 'public' ? req.body.web : req.body.publicClient;
       if (wrongKind)
@@ -166,8 +163,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     { config: { graph: { operation: 'applications.delete', permission: 'applications.write' } } },
     async (req, reply) => {
       const caller = graphCallerOf(req);
-      const app = await getApplication(ctx.db, caller.tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, caller.tenantId, req.params.id);
       refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       if (!(await deleteApplication(ctx.db, caller.tenantId, app.id))) throw notFound(req.params.id);
       return reply.code(204).send();
