@@ -5,6 +5,8 @@ import type { Clock } from '../clock.ts';
 import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { canonicalGuid } from '../guid.ts';
 import { GRAPH_API, PARTNER_API, RESOURCE_SERVERS } from '../tokens/audiences.ts';
+import { assertionRefusalOf } from '../tokens/client-assertions.ts';
+import { clientAuthError } from '../tokens/client-auth-answers.ts';
 import { resourcesFromScope } from '../tokens/resource-selection.ts';
 import { servicePrincipalIdOf } from '../tokens/token-claims.ts';
 import type { ServicePrincipalSignInWriter } from './service-principal-sign-in-writer.ts';
@@ -43,7 +45,7 @@ export function logServicePrincipalSignIns(
     const client = ctx.oidc.client;
     const appId = client?.clientId ?? presentedClientId(ctx, params);
     const resource = resourceOf(ctx, params);
-    const errorCode = error ? entraCodeOf(error) : 0;
+    const errorCode = error ? entraCodeOf(error, assertionRefusalOf(ctx)) : 0;
     const now = clock.now();
     writer.record({
       tenant_id: tenantId,
@@ -83,13 +85,16 @@ function credentialTypeOf(method: string | undefined): string {
  * Entra's code for a refused client-credentials request (reference §8.3 and Entra's AADSTS list),
  * from oidc-provider's error and its detail (oidc-provider's wording, lib/shared/client_auth.js).
  */
-export function entraCodeOf(error: OAuthError): SignInErrorCode {
+export function entraCodeOf(error: OAuthError, refusal?: string): SignInErrorCode {
   switch (error.error) {
-    case 'invalid_client':
+    case 'invalid_client': {
       if (error.error_detail === 'client not found') return 700016;
+      const credential = clientAuthError(error.error_detail, refusal);
+      if (credential) return credential.code as SignInErrorCode;
       if (error.error_detail === 'invalid secret provided' || error.error_detail?.includes('expired'))
         return 7000215;
       return 7000218;
+    }
     case 'invalid_scope':
       return 70011;
     case 'invalid_target':

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { credentialsOf } from '../../directory/application-credentials.ts';
+import { keyCredentialsOf, replaceKeyCredentials } from '../../directory/application-key-credentials.ts';
 import {
   createApplication,
   deleteApplication,
@@ -13,6 +14,7 @@ import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
+import { keyCredentialChanges } from './applications-key-credentials.ts';
 import { applicationAt, applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
@@ -53,10 +55,15 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         tenantId,
         apps.map((a) => a.id),
       );
+      const certificates = await keyCredentialsOf(
+        ctx.db,
+        tenantId,
+        apps.map((a) => a.id),
+      );
       return sendPage(req, reply, {
         baseUrl,
         resource: 'applications',
-        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [])),
+        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [], certificates.get(a.id) ?? [])),
         query,
         keyOf: (row) => [row.id],
       });
@@ -71,10 +78,11 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       const { select } = parseQuery(req.query, APPLICATION_SHAPE);
       const app = await applicationAt(ctx.db, tenantId, req.params.id);
       const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
+      const certificates = await keyCredentialsOf(ctx.db, tenantId, [app.id]);
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(app, credentials.get(app.id) ?? []),
+        entity: graphApplication(app, credentials.get(app.id) ?? [], certificates.get(app.id) ?? []),
         ...(select ? { select } : {}),
       });
     },
@@ -150,6 +158,19 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         );
       const given = (app.clientType === 'public' ? req.body.publicClient : req.body.web)?.redirectUris;
       const where = app.clientType === 'public' ? 'publicClient.redirectUris' : 'web.redirectUris';
+      // Certificates (Graph keyCredentials) are for confidential clients, as secrets are.
+      if (req.body.keyCredentials !== undefined && app.clientType === 'public')
+        throw new GraphError(
+          'Request_BadRequest',
+          'A public client cannot hold certificate credentials: it cannot keep their private keys.',
+        );
+      const keyChanges =
+        req.body.keyCredentials === undefined ? undefined : keyCredentialChanges(req.body.keyCredentials);
+      if (keyChanges && !(await replaceKeyCredentials(ctx.db, tenantId, app.id, keyChanges, ctx.clock.now())))
+        throw new GraphError(
+          'Request_BadRequest',
+          "A 'keyId' of keyCredentials is not one of the application's.",
+        );
       await updateApplication(ctx.db, tenantId, app.id, {
         ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
         ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
