@@ -10,6 +10,7 @@ import {
 } from '../../directory/applications.ts';
 import { applicationChangeRefusal, applicationGrantRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
@@ -166,14 +167,18 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         );
       const keyChanges =
         req.body.keyCredentials === undefined ? undefined : keyCredentialChanges(req.body.keyCredentials);
-      if (keyChanges && !(await replaceKeyCredentials(ctx.db, tenantId, app.id, keyChanges, ctx.clock.now())))
-        throw new GraphError(
-          'Request_BadRequest',
-          "A 'keyId' of keyCredentials is not one of the application's.",
-        );
-      await updateApplication(ctx.db, tenantId, app.id, {
+      const changes = {
         ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
         ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
+      };
+      // Certificates, name and redirect URIs change together or not at all.
+      await inTransaction(ctx.db, async (trx) => {
+        if (keyChanges && !(await replaceKeyCredentials(trx, tenantId, app.id, keyChanges, ctx.clock.now())))
+          throw new GraphError(
+            'Request_BadRequest',
+            "A 'keyId' of keyCredentials is not one of the application's.",
+          );
+        await updateApplication(trx, tenantId, app.id, changes);
       });
       return reply.code(204).send();
     },
