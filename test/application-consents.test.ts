@@ -203,13 +203,18 @@ describe('Reference §3.3: Partner Center’s application-consent API (CPV) puts
     const mismatch = await api(viaCli).create(samConsent());
     assert.equal(mismatch.status, 403);
     assert.equal(mismatch.body.wardenCode, 'application_id_mismatch');
-    const other = await api(jane).create({ ...samConsent(), applicationId: 'contoso-automation' });
+    const other = await api(jane).create({
+      ...samConsent(),
+      applicationId: w.demo.clients['contoso-automation']!.clientId,
+    });
     assert.equal(other.status, 403);
     assert.equal(other.body.wardenCode, 'application_id_mismatch');
     // contoso-automation is single-tenant: not consentable into a customer, even by itself.
-    const single = await api(await forged('jane@contoso.example', { appid: 'contoso-automation' })).create({
+    const single = await api(
+      await forged('jane@contoso.example', { appid: w.demo.clients['contoso-automation']!.clientId }),
+    ).create({
       ...samConsent(),
-      applicationId: 'contoso-automation',
+      applicationId: w.demo.clients['contoso-automation']!.clientId,
     });
     assert.equal(single.status, 400);
     assert.equal(single.body.wardenCode, 'application_not_consentable');

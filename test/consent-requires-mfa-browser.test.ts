@@ -19,8 +19,8 @@ import { makeUser } from './support/users.ts';
  * the same browser: Warden signs them in again, with their authenticator, before it shows the
  * consent page; the consent is recorded with `mfa`.
  */
-const THIRD_PARTY = 'contoso-browser-consent';
-const OWN_APP = 'northwind-browser-intranet';
+const THIRD_PARTY = '16ae1e5a-25a5-46d9-865d-9d1ed393f2c7'; // contoso-browser-consent
+const OWN_APP = '79cbb33a-c313-4889-8e16-6135c9b9cd83'; // northwind-browser-intranet
 const SCOPE = `openid profile offline_access ${GRAPH_API}/Directory.AccessAsUser.All`;
 
 describe('SPEC §10 in a browser: consent to a partner’s multi-tenant app needs MFA', () => {

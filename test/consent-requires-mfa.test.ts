@@ -21,8 +21,8 @@ import { makeUser } from './support/users.ts';
  * tenant's policy, and the consent is recorded with who, what, when and the proof.
  */
 
-const THIRD_PARTY = 'contoso-consent-tool';
-const OWN_APP = 'northwind-intranet';
+const THIRD_PARTY = 'db52c429-7f6d-4fd3-9701-f5a87d263511'; // contoso-consent-tool
+const OWN_APP = 'a096e274-c664-4f15-b312-1b2905920847'; // northwind-intranet
 const GRAPH_SCOPE = `${GRAPH_API}/Directory.AccessAsUser.All`;
 const SCOPE = `openid profile offline_access ${GRAPH_SCOPE}`;
 
@@ -271,7 +271,9 @@ describe('SPEC §10: consent to a third-party multi-tenant application requires 
       assert.match(callback, /code=/, clientId);
       assert.deepEqual(decodeJwt((await redeem(start, callback)).access_token).amr, ['pwd'], clientId);
       assert.deepEqual(
-        (await signInRows(w, user.id, clientId)).map((r) => r.requirement_policy),
+        (await signInRows(w, user.id, w.demo.clients[clientId]?.clientId ?? clientId)).map(
+          (r) => r.requirement_policy,
+        ),
         [null],
         clientId,
       );

@@ -236,13 +236,16 @@ describe('SPEC §13: DAP retired (reference §1.10–1.11)', () => {
   it('SPEC §13: removing DAP and its report are the Admin agents’ (role_required for Helpdesk and Sales agents) and App+User only (app_only_not_allowed)', async () => {
     const customer = await makeDapCustomer(w);
     const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, contoso, {
-      id: 'contoso-dap-writer',
+      id: '0007836d-eeda-4c96-a785-8778e86b7d9c',
       displayName: 'Contoso DAP writer',
       clientType: 'confidential',
       grantedAppRoles: ['Partner.ReadWrite.All'],
       allowedScopes: [`${PARTNER_API}/.default`],
     });
-    const appTokens = [await appOnlyToken(w), await appOnlyToken(w, 'contoso-dap-writer', clientSecret)];
+    const appTokens = [
+      await appOnlyToken(w),
+      await appOnlyToken(w, '0007836d-eeda-4c96-a785-8778e86b7d9c', clientSecret),
+    ];
     const calls: [string, string, unknown][] = [
       ['PATCH', `/v1/customers/${customer.id}`, removeBody],
       ['GET', '/v1/delegatedAdminCustomers', undefined],

@@ -17,7 +17,10 @@ describe('README: the demo data shows a consent given with MFA (SPEC §10)', () 
   it('SPEC §10: Woodgrove lists Jane’s consent to contoso-sam, given at its authority with MFA', async () => {
     const woodgrove = w.demo.tenants.woodgrove!.id;
     const jane = w.demo.users['jane@contoso.example']!;
-    const records = await listUserConsents(w.ctx.db, woodgrove, { clientId: 'contoso-sam', limit: 10 });
+    const records = await listUserConsents(w.ctx.db, woodgrove, {
+      clientId: w.demo.clients['contoso-sam']!.clientId,
+      limit: 10,
+    });
     assert.ok(records.length > 0);
     for (const record of records) {
       assert.equal(
@@ -27,9 +30,14 @@ describe('README: the demo data shows a consent given with MFA (SPEC §10)', () 
       assert.ok(record.proof.amr.includes('mfa'));
     }
     const token = await mfaGraphToken(w, 'admin@woodgrove.example');
-    const listed = await callApi(w, 'GET', "/v1.0/oauth2PermissionGrants?$filter=clientId eq 'contoso-sam'", {
-      token,
-    });
+    const listed = await callApi(
+      w,
+      'GET',
+      `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${w.demo.clients['contoso-sam']!.clientId}'`,
+      {
+        token,
+      },
+    );
     assert.equal(listed.status, 200);
     assert.ok(
       (listed.body.value as { principalId: string; resourceId: string; scope: string }[]).some(

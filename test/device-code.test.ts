@@ -66,7 +66,7 @@ describe('RFC 8628: the device authorization grant', () => {
     assert.equal(access.aud, 'urn:warden:partner-api');
     assert.deepEqual(access.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(access.upn, 'jane@contoso.example');
-    assert.equal(access.appid, 'warden-cli');
+    assert.equal(access.appid, w.demo.clients['warden-cli']!.clientId);
     assert.equal(access.scp, 'user_impersonation');
     assert.deepEqual(decodeJwt(body.id_token).amr, ['pwd', 'otp', 'mfa']);
     // RFC 8628 §3.5 / RFC 6749 §10.5: the device code is used once.

@@ -55,7 +55,7 @@ async function readBack(url: string | undefined, dataDir: string) {
       keys: await db.selectFrom('signing_keys').select(['kid', 'status']).execute(),
       tenants: await db.selectFrom('tenants').select(['id', 'domain']).execute(),
       users: await db.selectFrom('users').select('user_principal_name').execute(),
-      applications: await db.selectFrom('applications').select('id').execute(),
+      applications: await db.selectFrom('applications').select(['id', 'client_id_alias']).execute(),
     };
   } finally {
     await db.destroy();
@@ -78,7 +78,7 @@ describe('Operations: first start on an empty database', { timeout: 240_000 }, (
       assert.ok(domains.includes('contoso.example'));
       assert.ok(stored.users.some((u) => u.user_principal_name === 'jane@contoso.example'));
       assert.equal(
-        stored.applications.filter((a) => a.id === 'warden-partner-center').length,
+        stored.applications.filter((a) => a.client_id_alias === 'warden-partner-center').length,
         1,
         'the dashboard registered once',
       );

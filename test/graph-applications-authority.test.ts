@@ -37,14 +37,14 @@ describe('Graph API: who may manage which application', () => {
     const all = await callApi(w, 'GET', '/v1.0/applications?$top=999', { token: admin });
     assert.ok(!all.body.value.some((a: { appId: string }) => a.appId === application.id));
     assert.ok(
-      !all.body.value.some((a: { appId: string }) => a.appId === 'warden-cli'),
+      !all.body.value.some((a: { appId: string }) => a.appId === w.demo.clients['warden-cli']!.clientId),
       'operator apps neither',
     );
     for (const [method, path, body] of [
-      ['GET', `/v1.0/applications/${application.id}`, undefined],
-      ['PATCH', `/v1.0/applications/${application.id}`, { displayName: 'pwned' }],
-      ['DELETE', `/v1.0/applications/${application.id}`, undefined],
-      ['POST', `/v1.0/applications/${application.id}/addPassword`, { passwordCredential: {} }],
+      ['GET', `/v1.0/applications/${application.objectId}`, undefined],
+      ['PATCH', `/v1.0/applications/${application.objectId}`, { displayName: 'pwned' }],
+      ['DELETE', `/v1.0/applications/${application.objectId}`, undefined],
+      ['POST', `/v1.0/applications/${application.objectId}/addPassword`, { passwordCredential: {} }],
     ] as const) {
       const response = await callApi(w, method, path, { token: admin, ...(body ? { body } : {}) });
       assert.equal(response.status, 404, `${method} ${path}`);
@@ -87,31 +87,35 @@ describe('Graph API: who may manage which application', () => {
         requiredResourceAccess: [{ resourceAppId: GRAPH_API, resourceAccess: [{ id: role, type: 'Role' }] }],
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      return created.body.appId as string;
+      // Graph paths name the application object (`id`); the token endpoint its appId.
+      return created.body as { id: string; appId: string };
     };
     const manager = await withRole('app manager', 'Application.ReadWrite.All');
     const roleAdmin = await withRole('role manager', 'RoleManagement.ReadWrite.Directory');
     const peer = await withRole('peer manager', 'Application.ReadWrite.All');
     const plain = (await register({ displayName: 'no permissions', web: { redirectUris: [] } })).body
-      .appId as string;
-    const managerSecret = (await addPassword(manager)).body.secretText as string;
-    const token = await appOnlyToken(w, manager, managerSecret, 'contoso', `${GRAPH_API}/.default`);
-    const keyId = (await addPassword(roleAdmin)).body.keyId as string;
+      .id as string;
+    const managerSecret = (await addPassword(manager.id)).body.secretText as string;
+    const token = await appOnlyToken(w, manager.appId, managerSecret, 'contoso', `${GRAPH_API}/.default`);
+    const keyId = (await addPassword(roleAdmin.id)).body.keyId as string;
     const secretsOf = async (appId: string) =>
       (await callApi(w, 'GET', `/v1.0/applications/${appId}`, { token: admin })).body.passwordCredentials
         .length as number;
 
     const refusals = [
-      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin}/addPassword`, {
+      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin.id}/addPassword`, {
         token,
         body: { passwordCredential: {} },
       }),
-      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin}/removePassword`, { token, body: { keyId } }),
-      await callApi(w, 'PATCH', `/v1.0/applications/${roleAdmin}`, {
+      await callApi(w, 'POST', `/v1.0/applications/${roleAdmin.id}/removePassword`, {
+        token,
+        body: { keyId },
+      }),
+      await callApi(w, 'PATCH', `/v1.0/applications/${roleAdmin.id}`, {
         token,
         body: { displayName: 'hijacked', web: { redirectUris: ['https://attacker.example/cb'] } },
       }),
-      await callApi(w, 'DELETE', `/v1.0/applications/${roleAdmin}`, { token }),
+      await callApi(w, 'DELETE', `/v1.0/applications/${roleAdmin.id}`, { token }),
     ];
     for (const refused of refusals) {
       assert.equal(refused.status, 403, JSON.stringify(refused.body));
@@ -119,13 +123,13 @@ describe('Graph API: who may manage which application', () => {
       assert.match(refused.body.error.message, /RoleManagement\.ReadWrite\.Directory/);
     }
     // Nothing was written: one secret (the Global Administrator's), the same name and redirect URIs.
-    const after = (await callApi(w, 'GET', `/v1.0/applications/${roleAdmin}`, { token: admin })).body;
+    const after = (await callApi(w, 'GET', `/v1.0/applications/${roleAdmin.id}`, { token: admin })).body;
     assert.equal(after.displayName, 'role manager');
     assert.deepEqual(after.web.redirectUris, ['https://daemon.contoso.example/callback']);
-    assert.equal(await secretsOf(roleAdmin), 1);
+    assert.equal(await secretsOf(roleAdmin.id), 1);
 
     // Applications granted nothing beyond the caller's own permissions stay manageable.
-    for (const appId of [peer, plain]) {
+    for (const appId of [peer.id, plain]) {
       const added = await callApi(w, 'POST', `/v1.0/applications/${appId}/addPassword`, {
         token,
         body: { passwordCredential: {} },
@@ -139,6 +143,6 @@ describe('Graph API: who may manage which application', () => {
     }
     assert.equal((await callApi(w, 'DELETE', `/v1.0/applications/${plain}`, { token })).status, 204);
     // The Global Administrator still manages the privileged application.
-    assert.equal((await addPassword(roleAdmin)).status, 200);
+    assert.equal((await addPassword(roleAdmin.id)).status, 200);
   });
 });

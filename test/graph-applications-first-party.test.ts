@@ -30,14 +30,22 @@ describe('Entra rules: applications that sign users in are changed by a signed-i
   after(() => w.stop());
 
   it('Entra rules: an operator application acting alone cannot redirect the first-party warden-cli client (403, nothing changed)', async () => {
-    const before = await getApplication(w.ctx.db, w.demo.tenants.operator!.id, 'warden-cli');
-    const patched = await callApi(w, 'PATCH', '/v1.0/applications/warden-cli', {
+    const before = await getApplication(
+      w.ctx.db,
+      w.demo.tenants.operator!.id,
+      w.demo.clients['warden-cli']!.clientId,
+    );
+    const patched = await callApi(w, 'PATCH', `/v1.0/applications/${before!.objectId}`, {
       token,
       body: { publicClient: { redirectUris: ['http://localhost/', 'https://attacker.example/cb'] } },
     });
     assert.equal(patched.status, 403);
     assert.equal(patched.body.error.code, 'Authorization_RequestDenied');
-    const after = await getApplication(w.ctx.db, w.demo.tenants.operator!.id, 'warden-cli');
+    const after = await getApplication(
+      w.ctx.db,
+      w.demo.tenants.operator!.id,
+      w.demo.clients['warden-cli']!.clientId,
+    );
     assert.deepEqual(after?.redirectUris, before?.redirectUris);
   });
 

@@ -38,7 +38,7 @@ describe('Graph API: reading applications (list, get, OData query options)', () 
     assert.ok(Math.abs(lifetime - 180 * DAY) < 2000, `lifetime ${lifetime}`);
 
     const got = await callApi(w, 'GET', `/v1.0/applications/${app.id}`, { token: admin });
-    const listed = await callApi(w, 'GET', `/v1.0/applications?$filter=appId eq '${app.id}'`, {
+    const listed = await callApi(w, 'GET', `/v1.0/applications?$filter=appId eq '${app.appId}'`, {
       token: admin,
     });
     for (const body of [got.body, listed.body]) {
@@ -58,7 +58,7 @@ describe('Graph API: reading applications (list, get, OData query options)', () 
     const stored = await w.ctx.db
       .selectFrom('application_credentials')
       .select('secret_sealed')
-      .where('application_id', '=', app.id)
+      .where('application_id', '=', app.appId)
       .executeTakeFirstOrThrow();
     assert.ok(!stored.secret_sealed.includes(credential.secretText), 'stored sealed, not in clear');
   });
@@ -96,7 +96,12 @@ describe('Graph API: reading applications (list, get, OData query options)', () 
     assert.deepEqual(seen.sort(), names, 'every application exactly once');
 
     const byAppId = (
-      await callApi(w, 'GET', `/v1.0/applications?$filter=appId eq 'contoso-automation'`, { token: admin })
+      await callApi(
+        w,
+        'GET',
+        `/v1.0/applications?$filter=appId eq '${w.demo.clients['contoso-automation']!.clientId}'`,
+        { token: admin },
+      )
     ).body.value;
     assert.equal(byAppId.length, 1);
     assert.equal(byAppId[0].displayName, 'Contoso automation');

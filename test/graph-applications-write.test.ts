@@ -41,7 +41,10 @@ describe('Graph API: writing applications and their secrets', () => {
     assert.equal(created.status, 201);
     const app = created.body;
     assert.match(app['@odata.context'], /\/v1\.0\/\$metadata#applications\/\$entity$/);
-    assert.equal(app.id, app.appId);
+    // Entra: the application object's id and the application (client) id are two GUIDs.
+    assert.match(app.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.match(app.appId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notEqual(app.id, app.appId);
     assert.equal(app.displayName, 'Contoso reporting');
     assert.equal(app.signInAudience, 'AzureADMyOrg');
     assert.deepEqual(app.web.redirectUris, ['https://reports.contoso.example/callback']);
@@ -65,9 +68,13 @@ describe('Graph API: writing applications and their secrets', () => {
     const first = (await addPassword(app.id)).body;
     const second = (await addPassword(app.id)).body;
     assert.notEqual(first.secretText, second.secretText);
-    assert.equal((await clientCredentials(w, app.id, first.secretText)).status, 200);
-    assert.equal((await clientCredentials(w, app.id, second.secretText, true)).status, 200, 'HTTP Basic too');
-    const wrong = await clientCredentials(w, app.id, `${second.secretText}x`);
+    assert.equal((await clientCredentials(w, app.appId, first.secretText)).status, 200);
+    assert.equal(
+      (await clientCredentials(w, app.appId, second.secretText, true)).status,
+      200,
+      'HTTP Basic too',
+    );
+    const wrong = await clientCredentials(w, app.appId, `${second.secretText}x`);
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, 'invalid_client');
 
@@ -76,11 +83,11 @@ describe('Graph API: writing applications and their secrets', () => {
       body: { keyId: first.keyId },
     });
     assert.equal(removed.status, 204);
-    const refused = await clientCredentials(w, app.id, first.secretText);
+    const refused = await clientCredentials(w, app.appId, first.secretText);
     assert.equal(refused.status, 401);
     assert.equal(refused.body.error, 'invalid_client');
     assert.equal(
-      (await clientCredentials(w, app.id, second.secretText)).status,
+      (await clientCredentials(w, app.appId, second.secretText)).status,
       200,
       'the other still works',
     );
@@ -100,12 +107,12 @@ describe('Graph API: writing applications and their secrets', () => {
     const short = (await addPassword(app.id, { endDateTime: end })).body;
     const long = (await addPassword(app.id)).body;
     assert.equal(short.endDateTime, end.replace(/\.\d{3}Z$/, 'Z'));
-    assert.equal((await clientCredentials(w, app.id, short.secretText)).status, 200);
+    assert.equal((await clientCredentials(w, app.appId, short.secretText)).status, 200);
     w.clock.advance(10 * MINUTE + 1000);
-    const expired = await clientCredentials(w, app.id, short.secretText);
+    const expired = await clientCredentials(w, app.appId, short.secretText);
     assert.equal(expired.status, 401);
     assert.equal(expired.body.error, 'invalid_client');
-    assert.equal((await clientCredentials(w, app.id, long.secretText)).status, 200);
+    assert.equal((await clientCredentials(w, app.appId, long.secretText)).status, 200);
   });
 
   it('Graph API: secret lifetimes are bounded, and a public client gets none', async () => {
@@ -225,7 +232,7 @@ describe('Graph API: writing applications and their secrets', () => {
   it('Graph API: DELETE removes the application, its secrets, and its grants with their refresh tokens', async () => {
     const doomed = await daemon('Doomed daemon');
     const secret = (await addPassword(doomed.id)).body.secretText;
-    assert.equal((await clientCredentials(w, doomed.id, secret)).status, 200);
+    assert.equal((await clientCredentials(w, doomed.appId, secret)).status, 200);
 
     // A public client of Contoso that the administrator signs in to, holding a grant and a refresh token.
     const tool = (
@@ -267,13 +274,13 @@ describe('Graph API: writing applications and their secrets', () => {
       assert.equal(gone.status, 404);
       assert.equal(gone.body.error.code, 'Request_ResourceNotFound');
     }
-    const refused = await clientCredentials(w, doomed.id, secret);
+    const refused = await clientCredentials(w, doomed.appId, secret);
     assert.equal(refused.status, 401);
     assert.equal(refused.body.error, 'invalid_client');
     const credentials = await w.ctx.db
       .selectFrom('application_credentials')
       .select('key_id')
-      .where('application_id', '=', doomed.id)
+      .where('application_id', '=', doomed.appId)
       .execute();
     assert.equal(credentials.length, 0);
     assert.equal((await grants()).length, 0, 'the grant is gone');

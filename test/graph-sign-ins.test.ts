@@ -22,7 +22,7 @@ describe('SPEC §11: Graph auditLogs/signIns', () => {
     homeTenantId: contoso,
     userId: w.demo.users[SAM]!.id,
     userPrincipalName: SAM,
-    appId: 'warden-cli',
+    appId: w.demo.clients['warden-cli']!.clientId,
     ipAddress: '192.0.2.10',
     clientAppUsed: 'Browser',
     isInteractive: true,
@@ -63,7 +63,7 @@ describe('SPEC §11: Graph auditLogs/signIns', () => {
     );
     ids.samAutomation = await recordSignIn(
       w.ctx.db,
-      row({ createdAt: t0 + 3000, appId: 'contoso-automation' }),
+      row({ createdAt: t0 + 3000, appId: w.demo.clients['contoso-automation']!.clientId }),
     );
     ids.jane = await recordSignIn(
       w.ctx.db,
@@ -113,7 +113,7 @@ describe('SPEC §11: Graph auditLogs/signIns', () => {
     );
     const [latest] = response.body.value;
     assert.equal(latest.userId, w.demo.users[JANE]!.id);
-    assert.equal(latest.appId, 'warden-cli');
+    assert.equal(latest.appId, w.demo.clients['warden-cli']!.clientId);
     assert.equal(latest.authenticationRequirement, 'multiFactorAuthentication');
     assert.ok(Date.parse(latest.createdDateTime) > t0 + 10_000);
   });
@@ -124,9 +124,12 @@ describe('SPEC §11: Graph auditLogs/signIns', () => {
       [`userId eq '${w.demo.users[JANE]!.id}'`, [ids.jane!]],
       [`userPrincipalName eq 'SAM@Contoso.Example'`, [ids.samAutomation!, ids.samFailed!, ids.samOk!]],
       [`startswith(userPrincipalName,'ja')`, [ids.jane!]],
-      [`appId eq 'contoso-automation'`, [ids.samAutomation!]],
+      [`appId eq '${w.demo.clients['contoso-automation']!.clientId}'`, [ids.samAutomation!]],
       [`status/errorCode eq 50126`, [ids.samFailed!]],
-      [`userPrincipalName eq '${SAM}' and status/errorCode eq 0 and appId eq 'warden-cli'`, [ids.samOk!]],
+      [
+        `userPrincipalName eq '${SAM}' and status/errorCode eq 0 and appId eq '${w.demo.clients['warden-cli']!.clientId}'`,
+        [ids.samOk!],
+      ],
       [
         `createdDateTime ge ${new Date(t0 + 2000).toISOString()} and createdDateTime le ${new Date(t0 + 3000).toISOString()}`,
         [ids.samAutomation!, ids.samFailed!],

@@ -107,7 +107,7 @@ describe('Graph API: who may read and change which user', () => {
       });
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
       const appId = registered.body.appId as string;
-      const secret = await callApi(w, 'POST', `/v1.0/applications/${appId}/addPassword`, {
+      const secret = await callApi(w, 'POST', `/v1.0/applications/${registered.body.id}/addPassword`, {
         token: admin,
         body: { passwordCredential: {} },
       });

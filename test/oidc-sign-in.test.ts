@@ -30,7 +30,7 @@ describe('SPEC §3: interactive sign-in with openid-client', () => {
     });
     assert.match(callback, /^http:\/\/localhost:53682\/?\?code=/);
     const tokens = await redeem(start, callback);
-    const id = await verifyWithJwks(w, 'contoso', tokens.id_token!, 'warden-cli');
+    const id = await verifyWithJwks(w, 'contoso', tokens.id_token!, w.demo.clients['warden-cli']!.clientId);
     assert.deepEqual(id.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(id.tid, w.demo.tenants.contoso!.id);
     assert.equal(id.preferred_username, 'jane@contoso.example');
@@ -42,7 +42,7 @@ describe('SPEC §3: interactive sign-in with openid-client', () => {
     assert.equal(access.upn, 'jane@contoso.example');
     assert.equal(access.oid, w.demo.users['jane@contoso.example']!.id);
     assert.equal(access.tid, w.demo.tenants.contoso!.id);
-    assert.equal(access.appid, 'warden-cli');
+    assert.equal(access.appid, w.demo.clients['warden-cli']!.clientId);
     assert.equal(access.idtyp, 'user');
     for (const claim of ['name', 'given_name', 'family_name', 'auth_time', 'iat', 'nbf', 'exp']) {
       assert.ok(access[claim] !== undefined, `access token lacks ${claim}`);
@@ -84,7 +84,7 @@ describe('OIDC Core §3.1.2.4: consent and cancel', () => {
 
   it('OIDC Core §3.1.2.4: a multi-tenant app from another partner asks for consent; accepting completes the sign-in', async () => {
     await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.fabrikam!.id, {
-      id: 'fabrikam-portal',
+      id: '2901a056-d281-432f-bb6e-7bdd07cf3ef7',
       displayName: 'Fabrikam portal',
       clientType: 'public',
       redirectUris: ['http://localhost/'],
@@ -94,7 +94,7 @@ describe('OIDC Core §3.1.2.4: consent and cancel', () => {
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(
       // The Fabrikam app signs a Contoso user in at Contoso's authority.
-      await relyingParty(w, 'contoso', 'fabrikam-portal'),
+      await relyingParty(w, 'contoso', '2901a056-d281-432f-bb6e-7bdd07cf3ef7'),
       {
         redirect_uri: 'http://localhost:53682/',
         scope: 'openid profile',

@@ -122,13 +122,13 @@ describe('SPEC E2: the Partner API, App+User and app-only by category', () => {
 
   it('SPEC E2: an app granted Partner.ReadWrite.All may write app-only, but still not act in a customer tenant', async () => {
     const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
-      id: 'contoso-writer',
+      id: '94c12956-a5fc-4352-a836-6fd4bdffbf6b',
       displayName: 'Contoso writer',
       clientType: 'confidential',
       grantedAppRoles: ['Partner.ReadWrite.All'],
       allowedScopes: [`${PARTNER_API}/.default`],
     });
-    const writer = await appOnlyToken(w, 'contoso-writer', clientSecret);
+    const writer = await appOnlyToken(w, '94c12956-a5fc-4352-a836-6fd4bdffbf6b', clientSecret);
     for (const call of calls) {
       const res = await run(w, call, writer);
       if (call.category === 'user-management') {

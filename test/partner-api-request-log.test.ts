@@ -124,14 +124,14 @@ describe('SPEC §11 B2: the Partner API request log', () => {
       );
       if (who === 'app') {
         assert.equal(row.user_id, null);
-        assert.equal(row.app_id, 'contoso-automation');
+        assert.equal(row.app_id, w.demo.clients['contoso-automation']!.clientId);
         assert.equal(row.tenant_id, w.demo.tenants.contoso!.id);
       } else {
         const upn = `${who}@${who === 'john' ? 'fabrikam' : 'contoso'}.example`;
         assert.equal(row.user_principal_name, upn);
         assert.equal(row.user_id, w.demo.users[upn]!.id);
         assert.equal(row.tenant_id, w.demo.users[upn]!.tenant);
-        assert.equal(row.app_id, 'warden-cli');
+        assert.equal(row.app_id, w.demo.clients['warden-cli']!.clientId);
       }
     }
   });

@@ -113,7 +113,7 @@ describe('Operations: warden init on a fresh production install (WARDEN_MODE=pro
     const cli = await db
       .selectFrom('applications')
       .selectAll()
-      .where('id', '=', 'warden-cli')
+      .where('client_id_alias', '=', 'warden-cli')
       .executeTakeFirstOrThrow();
     assert.equal(cli.tenant_id, operator.tenant.id);
     assert.equal(cli.client_type, 'public');

@@ -106,7 +106,7 @@ describe('SPEC E3, RFC 6749 §4.3: the password grant answers AADSTS50076 and ne
     assert.equal(rows.length, 1);
     const row = rows[0]!;
     assert.equal(row.isInteractive, false);
-    assert.equal(row.appId, 'warden-cli');
+    assert.equal(row.appId, w.demo.clients['warden-cli']!.clientId);
     assert.equal(row.userPrincipalName, 'jane@contoso.example');
     assert.equal(row.resourceTenantId, w.demo.tenants.contoso!.id);
     assert.equal(row.homeTenantId, w.demo.tenants.contoso!.id);

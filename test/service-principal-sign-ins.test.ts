@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { getApplication } from '../src/directory/applications.ts';
 import { listServicePrincipalSignIns } from '../src/sign-in-logs/service-principal-sign-in-log.ts';
 import { ServicePrincipalSignInWriter } from '../src/sign-in-logs/service-principal-sign-in-writer.ts';
 import type { ServicePrincipalSignInTable } from '../src/storage/schema.ts';
@@ -11,6 +12,14 @@ import { mfaGraphToken } from './support/gdap.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { callApi } from './support/tokens.ts';
+
+/** The object id of an application's own service principal (its home tenant's). */
+async function homeServicePrincipalId(w: TestWarden, appId: string): Promise<string> {
+  const app = await getApplication(w.ctx.db, w.demo.tenants.contoso!.id, appId);
+  assert.ok(app, appId);
+  assert.notEqual(app.servicePrincipalId, appId, 'an object id of its own, not the app id');
+  return app.servicePrincipalId;
+}
 
 const SP_FILTER = `$filter=${encodeURIComponent("signInEventTypes/any(t: t eq 'servicePrincipal')")}`;
 
@@ -79,7 +88,8 @@ describe('Reference §8: service-principal sign-ins (client credentials) are log
     assert.ok(row, 'the request is logged');
     assert.equal(row.app_id, automation.clientId);
     assert.equal(row.app_display_name, 'Contoso automation');
-    assert.equal(row.service_principal_id, automation.clientId);
+    // The app's own service principal in its home tenant (its object id, not the app id).
+    assert.equal(row.service_principal_id, await homeServicePrincipalId(w, automation.clientId));
     assert.equal(row.resource_id, PARTNER_API);
     assert.equal(row.resource_display_name, 'Warden Partner API');
     assert.equal(row.client_credential_type, 'clientSecret');
@@ -157,7 +167,7 @@ describe('Reference §8: service-principal sign-ins (client credentials) are log
     assert.deepEqual(mine.signInEventTypes, ['servicePrincipal']);
     assert.equal(mine.appId, automation.clientId);
     assert.equal(mine.appDisplayName, 'Contoso automation');
-    assert.equal(mine.servicePrincipalId, automation.clientId);
+    assert.equal(mine.servicePrincipalId, await homeServicePrincipalId(w, automation.clientId));
     assert.equal(mine.servicePrincipalName, 'Contoso automation');
     assert.equal(mine.clientCredentialType, 'clientSecret');
     assert.equal(mine.resourceId, GRAPH_API);

@@ -139,7 +139,7 @@ describe('SPEC §8: sign-in security (TOTP, recovery codes, lockout)', () => {
     assert.ok(row);
     assert.equal(row.status.errorCode, 0);
     assert.equal(row.userPrincipalName, JANE);
-    assert.equal(row.appId, 'warden-cli');
+    assert.equal(row.appId, w.demo.clients['warden-cli']!.clientId);
     assert.equal(row.resourceTenantId, w.demo.tenants.contoso!.id);
     assert.equal(row.homeTenantId, w.demo.tenants.contoso!.id);
     assert.equal(row.isInteractive, true);

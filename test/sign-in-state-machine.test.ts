@@ -414,14 +414,14 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
   it('STYLE 6: the pages around the flow say what they are too — consent, and the error pages', async () => {
     // A multi-tenant app of another partner asks the user's consent after the sign-in.
     await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.fabrikam!.id, {
-      id: 'fabrikam-state-machine',
+      id: '8cf728db-f732-4054-b35c-baa82fbab5eb',
       displayName: 'Fabrikam state machine',
       clientType: 'public',
       redirectUris: ['http://localhost/'],
       multiTenant: true,
       allowedScopes: [],
     });
-    const config = await relyingParty(w, 'contoso', 'fabrikam-state-machine');
+    const config = await relyingParty(w, 'contoso', '8cf728db-f732-4054-b35c-baa82fbab5eb');
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: 'http://localhost:53682/',
       scope: 'openid profile',

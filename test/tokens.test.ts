@@ -41,12 +41,12 @@ describe('SPEC §3: tokens', () => {
     assert.equal(claims.amr, undefined);
     assert.equal(claims.upn, undefined);
     assert.equal(claims.tid, w.demo.tenants.contoso!.id);
-    assert.equal(claims.appid, 'contoso-automation');
+    assert.equal(claims.appid, w.demo.clients['contoso-automation']!.clientId);
   });
 
   it('Entra rules: a multi-tenant app gets app-only tokens only in its home tenant (no consent, no roles elsewhere)', async () => {
     const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
-      id: 'contoso-multi',
+      id: '1d219a19-8fee-4b37-95b3-941fc9e0ca67',
       displayName: 'Contoso multi-tenant automation',
       clientType: 'confidential',
       multiTenant: true,
@@ -59,7 +59,7 @@ describe('SPEC §3: tokens', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'client_credentials',
-          client_id: 'contoso-multi',
+          client_id: '1d219a19-8fee-4b37-95b3-941fc9e0ca67',
           client_secret: clientSecret!,
           scope: 'urn:warden:partner-api/.default',
         }),

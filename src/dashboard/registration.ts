@@ -4,7 +4,12 @@ import { createApplication, updateApplication } from '../directory/applications.
 import { deriveKey } from '../security/secret-box.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 
-export const DASHBOARD_CLIENT_ID = 'warden-partner-center';
+/**
+ * The dashboard's application id: fixed, as a first-party app's is in Entra (migration 0017 moved
+ * the client registered before under its readable name, which stays its client id alias).
+ */
+export const DASHBOARD_CLIENT_ID = '3f6b1a52-9c1e-4d0a-8e5b-57a0c2d9e002';
+const DASHBOARD_CLIENT_ALIAS = 'warden-partner-center';
 
 export interface DashboardClient {
   clientId: string;
@@ -52,6 +57,7 @@ export async function ensureDashboardClient(ctx: WardenContext): Promise<Dashboa
         operator.id,
         {
           id: DASHBOARD_CLIENT_ID,
+          clientIdAlias: DASHBOARD_CLIENT_ALIAS,
           displayName: 'Warden Partner Center',
           clientType: 'confidential',
           redirectUris,

@@ -18,6 +18,16 @@ import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 import { seedServicePrincipalSignIns } from './service-principal-sign-in-demo-data.ts';
 
+/**
+ * The demo applications' application ids: fixed GUIDs, so that docs and scripts can name them;
+ * each keeps its readable name as client id alias (tokens/client-id-aliases.ts). The first-party
+ * `warden-cli` has its own fixed id (onboarding/first-party-applications.ts).
+ */
+export const DEMO_APPLICATION_IDS = {
+  'contoso-automation': 'c0a1b2c3-0d0e-4f00-a000-00000000a001',
+  'contoso-sam': 'c0a1b2c3-0d0e-4f00-a000-00000000a002',
+} as const;
+
 /** The demo TOTP seed of issue 2 item 11 (a public value: demo only). */
 export const DEMO_TOTP_SEED = 'JBSWY3DPEHPK3PXP';
 
@@ -37,9 +47,19 @@ export interface DemoData {
     { id: string; domain: string; kind: string; programType?: string; securityDefaults: boolean }
   >;
   users: Record<string, { id: string; tenant: string; totpSeed?: string; groups: string[]; roles: string[] }>;
+  /**
+   * The demo's clients by their client id alias (`contoso-automation`): `clientId` is the
+   * application id (a GUID), which tokens, logs and Graph show; the alias works as `client_id` too.
+   */
   clients: Record<
     string,
-    { clientId: string; tenant: string; clientSecret?: string; redirectUris?: string[] }
+    {
+      clientId: string;
+      clientIdAlias: string;
+      tenant: string;
+      clientSecret?: string;
+      redirectUris?: string[];
+    }
   >;
   /** Partner Center customer ids by customer domain. */
   customers: Record<string, string>;
@@ -331,6 +351,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
     const cli = await createApplication(db, ctx.secrets, operator.id, WARDEN_CLI_APPLICATION, now);
     out.clients['warden-cli'] = {
       clientId: cli.application.id,
+      clientIdAlias: 'warden-cli',
       tenant: operator.id,
       redirectUris: cli.application.redirectUris,
     };
@@ -339,7 +360,8 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       ctx.secrets,
       contoso.id,
       {
-        id: 'contoso-automation',
+        id: DEMO_APPLICATION_IDS['contoso-automation'],
+        clientIdAlias: 'contoso-automation',
         displayName: 'Contoso automation',
         clientType: 'confidential',
         // Partner API reads, and Graph reads of users and sign-ins (issue 4 item 1).
@@ -350,12 +372,18 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
     );
     out.clients['contoso-automation'] = {
       clientId: automation.application.id,
+      clientIdAlias: 'contoso-automation',
       tenant: contoso.id,
       ...(automation.clientSecret ? { clientSecret: automation.clientSecret } : {}),
     };
     await seedServicePrincipalSignIns(
       db,
-      { tenantId: contoso.id, appId: automation.application.id, appName: automation.application.displayName },
+      {
+        tenantId: contoso.id,
+        appId: automation.application.id,
+        servicePrincipalId: automation.application.servicePrincipalId,
+        appName: automation.application.displayName,
+      },
       now,
     );
     // SPEC R2, §10 (reference §3.1): the partner's Secure Application Model app — multi-tenant,
@@ -366,7 +394,8 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       ctx.secrets,
       contoso.id,
       {
-        id: 'contoso-sam',
+        id: DEMO_APPLICATION_IDS['contoso-sam'],
+        clientIdAlias: 'contoso-sam',
         displayName: 'Contoso partner automation (SAM)',
         clientType: 'confidential',
         multiTenant: true,
@@ -382,6 +411,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
     );
     out.clients['contoso-sam'] = {
       clientId: sam.application.id,
+      clientIdAlias: 'contoso-sam',
       tenant: contoso.id,
       redirectUris: sam.application.redirectUris,
       ...(sam.clientSecret ? { clientSecret: sam.clientSecret } : {}),

@@ -11,7 +11,7 @@ import { PARTNER_API } from '../tokens/audiences.ts';
  */
 export async function seedServicePrincipalSignIns(
   db: Db,
-  input: { tenantId: string; appId: string; appName: string },
+  input: { tenantId: string; appId: string; servicePrincipalId: string; appName: string },
   now: number,
 ): Promise<void> {
   const row = (createdAt: number, errorCode: 0 | 7000215) => ({
@@ -20,7 +20,7 @@ export async function seedServicePrincipalSignIns(
     created_at: createdAt,
     app_id: input.appId,
     app_display_name: input.appName,
-    service_principal_id: input.appId,
+    service_principal_id: input.servicePrincipalId,
     ip_address: '192.0.2.44',
     resource_id: PARTNER_API,
     resource_display_name: 'Warden Partner API',

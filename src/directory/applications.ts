@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RawBuilder, SqlBool } from 'kysely';
+import { isGuid } from '../guid.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import type { ApplicationTable } from '../storage/schema.ts';
@@ -7,7 +8,14 @@ import { addCredential, generateSecret, NEVER_EXPIRES } from './application-cred
 
 export interface Application {
   tenantId: string;
+  /** The application id: Graph `appId`, the OAuth `client_id`, tokens' `appid`/`azp`; a GUID. */
   id: string;
+  /** The application object's id (Graph `id`), distinct from the application id as in Entra. */
+  objectId: string;
+  /** Object id of the app's service principal in its home tenant: app-only tokens' `oid` there. */
+  servicePrincipalId: string;
+  /** A human-readable `client_id` that resolves to `id` (tokens/client-id-aliases.ts), or null. */
+  clientIdAlias: string | null;
   displayName: string;
   clientType: 'public' | 'confidential';
   redirectUris: string[];
@@ -22,7 +30,10 @@ export interface Application {
 }
 
 export interface NewApplication {
+  /** A fixed application id (a GUID: the first-party clients'); otherwise a random one. */
   id?: string;
+  /** A human-readable client id that also names the client at the token endpoint (demo, first party). */
+  clientIdAlias?: string;
   displayName: string;
   clientType: 'public' | 'confidential';
   redirectUris?: string[];
@@ -42,6 +53,9 @@ function toApplication(row: ApplicationTable): Application {
   return {
     tenantId: row.tenant_id,
     id: row.id,
+    objectId: row.object_id,
+    servicePrincipalId: row.service_principal_id,
+    clientIdAlias: row.client_id_alias,
     displayName: row.display_name,
     clientType: row.client_type,
     redirectUris: JSON.parse(row.redirect_uris) as string[],
@@ -69,9 +83,14 @@ export async function createApplication(
     input.clientType === 'confidential' && input.clientSecret !== false
       ? (input.clientSecret ?? generateSecret())
       : undefined;
+  if (!isGuid(id)) throw new Error('an application id is a GUID; a readable name is its clientIdAlias');
+  if (isGuid(input.clientIdAlias)) throw new Error('a client id alias is a name, not a GUID');
   const row: ApplicationTable = {
     tenant_id: tenantId,
     id,
+    object_id: randomUUID(),
+    service_principal_id: randomUUID(),
+    client_id_alias: input.clientIdAlias ?? null,
     display_name: input.displayName,
     client_type: input.clientType,
     redirect_uris: JSON.stringify(input.redirectUris ?? []),
@@ -96,7 +115,7 @@ export async function createApplication(
   return { application: toApplication(row), clientSecret };
 }
 
-/** An application registered in this tenant (its home tenant: where it is managed). */
+/** An application registered in this tenant (its home tenant: where it is managed), by application id. */
 export async function getApplication(db: Db, tenantId: string, id: string): Promise<Application | undefined> {
   const row = await db
     .selectFrom('applications')
@@ -107,7 +126,22 @@ export async function getApplication(db: Db, tenantId: string, id: string): Prom
   return row && toApplication(row);
 }
 
-/** One page of a tenant's applications in id order, after `afterId`, with the given conditions. */
+/** An application registered in this tenant by its object id (Graph `/applications/{id}`). */
+export async function getApplicationByObjectId(
+  db: Db,
+  tenantId: string,
+  objectId: string,
+): Promise<Application | undefined> {
+  const row = await db
+    .selectFrom('applications')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('object_id', '=', objectId)
+    .executeTakeFirst();
+  return row && toApplication(row);
+}
+
+/** One page of a tenant's applications in object id order, after `afterId`, with the given conditions. */
 export async function listApplications(
   db: Db,
   tenantId: string,
@@ -115,8 +149,8 @@ export async function listApplications(
 ): Promise<Application[]> {
   let q = db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId);
   for (const condition of query.conditions) q = q.where(condition);
-  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
-  const rows = await q.orderBy('id').limit(query.limit).execute();
+  if (query.afterId !== undefined) q = q.where('object_id', '>', query.afterId);
+  const rows = await q.orderBy('object_id').limit(query.limit).execute();
   return rows.map(toApplication);
 }
 
@@ -141,7 +175,7 @@ export async function updateApplication(
 }
 
 /**
- * Deletes an application with everything that lets it act: its secrets, and the grants it holds
+ * Deletes an application with everything that lets it act: its secrets and certificates, and the grants it holds
  * with their refresh tokens and codes (in every tenant a multi-tenant client was used in; client
  * ids are unique across tenants). Its JWT access tokens run out on their own. False when the
  * tenant has no such application.
@@ -152,6 +186,11 @@ export async function deleteApplication(db: Db, tenantId: string, id: string): P
     if (!app) return false;
     await trx
       .deleteFrom('application_credentials')
+      .where('tenant_id', '=', tenantId)
+      .where('application_id', '=', id)
+      .execute();
+    await trx
+      .deleteFrom('application_key_credentials')
       .where('tenant_id', '=', tenantId)
       .where('application_id', '=', id)
       .execute();

@@ -69,6 +69,23 @@ export const SIGN_IN_ERRORS = {
     name: 'ApplicationNotFound',
     userMessage: 'The application was not found in the directory of this tenant.',
   },
+  700021: {
+    name: 'ClientAssertionApplicationIdMismatch',
+    userMessage: "The client assertion's issuer and subject must be the application id.",
+  },
+  700023: {
+    name: 'InvalidClientAssertionAudience',
+    userMessage: "The client assertion's audience is not this authority's token endpoint or issuer.",
+  },
+  700024: {
+    name: 'ClientAssertionNotWithinValidTimeRange',
+    userMessage: 'The client assertion is expired, not valid yet or has no expiry.',
+  },
+  700027: {
+    name: 'InvalidClientAssertionSignature',
+    userMessage:
+      'The client assertion failed validation: unknown, expired or not-yet-valid certificate, wrong key or secret, refused algorithm, or an assertion already used.',
+  },
   7000215: { name: 'InvalidClientSecret', userMessage: 'Invalid client secret provided.' },
   7000218: {
     name: 'ClientCredentialRequired',

@@ -7,7 +7,10 @@ import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
  * as it by default, in demo mode and in production alike.
  */
 export const WARDEN_CLI_APPLICATION: NewApplication = {
-  id: 'warden-cli',
+  // A fixed application id, as Entra's first-party clients have (the Azure CLI's is the same in
+  // every tenant); `warden-cli` stays its client id alias, so `client_id=warden-cli` still works.
+  id: '3f6b1a52-9c1e-4d0a-8e5b-57a0c2d9e001',
+  clientIdAlias: 'warden-cli',
   displayName: 'Warden CLI',
   clientType: 'public',
   // RFC 8252 §7.3: loopback, any port; with and without the root path's slash.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type AuditActor, recordAuditEvent } from '../audit/audit-events.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import type { ServicePrincipalTable } from '../storage/schema.ts';
@@ -15,6 +16,8 @@ export const AUDIT_CATEGORY = 'ApplicationManagement';
 export interface ServicePrincipal {
   /** The customer tenant. */
   tenantId: string;
+  /** The service principal's object id (Graph `servicePrincipal.id`, app-only tokens' `oid` there). */
+  id: string;
   appId: string;
   /** The application's home tenant. */
   appTenantId: string;
@@ -36,6 +39,7 @@ export interface NewConsent {
 function toServicePrincipal(row: ServicePrincipalTable, grants: ConsentGrant[]): ServicePrincipal {
   return {
     tenantId: row.tenant_id,
+    id: row.id,
     appId: row.app_id,
     appTenantId: row.app_tenant_id,
     displayName: row.display_name,
@@ -107,6 +111,7 @@ export async function consentApplication(
       .insertInto('service_principals')
       .values({
         tenant_id: consent.tenantId,
+        id: randomUUID(),
         app_id: consent.appId,
         app_tenant_id: consent.appTenantId,
         display_name: consent.displayName.slice(0, 256),
@@ -195,32 +200,37 @@ export async function removeServicePrincipal(
 }
 
 /**
- * The app roles an application (of its home tenant) holds in a tenant through its service
- * principal there, or undefined when the tenant has none for it: one indexed query (the primary keys), as the token
- * endpoint asks it on every client lookup at a foreign authority.
+ * The service principal's object id and the app roles an application (of its home tenant) holds
+ * in a tenant through its service principal there, or undefined when the tenant has none for it:
+ * one indexed query (the primary keys), as the token endpoint asks it on every client lookup at a
+ * foreign authority.
  */
 export async function servicePrincipalAppRoles(
   db: Db,
   tenantId: string,
   app: { id: string; tenantId: string },
-): Promise<string[] | undefined> {
+): Promise<{ servicePrincipalId: string; appRoles: string[] } | undefined> {
   const rows = await db
     .selectFrom('service_principals as sp')
     .leftJoin('service_principal_grants as g', (join) =>
       join.onRef('g.tenant_id', '=', 'sp.tenant_id').onRef('g.app_id', '=', 'sp.app_id'),
     )
-    .select(['g.resource', 'g.scopes'])
+    .select(['sp.id', 'g.resource', 'g.scopes'])
     .where('sp.tenant_id', '=', tenantId)
     .where('sp.app_id', '=', app.id)
     // Only the application that was consented: an app registered later under a freed id is not it.
     .where('sp.app_tenant_id', '=', app.tenantId)
     .execute();
-  if (rows.length === 0) return undefined;
-  return grantedAppRoles(
-    rows.flatMap((r) =>
-      r.resource === null || r.scopes === null
-        ? []
-        : [{ resource: r.resource, scopes: JSON.parse(r.scopes) as string[] }],
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    servicePrincipalId: first.id,
+    appRoles: grantedAppRoles(
+      rows.flatMap((r) =>
+        r.resource === null || r.scopes === null
+          ? []
+          : [{ resource: r.resource, scopes: JSON.parse(r.scopes) as string[] }],
+      ),
     ),
-  );
+  };
 }

@@ -5,7 +5,10 @@ import type { Clock } from '../clock.ts';
 import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { canonicalGuid } from '../guid.ts';
 import { GRAPH_API, PARTNER_API, RESOURCE_SERVERS } from '../tokens/audiences.ts';
+import { assertionRefusalOf } from '../tokens/client-assertions.ts';
+import { clientAuthError } from '../tokens/client-auth-answers.ts';
 import { resourcesFromScope } from '../tokens/resource-selection.ts';
+import { servicePrincipalIdOf } from '../tokens/token-claims.ts';
 import type { ServicePrincipalSignInWriter } from './service-principal-sign-in-writer.ts';
 
 /** What Entra's sign-in log names Warden's resources (`resourceDisplayName`). */
@@ -42,7 +45,7 @@ export function logServicePrincipalSignIns(
     const client = ctx.oidc.client;
     const appId = client?.clientId ?? presentedClientId(ctx, params);
     const resource = resourceOf(ctx, params);
-    const errorCode = error ? entraCodeOf(error) : 0;
+    const errorCode = error ? entraCodeOf(error, assertionRefusalOf(ctx)) : 0;
     const now = clock.now();
     writer.record({
       tenant_id: tenantId,
@@ -50,12 +53,12 @@ export function logServicePrincipalSignIns(
       created_at: now,
       app_id: appId,
       app_display_name: bounded(client?.clientName, 256),
-      // Warden has no service principal object apart from the application: the app id names it.
-      service_principal_id: client ? client.clientId : null,
+      // The app's service principal in this tenant (its object id, as app-only tokens' `oid`).
+      service_principal_id: servicePrincipalIdOf(client) ?? null,
       ip_address: bounded(ctx.ip, 64),
       resource_id: resource ?? null,
       resource_display_name: resource ? (RESOURCE_DISPLAY_NAMES[resource] ?? resource) : null,
-      client_credential_type: 'clientSecret',
+      client_credential_type: credentialTypeOf(client?.clientAuthMethod),
       error_code: errorCode,
       failure_reason: errorCode === 0 ? null : SIGN_IN_ERRORS[errorCode].userMessage,
       // Entra logs the caller's `client-request-id` as the correlation id when it is a GUID.
@@ -66,17 +69,32 @@ export function logServicePrincipalSignIns(
   provider.on('grant.error', (ctx, error) => record(ctx, error as OAuthError));
 }
 
+/** Graph `signIn.clientCredentialType` of the client authentication method used. */
+function credentialTypeOf(method: string | undefined): string {
+  switch (method) {
+    case 'private_key_jwt':
+      return 'certificate';
+    case 'client_secret_jwt':
+      return 'clientAssertion';
+    default:
+      return 'clientSecret';
+  }
+}
+
 /**
  * Entra's code for a refused client-credentials request (reference §8.3 and Entra's AADSTS list),
  * from oidc-provider's error and its detail (oidc-provider's wording, lib/shared/client_auth.js).
  */
-export function entraCodeOf(error: OAuthError): SignInErrorCode {
+export function entraCodeOf(error: OAuthError, refusal?: string): SignInErrorCode {
   switch (error.error) {
-    case 'invalid_client':
+    case 'invalid_client': {
       if (error.error_detail === 'client not found') return 700016;
+      const credential = clientAuthError(error.error_detail, refusal);
+      if (credential) return credential.code as SignInErrorCode;
       if (error.error_detail === 'invalid secret provided' || error.error_detail?.includes('expired'))
         return 7000215;
       return 7000218;
+    }
     case 'invalid_scope':
       return 70011;
     case 'invalid_target':

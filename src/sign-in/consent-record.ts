@@ -34,7 +34,7 @@ export async function consentingUser(
 export async function refuseConsentWithoutMfa(input: ConsentRequest, user: User | undefined): Promise<void> {
   const { ctx, tenant, details, req } = input;
   ctx.log.warn(
-    { tenantId: tenant.id, clientId: details.params.client_id, accountId: details.session?.accountId },
+    { tenantId: tenant.id, clientId: input.client?.clientId, accountId: details.session?.accountId },
     'consent to a third-party application refused: the session has no MFA proof',
   );
   await recordSignIn(ctx.db, {
@@ -42,7 +42,7 @@ export async function refuseConsentWithoutMfa(input: ConsentRequest, user: User 
     homeTenantId: user?.tenantId ?? null,
     userId: user?.id ?? null,
     userPrincipalName: user?.userPrincipalName ?? null,
-    appId: String(details.params.client_id),
+    appId: input.client?.clientId ?? String(details.params.client_id),
     ipAddress: req.ip,
     clientAppUsed: 'Browser',
     isInteractive: true,
@@ -69,7 +69,7 @@ export async function recordConsent(
 ): Promise<void> {
   const { ctx, provider, details, tenant, client } = input;
   const session = details.session?.uid ? await provider.Session.findByUid(details.session.uid) : undefined;
-  const clientId = String(details.params.client_id);
+  const clientId = client?.clientId ?? String(details.params.client_id);
   await recordUserConsent(
     ctx.db,
     ctx.dbKind,

@@ -18,7 +18,8 @@ export type { ConsentRequest, InteractionDetails, MissingGrant } from './consent
 export async function handleConsent(input: ConsentRequest): Promise<void> {
   const { ctx, provider, details, tenant, client, application, flow, req, reply, form, redirectOrigin } =
     input;
-  const clientId = String(details.params.client_id);
+  // The application id the client_id resolved to (an alias names the same client: clients.ts).
+  const clientId = client?.clientId ?? String(details.params.client_id);
   const missing = details.prompt.details as MissingGrant;
   const needsUser = application.thirdParty;
   const accountId = details.session?.accountId;

@@ -99,7 +99,8 @@ async function handle(
     ctx,
     tenant,
     flow,
-    clientId: String(details.params.client_id),
+    // Sign-in logs show the application id, also when the client named itself by its alias.
+    clientId: client?.clientId ?? String(details.params.client_id),
     thirdPartyApplication: application.thirdParty,
     params: details.params as Record<string, unknown>,
     ip: req.ip,

@@ -12,6 +12,7 @@ export interface Database {
   group_members: GroupMemberTable;
   applications: ApplicationTable;
   application_credentials: ApplicationCredentialTable;
+  application_key_credentials: ApplicationKeyCredentialTable;
   auth_methods: AuthMethodTable;
   recovery_codes: RecoveryCodeTable;
   sign_in_flows: SignInFlowTable;
@@ -92,7 +93,14 @@ export interface GroupMemberTable {
 
 export interface ApplicationTable {
   tenant_id: string;
+  /** The application id (Graph `appId`, OAuth `client_id`): a GUID. */
   id: string;
+  /** The application object's id (Graph `id`), a GUID distinct from `id`. */
+  object_id: string;
+  /** The object id of the app's service principal in its home tenant (app-only `oid`). */
+  service_principal_id: string;
+  /** A human-readable client id resolving to `id` (the demo's, the first-party clients'); unique. */
+  client_id_alias: string | null;
   display_name: string;
   client_type: 'public' | 'confidential';
   redirect_uris: string;
@@ -112,6 +120,23 @@ export interface ApplicationCredentialTable {
   /** The first characters of the secret, as Graph shows them (`hint`). */
   hint: string;
   secret_sealed: string;
+  end_at: number;
+  created_at: number;
+}
+
+/** One certificate of an application (Graph `keyCredential`, AsymmetricX509Cert / Verify). */
+export interface ApplicationKeyCredentialTable {
+  tenant_id: string;
+  application_id: string;
+  key_id: string;
+  display_name: string | null;
+  /** SHA-1 thumbprint, base64url (a JWS `x5t` header). */
+  x5t: string;
+  /** SHA-256 thumbprint, base64url (a JWS `x5t#S256` header). */
+  x5t_s256: string;
+  /** The certificate, DER in base64. */
+  certificate: string;
+  start_at: number;
   end_at: number;
   created_at: number;
 }
@@ -511,6 +536,8 @@ export interface UserConsentTable {
 export interface ServicePrincipalTable {
   /** The customer tenant the app was consented into. */
   tenant_id: string;
+  /** The service principal's object id (app-only tokens' `oid` in that tenant). */
+  id: string;
   app_id: string;
   /** The app's home tenant (where it is registered: the partner's). */
   app_tenant_id: string;

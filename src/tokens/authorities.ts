@@ -9,7 +9,8 @@ import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-princ
 import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
 import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
-import { renameGrantTypeAliases } from './grant-type-aliases.ts';
+import { resolveClientIdInBasic, resolveClientIdInQuery, resolveClientIdParam } from './client-id-aliases.ts';
+import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
 import { createTenantProvider } from './provider.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -160,16 +161,23 @@ export class Authorities {
     // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
     const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;
     let request = req as IncomingMessage & { originalUrl?: string };
-    if (req.method === 'POST' && inner === AUTHORITY_ROUTES.token && isForm(req)) {
-      const renamed = await renameGrantTypeAliases(req);
-      if (renamed === 'too_large') {
+    // Client id aliases become application ids here, before oidc-provider (client-id-aliases.ts).
+    if (req.method === 'POST' && isForm(req)) {
+      const isToken = inner === AUTHORITY_ROUTES.token;
+      const rewritten = await rewriteForm(req, async (form) => {
+        const renamed = isToken && renameGrantTypeAlias(form);
+        return (await resolveClientIdParam(this.#db, form)) || renamed;
+      });
+      if (rewritten === 'too_large') {
         sendTooLarge(res);
         return true;
       }
-      request = renamed;
+      request = rewritten;
     }
-    request.originalUrl = `/${entry.tenant.id}${inner}${query}`;
-    request.url = `${inner}${query}`;
+    await resolveClientIdInBasic(this.#db, request.headers);
+    const resolvedQuery = await resolveClientIdInQuery(this.#db, query);
+    request.originalUrl = `/${entry.tenant.id}${inner}${resolvedQuery}`;
+    request.url = `${inner}${resolvedQuery}`;
     entry.handler(request, res);
     return true;
   }

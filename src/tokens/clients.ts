@@ -1,12 +1,16 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { JWK } from 'jose';
 import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import { type Clock, systemClock } from '../clock.ts';
 import { openSealedSecret } from '../directory/application-credentials.ts';
-import { findClientForTenant } from '../directory/applications.ts';
+import { certificatesNamedBy } from '../directory/application-key-credentials.ts';
+import { type Application, findClientForTenant } from '../directory/applications.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { servicePrincipalAppRoles } from '../service-principals/service-principals.ts';
 import type { Db } from '../storage/database.ts';
+import { certificateKeys, presentedAssertion, secretSigning } from './client-assertions.ts';
 import { DEVICE_CODE_GRANT } from './device-flow.ts';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -29,6 +33,12 @@ function openSecret(box: SecretBox, clientId: string, sealed: string): string {
 // oidc-provider's own comparison fails with invalid_client. Constant per process, so its cache of
 // clients (keyed by their metadata) is not flooded.
 const NO_MATCH = `unusable-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+
+// The public key given to private_key_jwt when no certificate of the client is usable: its private
+// half is dropped at once, so no assertion verifies with it. Constant per process (client cache).
+const UNUSABLE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+  format: 'jwk',
+}) as JWK;
 
 /** The client secret of the request being served (form body or HTTP Basic, RFC 6749 §2.3.1). */
 function presentedSecret(): string | undefined {
@@ -88,6 +98,40 @@ export class DirectoryClientAdapter {
     return match ?? NO_MATCH;
   }
 
+  /**
+   * How a confidential client authenticates this request, with the key material for it: the
+   * method follows what the request presents (oidc-provider refuses a method the client is not
+   * registered with, and every confidential client may use each of these):
+   * - a client assertion signed with HS*: `client_secret_jwt`, with the secret that signed it;
+   * - any other client assertion: `private_key_jwt`, with the certificate the header names;
+   * - otherwise a secret in the body or HTTP Basic (`client_secret_post`, which oidc-provider
+   *   accepts for both), with the secret presented if it is one of the app's.
+   * See client-assertions.ts for how keys are chosen without telling which exist.
+   */
+  async #authentication(app: Application, sealed: string[]): Promise<Partial<ClientMetadata>> {
+    const assertion = presentedAssertion();
+    if (assertion?.header.alg?.startsWith('HS')) {
+      const secrets = sealed.map((s) => openSecret(this.#box, app.id, s));
+      return {
+        token_endpoint_auth_method: 'client_secret_jwt',
+        client_secret: (await secretSigning(assertion.jwt, secrets)) ?? NO_MATCH,
+      };
+    }
+    if (assertion) {
+      const named = await certificatesNamedBy(this.#db, app.tenantId, app.id, assertion.header);
+      const keys = certificateKeys(named, assertion.header, this.#clock.now());
+      return {
+        token_endpoint_auth_method: 'private_key_jwt',
+        // No usable certificate: a key nobody holds, so the signature check fails (invalid_client).
+        jwks: { keys: keys.length > 0 ? keys : [UNUSABLE_KEY] },
+      };
+    }
+    return {
+      token_endpoint_auth_method: 'client_secret_post',
+      client_secret: this.#matchingSecret(app.id, sealed),
+    };
+  }
+
   async find(clientId: string): Promise<ClientMetadata | undefined> {
     const found = await findClientForTenant(this.#db, this.#tenantId, clientId, this.#clock.now());
     if (!found) return undefined;
@@ -95,10 +139,11 @@ export class DirectoryClientAdapter {
     // Reference §3.3: at a customer's authority, a confidential multi-tenant app acts alone only
     // through the service principal a partner's consent left there, with the roles consented.
     const foreign = app.tenantId !== this.#tenantId;
-    const consentedRoles =
+    const consented =
       foreign && app.multiTenant && app.clientType === 'confidential'
         ? await servicePrincipalAppRoles(this.#db, this.#tenantId, app)
         : undefined;
+    const consentedRoles = consented?.appRoles;
     // Entra (AADSTS7000229): an app asking for app-only tokens where it has no service principal
     // is an unknown client there (invalid_client), not merely one refused this grant.
     if (
@@ -129,13 +174,19 @@ export class DirectoryClientAdapter {
       post_logout_redirect_uris: app.redirectUris,
       response_types: interactive ? ['code'] : [],
       grant_types: grantTypes,
-      token_endpoint_auth_method: app.clientType === 'public' ? 'none' : 'client_secret_post',
-      ...(app.clientType === 'confidential'
-        ? { client_secret: this.#matchingSecret(app.id, found.sealedSecrets) }
-        : {}),
+      ...(app.clientType === 'public'
+        ? { token_endpoint_auth_method: 'none' }
+        : await this.#authentication(app, found.sealedSecrets)),
       scope: [...OIDC_SCOPES, ...app.allowedScopes].join(' '),
       'urn:warden:home_tenant': app.tenantId,
       'urn:warden:granted_app_roles': foreign ? (consentedRoles ?? []) : app.grantedAppRoles,
+      // The app's service principal at this authority (app-only tokens' `oid`/`sub`): its own in
+      // its home tenant, the consented one in a customer's.
+      ...(foreign
+        ? consented
+          ? { 'urn:warden:service_principal_id': consented.servicePrincipalId }
+          : {}
+        : { 'urn:warden:service_principal_id': app.servicePrincipalId }),
     };
   }
 

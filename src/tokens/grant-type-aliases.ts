@@ -5,12 +5,15 @@ import { DEVICE_CODE_GRANT } from './device-flow.ts';
 const LIMIT = 64 * 1024;
 
 /**
- * Entra's token endpoint also takes `grant_type=device_code`, and Microsoft's libraries send that
- * short name (MSAL's device code flow); oidc-provider knows the grant by its RFC 8628 name only.
- * The token request's form is read here, at Warden's edge, and handed on as a fresh request with
- * the RFC name in place of the alias; anything else in it is passed on byte for byte.
+ * A form sent to an authority, read at Warden's edge so that names oidc-provider does not know
+ * can be put in their standard form before it parses the request (client id aliases:
+ * client-id-aliases.ts; Entra's `grant_type=device_code`: below). `rewrite` changes the form in
+ * place and says whether it did; an unchanged form is passed on byte for byte.
  */
-export async function renameGrantTypeAliases(req: IncomingMessage): Promise<IncomingMessage | 'too_large'> {
+export async function rewriteForm(
+  req: IncomingMessage,
+  rewrite: (form: URLSearchParams) => Promise<boolean>,
+): Promise<IncomingMessage | 'too_large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -20,10 +23,7 @@ export async function renameGrantTypeAliases(req: IncomingMessage): Promise<Inco
   }
   let body = Buffer.concat(chunks);
   const form = new URLSearchParams(body.toString('utf8'));
-  if (form.getAll('grant_type').length === 1 && form.get('grant_type') === 'device_code') {
-    form.set('grant_type', DEVICE_CODE_GRANT);
-    body = Buffer.from(form.toString(), 'utf8');
-  }
+  if (await rewrite(form)) body = Buffer.from(form.toString(), 'utf8');
   const replay = new IncomingMessage(req.socket);
   replay.method = req.method;
   replay.url = req.url;
@@ -37,4 +37,14 @@ export async function renameGrantTypeAliases(req: IncomingMessage): Promise<Inco
   // The whole message is here: ending or destroying the replay must not close the connection.
   replay.complete = true;
   return replay;
+}
+
+/**
+ * Entra's token endpoint also takes `grant_type=device_code`, and Microsoft's libraries send that
+ * short name (MSAL's device code flow); oidc-provider knows the grant by its RFC 8628 name only.
+ */
+export function renameGrantTypeAlias(form: URLSearchParams): boolean {
+  if (form.getAll('grant_type').length !== 1 || form.get('grant_type') !== 'device_code') return false;
+  form.set('grant_type', DEVICE_CODE_GRANT);
+  return true;
 }

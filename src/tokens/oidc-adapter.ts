@@ -105,6 +105,7 @@ export class KyselyOidcAdapter implements Adapter {
       consumed_at: null,
       revoked_at: null,
     };
+    if (this.#model === 'ReplayDetection') return this.#recordOnce(row);
     await this.#db
       .insertInto('oidc_payloads')
       .values(row)
@@ -118,6 +119,34 @@ export class KyselyOidcAdapter implements Adapter {
         }),
       )
       .execute();
+  }
+
+  /**
+   * RFC 7523 §3 (7): a client assertion's `jti` is accepted once. oidc-provider looks it up, then
+   * saves it; two instances (or two requests) presenting the same assertion at once could both
+   * find nothing, so the database settles it: the insert succeeds only if no unexpired row has
+   * that key (an expired one is replaced), and the loser is refused as a replay.
+   */
+  async #recordOnce(row: {
+    tenant_id: string;
+    model: string;
+    id: string;
+    payload: string;
+    expires_at: number | null;
+  }): Promise<void> {
+    const now = this.#now();
+    const result = await this.#db
+      .insertInto('oidc_payloads')
+      .values({ ...row, grant_id: null, user_code: null, uid: null, consumed_at: null, revoked_at: null })
+      .onConflict((oc) =>
+        oc
+          .columns(['tenant_id', 'model', 'id'])
+          .doUpdateSet({ payload: row.payload, expires_at: row.expires_at })
+          .where('oidc_payloads.expires_at', '<=', now),
+      )
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0)
+      throw new errors.InvalidClientAuth('client assertion tokens must only be used once');
   }
 
   #revive(row: ProtocolRow | undefined, id?: string) {

@@ -13,8 +13,10 @@ import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
+import { appOnlySubject } from './app-only-subject.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
 import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
+import { clientAuthAnswers } from './client-auth-answers.ts';
 import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { consentNeedsMfa } from './consent-needs-mfa.ts';
@@ -113,6 +115,16 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       url: (_ctx, interaction) => `/${tenant.id}/login/${interaction.uid}`,
       policy,
     },
+    // Discovery advertises exactly what works (clients.ts, client-assertions.ts): secrets in the body
+    // or HTTP Basic, assertions signed with a secret (HS256) or a certificate's key, public clients.
+    clientAuthMethods: [
+      'none',
+      'client_secret_basic',
+      'client_secret_post',
+      'client_secret_jwt',
+      'private_key_jwt',
+    ],
+    enabledJWA: { clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256'] },
     scopes: [
       'openid',
       'profile',
@@ -122,7 +134,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     ],
     acrValues: [...SUPPORTED_ACR_VALUES],
     extraParams: ['amr_values'],
-    extraClientMetadata: { properties: ['urn:warden:home_tenant', 'urn:warden:granted_app_roles'] },
+    extraClientMetadata: {
+      properties: [
+        'urn:warden:home_tenant',
+        'urn:warden:granted_app_roles',
+        'urn:warden:service_principal_id',
+      ],
+    },
     claims: {
       // `idp` and `wids` only in a partner user's tokens at a customer's authority (SPEC E3).
       openid: ['sub', 'oid', 'tid', 'amr', 'acr', 'auth_time', 'idp', 'wids'],
@@ -210,6 +228,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
+    formats: { customizers: { jwt: appOnlySubject } },
     renderError: (ctx, out, error) => {
       if (answerTemporarilyUnavailable(ctx, error, 'page')) return;
       ctx.type = 'html';
@@ -229,5 +248,11 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(passwordGrantRefusal(db, tenant, deps.clock));
   provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
   provider.use(clientInfo());
+  provider.use(clientAuthAnswers(deps.clock));
+  // oidc-provider keeps why a client failed to authenticate out of its answer; Entra's code needs it.
+  provider.on('grant.error', (ctx, error) => {
+    const detail = (error as { error_detail?: unknown }).error_detail;
+    if (typeof detail === 'string') ctx.state['urn:warden:client_auth_detail'] = detail;
+  });
   return provider;
 }

@@ -44,6 +44,12 @@ export function profileClaims(user: User, tenant: Tenant): { sub: string; [claim
   };
 }
 
+/** The object id of the client's service principal at this authority (tokens/clients.ts). */
+export function servicePrincipalIdOf(client: unknown): string | undefined {
+  const id = (client as Record<string, unknown> | undefined)?.['urn:warden:service_principal_id'];
+  return typeof id === 'string' ? id : undefined;
+}
+
 type AnyToken = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
 
 /** Claims of SPEC §3 added to JWT access tokens. User tokens carry `amr` from the sign-in that began the chain. */
@@ -69,7 +75,9 @@ export function tokenClaims(
     const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
     const defined = RESOURCE_SERVERS.get(audience ?? '')?.appRoles ?? [];
     const roles = granted.filter((role) => defined.includes(role));
-    return { ...base, idtyp: 'app', roles, oid: client?.clientId, appidacr: '1' };
+    // Entra: an app-only token's `oid` (and `sub`, app-only-subject.ts) is the object id of the
+    // app's service principal in the token's tenant, not the application id.
+    return { ...base, idtyp: 'app', roles, oid: servicePrincipalIdOf(client), appidacr: '1' };
   }
   const entities = ctx.oidc.entities as Record<
     string,

@@ -1,11 +1,13 @@
 import * as client from 'openid-client';
+import { DEMO_APPLICATION_IDS } from '../../src/demo/demo-data.ts';
 import { PARTNER_API } from '../../src/tokens/audiences.ts';
 import type { TestWarden } from './harness.ts';
 import { type AuthorizationStart, completeSecondStep, REDIRECT_URI, redeem } from './oidc.ts';
-import { type ApiResponse, callApi } from './tokens.ts';
+import { type ApiResponse, callApi, demoClient } from './tokens.ts';
 import { UserAgent } from './user-agent.ts';
 
-export const SAM_APP = 'contoso-sam';
+/** The demo SAM app's application id (its alias is `contoso-sam`). */
+export const SAM_APP: string = DEMO_APPLICATION_IDS['contoso-sam'];
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
 /**
@@ -18,7 +20,7 @@ export async function samUserToken(
   upn: string,
   options: { mfa?: boolean; scope?: string } = {},
 ): Promise<string> {
-  const secret = w.demo.clients[SAM_APP]!.clientSecret!;
+  const secret = w.demo.clients['contoso-sam']!.clientSecret!;
   const config = await client.discovery(
     new URL(w.issuer('contoso')),
     SAM_APP,
@@ -74,7 +76,7 @@ export async function clientCredentialsAt(
     body: new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: clientId,
-      client_secret: w.demo.clients[clientId]?.clientSecret ?? '',
+      client_secret: demoClient(w, clientId)?.clientSecret ?? '',
       scope,
     }),
   });

@@ -65,7 +65,7 @@ export async function recordCrossTenantSignIn(
     homeTenantId,
     userId: w.demo.users['jane@contoso.example']!.id,
     userPrincipalName: 'jane@contoso.example',
-    appId: 'warden-cli',
+    appId: w.demo.clients['warden-cli']!.clientId,
     ipAddress: '127.0.0.1',
     clientAppUsed: 'Browser',
     isInteractive: true,

@@ -1,6 +1,6 @@
 import { GRAPH_API } from '../../src/tokens/audiences.ts';
 import type { TestWarden } from './harness.ts';
-import { appOnlyToken, userToken } from './tokens.ts';
+import { appOnlyToken, demoClient, userToken } from './tokens.ts';
 
 export const GRAPH_SCOPE = `openid profile offline_access ${GRAPH_API}/Directory.AccessAsUser.All`;
 
@@ -11,11 +11,5 @@ export function graphToken(w: TestWarden, upn: string): Promise<string> {
 
 /** An app-only Graph token of contoso-automation (granted User.Read.All and AuditLog.Read.All). */
 export function graphAppToken(w: TestWarden, clientId = 'contoso-automation'): Promise<string> {
-  return appOnlyToken(
-    w,
-    clientId,
-    w.demo.clients[clientId]?.clientSecret,
-    'contoso',
-    `${GRAPH_API}/.default`,
-  );
+  return appOnlyToken(w, clientId, demoClient(w, clientId)?.clientSecret, 'contoso', `${GRAPH_API}/.default`);
 }

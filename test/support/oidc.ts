@@ -13,7 +13,9 @@ export async function relyingParty(
   tenantKey: string,
   clientId = 'warden-cli',
 ): Promise<client.Configuration> {
-  return client.discovery(new URL(w.issuer(tenantKey)), clientId, undefined, client.None(), {
+  // ID tokens name the application id as `aud`: a demo client named by its alias signs in by its id.
+  const appId = w.demo.clients[clientId]?.clientId ?? clientId;
+  return client.discovery(new URL(w.issuer(tenantKey)), appId, undefined, client.None(), {
     execute: [client.allowInsecureRequests],
   });
 }

@@ -39,11 +39,19 @@ export async function callApi(
   };
 }
 
+/** A demo client by its client id alias (`contoso-automation`) or its application id (GUID). */
+export function demoClient(
+  w: TestWarden,
+  idOrAlias: string,
+): TestWarden['demo']['clients'][string] | undefined {
+  return w.demo.clients[idOrAlias] ?? Object.values(w.demo.clients).find((c) => c.clientId === idOrAlias);
+}
+
 /** An app-only token (RFC 6749 §4.4 client credentials) for the Partner API. */
 export async function appOnlyToken(
   w: TestWarden,
   clientId = 'contoso-automation',
-  clientSecret = w.demo.clients[clientId]?.clientSecret,
+  clientSecret = demoClient(w, clientId)?.clientSecret,
   tenantKey = 'contoso',
   scope = `${PARTNER_API}/.default`,
 ): Promise<string> {
@@ -109,8 +117,8 @@ export function userClaims(w: TestWarden, upn: string, overrides: JWTPayload = {
     idtyp: 'user',
     scp: 'user_impersonation',
     amr: ['pwd', 'otp', 'mfa'],
-    appid: 'warden-cli',
-    azp: 'warden-cli',
+    appid: w.demo.clients['warden-cli']!.clientId,
+    azp: w.demo.clients['warden-cli']!.clientId,
     ver: '2.0',
     iat: nowS,
     nbf: nowS,

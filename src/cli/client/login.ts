@@ -1,3 +1,4 @@
+import { WARDEN_CLI_APPLICATION } from '../../onboarding/first-party-applications.ts';
 import { hasMfaProof } from '../../policy/mfa-proof.ts';
 import type { Command, Flags, Invocation } from '../command.ts';
 import { stringFlag } from '../command.ts';
@@ -9,8 +10,12 @@ import { signInWithBrowser, signInWithDeviceCode } from '../session/sign-in.ts';
 import type { StoredSession } from '../session/token-cache.ts';
 import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf } from './target.ts';
 
-/** The demo's public multi-tenant client (README); --client-id names another. */
-export const DEFAULT_CLIENT_ID = 'warden-cli';
+/**
+ * The first-party public client `warden-cli` (README), by its application id: ID tokens name the
+ * application id as `aud`, so a client validating them signs in by that, not the alias. --client-id
+ * names another.
+ */
+export const DEFAULT_CLIENT_ID = WARDEN_CLI_APPLICATION.id!;
 
 /** Flags of the commands that may sign in. */
 export const SIGN_IN_FLAGS: Flags = {
@@ -27,7 +32,7 @@ export const SIGN_IN_FLAGS: Flags = {
   'client-id': {
     type: 'string',
     value: '<id>',
-    description: `The public client to sign in as (default: ${DEFAULT_CLIENT_ID}).`,
+    description: `The public client to sign in as (default: warden-cli, application id ${DEFAULT_CLIENT_ID}).`,
   },
 };
 

@@ -47,7 +47,7 @@ export const samConsentCommand: Command = {
     if (!clientId) {
       throw new UsageError(
         'warden sam consent needs the application: --client-id <id>.',
-        'In the demo: --client-id contoso-sam (its secret is in data/demo.json).',
+        'In the demo: --client-id c0a1b2c3-0d0e-4f00-a000-00000000a002 (contoso-sam; its secret is in data/demo.json).',
       );
     }
     const secret = clientSecretOf(invocation, 'warden sam consent');

@@ -6,10 +6,11 @@ import {
   generateSecret,
   removeCredential,
 } from '../../directory/application-credentials.ts';
-import { getApplication } from '../../directory/applications.ts';
+import { type Application, getApplicationByObjectId } from '../../directory/applications.ts';
 import { applicationChangeRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
-import { inTransaction } from '../../storage/database.ts';
+import { canonicalGuid } from '../../guid.ts';
+import { type Db, inTransaction } from '../../storage/database.ts';
 import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { sendEntity } from '../responses.ts';
 import { graphPasswordCredential } from './applications-shape.ts';
@@ -21,6 +22,17 @@ const DEFAULT_LIFETIME = 180 * DAY;
 const MAX_YEARS = 2;
 /** Enough for overlapping rotations; more is a leak waiting to happen. */
 const MAX_SECRETS = 20;
+
+/**
+ * The tenant's application a Graph path names: `/applications/{id}` is the application object's
+ * id, as in Graph (not the appId); a value that is no GUID names nothing.
+ */
+export async function applicationAt(db: Db, tenantId: string, id: string): Promise<Application> {
+  const objectId = canonicalGuid(id);
+  const app = objectId === undefined ? undefined : await getApplicationByObjectId(db, tenantId, objectId);
+  if (!app) throw notFound(id);
+  return app;
+}
 
 export function notFound(id: string): GraphError {
   return new GraphError(
@@ -68,8 +80,7 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
       const endAt = endOf(req.body.passwordCredential.endDateTime, now);
       const secret = generateSecret();
       const credential = await inTransaction(ctx.db, async (trx) => {
-        const app = await getApplication(trx, tenantId, req.params.id);
-        if (!app) throw notFound(req.params.id);
+        const app = await applicationAt(trx, tenantId, req.params.id);
         refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
         if (app.clientType === 'public')
           throw new GraphError(
@@ -114,8 +125,7 @@ export function applicationPasswordRoutes(api: FastifyInstance, ctx: WardenConte
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const { tenantId } = caller;
-      const app = await getApplication(ctx.db, tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, tenantId, req.params.id);
       refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       if (!(await removeCredential(ctx.db, tenantId, app.id, req.body.keyId.toLowerCase())))
         throw new GraphError(

@@ -1,13 +1,19 @@
 import type { PasswordCredential } from '../../directory/application-credentials.ts';
+import type { KeyCredential } from '../../directory/application-key-credentials.ts';
 import type { Application } from '../../directory/applications.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { RESOURCE_SERVERS } from '../../tokens/audiences.ts';
 import type { ResourceShape } from '../odata.ts';
+import {
+  graphKeyCredential,
+  KEY_CREDENTIALS_SCHEMA,
+  type KeyCredentialInput,
+} from './applications-key-credentials.ts';
 
 /**
  * Graph's `application` and `passwordCredential` shapes for Warden's applications (issue 4 item 1).
- * `appId` is the client id and `id` the same value (Warden has one object per application, no
- * separate service principal). `requiredResourceAccess` names scopes and app roles by their names,
+ * `appId` is the application (client) id and `id` the application object's id, two GUIDs as in
+ * Entra. `requiredResourceAccess` names scopes and app roles by their names,
  * not by Graph's GUIDs: Warden's resources define no GUIDs for them.
  */
 
@@ -24,6 +30,7 @@ export const APPLICATION_SHAPE: ResourceShape = {
     web: { type: 'string' },
     requiredResourceAccess: { type: 'string' },
     passwordCredentials: { type: 'string' },
+    keyCredentials: { type: 'string' },
   },
 };
 
@@ -47,10 +54,14 @@ export function graphPasswordCredential(credential: PasswordCredential, secretTe
   };
 }
 
-export function graphApplication(app: Application, credentials: readonly PasswordCredential[]) {
+export function graphApplication(
+  app: Application,
+  credentials: readonly PasswordCredential[],
+  keyCredentials: readonly KeyCredential[] = [],
+) {
   const isPublic = app.clientType === 'public';
   return {
-    id: app.id,
+    id: app.objectId,
     appId: app.id,
     displayName: app.displayName,
     signInAudience: (app.multiTenant ? 'AzureADMultipleOrgs' : 'AzureADMyOrg') satisfies SignInAudience,
@@ -60,6 +71,7 @@ export function graphApplication(app: Application, credentials: readonly Passwor
     web: { redirectUris: isPublic ? [] : app.redirectUris },
     requiredResourceAccess: resourceAccessOf(app),
     passwordCredentials: credentials.map((c) => graphPasswordCredential(c)),
+    keyCredentials: keyCredentials.map((c) => graphKeyCredential(c)),
   };
 }
 
@@ -231,11 +243,13 @@ export const UPDATE_BODY = {
     displayName: { type: 'string', minLength: 1, maxLength: 256 },
     publicClient: redirectUris,
     web: redirectUris,
+    keyCredentials: KEY_CREDENTIALS_SCHEMA,
   },
 } as const;
 
 export interface UpdateBody {
   displayName?: string;
+  keyCredentials?: KeyCredentialInput[];
   publicClient?: { redirectUris?: string[] };
   web?: { redirectUris?: string[] };
 }

@@ -1,20 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { credentialsOf } from '../../directory/application-credentials.ts';
+import { keyCredentialsOf, replaceKeyCredentials } from '../../directory/application-key-credentials.ts';
 import {
   createApplication,
   deleteApplication,
-  getApplication,
   listApplications,
   updateApplication,
 } from '../../directory/applications.ts';
 import { applicationChangeRefusal, applicationGrantRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
-import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
+import { keyCredentialChanges } from './applications-key-credentials.ts';
+import { applicationAt, applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
   accessFromRequired,
@@ -54,10 +56,15 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         tenantId,
         apps.map((a) => a.id),
       );
+      const certificates = await keyCredentialsOf(
+        ctx.db,
+        tenantId,
+        apps.map((a) => a.id),
+      );
       return sendPage(req, reply, {
         baseUrl,
         resource: 'applications',
-        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [])),
+        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [], certificates.get(a.id) ?? [])),
         query,
         keyOf: (row) => [row.id],
       });
@@ -70,13 +77,13 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const { select } = parseQuery(req.query, APPLICATION_SHAPE);
-      const app = await getApplication(ctx.db, tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, tenantId, req.params.id);
       const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
+      const certificates = await keyCredentialsOf(ctx.db, tenantId, [app.id]);
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(app, credentials.get(app.id) ?? []),
+        entity: graphApplication(app, credentials.get(app.id) ?? [], certificates.get(app.id) ?? []),
         ...(select ? { select } : {}),
       });
     },
@@ -140,8 +147,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const { tenantId } = caller;
-      const app = await getApplication(ctx.db, tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, tenantId, req.params.id);
       refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       const wrongKind = app.clientType === 'public' ? req.body.web : req.body.publicClient;
       if (wrongKind)
@@ -153,9 +159,26 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         );
       const given = (app.clientType === 'public' ? req.body.publicClient : req.body.web)?.redirectUris;
       const where = app.clientType === 'public' ? 'publicClient.redirectUris' : 'web.redirectUris';
-      await updateApplication(ctx.db, tenantId, app.id, {
+      // Certificates (Graph keyCredentials) are for confidential clients, as secrets are.
+      if (req.body.keyCredentials !== undefined && app.clientType === 'public')
+        throw new GraphError(
+          'Request_BadRequest',
+          'A public client cannot hold certificate credentials: it cannot keep their private keys.',
+        );
+      const keyChanges =
+        req.body.keyCredentials === undefined ? undefined : keyCredentialChanges(req.body.keyCredentials);
+      const changes = {
         ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
         ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
+      };
+      // Certificates, name and redirect URIs change together or not at all.
+      await inTransaction(ctx.db, async (trx) => {
+        if (keyChanges && !(await replaceKeyCredentials(trx, tenantId, app.id, keyChanges, ctx.clock.now())))
+          throw new GraphError(
+            'Request_BadRequest',
+            "A 'keyId' of keyCredentials is not one of the application's.",
+          );
+        await updateApplication(trx, tenantId, app.id, changes);
       });
       return reply.code(204).send();
     },
@@ -166,8 +189,7 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
     { config: { graph: { operation: 'applications.delete', permission: 'applications.write' } } },
     async (req, reply) => {
       const caller = graphCallerOf(req);
-      const app = await getApplication(ctx.db, caller.tenantId, req.params.id);
-      if (!app) throw notFound(req.params.id);
+      const app = await applicationAt(ctx.db, caller.tenantId, req.params.id);
       refuseIf(applicationChangeRefusal(caller.user, heldAppRoles(caller), app));
       if (!(await deleteApplication(ctx.db, caller.tenantId, app.id))) throw notFound(req.params.id);
       return reply.code(204).send();
