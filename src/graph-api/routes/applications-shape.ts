@@ -1,8 +1,10 @@
+import { type ApplicationApi, NO_API } from '../../directory/application-apis.ts';
 import type { PasswordCredential } from '../../directory/application-credentials.ts';
 import type { Application } from '../../directory/applications.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { RESOURCE_SERVERS } from '../../tokens/audiences.ts';
 import type { ResourceShape } from '../odata.ts';
+import { EXPOSED_API_PROPERTIES, type ExposedApiBody, graphExposedApi } from './applications-api-shape.ts';
 
 /**
  * Graph's `application` and `passwordCredential` shapes for Warden's applications (issue 4 item 1).
@@ -24,6 +26,9 @@ export const APPLICATION_SHAPE: ResourceShape = {
     web: { type: 'string' },
     requiredResourceAccess: { type: 'string' },
     passwordCredentials: { type: 'string' },
+    identifierUris: { type: 'string' },
+    api: { type: 'string' },
+    appRoles: { type: 'string' },
   },
 };
 
@@ -47,7 +52,11 @@ export function graphPasswordCredential(credential: PasswordCredential, secretTe
   };
 }
 
-export function graphApplication(app: Application, credentials: readonly PasswordCredential[]) {
+export function graphApplication(
+  app: Application,
+  credentials: readonly PasswordCredential[],
+  api: ApplicationApi = NO_API,
+) {
   const isPublic = app.clientType === 'public';
   return {
     id: app.id,
@@ -60,6 +69,7 @@ export function graphApplication(app: Application, credentials: readonly Passwor
     web: { redirectUris: isPublic ? [] : app.redirectUris },
     requiredResourceAccess: resourceAccessOf(app),
     passwordCredentials: credentials.map((c) => graphPasswordCredential(c)),
+    ...graphExposedApi(api),
   };
 }
 
@@ -188,6 +198,7 @@ export const CREATE_BODY = {
     signInAudience: { type: 'string', enum: ['AzureADMyOrg', 'AzureADMultipleOrgs'] },
     publicClient: redirectUris,
     web: redirectUris,
+    ...EXPOSED_API_PROPERTIES,
     requiredResourceAccess: {
       type: 'array',
       maxItems: 10,
@@ -216,7 +227,7 @@ export const CREATE_BODY = {
   },
 } as const;
 
-export interface CreateBody {
+export interface CreateBody extends ExposedApiBody {
   displayName: string;
   signInAudience?: SignInAudience;
   publicClient?: { redirectUris?: string[] };
@@ -231,10 +242,11 @@ export const UPDATE_BODY = {
     displayName: { type: 'string', minLength: 1, maxLength: 256 },
     publicClient: redirectUris,
     web: redirectUris,
+    ...EXPOSED_API_PROPERTIES,
   },
 } as const;
 
-export interface UpdateBody {
+export interface UpdateBody extends ExposedApiBody {
   displayName?: string;
   publicClient?: { redirectUris?: string[] };
   web?: { redirectUris?: string[] };

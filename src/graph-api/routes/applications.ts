@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import {
+  applicationApisOf,
+  IdentifierUriTaken,
+  setApplicationApi,
+} from '../../directory/application-apis.ts';
 import { credentialsOf } from '../../directory/application-credentials.ts';
 import {
   createApplication,
@@ -10,10 +15,12 @@ import {
 } from '../../directory/applications.ts';
 import { applicationChangeRefusal, applicationGrantRefusal, refuseIf } from '../../directory/refusals.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
+import { exposedApiFromBody, setsExposedApi } from './applications-api-shape.ts';
 import { applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
   APPLICATION_SHAPE,
@@ -54,10 +61,15 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         tenantId,
         apps.map((a) => a.id),
       );
+      const apis = await applicationApisOf(
+        ctx.db,
+        tenantId,
+        apps.map((a) => a.id),
+      );
       return sendPage(req, reply, {
         baseUrl,
         resource: 'applications',
-        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [])),
+        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [], apis.get(a.id))),
         query,
         keyOf: (row) => [row.id],
       });
@@ -73,10 +85,11 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       const app = await getApplication(ctx.db, tenantId, req.params.id);
       if (!app) throw notFound(req.params.id);
       const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
+      const apis = await applicationApisOf(ctx.db, tenantId, [app.id]);
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(app, credentials.get(app.id) ?? []),
+        entity: graphApplication(app, credentials.get(app.id) ?? [], apis.get(app.id)),
         ...(select ? { select } : {}),
       });
     },
@@ -107,25 +120,33 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
           allowedScopes: access.allowedScopes,
         }),
       );
-      const { application } = await createApplication(
-        ctx.db,
-        ctx.secrets,
-        tenantId,
-        {
-          displayName: body.displayName,
-          clientType,
-          redirectUris,
-          multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
-          allowedScopes: access.allowedScopes,
-          grantedAppRoles: access.grantedAppRoles,
-          clientSecret: false, // Graph: secrets come from addPassword, shown once there
-        },
-        ctx.clock.now(),
-      );
+      const exposed = exposedApiFromBody(body);
+      // The application and the API it exposes are written together, or not at all.
+      const { application, api } = await inTransaction(ctx.db, async (trx) => {
+        const { application } = await createApplication(
+          trx,
+          ctx.secrets,
+          tenantId,
+          {
+            displayName: body.displayName,
+            clientType,
+            redirectUris,
+            multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
+            allowedScopes: access.allowedScopes,
+            grantedAppRoles: access.grantedAppRoles,
+            clientSecret: false, // Graph: secrets come from addPassword, shown once there
+          },
+          ctx.clock.now(),
+        );
+        const api = setsExposedApi(exposed)
+          ? await exposedApiOrRefusal(setApplicationApi(trx, tenantId, application.id, exposed))
+          : undefined;
+        return { application, api };
+      });
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(application, []),
+        entity: graphApplication(application, [], api),
         status: 201,
       });
     },
@@ -153,9 +174,15 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         );
       const given = (app.clientType === 'public' ? req.body.publicClient : req.body.web)?.redirectUris;
       const where = app.clientType === 'public' ? 'publicClient.redirectUris' : 'web.redirectUris';
-      await updateApplication(ctx.db, tenantId, app.id, {
-        ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
-        ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
+      const exposed = exposedApiFromBody(req.body);
+      const redirects = given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {};
+      await inTransaction(ctx.db, async (trx) => {
+        await updateApplication(trx, tenantId, app.id, {
+          ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
+          ...redirects,
+        });
+        if (setsExposedApi(exposed))
+          await exposedApiOrRefusal(setApplicationApi(trx, tenantId, app.id, exposed));
       });
       return reply.code(204).send();
     },
@@ -175,4 +202,18 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
   );
 
   applicationPasswordRoutes(api, ctx);
+}
+
+/** Graph's answer when an identifier URI is another application's in the tenant. */
+async function exposedApiOrRefusal<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof IdentifierUriTaken)
+      throw new GraphError(
+        'Request_BadRequest',
+        'Another object with the same value for property identifierUris already exists.',
+      );
+    throw error;
+  }
 }
