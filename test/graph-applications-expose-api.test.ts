@@ -100,6 +100,29 @@ describe('Graph API: applications that expose an API', () => {
     assert.equal(read.body.api.oauth2PermissionScopes.length, 1);
   });
 
+  it('RFC 6749 §4.4: a daemon of the tenant gets an app-only token for a registered API (aud its appId, no roles granted)', async () => {
+    const { appId } = await registerApi('Orders API (daemons)');
+    const daemon = await applicationsApi(w, token).daemon('Orders daemon');
+    const secret = await applicationsApi(w, token).addPassword(daemon.id);
+    const response = await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: daemon.appId,
+        client_secret: secret.body.secretText,
+        scope: `api://${appId}/.default`,
+      }),
+    });
+    const body = (await response.json()) as { access_token: string };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    const claims = decodeJwt(body.access_token);
+    assert.equal(claims.aud, appId);
+    assert.equal(claims.idtyp, 'app');
+    assert.deepEqual(claims.roles, [], 'the Graph role the daemon holds is not a role of this API');
+    assert.equal(decodeProtectedHeader(body.access_token).typ, 'JWT');
+  });
+
   it('Entra: an identifier URI belongs to one application of the tenant; malformed ones and bad scope values are refused', async () => {
     const { appId } = await registerApi('Orders API (unique)');
     const other = await applicationsApi(w, token).register({
