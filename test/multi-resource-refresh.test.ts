@@ -159,7 +159,7 @@ describe('Interop: multi-resource refresh tokens, Entra style', () => {
     assert.equal(decodeJwt(again.body.access_token).aud, 'urn:warden:partner-api');
   });
 
-  test('Entra AADSTS70011: a refresh naming a scope the new resource does not define is invalid_scope; the token still works', async () => {
+  test('Entra AADSTS70011, 500011: a refresh naming a scope the new resource does not define, or a resource the tenant lacks, is refused; the token still works', async () => {
     const { refresh_token } = await janeSignIn(
       w,
       'openid profile offline_access urn:warden:partner-api/user_impersonation',
@@ -168,6 +168,11 @@ describe('Interop: multi-resource refresh tokens, Entra style', () => {
     assert.equal(graph.status, 400);
     assert.equal(graph.body.error, 'invalid_scope');
     assert.deepEqual(graph.body.error_codes, [70011]);
+    // An API no application of the tenant exposes: Entra's AADSTS500011.
+    const nowhere = await refresh(w, refresh_token, { scope: `api://${crypto.randomUUID()}/access_as_user` });
+    assert.equal(nowhere.status, 400);
+    assert.equal(nowhere.body.error, 'invalid_resource');
+    assert.deepEqual(nowhere.body.error_codes, [500011]);
     assert.equal((await refresh(w, refresh_token, {})).status, 200);
   });
 
