@@ -65,6 +65,7 @@ describe('STYLE 2: the Graph API gate', () => {
       keys: w.ctx.publicKeys,
       baseUrl: w.ctx.config.baseUrl,
       audience: GRAPH_API,
+      accessTokenType: 'JWT',
       clock: w.ctx.clock,
     });
     for (const declaration of [

@@ -83,6 +83,7 @@ describe('STYLE 2: Partner API routes, one gate, every route declared', () => {
       keys: w.ctx.publicKeys,
       baseUrl: w.ctx.config.baseUrl,
       audience: PARTNER_API,
+      accessTokenType: 'JWT',
       clock: w.ctx.clock,
     });
     const bad: [string, Record<string, unknown> | undefined][] = [

@@ -99,13 +99,13 @@ describe('SPEC E2: Partner API tokens', () => {
     const middle = Math.floor(signature.length / 2);
     const flipped = signature[middle] === 'A' ? 'B' : 'A';
     const badSignature = `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`;
-    const unsecured = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${base64url.encode(
+    const unsecured = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(
       JSON.stringify(userClaims(w, JANE)),
     )}.`;
     const publicPem = await exportSPKI((await importJWK({ kty: 'RSA', n, e: 'AQAB' }, 'RS256')) as CryptoKey);
     const hmac = (secret: Uint8Array) =>
       new SignJWT(userClaims(w, JANE))
-        .setProtectedHeader({ alg: 'HS256', kid: real.kid, typ: 'at+jwt' })
+        .setProtectedHeader({ alg: 'HS256', kid: real.kid, typ: 'JWT' })
         .sign(secret);
     const nowS = Math.floor(w.clock.now() / 1000);
     const contoso = w.demo.tenants.contoso!.id;
@@ -145,6 +145,12 @@ describe('SPEC E2: Partner API tokens', () => {
         await sign(w, userClaims(w, JANE, { tid: nobody, iss: `${w.baseUrl}/${nobody}/v2.0` })),
       ],
       ['neither scopes nor app roles', await sign(w, userClaims(w, JANE, { scp: undefined }))],
+      [
+        'typ at+jwt (the Partner API is Entra-shaped: Warden issues it typ JWT)',
+        await new SignJWT(userClaims(w, JANE))
+          .setProtectedHeader({ alg: 'RS256', kid: real.kid, typ: 'at+jwt' })
+          .sign(real.key),
+      ],
       ['not a JWT at all', 'not-a-token'],
     ];
     for (const [name, token] of cases) {

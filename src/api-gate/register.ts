@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../context.ts';
 import { AccessTokenVerifier } from '../tokens/access-tokens.ts';
+import { RESOURCE_SERVERS } from '../tokens/audiences.ts';
 
 /** A set of routes of one API, registered inside its gate. */
 export type RouteSet = (api: FastifyInstance, ctx: WardenContext) => void;
@@ -19,11 +20,14 @@ export async function registerGatedApi(
     routes: readonly RouteSet[];
   },
 ): Promise<void> {
+  const server = RESOURCE_SERVERS.get(input.audience);
+  if (!server) throw new Error(`no resource server ${input.audience}`);
   const verifier = new AccessTokenVerifier({
     db: ctx.db,
     keys: ctx.publicKeys,
     baseUrl: ctx.config.baseUrl,
     audience: input.audience,
+    accessTokenType: server.accessTokenType,
     clock: ctx.clock,
   });
   await app.register(

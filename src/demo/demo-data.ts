@@ -13,6 +13,7 @@ import { consentApplication } from '../service-principals/service-principals.ts'
 import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
+import { seedExposedApiDemo } from './api-demo-data.ts';
 import { seedConsentDemo } from './consent-demo-data.ts';
 import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
@@ -61,6 +62,8 @@ export interface DemoData {
       redirectUris?: string[];
     }
   >;
+  /** APIs exposed by demo applications (issue 13, docs/resources.md), by name. */
+  apis: Record<string, { appId: string; identifierUri: string }>;
   /** Partner Center customer ids by customer domain. */
   customers: Record<string, string>;
 }
@@ -104,6 +107,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
     tenants: {},
     users: {},
     clients: {},
+    apis: {},
     customers: {},
   };
 
@@ -441,6 +445,7 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       { tenantId: contoso.id, userId: jane.id, appId: sam.application.id, name: 'jane@contoso.example' },
       now - 20 * 24 * 3600 * 1000,
     );
+    out.apis.orders = await seedExposedApiDemo(db, ctx.secrets, contoso.id, now);
   });
   return out;
 }

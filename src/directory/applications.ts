@@ -4,6 +4,7 @@ import { isGuid } from '../guid.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import type { ApplicationTable } from '../storage/schema.ts';
+import { deleteApplicationApi } from './application-apis.ts';
 import { addCredential, generateSecret, NEVER_EXPIRES } from './application-credentials.ts';
 
 export interface Application {
@@ -218,6 +219,7 @@ export async function deleteApplication(db: Db, tenantId: string, id: string): P
         .where('id', '=', grant.id)
         .execute();
     }
+    await deleteApplicationApi(trx, tenantId, id); // the API it exposed ends with it
     await trx.deleteFrom('applications').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     return true;
   });

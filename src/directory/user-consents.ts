@@ -167,3 +167,24 @@ export async function listUserConsents(
   const rows = await query.orderBy('id').limit(options.limit).execute();
   return rows.map(toConsent);
 }
+
+/**
+ * The scopes an account consented to for one client and resource at a tenant's authority (empty
+ * when none): what a refresh token of a third-party application may be redeemed for there
+ * (src/tokens/consented-resources.ts).
+ */
+export async function consentedScopes(
+  db: Db,
+  tenantId: string,
+  consent: { accountId: string; clientId: string; resource: string },
+): Promise<string[]> {
+  const row = await db
+    .selectFrom('user_consents')
+    .select('scope')
+    .where('tenant_id', '=', tenantId)
+    .where('account_id', '=', consent.accountId)
+    .where('client_id', '=', consent.clientId)
+    .where('resource', '=', consent.resource)
+    .executeTakeFirst();
+  return row ? row.scope.split(' ').filter((s) => s !== '') : [];
+}

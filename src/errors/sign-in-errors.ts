@@ -57,6 +57,12 @@ export const SIGN_IN_ERRORS = {
     userMessage: 'The app may not use the client credentials grant at this authority.',
   },
   70011: { name: 'InvalidScope', userMessage: 'The scope requested by the app is invalid.' },
+  // Entra's answer to a refresh token redeemed for a resource the user has not consented to for
+  // this app, or the app may not ask for (src/tokens/consented-resources.ts).
+  65001: {
+    name: 'DelegationDoesNotExist',
+    userMessage: 'The user or administrator has not consented to use the application for this resource.',
+  },
   90014: {
     name: 'InvalidRequest',
     userMessage: 'The token request is malformed or misses a required field.',

@@ -41,6 +41,8 @@ export interface Database {
   license_assignments: LicenseAssignmentTable;
   user_usage_locations: UserUsageLocationTable;
   user_consents: UserConsentTable;
+  application_apis: ApplicationApiTable;
+  application_identifier_uris: ApplicationIdentifierUriTable;
   service_principals: ServicePrincipalTable;
   service_principal_grants: ServicePrincipalGrantTable;
 }
@@ -556,4 +558,23 @@ export interface ServicePrincipalGrantTable {
   /** The resource's audience, e.g. `urn:warden:graph`. */
   resource: string;
   scopes: string;
+}
+
+/** Issue 13: the API an application exposes, Entra's "expose an API" (migration 0019). */
+export interface ApplicationApiTable {
+  tenant_id: string;
+  application_id: string;
+  /** JSON array: Graph `permissionScope`s (`api.oauth2PermissionScopes`). */
+  scopes: string;
+  /** JSON array: Graph `appRole`s. */
+  app_roles: string;
+  /** The `typ` header of its access tokens: `JWT` (Entra's) or `at+jwt` (RFC 9068). */
+  access_token_type: 'JWT' | 'at+jwt';
+}
+
+/** One identifier URI of an application (Graph `identifierUris`), unique in its tenant (migration 0019). */
+export interface ApplicationIdentifierUriTable {
+  tenant_id: string;
+  uri: string;
+  application_id: string;
 }

@@ -5,6 +5,7 @@ import { canonicalGuid } from '../guid.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 import { DatabaseUnavailable } from '../storage/unavailable.ts';
+import type { AccessTokenType } from './audiences.ts';
 import { issuerOf } from './authority-urls.ts';
 import type { PublicKeyCache } from './public-keys.ts';
 
@@ -54,7 +55,8 @@ const CACHE_LIMIT = 10_000;
 
 /**
  * Verifies JWT access tokens issued by Warden's authorities for one audience (RFC 9068 shape):
- * RS256 only (`alg: none` and HMAC are refused), a signing key from the issuer's JWKS, the issuer
+ * RS256 only (`alg: none` and HMAC are refused), the header `typ` Warden issues for that resource
+ * (audiences.ts: Entra's `JWT` or RFC 9068's `at+jwt`), a signing key from the issuer's JWKS, the issuer
  * that the `tid` claim names, the audience, and the time claims. A verified token is remembered
  * until it expires, so a client reusing its token costs one signature check, not one
  * per request; the time claims are still checked on every use.
@@ -64,15 +66,24 @@ export class AccessTokenVerifier {
   readonly #keys: PublicKeyCache;
   readonly #baseUrl: string;
   readonly #audience: string;
+  readonly #typ: AccessTokenType;
   readonly #clock: Clock;
   readonly #verified = new Map<string, Caller>();
   readonly #tenants = new Map<string, Tenant>();
 
-  constructor(input: { db: Db; keys: PublicKeyCache; baseUrl: string; audience: string; clock: Clock }) {
+  constructor(input: {
+    db: Db;
+    keys: PublicKeyCache;
+    baseUrl: string;
+    audience: string;
+    accessTokenType: AccessTokenType;
+    clock: Clock;
+  }) {
     this.#db = input.db;
     this.#keys = input.keys;
     this.#baseUrl = input.baseUrl;
     this.#audience = input.audience;
+    this.#typ = input.accessTokenType;
     this.#clock = input.clock;
   }
 
@@ -108,7 +119,7 @@ export class AccessTokenVerifier {
         requiredClaims: ['iss', 'exp', 'iat', 'tid'],
         currentDate: new Date(this.#clock.now()),
         clockTolerance: CLOCK_SKEW_S,
-        typ: 'at+jwt',
+        typ: this.#typ,
       }));
     } catch (error) {
       // Keys that could not be read (the database did not answer) say nothing about the token.

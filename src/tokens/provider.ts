@@ -20,6 +20,7 @@ import { clientAuthAnswers } from './client-auth-answers.ts';
 import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { consentNeedsMfa } from './consent-needs-mfa.ts';
+import { consentedResourceAnswers, grantWidenedResource, widenOnRedemption } from './consented-resources.ts';
 import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
@@ -28,6 +29,7 @@ import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
 import { refreshChainAnswers } from './refresh-chain-answers.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
+import { resolveResourceServer } from './resource-servers.ts';
 import { GRANT_TTL_S, keepGrantAlive, REFRESH_TOKEN_TTL_S } from './rolling-chains.ts';
 import { rpInitiatedLogoutFeature } from './rp-initiated-logout.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -98,7 +100,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     adapter: (model: string) =>
       model === 'Client'
         ? new DirectoryClientAdapter(db, secrets, tenant.id, deps.clock)
-        : new KyselyOidcAdapter(db, tenant.id, model, deps.clock),
+        : model === 'RefreshToken'
+          ? // A refresh token serves any resource its client may call (consented-resources.ts).
+            widenOnRedemption(new KyselyOidcAdapter(db, tenant.id, model, deps.clock), db, tenant)
+          : new KyselyOidcAdapter(db, tenant.id, model, deps.clock),
     jwks: { keys: deps.signingKeys as never[] },
     routes: AUTHORITY_ROUTES,
     cookies: {
@@ -153,6 +158,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     // request does not use the presented refresh token up, and the chain's grant lives on with it.
     rotateRefreshToken: async (ctx) => {
       checkRefreshResource(ctx);
+      grantWidenedResource(ctx);
       await keepGrantAlive(ctx);
       return true;
     },
@@ -196,8 +202,9 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         // sign-in may name several, and its refresh token then serves each (resource-selection.ts).
         defaultResource: defaultResource as never,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => {
-          const server = RESOURCE_SERVERS.get(resource);
+        // Warden's own resources and the tenant's registered APIs (resource-servers.ts).
+        getResourceServerInfo: async (_ctx, resource) => {
+          const server = await resolveResourceServer(db, tenant.id, resource);
           if (!server) throw new errors.InvalidTarget('unknown resource');
           return {
             scope: server.scopes.join(' '),
@@ -228,7 +235,18 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
-    formats: { customizers: { jwt: appOnlySubject } },
+    formats: {
+      customizers: {
+        jwt: async (ctx, token, jwt) => {
+          // The `typ` header is the resource's choice (audiences.ts): Entra's `JWT` for Warden's own
+          // resources and, by default, registered APIs; RFC 9068's `at+jwt` where an API asks for it.
+          const identifier = token.resourceServer?.identifier();
+          const server = identifier ? await resolveResourceServer(db, tenant.id, identifier) : undefined;
+          jwt.header = { typ: server?.accessTokenType ?? 'JWT' };
+          await appOnlySubject(ctx, token, jwt);
+        },
+      },
+    },
     renderError: (ctx, out, error) => {
       if (answerTemporarilyUnavailable(ctx, error, 'page')) return;
       ctx.type = 'html';
@@ -247,6 +265,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
   provider.use(passwordGrantRefusal(db, tenant, deps.clock));
   provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
+  provider.use(consentedResourceAnswers(deps.clock));
   provider.use(clientInfo());
   provider.use(clientAuthAnswers(deps.clock));
   // oidc-provider keeps why a client failed to authenticate out of its answer; Entra's code needs it.

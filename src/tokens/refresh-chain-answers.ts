@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
+import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import { recordRefreshRedemption } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
@@ -77,7 +77,9 @@ export function refreshChainAnswers(
     let amr = token?.amr ?? [];
 
     if (body?.error !== undefined) {
-      errorCode = 70000;
+      // An answer already given as Entra's (consented-resources.ts: 65001, 70011) is logged with its code.
+      const answered = (body as { error_codes?: unknown[] }).error_codes?.[0];
+      errorCode = isSignInErrorCode(answered) ? answered : 70000;
       failureReason = String((body as { error_description?: unknown }).error_description ?? body.error);
       try {
         const row =
@@ -167,4 +169,8 @@ async function classify(
 
 function isoSeconds(epochSeconds: number | undefined): string {
   return epochSeconds === undefined ? 'an unknown date' : new Date(epochSeconds * 1000).toISOString();
+}
+
+function isSignInErrorCode(value: unknown): value is SignInErrorCode {
+  return typeof value === 'number' && value !== 0 && Object.hasOwn(SIGN_IN_ERRORS, value);
 }

@@ -1,5 +1,6 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { RESOURCE_SERVERS } from './audiences.ts';
+import { isRegisteredApiIdentifier } from './resource-servers.ts';
 
 /**
  * Which resource a request means, Entra style (issue 4 item 2): scopes are named
@@ -7,14 +8,19 @@ import { RESOURCE_SERVERS } from './audiences.ts';
  * token then serves each of them, one access token (one audience) per token request.
  */
 
-/** The resources whose scopes `scope` names, in the order named, each once. */
+/**
+ * The resources whose scopes `scope` names, in the order named, each once: Warden's own, and
+ * registered APIs by their `api://` identifier URI (whether the tenant has one is decided when the
+ * resource is resolved: resource-servers.ts).
+ */
 export function resourcesFromScope(scope: unknown): string[] {
   if (typeof scope !== 'string') return [];
   const named: string[] = [];
   for (const value of scope.split(' ')) {
     const slash = value.lastIndexOf('/');
     const resource = slash > 0 ? value.slice(0, slash) : '';
-    if (RESOURCE_SERVERS.has(resource) && !named.includes(resource)) named.push(resource);
+    const known = RESOURCE_SERVERS.has(resource) || isRegisteredApiIdentifier(resource);
+    if (known && !named.includes(resource)) named.push(resource);
   }
   return named;
 }

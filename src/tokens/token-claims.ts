@@ -83,7 +83,9 @@ export function tokenClaims(
     string,
     { amr?: string[]; acr?: string; authTime?: number } | undefined
   >;
-  const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+  // The resource indicator: the audience of Warden's own resources, a registered API's identifier
+  // URI (whose audience is its application id); its scopes are named after it.
+  const resource = (token as { resourceServer?: { identifier(): string } }).resourceServer?.identifier();
   const grant = ctx.oidc.entities.Grant;
   // The first sign-in's proof travels code -> refresh token -> rotated refresh token; nothing adds to it.
   const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.DeviceCode;
@@ -102,8 +104,8 @@ export function tokenClaims(
     auth_time: source?.authTime,
     scp: delegatedScp(
       (token as { scope?: string }).scope,
-      audience,
-      grant?.getResourceScope(audience ?? '') ?? '',
+      resource,
+      grant?.getResourceScope(resource ?? '') ?? '',
     ),
     ...(user ? userClaims(user) : {}),
     ...(account?.delegated ? { idp: account.delegated.idp, wids: account.delegated.wids } : {}),

@@ -127,7 +127,10 @@ export function userClaims(w: TestWarden, upn: string, overrides: JWTPayload = {
   };
 }
 
-/** Signs claims as an at+jwt (RFC 9068) with the given key (the issuer's own unless told). */
+/**
+ * Signs claims as an access token of Warden's Entra-shaped resources (header `typ: JWT`,
+ * src/tokens/audiences.ts) with the given key (the issuer's own unless told).
+ */
 export async function sign(
   w: TestWarden,
   claims: JWTPayload,
@@ -136,7 +139,7 @@ export async function sign(
   const signer: { kid: string; key: CryptoKey | Uint8Array; alg?: string } =
     with_ ?? (await activeSigningKey(w));
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: signer.alg ?? 'RS256', kid: signer.kid, typ: 'at+jwt' })
+    .setProtectedHeader({ alg: signer.alg ?? 'RS256', kid: signer.kid, typ: 'JWT' })
     .sign(signer.key);
 }
 

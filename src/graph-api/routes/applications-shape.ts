@@ -1,9 +1,11 @@
+import { type ApplicationApi, NO_API } from '../../directory/application-apis.ts';
 import type { PasswordCredential } from '../../directory/application-credentials.ts';
 import type { KeyCredential } from '../../directory/application-key-credentials.ts';
 import type { Application } from '../../directory/applications.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { RESOURCE_SERVERS } from '../../tokens/audiences.ts';
 import type { ResourceShape } from '../odata.ts';
+import { EXPOSED_API_PROPERTIES, type ExposedApiBody, graphExposedApi } from './applications-api-shape.ts';
 import {
   graphKeyCredential,
   KEY_CREDENTIALS_SCHEMA,
@@ -31,6 +33,9 @@ export const APPLICATION_SHAPE: ResourceShape = {
     requiredResourceAccess: { type: 'string' },
     passwordCredentials: { type: 'string' },
     keyCredentials: { type: 'string' },
+    identifierUris: { type: 'string' },
+    api: { type: 'string' },
+    appRoles: { type: 'string' },
   },
 };
 
@@ -58,6 +63,7 @@ export function graphApplication(
   app: Application,
   credentials: readonly PasswordCredential[],
   keyCredentials: readonly KeyCredential[] = [],
+  api: ApplicationApi = NO_API,
 ) {
   const isPublic = app.clientType === 'public';
   return {
@@ -72,6 +78,7 @@ export function graphApplication(
     requiredResourceAccess: resourceAccessOf(app),
     passwordCredentials: credentials.map((c) => graphPasswordCredential(c)),
     keyCredentials: keyCredentials.map((c) => graphKeyCredential(c)),
+    ...graphExposedApi(api),
   };
 }
 
@@ -200,6 +207,7 @@ export const CREATE_BODY = {
     signInAudience: { type: 'string', enum: ['AzureADMyOrg', 'AzureADMultipleOrgs'] },
     publicClient: redirectUris,
     web: redirectUris,
+    ...EXPOSED_API_PROPERTIES,
     requiredResourceAccess: {
       type: 'array',
       maxItems: 10,
@@ -228,7 +236,7 @@ export const CREATE_BODY = {
   },
 } as const;
 
-export interface CreateBody {
+export interface CreateBody extends ExposedApiBody {
   displayName: string;
   signInAudience?: SignInAudience;
   publicClient?: { redirectUris?: string[] };
@@ -244,10 +252,11 @@ export const UPDATE_BODY = {
     publicClient: redirectUris,
     web: redirectUris,
     keyCredentials: KEY_CREDENTIALS_SCHEMA,
+    ...EXPOSED_API_PROPERTIES,
   },
 } as const;
 
-export interface UpdateBody {
+export interface UpdateBody extends ExposedApiBody {
   displayName?: string;
   keyCredentials?: KeyCredentialInput[];
   publicClient?: { redirectUris?: string[] };

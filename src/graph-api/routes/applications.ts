@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import {
+  applicationApisOf,
+  IdentifierUriTaken,
+  setApplicationApi,
+} from '../../directory/application-apis.ts';
 import { credentialsOf } from '../../directory/application-credentials.ts';
 import { keyCredentialsOf, replaceKeyCredentials } from '../../directory/application-key-credentials.ts';
 import {
@@ -15,6 +20,7 @@ import { graphCallerOf, heldAppRoles } from '../gate.ts';
 import { idAfter, parseQuery } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { filterConditions } from '../sql-filter.ts';
+import { exposedApiFromBody, setsExposedApi } from './applications-api-shape.ts';
 import { keyCredentialChanges } from './applications-key-credentials.ts';
 import { applicationAt, applicationPasswordRoutes, notFound } from './applications-passwords.ts';
 import {
@@ -56,15 +62,15 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         tenantId,
         apps.map((a) => a.id),
       );
-      const certificates = await keyCredentialsOf(
-        ctx.db,
-        tenantId,
-        apps.map((a) => a.id),
-      );
+      const ids = apps.map((a) => a.id);
+      const certificates = await keyCredentialsOf(ctx.db, tenantId, ids);
+      const apis = await applicationApisOf(ctx.db, tenantId, ids);
       return sendPage(req, reply, {
         baseUrl,
         resource: 'applications',
-        rows: apps.map((a) => graphApplication(a, credentials.get(a.id) ?? [], certificates.get(a.id) ?? [])),
+        rows: apps.map((a) =>
+          graphApplication(a, credentials.get(a.id) ?? [], certificates.get(a.id) ?? [], apis.get(a.id)),
+        ),
         query,
         keyOf: (row) => [row.id],
       });
@@ -80,10 +86,16 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
       const app = await applicationAt(ctx.db, tenantId, req.params.id);
       const credentials = await credentialsOf(ctx.db, tenantId, [app.id]);
       const certificates = await keyCredentialsOf(ctx.db, tenantId, [app.id]);
+      const apis = await applicationApisOf(ctx.db, tenantId, [app.id]);
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(app, credentials.get(app.id) ?? [], certificates.get(app.id) ?? []),
+        entity: graphApplication(
+          app,
+          credentials.get(app.id) ?? [],
+          certificates.get(app.id) ?? [],
+          apis.get(app.id),
+        ),
         ...(select ? { select } : {}),
       });
     },
@@ -114,25 +126,33 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
           allowedScopes: access.allowedScopes,
         }),
       );
-      const { application } = await createApplication(
-        ctx.db,
-        ctx.secrets,
-        tenantId,
-        {
-          displayName: body.displayName,
-          clientType,
-          redirectUris,
-          multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
-          allowedScopes: access.allowedScopes,
-          grantedAppRoles: access.grantedAppRoles,
-          clientSecret: false, // Graph: secrets come from addPassword, shown once there
-        },
-        ctx.clock.now(),
-      );
+      const exposed = exposedApiFromBody(body);
+      // The application and the API it exposes are written together, or not at all.
+      const { application, api } = await inTransaction(ctx.db, async (trx) => {
+        const { application } = await createApplication(
+          trx,
+          ctx.secrets,
+          tenantId,
+          {
+            displayName: body.displayName,
+            clientType,
+            redirectUris,
+            multiTenant: body.signInAudience === 'AzureADMultipleOrgs',
+            allowedScopes: access.allowedScopes,
+            grantedAppRoles: access.grantedAppRoles,
+            clientSecret: false, // Graph: secrets come from addPassword, shown once there
+          },
+          ctx.clock.now(),
+        );
+        const api = setsExposedApi(exposed)
+          ? await exposedApiOrRefusal(setApplicationApi(trx, tenantId, application.id, exposed))
+          : undefined;
+        return { application, api };
+      });
       return sendEntity(reply, {
         baseUrl,
         resource: 'applications/$entity',
-        entity: graphApplication(application, []),
+        entity: graphApplication(application, [], [], api),
         status: 201,
       });
     },
@@ -167,11 +187,12 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
         );
       const keyChanges =
         req.body.keyCredentials === undefined ? undefined : keyCredentialChanges(req.body.keyCredentials);
+      const exposed = exposedApiFromBody(req.body);
       const changes = {
         ...(req.body.displayName !== undefined ? { displayName: req.body.displayName } : {}),
         ...(given !== undefined ? { redirectUris: checkRedirectUris(given, where) } : {}),
       };
-      // Certificates, name and redirect URIs change together or not at all.
+      // Certificates, exposed API, name and redirect URIs change together or not at all.
       await inTransaction(ctx.db, async (trx) => {
         if (keyChanges && !(await replaceKeyCredentials(trx, tenantId, app.id, keyChanges, ctx.clock.now())))
           throw new GraphError(
@@ -179,6 +200,8 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
             "A 'keyId' of keyCredentials is not one of the application's.",
           );
         await updateApplication(trx, tenantId, app.id, changes);
+        if (setsExposedApi(exposed))
+          await exposedApiOrRefusal(setApplicationApi(trx, tenantId, app.id, exposed));
       });
       return reply.code(204).send();
     },
@@ -197,4 +220,18 @@ export function applicationsRoutes(api: FastifyInstance, ctx: WardenContext): vo
   );
 
   applicationPasswordRoutes(api, ctx);
+}
+
+/** Graph's answer when an identifier URI is another application's in the tenant. */
+async function exposedApiOrRefusal<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof IdentifierUriTaken)
+      throw new GraphError(
+        'Request_BadRequest',
+        'Another object with the same value for property identifierUris already exists.',
+      );
+    throw error;
+  }
 }
