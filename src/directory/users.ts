@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { safeEqual } from '../security/constant-time.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserTable } from '../storage/schema.ts';
+import { type DbKind, type ListingInput, listingClauses } from './listing.ts';
 import type { DirectoryRole } from './roles.ts';
 
 export interface User {
@@ -22,6 +23,38 @@ export interface User {
   createdAt: number;
   /** SPEC §9: set by an admin's reset to a temporary password; the next sign-in must choose a new one. */
   passwordChangeRequired: boolean;
+  /** Graph's default `user` properties (contact and job details an administrator keeps). */
+  profile: UserProfile;
+}
+
+/** Graph `user` contact and job properties; null (or no phones) when not set. */
+export interface UserProfile {
+  mail: string | null;
+  businessPhones: string[];
+  jobTitle: string | null;
+  mobilePhone: string | null;
+  officeLocation: string | null;
+  preferredLanguage: string | null;
+}
+
+export const EMPTY_PROFILE: UserProfile = {
+  mail: null,
+  businessPhones: [],
+  jobTitle: null,
+  mobilePhone: null,
+  officeLocation: null,
+  preferredLanguage: null,
+};
+
+function profileColumns(profile: Partial<UserProfile>): Partial<UserTable> {
+  const set: Partial<UserTable> = {};
+  if (profile.mail !== undefined) set.mail = profile.mail === null ? null : profile.mail.toLowerCase();
+  if (profile.businessPhones !== undefined) set.business_phones = JSON.stringify(profile.businessPhones);
+  if (profile.jobTitle !== undefined) set.job_title = profile.jobTitle;
+  if (profile.mobilePhone !== undefined) set.mobile_phone = profile.mobilePhone;
+  if (profile.officeLocation !== undefined) set.office_location = profile.officeLocation;
+  if (profile.preferredLanguage !== undefined) set.preferred_language = profile.preferredLanguage;
+  return set;
 }
 
 export interface NewUser {
@@ -34,6 +67,7 @@ export interface NewUser {
   passwordHash?: string;
   directoryRoles?: DirectoryRole[];
   passwordChangeRequired?: boolean;
+  profile?: Partial<UserProfile>;
 }
 
 function toUser(row: UserTable): User {
@@ -52,6 +86,14 @@ function toUser(row: UserTable): User {
     registrationWindowStartedAt: row.registration_window_started_at,
     createdAt: row.created_at,
     passwordChangeRequired: row.password_change_required === 1,
+    profile: {
+      mail: row.mail,
+      businessPhones: row.business_phones ? (JSON.parse(row.business_phones) as string[]) : [],
+      jobTitle: row.job_title,
+      mobilePhone: row.mobile_phone,
+      officeLocation: row.office_location,
+      preferredLanguage: row.preferred_language,
+    },
   };
 }
 
@@ -71,6 +113,13 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     registration_window_started_at: null,
     created_at: now,
     password_change_required: input.passwordChangeRequired ? 1 : 0,
+    mail: null,
+    business_phones: null,
+    job_title: null,
+    mobile_phone: null,
+    office_location: null,
+    preferred_language: null,
+    ...profileColumns(input.profile ?? {}),
   };
   await db.insertInto('users').values(row).execute();
   return toUser(row);
@@ -142,51 +191,98 @@ export async function findUserByIdOrUpn(db: Db, tenantId: string, key: string): 
 
 /** One condition of a user search (the Graph route translates `$filter` into these). */
 export type UserCondition =
-  | { field: 'userPrincipalName' | 'displayName'; op: 'eq' | 'startswith'; value: string }
+  | { field: UserTextField; op: 'eq' | 'startswith'; value: string }
+  | { field: UserTextField; op: 'null'; value: null }
   | { field: 'accountEnabled'; op: 'eq'; value: boolean }
   | { field: 'userType'; op: 'in'; value: UserTable['user_type'][] }
   | { field: 'id'; op: 'eq'; value: string };
 
-const COLUMN = { userPrincipalName: 'user_principal_name', displayName: 'display_name' } as const;
+export type UserTextField = keyof typeof COLUMN;
+
+const COLUMN = {
+  userPrincipalName: 'user_principal_name',
+  displayName: 'display_name',
+  mail: 'mail',
+  jobTitle: 'job_title',
+  mobilePhone: 'mobile_phone',
+  officeLocation: 'office_location',
+  preferredLanguage: 'preferred_language',
+} as const;
+
+/** The column behind a user property that lists may order or search by. */
+export function userColumn(field: UserTextField | 'createdDateTime'): string {
+  return field === 'createdDateTime' ? 'created_at' : COLUMN[field];
+}
+
+function userConditions(tenantId: string, conditions: UserCondition[]) {
+  const out: RawBuilder<SqlBool>[] = [sql<SqlBool>`tenant_id = ${tenantId}`];
+  for (const c of conditions) {
+    switch (c.op) {
+      case 'null':
+        out.push(sql<SqlBool>`${sql.ref(COLUMN[c.field])} is null`);
+        break;
+      case 'eq':
+      case 'startswith':
+        if (c.field === 'accountEnabled') {
+          out.push(sql<SqlBool>`account_enabled = ${c.value ? 1 : 0}`);
+        } else if (c.field === 'id') {
+          out.push(sql<SqlBool>`id = ${c.value}`);
+        } else {
+          const value = c.value.toLowerCase();
+          const column = sql<string>`lower(${sql.ref(COLUMN[c.field])})`;
+          out.push(
+            c.op === 'eq'
+              ? sql<SqlBool>`${column} = ${value}`
+              : sql<SqlBool>`substr(${column}, 1, ${[...value].length}) = ${value}`,
+          );
+        }
+        break;
+      case 'in':
+        out.push(sql<SqlBool>`user_type in (${sql.join(c.value)})`);
+        break;
+    }
+  }
+  return out;
+}
 
 /**
- * A page of a tenant's users in id order (keyset paging: ids are immutable, so following the pages
- * returns every user once even while others are renamed). Text comparisons ignore case, as
- * Graph's do; `startswith` compares a prefix with substr rather than LIKE, so `%` and `_` in the
- * value mean themselves on both SQLite and PostgreSQL.
+ * A page of a tenant's users: in id order by default (ids are immutable, so following the pages
+ * returns every user once even while others are renamed), or in a listing order (listing.ts) with
+ * the id breaking ties. Text comparisons ignore case, as Graph's do; `startswith` compares a
+ * prefix with substr rather than LIKE, so `%` and `_` in the value mean themselves on both SQLite
+ * and PostgreSQL.
  */
 export async function queryUsers(
   db: Db,
   tenantId: string,
-  input: { conditions: UserCondition[]; afterId?: string | undefined; limit: number },
+  input: {
+    conditions: UserCondition[];
+    afterId?: string | undefined;
+    listing?: ListingInput;
+    dbKind?: DbKind;
+    limit: number;
+  },
 ): Promise<User[]> {
-  let query = db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
-  for (const c of input.conditions) {
-    switch (c.field) {
-      case 'userPrincipalName':
-      case 'displayName': {
-        const value = c.value.toLowerCase();
-        const column = sql<string>`lower(${sql.ref(COLUMN[c.field])})`;
-        query =
-          c.op === 'eq'
-            ? query.where(column, '=', value)
-            : query.where(sql<string>`substr(${column}, 1, ${[...value].length})`, '=', value);
-        break;
-      }
-      case 'accountEnabled':
-        query = query.where('account_enabled', '=', c.value ? 1 : 0);
-        break;
-      case 'userType':
-        query = query.where('user_type', 'in', c.value);
-        break;
-      case 'id':
-        query = query.where('id', '=', c.value);
-        break;
-    }
-  }
-  if (input.afterId !== undefined) query = query.where('id', '>', input.afterId);
-  const rows = await query.orderBy('id').limit(input.limit).execute();
+  const listing: ListingInput = input.listing ?? (input.afterId ? { after: { id: input.afterId } } : {});
+  const clauses = listingClauses(listing, input.dbKind ?? 'sqlite');
+  let query = db.selectFrom('users').selectAll();
+  for (const c of [...userConditions(tenantId, input.conditions), ...clauses.conditions])
+    query = query.where(c);
+  for (const o of clauses.orderBy) query = query.orderBy(o.expr, o.desc ? 'desc' : 'asc');
+  const rows = await query.limit(input.limit).execute();
   return rows.map(toUser);
+}
+
+/** How many of a tenant's users match (Graph `$count`), counted by the database. */
+export async function countUsers(
+  db: Db,
+  tenantId: string,
+  input: { conditions: UserCondition[]; listing?: ListingInput },
+): Promise<number> {
+  const { conditions } = listingClauses({ search: input.listing?.search }, 'sqlite');
+  let query = db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n'));
+  for (const c of [...userConditions(tenantId, input.conditions), ...conditions]) query = query.where(c);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 /** The properties an administrator may change (Graph `PATCH /users/{id}`), plus the password state. */
@@ -199,6 +295,7 @@ export interface UserChanges {
   directoryRoles?: DirectoryRole[];
   passwordHash?: string;
   passwordChangeRequired?: boolean;
+  profile?: Partial<UserProfile>;
 }
 
 /** Writes the given changes to one user of the tenant; false when there is no such user. */
@@ -219,6 +316,7 @@ export async function updateUser(
   if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
   if (changes.passwordChangeRequired !== undefined)
     set.password_change_required = changes.passwordChangeRequired ? 1 : 0;
+  Object.assign(set, profileColumns(changes.profile ?? {}));
   if (Object.keys(set).length === 0) return (await getUser(db, tenantId, id)) !== undefined;
   const result = await db
     .updateTable('users')

@@ -20,6 +20,15 @@ export interface PropertySpec {
   type: 'string' | 'guid' | 'dateTime' | 'integer' | 'boolean';
   /** The operators `$filter` accepts on this property; omitted: not filterable. */
   filter?: readonly FilterOperator[];
+  /**
+   * Whether `$orderby` may name it: always, or only as an advanced query (ConsistencyLevel:
+   * eventual and `$count=true`, Graph's rule for the properties of its separate index).
+   */
+  orderBy?: 'default' | 'advanced';
+  /** Whether `$search` may name it ("property:words"), always an advanced query. */
+  search?: boolean;
+  /** Graph leaves it out unless `$select` names it. */
+  selectOnly?: boolean;
 }
 
 /** A resource's properties as the query options see them (`$select` names, `$filter` types). */
@@ -35,27 +44,140 @@ export interface ODataQuery {
   select: string[] | undefined;
   /** The key of the last row of the previous page, from `$skiptoken`. */
   after: (string | number)[] | undefined;
+  /** `$orderby`: one property, ascending unless `desc`. */
+  orderBy?: { property: string; descending: boolean } | undefined;
+  /** `$search`: `"property:text"` terms joined by AND or OR. */
+  search?: { join: 'and' | 'or'; terms: { property: string; text: string }[] } | undefined;
+  /** `$count=true`: the answer carries `@odata.count`. */
+  count?: boolean;
 }
 
 const KNOWN = new Set(['$filter', '$top', '$select', '$skiptoken']);
+const ADVANCED = new Set(['$orderby', '$search', '$count']);
+
+/**
+ * Graph's advanced query parameters (aad-advanced-queries): the `ConsistencyLevel: eventual`
+ * header, which `$search` and `$count` need, and which with `$count=true` opens `$orderby` on the
+ * other indexed properties and `$orderby` together with `$filter` or `$search`.
+ */
+export interface QueryHeaders {
+  consistencyLevel?: string | string[] | undefined;
+}
 
 export function parseQuery(
   query: unknown,
   shape: ResourceShape,
   limits: { defaultTop: number; maxTop: number } = { defaultTop: 100, maxTop: 999 },
+  headers?: QueryHeaders,
 ): ODataQuery {
   const q = (query ?? {}) as Record<string, unknown>;
+  // A listing that offers none of $orderby, $search or $count refuses them as before.
+  const listing = Object.values(shape.properties).some((p) => p.orderBy || p.search);
   for (const [name, value] of Object.entries(q)) {
-    if (name.startsWith('$') && !KNOWN.has(name))
-      throw unsupported(`The query option ${name} is not supported.`);
-    if (KNOWN.has(name) && typeof value !== 'string') throw unsupported(`${name} may be given once.`);
+    const known = KNOWN.has(name) || (listing && ADVANCED.has(name));
+    if (name.startsWith('$') && !known) throw unsupported(`The query option ${name} is not supported.`);
+    if (known && typeof value !== 'string') throw unsupported(`${name} may be given once.`);
   }
-  return {
+  const parsed: ODataQuery = {
     filter: q.$filter === undefined ? [] : parseFilter(String(q.$filter), shape),
     top: parseTop(q.$top as string | undefined, limits),
     select: q.$select === undefined ? undefined : parseSelect(String(q.$select), shape),
     after: q.$skiptoken === undefined ? undefined : decodeSkipToken(String(q.$skiptoken)),
   };
+  if (!listing) return parsed;
+  const eventual = isEventual(headers);
+  if (q.$count !== undefined) {
+    if (q.$count !== 'true' && q.$count !== 'false') throw unsupported('$count is true or false.');
+    parsed.count = q.$count === 'true';
+    if (parsed.count && !eventual) throw countNeedsEventual();
+  }
+  if (q.$search !== undefined) {
+    if (!eventual) throw searchNeedsEventual();
+    parsed.search = parseSearch(String(q.$search), shape);
+  }
+  if (q.$orderby !== undefined) {
+    parsed.orderBy = parseOrderBy(String(q.$orderby), shape);
+    const spec = shape.properties[parsed.orderBy.property]!;
+    const advanced = eventual && parsed.count === true;
+    const needsAdvanced =
+      spec.orderBy === 'advanced' || parsed.filter.length > 0 || parsed.search !== undefined;
+    if (needsAdvanced && !advanced) throw unsupported('Sorting not supported for current query.');
+  }
+  return parsed;
+}
+
+/** Refuses `$orderby`, `$search` and `$count` where a route does not apply them (one object, a link). */
+export function refuseListingOptions(query: ODataQuery, where: string): void {
+  if (query.orderBy || query.search || query.count !== undefined)
+    throw unsupported(`$orderby, $search and $count do not apply to ${where}.`);
+}
+
+/** Whether the request asked for Graph's eventually consistent, advanced queries. */
+export function isEventual(headers: QueryHeaders | undefined): boolean {
+  const value = headers?.consistencyLevel;
+  return typeof value === 'string' && value.trim().toLowerCase() === 'eventual';
+}
+
+/** Graph's answer to `$count` without `ConsistencyLevel: eventual`. */
+export function countNeedsEventual(): GraphError {
+  return new GraphError(
+    'Request_BadRequest',
+    "$count is not currently supported without the request header 'ConsistencyLevel: eventual'.",
+  );
+}
+
+function searchNeedsEventual(): GraphError {
+  return unsupported(
+    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+  );
+}
+
+/** `property [asc|desc]`; Graph sorts directory objects by one property. */
+function parseOrderBy(value: string, shape: ResourceShape): { property: string; descending: boolean } {
+  const parts = value.trim().split(/\s+/);
+  if (value.includes(',')) throw unsupported('Sorting by more than one property is not supported.');
+  const [property, direction, ...rest] = parts;
+  const dir = direction?.toLowerCase();
+  if (!property || rest.length > 0 || (dir !== undefined && dir !== 'asc' && dir !== 'desc'))
+    throw unsupported("$orderby is 'property', 'property asc' or 'property desc'.");
+  const spec = Object.hasOwn(shape.properties, property) ? shape.properties[property] : undefined;
+  if (!spec) throw unsupported(`Could not find a property named '${property}' on type '${shape.type}'.`);
+  if (!spec.orderBy) throw unsupported(`Sorting by '${property}' is not supported.`);
+  return { property, descending: dir === 'desc' };
+}
+
+/**
+ * `"property:text"` clauses, each in double quotes, joined by AND or OR (one kind per query):
+ * Graph's `$search` on directory objects. The text is matched as a word prefix (listing.ts).
+ */
+function parseSearch(value: string, shape: ResourceShape): NonNullable<ODataQuery['search']> {
+  const CLAUSE = /\s*"([^"]*)"\s*/y;
+  const JOIN = /(AND|OR)\b/y;
+  const terms: { property: string; text: string }[] = [];
+  const joins = new Set<'and' | 'or'>();
+  let at = 0;
+  for (;;) {
+    CLAUSE.lastIndex = at;
+    const m = CLAUSE.exec(value);
+    if (!m) throw unsupported('Syntax error: $search is "property:text", in double quotes.');
+    at = CLAUSE.lastIndex;
+    const colon = m[1]!.indexOf(':');
+    const property = m[1]!.slice(0, colon).trim();
+    const text = m[1]!.slice(colon + 1).trim();
+    if (colon < 1 || text === '') throw unsupported('Syntax error: each $search clause is "property:text".');
+    const spec = Object.hasOwn(shape.properties, property) ? shape.properties[property] : undefined;
+    if (!spec?.search) throw unsupported(`Searching by '${property}' is not supported.`);
+    terms.push({ property, text });
+    if (at >= value.length) break;
+    JOIN.lastIndex = at;
+    const j = JOIN.exec(value);
+    if (!j) throw unsupported('Syntax error: $search clauses are joined by AND or OR.');
+    joins.add(j[1] === 'AND' ? 'and' : 'or');
+    at = JOIN.lastIndex;
+  }
+  if (joins.size > 1) throw unsupported('$search joins its clauses by AND or by OR, not both.');
+  if (terms.length > 10) throw unsupported('$search takes at most 10 clauses.');
+  return { join: joins.has('or') ? 'or' : 'and', terms };
 }
 
 function unsupported(message: string): GraphError {

@@ -15,6 +15,7 @@ import { migration as refreshChains } from './migrations/0013_refresh_chains.ts'
 import { migration as servicePrincipals } from './migrations/0014_service_principals.ts';
 import { migration as servicePrincipalSignIns } from './migrations/0015_service_principal_sign_ins.ts';
 import { migration as userConsents } from './migrations/0016_user_consents.ts';
+import { migration as graphShapes } from './migrations/0020_graph_shapes.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_service_principals': servicePrincipals,
   '0015_service_principal_sign_ins': servicePrincipalSignIns,
   '0016_user_consents': userConsents,
+  '0020_graph_shapes': graphShapes,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */
