@@ -206,6 +206,30 @@ export async function updateDirectoryUser(
   }
 }
 
+/** What a user may change of their own profile (Graph `PATCH /me`): contact details, not job data. */
+export type OwnProfileUpdate = Partial<
+  Pick<UserProfile, 'businessPhones' | 'mobilePhone' | 'preferredLanguage'>
+>;
+
+/**
+ * Graph `PATCH /me`: a signed-in user's own contact details and language. What an organisation
+ * decides (job title, office, mail, usage location, names, the UPN) stays an administrator's.
+ */
+export async function updateOwnProfile(
+  ctx: WardenContext,
+  self: User,
+  update: OwnProfileUpdate,
+): Promise<void> {
+  const { businessPhones, mobilePhone, preferredLanguage } = update;
+  const profile = checkedProfile({
+    ...(businessPhones !== undefined ? { businessPhones } : {}),
+    ...(mobilePhone !== undefined ? { mobilePhone } : {}),
+    ...(preferredLanguage !== undefined ? { preferredLanguage } : {}),
+  });
+  if (!(await updateUser(ctx.db, self.tenantId, self.id, { profile })))
+    throw new DirectoryError('not_found', `Resource '${self.id}' does not exist.`);
+}
+
 /**
  * Graph `DELETE /users/{id}`: the user goes with everything hanging off it — authentication
  * methods, recovery codes, group memberships, licences and usage location, sessions, grants and

@@ -1,4 +1,5 @@
 import type { WardenContext } from '../../context.ts';
+import { usageLocationsOf } from '../../directory/usage-locations.ts';
 import { PROFILE_LIMITS } from '../../directory/user-profile.ts';
 import { findUserByIdOrUpn, type User } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
@@ -81,6 +82,17 @@ export function userEntity(user: User, extras: UserExtras = {}) {
 /** Whether the answer needs the users' usage locations (a `$select` naming it). */
 export function wantsUsageLocation(select: readonly string[] | undefined): boolean {
   return select?.includes('usageLocation') === true;
+}
+
+/** The usage location, looked up only when `$select` names it. */
+export async function extrasOf(
+  ctx: WardenContext,
+  user: User,
+  select: readonly string[] | undefined,
+): Promise<UserExtras> {
+  if (!wantsUsageLocation(select)) return {};
+  const locations = await usageLocationsOf(ctx.db, user.tenantId, [user.id]);
+  return { usageLocation: locations.get(user.id) ?? null };
 }
 
 /** A user of the caller's tenant by id or UPN; any other (another tenant's included) is a 404. */

@@ -31,9 +31,9 @@ import { sendEntity, sendPage } from '../responses.ts';
 import { resetPasswordRoutes } from './users-password.ts';
 import { revokeSessionsRoutes } from './users-sessions.ts';
 import {
+  extrasOf,
   PROFILE_SCHEMA,
   USER_SHAPE,
-  type UserExtras,
   userEntity,
   userOr404,
   wantsUsageLocation,
@@ -265,17 +265,6 @@ function splitProfile<T extends ProfileBody>(body: T) {
   if (officeLocation !== undefined) profile.officeLocation = officeLocation;
   if (preferredLanguage !== undefined) profile.preferredLanguage = preferredLanguage;
   return { fields, profile };
-}
-
-/** The usage location, looked up only when `$select` names it. */
-export async function extrasOf(
-  ctx: WardenContext,
-  user: User,
-  select: readonly string[] | undefined,
-): Promise<UserExtras> {
-  if (!wantsUsageLocation(select)) return {};
-  const locations = await usageLocationsOf(ctx.db, user.tenantId, [user.id]);
-  return { usageLocation: locations.get(user.id) ?? null };
 }
 
 /** `$filter` clauses in the directory's terms. */
