@@ -23,6 +23,7 @@ import { type GraphRouteDeclaration, graphDeclarationProblem } from './declarati
 import { delegatedAdminGraphError } from './delegated-admin-errors.ts';
 import { recordDelegatedOperation } from './delegated-operations.ts';
 import { graphErrorOf } from './directory-errors.ts';
+import { applyEvolvableEnums } from './evolvable-enums.ts';
 import { sendGraphError } from './responses.ts';
 
 /** Who is calling, as the handlers see it: the tenant every query is scoped to, and the user if any. */
@@ -92,6 +93,8 @@ export function installGraphGate(
   });
   // SPEC E3: a partner user's operation in a customer tenant is kept for the customer to see.
   api.addHook('onSend', recordDelegatedOperation(ctx));
+  // Graph's evolvable enums, in one place for every answer (evolvable-enums.ts).
+  api.addHook('onSend', applyEvolvableEnums);
   api.setNotFoundHandler((req, reply) =>
     sendGraphError(
       reply,
