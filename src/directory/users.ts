@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import { safeEqual } from '../security/constant-time.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserTable } from '../storage/schema.ts';
-import { type DbKind, type ListingInput, listingClauses } from './listing.ts';
 import type { DirectoryRole } from './roles.ts';
 
 export interface User {
@@ -70,7 +69,7 @@ export interface NewUser {
   profile?: Partial<UserProfile>;
 }
 
-function toUser(row: UserTable): User {
+export function toUser(row: UserTable): User {
   return {
     tenantId: row.tenant_id,
     id: row.id,
@@ -187,102 +186,6 @@ export async function listUsers(db: Db, tenantId: string, limit = 500): Promise<
 /** A user by id, or by userPrincipalName as Graph allows in `/users/{id | userPrincipalName}`. */
 export async function findUserByIdOrUpn(db: Db, tenantId: string, key: string): Promise<User | undefined> {
   return key.includes('@') ? findUserByUpn(db, tenantId, key) : getUser(db, tenantId, key);
-}
-
-/** One condition of a user search (the Graph route translates `$filter` into these). */
-export type UserCondition =
-  | { field: UserTextField; op: 'eq' | 'startswith'; value: string }
-  | { field: UserTextField; op: 'null'; value: null }
-  | { field: 'accountEnabled'; op: 'eq'; value: boolean }
-  | { field: 'userType'; op: 'in'; value: UserTable['user_type'][] }
-  | { field: 'id'; op: 'eq'; value: string };
-
-export type UserTextField = keyof typeof COLUMN;
-
-const COLUMN = {
-  userPrincipalName: 'user_principal_name',
-  displayName: 'display_name',
-  mail: 'mail',
-  jobTitle: 'job_title',
-  mobilePhone: 'mobile_phone',
-  officeLocation: 'office_location',
-  preferredLanguage: 'preferred_language',
-} as const;
-
-/** The column behind a user property that lists may order or search by. */
-export function userColumn(field: UserTextField | 'createdDateTime'): string {
-  return field === 'createdDateTime' ? 'created_at' : COLUMN[field];
-}
-
-function userConditions(tenantId: string, conditions: UserCondition[]) {
-  const out: RawBuilder<SqlBool>[] = [sql<SqlBool>`tenant_id = ${tenantId}`];
-  for (const c of conditions) {
-    switch (c.op) {
-      case 'null':
-        out.push(sql<SqlBool>`${sql.ref(COLUMN[c.field])} is null`);
-        break;
-      case 'eq':
-      case 'startswith':
-        if (c.field === 'accountEnabled') {
-          out.push(sql<SqlBool>`account_enabled = ${c.value ? 1 : 0}`);
-        } else if (c.field === 'id') {
-          out.push(sql<SqlBool>`id = ${c.value}`);
-        } else {
-          const value = c.value.toLowerCase();
-          const column = sql<string>`lower(${sql.ref(COLUMN[c.field])})`;
-          out.push(
-            c.op === 'eq'
-              ? sql<SqlBool>`${column} = ${value}`
-              : sql<SqlBool>`substr(${column}, 1, ${[...value].length}) = ${value}`,
-          );
-        }
-        break;
-      case 'in':
-        out.push(sql<SqlBool>`user_type in (${sql.join(c.value)})`);
-        break;
-    }
-  }
-  return out;
-}
-
-/**
- * A page of a tenant's users: in id order by default (ids are immutable, so following the pages
- * returns every user once even while others are renamed), or in a listing order (listing.ts) with
- * the id breaking ties. Text comparisons ignore case, as Graph's do; `startswith` compares a
- * prefix with substr rather than LIKE, so `%` and `_` in the value mean themselves on both SQLite
- * and PostgreSQL.
- */
-export async function queryUsers(
-  db: Db,
-  tenantId: string,
-  input: {
-    conditions: UserCondition[];
-    afterId?: string | undefined;
-    listing?: ListingInput;
-    dbKind?: DbKind;
-    limit: number;
-  },
-): Promise<User[]> {
-  const listing: ListingInput = input.listing ?? (input.afterId ? { after: { id: input.afterId } } : {});
-  const clauses = listingClauses(listing, input.dbKind ?? 'sqlite');
-  let query = db.selectFrom('users').selectAll();
-  for (const c of [...userConditions(tenantId, input.conditions), ...clauses.conditions])
-    query = query.where(c);
-  for (const o of clauses.orderBy) query = query.orderBy(o.expr, o.desc ? 'desc' : 'asc');
-  const rows = await query.limit(input.limit).execute();
-  return rows.map(toUser);
-}
-
-/** How many of a tenant's users match (Graph `$count`), counted by the database. */
-export async function countUsers(
-  db: Db,
-  tenantId: string,
-  input: { conditions: UserCondition[]; listing?: ListingInput },
-): Promise<number> {
-  const { conditions } = listingClauses({ search: input.listing?.search }, 'sqlite');
-  let query = db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n'));
-  for (const c of [...userConditions(tenantId, input.conditions), ...conditions]) query = query.where(c);
-  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 /** The properties an administrator may change (Graph `PATCH /users/{id}`), plus the password state. */

@@ -11,12 +11,11 @@ import {
 import {
   countUsers,
   queryUsers,
-  type User,
   type UserCondition,
-  type UserProfile,
   type UserTextField,
   userColumn,
-} from '../../directory/users.ts';
+} from '../../directory/user-queries.ts';
+import type { User, UserProfile } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { graphCallerOf } from '../gate.ts';
 import { type ListingColumn, listingInput, listingKey, queryHeaders } from '../listing.ts';
