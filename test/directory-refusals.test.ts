@@ -10,7 +10,7 @@ import {
   refuseIf,
 } from '../src/directory/refusals.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../src/directory/roles.ts';
-import type { User } from '../src/directory/users.ts';
+import { EMPTY_PROFILE, type User } from '../src/directory/users.ts';
 import { graphErrorOf } from '../src/graph-api/directory-errors.ts';
 
 /*
@@ -36,6 +36,7 @@ function user(roles: DirectoryRole[] = []): User {
     registrationWindowStartedAt: null,
     createdAt: 0,
     passwordChangeRequired: false,
+    profile: EMPTY_PROFILE,
   };
 }
 

@@ -19,6 +19,7 @@ interface Details {
   isMfaCapable: boolean;
   methodsRegistered: string[];
   defaultMfaMethod: string;
+  userPreferredMethodForSecondaryAuthentication: string;
   lastUpdatedDateTime: string;
 }
 
@@ -80,6 +81,13 @@ describe('SPEC §11: Graph userRegistrationDetails', () => {
         isPasswordlessCapable: false,
         methodsRegistered: ['softwareOneTimePasscode'],
         defaultMfaMethod: 'softwareOneTimePasscode',
+        // Reference §6.3, §3.5: no SSPR and no system-preferred MFA in Warden yet; TOTP is `oath`.
+        isSsprRegistered: false,
+        isSsprEnabled: false,
+        isSsprCapable: false,
+        isSystemPreferredAuthenticationMethodEnabled: false,
+        systemPreferredAuthenticationMethods: [],
+        userPreferredMethodForSecondaryAuthentication: 'oath',
         lastUpdatedDateTime: undefined,
       },
     );
@@ -88,6 +96,7 @@ describe('SPEC §11: Graph userRegistrationDetails', () => {
     assert.equal(sam.isMfaRegistered, false);
     assert.deepEqual(sam.methodsRegistered, []);
     assert.equal(sam.defaultMfaMethod, 'none');
+    assert.equal(sam.userPreferredMethodForSecondaryAuthentication, 'none');
     assert.equal(byUpn.get('ann_partner.example#ext#@contoso.example')?.userType, 'guest');
     assert.ok(!byUpn.has('john@fabrikam.example'), 'tenant-scoped: no Fabrikam user');
 
@@ -124,6 +133,19 @@ describe('SPEC §11: Graph userRegistrationDetails', () => {
     assert.equal((await upns("$filter=userType eq 'member'")).length, contoso.length - 1);
     assert.deepEqual(await upns("$filter=userPrincipalName eq 'SAM@Contoso.Example'"), [SAM]);
     assert.deepEqual(await upns("$filter=startswith(userPrincipalName,'s')"), [SAM, 'sky@contoso.example']);
+  });
+
+  it('reference §6.3: isSsprRegistered, isSsprEnabled, isSsprCapable and isSystemPreferredAuthenticationMethodEnabled filter honestly: eq true finds no one, eq false everyone', async () => {
+    const all = await upns('');
+    for (const property of [
+      'isSsprRegistered',
+      'isSsprEnabled',
+      'isSsprCapable',
+      'isSystemPreferredAuthenticationMethodEnabled',
+    ]) {
+      assert.deepEqual(await upns(`$filter=${property} eq true`), [], property);
+      assert.deepEqual(await upns(`$filter=${property} eq false`), all, property);
+    }
   });
 
   it('Graph API: $select and $top paging: every user exactly once', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SIGN_IN_ERRORS } from '../src/errors/sign-in-errors.ts';
 import { querySignIns, recordSignIn, type SignInRecord } from '../src/sign-in-logs/sign-in-log.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
@@ -97,7 +98,11 @@ describe('SPEC §11: Graph auditLogs/signIns', () => {
     assert.equal(failed.userDisplayName, 'Sam Sales');
     assert.equal(failed.appDisplayName, 'Warden CLI');
     assert.equal(failed.resourceTenantId, contoso);
-    assert.deepEqual(failed.status, { errorCode: 50126, failureReason: 'InvalidCredentials' });
+    assert.deepEqual(failed.status, {
+      errorCode: 50126,
+      failureReason: 'InvalidCredentials',
+      additionalDetails: SIGN_IN_ERRORS[50126].userMessage,
+    });
     assert.equal(failed.isInteractive, true);
 
     const one = await get(`/v1.0/auditLogs/signIns/${ids.samFailed}`);

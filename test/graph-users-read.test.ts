@@ -32,10 +32,16 @@ describe('Graph API: reading users (list, get, OData query options)', () => {
     const adminRow = users.find((u) => u.userPrincipalName === admin.upn)!;
     assert.deepEqual(Object.keys(adminRow).sort(), [
       'accountEnabled',
+      'businessPhones',
       'createdDateTime',
       'displayName',
       'givenName',
       'id',
+      'jobTitle',
+      'mail',
+      'mobilePhone',
+      'officeLocation',
+      'preferredLanguage',
       'surname',
       'userPrincipalName',
       'userType',

@@ -35,12 +35,12 @@ describe('Graph API: writing users (create, update, disable, delete)', () => {
     const before = await count('users');
     const unknown = await callApi(w, 'POST', '/v1.0/users', {
       token: admin,
-      body: newUser('extra', { jobTitle: 'x' }),
+      body: newUser('extra', { department: 'x' }),
     });
     assert.equal(unknown.status, 400);
     assert.deepEqual(
       [unknown.body.error.code, unknown.body.error.message],
-      ['Request_BadRequest', "Invalid property 'jobTitle'."],
+      ['Request_BadRequest', "Invalid property 'department'."],
     );
     const nested = await callApi(w, 'POST', '/v1.0/users', {
       token: admin,

@@ -7,7 +7,9 @@ import { createApplication } from '../directory/applications.ts';
 import { addGroupMemberByName } from '../directory/groups.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
 import { createTenant } from '../directory/tenants.ts';
-import { createUser } from '../directory/users.ts';
+import { setUsageLocation } from '../directory/usage-locations.ts';
+import { checkedProfile } from '../directory/user-profile.ts';
+import { createUser, type UserProfile } from '../directory/users.ts';
 import { WARDEN_CLI_APPLICATION } from '../onboarding/first-party-applications.ts';
 import { consentApplication } from '../service-principals/service-principals.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
@@ -38,6 +40,9 @@ interface DemoUser {
   groups?: PartnerAgentGroup[];
   roles?: DirectoryRole[];
   totp?: boolean;
+  /** Graph's contact and job properties, so `/me` and `/users` show them filled (issue 13 item 2). */
+  profile?: Partial<UserProfile>;
+  usageLocation?: string;
 }
 
 export interface DemoData {
@@ -183,6 +188,15 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
           groups: ['AdminAgents'],
           roles: ['Global Administrator'],
           totp: true,
+          profile: {
+            mail: 'jane@contoso.example',
+            businessPhones: ['+1 425 555 0100'],
+            jobTitle: 'Partner Administrator',
+            mobilePhone: '+1 425 555 0199',
+            officeLocation: 'Redmond 18/2101',
+            preferredLanguage: 'en-US',
+          },
+          usageLocation: 'US',
         },
       ],
       [contoso.id, { upn: 'sam@contoso.example', name: ['Sam', 'Sales'], groups: ['SalesAgents'] }],
@@ -208,9 +222,11 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
           surname: u.name[1],
           passwordHash,
           directoryRoles: u.roles ?? [],
+          ...(u.profile ? { profile: checkedProfile(u.profile) } : {}),
         },
         now,
       );
+      if (u.usageLocation) await setUsageLocation(db, tenantId, user.id, u.usageLocation);
       for (const group of u.groups ?? []) await addGroupMemberByName(db, tenantId, group, user.id);
       if (u.totp) await addTotpMethod(db, ctx.secrets, tenantId, user.id, DEMO_TOTP_SEED, now);
       out.users[u.upn] = {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { GroupTable } from '../storage/schema.ts';
+import { type DbKind, type ListingInput, listingClauses } from './listing.ts';
 import { PARTNER_AGENT_GROUPS, type PartnerAgentGroup } from './roles.ts';
 
 export async function addGroupMemberByName(
@@ -37,28 +38,59 @@ export type GroupCondition =
   | { field: 'displayName'; op: 'eq' | 'startswith'; value: string }
   | { field: 'id'; op: 'eq'; value: string };
 
-/** A page of the tenant's groups in id order (keyset paging); names compare ignoring case. */
-export async function queryGroups(
-  db: Db,
-  tenantId: string,
-  input: { conditions: GroupCondition[]; afterId?: string | undefined; limit: number },
-): Promise<Group[]> {
-  let query = db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId);
-  for (const c of input.conditions) {
+function groupConditions(tenantId: string, conditions: GroupCondition[]): RawBuilder<SqlBool>[] {
+  const out: RawBuilder<SqlBool>[] = [sql<SqlBool>`tenant_id = ${tenantId}`];
+  for (const c of conditions) {
     if (c.field === 'id') {
-      query = query.where('id', '=', c.value);
+      out.push(sql<SqlBool>`id = ${c.value}`);
       continue;
     }
     const value = c.value.toLowerCase();
     const column = sql<string>`lower(display_name)`;
-    query =
+    out.push(
       c.op === 'eq'
-        ? query.where(column, '=', value)
-        : query.where(sql<string>`substr(${column}, 1, ${[...value].length})`, '=', value);
+        ? sql<SqlBool>`${column} = ${value}`
+        : sql<SqlBool>`substr(${column}, 1, ${[...value].length}) = ${value}`,
+    );
   }
-  if (input.afterId !== undefined) query = query.where('id', '>', input.afterId);
-  const rows = await query.orderBy('id').limit(input.limit).execute();
+  return out;
+}
+
+/**
+ * A page of the tenant's groups, in id order (keyset paging) or in a listing order with the id
+ * breaking ties (listing.ts); names compare ignoring case.
+ */
+export async function queryGroups(
+  db: Db,
+  tenantId: string,
+  input: {
+    conditions: GroupCondition[];
+    afterId?: string | undefined;
+    listing?: ListingInput;
+    dbKind?: DbKind;
+    limit: number;
+  },
+): Promise<Group[]> {
+  const listing: ListingInput = input.listing ?? (input.afterId ? { after: { id: input.afterId } } : {});
+  const clauses = listingClauses(listing, input.dbKind ?? 'sqlite');
+  let query = db.selectFrom('groups').selectAll();
+  for (const c of [...groupConditions(tenantId, input.conditions), ...clauses.conditions])
+    query = query.where(c);
+  for (const o of clauses.orderBy) query = query.orderBy(o.expr, o.desc ? 'desc' : 'asc');
+  const rows = await query.limit(input.limit).execute();
   return rows.map(toGroup);
+}
+
+/** How many of the tenant's groups match (Graph `$count`). */
+export async function countGroups(
+  db: Db,
+  tenantId: string,
+  input: { conditions: GroupCondition[]; listing?: ListingInput },
+): Promise<number> {
+  const { conditions } = listingClauses({ search: input.listing?.search }, 'sqlite');
+  let query = db.selectFrom('groups').select((eb) => eb.fn.countAll<number | string>().as('n'));
+  for (const c of [...groupConditions(tenantId, input.conditions), ...conditions]) query = query.where(c);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 export async function getGroup(db: Db, tenantId: string, id: string): Promise<Group | undefined> {

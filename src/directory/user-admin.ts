@@ -14,8 +14,18 @@ import {
   preparePasswordReset,
 } from './password-reset.ts';
 import { getTenant } from './tenants.ts';
+import { checkedUsageLocation, setUsageLocation } from './usage-locations.ts';
+import { checkedProfile } from './user-profile.ts';
 import { revokeUserSessions } from './user-sessions.ts';
-import { createUser, findUserByUpn, getUser, type User, type UserChanges, updateUser } from './users.ts';
+import {
+  createUser,
+  findUserByUpn,
+  getUser,
+  type User,
+  type UserChanges,
+  type UserProfile,
+  updateUser,
+} from './users.ts';
 
 /**
  * An administrator's changes to the directory's users (issue 4 item 1): create, update (including
@@ -35,6 +45,8 @@ export interface NewDirectoryUser {
   surname?: string | undefined;
   accountEnabled: boolean;
   passwordProfile: PasswordProfile;
+  profile?: Partial<UserProfile> | undefined;
+  usageLocation?: string | null | undefined;
 }
 
 // RFC 5322's dot-atom local part, the characters Entra allows in a UPN's user name.
@@ -79,24 +91,31 @@ export async function createDirectoryUser(
   const password = input.passwordProfile.password;
   if (!password) throw new DirectoryError('invalid', 'passwordProfile.password is required.');
   assertPasswordComplies(password, { ...input, userPrincipalName: upn });
+  const profile = checkedProfile(input.profile ?? {});
+  const usageLocation = input.usageLocation ? checkedUsageLocation(input.usageLocation) : null;
   await assertUpnFree(ctx, tenantId, upn);
   const passwordHash = await hashPassword(password);
   try {
-    return await createUser(
-      ctx.db,
-      tenantId,
-      {
-        userPrincipalName: upn,
-        displayName: input.displayName,
-        ...(input.givenName !== undefined ? { givenName: input.givenName } : {}),
-        ...(input.surname !== undefined ? { surname: input.surname } : {}),
-        accountEnabled: input.accountEnabled,
-        passwordHash,
-        // Graph: a new user must change the initial password unless told otherwise.
-        passwordChangeRequired: input.passwordProfile.forceChangePasswordNextSignIn ?? true,
-      },
-      ctx.clock.now(),
-    );
+    return await inTransaction(ctx.db, async (trx) => {
+      const user = await createUser(
+        trx,
+        tenantId,
+        {
+          profile,
+          userPrincipalName: upn,
+          displayName: input.displayName,
+          ...(input.givenName !== undefined ? { givenName: input.givenName } : {}),
+          ...(input.surname !== undefined ? { surname: input.surname } : {}),
+          accountEnabled: input.accountEnabled,
+          passwordHash,
+          // Graph: a new user must change the initial password unless told otherwise.
+          passwordChangeRequired: input.passwordProfile.forceChangePasswordNextSignIn ?? true,
+        },
+        ctx.clock.now(),
+      );
+      if (usageLocation) await setUsageLocation(trx, tenantId, user.id, usageLocation);
+      return user;
+    });
   } catch (error) {
     // Two creations of one UPN at once: the unique index decides (PostgreSQL and SQLite alike).
     if (isUniqueViolation(error)) throw duplicateUpn(upn);
@@ -111,6 +130,9 @@ export interface DirectoryUserUpdate {
   surname?: string | null | undefined;
   accountEnabled?: boolean | undefined;
   passwordProfile?: PasswordProfile | undefined;
+  profile?: Partial<UserProfile> | undefined;
+  /** A country code, or null to clear it. */
+  usageLocation?: string | null | undefined;
 }
 
 /**
@@ -128,8 +150,16 @@ export async function updateDirectoryUser(
   update: DirectoryUserUpdate,
 ): Promise<void> {
   const changes: UserChanges = {};
-  const { passwordProfile: _password, ...accountFields } = update;
-  if (Object.values(accountFields).some((v) => v !== undefined))
+  const { passwordProfile: _password, profile: profileFields, ...accountFields } = update;
+  const profileChanges = checkedProfile(profileFields ?? {});
+  const usageLocation =
+    update.usageLocation === undefined || update.usageLocation === null
+      ? update.usageLocation
+      : checkedUsageLocation(update.usageLocation);
+  if (
+    Object.values(accountFields).some((v) => v !== undefined) ||
+    Object.values(profileChanges).some((v) => v !== undefined)
+  )
     await assertMayChangeCredentials(ctx.db, actor, target, 'account');
   if (update.userPrincipalName !== undefined) {
     changes.userPrincipalName = await checkedUpn(ctx, target.tenantId, update.userPrincipalName);
@@ -139,6 +169,7 @@ export async function updateDirectoryUser(
   if (update.givenName !== undefined) changes.givenName = update.givenName;
   if (update.surname !== undefined) changes.surname = update.surname;
   if (update.accountEnabled !== undefined) changes.accountEnabled = update.accountEnabled;
+  if (Object.keys(profileChanges).length > 0) changes.profile = profileChanges;
   const profile = update.passwordProfile;
   if (profile && profile.password === undefined && profile.forceChangePasswordNextSignIn === undefined)
     throw new DirectoryError('invalid', 'passwordProfile needs a password.');
@@ -165,6 +196,7 @@ export async function updateDirectoryUser(
       if (!(await updateUser(trx, target.tenantId, target.id, changes)))
         throw new DirectoryError('not_found', `Resource '${target.id}' does not exist.`);
       if (prepared) await applyPasswordReset(trx, target, prepared);
+      if (usageLocation !== undefined) await setUsageLocation(trx, target.tenantId, target.id, usageLocation);
       // A disabled account keeps no session or refresh token (they would fail anyway; now they are gone).
       if (changes.accountEnabled === false) await revokeUserSessions(trx, target.tenantId, target.id);
     });
@@ -172,6 +204,30 @@ export async function updateDirectoryUser(
     if (isUniqueViolation(error) && changes.userPrincipalName) throw duplicateUpn(changes.userPrincipalName);
     throw error;
   }
+}
+
+/** What a user may change of their own profile (Graph `PATCH /me`): contact details, not job data. */
+export type OwnProfileUpdate = Partial<
+  Pick<UserProfile, 'businessPhones' | 'mobilePhone' | 'preferredLanguage'>
+>;
+
+/**
+ * Graph `PATCH /me`: a signed-in user's own contact details and language. What an organisation
+ * decides (job title, office, mail, usage location, names, the UPN) stays an administrator's.
+ */
+export async function updateOwnProfile(
+  ctx: WardenContext,
+  self: User,
+  update: OwnProfileUpdate,
+): Promise<void> {
+  const { businessPhones, mobilePhone, preferredLanguage } = update;
+  const profile = checkedProfile({
+    ...(businessPhones !== undefined ? { businessPhones } : {}),
+    ...(mobilePhone !== undefined ? { mobilePhone } : {}),
+    ...(preferredLanguage !== undefined ? { preferredLanguage } : {}),
+  });
+  if (!(await updateUser(ctx.db, self.tenantId, self.id, { profile })))
+    throw new DirectoryError('not_found', `Resource '${self.id}' does not exist.`);
 }
 
 /**

@@ -22,6 +22,38 @@ export interface User {
   createdAt: number;
   /** SPEC §9: set by an admin's reset to a temporary password; the next sign-in must choose a new one. */
   passwordChangeRequired: boolean;
+  /** Graph's default `user` properties (contact and job details an administrator keeps). */
+  profile: UserProfile;
+}
+
+/** Graph `user` contact and job properties; null (or no phones) when not set. */
+export interface UserProfile {
+  mail: string | null;
+  businessPhones: string[];
+  jobTitle: string | null;
+  mobilePhone: string | null;
+  officeLocation: string | null;
+  preferredLanguage: string | null;
+}
+
+export const EMPTY_PROFILE: UserProfile = {
+  mail: null,
+  businessPhones: [],
+  jobTitle: null,
+  mobilePhone: null,
+  officeLocation: null,
+  preferredLanguage: null,
+};
+
+function profileColumns(profile: Partial<UserProfile>): Partial<UserTable> {
+  const set: Partial<UserTable> = {};
+  if (profile.mail !== undefined) set.mail = profile.mail === null ? null : profile.mail.toLowerCase();
+  if (profile.businessPhones !== undefined) set.business_phones = JSON.stringify(profile.businessPhones);
+  if (profile.jobTitle !== undefined) set.job_title = profile.jobTitle;
+  if (profile.mobilePhone !== undefined) set.mobile_phone = profile.mobilePhone;
+  if (profile.officeLocation !== undefined) set.office_location = profile.officeLocation;
+  if (profile.preferredLanguage !== undefined) set.preferred_language = profile.preferredLanguage;
+  return set;
 }
 
 export interface NewUser {
@@ -34,9 +66,10 @@ export interface NewUser {
   passwordHash?: string;
   directoryRoles?: DirectoryRole[];
   passwordChangeRequired?: boolean;
+  profile?: Partial<UserProfile>;
 }
 
-function toUser(row: UserTable): User {
+export function toUser(row: UserTable): User {
   return {
     tenantId: row.tenant_id,
     id: row.id,
@@ -52,6 +85,14 @@ function toUser(row: UserTable): User {
     registrationWindowStartedAt: row.registration_window_started_at,
     createdAt: row.created_at,
     passwordChangeRequired: row.password_change_required === 1,
+    profile: {
+      mail: row.mail,
+      businessPhones: row.business_phones ? (JSON.parse(row.business_phones) as string[]) : [],
+      jobTitle: row.job_title,
+      mobilePhone: row.mobile_phone,
+      officeLocation: row.office_location,
+      preferredLanguage: row.preferred_language,
+    },
   };
 }
 
@@ -71,6 +112,13 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     registration_window_started_at: null,
     created_at: now,
     password_change_required: input.passwordChangeRequired ? 1 : 0,
+    mail: null,
+    business_phones: null,
+    job_title: null,
+    mobile_phone: null,
+    office_location: null,
+    preferred_language: null,
+    ...profileColumns(input.profile ?? {}),
   };
   await db.insertInto('users').values(row).execute();
   return toUser(row);
@@ -140,55 +188,6 @@ export async function findUserByIdOrUpn(db: Db, tenantId: string, key: string): 
   return key.includes('@') ? findUserByUpn(db, tenantId, key) : getUser(db, tenantId, key);
 }
 
-/** One condition of a user search (the Graph route translates `$filter` into these). */
-export type UserCondition =
-  | { field: 'userPrincipalName' | 'displayName'; op: 'eq' | 'startswith'; value: string }
-  | { field: 'accountEnabled'; op: 'eq'; value: boolean }
-  | { field: 'userType'; op: 'in'; value: UserTable['user_type'][] }
-  | { field: 'id'; op: 'eq'; value: string };
-
-const COLUMN = { userPrincipalName: 'user_principal_name', displayName: 'display_name' } as const;
-
-/**
- * A page of a tenant's users in id order (keyset paging: ids are immutable, so following the pages
- * returns every user once even while others are renamed). Text comparisons ignore case, as
- * Graph's do; `startswith` compares a prefix with substr rather than LIKE, so `%` and `_` in the
- * value mean themselves on both SQLite and PostgreSQL.
- */
-export async function queryUsers(
-  db: Db,
-  tenantId: string,
-  input: { conditions: UserCondition[]; afterId?: string | undefined; limit: number },
-): Promise<User[]> {
-  let query = db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
-  for (const c of input.conditions) {
-    switch (c.field) {
-      case 'userPrincipalName':
-      case 'displayName': {
-        const value = c.value.toLowerCase();
-        const column = sql<string>`lower(${sql.ref(COLUMN[c.field])})`;
-        query =
-          c.op === 'eq'
-            ? query.where(column, '=', value)
-            : query.where(sql<string>`substr(${column}, 1, ${[...value].length})`, '=', value);
-        break;
-      }
-      case 'accountEnabled':
-        query = query.where('account_enabled', '=', c.value ? 1 : 0);
-        break;
-      case 'userType':
-        query = query.where('user_type', 'in', c.value);
-        break;
-      case 'id':
-        query = query.where('id', '=', c.value);
-        break;
-    }
-  }
-  if (input.afterId !== undefined) query = query.where('id', '>', input.afterId);
-  const rows = await query.orderBy('id').limit(input.limit).execute();
-  return rows.map(toUser);
-}
-
 /** The properties an administrator may change (Graph `PATCH /users/{id}`), plus the password state. */
 export interface UserChanges {
   userPrincipalName?: string;
@@ -199,6 +198,7 @@ export interface UserChanges {
   directoryRoles?: DirectoryRole[];
   passwordHash?: string;
   passwordChangeRequired?: boolean;
+  profile?: Partial<UserProfile>;
 }
 
 /** Writes the given changes to one user of the tenant; false when there is no such user. */
@@ -219,6 +219,7 @@ export async function updateUser(
   if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
   if (changes.passwordChangeRequired !== undefined)
     set.password_change_required = changes.passwordChangeRequired ? 1 : 0;
+  Object.assign(set, profileColumns(changes.profile ?? {}));
   if (Object.keys(set).length === 0) return (await getUser(db, tenantId, id)) !== undefined;
   const result = await db
     .updateTable('users')

@@ -16,6 +16,8 @@ export const GRAPH_ERRORS = {
   },
   Authorization_RequestDenied: { status: 403, message: 'Insufficient privileges to complete the operation.' },
   Request_BadRequest: { status: 400, message: 'The request is not valid.' },
+  // Graph's own code for requests its routing refuses (`/me` with an app-only token, a malformed batch).
+  BadRequest: { status: 400, message: 'The request is not valid.' },
   Request_UnsupportedQuery: { status: 400, message: 'The query is not supported.' },
   Request_MultipleObjectsWithSameKeyValue: {
     status: 400,

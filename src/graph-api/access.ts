@@ -34,7 +34,24 @@ export interface Permission {
    * belong to the partner tenant"); a customer or the operator is refused whatever it holds.
    */
   partnerTenantsOnly?: boolean;
+  /**
+   * Open to every enabled user of the tenant for what Graph lets any signed-in user read (their
+   * own profile, their organization), and to a partner user with current delegated access to it.
+   */
+  anyUser?: boolean;
+  /**
+   * Graph refuses app-only tokens here with 400 BadRequest and this message (`/me` has no
+   * meaning without a signed-in user), not with 403.
+   */
+  delegatedOnly?: string;
+  /**
+   * Only authenticates: `/$batch` itself decides nothing; each request inside it goes through
+   * this gate on its own, with its own declaration (never the batch's).
+   */
+  authenticationOnly?: boolean;
 }
+
+const ME_DELEGATED_ONLY = '/me request is only valid with delegated authentication flow.';
 
 /**
  * THE table of who may do what in the directory administration API (STYLE 2): each route names one
@@ -115,6 +132,22 @@ export const GRAPH_PERMISSIONS = {
     appRoles: ['DelegatedAdminRelationship.ReadWrite.All'],
     partnerTenantsOnly: true,
   },
+  // Graph: any signed-in user reads and updates their own profile (User.Read, User.ReadWrite).
+  'me.read': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
+  'me.write': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
+  // Graph: any signed-in user reads their organization; an application needs Organization.Read.All.
+  'organization.read': {
+    directoryRoles: [],
+    anyUser: true,
+    appRoles: [
+      'Organization.Read.All',
+      'Organization.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ],
+  },
+  // Graph JSON batching: the envelope needs a valid token only; its requests are judged one by one.
+  batch: { directoryRoles: [], appRoles: [], authenticationOnly: true },
 } as const satisfies Record<string, Permission>;
 
 export type GraphPermission = keyof typeof GRAPH_PERMISSIONS;

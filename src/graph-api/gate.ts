@@ -23,6 +23,7 @@ import { type GraphRouteDeclaration, graphDeclarationProblem } from './declarati
 import { delegatedAdminGraphError } from './delegated-admin-errors.ts';
 import { recordDelegatedOperation } from './delegated-operations.ts';
 import { graphErrorOf } from './directory-errors.ts';
+import { applyEvolvableEnums } from './evolvable-enums.ts';
 import { sendGraphError } from './responses.ts';
 
 /** Who is calling, as the handlers see it: the tenant every query is scoped to, and the user if any. */
@@ -92,6 +93,8 @@ export function installGraphGate(
   });
   // SPEC E3: a partner user's operation in a customer tenant is kept for the customer to see.
   api.addHook('onSend', recordDelegatedOperation(ctx));
+  // Graph's evolvable enums, in one place for every answer (evolvable-enums.ts).
+  api.addHook('onSend', applyEvolvableEnums);
   api.setNotFoundHandler((req, reply) =>
     sendGraphError(
       reply,
@@ -157,6 +160,24 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
   const declaration = declarationOf(req, 'graph', undeclared);
   const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
   const permission = GRAPH_PERMISSIONS[declaration.permission];
+  const appUser = async (user: AppUserCaller): Promise<GraphCaller> => {
+    await requirePartnerTenant(ctx, user.tenant.id, declaration, permission);
+    try {
+      return await admitAdministrator(ctx, user, declaration, permission);
+    } catch (error) {
+      // Kept apart from graphCaller (never admitted) so the customer's log still shows the attempt.
+      if (error instanceof DelegatedRoleRefusal) req.graphDelegatedRefusal = error.caller;
+      throw error;
+    }
+  };
+  // What Graph lets any signed-in user do (their own profile, their organization) needs no
+  // administrator, so no MFA proof either; nor does a batch's envelope, whose requests are each
+  // admitted here on their own, MFA included.
+  const mfaExempt = 'anyUser' in permission || 'authenticationOnly' in permission;
+  if (caller.mode === 'app+user' && mfaExempt) {
+    req.graphCaller = await appUser(caller);
+    return;
+  }
   req.graphCaller = await byMode(caller, {
     appOnly: async (app) => {
       await requirePartnerTenant(ctx, app.tenant.id, declaration, permission);
@@ -164,16 +185,7 @@ async function admit(req: FastifyRequest, ctx: WardenContext, verifier: AccessTo
     },
     // SPEC §5: administrators always need MFA; without the proof nothing else is looked at.
     mfaRequired: () => new GraphError('Authentication_MfaRequired'),
-    appUser: async (user) => {
-      await requirePartnerTenant(ctx, user.tenant.id, declaration, permission);
-      try {
-        return await admitAdministrator(ctx, user, declaration, permission);
-      } catch (error) {
-        // Kept apart from graphCaller (never admitted) so the customer's log still shows the attempt.
-        if (error instanceof DelegatedRoleRefusal) req.graphDelegatedRefusal = error.caller;
-        throw error;
-      }
-    },
+    appUser,
   });
 }
 
@@ -211,6 +223,8 @@ function admitApplication(
   declaration: GraphRouteDeclaration,
   permission: Permission,
 ): GraphCaller {
+  if (permission.authenticationOnly) return { tenantId: caller.tenant.id, caller, user: undefined };
+  if (permission.delegatedOnly) throw new GraphError('BadRequest', permission.delegatedOnly);
   if (permission.appRoles.length === 0)
     throw new GraphError(
       'Authorization_RequestDenied',
@@ -246,7 +260,11 @@ async function admitAdministrator(
       'InvalidAuthenticationToken',
       'The signed-in account is disabled or no longer exists.',
     );
-  if (permission.directoryRoles.some((role) => user.directoryRoles.includes(role)))
+  if (
+    permission.anyUser ||
+    permission.authenticationOnly ||
+    permission.directoryRoles.some((role) => user.directoryRoles.includes(role))
+  )
     return { tenantId: caller.tenant.id, caller, user };
   const agentGroups = permission.agentGroups ?? [];
   if (agentGroups.length > 0) {
@@ -287,6 +305,8 @@ async function admitDelegatedAdministrator(
       'InvalidAuthenticationToken',
       'The signed-in account is disabled or no longer exists.',
     );
+  // The envelope of a batch: each request inside is admitted (or not) on its own.
+  if (permission.authenticationOnly) return { tenantId: caller.tenant.id, caller, user };
   const access = await delegatedAccessOf(
     ctx.db,
     { homeTenantId: caller.homeTenantId, userId: caller.userId, customerTenantId: caller.tenant.id },
@@ -302,6 +322,7 @@ async function admitDelegatedAdministrator(
   const actor: User = { ...user, directoryRoles };
   const readerRoles: readonly string[] = permission.readerRoles ?? [];
   if (
+    permission.anyUser ||
     permission.directoryRoles.some((role) => directoryRoles.includes(role)) ||
     held.some((role) => readerRoles.includes(role.displayName))
   )

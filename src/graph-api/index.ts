@@ -4,12 +4,15 @@ import type { WardenContext } from '../context.ts';
 import { GRAPH_API } from '../tokens/audiences.ts';
 import { installGraphGate } from './gate.ts';
 import { applicationsRoutes } from './routes/applications.ts';
+import { batchRoutes } from './routes/batch.ts';
 import { delegatedAdminAssignmentsRoutes } from './routes/delegated-admin-assignments.ts';
 import { delegatedAdminOperationsRoutes } from './routes/delegated-admin-operations.ts';
 import { delegatedAdminRelationshipsRoutes } from './routes/delegated-admin-relationships.ts';
 import { delegatedAdminRequestsRoutes } from './routes/delegated-admin-requests.ts';
 import { groupsRoutes } from './routes/groups.ts';
+import { meRoutes } from './routes/me.ts';
 import { oauth2PermissionGrantsRoutes } from './routes/oauth2-permission-grants.ts';
+import { organizationRoutes } from './routes/organization.ts';
 import { registrationDetailsRoutes } from './routes/registration-details.ts';
 import { roleAssignmentsRoutes } from './routes/role-assignments.ts';
 import { securityDefaultsRoutes } from './routes/security-defaults.ts';
@@ -19,6 +22,9 @@ import { usersRoutes } from './routes/users.ts';
 /** Every route of the directory administration API, each behind the gate (`gate.ts`). */
 export const GRAPH_API_ROUTES = [
   usersRoutes,
+  // Issue 13 item 2: what every signed-in user may read.
+  meRoutes,
+  organizationRoutes,
   groupsRoutes,
   roleAssignmentsRoutes,
   applicationsRoutes,
@@ -32,6 +38,8 @@ export const GRAPH_API_ROUTES = [
   delegatedAdminRequestsRoutes,
   delegatedAdminAssignmentsRoutes,
   delegatedAdminOperationsRoutes,
+  // Issue 13 item 2: JSON batching, each request through the gate on its own.
+  batchRoutes,
 ];
 
 /** The directory administration API under `/v1.0`, shaped like Microsoft Graph (issue 4 item 1). */

@@ -1,5 +1,16 @@
 import { GraphError } from '../errors/graph-errors.ts';
 import { canonicalGuid } from '../guid.ts';
+import {
+  countNeedsEventual,
+  isEventual,
+  parseOrderBy,
+  parseSearch,
+  type QueryHeaders,
+  type SearchQuery,
+  searchNeedsEventual,
+} from './advanced-query.ts';
+
+export { countNeedsEventual, isEventual, type QueryHeaders };
 
 /**
  * The OData query options the directory administration API understands (issue 4 item 1): `$filter`
@@ -20,6 +31,15 @@ export interface PropertySpec {
   type: 'string' | 'guid' | 'dateTime' | 'integer' | 'boolean';
   /** The operators `$filter` accepts on this property; omitted: not filterable. */
   filter?: readonly FilterOperator[];
+  /**
+   * Whether `$orderby` may name it: always, or only as an advanced query (ConsistencyLevel:
+   * eventual and `$count=true`, Graph's rule for the properties of its separate index).
+   */
+  orderBy?: 'default' | 'advanced';
+  /** Whether `$search` may name it ("property:words"), always an advanced query. */
+  search?: boolean;
+  /** Graph leaves it out unless `$select` names it. */
+  selectOnly?: boolean;
 }
 
 /** A resource's properties as the query options see them (`$select` names, `$filter` types). */
@@ -35,27 +55,63 @@ export interface ODataQuery {
   select: string[] | undefined;
   /** The key of the last row of the previous page, from `$skiptoken`. */
   after: (string | number)[] | undefined;
+  /** `$orderby`: one property, ascending unless `desc`. */
+  orderBy?: { property: string; descending: boolean } | undefined;
+  /** `$search`: `"property:text"` terms joined by AND or OR. */
+  search?: SearchQuery | undefined;
+  /** `$count=true`: the answer carries `@odata.count`. */
+  count?: boolean;
 }
 
 const KNOWN = new Set(['$filter', '$top', '$select', '$skiptoken']);
+const ADVANCED = new Set(['$orderby', '$search', '$count']);
 
 export function parseQuery(
   query: unknown,
   shape: ResourceShape,
   limits: { defaultTop: number; maxTop: number } = { defaultTop: 100, maxTop: 999 },
+  headers?: QueryHeaders,
 ): ODataQuery {
   const q = (query ?? {}) as Record<string, unknown>;
+  // A listing that offers none of $orderby, $search or $count refuses them as before.
+  const listing = Object.values(shape.properties).some((p) => p.orderBy || p.search);
   for (const [name, value] of Object.entries(q)) {
-    if (name.startsWith('$') && !KNOWN.has(name))
-      throw unsupported(`The query option ${name} is not supported.`);
-    if (KNOWN.has(name) && typeof value !== 'string') throw unsupported(`${name} may be given once.`);
+    const known = KNOWN.has(name) || (listing && ADVANCED.has(name));
+    if (name.startsWith('$') && !known) throw unsupported(`The query option ${name} is not supported.`);
+    if (known && typeof value !== 'string') throw unsupported(`${name} may be given once.`);
   }
-  return {
+  const parsed: ODataQuery = {
     filter: q.$filter === undefined ? [] : parseFilter(String(q.$filter), shape),
     top: parseTop(q.$top as string | undefined, limits),
     select: q.$select === undefined ? undefined : parseSelect(String(q.$select), shape),
     after: q.$skiptoken === undefined ? undefined : decodeSkipToken(String(q.$skiptoken)),
   };
+  if (!listing) return parsed;
+  const eventual = isEventual(headers);
+  if (q.$count !== undefined) {
+    if (q.$count !== 'true' && q.$count !== 'false') throw unsupported('$count is true or false.');
+    parsed.count = q.$count === 'true';
+    if (parsed.count && !eventual) throw countNeedsEventual();
+  }
+  if (q.$search !== undefined) {
+    if (!eventual) throw searchNeedsEventual();
+    parsed.search = parseSearch(String(q.$search), shape);
+  }
+  if (q.$orderby !== undefined) {
+    parsed.orderBy = parseOrderBy(String(q.$orderby), shape);
+    const spec = shape.properties[parsed.orderBy.property]!;
+    const advanced = eventual && parsed.count === true;
+    const needsAdvanced =
+      spec.orderBy === 'advanced' || parsed.filter.length > 0 || parsed.search !== undefined;
+    if (needsAdvanced && !advanced) throw unsupported('Sorting not supported for current query.');
+  }
+  return parsed;
+}
+
+/** Refuses `$orderby`, `$search` and `$count` where a route does not apply them (one object, a link). */
+export function refuseListingOptions(query: ODataQuery, where: string): void {
+  if (query.orderBy || query.search || query.count !== undefined)
+    throw unsupported(`$orderby, $search and $count do not apply to ${where}.`);
 }
 
 function unsupported(message: string): GraphError {

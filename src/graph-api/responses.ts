@@ -31,6 +31,8 @@ export function sendPage<T extends object>(
     rows: T[];
     query: ODataQuery;
     keyOf: (row: T) => (string | number)[];
+    /** `$count=true`: how many rows match, over every page. */
+    count?: number;
   },
 ): FastifyReply {
   const { rows, query } = input;
@@ -38,6 +40,7 @@ export function sendPage<T extends object>(
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(input.baseUrl, input.resource, query.select),
   };
+  if (input.count !== undefined) body['@odata.count'] = input.count;
   if (rows.length > query.top) {
     const url = new URL(req.url, input.baseUrl);
     url.searchParams.set('$skiptoken', encodeSkipToken(input.keyOf(page[page.length - 1]!)));

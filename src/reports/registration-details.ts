@@ -14,8 +14,13 @@ import type { Db } from '../storage/database.ts';
  *   listed and do not make a user registered. The password is not listed either, as in Graph.
  * - `isMfaCapable` equals `isMfaRegistered`: every method Warden has is allowed by its policy.
  * - `isPasswordlessCapable` is false for everyone, truthfully: Warden has no passwordless method.
- *   Self-service password reset does not exist in Warden, so the `isSspr*` properties are left out
- *   rather than guessed.
+ * - Self-service password reset does not exist in Warden (reference §6.3): `isSsprRegistered`,
+ *   `isSsprEnabled` and `isSsprCapable` are false for everyone, truthfully, until it does.
+ * - System-preferred MFA (reference §3.5) does not exist either: `isSystemPreferredAuthentication
+ *   MethodEnabled` is false and `systemPreferredAuthenticationMethods` empty. The user's own
+ *   preferred second method (`userPreferredMethodForSecondaryAuthentication`, Graph's
+ *   userDefaultAuthenticationMethodType) is `oath` — an authenticator app's code — for a user with
+ *   one, else `none`.
  * - `lastUpdatedDateTime` is when the newest of the user's methods was registered, else when the
  *   account was created. (A removed method leaves no trace to date it by.)
  * - `userType` is Graph's `member` or `guest`; Warden's service accounts are members (SPEC §1).
@@ -32,6 +37,12 @@ export interface UserRegistrationDetails {
   isPasswordlessCapable: boolean;
   methodsRegistered: string[];
   defaultMfaMethod: 'none' | 'softwareOneTimePasscode';
+  isSsprRegistered: false;
+  isSsprEnabled: false;
+  isSsprCapable: false;
+  isSystemPreferredAuthenticationMethodEnabled: false;
+  systemPreferredAuthenticationMethods: never[];
+  userPreferredMethodForSecondaryAuthentication: 'none' | 'oath';
   lastUpdatedDateTime: string;
 }
 
@@ -42,6 +53,8 @@ export const REGISTRATION_SQL = {
     value ? sql<SqlBool>`u.directory_roles <> '[]'` : sql<SqlBool>`u.directory_roles = '[]'`,
   isMfaRegistered: (value: boolean) =>
     value ? sql<SqlBool>`coalesce(m.totp_count, 0) > 0` : sql<SqlBool>`coalesce(m.totp_count, 0) = 0`,
+  /** A property no user has yet (SSPR, system-preferred MFA): `eq false` is everyone, `eq true` no one. */
+  noneYet: (value: boolean) => (value ? sql<SqlBool>`1 = 0` : sql<SqlBool>`1 = 1`),
   userType: (value: 'member' | 'guest') =>
     value === 'guest' ? sql<SqlBool>`u.user_type = 'guest'` : sql<SqlBool>`u.user_type <> 'guest'`,
 };
@@ -94,6 +107,12 @@ export async function queryRegistrationDetails(
       isPasswordlessCapable: false,
       methodsRegistered: registered ? ['softwareOneTimePasscode'] : [],
       defaultMfaMethod: registered ? 'softwareOneTimePasscode' : 'none',
+      isSsprRegistered: false,
+      isSsprEnabled: false,
+      isSsprCapable: false,
+      isSystemPreferredAuthenticationMethodEnabled: false,
+      systemPreferredAuthenticationMethods: [],
+      userPreferredMethodForSecondaryAuthentication: registered ? 'oath' : 'none',
       lastUpdatedDateTime: new Date(
         r.last_registered === null || r.last_registered === undefined
           ? r.created_at

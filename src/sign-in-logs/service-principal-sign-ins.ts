@@ -4,18 +4,13 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { canonicalGuid } from '../guid.ts';
-import { GRAPH_API, PARTNER_API, RESOURCE_SERVERS } from '../tokens/audiences.ts';
+import { RESOURCE_SERVERS } from '../tokens/audiences.ts';
 import { assertionRefusalOf } from '../tokens/client-assertions.ts';
 import { clientAuthError } from '../tokens/client-auth-answers.ts';
 import { resourcesFromScope } from '../tokens/resource-selection.ts';
 import { servicePrincipalIdOf } from '../tokens/token-claims.ts';
+import { RESOURCE_DISPLAY_NAMES } from './resource-names.ts';
 import type { ServicePrincipalSignInWriter } from './service-principal-sign-in-writer.ts';
-
-/** What Entra's sign-in log names Warden's resources (`resourceDisplayName`). */
-const RESOURCE_DISPLAY_NAMES: Readonly<Record<string, string>> = {
-  [PARTNER_API]: 'Warden Partner API',
-  [GRAPH_API]: 'Warden Graph API',
-};
 
 interface OAuthError {
   error?: string;

@@ -4,6 +4,9 @@ import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { SIGN_IN_ERRORS } from '../errors/sign-in-errors.ts';
 import type { Db } from '../storage/database.ts';
 import type { SignInTable } from '../storage/schema.ts';
+import { type DeviceDetail, deviceDetailOf } from './device-detail.ts';
+import { type SignInLocation, UNKNOWN_LOCATION } from './location.ts';
+import { RESOURCE_DISPLAY_NAMES } from './resource-names.ts';
 
 /** One authentication step of a sign-in (Graph `authenticationDetails`). */
 export interface AuthenticationStep {
@@ -28,6 +31,11 @@ export interface SignInRecord {
   requirementPolicy: string | null;
   steps: AuthenticationStep[];
   correlationId?: string;
+  /** The resource the sign-in was for (its audience), when the request named one. */
+  resourceId?: string | undefined;
+  userAgent?: string | undefined;
+  /** Graph `status.additionalDetails`: what the step that decided the outcome said. */
+  additionalDetails?: string | undefined;
   createdAt: number;
 }
 
@@ -54,6 +62,12 @@ export async function recordSignIn(db: Db, record: SignInRecord): Promise<string
       requirement_policy: record.requirementPolicy,
       authentication_details: JSON.stringify(record.steps),
       correlation_id: record.correlationId ?? null,
+      resource_id: record.resourceId ?? null,
+      user_agent: record.userAgent?.slice(0, 512) ?? null,
+      // A refusal's additional details are what its Entra code tells the user (sign-in-errors.ts).
+      additional_details:
+        record.additionalDetails?.slice(0, 512) ??
+        (record.errorCode === 0 ? null : SIGN_IN_ERRORS[record.errorCode].userMessage),
     })
     .execute();
   return id;
@@ -78,11 +92,26 @@ export interface GraphSignIn {
   ipAddress: string | null;
   clientAppUsed: string;
   isInteractive: boolean;
-  status: { errorCode: number; failureReason: string | null };
+  status: { errorCode: number; failureReason: string | null; additionalDetails: string | null };
   authenticationRequirement: string;
   authenticationRequirementPolicies: { requirementProvider: string; detail: string }[];
   authenticationDetails: AuthenticationStep[];
   correlationId: string | null;
+  resourceId: string | null;
+  resourceDisplayName: string | null;
+  userAgent: string | null;
+  deviceDetail: DeviceDetail;
+  location: SignInLocation;
+  /** Warden has no Conditional Access yet (reference §1.7): no policy applied to any sign-in. */
+  conditionalAccessStatus: 'notApplied';
+  appliedConditionalAccessPolicies: never[];
+  /** Warden has no ID Protection (reference §6): no risk is detected, so none is reported. */
+  riskDetail: 'none';
+  riskLevelAggregated: 'none';
+  riskLevelDuringSignIn: 'none';
+  riskState: 'none';
+  riskEventTypes: never[];
+  riskEventTypes_v2: never[];
 }
 
 /** Where a page of the log starts: after this row in the log's order (newest first, then id). */
@@ -167,12 +196,29 @@ function toGraph(
     ipAddress: r.ip_address,
     clientAppUsed: r.client_app_used,
     isInteractive: r.is_interactive === 1,
-    status: { errorCode: r.error_code, failureReason: r.failure_reason },
+    status: {
+      errorCode: r.error_code,
+      failureReason: r.failure_reason,
+      additionalDetails: r.additional_details,
+    },
     authenticationRequirement: r.authentication_requirement,
     authenticationRequirementPolicies: r.requirement_policy
       ? [{ requirementProvider: r.requirement_policy.split(':')[0]!, detail: r.requirement_policy }]
       : [],
     authenticationDetails: JSON.parse(r.authentication_details) as AuthenticationStep[],
     correlationId: r.correlation_id,
+    resourceId: r.resource_id,
+    resourceDisplayName: r.resource_id ? (RESOURCE_DISPLAY_NAMES[r.resource_id] ?? r.resource_id) : null,
+    userAgent: r.user_agent,
+    deviceDetail: deviceDetailOf(r.user_agent),
+    location: UNKNOWN_LOCATION,
+    conditionalAccessStatus: 'notApplied',
+    appliedConditionalAccessPolicies: [],
+    riskDetail: 'none',
+    riskLevelAggregated: 'none',
+    riskLevelDuringSignIn: 'none',
+    riskState: 'none',
+    riskEventTypes: [],
+    riskEventTypes_v2: [],
   };
 }

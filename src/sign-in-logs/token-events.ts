@@ -20,6 +20,9 @@ export interface RefreshRedemption {
   errorCode: SignInErrorCode;
   failureReason?: string;
   correlationId?: string;
+  /** The resource the refresh was redeemed for, and the client's User-Agent, when known. */
+  resourceId?: string;
+  userAgent?: string;
   now: number;
 }
 
@@ -54,6 +57,12 @@ export async function recordRefreshRedemption(db: Db, r: RefreshRedemption): Pro
       },
     ],
     ...(r.correlationId ? { correlationId: r.correlationId } : {}),
+    ...(r.resourceId ? { resourceId: r.resourceId } : {}),
+    ...(r.userAgent ? { userAgent: r.userAgent } : {}),
+    // Entra's words for a refresh that carries an earlier MFA proof.
+    ...(r.errorCode === 0 && hasMfaProof(r.amr)
+      ? { additionalDetails: 'MFA requirement satisfied by claim in the token' }
+      : {}),
     createdAt: r.now,
   });
 }

@@ -1,5 +1,6 @@
 import type { User } from '../directory/users.ts';
 import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
+import { requestedResource } from '../sign-in-logs/resource-names.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { StepInput } from './step.ts';
 
@@ -46,6 +47,12 @@ export async function logAttempt(
     requirementPolicy: requirement?.policy ?? null,
     steps: flow.data.steps,
     correlationId: flow.id,
+    resourceId: requestedResource(input.params),
+    userAgent: input.userAgent,
+    // Graph status.additionalDetails of a success that needed MFA: where the proof came from.
+    ...(errorCode === 0 && requirement?.factors === 'multi'
+      ? { additionalDetails: 'MFA requirement satisfied by a second factor in this sign-in' }
+      : {}),
     createdAt: ctx.clock.now(),
   });
 }

@@ -104,6 +104,7 @@ async function handle(
     thirdPartyApplication: application.thirdParty,
     params: details.params as Record<string, unknown>,
     ip: req.ip,
+    userAgent: req.headers['user-agent'],
     form: form ?? {},
   };
 

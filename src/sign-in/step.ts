@@ -17,6 +17,8 @@ export interface StepInput {
   /** The authorization request's parameters (step-up reads them). */
   params: Record<string, unknown>;
   ip: string;
+  /** The browser's User-Agent header, for the sign-in log's deviceDetail. */
+  userAgent?: string | undefined;
   form: Record<string, string>;
 }
 

@@ -15,9 +15,10 @@ import { migration as refreshChains } from './migrations/0013_refresh_chains.ts'
 import { migration as servicePrincipals } from './migrations/0014_service_principals.ts';
 import { migration as servicePrincipalSignIns } from './migrations/0015_service_principal_sign_ins.ts';
 import { migration as userConsents } from './migrations/0016_user_consents.ts';
-import { migration as applicationApis } from './migrations/0019_application_apis.ts';
 import { migration as applicationIds } from './migrations/0017_application_ids.ts';
 import { migration as applicationKeyCredentials } from './migrations/0018_application_key_credentials.ts';
+import { migration as applicationApis } from './migrations/0019_application_apis.ts';
+import { migration as graphShapes } from './migrations/0020_graph_shapes.ts';
 import { migration as partnerCenterShapes } from './migrations/0021_partner_center_shapes.ts';
 
 /**
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017_application_ids': applicationIds,
   '0018_application_key_credentials': applicationKeyCredentials,
   '0019_application_apis': applicationApis,
+  '0020_graph_shapes': graphShapes,
   '0021_partner_center_shapes': partnerCenterShapes,
 };
 

@@ -78,6 +78,13 @@ export interface UserTable {
   created_at: number;
   /** 1 after an admin reset to a temporary password: the next sign-in must set a new one (SPEC §9). */
   password_change_required: number;
+  /** Graph's default user properties (migration 0020); business_phones is a JSON array. */
+  mail: string | null;
+  business_phones: string | null;
+  job_title: string | null;
+  mobile_phone: string | null;
+  office_location: string | null;
+  preferred_language: string | null;
 }
 
 export interface GroupTable {
@@ -197,6 +204,10 @@ export interface SignInTable {
   requirement_policy: string | null;
   authentication_details: string;
   correlation_id: string | null;
+  /** The resource the sign-in was for, the user agent it came from, Graph's status.additionalDetails (0020). */
+  resource_id: string | null;
+  user_agent: string | null;
+  additional_details: string | null;
 }
 
 /** One client-credentials token request at a tenant's authority (Graph `signIn`, `servicePrincipal`). */

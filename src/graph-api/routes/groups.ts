@@ -8,11 +8,18 @@ import {
   renameDirectoryGroup,
   requireGroup,
 } from '../../directory/group-admin.ts';
-import { type Group, type GroupCondition, queryGroups, queryMembers } from '../../directory/groups.ts';
+import {
+  countGroups,
+  type Group,
+  type GroupCondition,
+  queryGroups,
+  queryMembers,
+} from '../../directory/groups.ts';
 import { getUser } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { graphCallerOf } from '../gate.ts';
-import { type FilterClause, parseQuery, type ResourceShape } from '../odata.ts';
+import { type ListingColumn, listingInput, listingKey, queryHeaders } from '../listing.ts';
+import { type FilterClause, parseQuery, type ResourceShape, refuseListingOptions } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
 import { USER_SHAPE, userEntity } from './users-shape.ts';
 
@@ -20,12 +27,19 @@ const GROUP_SHAPE: ResourceShape = {
   type: 'microsoft.graph.group',
   properties: {
     id: { type: 'guid', filter: ['eq'] },
-    displayName: { type: 'string', filter: ['eq', 'startswith'] },
+    displayName: { type: 'string', filter: ['eq', 'startswith'], orderBy: 'default', search: true },
     securityEnabled: { type: 'boolean' },
     mailEnabled: { type: 'boolean' },
-    createdDateTime: { type: 'dateTime' },
+    createdDateTime: { type: 'dateTime', orderBy: 'advanced' },
   },
 };
+
+const GROUP_COLUMNS: Record<string, ListingColumn> = {
+  displayName: { column: 'display_name', kind: 'text' },
+  createdDateTime: { column: 'created_at', kind: 'number' },
+};
+
+const KEY = Symbol('key');
 
 /**
  * A group in Graph's `group` shape. Warden's groups are security groups without mail; it keeps no
@@ -54,18 +68,32 @@ export function groupsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     { config: { graph: { operation: 'groups.list', permission: 'groups.read' } } },
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
-      const query = parseQuery(req.query, GROUP_SHAPE);
+      const query = parseQuery(req.query, GROUP_SHAPE, undefined, queryHeaders(req));
+      const conditions = query.filter.map(groupCondition);
+      const listing = listingInput(query, GROUP_COLUMNS);
       const rows = await queryGroups(ctx.db, tenantId, {
-        conditions: query.filter.map(groupCondition),
-        afterId: query.after === undefined ? undefined : String(query.after[0]),
+        conditions,
+        listing,
+        dbKind: ctx.dbKind,
         limit: query.top + 1,
       });
       return sendPage(req, reply, {
         baseUrl,
         resource: 'groups',
-        rows: rows.map(groupEntity),
+        rows: rows.map((group) => ({
+          ...groupEntity(group),
+          [KEY]: listingKey(query, GROUP_COLUMNS, {
+            id: group.id,
+            sortValue: (property) => (property === 'createdDateTime' ? group.createdAt : group.displayName),
+          }),
+        })),
         query,
-        keyOf: (row) => [row.id],
+        keyOf: (row) => row[KEY],
+        ...(query.count
+          ? {
+              count: await countGroups(ctx.db, tenantId, { conditions, listing: { search: listing.search } }),
+            }
+          : {}),
       });
     },
   );
@@ -76,6 +104,7 @@ export function groupsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const query = parseQuery(req.query, GROUP_SHAPE);
+      refuseListingOptions(query, 'a single group');
       const group = await requireGroup(ctx, tenantId, req.params.id);
       return sendEntity(reply, {
         baseUrl,
@@ -150,6 +179,7 @@ export function groupsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const query = parseQuery(req.query, USER_SHAPE);
+      refuseListingOptions(query, 'members');
       if (query.filter.length > 0)
         throw new GraphError('Request_UnsupportedQuery', '$filter is not supported on members.');
       const group = await requireGroup(ctx, tenantId, req.params.id);

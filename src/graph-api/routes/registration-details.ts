@@ -22,6 +22,12 @@ const SHAPE: ResourceShape = {
     isPasswordlessCapable: { type: 'boolean' },
     methodsRegistered: { type: 'string' },
     defaultMfaMethod: { type: 'string' },
+    isSsprRegistered: { type: 'boolean', filter: ['eq'] },
+    isSsprEnabled: { type: 'boolean', filter: ['eq'] },
+    isSsprCapable: { type: 'boolean', filter: ['eq'] },
+    isSystemPreferredAuthenticationMethodEnabled: { type: 'boolean', filter: ['eq'] },
+    systemPreferredAuthenticationMethods: { type: 'string' },
+    userPreferredMethodForSecondaryAuthentication: { type: 'string' },
     lastUpdatedDateTime: { type: 'dateTime' },
   },
 };
@@ -38,6 +44,13 @@ const TARGETS = {
   isMfaRegistered: { condition: (c: FilterClause) => REGISTRATION_SQL.isMfaRegistered(boolean(c)) },
   // Capable = registered: every method Warden has is allowed (src/reports/registration-details.ts).
   isMfaCapable: { condition: (c: FilterClause) => REGISTRATION_SQL.isMfaRegistered(boolean(c)) },
+  // Reference §6.3, §3.5: no user has SSPR or system-preferred MFA until Warden has them.
+  isSsprRegistered: { condition: (c: FilterClause) => REGISTRATION_SQL.noneYet(boolean(c)) },
+  isSsprEnabled: { condition: (c: FilterClause) => REGISTRATION_SQL.noneYet(boolean(c)) },
+  isSsprCapable: { condition: (c: FilterClause) => REGISTRATION_SQL.noneYet(boolean(c)) },
+  isSystemPreferredAuthenticationMethodEnabled: {
+    condition: (c: FilterClause) => REGISTRATION_SQL.noneYet(boolean(c)),
+  },
   userType: {
     condition: (c: FilterClause) => {
       if (c.value !== 'member' && c.value !== 'guest')

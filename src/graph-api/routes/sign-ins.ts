@@ -38,6 +38,19 @@ const SIGN_IN_SHAPE: ResourceShape = {
     authenticationRequirementPolicies: { type: 'string' },
     authenticationDetails: { type: 'string' },
     correlationId: { type: 'string' },
+    resourceId: { type: 'string', filter: ['eq'] },
+    resourceDisplayName: { type: 'string' },
+    userAgent: { type: 'string' },
+    deviceDetail: { type: 'string' },
+    location: { type: 'string' },
+    conditionalAccessStatus: { type: 'string' },
+    appliedConditionalAccessPolicies: { type: 'string' },
+    riskDetail: { type: 'string' },
+    riskLevelAggregated: { type: 'string' },
+    riskLevelDuringSignIn: { type: 'string' },
+    riskState: { type: 'string' },
+    riskEventTypes: { type: 'string' },
+    riskEventTypes_v2: { type: 'string' },
   },
 };
 
@@ -117,6 +130,7 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
             userId: { column: 's.user_id' },
             userPrincipalName: { column: 's.user_principal_name', caseInsensitive: true },
             appId: { column: 's.app_id' },
+            resourceId: { column: 's.resource_id' },
             'status/errorCode': { column: 's.error_code' },
           }),
           // The user sign-ins, all of them unless the filter picks the interactive or the other ones.
