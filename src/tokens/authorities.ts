@@ -9,9 +9,10 @@ import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-princ
 import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
 import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
-import { resolveClientIdInBasic, resolveClientIdInQuery, resolveClientIdParam } from './client-id-aliases.ts';
+import { resolveClientIdInBasic, resolveClientIdParam } from './client-id-aliases.ts';
 import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
 import { createTenantProvider } from './provider.ts';
+import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 
@@ -161,12 +162,15 @@ export class Authorities {
     // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
     const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;
     let request = req as IncomingMessage & { originalUrl?: string };
-    // Client id aliases become application ids here, before oidc-provider (client-id-aliases.ts).
+    const sent: ScopesAsSent = new Map();
+    // Client id aliases become application ids, and Microsoft's resource names Warden's, here,
+    // before oidc-provider (client-id-aliases.ts, resource-aliases.ts).
     if (req.method === 'POST' && isForm(req)) {
       const isToken = inner === AUTHORITY_ROUTES.token;
       const rewritten = await rewriteForm(req, async (form) => {
         const renamed = isToken && renameGrantTypeAlias(form);
-        return (await resolveClientIdParam(this.#db, form)) || renamed;
+        const resources = resolveResourceAliases(form, sent);
+        return (await resolveClientIdParam(this.#db, form)) || renamed || resources;
       });
       if (rewritten === 'too_large') {
         sendTooLarge(res);
@@ -175,12 +179,22 @@ export class Authorities {
       request = rewritten;
     }
     await resolveClientIdInBasic(this.#db, request.headers);
-    const resolvedQuery = await resolveClientIdInQuery(this.#db, query);
+    const resolvedQuery = await resolveAliasesInQuery(this.#db, query, sent);
+    rememberScopesAsSent(request, sent);
     request.originalUrl = `/${entry.tenant.id}${inner}${resolvedQuery}`;
     request.url = `${inner}${resolvedQuery}`;
     entry.handler(request, res);
     return true;
   }
+}
+
+/** The query string (with its `?`) with client id and resource aliases resolved; unchanged otherwise. */
+async function resolveAliasesInQuery(db: Db, query: string, sent: ScopesAsSent): Promise<string> {
+  if (query === '') return query;
+  const params = new URLSearchParams(query.slice(1));
+  const clientId = await resolveClientIdParam(db, params);
+  const resources = resolveResourceAliases(params, sent);
+  return clientId || resources ? `?${params.toString()}` : query;
 }
 
 function isForm(req: IncomingMessage): boolean {

@@ -34,13 +34,6 @@ export async function resolveClientIdParam(db: Db, params: URLSearchParams): Pro
   return true;
 }
 
-/** The query string (with its `?`) with an aliased `client_id` resolved; unchanged otherwise. */
-export async function resolveClientIdInQuery(db: Db, query: string): Promise<string> {
-  if (!query.includes('client_id')) return query;
-  const params = new URLSearchParams(query.slice(1));
-  return (await resolveClientIdParam(db, params)) ? `?${params.toString()}` : query;
-}
-
 /**
  * Headers with the client id of HTTP Basic credentials resolved when it is an alias; the secret
  * part is carried over as it was sent, never decoded.

@@ -28,6 +28,7 @@ import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
 import { refreshChainAnswers } from './refresh-chain-answers.ts';
+import { scopeAliasAnswers } from './resource-aliases.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
 import { resolveResourceServer } from './resource-servers.ts';
 import { GRANT_TTL_S, keepGrantAlive, REFRESH_TOKEN_TTL_S } from './rolling-chains.ts';
@@ -267,6 +268,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
   provider.use(consentedResourceAnswers(deps.clock));
   provider.use(clientInfo());
+  provider.use(scopeAliasAnswers());
   provider.use(clientAuthAnswers(deps.clock));
   // oidc-provider keeps why a client failed to authenticate out of its answer; Entra's code needs it.
   provider.on('grant.error', (ctx, error) => {

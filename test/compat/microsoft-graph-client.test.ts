@@ -31,7 +31,8 @@ after(() => w?.stop());
 const quiet = {
   loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
 };
-const GRAPH_DEFAULT = 'urn:warden:graph/.default';
+// Microsoft's own scope names: Warden's authority reads them as its Graph (tokens/resource-aliases.ts).
+const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 
 /** What the SDK is given besides a token: Warden's origin and its host name. */
 function graphOptions() {
@@ -108,7 +109,7 @@ compatCheck(
     });
     let approval: Promise<unknown> | undefined;
     const signedIn = await msal.acquireTokenByDeviceCode({
-      scopes: ['urn:warden:graph/Directory.AccessAsUser.All'],
+      scopes: ['https://graph.microsoft.com/Directory.AccessAsUser.All'],
       deviceCodeCallback: (response) => {
         approval = approveDevice(w, response.verificationUri, response.userCode, 'jane@contoso.example');
       },
@@ -117,7 +118,7 @@ compatCheck(
     const account = signedIn!.account!;
     const client = Client.init({
       authProvider: (done) => {
-        msal.acquireTokenSilent({ account, scopes: ['urn:warden:graph/Directory.AccessAsUser.All'] }).then(
+        msal.acquireTokenSilent({ account, scopes: ['https://graph.microsoft.com/Directory.AccessAsUser.All'] }).then(
           (result) => done(null, result.accessToken),
           (error: Error) => done(error, null),
         );

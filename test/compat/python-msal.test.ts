@@ -41,7 +41,7 @@ compatCheck(
     const run = python('client-credentials', {
       WARDEN_CLIENT_ID: client.clientId,
       WARDEN_CLIENT_SECRET: client.clientSecret!,
-      WARDEN_SCOPES: 'urn:warden:partner-api/.default',
+      WARDEN_SCOPES: 'https://api.partnercenter.microsoft.com/.default',
     });
     const start = await run.next();
     assert.equal(start.step, 'start');
