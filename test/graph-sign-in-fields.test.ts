@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { GRAPH_API, PARTNER_API } from '../src/tokens/audiences.ts';
-import { graphToken } from './support/graph.ts';
+import { GRAPH_SCOPE, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { redeem, signIn, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
 
 const CHROME =
@@ -90,5 +91,38 @@ describe('reference §8.2: the signIn properties a script reads', () => {
       latest.status.additionalDetails,
       'MFA requirement satisfied by a second factor in this sign-in',
     );
+  });
+
+  it('reference §8.2: a refresh-token redemption (non-interactive) records the resource it was for and the user agent', async () => {
+    const start = await startAuthorization(w, 'contoso', { scope: GRAPH_SCOPE });
+    const { callback } = await signIn(w, start, {
+      upn: 'jane@contoso.example',
+      totpSeed: w.demo.users['jane@contoso.example']!.totpSeed!,
+    });
+    const tokens = await redeem(start, callback);
+    const response = await fetch(`${w.baseUrl}/contoso.example/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'warden-test-refresh/1.0',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: start.config.clientMetadata().client_id,
+        refresh_token: tokens.refresh_token!,
+        scope: `${GRAPH_API}/.default`,
+      }),
+    });
+    assert.equal(response.status, 200);
+    const res = await callApi(
+      w,
+      'GET',
+      `/v1.0/auditLogs/signIns?$filter=${encodeURIComponent("userPrincipalName eq 'jane@contoso.example' and status/errorCode eq 0")}&$top=1`,
+      { token: jane },
+    );
+    const [latest] = res.body.value;
+    assert.equal(latest.isInteractive, false);
+    assert.equal(latest.resourceId, GRAPH_API);
+    assert.equal(latest.userAgent, 'warden-test-refresh/1.0');
   });
 });

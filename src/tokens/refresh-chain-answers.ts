@@ -6,6 +6,7 @@ import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
+import { requestedResource } from '../sign-in-logs/resource-names.ts';
 import { recordRefreshRedemption } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
 import { accountAtAuthority } from './chain-across-authorities.ts';
@@ -121,9 +122,19 @@ export function refreshChainAnswers(
       errorCode,
       ...(failureReason ? { failureReason } : {}),
       ...(correlationId ? { correlationId } : {}),
+      ...resourceAndAgent(oidc.params, ctx.get('user-agent')),
       now,
     }).catch((err: unknown) => log.error({ err }, 'could not write the sign-in log'));
   };
+}
+
+/** Graph `signIn.resourceId` and `userAgent` of a refresh, as the interactive sign-in logs them. */
+function resourceAndAgent(
+  params: Readonly<Record<string, unknown>> | undefined,
+  userAgent: string,
+): { resourceId?: string; userAgent?: string } {
+  const resourceId = requestedResource(params ?? {});
+  return { ...(resourceId ? { resourceId } : {}), ...(userAgent ? { userAgent } : {}) };
 }
 
 async function classify(
