@@ -108,3 +108,15 @@ export async function delegatedAccessOf(
     relationshipIds: [],
   };
 }
+
+/**
+ * Which resources a partner's user may get tokens for at a customer's authority (SPEC E3; reference
+ * §2.3: GDAP roles are Entra directory roles, and apply where the directory's roles are read).
+ * Only Warden's own resources — Graph and the Partner API, whose gates ask `delegatedAccessOf` on
+ * every request. An API the customer registered (Entra's "expose an API") knows nothing of GDAP: it
+ * would take the token as one of the customer's own users with every scope it defines, so a
+ * partner user's chain never reaches one (as Entra keeps GDAP to Microsoft's first-party services).
+ */
+export function delegatedAdminMayUseResource(resource: { applicationId?: string | undefined }): boolean {
+  return resource.applicationId === undefined;
+}

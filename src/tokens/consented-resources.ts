@@ -1,9 +1,11 @@
 import type { Adapter, AdapterPayload, KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import { delegatedAdminMayUseResource } from '../delegated-admin/delegated-access.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { consentedScopes } from '../directory/user-consents.ts';
+import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
 import type { ProviderMiddleware } from './device-polling.ts';
 import { answerEntraTokenError, type EntraTokenError } from './entra-token-error.ts';
@@ -136,6 +138,15 @@ async function decide(
         error: 'invalid_resource',
         code: 500011,
         message: `The resource principal named ${asked.resource} was not found in the tenant named ${tenant.display_name}.`,
+      },
+    };
+  // SPEC E3: a partner user's chain reaches Warden's own resources only (delegated-access.ts).
+  if (parseServiceProviderAccountId(accountId) && !delegatedAdminMayUseResource(server))
+    return {
+      refusal: {
+        error: 'invalid_resource',
+        code: 500011,
+        message: `The resource principal named ${asked.resource} is not available to a partner's user acting in the tenant named ${tenant.display_name}.`,
       },
     };
   const unknown = asked.scopes.filter((s) => !server.scopes.includes(s));

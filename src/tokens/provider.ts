@@ -3,6 +3,7 @@ import Provider, { type Configuration, errors, interactionPolicy } from 'oidc-pr
 import type { Logger } from 'pino';
 import { renderProtocolError } from '../authority-pages/error-page.ts';
 import type { Clock } from '../clock.ts';
+import { delegatedAdminMayUseResource } from '../delegated-admin/delegated-access.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { SUPPORTED_ACR_VALUES } from '../policy/acr.ts';
@@ -28,6 +29,7 @@ import { formPostPages } from './form-post-pages.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
 import { refreshChainAnswers } from './refresh-chain-answers.ts';
+import { accountIdOfRequest } from './request-account.ts';
 import { scopeAliasAnswers } from './resource-aliases.ts';
 import { checkRefreshResource, defaultResource } from './resource-selection.ts';
 import { resolveResourceServer } from './resource-servers.ts';
@@ -204,9 +206,15 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         defaultResource: defaultResource as never,
         useGrantedResource: () => true,
         // Warden's own resources and the tenant's registered APIs (resource-servers.ts).
-        getResourceServerInfo: async (_ctx, resource) => {
+        getResourceServerInfo: async (ctx, resource) => {
           const server = await resolveResourceServer(db, tenant.id, resource);
           if (!server) throw new errors.InvalidTarget('unknown resource');
+          // A partner user at a customer's authority: Warden's own resources only (delegated-access.ts).
+          const accountId = accountIdOfRequest(ctx);
+          if (accountId && parseServiceProviderAccountId(accountId) && !delegatedAdminMayUseResource(server))
+            throw new errors.InvalidTarget(
+              "a partner's user acting in a customer tenant may use Warden's Graph and Partner API only, not the customer's own APIs",
+            );
           return {
             scope: server.scopes.join(' '),
             audience: server.audience,
