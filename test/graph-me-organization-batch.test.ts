@@ -266,4 +266,38 @@ describe('Graph /me, /organization and JSON batching', () => {
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.error.code, 'InvalidAuthenticationToken');
   });
+
+  it('Graph JSON batching: a batched url never leaves /v1.0 nor names the batch however it is written (dot segments, percent-encoding): 400 per request', async () => {
+    const nested = { requests: [{ id: 'n', method: 'GET', url: '/me' }] };
+    const json = { 'content-type': 'application/json' };
+    const urls = [
+      '/../v1.0/$batch',
+      '/./$batch',
+      '/%24batch',
+      '/../healthz',
+      '/%2e%2e/v1/customers',
+      '/users/../me',
+      '/%2E/me',
+    ];
+    const res = await callApi(w, 'POST', '/v1.0/$batch', {
+      token: jane,
+      body: {
+        requests: urls.map((url, i) => ({
+          id: String(i + 1),
+          method: url.includes('batch') ? 'POST' : 'GET',
+          url,
+          ...(url.includes('batch') ? { headers: json, body: nested } : {}),
+        })),
+      },
+    });
+    assert.equal(res.status, 200);
+    for (const r of res.body.responses as {
+      id: string;
+      status: number;
+      body: { error: { code: string } };
+    }[]) {
+      assert.equal(r.status, 400, urls[Number(r.id) - 1]);
+      assert.equal(r.body.error.code, 'BadRequest');
+    }
+  });
 });

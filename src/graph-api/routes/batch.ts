@@ -25,11 +25,19 @@ const KEPT_HEADERS = [
 // Never taken from an inner request: the batch's own token and transport decide these.
 const DROPPED_HEADERS = new Set([
   'authorization',
+  'cookie',
   'host',
+  'origin',
+  'forwarded',
+  'x-real-ip',
   'content-length',
   'transfer-encoding',
   'connection',
 ]);
+
+function dropped(name: string): boolean {
+  return DROPPED_HEADERS.has(name) || name.startsWith('x-forwarded-');
+}
 
 interface BatchRequest {
   id: string;
@@ -131,11 +139,11 @@ async function run(api: FastifyInstance, outer: FastifyRequest, inner: BatchRequ
       'BadRequest',
       'A batched url is relative to the version root, e.g. /users?$top=5 (absolute urls are not accepted).',
     );
-  if (/^\/\$batch(?:[/?]|$)/i.test(path))
+  if (isBatchPath(path))
     return errorResponse(inner.id, 400, 'BadRequest', 'A batch may not hold another batch.');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(inner.headers ?? {}))
-    if (!DROPPED_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    if (!dropped(name.toLowerCase())) headers[name.toLowerCase()] = value;
   if (inner.body !== undefined && !headers['content-type'])
     return errorResponse(
       inner.id,
@@ -165,12 +173,38 @@ async function run(api: FastifyInstance, outer: FastifyRequest, inner: BatchRequ
   return { id: inner.id, status: res.statusCode, headers: kept, ...(body !== undefined ? { body } : {}) };
 }
 
-/** `/users?$top=5` or `users?$top=5`; undefined for anything that is not a path under the version root. */
+/**
+ * `/users?$top=5` or `users?$top=5`; undefined for anything that is not a path under the version
+ * root. Dot segments (`..`, `.`, in any percent-encoding) are refused rather than resolved: inject
+ * would resolve them, and `/../healthz` or `/./$batch` would leave Graph or nest a batch.
+ */
 function innerPath(url: string): string | undefined {
   const path = url.startsWith('/') ? url : `/${url}`;
   if (path.startsWith('//') || /^\/?[a-z][a-z0-9+.-]*:/i.test(url) || /[\s\\]/.test(path)) return undefined;
-  if (/^\/(v1\.0|beta)(\/|$)/i.test(path)) return undefined;
+  const pathname = path.split(/[?#]/, 1)[0]!;
+  const segments: string[] = [];
+  for (const raw of pathname.split('/').slice(1)) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    if (segment === '.' || segment === '..' || segment.includes('/')) return undefined;
+    segments.push(segment.toLowerCase());
+  }
+  if (segments[0] === 'v1.0' || segments[0] === 'beta') return undefined;
   return path;
+}
+
+/** Whether a batched path names the batch endpoint itself, however it is encoded. */
+function isBatchPath(path: string): boolean {
+  const first = path.split(/[?#]/, 1)[0]!.split('/')[1] ?? '';
+  try {
+    return decodeURIComponent(first).toLowerCase() === '$batch';
+  } catch {
+    return true;
+  }
 }
 
 function errorResponse(
