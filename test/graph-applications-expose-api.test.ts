@@ -145,4 +145,21 @@ describe('Graph API: applications that expose an API', () => {
       assert.equal(refused.body.error.code, 'Request_BadRequest', JSON.stringify(body));
     }
   });
+
+  it('an Admin-type scope is refused (400 Request_BadRequest) while Warden has no admin consent, and nothing is written', async () => {
+    const res = await applicationsApi(w, token).register({
+      displayName: 'Admin scope API',
+      api: { oauth2PermissionScopes: [{ id: randomUUID(), value: 'Orders.ReadWrite.All', type: 'Admin' }] },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'Request_BadRequest');
+    const listed = await callApi(
+      w,
+      'GET',
+      `/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'Admin scope API'")}`,
+      { token },
+    );
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.value.length, 0);
+  });
 });

@@ -142,6 +142,12 @@ export function exposedApiFromBody(body: ExposedApiBody): Partial<ApplicationApi
   const scopes = body.api?.oauth2PermissionScopes;
   if (scopes !== undefined) {
     checkValues('api.oauth2PermissionScopes', scopes);
+    // Fail closed: Warden has no admin consent yet, so an Admin scope would be granted on a user's
+    // consent (or to a first-party client) like any other: refused until it can be kept for admins.
+    if (scopes.some((s) => s.type === 'Admin'))
+      throw bad(
+        "api.oauth2PermissionScopes: type 'Admin' is not supported yet (Warden has no admin consent); use 'User'.",
+      );
     out.scopes = scopes.map((s) => ({
       id: s.id.toLowerCase(),
       value: s.value,
