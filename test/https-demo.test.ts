@@ -62,6 +62,8 @@ describe('Operations: the one-command https demo (npm start -- --https)', () => 
     assert.match(x509.subjectAltName ?? '', /DNS:localhost/);
     assert.match(x509.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
     assert.ok(x509.checkHost('localhost'));
+    // RFC 5280 §4.2.1.9: a server certificate, not a CA that could sign for any host.
+    assert.equal(x509.ca, false);
 
     // A client that trusts the printed file (as NODE_EXTRA_CA_CERTS does) reaches the https authority.
     trustInThisProcess(pem);

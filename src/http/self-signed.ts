@@ -85,6 +85,14 @@ function makeCertificate(dir: string): void {
         '/CN=localhost',
         '-addext',
         'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+        // A server certificate, not a CA: trusted through NODE_EXTRA_CA_CERTS/REQUESTS_CA_BUNDLE,
+        // its key could otherwise sign for any host (openssl's default for -x509 is CA:TRUE).
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'keyUsage=critical,digitalSignature',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
