@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
+import { DASHBOARD_CLIENT_ID } from '../src/dashboard/registration.ts';
 import { launchChromium } from './support/browser.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
@@ -38,9 +39,9 @@ describe('dashboard sign-out over HTTP', () => {
       endSession.searchParams.get('post_logout_redirect_uri'),
       `${w.baseUrl}/dashboard/signed-out`,
     );
-    assert.equal(endSession.searchParams.get('client_id'), 'warden-partner-center');
+    assert.equal(endSession.searchParams.get('client_id'), DASHBOARD_CLIENT_ID);
     const hint = decodeJwt(endSession.searchParams.get('id_token_hint') ?? '');
-    assert.equal(hint.aud, 'warden-partner-center');
+    assert.equal(hint.aud, DASHBOARD_CLIENT_ID);
     assert.equal(hint.oid, w.demo.users['john@fabrikam.example']!.id);
     assert.ok(!ua.cookies.has('warden_dashboard'), 'the dashboard session cookie is cleared');
     assert.ok(!ua.cookies.has('warden_dashboard_idt'), 'the ID token cookie is cleared');

@@ -31,7 +31,13 @@ export class ServerProcess {
   constructor(port: number, env: NodeJS.ProcessEnv, args: string[] = []) {
     this.port = port;
     this.child = spawn(process.execPath, [MAIN, ...args], {
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env, PORT: String(port) },
+      env: {
+        PATH: process.env.PATH,
+        LOG_LEVEL: 'silent',
+        WARDEN_MAX_EVENT_LOOP_DELAY_MS: '20000',
+        ...env,
+        PORT: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => {
