@@ -33,7 +33,7 @@ export function wardenScopeValue(value: string): string {
   return resource === undefined ? value : `${resource}${value.slice(slash)}`;
 }
 
-/** Scope values as the client sent them, by Warden's name of each (see `scopeAsSent`). */
+/** Scope values as the client sent them, by Warden's name of each (see `scopesAsSent`). */
 export type ScopesAsSent = Map<string, string>;
 
 const SENT = Symbol('warden.scopesAsSent');

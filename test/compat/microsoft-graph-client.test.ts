@@ -118,10 +118,12 @@ compatCheck(
     const account = signedIn!.account!;
     const client = Client.init({
       authProvider: (done) => {
-        msal.acquireTokenSilent({ account, scopes: ['https://graph.microsoft.com/Directory.AccessAsUser.All'] }).then(
-          (result) => done(null, result.accessToken),
-          (error: Error) => done(error, null),
-        );
+        msal
+          .acquireTokenSilent({ account, scopes: ['https://graph.microsoft.com/Directory.AccessAsUser.All'] })
+          .then(
+            (result) => done(null, result.accessToken),
+            (error: Error) => done(error, null),
+          );
       },
       ...graphOptions(),
     });

@@ -78,7 +78,9 @@ compatCheck(
       auth: { clientId: client.clientId, clientSecret: client.clientSecret!, ...auth },
       system,
     });
-    const result = await app.acquireTokenByClientCredential({ scopes: ['https://api.partnercenter.microsoft.com/.default'] });
+    const result = await app.acquireTokenByClientCredential({
+      scopes: ['https://api.partnercenter.microsoft.com/.default'],
+    });
     assert.ok(result?.accessToken);
     const claims = decodeJwt(result.accessToken);
     assert.equal(claims.aud, 'urn:warden:partner-api');
@@ -91,7 +93,9 @@ compatCheck(
     );
     assert.equal(claims.amr, undefined);
     // MSAL's cache answers the second call: the token is reused, not fetched again.
-    const again = await app.acquireTokenByClientCredential({ scopes: ['https://api.partnercenter.microsoft.com/.default'] });
+    const again = await app.acquireTokenByClientCredential({
+      scopes: ['https://api.partnercenter.microsoft.com/.default'],
+    });
     assert.equal(again?.accessToken, result.accessToken);
     assert.equal(again?.fromCache, true);
   },
