@@ -278,6 +278,9 @@ describe('Graph /me, /organization and JSON batching', () => {
       '/%2e%2e/v1/customers',
       '/users/../me',
       '/%2E/me',
+      '/..\u0001',
+      '/%2e%2e\u001f',
+      '/$batch\u0001',
     ];
     const res = await callApi(w, 'POST', '/v1.0/$batch', {
       token: jane,

@@ -180,7 +180,8 @@ async function run(api: FastifyInstance, outer: FastifyRequest, inner: BatchRequ
  */
 function innerPath(url: string): string | undefined {
   const path = url.startsWith('/') ? url : `/${url}`;
-  if (path.startsWith('//') || /^\/?[a-z][a-z0-9+.-]*:/i.test(url) || /[\s\\]/.test(path)) return undefined;
+  if (path.startsWith('//') || /^\/?[a-z][a-z0-9+.-]*:/i.test(url) || /[\s\\]/.test(path) || hasControl(path))
+    return undefined;
   const pathname = path.split(/[?#]/, 1)[0]!;
   const segments: string[] = [];
   for (const raw of pathname.split('/').slice(1)) {
@@ -195,6 +196,15 @@ function innerPath(url: string): string | undefined {
   }
   if (segments[0] === 'v1.0' || segments[0] === 'beta') return undefined;
   return path;
+}
+
+/** C0 controls and DEL: URL parsing (inject) strips them at the ends, so `/..\u0001` would pass as `..`. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** Whether a batched path names the batch endpoint itself, however it is encoded. */
