@@ -135,6 +135,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       statusCode: reply.statusCode,
       ...(steppedUp ? { outcome: 'unauthorized' as const } : {}),
       correlationId: req.id,
+      ipAddress: req.ip,
       occurredAt: ctx.clock.now(),
     };
     if ((await ctx.requestLog.recordBeforeAnswer(entry, req.method)) === 'send') return payload;

@@ -29,6 +29,11 @@ export const PARTNER_API_ERRORS = {
     number: 2032,
     description: 'The token was issued by a tenant that is not a partner.',
   },
+  operator_only: {
+    status: 403,
+    number: 2032,
+    description: 'This operation administers the partner program: only the operator tenant may call it.',
+  },
   app_only_not_allowed: {
     status: 403,
     number: 2032,

@@ -32,9 +32,18 @@ export const API_CATEGORIES = {
     delegated: true,
     partnerRoles: true,
   },
+  // SPEC §11: the partner's security requirements status, score and downloads.
+  'security-requirements': { area: 'security-requirements', label: 'security requirements status' },
+  // SPEC §13: fraud events and security alerts on the partner's customers' subscriptions.
+  'security-alerts': { area: 'security-alerts', label: 'security alerts and fraud events' },
+  // SPEC §12: technical exceptions the partner files.
+  'technical-exceptions': { area: 'technical-exceptions', label: 'technical exceptions' },
+  // The operator's program administration: callable only with a token of the operator tenant
+  // (every other category only with a partner tenant's), by its Global or Security admins.
+  program: { area: 'program', label: 'partner program administration (operator)', operator: true },
 } as const satisfies Record<
   string,
-  { area: AccessArea; label: string; delegated?: true; partnerRoles?: true }
+  { area: AccessArea; label: string; delegated?: true; partnerRoles?: true; operator?: true }
 >;
 export type ApiCategory = keyof typeof API_CATEGORIES;
 

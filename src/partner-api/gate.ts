@@ -89,6 +89,7 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
       requestId: req.partnerRequestId,
+      ipAddress: req.ip,
       occurredAt: ctx.clock.now(),
       // SPEC E3: which customer tenant the call acted in, and by which access (GDAP or DAP, roles).
       ...(req.delegatedAccess
@@ -133,7 +134,11 @@ async function admit(
 ): Promise<void> {
   const declaration = declarationOf(req, 'partnerApi', undeclared);
   const caller = await authenticate(req, verifier, ctx.revocations, REFUSALS);
-  if (caller.tenant.kind !== 'partner') throw new PartnerApiError('not_a_partner_tenant');
+  // The program category is the operator's; every other one is a partner's (fail closed: a
+  // customer tenant's token reaches neither).
+  const forOperator = 'operator' in API_CATEGORIES[declaration.category];
+  if (forOperator ? caller.tenant.kind !== 'operator' : caller.tenant.kind !== 'partner')
+    throw new PartnerApiError(forOperator ? 'operator_only' : 'not_a_partner_tenant');
   // From here on the request is a partner's, and the request log attributes it (SPEC §11 B2).
   req.partnerCaller = caller;
   if (!declaration.modes.includes(caller.mode)) throw new PartnerApiError('app_only_not_allowed');

@@ -39,6 +39,15 @@ export const ACCESS = {
   // Reference §3.3: consenting an application into a customer needs AdminAgents (as Partner
   // Center's APIs do) on top of the GDAP roles in that customer.
   'application-consent': ['AdminAgents'],
+  // SPEC §11 (reference §4.2): the security requirements status and score.
+  'security-requirements': ['AdminAgents', 'Security Administrator', 'Global Administrator'],
+  // SPEC §13 (reference §5.3): security alerts and fraud events are the Admin agents'.
+  'security-alerts': ['AdminAgents'],
+  // SPEC §12: "MFA - Request for exception" is filed by a Global admin or an Admin agent.
+  'technical-exceptions': ['AdminAgents', 'Global Administrator'],
+  // The operator's administration of the partner program (the operator tenant's own admins):
+  // program-wide status, raising fraud events, reviewing exceptions, program settings.
+  program: ['Global Administrator', 'Security Administrator'],
 } as const satisfies Record<string, readonly PartnerRole[]>;
 export type AccessArea = keyof typeof ACCESS;
 

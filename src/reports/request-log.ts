@@ -21,6 +21,13 @@ export interface RequestRecord {
   correlationId: string;
   /** A Partner API call's `MS-RequestId` (sent or generated). */
   requestId?: string;
+  /** The caller's IP address as the server saw it (behind a proxy: what trustProxy resolves). */
+  ipAddress?: string | null;
+  /**
+   * SPEC §12: the request lacked the MFA proof and was admitted only because the tenant holds an
+   * approved technical exception; the figures count it apart (it is not MFA-compliant).
+   */
+  underException?: boolean;
   occurredAt: number;
   /** A call into a customer's tenant (SPEC E3): the customer and the access (GDAP or DAP) it used. */
   delegated?: {
@@ -145,6 +152,8 @@ export class RequestLog {
         status_code: entry.statusCode,
         correlation_id: entry.correlationId,
         request_id: entry.requestId ?? null,
+        ip_address: entry.ipAddress ?? null,
+        under_exception: entry.underException ? 1 : 0,
         customer_tenant_id: entry.delegated?.customerTenantId ?? null,
         delegated_access: entry.delegated
           ? JSON.stringify({

@@ -20,6 +20,7 @@ import { migration as applicationKeyCredentials } from './migrations/0018_applic
 import { migration as applicationApis } from './migrations/0019_application_apis.ts';
 import { migration as graphShapes } from './migrations/0020_graph_shapes.ts';
 import { migration as partnerCenterShapes } from './migrations/0021_partner_center_shapes.ts';
+import { migration as requestLogComplianceFields } from './migrations/0022_request_log_compliance_fields.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019_application_apis': applicationApis,
   '0020_graph_shapes': graphShapes,
   '0021_partner_center_shapes': partnerCenterShapes,
+  '0022_request_log_compliance_fields': requestLogComplianceFields,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -389,6 +389,10 @@ export interface RequestLogTable {
   delegated_access: string | null;
   /** Partner Center's `MS-RequestId` of a Partner API call (sent or generated), else null. */
   request_id: string | null;
+  /** The caller's IP address (Partner Center's `IpAddress` column), else null. */
+  ip_address: string | null;
+  /** 1: no MFA proof, admitted only under an approved technical exception (SPEC §12). */
+  under_exception: number;
 }
 
 /** A one-time link that lets a new administrator set a first password (src/onboarding/). */
