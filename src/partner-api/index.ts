@@ -11,6 +11,8 @@ import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { programComplianceRoutes } from './routes/program-compliance.ts';
+import { securityRequirementsRoutes } from './routes/security-requirements.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 
@@ -26,6 +28,9 @@ export const PARTNER_API_ROUTES = [
   serviceRequestRoutes,
   delegatedAdminCustomerRoutes,
   applicationConsentRoutes,
+  // SPEC §11: the security requirements status downloads, and the operator's recalculation.
+  securityRequirementsRoutes,
+  programComplianceRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */
