@@ -47,6 +47,7 @@ export interface Database {
   application_identifier_uris: ApplicationIdentifierUriTable;
   service_principals: ServicePrincipalTable;
   service_principal_grants: ServicePrincipalGrantTable;
+  evidence_keys: EvidenceKeyTable;
 }
 
 export interface TenantTable {
@@ -637,4 +638,16 @@ export interface ApplicationIdentifierUriTable {
   tenant_id: string;
   uri: string;
   application_id: string;
+}
+
+/** The operator's key that signs compliance evidence (migration 0027); never deleted. */
+export interface EvidenceKeyTable {
+  kid: string;
+  alg: string;
+  /** The public JWK, plain: verifiers read it. */
+  public_jwk: string;
+  /** The private JWK, sealed (secret-box, purpose `evidence-key:<kid>`). */
+  private_jwk_sealed: string;
+  status: 'active' | 'retired';
+  created_at: number;
 }

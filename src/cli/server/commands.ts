@@ -242,6 +242,99 @@ export const backupCommand: Command = {
   },
 };
 
+export const complianceExportCommand: Command = {
+  path: ['compliance', 'export'],
+  summary: "Write a day's security requirements evidence, signed with the operator's evidence key (JWS).",
+  details: `${ENVIRONMENT} For day D (UTC), every partner's stored figures (A, B1, B2 over D-6..D), its security score requirements now, and the SHA-256 of every raw request-log row behind B1 and B2, as one compact JWS (ES256) signed by the operator's evidence key, made on first use and never deleted. An auditor checks it with warden compliance verify; warden compliance keys prints the public keys to hand over with it.`,
+  flags: {
+    date: {
+      type: 'string',
+      value: '<YYYY-MM-DD>',
+      description: 'The day whose figures are attested (required).',
+    },
+    partner: {
+      type: 'string',
+      value: '<tenant id>',
+      description: 'Only this partner tenant (default: every partner).',
+    },
+    out: {
+      type: 'string',
+      value: '<file>',
+      description: 'Where to write the evidence (required; must not exist).',
+    },
+    ...JSON_FLAG,
+  },
+  async run(invocation) {
+    const date = required(invocation, 'date', 'warden compliance export');
+    const file = required(invocation, 'out', 'warden compliance export');
+    const partner = stringFlag(invocation, 'partner');
+    const { exportEvidence } = await import('./compliance-evidence.ts');
+    const report = await exportEvidence({ date, out: file, ...(partner ? { tenantId: partner } : {}) });
+    if (invocation.values.json) printJson(report);
+    else {
+      out(`Evidence for ${report.date} written to ${report.file}, signed with evidence key ${report.kid}.`);
+      for (const p of report.partners)
+        out(
+          `  ${p.displayName} (${p.tenantId}): ${p.rows} request(s) hashed${p.figures ? '' : ', no figures stored for the day'}`,
+        );
+    }
+    return EXIT.ok;
+  },
+};
+
+export const complianceVerifyCommand: Command = {
+  path: ['compliance', 'verify'],
+  summary: 'Check a compliance evidence file: its signature and, with database access, every row and figure.',
+  args: '<file>',
+  positionals: { min: 1, max: 1 },
+  details: `${ENVIRONMENT} The signature is checked against --keys (a JWK or JWKS from warden compliance keys) or the database's evidence keys. Then, unless --signature-only, every attested row is read again, hashed and compared (changed, missing and added rows are named), and B1 and B2 are recounted from the rows and compared with the attested figures. Exit code 0 when everything matches, 1 otherwise.`,
+  flags: {
+    keys: {
+      type: 'string',
+      value: '<file>',
+      description: "The public keys to trust (default: the database's).",
+    },
+    'signature-only': {
+      type: 'boolean',
+      description: 'Check only the signature (no database needed with --keys).',
+    },
+    ...JSON_FLAG,
+  },
+  async run(invocation) {
+    const keysFile = stringFlag(invocation, 'keys');
+    const { verifyEvidenceFile } = await import('./compliance-evidence.ts');
+    const report = await verifyEvidenceFile({
+      file: invocation.positionals[0]!,
+      signatureOnly: invocation.values['signature-only'] === true,
+      ...(keysFile ? { keysFile } : {}),
+    });
+    if (invocation.values.json) printJson(report);
+    else {
+      out(`Signature valid (evidence key ${report.kid}); evidence of ${report.date} from ${report.iss}.`);
+      for (const p of report.partners ?? []) {
+        out(
+          p.ok
+            ? `  ${p.tenantId}: ${p.rows} row(s) and the figures match the database.`
+            : `  ${p.tenantId}: MISMATCH: ${p.changed.length} changed, ${p.missing.length} missing, ${p.added.length} added row(s)${p.figuresMatch === false ? ', figures differ from the rows' : ''}${p.digestConsistent ? '' : ', digest inconsistent'}.`,
+        );
+      }
+    }
+    return report.ok ? EXIT.ok : EXIT.failed;
+  },
+};
+
+export const complianceKeysCommand: Command = {
+  path: ['compliance', 'keys'],
+  summary: "Print the operator's evidence keys (public JWKS) for auditors.",
+  details: `${ENVIRONMENT} Every evidence key, active and retired, as a JSON Web Key Set (RFC 7517 §5).`,
+  flags: {},
+  async run() {
+    const { evidenceKeys } = await import('./compliance-evidence.ts');
+    printJson(await evidenceKeys());
+    return EXIT.ok;
+  },
+};
+
 /** The commands that run on the server's machine, in the order help lists them. */
 export const SERVER_COMMANDS: Command[] = [
   serveCommand,
@@ -252,4 +345,7 @@ export const SERVER_COMMANDS: Command[] = [
   keysRotateCommand,
   backupCommand,
   demoResetCommand,
+  complianceExportCommand,
+  complianceVerifyCommand,
+  complianceKeysCommand,
 ];
