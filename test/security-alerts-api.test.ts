@@ -75,6 +75,15 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
   });
   after(() => w.stop());
 
+  it('the demo partner has an active, an investigated and a resolved alert (src/demo/alerts-demo-data.ts)', async () => {
+    const res = await callApi(w, 'GET', '/v1/fraudEvents', { token: await token(partnerUpn), headers: NEW });
+    assert.equal(res.status, 200);
+    const statuses = res.body.map(
+      (e: { eventStatus: string; resolvedReason: string }) => `${e.eventStatus}:${e.resolvedReason}`,
+    );
+    assert.deepEqual(statuses.sort(), ['Active:None', 'Investigating:None', 'Resolved:Ignore']);
+  });
+
   it('the operator raises an event (201, the new model shape); a partner token on the program route is 403 operator_only', async () => {
     const res = await raise(contosoId, subscriptionId);
     assert.equal(res.status, 201);
@@ -107,7 +116,12 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
     assert.equal(e.resolvedOn, '9999-12-31T23:59:59.997');
     assert.equal(e.resolvedBy, '');
     assert.equal(e.hitCount, '3');
-    assert.equal(e.catalogOfferId, 'WRD-BUS-PREM');
+    const offer = await w.ctx.db
+      .selectFrom('subscriptions')
+      .select('offer_id')
+      .where('id', '=', subscriptionId)
+      .executeTakeFirstOrThrow();
+    assert.equal(e.catalogOfferId, offer.offer_id);
     assert.equal(e.eventType, undefined, 'no new-model fields without the header');
     const modern = await callApi(w, 'GET', `/v1/fraudEvents?SubscriptionId=${subscriptionId}`, {
       token: t,
