@@ -13,7 +13,7 @@ import type { StatusChange } from '../src/security-alerts/status-transitions.ts'
 import { runWebhookDeliveries } from '../src/security-alerts/webhook-deliveries.ts';
 import { verifyDelivery } from '../src/security-alerts/webhook-signature.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { callApi, sign, userClaims } from './support/tokens.ts';
+import { appOnlyToken, callApi, sign, userClaims } from './support/tokens.ts';
 import { makeUser } from './support/users.ts';
 
 const HOUR = 3_600_000;
@@ -88,6 +88,29 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
       (e: { eventStatus: string; resolvedReason: string }) => `${e.eventStatus}:${e.resolvedReason}`,
     );
     assert.deepEqual(statuses.sort(), ['Active:None', 'Investigating:None', 'Resolved:Ignore']);
+  });
+
+  it('SPEC E1/E2: Admin agents only (a Helpdesk agent is 403 role_required), App+User only, the program route for the operator’s Global or Security admins', async () => {
+    const helpdesk = (await makeUser(w, { tenant: 'contoso', name: 'helpdesk', groups: ['HelpdeskAgents'] }))
+      .upn;
+    const asHelpdesk = await callApi(w, 'GET', '/v1/fraudEvents', { token: await token(helpdesk) });
+    assert.equal(asHelpdesk.status, 403);
+    assert.equal(asHelpdesk.body.wardenCode, 'role_required');
+    const appOnly = await callApi(w, 'GET', '/v1/fraudEvents', { token: await appOnlyToken(w) });
+    assert.equal(appOnly.status, 403);
+    assert.equal(appOnly.body.wardenCode, 'app_only_not_allowed');
+    const operatorUser = (await makeUser(w, { tenant: 'operator', name: 'plain' })).upn;
+    const plain = await callApi(w, 'POST', '/v1/program/fraudEvents', {
+      token: await token(operatorUser),
+      body: {},
+    });
+    assert.equal(plain.status, 403);
+    assert.equal(plain.body.wardenCode, 'role_required');
+    const noMfa = await callApi(w, 'GET', '/v1/fraudEvents', {
+      token: await sign(w, userClaims(w, partnerUpn, { amr: ['pwd'] })),
+    });
+    assert.equal(noMfa.status, 401);
+    assert.equal(noMfa.body.wardenCode, 'mfa_required');
   });
 
   it('the operator raises an event (201, the new model shape); a partner token on the program route is 403 operator_only', async () => {
