@@ -11,6 +11,7 @@ import { dapPages } from './pages/dap.ts';
 import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
+import { securityAlertPages } from './pages/security-alerts.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
 import { refuseCrossOriginWrites } from './same-origin.ts';
@@ -32,6 +33,7 @@ export const DASHBOARD_PAGES = [
   billingPages,
   securityPages,
   dapPages,
+  securityAlertPages,
 ];
 
 /**

@@ -8,6 +8,7 @@ import { customerUserLicenseRoutes } from './routes/customer-user-licenses.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers.ts';
+import { fraudEventRoutes } from './routes/fraud-events.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -15,6 +16,7 @@ import { programComplianceRoutes } from './routes/program-compliance.ts';
 import { securityRequirementsRoutes } from './routes/security-requirements.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Every route of the Partner API, each behind the gate (`gate.ts`). */
 export const PARTNER_API_ROUTES = [
@@ -31,6 +33,8 @@ export const PARTNER_API_ROUTES = [
   // SPEC §11: the security requirements status downloads, and the operator's recalculation.
   securityRequirementsRoutes,
   programComplianceRoutes,
+  fraudEventRoutes,
+  webhookRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -18,6 +18,7 @@ const NAV: [href: string, label: string, protectedArea: boolean][] = [
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
+  ['/dashboard/security/alerts', 'Security alerts', true],
   ['/dashboard/health', 'Service health', false],
 ];
 
