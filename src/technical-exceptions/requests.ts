@@ -1,0 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import { findUserByUpn } from '../directory/users.ts';
+import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
+import type { TechnicalExceptionTable } from '../storage/schema.ts';
+import { type Evidence, readEvidence, type SelfTest } from './evidence.ts';
+import { holdsAcceptance, readProgramSettings } from './program-settings.ts';
+import { ExceptionRefusal } from './refusals.ts';
+import { type EnforcementPoint, formatScope, parseScope } from './scope.ts';
+import { type ExceptionEvent, type ExceptionStatus, TRANSITIONS } from './state.ts';
+import { dueDateOf } from './working-days.ts';
+
+/** SPEC §12, seeds 003/004: the support request's title and category, as Partner Center files it. */
+export const REQUEST_TITLE = 'MFA - Request for exception';
+export const REQUEST_CATEGORY = 'CSP > Accounts, Onboarding, Access';
+
+/** The longest an approval may run: an end date at most 365 days after the day it is approved. */
+export const MAX_APPROVAL_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+export interface TechnicalException extends Evidence {
+  id: string;
+  partnerTenantId: string;
+  filedByUserId: string;
+  filedBy: string;
+  filedAt: number;
+  dueAt: number;
+  status: ExceptionStatus;
+  version: number;
+  scope: EnforcementPoint[];
+  endsAt: number | null;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  reason: string | null;
+  closedAt: number | null;
+}
+
+function toException(r: TechnicalExceptionTable): TechnicalException {
+  return {
+    id: r.id,
+    partnerTenantId: r.partner_tenant_id,
+    mfaProduct: r.mfa_product,
+    integration: r.integration,
+    selfTest: JSON.parse(r.self_test) as SelfTest,
+    purchaseReference: r.purchase_reference,
+    filedByUserId: r.filed_by_user_id,
+    filedBy: r.filed_by,
+    filedAt: Number(r.filed_at),
+    dueAt: Number(r.due_at),
+    status: r.status,
+    version: Number(r.version),
+    scope: parseScope(r.scope),
+    endsAt: r.ends_at === null ? null : Number(r.ends_at),
+    decidedAt: r.decided_at === null ? null : Number(r.decided_at),
+    decidedBy: r.decided_by,
+    reason: r.reason,
+    closedAt: r.closed_at === null ? null : Number(r.closed_at),
+  };
+}
+
+/** A pending request past its due date (three working days after filing). */
+export function isOverdue(e: TechnicalException, now: number): boolean {
+  return e.status === 'pending' && now > e.dueAt;
+}
+
+export interface Filer {
+  userId: string;
+  userPrincipalName: string;
+}
+
+/**
+ * Files a request for the partner (SPEC §12). Refused while the program does not accept
+ * exceptions, when the evidence does not hold up (evidence.ts; the self-test must be of an
+ * existing account of the partner), and while the partner already has a pending request (one at a
+ * time, settled by the database's unique key on `open_key`).
+ */
+export async function fileException(
+  db: Db,
+  partnerTenantId: string,
+  input: Record<string, unknown>,
+  filer: Filer,
+  now: number,
+): Promise<TechnicalException> {
+  if (!(await readProgramSettings(db)).technicalExceptionsAccepted)
+    throw new ExceptionRefusal(
+      'exceptions_not_accepted',
+      'The partner program does not accept technical exceptions: every account must use MFA that sends the MFA claim.',
+    );
+  const evidence = readEvidence(input, partnerTenantId);
+  if (!(await findUserByUpn(db, partnerTenantId, evidence.selfTest.user)))
+    throw new ExceptionRefusal(
+      'invalid_self_test',
+      `The self-test names ${evidence.selfTest.user}, which is not an account of your tenant.`,
+    );
+  const row: TechnicalExceptionTable = {
+    partner_tenant_id: partnerTenantId,
+    id: randomUUID(),
+    mfa_product: evidence.mfaProduct,
+    integration: evidence.integration,
+    self_test: JSON.stringify(evidence.selfTest),
+    purchase_reference: evidence.purchaseReference,
+    filed_by_user_id: filer.userId,
+    filed_by: filer.userPrincipalName,
+    filed_at: now,
+    due_at: dueDateOf(now),
+    status: 'pending',
+    version: 1,
+    open_key: partnerTenantId,
+    scope: null,
+    ends_at: null,
+    decided_at: null,
+    decided_by: null,
+    reason: null,
+    closed_at: null,
+  };
+  try {
+    await db.insertInto('technical_exceptions').values(row).execute();
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ExceptionRefusal(
+        'exception_already_pending',
+        'You already have a request waiting for review; wait for its answer.',
+      );
+    throw error;
+  }
+  return toException(row);
+}
+
+/**
+ * Approved exceptions whose end date has passed become `expired` (a conditional update, so two
+ * instances doing it at once change each row once). Coverage never waits for this: it compares the
+ * end date itself (coverage.ts); this keeps the lists truthful.
+ */
+async function settleExpired(db: Db, now: number, partnerTenantId?: string): Promise<void> {
+  let update = db
+    .updateTable('technical_exceptions')
+    .set((eb) => ({ status: 'expired', closed_at: eb.ref('ends_at'), version: eb('version', '+', 1) }))
+    .where('status', '=', 'approved')
+    .where('ends_at', '<=', now);
+  if (partnerTenantId) update = update.where('partner_tenant_id', '=', partnerTenantId);
+  await update.execute();
+}
+
+/** The partner's own requests, newest first. */
+export async function listPartnerExceptions(
+  db: Db,
+  partnerTenantId: string,
+  now: number,
+): Promise<TechnicalException[]> {
+  await settleExpired(db, now, partnerTenantId);
+  const rows = await db
+    .selectFrom('technical_exceptions')
+    .selectAll()
+    .where('partner_tenant_id', '=', partnerTenantId)
+    .orderBy('filed_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map(toException);
+}
+
+export async function getPartnerException(
+  db: Db,
+  partnerTenantId: string,
+  id: string,
+  now: number,
+): Promise<TechnicalException | undefined> {
+  await settleExpired(db, now, partnerTenantId);
+  const row = await db
+    .selectFrom('technical_exceptions')
+    .selectAll()
+    .where('partner_tenant_id', '=', partnerTenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toException(row);
+}
+
+export const REVIEW_QUEUE_LIMIT = 500;
+
+/**
+ * The operator's review queue (program-wide, SPEC §1: the operator reviews every partner's
+ * requests): pending first, soonest due first; then the decided ones, newest first.
+ */
+export async function listProgramExceptions(db: Db, now: number): Promise<TechnicalException[]> {
+  await settleExpired(db, now);
+  const [pending, decided] = await Promise.all([
+    db
+      .selectFrom('technical_exceptions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .orderBy('due_at')
+      .orderBy('id')
+      .limit(REVIEW_QUEUE_LIMIT)
+      .execute(),
+    db
+      .selectFrom('technical_exceptions')
+      .selectAll()
+      .where('status', '!=', 'pending')
+      .orderBy('filed_at', 'desc')
+      .orderBy('id')
+      .limit(REVIEW_QUEUE_LIMIT)
+      .execute(),
+  ]);
+  return [...pending, ...decided].map(toException);
+}
+
+export async function getProgramException(
+  db: Db,
+  id: string,
+  now: number,
+): Promise<TechnicalException | undefined> {
+  await settleExpired(db, now);
+  const row = await db.selectFrom('technical_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toException(row);
+}
+
+/**
+ * The end of an approval from its end date `YYYY-MM-DD` (UTC): the exception covers through that
+ * whole day and ends at the following midnight. The date must be today or later and at most
+ * MAX_APPROVAL_DAYS after today.
+ */
+export function endOfApproval(endDate: unknown, now: number): number {
+  const refuse = (message: string): never => {
+    throw new ExceptionRefusal('invalid_exception_decision', message);
+  };
+  if (typeof endDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(endDate))
+    refuse('An approval needs its end date, YYYY-MM-DD (UTC).');
+  const start = Date.parse(`${endDate}T00:00:00Z`);
+  if (Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== endDate)
+    refuse(`${String(endDate)} is not a date.`);
+  const endsAt = start + DAY_MS;
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  if (endsAt <= now) refuse('The end date has passed: choose today or a later day.');
+  if (start > today + MAX_APPROVAL_DAYS * DAY_MS)
+    refuse(
+      `An exception lasts at most ${MAX_APPROVAL_DAYS} days: choose an end date within a year of today.`,
+    );
+  return endsAt;
+}
+
+export interface Decision {
+  /** The operator's account that decided (UPN). */
+  by: string;
+}
+
+async function transition(
+  db: Db,
+  current: TechnicalException,
+  event: ExceptionEvent,
+  set: Partial<TechnicalExceptionTable>,
+): Promise<TechnicalException> {
+  const { from, to } = TRANSITIONS[event];
+  if (current.status !== from)
+    throw new ExceptionRefusal(
+      'exception_not_pending',
+      `The request is ${current.status}; it cannot become ${to}.`,
+    );
+  const result = await db
+    .updateTable('technical_exceptions')
+    .set({ ...set, status: to, version: current.version + 1 })
+    .where('id', '=', current.id)
+    .where('status', '=', from)
+    .where('version', '=', current.version)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1)
+    throw new ExceptionRefusal('exception_not_pending', 'The request was changed meanwhile; reload it.');
+  const row = await db
+    .selectFrom('technical_exceptions')
+    .selectAll()
+    .where('id', '=', current.id)
+    .executeTakeFirstOrThrow();
+  return toException(row);
+}
+
+async function pendingRequest(db: Db, id: string, now: number): Promise<TechnicalException> {
+  const current = await getProgramException(db, id, now);
+  if (!current) throw new ExceptionRefusal('not_found', `No technical exception request ${id}.`);
+  return current;
+}
+
+/**
+ * The operator approves (SPEC §12): time-bound (an end date, required, within MAX_APPROVAL_DAYS)
+ * and for E1, E2 or both — never E3. Only while the program accepts exceptions, checked in the
+ * same transaction as the change (program-settings.ts holdsAcceptance).
+ */
+export async function approveException(
+  db: Db,
+  id: string,
+  input: { endDate: unknown; scope?: unknown },
+  decision: Decision,
+  now: number,
+): Promise<TechnicalException> {
+  const endsAt = endOfApproval(input.endDate, now);
+  const scope = input.scope ?? ['E1', 'E2'];
+  if (
+    !Array.isArray(scope) ||
+    scope.length === 0 ||
+    !scope.every((p) => p === 'E1' || p === 'E2') ||
+    new Set(scope).size !== scope.length
+  )
+    throw new ExceptionRefusal(
+      'invalid_exception_decision',
+      'The scope is E1 (dashboard), E2 (Partner API) or both; an exception never covers E3 (delegated admin).',
+    );
+  return inTransaction(db, async (trx) => {
+    if (!(await holdsAcceptance(trx)))
+      throw new ExceptionRefusal(
+        'exceptions_not_accepted',
+        'The partner program does not accept technical exceptions: turn the setting on before approving one.',
+      );
+    const current = await pendingRequest(trx, id, now);
+    return transition(trx, current, 'approve', {
+      open_key: null,
+      scope: formatScope(scope as EnforcementPoint[]),
+      ends_at: endsAt,
+      decided_at: now,
+      decided_by: decision.by,
+    });
+  });
+}
+
+export const MAX_REASON = 2000;
+
+/** The operator rejects, with a reason (required), which the partner sees. */
+export async function rejectException(
+  db: Db,
+  id: string,
+  reason: unknown,
+  decision: Decision,
+  now: number,
+): Promise<TechnicalException> {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (text === '' || text.length > MAX_REASON)
+    throw new ExceptionRefusal(
+      'invalid_exception_decision',
+      `A rejection needs its reason (1 to ${MAX_REASON} characters), which the partner sees.`,
+    );
+  const current = await pendingRequest(db, id, now);
+  return transition(db, current, 'reject', {
+    open_key: null,
+    reason: text,
+    decided_at: now,
+    decided_by: decision.by,
+  });
+}
