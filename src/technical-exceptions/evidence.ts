@@ -35,7 +35,7 @@ export interface Evidence {
 }
 
 // Single-line fields: no control characters (they would break the review queue's rendering and CSV).
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /\p{Cc}/u;
 
 function invalid(message: string): never {
   throw new ExceptionRefusal('invalid_exception_evidence', message);
