@@ -11,8 +11,10 @@ import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { programSettingRoutes } from './routes/program-settings.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { technicalExceptionRoutes } from './routes/technical-exceptions.ts';
 
 /** Every route of the Partner API, each behind the gate (`gate.ts`). */
 export const PARTNER_API_ROUTES = [
@@ -26,6 +28,9 @@ export const PARTNER_API_ROUTES = [
   serviceRequestRoutes,
   delegatedAdminCustomerRoutes,
   applicationConsentRoutes,
+  // SPEC §12: technical exceptions (the partner files, the operator reviews) and the program setting.
+  technicalExceptionRoutes,
+  programSettingRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */
