@@ -284,7 +284,7 @@ async function pendingRequest(db: Db, id: string, now: number): Promise<Technica
 export async function approveException(
   db: Db,
   id: string,
-  input: { endDate: unknown; scope?: unknown },
+  input: { endDate?: unknown; scope?: unknown },
   decision: Decision,
   now: number,
 ): Promise<TechnicalException> {
