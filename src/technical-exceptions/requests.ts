@@ -32,12 +32,15 @@ export interface TechnicalException extends Evidence {
   decidedBy: string | null;
   reason: string | null;
   closedAt: number | null;
+  /** The operator's lists: the partner's display name. */
+  partnerName?: string;
 }
 
-function toException(r: TechnicalExceptionTable): TechnicalException {
+function toException(r: TechnicalExceptionTable & { partner_name?: string }): TechnicalException {
   return {
     id: r.id,
     partnerTenantId: r.partner_tenant_id,
+    ...(r.partner_name === undefined ? {} : { partnerName: r.partner_name }),
     mfaProduct: r.mfa_product,
     integration: r.integration,
     selfTest: JSON.parse(r.self_test) as SelfTest,
@@ -175,6 +178,15 @@ export async function getPartnerException(
 
 export const REVIEW_QUEUE_LIMIT = 500;
 
+/** The operator sees every partner's requests, each with the partner's name. */
+function withPartnerName(db: Db) {
+  return db
+    .selectFrom('technical_exceptions')
+    .innerJoin('tenants', 'tenants.id', 'technical_exceptions.partner_tenant_id')
+    .selectAll('technical_exceptions')
+    .select('tenants.display_name as partner_name');
+}
+
 /**
  * The operator's review queue (program-wide, SPEC §1: the operator reviews every partner's
  * requests): pending first, soonest due first; then the decided ones, newest first.
@@ -182,20 +194,16 @@ export const REVIEW_QUEUE_LIMIT = 500;
 export async function listProgramExceptions(db: Db, now: number): Promise<TechnicalException[]> {
   await settleExpired(db, now);
   const [pending, decided] = await Promise.all([
-    db
-      .selectFrom('technical_exceptions')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .orderBy('due_at')
-      .orderBy('id')
+    withPartnerName(db)
+      .where('technical_exceptions.status', '=', 'pending')
+      .orderBy('technical_exceptions.due_at')
+      .orderBy('technical_exceptions.id')
       .limit(REVIEW_QUEUE_LIMIT)
       .execute(),
-    db
-      .selectFrom('technical_exceptions')
-      .selectAll()
-      .where('status', '!=', 'pending')
-      .orderBy('filed_at', 'desc')
-      .orderBy('id')
+    withPartnerName(db)
+      .where('technical_exceptions.status', '!=', 'pending')
+      .orderBy('technical_exceptions.filed_at', 'desc')
+      .orderBy('technical_exceptions.id')
       .limit(REVIEW_QUEUE_LIMIT)
       .execute(),
   ]);
@@ -208,7 +216,7 @@ export async function getProgramException(
   now: number,
 ): Promise<TechnicalException | undefined> {
   await settleExpired(db, now);
-  const row = await db.selectFrom('technical_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await withPartnerName(db).where('technical_exceptions.id', '=', id).executeTakeFirst();
   return row && toException(row);
 }
 
@@ -262,10 +270,8 @@ async function transition(
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1)
     throw new ExceptionRefusal('exception_not_pending', 'The request was changed meanwhile; reload it.');
-  const row = await db
-    .selectFrom('technical_exceptions')
-    .selectAll()
-    .where('id', '=', current.id)
+  const row = await withPartnerName(db)
+    .where('technical_exceptions.id', '=', current.id)
     .executeTakeFirstOrThrow();
   return toException(row);
 }

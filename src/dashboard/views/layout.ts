@@ -18,8 +18,15 @@ const NAV: [href: string, label: string, protectedArea: boolean][] = [
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
+  ['/dashboard/technical-exceptions', 'Technical exceptions', true],
+  ['/dashboard/program/exceptions', 'Exception review', true],
   ['/dashboard/health', 'Service health', false],
 ];
+
+/** The operator's program pages (`/dashboard/program/…`) are shown to the operator tenant only. */
+function shownTo(viewer: Viewer, href: string): boolean {
+  return !href.startsWith('/dashboard/program/') || viewer.tenant.kind === 'operator';
+}
 
 function header(viewer: Viewer | undefined, current: string): Html {
   if (!viewer) return html`<header class="top"><p class="brand">Warden Partner Center</p></header>`;
@@ -40,7 +47,7 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.map(
+<ul>${NAV.filter(([href]) => shownTo(viewer, href)).map(
     ([href, label, mfa]) =>
       html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>

@@ -44,7 +44,7 @@ function exceptionShape(e: TechnicalException, now: number, forOperator: boolean
     endDate: e.endsAt === null ? null : iso(e.endsAt - 86_400_000).slice(0, 10),
     coverageEndsDateTime: e.endsAt === null ? null : iso(e.endsAt),
     decidedDateTime: e.decidedAt === null ? null : iso(e.decidedAt),
-    ...(forOperator ? { decidedBy: e.decidedBy } : {}),
+    ...(forOperator ? { partnerName: e.partnerName ?? null, decidedBy: e.decidedBy } : {}),
     reason: e.reason,
     closedDateTime: e.closedAt === null ? null : iso(e.closedAt),
     attributes: { objectType: 'TechnicalException' },
