@@ -98,6 +98,17 @@ describe('SPEC §12: technical exceptions on the Partner API (file, review, the 
     assert.equal((await api(filer, 'GET', '/v1/technicalExceptions')).body.totalCount, 0);
   });
 
+  it('Demo: the operator’s queue holds a pending request from Contoso, and Olivia (operator Global admin) reviews it', async () => {
+    const olivia = { upn: 'olivia@operator.example' } as MadeUser;
+    assert.equal(w.demo.users[olivia.upn]?.tenant, w.demo.tenants.operator!.id);
+    const queue = await api(olivia, 'GET', '/v1/program/technicalExceptions');
+    assert.equal(queue.status, 200);
+    const demo = queue.body.items.find((e: { partnerName: string }) => e.partnerName === 'Contoso');
+    assert.equal(demo.status, 'pending');
+    assert.equal(demo.filedBy, 'jane@contoso.example');
+    assert.equal(demo.selfTest.result, 'fail');
+  });
+
   it('SPEC §12: the program routes are the operator’s: a partner’s Global admin gets operator_only', async () => {
     const jane = { upn: 'jane@contoso.example' } as MadeUser;
     for (const [method, path, body] of [
