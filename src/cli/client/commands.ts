@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { samCommands } from '../sam/commands.ts';
 import { dapCommands } from './dap.ts';
+import { exceptionCommands } from './exceptions.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
@@ -26,4 +27,6 @@ export const clientCommands: Command[] = [
   ...dapCommands,
   // warden sam … : partner automation from one MFA consent (SPEC R2).
   ...samCommands,
+  // warden exceptions … (SPEC §12): technical exceptions, filed by partners, reviewed by the operator.
+  ...exceptionCommands,
 ];
