@@ -329,6 +329,31 @@ describe('SPEC §12: technical exceptions on the Partner API (file, review, the 
     assert.equal(await exceptionCovers(w.ctx.db, fabrikam, w.clock.now()), false);
   });
 
+  it('SPEC §12: the operator may end an approved exception early, with a reason: refused again at once', async () => {
+    const filed = await api(filer, 'POST', '/v1/technicalExceptions', request());
+    await approve(filed.body.id, { endDate: isoDay(w.clock.now() + 30 * DAY) });
+    assert.equal((await api(affected, 'GET', '/v1/customers', undefined, false)).status, 200);
+    const end = (reason?: string) =>
+      api(
+        reviewer,
+        'POST',
+        `/v1/program/technicalExceptions/${filed.body.id}/end`,
+        reason === undefined ? {} : { reason },
+      );
+    assert.equal((await end()).body.wardenCode, 'invalid_exception_decision');
+    const ended = await end('Your MFA provider now sends the claim through OIDC.');
+    assert.equal(ended.status, 200);
+    assert.equal(ended.body.status, 'ended');
+    assert.equal((await api(affected, 'GET', '/v1/customers', undefined, false)).status, 401);
+    const again = await end('twice');
+    assert.equal(again.status, 409);
+    assert.equal(again.body.wardenCode, 'exception_not_in_force');
+    assert.equal(
+      (await api(filer, 'GET', `/v1/technicalExceptions/${filed.body.id}`)).body.reason,
+      'Your MFA provider now sends the claim through OIDC.',
+    );
+  });
+
   it('SPEC §12: while the program does not accept exceptions, an approval is refused too', async () => {
     const filed = await api(filer, 'POST', '/v1/technicalExceptions', request());
     await setAccepted(false);

@@ -250,4 +250,41 @@ describe('SPEC §12, E1: technical exceptions in the dashboard (the partner file
     assert.match(billing.location ?? '', /amr_values=mfa/);
     assert.match((await open(filer, FILE)).page, /data-testid="exception-status">ended</);
   });
+
+  it('SPEC §12: the operator ends an approved exception early from its page, with a reason', async () => {
+    assert.equal(
+      (await post(reviewer, '/dashboard/program/settings', REVIEW, { technicalExceptionsAccepted: 'true' }))
+        .status,
+      303,
+    );
+    const filed = await post(filer, FILE, FILE, {
+      mfaProduct: 'Duo Security via RADIUS',
+      integration: 'Duo answers at our VPN.',
+      purchaseReference: 'PO-2026-0043',
+      selfTest: JSON.stringify({
+        result: 'fail',
+        user: affected.upn,
+        tenantId: w.demo.tenants.fabrikam!.id,
+        amr: ['pwd'],
+      }),
+    });
+    assert.equal(filed.status, 303);
+    const again =
+      /data-testid="exception-([0-9a-f-]{36})"><td>[^<]*<\/td><td>[^<]*<\/td><td>PO-2026-0043/.exec(
+        (await open(filer, FILE)).page,
+      );
+    assert.ok(again);
+    const path = `${REVIEW}/${again[1]}`;
+    const endDate = new Date(w.clock.now() + 30 * DAY).toISOString().slice(0, 10);
+    assert.equal((await post(reviewer, `${path}/approve`, path, { endDate, 'scope-E1': 'on' })).status, 303);
+    assert.equal((await open(withoutMfa, '/dashboard/billing')).status, 200);
+    const noReason = await post(reviewer, `${path}/end`, path, { reason: '' });
+    assert.equal(noReason.status, 400);
+    assert.equal(
+      (await post(reviewer, `${path}/end`, path, { reason: 'The claim arrives now.' })).status,
+      303,
+    );
+    assert.match((await open(reviewer, path)).page, /data-testid="review-status">ended</);
+    assert.equal((await open(withoutMfa, '/dashboard/billing')).status, 303);
+  });
 });

@@ -159,6 +159,11 @@ export const PARTNER_API_ERRORS = {
     number: 0,
     description: 'The technical exception request is no longer waiting for a decision.',
   },
+  exception_not_in_force: {
+    status: 409,
+    number: 0,
+    description: 'The technical exception is not in force (not approved, or ended or expired already).',
+  },
   invalid_exception_decision: {
     status: 400,
     number: 800002,

@@ -1,4 +1,5 @@
 import { type Db, inTransaction } from '../storage/database.ts';
+import { TRANSITIONS } from './state.ts';
 
 /**
  * The operator's program settings (SPEC §12): whether the partner program accepts technical
@@ -55,12 +56,12 @@ export async function setExceptionsAccepted(
       const result = await trx
         .updateTable('technical_exceptions')
         .set((eb) => ({
-          status: 'ended',
+          status: TRANSITIONS.end.to,
           reason: ENDED_REASON,
           closed_at: now,
           version: eb('version', '+', 1),
         }))
-        .where('status', '=', 'approved')
+        .where('status', '=', TRANSITIONS.end.from)
         .executeTakeFirst();
       ended = Number(result.numUpdatedRows);
     }

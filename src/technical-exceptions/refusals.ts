@@ -11,6 +11,7 @@ export type ExceptionRefusalCode =
   | 'invalid_exception_evidence'
   | 'invalid_self_test'
   | 'exception_not_pending'
+  | 'exception_not_in_force'
   | 'invalid_exception_decision'
   | 'not_found';
 

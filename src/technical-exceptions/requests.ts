@@ -136,8 +136,12 @@ export async function fileException(
 async function settleExpired(db: Db, now: number, partnerTenantId?: string): Promise<void> {
   let update = db
     .updateTable('technical_exceptions')
-    .set((eb) => ({ status: 'expired', closed_at: eb.ref('ends_at'), version: eb('version', '+', 1) }))
-    .where('status', '=', 'approved')
+    .set((eb) => ({
+      status: TRANSITIONS.expire.to,
+      closed_at: eb.ref('ends_at'),
+      version: eb('version', '+', 1),
+    }))
+    .where('status', '=', TRANSITIONS.expire.from)
     .where('ends_at', '<=', now);
   if (partnerTenantId) update = update.where('partner_tenant_id', '=', partnerTenantId);
   await update.execute();
@@ -256,11 +260,10 @@ async function transition(
   set: Partial<TechnicalExceptionTable>,
 ): Promise<TechnicalException> {
   const { from, to } = TRANSITIONS[event];
+  // A decision needs a pending request; ending needs an approved one (in force).
+  const conflict = from === 'pending' ? 'exception_not_pending' : 'exception_not_in_force';
   if (current.status !== from)
-    throw new ExceptionRefusal(
-      'exception_not_pending',
-      `The request is ${current.status}; it cannot become ${to}.`,
-    );
+    throw new ExceptionRefusal(conflict, `The request is ${current.status}; it cannot become ${to}.`);
   const result = await db
     .updateTable('technical_exceptions')
     .set({ ...set, status: to, version: current.version + 1 })
@@ -269,7 +272,7 @@ async function transition(
     .where('version', '=', current.version)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1)
-    throw new ExceptionRefusal('exception_not_pending', 'The request was changed meanwhile; reload it.');
+    throw new ExceptionRefusal(conflict, 'The request was changed meanwhile; reload it.');
   const row = await withPartnerName(db)
     .where('technical_exceptions.id', '=', current.id)
     .executeTakeFirstOrThrow();
@@ -325,6 +328,33 @@ export async function approveException(
 
 export const MAX_REASON = 2000;
 
+function reasonOf(reason: unknown, what: string): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (text === '' || text.length > MAX_REASON)
+    throw new ExceptionRefusal(
+      'invalid_exception_decision',
+      `${what} needs its reason (1 to ${MAX_REASON} characters), which the partner sees.`,
+    );
+  return text;
+}
+
+/**
+ * The operator ends one approved exception before its end date (for example when the partner's
+ * MFA can send the claim after all), with a reason the partner sees. It covers nothing from then on.
+ */
+export async function endException(
+  db: Db,
+  id: string,
+  reason: unknown,
+  decision: Decision,
+  now: number,
+): Promise<TechnicalException> {
+  const text = reasonOf(reason, 'Ending an exception');
+  const current = await getProgramException(db, id, now);
+  if (!current) throw new ExceptionRefusal('not_found', `No technical exception request ${id}.`);
+  return transition(db, current, 'end', { reason: text, closed_at: now, decided_by: decision.by });
+}
+
 /** The operator rejects, with a reason (required), which the partner sees. */
 export async function rejectException(
   db: Db,
@@ -333,12 +363,7 @@ export async function rejectException(
   decision: Decision,
   now: number,
 ): Promise<TechnicalException> {
-  const text = typeof reason === 'string' ? reason.trim() : '';
-  if (text === '' || text.length > MAX_REASON)
-    throw new ExceptionRefusal(
-      'invalid_exception_decision',
-      `A rejection needs its reason (1 to ${MAX_REASON} characters), which the partner sees.`,
-    );
+  const text = reasonOf(reason, 'A rejection');
   const current = await pendingRequest(db, id, now);
   return transition(db, current, 'reject', {
     open_key: null,

@@ -224,6 +224,30 @@ const rejectCommand: Command = {
   },
 };
 
+const endCommand: Command = {
+  path: ['exceptions', 'end'],
+  summary: 'End an approved exception now, before its end date (operator).',
+  args: '<request id>',
+  positionals: { min: 1, max: 1 },
+  details:
+    'Partner API: POST /v1/program/technicalExceptions/{id}/end (the operator tenant’s Global and Security admins, with MFA). From then on the partner’s accounts need the MFA claim again; the partner sees the reason.',
+  flags: {
+    ...CLIENT_FLAGS,
+    ...JSON_FLAG,
+    reason: { type: 'string', value: '<text>', description: 'Why (required; the partner reads it).' },
+  },
+  async run(invocation) {
+    const target = targetOf(invocation);
+    const id = idOf(invocation, 'end');
+    const reason = requiredFlag(invocation, 'reason', 'end');
+    const answer = await partnerApi(target, 'POST', `/program/technicalExceptions/${id}/end`, { reason });
+    if (answer.status >= 400) throw new RefusedError(`${answer.body.wardenCode}: ${answer.body.description}`);
+    if (target.json) printJson(answer.body);
+    else out(`Ended ${id}.`);
+    return EXIT.ok;
+  },
+};
+
 const settingCommand: Command = {
   path: ['exceptions', 'setting'],
   summary: 'Show or change whether the program accepts technical exceptions (operator).',
@@ -265,5 +289,6 @@ export const exceptionCommands: Command[] = [
   fileCommand,
   approveCommand,
   rejectCommand,
+  endCommand,
   settingCommand,
 ];

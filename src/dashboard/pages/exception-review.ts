@@ -5,6 +5,7 @@ import { readProgramSettings, setExceptionsAccepted } from '../../technical-exce
 import { ExceptionRefusal } from '../../technical-exceptions/refusals.ts';
 import {
   approveException,
+  endException,
   getProgramException,
   isOverdue,
   listProgramExceptions,
@@ -34,6 +35,7 @@ const STATUS_OF: Record<ExceptionRefusal['code'], number> = {
   invalid_exception_evidence: 400,
   invalid_self_test: 400,
   exception_not_pending: 409,
+  exception_not_in_force: 409,
   invalid_exception_decision: 400,
   not_found: 404,
 };
@@ -76,6 +78,16 @@ ${ENFORCEMENT_POINTS.map(
 <label for="reason">Reason (the partner sees it)</label>
 <textarea id="reason" name="reason" required maxlength="${MAX_REASON}" rows="3"></textarea>
 <button type="submit" class="danger">Reject</button>
+</form>`;
+}
+
+function endForm(csrf: string, e: TechnicalException): Html {
+  return html`<h2>End it now</h2>
+<form method="post" action="${REVIEW_PAGE}/${e.id}/end" class="stack">
+<input type="hidden" name="csrf" value="${csrf}">
+<label for="endReason">Reason (the partner sees it)</label>
+<textarea id="endReason" name="reason" required maxlength="${MAX_REASON}" rows="3"></textarea>
+<button type="submit" class="danger">End the exception</button>
 </form>`;
 }
 
@@ -164,6 +176,7 @@ ${table(
         html`${error ? html`<p class="error" role="alert" data-testid="form-error">${error.message}</p>` : ''}
 ${detail(found, now)}
 ${found.status === 'pending' ? decisionForms(viewer.session.csrf, found, now) : ''}
+${found.status === 'approved' ? endForm(viewer.session.csrf, found) : ''}
 <p><a href="${REVIEW_PAGE}">All requests</a></p>`,
         viewer,
         REVIEW_PAGE,
@@ -216,6 +229,18 @@ ${found.status === 'pending' ? decisionForms(viewer.session.csrf, found, now) : 
       const by = viewerOf(req).user.userPrincipalName;
       return decide(req, reply, () =>
         rejectException(ctx.db, req.params.id, req.body?.reason, { by }, ctx.clock.now()),
+      );
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Form }>(
+    `${REVIEW_PAGE}/:id/end`,
+    page('program.technicalexceptions.end'),
+    async (req, reply) => {
+      if (notOperator(req, reply)) return reply;
+      const by = viewerOf(req).user.userPrincipalName;
+      return decide(req, reply, () =>
+        endException(ctx.db, req.params.id, req.body?.reason, { by }, ctx.clock.now()),
       );
     },
   );

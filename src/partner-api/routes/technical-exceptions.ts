@@ -4,6 +4,7 @@ import { PartnerApiError } from '../../errors/partner-api-errors.ts';
 import { ExceptionRefusal } from '../../technical-exceptions/refusals.ts';
 import {
   approveException,
+  endException,
   fileException,
   getPartnerException,
   getProgramException,
@@ -217,7 +218,29 @@ function programRoutes(api: FastifyInstance, ctx: WardenContext): void {
   );
 }
 
+/** The operator ends an approved exception before its end date, with a reason the partner sees. */
+function endRoute(api: FastifyInstance, ctx: WardenContext): void {
+  api.post<{ Params: { id: string }; Body: { reason?: unknown } }>(
+    '/program/technicalExceptions/:id/end',
+    {
+      config: declare('program.technicalexceptions.end', 'program', 'write'),
+      schema: {
+        params: ID,
+        body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string' } } },
+      },
+    },
+    async (req) => {
+      const now = ctx.clock.now();
+      const ended = await answering(() =>
+        endException(ctx.db, req.params.id, req.body?.reason, { by: callerName(req) }, now),
+      );
+      return exceptionShape(ended, now, true);
+    },
+  );
+}
+
 export function technicalExceptionRoutes(api: FastifyInstance, ctx: WardenContext): void {
   partnerRoutes(api, ctx);
   programRoutes(api, ctx);
+  endRoute(api, ctx);
 }
