@@ -95,6 +95,9 @@ describe('SPEC §12, E1: technical exceptions in the dashboard (the partner file
   it('SPEC §12: the review page is the operator’s: a partner’s Global admin gets 403 and no menu entry for it', async () => {
     const queue = await open(reviewer, REVIEW);
     assert.equal(queue.status, 200);
+    // …and filing is a partner's: the operator's admins have no filing page.
+    assert.doesNotMatch(queue.page, /href="\/dashboard\/technical-exceptions"/);
+    assert.equal((await open(reviewer, FILE)).status, 403);
     assert.match(
       queue.page,
       /data-testid="exceptions-setting">The program does not accept technical exceptions/,

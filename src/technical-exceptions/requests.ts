@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getTenant } from '../directory/tenants.ts';
 import { findUserByUpn } from '../directory/users.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import type { TechnicalExceptionTable } from '../storage/schema.ts';
@@ -83,6 +84,12 @@ export async function fileException(
   filer: Filer,
   now: number,
 ): Promise<TechnicalException> {
+  // SPEC §12: partners file exceptions; the operator's (and customers') tenants never hold one.
+  if ((await getTenant(db, partnerTenantId))?.kind !== 'partner')
+    throw new ExceptionRefusal(
+      'exceptions_not_accepted',
+      'Only a partner tenant files technical exceptions.',
+    );
   if (!(await readProgramSettings(db)).technicalExceptionsAccepted)
     throw new ExceptionRefusal(
       'exceptions_not_accepted',

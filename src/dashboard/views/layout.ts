@@ -23,9 +23,14 @@ const NAV: [href: string, label: string, protectedArea: boolean][] = [
   ['/dashboard/health', 'Service health', false],
 ];
 
-/** The operator's program pages (`/dashboard/program/…`) are shown to the operator tenant only. */
+/**
+ * The operator's program pages (`/dashboard/program/…`) are shown to the operator tenant only;
+ * filing technical exceptions (SPEC §12) to partner tenants only.
+ */
 function shownTo(viewer: Viewer, href: string): boolean {
-  return !href.startsWith('/dashboard/program/') || viewer.tenant.kind === 'operator';
+  if (href.startsWith('/dashboard/program/')) return viewer.tenant.kind === 'operator';
+  if (href === '/dashboard/technical-exceptions') return viewer.tenant.kind === 'partner';
+  return true;
 }
 
 function header(viewer: Viewer | undefined, current: string): Html {
