@@ -1,17 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { type Html, html } from '../../http/html.ts';
-import { readProgramSettings, setExceptionsAccepted } from '../../technical-exceptions/program-settings.ts';
-import { ExceptionRefusal } from '../../technical-exceptions/refusals.ts';
 import {
   approveException,
   endException,
-  getProgramException,
-  isOverdue,
-  listProgramExceptions,
   MAX_APPROVAL_DAYS,
   MAX_REASON,
   rejectException,
+} from '../../technical-exceptions/decisions.ts';
+import { readProgramSettings, setExceptionsAccepted } from '../../technical-exceptions/program-settings.ts';
+import { ExceptionRefusal } from '../../technical-exceptions/refusals.ts';
+import {
+  getProgramException,
+  isOverdue,
+  listProgramExceptions,
   type TechnicalException,
 } from '../../technical-exceptions/requests.ts';
 import { ENFORCEMENT_POINTS, type EnforcementPoint } from '../../technical-exceptions/scope.ts';

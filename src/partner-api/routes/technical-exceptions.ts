@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { PartnerApiError } from '../../errors/partner-api-errors.ts';
+import { approveException, endException, rejectException } from '../../technical-exceptions/decisions.ts';
 import { ExceptionRefusal } from '../../technical-exceptions/refusals.ts';
 import {
-  approveException,
-  endException,
   fileException,
   getPartnerException,
   getProgramException,
@@ -13,7 +12,6 @@ import {
   listProgramExceptions,
   REQUEST_CATEGORY,
   REQUEST_TITLE,
-  rejectException,
   type TechnicalException,
 } from '../../technical-exceptions/requests.ts';
 import { APP_USER_ONLY, type RouteDeclaration } from '../declarations.ts';
