@@ -57,6 +57,9 @@ function toException(r: TechnicalExceptionTable & { partner_name?: string }): Te
   };
 }
 
+/** The most requests one list returns (a partner's own, or each half of the operator's queue). */
+export const REVIEW_QUEUE_LIMIT = 500;
+
 /** A pending request past its due date (three working days after filing). */
 export function isOverdue(e: TechnicalException, now: number): boolean {
   return e.status === 'pending' && now > e.dueAt;
@@ -150,7 +153,7 @@ async function settleExpired(db: Db, now: number, partnerTenantId?: string): Pro
   await update.execute();
 }
 
-/** The partner's own requests, newest first. */
+/** The partner's own requests, newest first (the latest REVIEW_QUEUE_LIMIT). */
 export async function listPartnerExceptions(
   db: Db,
   partnerTenantId: string,
@@ -163,6 +166,7 @@ export async function listPartnerExceptions(
     .where('partner_tenant_id', '=', partnerTenantId)
     .orderBy('filed_at', 'desc')
     .orderBy('id')
+    .limit(REVIEW_QUEUE_LIMIT)
     .execute();
   return rows.map(toException);
 }
@@ -182,8 +186,6 @@ export async function getPartnerException(
     .executeTakeFirst();
   return row && toException(row);
 }
-
-export const REVIEW_QUEUE_LIMIT = 500;
 
 /** The operator sees every partner's requests, each with the partner's name. */
 function withPartnerName(db: Db) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../../context.ts';
+import { isGuid } from '../../guid.ts';
 import { type Html, html } from '../../http/html.ts';
 import {
   approveException,
@@ -28,8 +29,6 @@ const AREA = 'program' as const;
 
 type Form = Record<string, string | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Form }>;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const STATUS_OF: Record<ExceptionRefusal['code'], number> = {
   exceptions_not_accepted: 403,
@@ -161,8 +160,8 @@ ${table(
   ) => {
     const viewer = viewerOf(req);
     const now = ctx.clock.now();
-    const found = GUID.test(req.params.id)
-      ? await getProgramException(ctx.db, req.params.id, now)
+    const found = isGuid(req.params.id)
+      ? await getProgramException(ctx.db, req.params.id.toLowerCase(), now)
       : undefined;
     if (!found)
       return sendPage(
