@@ -13,6 +13,8 @@ import {
 } from '../partner-center/access.ts';
 import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
+import { exceptionCovers } from '../technical-exceptions/coverage.ts';
+import { exceptionMayCover } from '../technical-exceptions/scope.ts';
 import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
 import { HOME, returnPath } from './return-path.ts';
@@ -39,6 +41,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     viewer?: PageViewer;
+    /** SPEC §12: admitted without the MFA proof under the tenant's approved technical exception. */
+    underException?: boolean;
   }
 }
 
@@ -89,6 +93,17 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     const area = declaration.area;
     if (area === null) return;
     if (!mayAccess(roles, area)) return forbidden(reply, req.viewer, area);
+    // SPEC §12: the one exception to E1. A session without the proof opens a protected page when
+    // the partner holds an approved exception for E1 in force — except the areas scope.ts keeps
+    // MFA-only (GDAP/DAP: delegated admin; filing exceptions; the operator's program pages).
+    if (
+      !session.mfa &&
+      exceptionMayCover(area, { delegated: false }) &&
+      (await exceptionCovers(ctx.db, tenant.id, now, 'E1'))
+    ) {
+      req.underException = true;
+      return;
+    }
     // SPEC E1: a protected page without the MFA proof sends the user to do MFA, then back here.
     if (!session.mfa) {
       return beginSignIn(deps, reply, {
@@ -124,7 +139,8 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     const viewer = req.viewer;
     const declaration = req.routeOptions.config.dashboardPage;
     if (!viewer || !declaration) return payload;
-    const steppedUp = reply.statusCode === 303 && declaration.area !== null && !viewer.session.mfa;
+    const steppedUp =
+      reply.statusCode === 303 && declaration.area !== null && !viewer.session.mfa && !req.underException;
     const entry: RequestRecord = {
       tenantId: viewer.tenant.id,
       surface: 'dashboard',
@@ -132,6 +148,8 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
       userId: viewer.user.id,
       userPrincipalName: viewer.user.userPrincipalName,
       mfaCompliant: viewer.session.mfa,
+      // SPEC §12: counted apart in the figures (it stays not MFA-compliant).
+      underException: req.underException === true,
       statusCode: reply.statusCode,
       ...(steppedUp ? { outcome: 'unauthorized' as const } : {}),
       correlationId: req.id,

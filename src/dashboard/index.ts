@@ -8,10 +8,12 @@ import { billingPages } from './pages/billing.ts';
 import { customerRequestPages } from './pages/customer-requests.ts';
 import { customerPages } from './pages/customers.ts';
 import { dapPages } from './pages/dap.ts';
+import { exceptionReviewPages } from './pages/exception-review.ts';
 import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
 import { securityPages } from './pages/security.ts';
 import { securityAlertPages } from './pages/security-alerts.ts';
+import { technicalExceptionPages } from './pages/technical-exceptions.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
 import { refuseCrossOriginWrites } from './same-origin.ts';
@@ -34,6 +36,9 @@ export const DASHBOARD_PAGES = [
   securityPages,
   dapPages,
   securityAlertPages,
+  // SPEC §12: the partner files technical exceptions; the operator reviews them.
+  technicalExceptionPages,
+  exceptionReviewPages,
 ];
 
 /**

@@ -19,6 +19,7 @@ import { seedAlertsDemo } from './alerts-demo-data.ts';
 import { seedExposedApiDemo } from './api-demo-data.ts';
 import { seedComplianceDemo } from './compliance-demo-data.ts';
 import { seedConsentDemo } from './consent-demo-data.ts';
+import { seedExceptionsDemo } from './exceptions-demo-data.ts';
 import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
 import { seedServicePrincipalSignIns } from './service-principal-sign-in-demo-data.ts';
@@ -381,6 +382,24 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
         resolved: { customerId: out.customers['adatum.example']!, tenantId: adatum.id },
       },
       now,
+    );
+
+    // SPEC §12: the operator's reviewer and a pending exception request from Contoso.
+    Object.assign(
+      out.users,
+      await seedExceptionsDemo(
+        db,
+        ctx.secrets,
+        {
+          operatorTenantId: operator.id,
+          partnerTenantId: contoso.id,
+          filer: { userId: jane.id, userPrincipalName: 'jane@contoso.example' },
+          affectedUpn: 'hal@contoso.example',
+          passwordHash,
+          totpSeed: DEMO_TOTP_SEED,
+        },
+        now,
+      ),
     );
 
     const cli = await createApplication(db, ctx.secrets, operator.id, WARDEN_CLI_APPLICATION, now);

@@ -153,6 +153,46 @@ export const PARTNER_API_ERRORS = {
     number: 800002,
     description: 'The partner has registered as many webhook URLs as Warden allows; remove one first.',
   },
+  // SPEC §12 (src/technical-exceptions/): "MFA - Request for exception".
+  exceptions_not_accepted: {
+    status: 403,
+    number: 2032,
+    description:
+      'The partner program does not accept technical exceptions: every account must use MFA that sends the MFA claim.',
+  },
+  exception_already_pending: {
+    status: 409,
+    number: 0,
+    description: 'A technical exception request of this partner is already waiting for review.',
+  },
+  invalid_exception_evidence: {
+    status: 400,
+    number: 800002,
+    description:
+      'The request needs the third-party MFA product, how it is integrated and a purchase reference, each within its length.',
+  },
+  invalid_self_test: {
+    status: 400,
+    number: 800002,
+    description:
+      'The self-test must be what warden test-security-requirements --json prints, for an account of your own tenant.',
+  },
+  exception_not_pending: {
+    status: 409,
+    number: 0,
+    description: 'The technical exception request is no longer waiting for a decision.',
+  },
+  exception_not_in_force: {
+    status: 409,
+    number: 0,
+    description: 'The technical exception is not in force (not approved, or ended or expired already).',
+  },
+  invalid_exception_decision: {
+    status: 400,
+    number: 800002,
+    description:
+      'An approval needs an end date within a year and a scope of E1 and/or E2; a rejection needs a reason.',
+  },
   server_error: { status: 500, number: 800003, description: 'Unexpected error.' },
   request_log_unavailable: {
     status: 503,

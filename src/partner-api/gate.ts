@@ -12,7 +12,10 @@ import { isGuid } from '../guid.ts';
 import { retryAfterOf, unavailableDescription } from '../http/unavailable.ts';
 import { ACCESS, mayAccess, RoleCache, roleLabel } from '../partner-center/access.ts';
 import { type Customer, getCustomer } from '../partner-center/customers.ts';
+import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
+import { exceptionCovers } from '../technical-exceptions/coverage.ts';
+import { exceptionMayCover } from '../technical-exceptions/scope.ts';
 import type { AccessTokenVerifier, AppOnlyCaller, AppUserCaller, Caller } from '../tokens/access-tokens.ts';
 import { API_CATEGORIES, APP_ROLES, declarationProblem, type RouteDeclaration } from './declarations.ts';
 import { DELEGATED_ROLES, holdsRoleFor, roleNames } from './delegated-roles.ts';
@@ -28,6 +31,8 @@ declare module 'fastify' {
     correlationId?: string;
     /** Partner Center's `MS-RequestId`: the caller's GUID, or one made for the call. */
     partnerRequestId?: string;
+    /** SPEC §12: admitted without the MFA proof under the tenant's approved technical exception. */
+    underException?: boolean;
   }
 }
 
@@ -86,6 +91,8 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
       userPrincipalName: caller.mode === 'app+user' ? caller.userPrincipalName : null,
       appId: caller.appId,
       mfaCompliant: caller.mode === 'app+user' && caller.mfa,
+      // SPEC §12: counted apart in the figures (it stays not MFA-compliant).
+      underException: req.underException === true,
       statusCode: reply.statusCode,
       correlationId: req.correlationId ?? '',
       requestId: req.partnerRequestId,
@@ -142,19 +149,32 @@ async function admit(
   // From here on the request is a partner's, and the request log attributes it (SPEC §11 B2).
   req.partnerCaller = caller;
   if (!declaration.modes.includes(caller.mode)) throw new PartnerApiError('app_only_not_allowed');
+  const category = API_CATEGORIES[declaration.category];
+  // A delegated category is authorised by the caller's roles in the customer (admitDelegated),
+  // not by Partner Center roles: SPEC E3 lets any GDAP-assigned group member act.
+  // A delegated category that also names `partnerRoles` needs both (reference §3.3: AdminAgents).
+  const appUser = (user: AppUserCaller) =>
+    'delegated' in category && !('partnerRoles' in category)
+      ? undefined
+      : checkUserRoles(ctx, roles, user, declaration);
+  // SPEC §12: the one exception to E2. A token without `mfa` is admitted where the partner holds
+  // an approved exception for E2 in force — never in a delegated category (acting in a customer
+  // tenant is E3) nor in the areas scope.ts keeps MFA-only; the request is marked so the request
+  // log counts it apart.
+  if (
+    caller.mode === 'app+user' &&
+    !hasMfaProof(caller.amr) &&
+    exceptionMayCover(category.area, { delegated: 'delegated' in category }) &&
+    (await exceptionCovers(ctx.db, caller.tenant.id, ctx.clock.now(), 'E2'))
+  ) {
+    req.underException = true;
+    return appUser(caller);
+  }
   await byMode(caller, {
     appOnly: async (app) => checkAppRoles(app, declaration),
     // SPEC E2: an App+User token without `mfa` in `amr` is refused, whatever the route.
     mfaRequired: () => new PartnerApiError('mfa_required'),
-    // A delegated category is authorised by the caller's roles in the customer (admitDelegated),
-    // not by Partner Center roles: SPEC E3 lets any GDAP-assigned group member act.
-    // A delegated category that also names `partnerRoles` needs both (reference §3.3: AdminAgents).
-    appUser: (user) => {
-      const category = API_CATEGORIES[declaration.category];
-      return 'delegated' in category && !('partnerRoles' in category)
-        ? undefined
-        : checkUserRoles(ctx, roles, user, declaration);
-    },
+    appUser,
   });
 }
 

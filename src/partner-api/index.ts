@@ -13,9 +13,11 @@ import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { programComplianceRoutes } from './routes/program-compliance.ts';
+import { programSettingRoutes } from './routes/program-settings.ts';
 import { securityRequirementsRoutes } from './routes/security-requirements.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { technicalExceptionRoutes } from './routes/technical-exceptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Every route of the Partner API, each behind the gate (`gate.ts`). */
@@ -35,6 +37,9 @@ export const PARTNER_API_ROUTES = [
   programComplianceRoutes,
   fraudEventRoutes,
   webhookRoutes,
+  // SPEC §12: technical exceptions (the partner files, the operator reviews) and the program setting.
+  technicalExceptionRoutes,
+  programSettingRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -23,6 +23,7 @@ import { migration as partnerCenterShapes } from './migrations/0021_partner_cent
 import { migration as requestLogComplianceFields } from './migrations/0022_request_log_compliance_fields.ts';
 import { migration as complianceRollups } from './migrations/0023_compliance_rollups.ts';
 import { migration as fraudEvents } from './migrations/0024_fraud_events.ts';
+import { migration as technicalExceptions } from './migrations/0025_technical_exceptions.ts';
 import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
 
 /**
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_request_log_compliance_fields': requestLogComplianceFields,
   '0023_compliance_rollups': complianceRollups,
   '0024_fraud_events': fraudEvents,
+  '0025_technical_exceptions': technicalExceptions,
   '0027_evidence_keys': evidenceKeys,
 };
 

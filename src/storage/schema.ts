@@ -51,6 +51,8 @@ export interface Database {
   fraud_events: FraudEventTable;
   fraud_webhook_registrations: FraudWebhookRegistrationTable;
   fraud_webhook_deliveries: FraudWebhookDeliveryTable;
+  technical_exceptions: TechnicalExceptionTable;
+  program_settings: ProgramSettingTable;
 }
 
 export interface TenantTable {
@@ -723,4 +725,45 @@ export interface FraudWebhookDeliveryTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+}
+
+/** SPEC §12: one "MFA - Request for exception" a partner filed (src/technical-exceptions/). */
+export interface TechnicalExceptionTable {
+  partner_tenant_id: string;
+  id: string;
+  /** The third-party MFA product the partner uses. */
+  mfa_product: string;
+  /** How that product is integrated with the partner's sign-in, and why it cannot send the MFA claim. */
+  integration: string;
+  /** The self-test of an affected account (`warden test-security-requirements --json`), as JSON. */
+  self_test: string;
+  purchase_reference: string;
+  filed_by_user_id: string;
+  filed_by: string;
+  filed_at: number;
+  /** Three working days (UTC, weekends skipped) after filing: the operator answers by then. */
+  due_at: number;
+  status: 'pending' | 'approved' | 'rejected' | 'ended' | 'expired';
+  /** Bumped by every change: decisions are conditional updates on it. */
+  version: number;
+  /** The partner tenant's id while pending, else null (unique: one pending request per partner). */
+  open_key: string | null;
+  /** Approved: the enforcement points it covers, `E1`, `E2` or `E1,E2` (never E3). */
+  scope: string | null;
+  /** Approved: when it stops covering anything (exclusive, epoch ms). */
+  ends_at: number | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  /** Rejected: the operator's reason; ended: why it ended. */
+  reason: string | null;
+  /** Ended or expired: when. */
+  closed_at: number | null;
+}
+
+/** An operator's switch for the whole partner program (src/technical-exceptions/program-settings.ts). */
+export interface ProgramSettingTable {
+  key: string;
+  value: string;
+  updated_at: number;
+  updated_by: string;
 }

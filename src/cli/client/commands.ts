@@ -3,6 +3,7 @@ import { samCommands } from '../sam/commands.ts';
 import { alertsCommands } from './alerts.ts';
 import { complianceCommands } from './compliance.ts';
 import { dapCommands } from './dap.ts';
+import { exceptionCommands } from './exceptions.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
@@ -32,4 +33,6 @@ export const clientCommands: Command[] = [
   ...complianceCommands,
   // warden alerts … (SPEC §13): security alerts and fraud events.
   ...alertsCommands,
+  // warden exceptions … (SPEC §12): technical exceptions, filed by partners, reviewed by the operator.
+  ...exceptionCommands,
 ];

@@ -19,8 +19,20 @@ const NAV: [href: string, label: string, protectedArea: boolean][] = [
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
   ['/dashboard/security/alerts', 'Security alerts', true],
+  ['/dashboard/technical-exceptions', 'Technical exceptions', true],
+  ['/dashboard/program/exceptions', 'Exception review', true],
   ['/dashboard/health', 'Service health', false],
 ];
+
+/**
+ * The operator's program pages (`/dashboard/program/…`) are shown to the operator tenant only;
+ * filing technical exceptions (SPEC §12) to partner tenants only.
+ */
+function shownTo(viewer: Viewer, href: string): boolean {
+  if (href.startsWith('/dashboard/program/')) return viewer.tenant.kind === 'operator';
+  if (href === '/dashboard/technical-exceptions') return viewer.tenant.kind === 'partner';
+  return true;
+}
 
 function header(viewer: Viewer | undefined, current: string): Html {
   if (!viewer) return html`<header class="top"><p class="brand">Warden Partner Center</p></header>`;
@@ -41,7 +53,7 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.map(
+<ul>${NAV.filter(([href]) => shownTo(viewer, href)).map(
     ([href, label, mfa]) =>
       html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>
