@@ -45,6 +45,8 @@ export interface Database {
   application_identifier_uris: ApplicationIdentifierUriTable;
   service_principals: ServicePrincipalTable;
   service_principal_grants: ServicePrincipalGrantTable;
+  security_contacts: SecurityContactTable;
+  security_score_history: SecurityScoreHistoryTable;
 }
 
 export interface TenantTable {
@@ -592,4 +594,27 @@ export interface ApplicationIdentifierUriTable {
   tenant_id: string;
   uri: string;
   application_id: string;
+}
+
+/** Reference §4.2: the security contact a partner tenant keeps on file (migration 0026). */
+export interface SecurityContactTable {
+  tenant_id: string;
+  name: string;
+  email: string;
+  phone: string;
+  updated_at: number;
+  /** The user who last set it. */
+  updated_by: string;
+}
+
+/** Reference §4.2 `securityScoreHistory`: one snapshot per partner tenant per UTC day (migration 0026). */
+export interface SecurityScoreHistoryTable {
+  tenant_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  id: string;
+  created_at: number;
+  score: number;
+  compliant_requirements_count: number;
+  total_requirements_count: number;
 }
