@@ -47,6 +47,9 @@ export interface Database {
   service_principal_grants: ServicePrincipalGrantTable;
   security_contacts: SecurityContactTable;
   security_score_history: SecurityScoreHistoryTable;
+  fraud_events: FraudEventTable;
+  fraud_webhook_registrations: FraudWebhookRegistrationTable;
+  fraud_webhook_deliveries: FraudWebhookDeliveryTable;
 }
 
 export interface TenantTable {
@@ -617,4 +620,70 @@ export interface SecurityScoreHistoryTable {
   score: number;
   compliant_requirements_count: number;
   total_requirements_count: number;
+}
+
+/** A Partner Center fraud event on a customer's subscription (SPEC §13, reference §5.1; migration 0024). */
+export interface FraudEventTable {
+  partner_tenant_id: string;
+  /** Partner Center's `eventId`: `<subscriptionId>_<entityId>`. */
+  id: string;
+  customer_tenant_id: string;
+  subscription_id: string;
+  entity_id: string;
+  entity_name: string;
+  event_type: string;
+  status: 'Active' | 'Investigating' | 'Resolved';
+  severity: 'Low' | 'Medium' | 'High';
+  confidence_level: 'Low' | 'Medium' | 'High';
+  display_name: string;
+  description: string;
+  country: string | null;
+  hit_count: number;
+  first_observed_at: number;
+  last_observed_at: number;
+  detected_at: number;
+  resolved_reason: 'Fraud' | 'Ignore' | 'Legitimate' | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  /** JSON: [{ statusFrom, statusTo, updatedBy, dateTime }] */
+  activity_logs: string;
+  /** JSON: a string dictionary. */
+  additional_details: string;
+  /** JSON: [{ azureResourceId, type }] */
+  affected_resources: string;
+  is_test: number;
+  source: 'operator' | 'detector';
+  /** What the detector saw (unique per partner), so racing instances raise one event; null for the operator's. */
+  detection_key: string | null;
+  version: number;
+}
+
+/** A webhook URL a partner registered for `azure-fraud-event-detected` (reference §5.3). */
+export interface FraudWebhookRegistrationTable {
+  partner_tenant_id: string;
+  id: string;
+  url: string;
+  /** JSON array of event names. */
+  events: string;
+  /** The HMAC key, sealed with ctx.secrets (Warden reads it back to sign). */
+  secret_sealed: string;
+  created_at: number;
+}
+
+/** One delivery of one event to one registration, retried with backoff. */
+export interface FraudWebhookDeliveryTable {
+  partner_tenant_id: string;
+  id: string;
+  registration_id: string;
+  event_id: string;
+  payload: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  /** Until when one instance holds the attempt (conditional update), so two do not send it at once. */
+  lease_until: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 }
