@@ -5,6 +5,7 @@ import { DashboardSessions } from '../../dashboard/sessions.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
 import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
+import { runSecurityScoreClock } from '../../security-score/score-clock.ts';
 import { purgeExpired } from '../../tokens/oidc-adapter.ts';
 
 /**
@@ -54,6 +55,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
 
   const sessions = new DashboardSessions(ctx.db);
+  let scoring = false;
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
     ctx.authorities
@@ -65,6 +67,16 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     runGdapClock(ctx.db, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'GDAP clock failed'),
     );
+    // Reference §4.2: the day's security score snapshot of every partner, once per UTC day (the
+    // database settles instances racing; this only keeps one process from overlapping itself).
+    if (!scoring) {
+      scoring = true;
+      runSecurityScoreClock(ctx.db, ctx.clock.now(), config.baseUrl)
+        .catch((err: unknown) => ctx.log.error({ err }, 'security score clock failed'))
+        .finally(() => {
+          scoring = false;
+        });
+    }
   }, 30_000);
   timer.unref();
 
