@@ -21,6 +21,7 @@ import { migration as applicationApis } from './migrations/0019_application_apis
 import { migration as graphShapes } from './migrations/0020_graph_shapes.ts';
 import { migration as partnerCenterShapes } from './migrations/0021_partner_center_shapes.ts';
 import { migration as requestLogComplianceFields } from './migrations/0022_request_log_compliance_fields.ts';
+import { migration as complianceRollups } from './migrations/0023_compliance_rollups.ts';
 import { migration as fraudEvents } from './migrations/0024_fraud_events.ts';
 import { migration as securityScore } from './migrations/0026_security_score.ts';
 
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_graph_shapes': graphShapes,
   '0021_partner_center_shapes': partnerCenterShapes,
   '0022_request_log_compliance_fields': requestLogComplianceFields,
+  '0023_compliance_rollups': complianceRollups,
   '0024_fraud_events': fraudEvents,
   '0026_security_score': securityScore,
 };

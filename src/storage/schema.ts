@@ -31,6 +31,8 @@ export interface Database {
   service_requests: ServiceRequestTable;
   dashboard_sessions: DashboardSessionTable;
   request_log: RequestLogTable;
+  request_rollups: RequestRollupTable;
+  daily_figures: DailyFiguresTable;
   activation_links: ActivationLinkTable;
   delegated_admin_relationships: DelegatedAdminRelationshipTable;
   delegated_admin_access_assignments: DelegatedAdminAccessAssignmentTable;
@@ -398,6 +400,49 @@ export interface RequestLogTable {
   ip_address: string | null;
   /** 1: no MFA proof, admitted only under an approved technical exception (SPEC §12). */
   under_exception: number;
+}
+
+/**
+ * SPEC §11: the counters of one tenant's requests on one UTC day, by surface, application and
+ * user, kept up to date with every request-log batch (src/compliance/rollups.ts).
+ */
+export interface RequestRollupTable {
+  tenant_id: string;
+  /** The UTC calendar day, `YYYY-MM-DD`. */
+  day: string;
+  surface: RequestLogTable['surface'];
+  /** '' when the request had no application. */
+  app_id: string;
+  /** '' when the request had no user (app-only). */
+  user_id: string;
+  /** The user's UPN as last logged. */
+  user_principal_name: string | null;
+  total: number;
+  /** Requests with the MFA proof (never one admitted under a technical exception). */
+  mfa_compliant: number;
+  /** Requests without the proof admitted under an approved technical exception (SPEC §12). */
+  under_exception: number;
+  last_request_at: number;
+  /** The last request without the MFA proof, else null. */
+  last_non_mfa_at: number | null;
+}
+
+/** SPEC §11: a partner tenant's figures A, B1 and B2 for the 7 UTC days ending with `day`. */
+export interface DailyFiguresTable {
+  tenant_id: string;
+  day: string;
+  window_start: string;
+  computed_at: number;
+  a_numerator: number;
+  a_denominator: number;
+  b1_numerator: number;
+  b1_denominator: number;
+  b1_under_exception: number;
+  b2_numerator: number;
+  b2_denominator: number;
+  b2_under_exception: number;
+  /** JSON `{ a, b1, b2 }`, each a list of `{ code, count }` (compliance/status-types.ts). */
+  reasons: string;
 }
 
 /** A one-time link that lets a new administrator set a first password (src/onboarding/). */
