@@ -10,7 +10,9 @@ import { customerPages } from './pages/customers.ts';
 import { dapPages } from './pages/dap.ts';
 import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
+import { programStatusPages } from './pages/program-status.ts';
 import { securityPages } from './pages/security.ts';
+import { securityRequirementsPages } from './pages/security-requirements.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
 import { refuseCrossOriginWrites } from './same-origin.ts';
@@ -32,6 +34,9 @@ export const DASHBOARD_PAGES = [
   billingPages,
   securityPages,
   dapPages,
+  // Issue 14 item 4: the security requirements and score; the operator's program page.
+  securityRequirementsPages,
+  programStatusPages,
 ];
 
 /**

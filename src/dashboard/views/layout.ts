@@ -11,13 +11,16 @@ export interface Viewer {
   session: DashboardSession;
 }
 
-const NAV: [href: string, label: string, protectedArea: boolean][] = [
+/** `operator`: shown to the operator tenant's users only (the program pages). */
+const NAV: [href: string, label: string, protectedArea: boolean, operator?: 'operator'][] = [
   ['/dashboard', 'Overview', false],
   ['/commerce/customers', 'Customers', true],
   ['/dashboard/customers/gdap', 'GDAP', true],
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
+  ['/dashboard/security/requirements', 'Security requirements', true],
+  ['/dashboard/program/security', 'Program security', true, 'operator'],
   ['/dashboard/health', 'Service health', false],
 ];
 
@@ -40,7 +43,7 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.map(
+<ul>${NAV.filter(([, , , only]) => only !== 'operator' || tenant.kind === 'operator').map(
     ([href, label, mfa]) =>
       html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>
