@@ -1,4 +1,4 @@
-import { addDays, lastCompleteDay } from '../../compliance/days.ts';
+import { addDays, dayOf, lastCompleteDay } from '../../compliance/days.ts';
 import type { NonMfaPrincipal } from '../../compliance/downloads.ts';
 import type { DailyFigures, Figure, FigureReason } from '../../compliance/status-types.ts';
 import { type Html, html } from '../../http/html.ts';
@@ -179,6 +179,8 @@ export function renderRequirements(viewer: Viewer, v: RequirementsView): string 
   const month = dayRange(v.figures.history, v.now, 30);
   const week = month.slice(-7);
   const scoreByDay = new Map(v.scores.map((s) => [s.day, s.score]));
+  // Snapshots are taken on the day itself (history.ts): the score's 30 days end today.
+  const scoreDays = Array.from({ length: 30 }, (_, i) => addDays(dayOf(v.now), i - 29));
   const customersLacking = report.customers.filter((c) => c.mfa.adminsRequiredNotUsingMfaCount > 0);
   return dashboardPage(
     'Security requirements',
@@ -192,9 +194,9 @@ ${lineChart({ id: 'history-30', title: 'The three figures, last 30 days', labels
 ${lineChart({
   id: 'score-30',
   title: 'Security score, last 30 days',
-  labels: month,
+  labels: scoreDays,
   series: [
-    { label: 'Score', values: month.map((d) => scoreByDay.get(d) ?? null), colour: SERIES_COLOURS[0] },
+    { label: 'Score', values: scoreDays.map((d) => scoreByDay.get(d) ?? null), colour: SERIES_COLOURS[0] },
   ],
 })}
 
