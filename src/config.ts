@@ -35,6 +35,10 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
+  /** Webhook URLs may name a loopback host, over http too (WARDEN_WEBHOOK_ALLOW_LOOPBACK=1; docs/security-alerts.md). */
+  webhookAllowLoopback: boolean;
+  /** The CSV that places sign-in addresses (WARDEN_GEOIP_FILE; src/sign-in-logs/geoip.ts), if any. */
+  geoIpFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentRequests: positiveInteger(env, 'WARDEN_MAX_CONCURRENT_REQUESTS', 64),
     maxEventLoopDelayMs: positiveInteger(env, 'WARDEN_MAX_EVENT_LOOP_DELAY_MS', 1_000),
     shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
+    webhookAllowLoopback: flag(env, 'WARDEN_WEBHOOK_ALLOW_LOOPBACK'),
+    geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
   };
 }
 
@@ -152,4 +158,12 @@ function loadMasterKey(value: string | undefined, dataDir: string, demo: boolean
     }
   }
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+}
+
+/** A setting that is on when `1` or `true`, off when unset, `0` or `false`; anything else is refused. */
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new ConfigError(`${name} is 1 or 0, not: ${value}`);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { changeFraudEventStatus, raiseFraudEvent } from '../src/security-alerts/fraud-events.ts';
 import { setSecurityContact } from '../src/security-score/contact.ts';
 import { runSecurityScoreClock } from '../src/security-score/score-clock.ts';
 import { appWithRoles, mfaGraphToken } from './support/gdap.ts';
@@ -232,41 +233,41 @@ describe('Reference §4.2: the partner security score in Graph beta', () => {
   });
   it('securityAlertsPromptlyResolved from the partner’s fraud events (alertResponse): one resolved in 2 h, one open for 30 h', async () => {
     const now = w.clock.now();
-    const customer = w.demo.users[customerAdmin]!.tenant;
-    const event = (id: string, detectedAt: number, resolvedAt: number | null) => ({
-      partner_tenant_id: partner.id,
-      id,
-      customer_tenant_id: customer,
-      subscription_id: crypto.randomUUID(),
-      entity_id: id,
-      entity_name: 'vm-1',
-      event_type: 'UsageAnomalyDetection',
-      status: resolvedAt === null ? ('Active' as const) : ('Resolved' as const),
-      severity: 'High' as const,
-      confidence_level: 'High' as const,
-      display_name: 'Usage anomaly',
-      description: 'Usage far above history',
-      country: null,
-      hit_count: 1,
-      first_observed_at: detectedAt,
-      last_observed_at: detectedAt,
-      detected_at: detectedAt,
-      resolved_reason: resolvedAt === null ? null : ('Fraud' as const),
-      resolved_at: resolvedAt,
-      resolved_by: resolvedAt === null ? null : adminUpn,
-      activity_logs: '[]',
-      additional_details: '{}',
-      affected_resources: '[]',
-      is_test: 0,
-      source: 'operator' as const,
-      detection_key: null,
-      version: 1,
-    });
     const HOUR = 3_600_000;
-    await w.ctx.db
-      .insertInto('fraud_events')
-      .values([event('e-fast', now - 10 * HOUR, now - 8 * HOUR), event('e-open', now - 30 * HOUR, null)])
-      .execute();
+    const raise = (subscriptionId: string, at: number) =>
+      raiseFraudEvent(
+        w.ctx.db,
+        w.baseUrl,
+        {
+          partnerTenantId: partner.id,
+          customerTenantId: w.demo.users[customerAdmin]!.tenant,
+          subscriptionId,
+          eventType: 'UsageAnomalyDetection',
+          severity: 'High',
+          confidenceLevel: 'High',
+          displayName: 'Usage anomaly',
+          description: 'Usage far above its history',
+          entityName: 'vm-1',
+          serviceName: 'Compute',
+          firstObservedAt: at,
+          lastObservedAt: at,
+          source: 'operator',
+          raisedBy: 'operator',
+        },
+        at,
+      );
+    const fast = crypto.randomUUID();
+    const { event } = await raise(fast, now - 10 * HOUR);
+    await changeFraudEventStatus(
+      w.ctx.db,
+      partner.id,
+      fast,
+      [event.id],
+      { status: 'Resolved', reason: 'Fraud' },
+      adminUpn,
+      now - 8 * HOUR,
+    );
+    await raise(crypto.randomUUID(), now - 30 * HOUR);
     const res = await callApi(w, 'GET', `${SCORE}/requirements`, { token });
     const alerts = res.body.value.find(
       (r: { requirementType: string }) => r.requirementType === 'securityAlertsPromptlyResolved',

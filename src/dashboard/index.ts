@@ -12,6 +12,7 @@ import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
 import { programStatusPages } from './pages/program-status.ts';
 import { securityPages } from './pages/security.ts';
+import { securityAlertPages } from './pages/security-alerts.ts';
 import { securityRequirementsPages } from './pages/security-requirements.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
@@ -37,6 +38,7 @@ export const DASHBOARD_PAGES = [
   // Issue 14 item 4: the security requirements and score; the operator's program page.
   securityRequirementsPages,
   programStatusPages,
+  securityAlertPages,
 ];
 
 /**

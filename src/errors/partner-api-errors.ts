@@ -130,6 +130,29 @@ export const PARTNER_API_ERRORS = {
     number: 800002,
     description: 'A scope names no app role or delegated permission of its resource.',
   },
+  // SPEC §13, reference §5.2: an EventIds entry names no event of that subscription of the partner's.
+  fraud_event_not_found: {
+    status: 404,
+    number: 1000,
+    description: 'No fraud event with that id on this subscription.',
+  },
+  // Two changes of one fraud event at once: the database let the other one win.
+  fraud_event_changed: {
+    status: 409,
+    number: 0,
+    description: 'The fraud event changed while this request was changing it; read it again.',
+  },
+  // Issue 14 item 5: webhook URLs are https (loopback only when the operator allows it), without credentials.
+  webhook_url_refused: {
+    status: 400,
+    number: 800002,
+    description: 'The webhook URL is refused: it must be https and carry no user name or password.',
+  },
+  webhook_limit_reached: {
+    status: 400,
+    number: 800002,
+    description: 'The partner has registered as many webhook URLs as Warden allows; remove one first.',
+  },
   server_error: { status: 500, number: 800003, description: 'Unexpected error.' },
   request_log_unavailable: {
     status: 503,

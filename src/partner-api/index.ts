@@ -8,11 +8,13 @@ import { customerUserLicenseRoutes } from './routes/customer-user-licenses.ts';
 import { customerUserRoutes } from './routes/customer-users.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { delegatedAdminCustomerRoutes } from './routes/delegated-admin-customers.ts';
+import { fraudEventRoutes } from './routes/fraud-events.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Every route of the Partner API, each behind the gate (`gate.ts`). */
 export const PARTNER_API_ROUTES = [
@@ -26,6 +28,8 @@ export const PARTNER_API_ROUTES = [
   serviceRequestRoutes,
   delegatedAdminCustomerRoutes,
   applicationConsentRoutes,
+  fraudEventRoutes,
+  webhookRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -676,6 +676,11 @@ export interface FraudEventTable {
   subscription_id: string;
   entity_id: string;
   entity_name: string;
+  entity_url: string;
+  /** Reference §5.1 legacy resource fields: the service, resource and resource group concerned. */
+  service_name: string;
+  resource_name: string;
+  resource_group_name: string;
   event_type: string;
   status: 'Active' | 'Investigating' | 'Resolved';
   severity: 'Low' | 'Medium' | 'High';

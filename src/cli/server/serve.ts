@@ -5,7 +5,10 @@ import { DashboardSessions } from '../../dashboard/sessions.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
 import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
+import { runDetector } from '../../security-alerts/detector.ts';
+import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
 import { runSecurityScoreClock } from '../../security-score/score-clock.ts';
+import { geoIpTableOf } from '../../sign-in-logs/location.ts';
 import { purgeExpired } from '../../tokens/oidc-adapter.ts';
 
 /**
@@ -21,6 +24,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     const current = getCACertificates('default');
     if (!current.includes(pem)) setDefaultCACertificates([...current, pem]);
   }
+  // Read the operator's GeoIP table now, so a bad file stops the start rather than the detector.
+  const geoIp = geoIpTableOf(config.geoIpFile);
   const ctx = await createContext(config);
   if (config.demo) {
     const demo = await seedDemoData(ctx);
@@ -77,8 +82,19 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
           scoring = false;
         });
     }
+    // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock.
+    runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'webhook deliveries failed'),
+    );
   }, 30_000);
   timer.unref();
+  // SPEC §13: the fraud detector over Warden's own orders and sign-ins (idempotent: detection keys).
+  const detector = setInterval(() => {
+    runDetector(ctx.db, config.baseUrl, geoIp, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'fraud detector failed'),
+    );
+  }, 300_000);
+  detector.unref();
 
   // SIGTERM (issue 9 item 7): stop accepting, let the requests in flight finish (their responses
   // and any that still arrive on open connections say `Connection: close`, http/load-shedding.ts),
@@ -87,6 +103,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const stop = async (signal: string) => {
     ctx.log.info({ signal }, 'shutting down');
     clearInterval(timer);
+    clearInterval(detector);
     const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
     cut.unref();
     await app.close();

@@ -21,6 +21,7 @@ const NAV: [href: string, label: string, protectedArea: boolean, operator?: 'ope
   ['/dashboard/security', 'Security', true],
   ['/dashboard/security/requirements', 'Security requirements', true],
   ['/dashboard/program/security', 'Program security', true, 'operator'],
+  ['/dashboard/security/alerts', 'Security alerts', true],
   ['/dashboard/health', 'Service health', false],
 ];
 
