@@ -295,10 +295,10 @@ describe('SPEC §11: the security requirements figures', () => {
     const status = await partnerStatus(w.ctx.db, tenant.id, now, 30);
     assert.equal(status.history.length, 9);
     assert.equal(status.history[0]!.day, first);
-    // The last 3 calendar days (today has no figures yet: yesterday's are the newest).
+    // The 3 newest stored days (today has no figures yet: yesterday's are the newest).
     assert.deepEqual(
       (await partnerStatus(w.ctx.db, tenant.id, now, 3)).history.map((f) => f.day),
-      [addDays(first, 7), addDays(first, 8)],
+      [addDays(first, 6), addDays(first, 7), addDays(first, 8)],
     );
     // Another partner never sees this one's figures.
     const other = await partner();

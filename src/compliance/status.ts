@@ -9,8 +9,8 @@ import type { DailyFigures } from './status-types.ts';
  */
 
 /**
- * A partner's figures: up to `days` stored days ending today, oldest first; `current` the newest.
- * Tenant-scoped by the key (tenant_id, day).
+ * A partner's figures: its `days` newest stored days (up to today), oldest first; `current` the
+ * newest. Tenant-scoped, read newest first along the key (tenant_id, day).
  */
 export async function partnerStatus(
   db: Db,
@@ -23,7 +23,6 @@ export async function partnerStatus(
     .selectFrom('daily_figures')
     .selectAll()
     .where('tenant_id', '=', tenantId)
-    .where('day', '>', addDays(today, -days))
     .where('day', '<=', today)
     .orderBy('day', 'desc')
     .limit(days)

@@ -16,6 +16,7 @@ import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
 import { seedExposedApiDemo } from './api-demo-data.ts';
+import { seedComplianceDemo } from './compliance-demo-data.ts';
 import { seedConsentDemo } from './consent-demo-data.ts';
 import { seedGdapDemo } from './gdap-demo-data.ts';
 import { seedPartnerData } from './partner-demo-data.ts';
@@ -462,6 +463,23 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
       now - 20 * 24 * 3600 * 1000,
     );
     out.apis.orders = await seedExposedApiDemo(db, ctx.secrets, contoso.id, now);
+    // SPEC §11: 30 days of Contoso's traffic and every partner's daily figures.
+    const person = (upn: string) => ({ id: out.users[upn]!.id, upn });
+    await seedComplianceDemo(
+      db,
+      {
+        partner: contoso,
+        others: [fabrikam],
+        users: {
+          jane: person('jane@contoso.example'),
+          sky: person('sky@contoso.example'),
+          sam: person('sam@contoso.example'),
+          hal: person('hal@contoso.example'),
+        },
+        apps: { cli: cli.application.id, sam: sam.application.id, automation: automation.application.id },
+      },
+      now,
+    );
   });
   return out;
 }

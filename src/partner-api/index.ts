@@ -12,6 +12,8 @@ import { fraudEventRoutes } from './routes/fraud-events.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { offerRoutes } from './routes/offers.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { programComplianceRoutes } from './routes/program-compliance.ts';
+import { securityRequirementsRoutes } from './routes/security-requirements.ts';
 import { serviceRequestRoutes } from './routes/service-requests.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -30,6 +32,9 @@ export const PARTNER_API_ROUTES = [
   applicationConsentRoutes,
   fraudEventRoutes,
   webhookRoutes,
+  // SPEC §11: the security requirements status downloads, and the operator's recalculation.
+  securityRequirementsRoutes,
+  programComplianceRoutes,
 ];
 
 /** The Partner API under `/v1` (issue 3 item 2), shaped like Partner Center's REST API. */

@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { samCommands } from '../sam/commands.ts';
+import { complianceCommands } from './compliance.ts';
 import { dapCommands } from './dap.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
@@ -26,4 +27,6 @@ export const clientCommands: Command[] = [
   ...dapCommands,
   // warden sam … : partner automation from one MFA consent (SPEC R2).
   ...samCommands,
+  // warden compliance … (SPEC §11): the security requirements status.
+  ...complianceCommands,
 ];

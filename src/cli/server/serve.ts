@@ -1,5 +1,6 @@
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createContext } from '../../app.ts';
+import { runComplianceClock } from '../../compliance/daily-job.ts';
 import { loadConfig } from '../../config.ts';
 import { DashboardSessions } from '../../dashboard/sessions.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
@@ -61,6 +62,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
 
   const sessions = new DashboardSessions(ctx.db);
   let scoring = false;
+  let complianceRunning = false;
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
     ctx.authorities
@@ -86,6 +88,17 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'webhook deliveries failed'),
     );
+    // SPEC §11: each partner's figures of the day that just ended, once (one query when none is
+    // due). A run still going is not joined by another of this process (other instances may race:
+    // the database keeps the first writer's figures).
+    if (!complianceRunning) {
+      complianceRunning = true;
+      runComplianceClock(ctx.db, ctx.clock.now())
+        .catch((err: unknown) => ctx.log.error({ err }, 'compliance clock failed'))
+        .finally(() => {
+          complianceRunning = false;
+        });
+    }
   }, 30_000);
   timer.unref();
   // SPEC §13: the fraud detector over Warden's own orders and sign-ins (idempotent: detection keys).
