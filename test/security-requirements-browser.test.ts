@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { recalculateFigures } from '../src/compliance/daily-job.ts';
 import { addDays, dayOf } from '../src/compliance/days.ts';
 import { getTenant } from '../src/directory/tenants.ts';
+import { storeSnapshot } from '../src/security-score/history.ts';
 import { launchChromium } from './support/browser.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { freshCode } from './support/oidc.ts';
@@ -98,12 +99,14 @@ let browser: Browser;
 let upn: string;
 let seed: string;
 let partnerId: string;
+let partnerKey: string;
 
 before(async () => {
   w = await startWarden();
   browser = await launchChromium();
   const partner = await makePartner(w, 'browse');
   partnerId = partner.id;
+  partnerKey = partner.key;
   const agent = await makeUser(w, {
     tenant: partner.key,
     name: 'agent',
@@ -137,20 +140,24 @@ after(async () => {
   await w?.stop();
 });
 
-async function signIn(): Promise<Page> {
+/** Signs in from `path`; `seed` empty: no second factor is asked (a user security defaults do not prompt). */
+async function signIn(as = { upn: '', seed: '' }, path = PAGE): Promise<Page> {
+  const who = as.upn ? as : { upn, seed };
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${w.baseUrl}${PAGE}`);
-  await page.fill('#email', upn);
+  await page.goto(`${w.baseUrl}${path}`);
+  await page.fill('#email', who.upn);
   await page.click('button[type=submit]');
   await page.waitForSelector('#password');
   await page.fill('#password', w.demo.password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('#code');
-  await page.fill('#code', freshCode(w, seed));
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => url.pathname === PAGE);
-  assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
+  if (who.seed) {
+    await page.waitForSelector('#code');
+    await page.fill('#code', freshCode(w, who.seed));
+    await page.click('button[type=submit]');
+  }
+  await page.waitForURL((url) => url.pathname === path);
+  if (who.seed) assert.equal(await page.textContent('[data-testid=mfa-status]'), 'MFA verified');
   return page;
 }
 
@@ -199,5 +206,58 @@ describe('Issue 14 item 4: the Security requirements page in Chromium', () => {
     assert.equal(csv[0], 'ObjectId,TenantId,Upn,LastNonMfaCompliantLoginDateTime');
     assert.ok(csv[1]!.includes(`,${partnerId},${upn},`));
     assert.deepEqual(violations, [], 'no CSP violation');
+  });
+
+  it('the operator sorts the program page by a column and filters it to non-compliant partners; a Sales agent is refused 403', async () => {
+    const good = await makePartner(w, 'model');
+    await storeSnapshot(w.ctx.db, good.id, w.clock.now(), {
+      score: 100,
+      compliantRequirementsCount: 4,
+      totalRequirementsCount: 4,
+    });
+    await storeSnapshot(w.ctx.db, partnerId, w.clock.now(), {
+      score: 40,
+      compliantRequirementsCount: 2,
+      totalRequirementsCount: 4,
+    });
+    const op = await makeUser(w, {
+      tenant: 'operator',
+      name: 'op',
+      roles: ['Global Administrator'],
+      totp: true,
+    });
+    const page = await signIn({ upn: op.upn, seed: op.totpSeed! }, '/dashboard/program/security');
+    const order = () =>
+      page.locator('tr[data-partner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-partner')));
+    await page.click('a[data-sort=score]');
+    await page.waitForURL(/sort=score&dir=asc/);
+    let ids = await order();
+    assert.ok(ids.indexOf(partnerId) < ids.indexOf(good.id), 'ascending: 40 before 100');
+    await page.click('a[data-sort=score]');
+    await page.waitForURL(/sort=score&dir=desc/);
+    ids = await order();
+    assert.ok(ids.indexOf(good.id) < ids.indexOf(partnerId), 'descending: 100 before 40');
+    assert.equal(await page.getAttribute('th[aria-sort]', 'aria-sort'), 'descending');
+    await page.click('text=Show non-compliant partners only');
+    await page.waitForURL(/filter=noncompliant/);
+    ids = await order();
+    assert.ok(ids.includes(partnerId));
+    assert.ok(!ids.includes(good.id));
+    const spark = page.locator(`tr[data-partner="${partnerId}"] .sparkline svg`);
+    assert.equal(await spark.getAttribute('role'), 'img');
+    const box = await spark.boundingBox();
+    assert.ok(box && box.width >= 90 && box.height >= 20, JSON.stringify(box));
+
+    // SPEC E1: a Sales agent gets the 403 page naming who may enter (the role is checked before MFA).
+    const sales = await makeUser(w, {
+      tenant: partnerKey,
+      name: 'sales',
+      groups: ['SalesAgents'],
+      totp: true,
+    });
+    const salesPage = await signIn({ upn: sales.upn, seed: '' });
+    assert.match((await salesPage.textContent('[data-testid=forbidden-roles]')) ?? '', /Admin agent/);
+    const response = await salesPage.reload();
+    assert.equal(response?.status(), 403);
   });
 });
