@@ -124,7 +124,7 @@ describe('Issue 14 item 4: the Security requirements page', () => {
     const trend = /data-testid="trend-7-data">([\s\S]*?)<\/table>/.exec(page)![1]!;
     assert.equal((trend.match(/<tr><th scope="row">/g) ?? []).length, 7, 'seven days');
     assert.match(trend, /<td>20 %<\/td><td>40 %<\/td><\/tr>/, 'the last day: B1 20 %, B2 40 %');
-    assert.match(page, /data-testid="score-30-data">[\s\S]*<td>60 %<\/td>/);
+    assert.match(page, /data-testid="score-30-data">[\s\S]*<td>60 of 100<\/td>/);
     assert.doesNotMatch(page, /\sstyle=/, 'no style attribute: the CSP forbids inline styles');
     assert.doesNotMatch(page, /<script/);
   });
@@ -275,6 +275,14 @@ describe('Issue 14 item 4: the operator’s program page', () => {
 
     const bad = await operator.request(`${w.baseUrl}${PROGRAM}?sort=password`);
     assert.equal(bad.status, 400);
+  });
+
+  it('the requirements page is a partner’s: the operator’s admin is sent to the program page (403)', async () => {
+    await operator.navigate(`${w.baseUrl}${PAGE}`);
+    assert.equal(operator.lastStatus, 403);
+    assert.match(operator.lastPage, /href="\/dashboard\/program\/security"/);
+    const csv = await operator.request(`${w.baseUrl}${PAGE}/all-api-requests.csv`);
+    assert.equal(csv.status, 403);
   });
 
   it('ACCESS program: a partner’s Global admin (not the operator) is refused 403', async () => {

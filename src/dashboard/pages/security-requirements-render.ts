@@ -196,7 +196,12 @@ ${lineChart({
   title: 'Security score, last 30 days',
   labels: scoreDays,
   series: [
-    { label: 'Score', values: scoreDays.map((d) => scoreByDay.get(d) ?? null), colour: SERIES_COLOURS[0] },
+    {
+      label: 'Score',
+      values: scoreDays.map((d) => scoreByDay.get(d) ?? null),
+      colour: SERIES_COLOURS[0],
+      unit: ' of 100',
+    },
   ],
 })}
 

@@ -12,6 +12,8 @@ export interface Series {
   /** One value per point, percent 0–100; null where there is nothing to show (no traffic). */
   values: readonly (number | null)[];
   colour: string;
+  /** How a value reads as text (table, description); percent unless said. */
+  unit?: string;
 }
 
 /** Distinct in light and dark mode and for the common colour-vision deficiencies (blue, orange, purple). */
@@ -31,7 +33,7 @@ function y(value: number): number {
   return PAD.top + span * (1 - Math.max(0, Math.min(100, value)) / 100);
 }
 
-const fmt = (v: number | null) => (v === null ? '—' : `${v} %`);
+const fmt = (v: number | null, unit = ' %') => (v === null ? '—' : `${v}${unit}`);
 const round = (v: number) => Math.round(v * 10) / 10;
 
 /** Runs of consecutive non-null points: a day without traffic breaks the line instead of drawing 0. */
@@ -79,7 +81,7 @@ function dataTable(id: string, caption: string, labels: readonly string[], serie
 <thead><tr><th scope="col">Day</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
 <tbody>${labels.map(
     (label, i) =>
-      html`<tr><th scope="row">${label}</th>${series.map((s) => html`<td>${fmt(s.values[i] ?? null)}</td>`)}</tr>`,
+      html`<tr><th scope="row">${label}</th>${series.map((s) => html`<td>${fmt(s.values[i] ?? null, s.unit)}</td>`)}</tr>`,
   )}</tbody>
 </table>`;
 }
@@ -87,7 +89,7 @@ function dataTable(id: string, caption: string, labels: readonly string[], serie
 function description(labels: readonly string[], series: readonly Series[]): string {
   if (labels.length === 0) return 'No days to show yet.';
   return `${labels[0]} to ${labels.at(-1)}. ${series
-    .map((s) => `${s.label}: latest ${fmt(s.values.at(-1) ?? null)}`)
+    .map((s) => `${s.label}: latest ${fmt(s.values.at(-1) ?? null, s.unit)}`)
     .join('; ')}.`;
 }
 
