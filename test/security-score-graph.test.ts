@@ -110,7 +110,7 @@ describe('Reference §4.2: the partner security score in Graph beta', () => {
       w.ctx.db,
       partner.id,
       { name: 'Sec Ops', email: 'SecOps@acme.example', phone: '+1 425 555 0101' },
-      'test',
+      { tenantId: partner.id, userId: null, appId: null, name: 'test' },
       w.clock.now(),
     );
     const res = await callApi(w, 'GET', `${SCORE}?$expand=requirements`, { token });

@@ -1,4 +1,5 @@
-import type { Db } from '../storage/database.ts';
+import { type AuditActor, recordAuditEvent } from '../audit/audit-events.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
 
 /**
  * The partner's security contact (reference §4.2: "a security contact on file", requirement
@@ -69,19 +70,38 @@ export async function getSecurityContact(db: Db, tenantId: string): Promise<Secu
   };
 }
 
-/** Sets (or replaces) the tenant's contact in one statement: two instances saving at once leave one. */
+/**
+ * Sets (or replaces) the tenant's contact with one upsert, written to the tenant's audit log in the
+ * same transaction: two instances saving at once leave one contact and both records.
+ */
 export async function setSecurityContact(
   db: Db,
   tenantId: string,
   input: { name?: unknown; email?: unknown; phone?: unknown },
-  by: string,
+  by: AuditActor,
   now: number,
 ): Promise<SecurityContact> {
   const contact = validContact(input);
-  await db
-    .insertInto('security_contacts')
-    .values({ tenant_id: tenantId, ...contact, updated_at: now, updated_by: by })
-    .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...contact, updated_at: now, updated_by: by }))
-    .execute();
-  return { ...contact, updatedAt: now, updatedBy: by };
+  const updatedBy = by.userId ?? by.name;
+  await inTransaction(db, async (trx) => {
+    await trx
+      .insertInto('security_contacts')
+      .values({ tenant_id: tenantId, ...contact, updated_at: now, updated_by: updatedBy })
+      .onConflict((oc) =>
+        oc.column('tenant_id').doUpdateSet({ ...contact, updated_at: now, updated_by: updatedBy }),
+      )
+      .execute();
+    await recordAuditEvent(
+      trx,
+      [tenantId],
+      {
+        category: 'SecurityRequirements',
+        activity: 'Set security contact',
+        actor: by,
+        target: { type: 'securityContact', id: tenantId, name: contact.email },
+      },
+      now,
+    );
+  });
+  return { ...contact, updatedAt: now, updatedBy };
 }

@@ -51,7 +51,18 @@ export function securityRequirementsPages(app: FastifyInstance, ctx: WardenConte
       const body = req.body ?? {};
       const values = { name: body.name ?? '', email: body.email ?? '', phone: body.phone ?? '' };
       try {
-        await setSecurityContact(ctx.db, viewer.tenant.id, values, viewer.user.id, ctx.clock.now());
+        await setSecurityContact(
+          ctx.db,
+          viewer.tenant.id,
+          values,
+          {
+            tenantId: viewer.tenant.id,
+            userId: viewer.user.id,
+            appId: null,
+            name: viewer.user.userPrincipalName,
+          },
+          ctx.clock.now(),
+        );
       } catch (error) {
         if (!(error instanceof SecurityContactError)) throw error;
         const form: ContactForm = { values, error: { field: error.field, message: error.message } };
