@@ -192,6 +192,14 @@ describe('Issue 14 item 4: the Security requirements page', () => {
       agent.lastPage,
       /data-requirement="securityContactProvided"><td>[^<]*<\/td><td><span class="status-compliant"/,
     );
+    const audit = await w.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', partner.id)
+      .where('activity', '=', 'Set security contact')
+      .execute();
+    assert.equal(audit.length, 1, 'the refused forms changed nothing; the saved one is in the audit log');
+    assert.equal(audit[0]!.actor_user_id, agentId);
   });
 
   it('SPEC E1: a Sales agent is refused (403); without MFA the page asks for it first', async () => {
