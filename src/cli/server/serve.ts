@@ -61,7 +61,20 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
 
   const sessions = new DashboardSessions(ctx.db);
+  // Reference §4.2: the day's security score snapshot of every partner, once per UTC day (the
+  // database settles instances racing; the flag only keeps one process from overlapping itself).
+  // Taken at start too, so a fresh start shows today's score in the history at once.
   let scoring = false;
+  const scoreToday = () => {
+    if (scoring) return;
+    scoring = true;
+    runSecurityScoreClock(ctx.db, ctx.clock.now(), config.baseUrl)
+      .catch((err: unknown) => ctx.log.error({ err }, 'security score clock failed'))
+      .finally(() => {
+        scoring = false;
+      });
+  };
+  scoreToday();
   let complianceRunning = false;
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
@@ -74,16 +87,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     runGdapClock(ctx.db, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'GDAP clock failed'),
     );
-    // Reference §4.2: the day's security score snapshot of every partner, once per UTC day (the
-    // database settles instances racing; this only keeps one process from overlapping itself).
-    if (!scoring) {
-      scoring = true;
-      runSecurityScoreClock(ctx.db, ctx.clock.now(), config.baseUrl)
-        .catch((err: unknown) => ctx.log.error({ err }, 'security score clock failed'))
-        .finally(() => {
-          scoring = false;
-        });
-    }
+    scoreToday();
     // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock.
     runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'webhook deliveries failed'),
