@@ -184,7 +184,7 @@ export function renderRequirements(viewer: Viewer, v: RequirementsView): string 
   const customersLacking = report.customers.filter((c) => c.mfa.adminsRequiredNotUsingMfaCount > 0);
   return dashboardPage(
     'Security requirements',
-    html`<p>Your security score: <span class="score" data-testid="security-score">${report.score.currentScore}</span> of ${report.score.maxScore}. ${report.compliantRequirementsCount} requirements met, <span data-testid="open-requirements">${open}</span> open.</p>
+    html`<p>Your security score: <span class="score" data-testid="security-score">${report.score.currentScore}</span> of ${report.score.maxScore}. ${report.compliantRequirementsCount} ${report.compliantRequirementsCount === 1 ? 'requirement' : 'requirements'} met, <span data-testid="open-requirements">${open}</span> open.</p>
 ${requirementsTable(report.requirements)}
 
 <h2>Security requirements status</h2>

@@ -61,7 +61,7 @@ ${ticks.map(
     html`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}" stroke="#d0d0d0" stroke-width="1"/><text x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11" fill="#333333">${t} %</text>`,
 )}
 ${labels.map((label, i) =>
-  i % every === 0 || i === n - 1
+  (i % every === 0 && n - 1 - i >= every) || i === n - 1
     ? html`<text x="${round(x(i, n))}" y="${H - PAD.bottom + 16}" text-anchor="middle" font-size="11" fill="#333333">${label.slice(5)}</text>`
     : '',
 )}`;
@@ -76,14 +76,17 @@ function legend(series: readonly Series[]): Html {
 
 /** The numbers a chart draws, as a table: one row per point label, one column per series. */
 function dataTable(id: string, caption: string, labels: readonly string[], series: readonly Series[]): Html {
-  return html`<table class="chart-data" id="${id}-data" data-testid="${id}-data">
+  // A scrolling region beside the chart: focusable, so a keyboard can scroll a month of rows.
+  return html`<div class="chart-data-scroll" role="region" tabindex="0" aria-label="${caption}: the numbers">
+<table class="chart-data" id="${id}-data" data-testid="${id}-data">
 <caption>${caption} (the chart’s numbers)</caption>
 <thead><tr><th scope="col">Day</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
 <tbody>${labels.map(
     (label, i) =>
       html`<tr><th scope="row">${label}</th>${series.map((s) => html`<td>${fmt(s.values[i] ?? null, s.unit)}</td>`)}</tr>`,
   )}</tbody>
-</table>`;
+</table>
+</div>`;
 }
 
 function description(labels: readonly string[], series: readonly Series[]): string {
