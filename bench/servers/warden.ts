@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { seedDemoData } from '../../src/demo/demo-data.ts';
 import { createUser } from '../../src/directory/users.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { RequestLog } from '../../src/reports/request-log.ts';
 import { freePort, type Ready, serveRequests } from '../common.ts';
 
 export interface WardenInfo {
@@ -46,6 +47,9 @@ if (!demo) throw new Error('demo data was not created (data dir not empty?)');
 const automation = demo.clients['contoso-automation'];
 const contoso = demo.tenants.contoso;
 if (!automation?.clientSecret || !contoso) throw new Error('demo data lacks contoso or contoso-automation');
+// bench/compliance.ts compares the Partner API with and without the compliance rollups (SPEC §11).
+if (process.env.BENCH_REQUEST_ROLLUPS === 'off')
+  ctx.requestLog = new RequestLog(ctx.db, ctx.log, { rollups: false });
 const app = await buildServer(ctx);
 await app.listen({ port, host: '127.0.0.1' });
 
