@@ -4,14 +4,14 @@
  *   node bench/compliance.ts [--rows=N] [--partners=N] [--data-dir=DIR] [--api-rounds=N] [--skip-api] [postgres://…]
  *
  * 1. Generates N request-log rows (default 200,000; the documented run: --rows=10000000) over the
- *    30 UTC days before today for 1,000 partner tenants of 10 accounts each, inserted as the
- *    request log does (rows and their rollups in one transaction per batch), then lets the
+ *    30 UTC days before today for 1,000 partner tenants of 10 accounts each (the database's trigger
+ *    adds each INSERT's rows to the rollups, as for the request log's batches), then lets the
  *    compliance clock compute each of the 30 days' figures for every partner.
  * 2. Times one partner's status (partnerStatus, 30 days; goal < 50 ms), the operator's program
  *    status over every partner (programStatus; goal < 1 s) and, for information, one partner's downloads.
  * 3. Measures what the rollups cost the Partner API: two Warden children side by side, the same
  *    App+User MFA `GET /v1/customers` load in interleaved rounds (ABBA), one keeping the rollups
- *    and one not (BENCH_REQUEST_ROLLUPS=off, an option only this benchmark uses); server CPU per
+ *    and one not (BENCH_REQUEST_ROLLUPS=off: that child drops the trigger); server CPU per
  *    request with ÷ without (goal < 1.05).
  *
  * With --data-dir the SQLite database is kept there, and a later run on the same directory skips
@@ -25,7 +25,6 @@ import pg from 'pg';
 import { runComplianceClock } from '../src/compliance/daily-job.ts';
 import { addDays, dayOf, startOfDay } from '../src/compliance/days.ts';
 import { applicationAdoption, nonMfaPrincipals, recentPartnerRequests } from '../src/compliance/downloads.ts';
-import { addToRollups, aggregate } from '../src/compliance/rollups.ts';
 import { partnerStatus, programStatus } from '../src/compliance/status.ts';
 import { createTenant } from '../src/directory/tenants.ts';
 import { createUser } from '../src/directory/users.ts';
@@ -164,13 +163,13 @@ async function generate(partners: Partner[]): Promise<number> {
           delegated_access: null,
         });
       }
+      // The database's trigger adds the rows to the rollups, as for the request log's batches.
       await db.transaction().execute(async (trx) => {
         for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
           await trx
             .insertInto('request_log')
             .values(rows.slice(i, i + ROWS_PER_INSERT))
             .execute();
-        await addToRollups(trx, aggregate(rows));
       });
       inDay += n;
       written += n;
