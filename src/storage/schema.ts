@@ -404,7 +404,7 @@ export interface RequestLogTable {
 
 /**
  * SPEC §11: the counters of one tenant's requests on one UTC day, by surface, application and
- * user, kept up to date with every request-log batch (src/compliance/rollups.ts).
+ * user, kept by the database as request-log rows are inserted (trigger of migration 0023).
  */
 export interface RequestRollupTable {
   tenant_id: string;
