@@ -3,11 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import {
+  changeFraudEventStatus,
+  FraudEventError,
+  listFraudEvents,
+} from '../src/security-alerts/fraud-events.ts';
 import { alertResponse } from '../src/security-alerts/response-times.ts';
+import type { StatusChange } from '../src/security-alerts/status-transitions.ts';
 import { runWebhookDeliveries } from '../src/security-alerts/webhook-deliveries.ts';
 import { verifyDelivery } from '../src/security-alerts/webhook-signature.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { callApi, sign, userClaims } from './support/tokens.ts';
+import { appOnlyToken, callApi, sign, userClaims } from './support/tokens.ts';
 import { makeUser } from './support/users.ts';
 
 const HOUR = 3_600_000;
@@ -75,6 +81,38 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
   });
   after(() => w.stop());
 
+  it('the demo partner has an active, an investigated and a resolved alert (src/demo/alerts-demo-data.ts)', async () => {
+    const res = await callApi(w, 'GET', '/v1/fraudEvents', { token: await token(partnerUpn), headers: NEW });
+    assert.equal(res.status, 200);
+    const statuses = res.body.map(
+      (e: { eventStatus: string; resolvedReason: string }) => `${e.eventStatus}:${e.resolvedReason}`,
+    );
+    assert.deepEqual(statuses.sort(), ['Active:None', 'Investigating:None', 'Resolved:Ignore']);
+  });
+
+  it('SPEC E1/E2: Admin agents only (a Helpdesk agent is 403 role_required), App+User only, the program route for the operator’s Global or Security admins', async () => {
+    const helpdesk = (await makeUser(w, { tenant: 'contoso', name: 'helpdesk', groups: ['HelpdeskAgents'] }))
+      .upn;
+    const asHelpdesk = await callApi(w, 'GET', '/v1/fraudEvents', { token: await token(helpdesk) });
+    assert.equal(asHelpdesk.status, 403);
+    assert.equal(asHelpdesk.body.wardenCode, 'role_required');
+    const appOnly = await callApi(w, 'GET', '/v1/fraudEvents', { token: await appOnlyToken(w) });
+    assert.equal(appOnly.status, 403);
+    assert.equal(appOnly.body.wardenCode, 'app_only_not_allowed');
+    const operatorUser = (await makeUser(w, { tenant: 'operator', name: 'plain' })).upn;
+    const plain = await callApi(w, 'POST', '/v1/program/fraudEvents', {
+      token: await token(operatorUser),
+      body: {},
+    });
+    assert.equal(plain.status, 403);
+    assert.equal(plain.body.wardenCode, 'role_required');
+    const noMfa = await callApi(w, 'GET', '/v1/fraudEvents', {
+      token: await sign(w, userClaims(w, partnerUpn, { amr: ['pwd'] })),
+    });
+    assert.equal(noMfa.status, 401);
+    assert.equal(noMfa.body.wardenCode, 'mfa_required');
+  });
+
   it('the operator raises an event (201, the new model shape); a partner token on the program route is 403 operator_only', async () => {
     const res = await raise(contosoId, subscriptionId);
     assert.equal(res.status, 201);
@@ -107,7 +145,12 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
     assert.equal(e.resolvedOn, '9999-12-31T23:59:59.997');
     assert.equal(e.resolvedBy, '');
     assert.equal(e.hitCount, '3');
-    assert.equal(e.catalogOfferId, 'WRD-BUS-PREM');
+    const offer = await w.ctx.db
+      .selectFrom('subscriptions')
+      .select('offer_id')
+      .where('id', '=', subscriptionId)
+      .executeTakeFirstOrThrow();
+    assert.equal(e.catalogOfferId, offer.offer_id);
     assert.equal(e.eventType, undefined, 'no new-model fields without the header');
     const modern = await callApi(w, 'GET', `/v1/fraudEvents?SubscriptionId=${subscriptionId}`, {
       token: t,
@@ -226,6 +269,41 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
     assert.equal(foreign.body.wardenCode, 'subscription_not_found');
   });
 
+  it('two status changes of one event at once: each that succeeds is in the activity log, none is lost (conditional updates)', async () => {
+    const event = (await raise(contosoId, otherSubscriptionId)).body;
+    const change = async (status: StatusChange) => {
+      try {
+        await changeFraudEventStatus(
+          w.ctx.db,
+          contosoId,
+          otherSubscriptionId,
+          [event.eventId],
+          status,
+          partnerUpn,
+          w.clock.now(),
+        );
+        return 'ok';
+      } catch (error) {
+        assert.ok(error instanceof FraudEventError && error.code === 'changed_concurrently', String(error));
+        return 'refused';
+      }
+    };
+    const outcomes = await Promise.all([
+      change({ status: 'Investigating' }),
+      change({ status: 'Resolved', reason: 'Fraud' }),
+      change({ status: 'Resolved', reason: 'Ignore' }),
+    ]);
+    const after = (await listFraudEvents(w.ctx.db, contosoId, {})).find((e) => e.id === event.eventId)!;
+    const succeeded = outcomes.filter((o) => o === 'ok').length;
+    assert.ok(succeeded >= 1);
+    assert.equal(
+      after.activityLogs.length,
+      1 + succeeded,
+      JSON.stringify({ outcomes, logs: after.activityLogs }),
+    );
+    assert.equal(after.version, 1 + succeeded);
+  });
+
   it('requirement securityAlertsPromptlyResolved: alertResponse counts alerts of the last 30 days, resolved within 24 h, open past due, mean hours', async () => {
     // Out of the window of any event raised so far (and of the demo's).
     w.clock.advance(31 * 24 * HOUR);
@@ -317,6 +395,13 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
       assert.equal(deliveries.body[0].lastStatusCode, 204);
       assert.equal(deliveries.body[0].eventId, event.eventId);
 
+      // Two instances running the job at once send a delivery once (the lease is claimed conditionally).
+      await raise(contosoId, subscriptionId);
+      failures = 0;
+      const [x, y] = await Promise.all([run(), run()]);
+      assert.equal(x! + y!, 1);
+      assert.equal(received.length, 4);
+
       const last = received[2]!;
       const payload = JSON.parse(last.body);
       assert.equal(payload.EventName, 'azure-fraud-event-detected');
@@ -343,5 +428,38 @@ describe('SPEC §13, reference §5: fraud events through Partner Center REST, ra
     } finally {
       await new Promise((ok) => receiver.close(ok));
     }
+  });
+  it('webhooks: a delivery that never succeeds is failed after 6 attempts, 1, 2, 4, 8 and 16 minutes apart; delivery state shows why', async () => {
+    const event = (await raise(contosoId, subscriptionId)).body;
+    const times: number[] = [];
+    const failing = async () => {
+      times.push(w.clock.now());
+      return { status: 500 };
+    };
+    const pending = async () =>
+      (await callApi(w, 'GET', '/v1/webhooks/deliveries', { token: await token(partnerUpn) })).body.find(
+        (d: { eventId: string }) => d.eventId === event.eventId,
+      );
+    for (let i = 0; i < 6; i++) {
+      assert.equal(
+        await runWebhookDeliveries(w.ctx.db, w.ctx.secrets, w.clock.now(), failing),
+        1,
+        `attempt ${i + 1}`,
+      );
+      if (i < 5) w.clock.advance(2 ** i * 60_000);
+    }
+    const gaps = times.slice(1).map((t, i) => Math.round((t - times[i]!) / 60_000));
+    assert.deepEqual(gaps, [1, 2, 4, 8, 16]);
+    const d = await pending();
+    assert.equal(d.state, 'failed');
+    assert.equal(d.attempts, 6);
+    assert.equal(d.lastStatusCode, 500);
+    assert.equal(d.lastError, 'HTTP 500');
+    w.clock.advance(3_600_000);
+    assert.equal(
+      await runWebhookDeliveries(w.ctx.db, w.ctx.secrets, w.clock.now(), failing),
+      0,
+      'never again',
+    );
   });
 });

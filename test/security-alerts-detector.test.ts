@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getCustomer } from '../src/partner-center/customers.ts';
@@ -8,7 +9,9 @@ import { runDetector } from '../src/security-alerts/detector.ts';
 import { listFraudEvents } from '../src/security-alerts/fraud-events.ts';
 import { GeoIpTable, geoIpTableOf } from '../src/sign-in-logs/location.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
+import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { sign, userClaims } from './support/tokens.ts';
 import { makeUser } from './support/users.ts';
 
 const HOUR = 3_600_000;
@@ -27,18 +30,21 @@ fd00:1::/32,JP,35.68,139.69
 describe('SPEC §13: the fraud detector over Warden’s own orders and sign-ins', () => {
   let w: TestWarden;
   let geo: GeoIpTable;
+  const dir = mkdtempSync(join(tmpdir(), 'warden-geoip-'));
+  const geoIpFile = join(dir, 'geoip.csv');
   before(async () => {
-    w = await startWarden({ env: { WARDEN_GEOIP_FILE: 'geoip.csv' } });
-    // The harness starts Warden before the test can write into its data dir: the table is read from a file of its own.
-    const path = join(w.dataDir, 'geoip.csv');
-    writeFileSync(path, GEOIP_CSV);
-    geo = geoIpTableOf(path)!;
+    writeFileSync(geoIpFile, GEOIP_CSV);
+    w = await startWarden({ env: { WARDEN_GEOIP_FILE: geoIpFile } });
+    geo = geoIpTableOf(w.ctx.config.geoIpFile)!;
   });
-  after(() => w.stop());
+  after(async () => {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const detect = () => runDetector(w.ctx.db, w.ctx.config.baseUrl, geo, w.clock.now());
 
   it('WARDEN_GEOIP_FILE: CIDR networks of both families, the most specific one wins; malformed lines are refused with their line number', () => {
-    assert.equal(w.ctx.config.geoIpFile, join(process.cwd(), 'geoip.csv'));
+    assert.equal(w.ctx.config.geoIpFile, geoIpFile);
     assert.equal(geo.locate('10.1.200.3')?.countryCode, 'US');
     assert.equal(geo.locate('10.2.1.1')?.latitude, 52.52);
     assert.equal(geo.locate('10.2.9.1')?.latitude, 48.14, 'the /24 inside the /16');
@@ -175,5 +181,23 @@ describe('SPEC §13: the fraud detector over Warden’s own orders and sign-ins'
     assert.equal(travel.additionalDetails.previousIpAddress, '10.3.0.9');
     assert.equal(travel.customerTenantId, northwind);
     assert.equal(travel.severity, 'High');
+
+    // Graph's signIn.location is filled from the same table (reference §8.2).
+    // Signed as Warden signs (the harness clock has moved days past any token the sign-in pages would issue).
+    const graph = await sign(
+      w,
+      userClaims(w, 'jane@contoso.example', { aud: GRAPH_API, scp: 'Directory.AccessAsUser.All' }),
+    );
+    const read = await fetch(`${w.baseUrl}/v1.0/auditLogs/signIns/${travel.additionalDetails.signInId}`, {
+      headers: { authorization: `Bearer ${graph}` },
+    });
+    assert.equal(read.status, 200);
+    const shown = (await read.json()) as {
+      ipAddress: string;
+      location: { countryOrRegion: string; geoCoordinates: { latitude: number } };
+    };
+    assert.equal(shown.ipAddress, '10.2.0.7');
+    assert.equal(shown.location.countryOrRegion, 'DE');
+    assert.equal(shown.location.geoCoordinates.latitude, 52.52);
   });
 });

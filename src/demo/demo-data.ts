@@ -15,6 +15,7 @@ import { consentApplication } from '../service-principals/service-principals.ts'
 import { type Db, inTransaction } from '../storage/database.ts';
 import { withFirstStartLock } from '../storage/first-start-lock.ts';
 import { GRAPH_API, PARTNER_API } from '../tokens/audiences.ts';
+import { seedAlertsDemo } from './alerts-demo-data.ts';
 import { seedExposedApiDemo } from './api-demo-data.ts';
 import { seedComplianceDemo } from './compliance-demo-data.ts';
 import { seedConsentDemo } from './consent-demo-data.ts';
@@ -365,6 +366,19 @@ export async function insertDemoData(ctx: DemoContext): Promise<DemoData> {
           },
         },
         pending: { tenantId: adatum.id },
+      },
+      now,
+    );
+    // SPEC §13: security alerts on Contoso's customers, one of each status (alerts-demo-data.ts).
+    await seedAlertsDemo(
+      db,
+      {
+        partnerTenantId: contoso.id,
+        agent: 'jane@contoso.example',
+        baseUrl: ctx.config.baseUrl,
+        active: { customerId: out.customers['northwind.example']!, tenantId: northwind.id },
+        investigating: { customerId: out.customers['woodgrove.example']!, tenantId: woodgrove.id },
+        resolved: { customerId: out.customers['adatum.example']!, tenantId: adatum.id },
       },
       now,
     );

@@ -166,3 +166,9 @@ export function geoIpTableOf(path: string | undefined): GeoIpTable | undefined {
   }
   return table;
 }
+
+/** Graph's `location` of an address by the table of WARDEN_GEOIP_FILE (unknown without one). */
+export function locatorOf(path: string | undefined): (ip: string | null) => SignInLocation {
+  const table = geoIpTableOf(path);
+  return (ip) => locationOf(table?.locate(ip));
+}

@@ -115,6 +115,9 @@ export interface GraphSignIn {
 }
 
 /** Where a page of the log starts: after this row in the log's order (newest first, then id). */
+/** Where an address is, as Graph's `location` says it. */
+export type Locate = (ipAddress: string | null) => SignInLocation;
+
 export interface SignInCursor {
   createdAt: number;
   id: string;
@@ -131,7 +134,13 @@ export interface SignInCursor {
 export async function querySignIns(
   db: Db,
   tenantId: string,
-  query: { conditions?: RawBuilder<SqlBool>[]; after?: SignInCursor; limit: number },
+  query: {
+    conditions?: RawBuilder<SqlBool>[];
+    after?: SignInCursor;
+    limit: number;
+    /** Places an address (the operator's GeoIP table, location.ts); unknown when not given. */
+    locate?: Locate;
+  },
 ): Promise<(GraphSignIn & { cursor: SignInCursor })[]> {
   let q = db
     .selectFrom('sign_ins as s')
@@ -154,12 +163,26 @@ export async function querySignIns(
       ]),
     );
   const rows = await q.orderBy('s.created_at', 'desc').orderBy('s.id').limit(query.limit).execute();
-  return rows.map((r) => ({ ...toGraph(r), cursor: { createdAt: r.created_at, id: r.id } }));
+  const locate = query.locate ?? (() => UNKNOWN_LOCATION);
+  return rows.map((r) => ({
+    ...toGraph(r),
+    location: locate(r.ip_address),
+    cursor: { createdAt: r.created_at, id: r.id },
+  }));
 }
 
 /** One sign-in of the tenant, or undefined. */
-export async function getSignIn(db: Db, tenantId: string, id: string): Promise<GraphSignIn | undefined> {
-  const [row] = await querySignIns(db, tenantId, { conditions: [sql<SqlBool>`s.id = ${id}`], limit: 1 });
+export async function getSignIn(
+  db: Db,
+  tenantId: string,
+  id: string,
+  locate?: Locate,
+): Promise<GraphSignIn | undefined> {
+  const [row] = await querySignIns(db, tenantId, {
+    conditions: [sql<SqlBool>`s.id = ${id}`],
+    limit: 1,
+    ...(locate ? { locate } : {}),
+  });
   if (!row) return undefined;
   const { cursor: _, ...signIn } = row;
   return signIn;

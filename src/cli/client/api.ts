@@ -20,8 +20,13 @@ export async function apiRequest(
   method: string,
   url: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const headers: Record<string, string> = {
+    ...extraHeaders,
+    authorization: `Bearer ${token}`,
+    accept: 'application/json',
+  };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetchFrom(target.server, url, {
     method,

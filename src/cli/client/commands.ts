@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { samCommands } from '../sam/commands.ts';
+import { alertsCommands } from './alerts.ts';
 import { complianceCommands } from './compliance.ts';
 import { dapCommands } from './dap.ts';
 import { gdapCommands } from './gdap.ts';
@@ -29,4 +30,6 @@ export const clientCommands: Command[] = [
   ...samCommands,
   // warden compliance … (SPEC §11): the security requirements status.
   ...complianceCommands,
+  // warden alerts … (SPEC §13): security alerts and fraud events.
+  ...alertsCommands,
 ];

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type SqlBool, sql } from 'kysely';
 import type { WardenContext } from '../../context.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import { locatorOf } from '../../sign-in-logs/location.ts';
 import {
   getServicePrincipalSignIn,
   queryServicePrincipalSignIns,
@@ -140,6 +141,8 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
         ],
         ...(query.after ? { after: cursorOf(query.after) } : {}),
         limit: query.top + 1,
+        // Issue 14 item 5: placed by the operator's GeoIP table, when there is one.
+        locate: locatorOf(ctx.config.geoIpFile),
       });
       return page(rows, query);
     },
@@ -151,7 +154,7 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
     async (req, reply) => {
       const { tenantId } = graphCallerOf(req);
       const signIn =
-        (await getSignIn(ctx.db, tenantId, req.params.id)) ??
+        (await getSignIn(ctx.db, tenantId, req.params.id, locatorOf(ctx.config.geoIpFile))) ??
         (await getServicePrincipalSignIn(ctx.db, tenantId, req.params.id));
       const query = parseQuery(
         req.query,

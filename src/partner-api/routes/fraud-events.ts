@@ -27,7 +27,7 @@ interface ListQuery {
 interface StatusBody {
   EventIds?: string[];
   EventStatus: (typeof EVENT_STATUSES)[number];
-  ResolvedReason?: 'Fraud' | 'Ignore';
+  ResolvedReason?: 'Fraud' | 'Ignore' | 'Legitimate';
 }
 
 interface RaiseBody {
@@ -144,7 +144,8 @@ export function fraudEventRoutes(api: FastifyInstance, ctx: WardenContext): void
               items: { type: 'string', minLength: 1, maxLength: 120 },
             },
             EventStatus: { type: 'string', enum: [...EVENT_STATUSES] },
-            ResolvedReason: { type: 'string', enum: ['Fraud', 'Ignore'] },
+            // Reference §5.2 documents Fraud and Ignore; Warden also takes the dashboard's Legitimate.
+            ResolvedReason: { type: 'string', enum: ['Fraud', 'Ignore', 'Legitimate'] },
           },
         },
       },
@@ -163,7 +164,7 @@ export function fraudEventRoutes(api: FastifyInstance, ctx: WardenContext): void
         if (!req.body.ResolvedReason)
           throw new PartnerApiError(
             'invalid_request',
-            'ResolvedReason (Fraud or Ignore) is required to resolve.',
+            'ResolvedReason (Fraud, Ignore or Legitimate) is required to resolve.',
             ['ResolvedReason'],
           );
         change = { status: 'Resolved', reason: req.body.ResolvedReason };
