@@ -11,15 +11,15 @@ export interface Viewer {
   session: DashboardSession;
 }
 
-/** `operator`: shown to the operator tenant's users only (the program pages). */
-const NAV: [href: string, label: string, protectedArea: boolean, operator?: 'operator'][] = [
+/** `operator`: shown to the operator tenant's users only (the program pages); `partner`: to partners' only. */
+const NAV: [href: string, label: string, protectedArea: boolean, only?: 'operator' | 'partner'][] = [
   ['/dashboard', 'Overview', false],
   ['/commerce/customers', 'Customers', true],
   ['/dashboard/customers/gdap', 'GDAP', true],
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
-  ['/dashboard/security/requirements', 'Security requirements', true],
+  ['/dashboard/security/requirements', 'Security requirements', true, 'partner'],
   ['/dashboard/program/security', 'Program security', true, 'operator'],
   ['/dashboard/security/alerts', 'Security alerts', true],
   ['/dashboard/health', 'Service health', false],
@@ -44,7 +44,7 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.filter(([, , , only]) => only !== 'operator' || tenant.kind === 'operator').map(
+<ul>${NAV.filter(([, , , only]) => only === undefined || only === tenant.kind).map(
     ([href, label, mfa]) =>
       html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>
