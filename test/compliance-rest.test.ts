@@ -63,6 +63,12 @@ describe('SPEC §11: the security requirements status over the Partner API', () 
       },
     ]);
 
+    // A multi-tenant application registered elsewhere (the operator's warden-cli) is named.
+    const cli = adoption.body.find(
+      (r: { applicationId: string }) => r.applicationId === w.demo.clients['warden-cli']!.clientId,
+    );
+    assert.equal(cli?.applicationName, 'Warden CLI');
+
     const principals = await callApi(w, 'GET', '/v1/nonMfaCompliantPartnerPrincipals?surface=api', {
       token: jane,
     });

@@ -26,8 +26,8 @@ describe('STYLE 2: the Graph API gate', () => {
   });
   after(() => w.stop());
 
-  it('STYLE 2: every route under /v1.0 declares an operation and a permission of the one table, and passes the gate', async () => {
-    const served = routesOf(w.app).filter((r) => r.split(' ')[1]!.startsWith('/v1.0'));
+  it('STYLE 2: every route under /v1.0 and /beta declares an operation and a permission of the one table, and passes the gate', async () => {
+    const served = routesOf(w.app).filter((r) => /^\/(v1\.0|beta)\//.test(r.split(' ')[1]!));
     assert.ok(served.length >= 2, served.join('\n'));
     const declared = new Map<string, GraphRouteDeclaration | undefined>();
     const fresh = Fastify();
@@ -42,7 +42,7 @@ describe('STYLE 2: the Graph API gate', () => {
     assert.deepEqual(
       [...declared.keys()].sort(),
       [...served].sort(),
-      'no /v1.0 route lives outside the Graph plugin',
+      'no /v1.0 or /beta route lives outside the Graph plugin',
     );
     const operations = new Set<string>();
     for (const [route, d] of declared) {

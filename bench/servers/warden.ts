@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { createContext } from '../../src/app.ts';
 import { hashPassword } from '../../src/authentication-methods/passwords.ts';
 import { addTotpMethod, newTotpSecret } from '../../src/authentication-methods/totp.ts';
@@ -46,6 +47,9 @@ if (!demo) throw new Error('demo data was not created (data dir not empty?)');
 const automation = demo.clients['contoso-automation'];
 const contoso = demo.tenants.contoso;
 if (!automation?.clientSecret || !contoso) throw new Error('demo data lacks contoso or contoso-automation');
+// bench/compliance.ts compares the Partner API with and without the compliance rollups (SPEC §11):
+// this Warden's database (SQLite) does not keep them.
+if (process.env.BENCH_REQUEST_ROLLUPS === 'off') await sql`drop trigger request_log_rollups`.execute(ctx.db);
 const app = await buildServer(ctx);
 await app.listen({ port, host: '127.0.0.1' });
 

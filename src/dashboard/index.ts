@@ -11,8 +11,10 @@ import { dapPages } from './pages/dap.ts';
 import { exceptionReviewPages } from './pages/exception-review.ts';
 import { gdapPages } from './pages/gdap.ts';
 import { overviewPages } from './pages/overview.ts';
+import { programStatusPages } from './pages/program-status.ts';
 import { securityPages } from './pages/security.ts';
 import { securityAlertPages } from './pages/security-alerts.ts';
+import { securityRequirementsPages } from './pages/security-requirements.ts';
 import { technicalExceptionPages } from './pages/technical-exceptions.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
@@ -35,6 +37,9 @@ export const DASHBOARD_PAGES = [
   billingPages,
   securityPages,
   dapPages,
+  // Issue 14 item 4: the security requirements and score; the operator's program page.
+  securityRequirementsPages,
+  programStatusPages,
   securityAlertPages,
   // SPEC §12: the partner files technical exceptions; the operator reviews them.
   technicalExceptionPages,

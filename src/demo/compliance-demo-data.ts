@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recalculateFigures } from '../compliance/daily-job.ts';
 import { addDays, dayOf, startOfDay } from '../compliance/days.ts';
-import { addToRollups, aggregate } from '../compliance/rollups.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import type { Db } from '../storage/database.ts';
 import type { RequestLogTable } from '../storage/schema.ts';
@@ -25,8 +24,7 @@ export interface ComplianceDemoInput {
  * Sam in the dashboard without it (sent to step-up) in the first weeks; Jane's SAM tool with MFA
  * and Hal's script without it (refused, 401 mfa_required) less and less often; the automation
  * app-only (left out of B2) — and the daily figures of each of those days for every partner.
- * Written in the demo's transaction: the rows and their rollups directly, not through the request
- * log's batches.
+ * Written in the demo's transaction, directly, not through the request log's batches.
  */
 export async function seedComplianceDemo(db: Db, input: ComplianceDemoInput, now: number): Promise<void> {
   const today = dayOf(now);
@@ -92,12 +90,12 @@ export async function seedComplianceDemo(db: Db, input: ComplianceDemoInput, now
         'success',
       );
   }
+  // The database adds them to the daily rollups as they are inserted (migration 0023).
   for (let i = 0; i < rows.length; i += 200)
     await db
       .insertInto('request_log')
       .values(rows.slice(i, i + 200))
       .execute();
-  await addToRollups(db, aggregate(rows));
   for (const tenant of [input.partner, ...input.others])
     for (let d = 0; d < DEMO_DAYS; d++)
       await recalculateFigures(db, tenant, addDays(today, d - DEMO_DAYS), now);

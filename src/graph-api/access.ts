@@ -132,6 +132,15 @@ export const GRAPH_PERMISSIONS = {
     appRoles: ['DelegatedAdminRelationship.ReadWrite.All'],
     partnerTenantsOnly: true,
   },
+  // Reference §4.2: the partner's security score (Graph beta), read by its Admin agents, Global and
+  // Security admins (ACCESS['security-requirements']), or by a partner app granted Graph's
+  // PartnerSecurity application permissions. Only the partner tenant's own: a customer is refused.
+  'partnerSecurity.read': {
+    directoryRoles: [GLOBAL, SECURITY],
+    agentGroups: ['AdminAgents'],
+    appRoles: ['PartnerSecurity.Read.All', 'PartnerSecurity.ReadWrite.All'],
+    partnerTenantsOnly: true,
+  },
   // Graph: any signed-in user reads and updates their own profile (User.Read, User.ReadWrite).
   'me.read': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
   'me.write': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },

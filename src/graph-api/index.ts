@@ -13,6 +13,7 @@ import { groupsRoutes } from './routes/groups.ts';
 import { meRoutes } from './routes/me.ts';
 import { oauth2PermissionGrantsRoutes } from './routes/oauth2-permission-grants.ts';
 import { organizationRoutes } from './routes/organization.ts';
+import { partnerSecurityRoutes } from './routes/partner-security.ts';
 import { registrationDetailsRoutes } from './routes/registration-details.ts';
 import { roleAssignmentsRoutes } from './routes/role-assignments.ts';
 import { securityDefaultsRoutes } from './routes/security-defaults.ts';
@@ -42,12 +43,27 @@ export const GRAPH_API_ROUTES = [
   batchRoutes,
 ];
 
-/** The directory administration API under `/v1.0`, shaped like Microsoft Graph (issue 4 item 1). */
+/**
+ * What Graph offers only under `/beta` (reference §4.2: the partner security score), behind the same
+ * gate, audience and route declarations as `/v1.0`.
+ */
+export const GRAPH_BETA_ROUTES = [partnerSecurityRoutes];
+
+/**
+ * The directory administration API under `/v1.0`, shaped like Microsoft Graph (issue 4 item 1), and
+ * its `/beta` part.
+ */
 export async function registerGraphApi(app: FastifyInstance, ctx: WardenContext): Promise<void> {
   await registerGatedApi(app, ctx, {
     prefix: '/v1.0',
     audience: GRAPH_API,
     installGate: installGraphGate,
     routes: GRAPH_API_ROUTES,
+  });
+  await registerGatedApi(app, ctx, {
+    prefix: '/beta',
+    audience: GRAPH_API,
+    installGate: installGraphGate,
+    routes: GRAPH_BETA_ROUTES,
   });
 }

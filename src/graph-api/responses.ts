@@ -7,8 +7,16 @@ import { encodeSkipToken, type ODataQuery } from './odata.ts';
  * with their context; errors as `{ error: { code, message, innerError } }`.
  */
 
-function contextUrl(baseUrl: string, resource: string, select: string[] | undefined): string {
-  return `${baseUrl}/v1.0/$metadata#${resource}${select ? `(${select.join(',')})` : ''}`;
+/** The API version a response's `@odata.context` names: `/v1.0`, or `/beta` (graph-api/index.ts). */
+export type GraphVersion = 'v1.0' | 'beta';
+
+function contextUrl(
+  baseUrl: string,
+  resource: string,
+  select: string[] | undefined,
+  version: GraphVersion = 'v1.0',
+): string {
+  return `${baseUrl}/${version}/$metadata#${resource}${select ? `(${select.join(',')})` : ''}`;
 }
 
 function selected<T extends object>(entity: T, select: string[] | undefined): Partial<T> {
@@ -33,12 +41,13 @@ export function sendPage<T extends object>(
     keyOf: (row: T) => (string | number)[];
     /** `$count=true`: how many rows match, over every page. */
     count?: number;
+    version?: GraphVersion;
   },
 ): FastifyReply {
   const { rows, query } = input;
   const page = rows.slice(0, query.top);
   const body: Record<string, unknown> = {
-    '@odata.context': contextUrl(input.baseUrl, input.resource, query.select),
+    '@odata.context': contextUrl(input.baseUrl, input.resource, query.select, input.version),
   };
   if (input.count !== undefined) body['@odata.count'] = input.count;
   if (rows.length > query.top) {
@@ -53,10 +62,17 @@ export function sendPage<T extends object>(
 /** One entity, e.g. `resource: 'users/$entity'`; 201 for a creation. */
 export function sendEntity<T extends object>(
   reply: FastifyReply,
-  input: { baseUrl: string; resource: string; entity: T; select?: string[]; status?: number },
+  input: {
+    baseUrl: string;
+    resource: string;
+    entity: T;
+    select?: string[];
+    status?: number;
+    version?: GraphVersion;
+  },
 ): FastifyReply {
   return reply.code(input.status ?? 200).send({
-    '@odata.context': contextUrl(input.baseUrl, input.resource, input.select),
+    '@odata.context': contextUrl(input.baseUrl, input.resource, input.select, input.version),
     ...selected(input.entity, input.select),
   });
 }

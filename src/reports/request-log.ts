@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { addToRollups, aggregate } from '../compliance/rollups.ts';
 import type { Db } from '../storage/database.ts';
 import type { RequestLogTable } from '../storage/schema.ts';
 
@@ -98,7 +97,6 @@ export class RequestLog {
   readonly #batchSize: number;
   readonly #lingerMs: number;
   readonly #maxWaiting: number;
-  readonly #rollups: boolean;
   #queue: Waiting[] = [];
   #seq = 0;
   /** Rows up to this sequence number are due now (a flush asked for them), linger or not. */
@@ -113,23 +111,13 @@ export class RequestLog {
   constructor(
     db: Db,
     log: Logger,
-    options: {
-      batchSize?: number;
-      intervalMs?: number;
-      maxWaiting?: number;
-      /**
-       * Keep the daily rollups (SPEC §11) with each batch: true unless told. Only the benchmark
-       * turns them off, to measure what they cost (bench/compliance.ts).
-       */
-      rollups?: boolean;
-    } = {},
+    options: { batchSize?: number; intervalMs?: number; maxWaiting?: number } = {},
   ) {
     this.#db = db;
     this.#log = log;
     this.#batchSize = options.batchSize ?? 500;
     this.#lingerMs = options.intervalMs ?? 0;
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
-    this.#rollups = options.rollups ?? true;
   }
 
   /**
@@ -267,10 +255,10 @@ export class RequestLog {
   async #store(batch: Waiting[]): Promise<void> {
     const rows = batch.map((w) => w.row);
     try {
-      // The rows and the rollups they add to (SPEC §11) are committed together or not at all.
-      const sums = this.#rollups ? aggregate(rows) : [];
-      if (rows.length <= ROWS_PER_INSERT && sums.length === 0)
-        await this.#db.insertInto('request_log').values(rows).execute();
+      // One INSERT is atomic by itself; a transaction is needed only when the batch takes several.
+      // SPEC §11: the daily rollups are added to by the database in the same statement (the
+      // trigger request_log_rollups, migration 0023): a batch and its counts commit together.
+      if (rows.length <= ROWS_PER_INSERT) await this.#db.insertInto('request_log').values(rows).execute();
       else
         await this.#db.transaction().execute(async (trx) => {
           for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
@@ -279,7 +267,6 @@ export class RequestLog {
               .values(rows.slice(i, i + ROWS_PER_INSERT))
               .execute();
           }
-          await addToRollups(trx, sums);
         });
     } catch (err) {
       // Not kept for a retry: their requests are answered 503 (not recorded), so storing the rows

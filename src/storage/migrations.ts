@@ -24,6 +24,7 @@ import { migration as requestLogComplianceFields } from './migrations/0022_reque
 import { migration as complianceRollups } from './migrations/0023_compliance_rollups.ts';
 import { migration as fraudEvents } from './migrations/0024_fraud_events.ts';
 import { migration as technicalExceptions } from './migrations/0025_technical_exceptions.ts';
+import { migration as securityScore } from './migrations/0026_security_score.ts';
 import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
 
 /**
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023_compliance_rollups': complianceRollups,
   '0024_fraud_events': fraudEvents,
   '0025_technical_exceptions': technicalExceptions,
+  '0026_security_score': securityScore,
   '0027_evidence_keys': evidenceKeys,
 };
 

@@ -48,6 +48,8 @@ export interface Database {
   service_principals: ServicePrincipalTable;
   service_principal_grants: ServicePrincipalGrantTable;
   evidence_keys: EvidenceKeyTable;
+  security_contacts: SecurityContactTable;
+  security_score_history: SecurityScoreHistoryTable;
   fraud_events: FraudEventTable;
   fraud_webhook_registrations: FraudWebhookRegistrationTable;
   fraud_webhook_deliveries: FraudWebhookDeliveryTable;
@@ -405,7 +407,7 @@ export interface RequestLogTable {
 
 /**
  * SPEC §11: the counters of one tenant's requests on one UTC day, by surface, application and
- * user, kept up to date with every request-log batch (src/compliance/rollups.ts).
+ * user, kept by the database as request-log rows are inserted (trigger of migration 0023).
  */
 export interface RequestRollupTable {
   tenant_id: string;
@@ -656,6 +658,29 @@ export interface EvidenceKeyTable {
   status: 'active' | 'retired';
   created_at: number;
 }
+/** Reference §4.2: the security contact a partner tenant keeps on file (migration 0026). */
+export interface SecurityContactTable {
+  tenant_id: string;
+  name: string;
+  email: string;
+  phone: string;
+  updated_at: number;
+  /** The user who last set it. */
+  updated_by: string;
+}
+
+/** Reference §4.2 `securityScoreHistory`: one snapshot per partner tenant per UTC day (migration 0026). */
+export interface SecurityScoreHistoryTable {
+  tenant_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  id: string;
+  created_at: number;
+  score: number;
+  compliant_requirements_count: number;
+  total_requirements_count: number;
+}
+
 /** A Partner Center fraud event on a customer's subscription (SPEC §13, reference §5.1; migration 0024). */
 export interface FraudEventTable {
   partner_tenant_id: string;

@@ -56,6 +56,8 @@ export const RESOURCE_SERVERS: ReadonlyMap<string, ResourceServer> = new Map([
         'UserAuthenticationMethod.Read.All',
         'DelegatedAdminRelationship.Read.All',
         'DelegatedAdminRelationship.ReadWrite.All',
+        'PartnerSecurity.Read.All',
+        'PartnerSecurity.ReadWrite.All',
       ],
     },
   ],

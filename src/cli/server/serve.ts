@@ -8,6 +8,7 @@ import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
 import { runDetector } from '../../security-alerts/detector.ts';
 import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
+import { runSecurityScoreClock } from '../../security-score/score-clock.ts';
 import { geoIpTableOf } from '../../sign-in-logs/location.ts';
 import { purgeExpired } from '../../tokens/oidc-adapter.ts';
 
@@ -60,6 +61,20 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
 
   const sessions = new DashboardSessions(ctx.db);
+  // Reference §4.2: the day's security score snapshot of every partner, once per UTC day (the
+  // database settles instances racing; the flag only keeps one process from overlapping itself).
+  // Taken at start too, so a fresh start shows today's score in the history at once.
+  let scoring = false;
+  const scoreToday = () => {
+    if (scoring) return;
+    scoring = true;
+    runSecurityScoreClock(ctx.db, ctx.clock.now(), config.baseUrl)
+      .catch((err: unknown) => ctx.log.error({ err }, 'security score clock failed'))
+      .finally(() => {
+        scoring = false;
+      });
+  };
+  scoreToday();
   let complianceRunning = false;
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
@@ -72,6 +87,11 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     runGdapClock(ctx.db, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'GDAP clock failed'),
     );
+    scoreToday();
+    // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock.
+    runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'webhook deliveries failed'),
+    );
     // SPEC §11: each partner's figures of the day that just ended, once (one query when none is
     // due). A run still going is not joined by another of this process (other instances may race:
     // the database keeps the first writer's figures).
@@ -83,10 +103,6 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
           complianceRunning = false;
         });
     }
-    // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock.
-    runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
-      ctx.log.error({ err }, 'webhook deliveries failed'),
-    );
   }, 30_000);
   timer.unref();
   // SPEC §13: the fraud detector over Warden's own orders and sign-ins (idempotent: detection keys).

@@ -11,28 +11,21 @@ export interface Viewer {
   session: DashboardSession;
 }
 
-const NAV: [href: string, label: string, protectedArea: boolean][] = [
+/** `operator`: shown to the operator tenant's users only (the program pages); `partner`: to partners' only. */
+const NAV: [href: string, label: string, protectedArea: boolean, only?: 'operator' | 'partner'][] = [
   ['/dashboard', 'Overview', false],
   ['/commerce/customers', 'Customers', true],
   ['/dashboard/customers/gdap', 'GDAP', true],
   ['/dashboard/support/customers', 'Customer requests', true],
   ['/dashboard/billing', 'Billing', true],
   ['/dashboard/security', 'Security', true],
+  ['/dashboard/security/requirements', 'Security requirements', true, 'partner'],
+  ['/dashboard/program/security', 'Program security', true, 'operator'],
   ['/dashboard/security/alerts', 'Security alerts', true],
-  ['/dashboard/technical-exceptions', 'Technical exceptions', true],
-  ['/dashboard/program/exceptions', 'Exception review', true],
+  ['/dashboard/technical-exceptions', 'Technical exceptions', true, 'partner'],
+  ['/dashboard/program/exceptions', 'Exception review', true, 'operator'],
   ['/dashboard/health', 'Service health', false],
 ];
-
-/**
- * The operator's program pages (`/dashboard/program/…`) are shown to the operator tenant only;
- * filing technical exceptions (SPEC §12) to partner tenants only.
- */
-function shownTo(viewer: Viewer, href: string): boolean {
-  if (href.startsWith('/dashboard/program/')) return viewer.tenant.kind === 'operator';
-  if (href === '/dashboard/technical-exceptions') return viewer.tenant.kind === 'partner';
-  return true;
-}
 
 function header(viewer: Viewer | undefined, current: string): Html {
   if (!viewer) return html`<header class="top"><p class="brand">Warden Partner Center</p></header>`;
@@ -53,7 +46,7 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.filter(([href]) => shownTo(viewer, href)).map(
+<ul>${NAV.filter(([, , , only]) => only === undefined || only === tenant.kind).map(
     ([href, label, mfa]) =>
       html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>
