@@ -83,7 +83,7 @@ describe('Issue 14 item 7: signed compliance evidence (warden compliance export 
   });
 
   const exportNow = async () => {
-    const document = await buildEvidence(w.ctx.db, evidenceSources(w.ctx.db, w.clock.now()), {
+    const document = await buildEvidence(w.ctx.db, evidenceSources(w.ctx.db, w.clock.now(), w.baseUrl), {
       date: day,
       tenantId: partner.id,
       iss: w.baseUrl,
@@ -101,6 +101,16 @@ describe('Issue 14 item 7: signed compliance evidence (warden compliance export 
     assert.ok(entry);
     assert.equal(document.window.to, day);
     assert.equal(entry.requests.count, 5);
+    // The security score's requirements are attested beside the figures (reference §4.2).
+    assert.deepEqual(
+      (entry.requirements as { requirementType: string }[]).map((r) => r.requirementType).sort(),
+      [
+        'mfaEnforcedForAdmins',
+        'mfaEnforcedForAdminsOfCustomers',
+        'securityAlertsPromptlyResolved',
+        'securityContactProvided',
+      ],
+    );
     assert.deepEqual(
       {
         b1: [entry.figures?.b1.numerator, entry.figures?.b1.denominator],

@@ -1,9 +1,11 @@
 import { fromRow } from '../compliance/figures.ts';
+import { getTenant } from '../directory/tenants.ts';
+import { computeSecurityScore } from '../security-score/score.ts';
 import type { Db } from '../storage/database.ts';
 import type { EvidenceSources } from './export.ts';
 
-/** What an export attests: the daily figures as stored (src/compliance/), the score's requirements now. */
-export function evidenceSources(db: Db, _now: number): EvidenceSources {
+/** What an export attests: the daily figures as stored (src/compliance/), the score's requirements at `now`. */
+export function evidenceSources(db: Db, now: number, baseUrl: string): EvidenceSources {
   return {
     async figuresOn(tenantId, day) {
       const row = await db
@@ -14,8 +16,10 @@ export function evidenceSources(db: Db, _now: number): EvidenceSources {
         .executeTakeFirst();
       return row ? fromRow(row) : undefined;
     },
-    async requirementsOf() {
-      return undefined;
+    async requirementsOf(tenantId) {
+      const tenant = await getTenant(db, tenantId);
+      if (tenant?.kind !== 'partner') return undefined;
+      return (await computeSecurityScore(db, tenant, now, baseUrl)).requirements;
     },
   };
 }

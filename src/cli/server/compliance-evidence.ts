@@ -52,7 +52,7 @@ export async function exportEvidence(input: {
 }): Promise<ExportReport> {
   return withDatabase(async (db, config) => {
     const now = systemClock.now();
-    const document = await buildEvidence(db, evidenceSources(db, now), {
+    const document = await buildEvidence(db, evidenceSources(db, now, config.baseUrl), {
       date: input.date,
       ...(input.tenantId ? { tenantId: input.tenantId } : {}),
       iss: config.baseUrl,
