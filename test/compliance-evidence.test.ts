@@ -125,7 +125,10 @@ describe('Issue 14 item 7: signed compliance evidence (warden compliance export 
       .where('id', '=', entry.requests.rows[0]![0])
       .executeTakeFirstOrThrow();
     assert.equal(rowHash(first), entry.requests.rows[0]![1]);
-    const verified = await verifyEvidenceSignature(jws, (await evidencePublicKeys(w.ctx.db)).keys);
+    const verified = await verifyEvidenceSignature(
+      jws,
+      (await evidencePublicKeys(w.ctx.db, w.ctx.secrets)).keys,
+    );
     assert.equal(verified.document.date, day);
     const [check] = await checkEvidenceAgainstDatabase(w.ctx.db, verified.document);
     assert.deepEqual(
@@ -142,7 +145,7 @@ describe('Issue 14 item 7: signed compliance evidence (warden compliance export 
 
   it('RFC 7515: a changed payload, a key the verifier does not hold, or another algorithm is refused with its code', async () => {
     const { jws } = await exportNow();
-    const keys = (await evidencePublicKeys(w.ctx.db)).keys;
+    const keys = (await evidencePublicKeys(w.ctx.db, w.ctx.secrets)).keys;
     const [header, payload, signature] = jws.split('.');
     const forged = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
     forged.partners[0].figures.b1.numerator = 3;
@@ -168,9 +171,40 @@ describe('Issue 14 item 7: signed compliance evidence (warden compliance export 
     assert.ok(await exportJWK(other.publicKey));
   });
 
+  it('a public key written into the database without the master key is not trusted: evidence it signed does not verify', async () => {
+    const { jws } = await exportNow();
+    const payload = jws.split('.')[1]!;
+    const intruder = await generateKeyPair('ES256', { extractable: true });
+    const kid = 'planted-key';
+    await w.ctx.db
+      .insertInto('evidence_keys')
+      .values({
+        kid,
+        alg: 'ES256',
+        public_jwk: JSON.stringify({ ...(await exportJWK(intruder.publicKey)), kid, alg: 'ES256' }),
+        private_jwk_sealed: 'v1.AAAA.AAAA.AAAA',
+        status: 'retired',
+        created_at: w.clock.now(),
+      })
+      .execute();
+    try {
+      const forged = await new CompactSign(Buffer.from(payload, 'base64url'))
+        .setProtectedHeader({ alg: 'ES256', kid, typ: EVIDENCE_TYP })
+        .sign(intruder.privateKey);
+      const keys = (await evidencePublicKeys(w.ctx.db, w.ctx.secrets)).keys;
+      assert.ok(!keys.some((k) => k.kid === kid));
+      await assert.rejects(verifyEvidenceSignature(forged, keys), { code: 'unknown_key' });
+    } finally {
+      await w.ctx.db.deleteFrom('evidence_keys').where('kid', '=', kid).execute();
+    }
+  });
+
   it('with database access, a changed, deleted or added row of the window fails the check, naming the row', async () => {
     const { jws } = await exportNow();
-    const { document } = await verifyEvidenceSignature(jws, (await evidencePublicKeys(w.ctx.db)).keys);
+    const { document } = await verifyEvidenceSignature(
+      jws,
+      (await evidencePublicKeys(w.ctx.db, w.ctx.secrets)).keys,
+    );
     const [changedId, deletedId] = document.partners[0]!.requests.rows.map(([id]) => id);
     await w.ctx.db
       .updateTable('request_log')

@@ -51,8 +51,29 @@ export async function activeEvidenceSigner(db: Db, box: SecretBox, now: number):
   throw new Error('no active evidence key could be made or read');
 }
 
-/** Every evidence key's public JWK, active and retired (what an auditor needs, as a JWKS). */
-export async function evidencePublicKeys(db: Db): Promise<{ keys: JWK[] }> {
-  const rows = await db.selectFrom('evidence_keys').select('public_jwk').orderBy('created_at').execute();
-  return { keys: rows.map((r) => JSON.parse(r.public_jwk) as JWK) };
+/**
+ * Every evidence key's public JWK, active and retired (what an auditor needs, as a JWKS). A public
+ * key is stored plain, so one written into the database by someone without the master key would
+ * otherwise be trusted: each is checked against its sealed private key (opened with the master key,
+ * the same curve point) and a row that does not match, or cannot be opened, is left out.
+ */
+export async function evidencePublicKeys(db: Db, box: SecretBox): Promise<{ keys: JWK[] }> {
+  const rows = await db
+    .selectFrom('evidence_keys')
+    .select(['kid', 'public_jwk', 'private_jwk_sealed'])
+    .orderBy('created_at')
+    .execute();
+  const keys: JWK[] = [];
+  for (const row of rows) {
+    const published = JSON.parse(row.public_jwk) as JWK;
+    let sealed: JWK;
+    try {
+      sealed = JSON.parse(box.open(row.private_jwk_sealed, purpose(row.kid))) as JWK;
+    } catch {
+      continue;
+    }
+    const same = (['kty', 'crv', 'x', 'y'] as const).every((f) => published[f] === sealed[f]);
+    if (same && published.kid === row.kid && sealed.kid === row.kid) keys.push(published);
+  }
+  return { keys };
 }

@@ -311,6 +311,10 @@ export const complianceVerifyCommand: Command = {
     if (invocation.values.json) printJson(report);
     else {
       out(`Signature valid (evidence key ${report.kid}); evidence of ${report.date} from ${report.iss}.`);
+      if (report.keys === 'database')
+        note(
+          "The key was read from this installation's database (checked against its sealed private key). An auditor who does not trust the installation pins the keys instead: warden compliance keys > keys.json, then --keys keys.json.",
+        );
       for (const p of report.partners ?? []) {
         out(
           p.ok

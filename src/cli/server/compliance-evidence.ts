@@ -79,6 +79,12 @@ export interface VerifyReport {
   kid: string;
   date: string;
   iss: string;
+  /**
+   * Where the trusted keys came from: `given` (--keys, pinned by the auditor) or `database` (the
+   * installation's evidence keys, each checked against its sealed private key, so trusting them
+   * means trusting whoever holds the master key).
+   */
+  keys: 'given' | 'database';
   /** Absent with --signature-only. */
   partners?: PartnerCheck[];
   ok: boolean;
@@ -101,19 +107,21 @@ export async function verifyEvidenceFile(input: {
     const { kid, document } = await verifyEvidenceSignature(jws, givenKeys).catch((e: unknown) => {
       throw cliError(e);
     });
-    return { signature: 'valid', kid, date: document.date, iss: document.iss, ok: true };
+    return { signature: 'valid', kid, date: document.date, iss: document.iss, keys: 'given', ok: true };
   }
-  return withDatabase(async (db) => {
-    const keys = givenKeys ?? (await evidencePublicKeys(db)).keys;
+  return withDatabase(async (db, config) => {
+    const keys = givenKeys ?? (await evidencePublicKeys(db, new SecretBox(config.masterKey, 'secrets'))).keys;
     const { kid, document } = await verifyEvidenceSignature(jws, keys);
+    const trusted = givenKeys ? ('given' as const) : ('database' as const);
     if (input.signatureOnly)
-      return { signature: 'valid', kid, date: document.date, iss: document.iss, ok: true };
+      return { signature: 'valid', kid, date: document.date, iss: document.iss, keys: trusted, ok: true };
     const partners = await checkEvidenceAgainstDatabase(db, document);
     return {
       signature: 'valid',
       kid,
       date: document.date,
       iss: document.iss,
+      keys: trusted,
       partners,
       ok: partners.every((p) => p.ok),
     };
@@ -131,5 +139,5 @@ async function readKeys(file: string): Promise<JWK[]> {
 
 /** `warden compliance keys`: the evidence keys' public JWKS, to hand to an auditor. */
 export async function evidenceKeys(): Promise<{ keys: JWK[] }> {
-  return withDatabase((db) => evidencePublicKeys(db));
+  return withDatabase((db, config) => evidencePublicKeys(db, new SecretBox(config.masterKey, 'secrets')));
 }
