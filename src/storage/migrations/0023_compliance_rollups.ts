@@ -108,6 +108,8 @@ const COLUMNS = `tenant_id, day, surface, app_id, user_id, user_principal_name, 
  *   and cannot deadlock.
  * - SQLite: once per row (SQLite has no statement triggers); writers of one file are serialised
  *   by its lock.
+ * Only the surfaces a figure or a download reads are rolled up: dashboard operations (B1) and
+ * App+User Partner API requests (B2). App-only and Graph requests cost nothing here.
  */
 async function createRollupTrigger(db: Kysely<unknown>): Promise<void> {
   if (isPostgres(db)) {
@@ -124,6 +126,7 @@ begin
     max(occurred_at),
     max(case when mfa_compliant = 1 and under_exception = 0 then null else occurred_at end)
   from logged
+  where surface in ('dashboard', 'api-app-user')
   group by 1, 2, 3, 4, 5
   order by 1, 2, 3, 4, 5
   ${ON_CONFLICT};
@@ -135,7 +138,8 @@ end $$`)
     return;
   }
   await sql
-    .raw(`create trigger request_log_rollups after insert on request_log begin
+    .raw(`create trigger request_log_rollups after insert on request_log
+  when new.surface in ('dashboard', 'api-app-user') begin
   insert into request_rollups (${COLUMNS})
   values (new.tenant_id, date((new.occurred_at / 86400000) * 86400, 'unixepoch'), new.surface,
     coalesce(new.app_id, ''), coalesce(new.user_id, ''), new.user_principal_name, 1,
