@@ -224,6 +224,17 @@ describe('SPEC §11: the security requirements figures', () => {
   });
 
   it('SPEC §11: the rollups equal a recount of the raw request-log rows (every tenant, day, application and user of the dashboard and App+User surfaces; none for app-only or Graph)', async () => {
+    // A batch larger than one INSERT: several statements in one transaction, its rows sorted by
+    // rollup key so that two instances' batches take the keys' locks in one order.
+    const [p, q] = [await partner(), await partner()];
+    const noon = startOfDay('2026-06-01') + 12 * HOUR;
+    await Promise.all([
+      record(p, noon, [
+        { surface: 'dashboard', mfa: true, n: 300 },
+        { surface: 'api-app-user', mfa: false, n: 40 },
+      ]),
+      record(q, noon, [{ surface: 'api-app-user', mfa: true, n: 300 }]),
+    ]);
     await w.ctx.requestLog.flush();
     const recount = await w.ctx.db
       .selectFrom('request_log')

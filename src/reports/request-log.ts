@@ -259,15 +259,20 @@ export class RequestLog {
       // SPEC §11: the daily rollups are added to by the database in the same statement (the
       // trigger request_log_rollups, migration 0023): a batch and its counts commit together.
       if (rows.length <= ROWS_PER_INSERT) await this.#db.insertInto('request_log').values(rows).execute();
-      else
+      else {
+        // Several statements in one transaction each lock the rollup keys of their rows; sorted by
+        // that key across the whole batch, every transaction takes the keys in one order, so two
+        // instances' large batches cannot deadlock on PostgreSQL.
+        const sorted = rows.toSorted(byRollupKey);
         await this.#db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          for (let i = 0; i < sorted.length; i += ROWS_PER_INSERT) {
             await trx
               .insertInto('request_log')
-              .values(rows.slice(i, i + ROWS_PER_INSERT))
+              .values(sorted.slice(i, i + ROWS_PER_INSERT))
               .execute();
           }
         });
+      }
     } catch (err) {
       // Not kept for a retry: their requests are answered 503 (not recorded), so storing the rows
       // later would count requests whose callers got that 503.
@@ -282,6 +287,20 @@ export class RequestLog {
       this.#refused = 0;
     }
   }
+}
+
+/** The order of migration 0023's rollup key (tenant, UTC day, surface, app, user), ids and digits compared as text. */
+function rollupKey(row: RequestLogTable): string {
+  const day = Math.floor(row.occurred_at / 86_400_000)
+    .toString()
+    .padStart(8, '0');
+  return `${row.tenant_id}\u0000${day}\u0000${row.surface}\u0000${row.app_id ?? ''}\u0000${row.user_id ?? ''}`;
+}
+
+function byRollupKey(a: RequestLogTable, b: RequestLogTable): number {
+  const x = rollupKey(a);
+  const y = rollupKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The recorded requests of a tenant in a time window, oldest first. */
