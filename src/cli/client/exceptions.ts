@@ -200,53 +200,53 @@ const approveCommand: Command = {
   },
 };
 
-const rejectCommand: Command = {
-  path: ['exceptions', 'reject'],
-  summary: 'Reject a pending request with a reason (operator).',
-  args: '<request id>',
-  positionals: { min: 1, max: 1 },
-  details:
-    'Partner API: POST /v1/program/technicalExceptions/{id}/reject (the operator tenant’s Global and Security admins, with MFA). The partner sees the reason.',
-  flags: {
-    ...CLIENT_FLAGS,
-    ...JSON_FLAG,
-    reason: { type: 'string', value: '<text>', description: 'Why (required; the partner reads it).' },
-  },
-  async run(invocation) {
-    const target = targetOf(invocation);
-    const id = idOf(invocation, 'reject');
-    const reason = requiredFlag(invocation, 'reason', 'reject');
-    const answer = await partnerApi(target, 'POST', `/program/technicalExceptions/${id}/reject`, { reason });
-    if (answer.status >= 400) throw new RefusedError(`${answer.body.wardenCode}: ${answer.body.description}`);
-    if (target.json) printJson(answer.body);
-    else out(`Rejected ${id}.`);
-    return EXIT.ok;
-  },
-};
+/** The operator's decisions that take only a reason: reject a pending request, end an approved one. */
+function reasonedDecision(input: {
+  verb: 'reject' | 'end';
+  summary: string;
+  details: string;
+  done: string;
+}): Command {
+  return {
+    path: ['exceptions', input.verb],
+    summary: input.summary,
+    args: '<request id>',
+    positionals: { min: 1, max: 1 },
+    details: `Partner API: POST /v1/program/technicalExceptions/{id}/${input.verb} (the operator tenant’s Global and Security admins, with MFA). ${input.details}`,
+    flags: {
+      ...CLIENT_FLAGS,
+      ...JSON_FLAG,
+      reason: { type: 'string', value: '<text>', description: 'Why (required; the partner reads it).' },
+    },
+    async run(invocation) {
+      const target = targetOf(invocation);
+      const id = idOf(invocation, input.verb);
+      const reason = requiredFlag(invocation, 'reason', input.verb);
+      const answer = await partnerApi(target, 'POST', `/program/technicalExceptions/${id}/${input.verb}`, {
+        reason,
+      });
+      if (answer.status >= 400)
+        throw new RefusedError(`${answer.body.wardenCode}: ${answer.body.description}`);
+      if (target.json) printJson(answer.body);
+      else out(`${input.done} ${id}.`);
+      return EXIT.ok;
+    },
+  };
+}
 
-const endCommand: Command = {
-  path: ['exceptions', 'end'],
+const rejectCommand = reasonedDecision({
+  verb: 'reject',
+  summary: 'Reject a pending request with a reason (operator).',
+  details: 'The partner sees the reason.',
+  done: 'Rejected',
+});
+
+const endCommand = reasonedDecision({
+  verb: 'end',
   summary: 'End an approved exception now, before its end date (operator).',
-  args: '<request id>',
-  positionals: { min: 1, max: 1 },
-  details:
-    'Partner API: POST /v1/program/technicalExceptions/{id}/end (the operator tenant’s Global and Security admins, with MFA). From then on the partner’s accounts need the MFA claim again; the partner sees the reason.',
-  flags: {
-    ...CLIENT_FLAGS,
-    ...JSON_FLAG,
-    reason: { type: 'string', value: '<text>', description: 'Why (required; the partner reads it).' },
-  },
-  async run(invocation) {
-    const target = targetOf(invocation);
-    const id = idOf(invocation, 'end');
-    const reason = requiredFlag(invocation, 'reason', 'end');
-    const answer = await partnerApi(target, 'POST', `/program/technicalExceptions/${id}/end`, { reason });
-    if (answer.status >= 400) throw new RefusedError(`${answer.body.wardenCode}: ${answer.body.description}`);
-    if (target.json) printJson(answer.body);
-    else out(`Ended ${id}.`);
-    return EXIT.ok;
-  },
-};
+  details: 'From then on the partner’s accounts need the MFA claim again; the partner sees the reason.',
+  done: 'Ended',
+});
 
 const settingCommand: Command = {
   path: ['exceptions', 'setting'],
