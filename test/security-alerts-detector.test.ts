@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { getCustomer } from '../src/partner-center/customers.ts';
 import { placeOrder } from '../src/partner-center/orders.ts';
 import { runDetector } from '../src/security-alerts/detector.ts';
-import { listFraudEvents } from '../src/security-alerts/fraud-events.ts';
+import { listFraudEvents, raiseFraudEvent } from '../src/security-alerts/fraud-events.ts';
 import { GeoIpTable, geoIpTableOf } from '../src/sign-in-logs/location.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { GRAPH_API } from '../src/tokens/audiences.ts';
@@ -199,5 +199,42 @@ describe('SPEC §13: the fraud detector over Warden’s own orders and sign-ins'
     assert.equal(shown.ipAddress, '10.2.0.7');
     assert.equal(shown.location.countryOrRegion, 'DE');
     assert.equal(shown.location.geoCoordinates.latitude, 52.52);
+  });
+
+  it('one partner whose event cannot be raised is logged and skipped; the other partners are still checked, and the next run raises it', async () => {
+    const contoso = w.demo.tenants.contoso!.id;
+    const fabrikam = w.demo.tenants.fabrikam!.id;
+    w.clock.advance(45 * DAY); // past every earlier order's history window
+    const woodgrove = (await getCustomer(w.ctx.db, contoso, w.demo.customers['woodgrove.example']!))!;
+    const tailspin = (await getCustomer(w.ctx.db, fabrikam, w.demo.customers['tailspin.example']!))!;
+    for (const customer of [woodgrove, tailspin])
+      await placeOrder(
+        w.ctx.db,
+        customer,
+        [{ lineItemNumber: 0, offerId: 'WRD-BUS-BASIC', quantity: 150 }],
+        'test',
+        w.clock.now(),
+      );
+    let broken: string | undefined;
+    const logged: Record<string, unknown>[] = [];
+    const raised = await runDetector(w.ctx.db, w.ctx.config.baseUrl, geo, w.clock.now(), {
+      log: { error: (fields) => logged.push(fields) },
+      raise: async (db, baseUrl, finding, now) => {
+        broken ??= finding.partnerTenantId;
+        if (finding.partnerTenantId === broken) throw new Error('the store refused it');
+        return raiseFraudEvent(db, baseUrl, finding, now);
+      },
+    });
+    assert.equal(raised, 1, 'the other partner’s event');
+    assert.deepEqual(logged, [{ partnerTenantId: broken, error: 'Error' }]);
+    const other = broken === contoso ? fabrikam : contoso;
+    const ofDetector = async (partner: string) =>
+      (await listFraudEvents(w.ctx.db, partner, { eventType: 'UsageAnomalyDetection' })).filter(
+        (e) => e.source === 'detector' && e.detectedAt >= w.clock.now() - DAY,
+      );
+    assert.equal((await ofDetector(other)).length, 1);
+    assert.equal((await ofDetector(broken!)).length, 0);
+    assert.equal(await detect(), 1, 'the skipped partner, on the next run');
+    assert.equal((await ofDetector(broken!)).length, 1);
   });
 });

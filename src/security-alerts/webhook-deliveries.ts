@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import type { FraudWebhookDeliveryTable } from '../storage/schema.ts';
 import { FRAUD_EVENT_DETECTED, secretContext } from './webhook-registrations.ts';
-import { SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './webhook-signature.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './webhook-signature.ts';
+import { ATTEMPT_TIMEOUT_MS, type Sender } from './webhook-transport.ts';
 
 /** Attempts before a delivery is given up as failed. */
 export const MAX_ATTEMPTS = 6;
 /** The wait after the first failed attempt; each further failure doubles it (1, 2, 4, 8, 16 min). */
 export const FIRST_RETRY_MS = 60_000;
-/** How long one attempt may take before it counts as failed. */
-export const ATTEMPT_TIMEOUT_MS = 10_000;
-/** An instance holds a claimed delivery this long; a crash mid-attempt frees it after that. */
-const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
-const BATCH = 20;
+/** A run holds a delivery it claimed this long from the claim; a crash mid-attempt frees it after that. */
+export const LEASE_MS = ATTEMPT_TIMEOUT_MS + 20_000;
+/** Deliveries one run attempts at most, at most PER_PARTNER of them for one partner. */
+const BATCH = 40;
+const PER_PARTNER = 5;
+/** Partners whose deliveries are sent at once; one partner's are sent one after another. */
+const CONCURRENCY = 8;
 
 /** The event a fraud event queues (fraud-events.ts imports this: it needs no event type). */
 interface EventForPayload {
@@ -67,6 +71,7 @@ export async function enqueueDeliveries(
         attempts: 0,
         next_attempt_at: now,
         lease_until: 0,
+        lease_token: null,
         last_status: null,
         last_error: null,
         created_at: now,
@@ -114,50 +119,35 @@ export async function listDeliveries(db: Db, partnerTenantId: string, limit = 10
   }));
 }
 
-/** Sends one signed POST; what came of it (the status, or why no answer came). */
-export type Sender = (
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-) => Promise<{ status: number } | { error: string }>;
-
-/** The real sender: no redirects followed (a redirect could point anywhere), each attempt timed out. */
-export const fetchSender: Sender = async (url, headers, body) => {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    return { status: response.status };
-  } catch (error) {
-    const name = (error as Error).name;
-    return {
-      error: name === 'TimeoutError' ? 'timed out' : `no answer (${(error as Error).message})`.slice(0, 200),
-    };
-  }
-};
-
 /** Wait before the attempt after `attempts` failed ones: exponential backoff. */
 export function retryDelayMs(attempts: number): number {
   return FIRST_RETRY_MS * 2 ** (attempts - 1);
 }
 
+/** Where the job reports a delivery it could not attempt (ctx.log; never given a secret). */
+export interface JobLog {
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
 /**
- * The delivery job (on Warden's clock; `warden serve` runs it every 30 s): each due pending
- * delivery is claimed by a conditional update of its lease (so two instances never send it both),
- * sent signed, and then marked delivered (a 2xx), rescheduled with backoff, or failed after
- * MAX_ATTEMPTS. Returns how many attempts it made.
+ * The delivery job (SPEC §13, on Warden's clock; `warden serve` runs it every 30 s, one run at a
+ * time per process). Due pending deliveries are taken, at most PER_PARTNER per partner, and sent
+ * with CONCURRENCY partners at once (one partner's slow receiver holds only its own). Each is
+ * claimed just before its attempt by a conditional update that sets a lease from the clock read
+ * then and a random lease token, so two runs or instances never send one attempt both; its result
+ * (delivered on a 2xx, rescheduled with backoff, failed after MAX_ATTEMPTS) is recorded only
+ * `where lease_token = <the claim's token>`. A delivery that cannot be signed (its secret does not
+ * open) is failed with a generic error; any other failure of one delivery is logged and leaves it
+ * to its lease, without stopping the others. Returns how many attempts it made.
  */
 export async function runWebhookDeliveries(
   db: Db,
   secrets: SecretBox,
-  now: number,
-  send: Sender = fetchSender,
+  clock: Clock,
+  send: Sender,
+  log?: JobLog,
 ): Promise<number> {
+  const now = clock.now();
   const due = await db
     .selectFrom('fraud_webhook_deliveries')
     .selectAll()
@@ -165,52 +155,88 @@ export async function runWebhookDeliveries(
     .where('next_attempt_at', '<=', now)
     .where('lease_until', '<=', now)
     .orderBy('next_attempt_at')
-    .limit(BATCH)
+    .orderBy('id')
+    .limit(BATCH * 5)
     .execute();
-  let attempted = 0;
+  const byPartner = new Map<string, FraudWebhookDeliveryTable[]>();
+  let taken = 0;
   for (const d of due) {
-    const lease = now + LEASE_MS;
-    const claimed = await db
-      .updateTable('fraud_webhook_deliveries')
-      .set({ lease_until: lease })
-      .where('id', '=', d.id)
-      .where('state', '=', 'pending')
-      .where('lease_until', '=', d.lease_until)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
-    attempted += 1;
-    const outcome = await attempt(db, secrets, d, now, send);
-    const attempts = d.attempts + 1;
-    const delivered = 'status' in outcome && outcome.status >= 200 && outcome.status < 300;
-    const gaveUp = !delivered && (attempts >= MAX_ATTEMPTS || 'final' in outcome);
-    await db
-      .updateTable('fraud_webhook_deliveries')
-      .set({
-        attempts,
-        state: delivered ? 'delivered' : gaveUp ? 'failed' : 'pending',
-        next_attempt_at: delivered || gaveUp ? d.next_attempt_at : now + retryDelayMs(attempts),
-        lease_until: 0,
-        last_status: 'status' in outcome ? outcome.status : null,
-        last_error:
-          'error' in outcome
-            ? outcome.error
-            : delivered
-              ? null
-              : `HTTP ${(outcome as { status: number }).status}`,
-        delivered_at: delivered ? now : null,
-      })
-      .where('id', '=', d.id)
-      .where('lease_until', '=', lease)
-      .execute();
+    const list = byPartner.get(d.partner_tenant_id) ?? [];
+    if (list.length >= PER_PARTNER || taken >= BATCH) continue;
+    list.push(d);
+    byPartner.set(d.partner_tenant_id, list);
+    taken += 1;
   }
+  const queues = [...byPartner.values()];
+  let attempted = 0;
+  const worker = async () => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (const d of queue) {
+        try {
+          if (await deliverOnce(db, secrets, clock, send, d)) attempted += 1;
+        } catch (error) {
+          log?.error(
+            { deliveryId: d.id, partnerTenantId: d.partner_tenant_id, error: (error as Error).name },
+            'webhook delivery attempt failed',
+          );
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queues.length) }, worker));
   return attempted;
+}
+
+/** Claims one delivery, attempts it and records the result; false when another run holds it. */
+async function deliverOnce(
+  db: Db,
+  secrets: SecretBox,
+  clock: Clock,
+  send: Sender,
+  d: FraudWebhookDeliveryTable,
+): Promise<boolean> {
+  const claimedAt = clock.now();
+  const token = randomUUID();
+  const claimed = await db
+    .updateTable('fraud_webhook_deliveries')
+    .set({ lease_until: claimedAt + LEASE_MS, lease_token: token })
+    .where('partner_tenant_id', '=', d.partner_tenant_id)
+    .where('id', '=', d.id)
+    .where('state', '=', 'pending')
+    .where('attempts', '=', d.attempts)
+    .where('next_attempt_at', '<=', claimedAt)
+    .where('lease_until', '<=', claimedAt)
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return false;
+  const outcome = await attempt(db, secrets, clock, d, send);
+  const finishedAt = clock.now();
+  const attempts = d.attempts + 1;
+  const delivered = 'status' in outcome && outcome.status >= 200 && outcome.status < 300;
+  const gaveUp = !delivered && (attempts >= MAX_ATTEMPTS || 'final' in outcome);
+  await db
+    .updateTable('fraud_webhook_deliveries')
+    .set({
+      attempts,
+      state: delivered ? 'delivered' : gaveUp ? 'failed' : 'pending',
+      next_attempt_at: delivered || gaveUp ? d.next_attempt_at : finishedAt + retryDelayMs(attempts),
+      lease_until: 0,
+      lease_token: null,
+      last_status: 'status' in outcome ? outcome.status : null,
+      last_error: 'error' in outcome ? outcome.error : delivered ? null : `HTTP ${outcome.status}`,
+      delivered_at: delivered ? finishedAt : null,
+    })
+    .where('partner_tenant_id', '=', d.partner_tenant_id)
+    .where('id', '=', d.id)
+    .where('lease_token', '=', token)
+    .execute();
+  return true;
 }
 
 async function attempt(
   db: Db,
   secrets: SecretBox,
+  clock: Clock,
   d: FraudWebhookDeliveryTable,
-  now: number,
   send: Sender,
 ): Promise<{ status: number } | { error: string; final?: true }> {
   const registration = await db
@@ -220,19 +246,27 @@ async function attempt(
     .where('id', '=', d.registration_id)
     .executeTakeFirst();
   if (!registration) return { error: 'the registration was removed', final: true };
-  const secret = secrets.open(
-    registration.secret_sealed,
-    secretContext(d.partner_tenant_id, d.registration_id),
-  );
-  const timestamp = Math.floor(now / 1000);
-  return send(
-    registration.url,
-    {
-      'content-type': 'application/json',
-      [SIGNATURE_HEADER]: signDelivery(secret, timestamp, d.payload),
-      [TIMESTAMP_HEADER]: String(timestamp),
-      'x-warden-delivery': d.id,
-    },
-    d.payload,
-  );
+  let secret: string;
+  try {
+    secret = secrets.open(registration.secret_sealed, secretContext(d.partner_tenant_id, d.registration_id));
+  } catch {
+    // A secret sealed under a key this instance does not have, or damaged: no retry will sign it.
+    return { error: 'the signing secret could not be read', final: true };
+  }
+  // The clock when this attempt goes out (a run may reach it well after it started).
+  const timestamp = Math.floor(clock.now() / 1000);
+  try {
+    return await send(
+      registration.url,
+      {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signDelivery(secret, timestamp, d.id, d.payload),
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [DELIVERY_HEADER]: d.id,
+      },
+      d.payload,
+    );
+  } catch {
+    return { error: 'no answer' };
+  }
 }

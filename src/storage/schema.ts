@@ -746,6 +746,8 @@ export interface FraudWebhookDeliveryTable {
   next_attempt_at: number;
   /** Until when one instance holds the attempt (conditional update), so two do not send it at once. */
   lease_until: number;
+  /** The claiming run's random token (migration 0028): only that run records the attempt. */
+  lease_token: string | null;
   last_status: number | null;
   last_error: string | null;
   created_at: number;

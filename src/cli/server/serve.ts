@@ -8,6 +8,7 @@ import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
 import { runDetector } from '../../security-alerts/detector.ts';
 import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
+import { webhookSender } from '../../security-alerts/webhook-transport.ts';
 import { runSecurityScoreClock } from '../../security-score/score-clock.ts';
 import { geoIpTableOf } from '../../sign-in-logs/location.ts';
 import { purgeExpired } from '../../tokens/oidc-adapter.ts';
@@ -76,6 +77,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   };
   scoreToday();
   let complianceRunning = false;
+  let delivering = false;
+  const sendWebhook = webhookSender({ allowLoopback: config.webhookAllowLoopback });
   // Another process may rotate keys (warden keys rotate); expired protocol rows are purged.
   const timer = setInterval(() => {
     ctx.authorities
@@ -88,10 +91,16 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       ctx.log.error({ err }, 'GDAP clock failed'),
     );
     scoreToday();
-    // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock.
-    runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock.now()).catch((err: unknown) =>
-      ctx.log.error({ err }, 'webhook deliveries failed'),
-    );
+    // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock. A run still sending
+    // is not joined by another of this process (instances racing are settled by the leases).
+    if (!delivering) {
+      delivering = true;
+      runWebhookDeliveries(ctx.db, ctx.secrets, ctx.clock, sendWebhook, ctx.log)
+        .catch((err: unknown) => ctx.log.error({ err }, 'webhook deliveries failed'))
+        .finally(() => {
+          delivering = false;
+        });
+    }
     // SPEC §11: each partner's figures of the day that just ended, once (one query when none is
     // due). A run still going is not joined by another of this process (other instances may race:
     // the database keeps the first writer's figures).
@@ -106,10 +115,15 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }, 30_000);
   timer.unref();
   // SPEC §13: the fraud detector over Warden's own orders and sign-ins (idempotent: detection keys).
+  let detecting = false;
   const detector = setInterval(() => {
-    runDetector(ctx.db, config.baseUrl, geoIp, ctx.clock.now()).catch((err: unknown) =>
-      ctx.log.error({ err }, 'fraud detector failed'),
-    );
+    if (detecting) return;
+    detecting = true;
+    runDetector(ctx.db, config.baseUrl, geoIp, ctx.clock.now(), { log: ctx.log })
+      .catch((err: unknown) => ctx.log.error({ err }, 'fraud detector failed'))
+      .finally(() => {
+        detecting = false;
+      });
   }, 300_000);
   detector.unref();
 
