@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type PageDeclaration, installPageGate } from '../src/dashboard/guard.ts';
+import { installPageGate, type PageDeclaration } from '../src/dashboard/guard.ts';
 import { DASHBOARD_PAGES } from '../src/dashboard/index.ts';
 import { DashboardSessions } from '../src/dashboard/sessions.ts';
 import type { SignInDeps } from '../src/dashboard/sign-in.ts';
-import { AREA_TENANT_KIND, type AccessArea } from '../src/partner-center/access.ts';
+import { type AccessArea, AREA_TENANT_KIND } from '../src/partner-center/access.ts';
 import { readProgramSettings } from '../src/technical-exceptions/program-settings.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
