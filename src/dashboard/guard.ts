@@ -100,10 +100,11 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     if (!mayAccess(roles, area)) return forbidden(reply, req.viewer, area);
     // SPEC §12: the one exception to E1. A session without the proof opens a protected page when
     // the partner holds an approved exception for E1 in force — except the areas scope.ts keeps
-    // MFA-only (GDAP/DAP: delegated admin; filing exceptions; the operator's program pages).
+    // MFA-only (GDAP/DAP: delegated admin; filing exceptions; the operator's program pages) and the
+    // writes it keeps MFA-only (security alerts' actions, the security contact).
     if (
       !session.mfa &&
-      exceptionMayCover(area, { delegated: false }) &&
+      exceptionMayCover(area, { delegated: false, method: req.method }) &&
       (await exceptionCovers(ctx.db, tenant.id, now, 'E1'))
     ) {
       req.underException = true;
