@@ -35,7 +35,7 @@ export function securityRequirementsPages(app: FastifyInstance, ctx: WardenConte
     REQUIREMENTS_PAGE,
     { config: { dashboardPage: { operation: 'securityRequirements.view', area: AREA } } },
     async (req, reply) => {
-      return sendPage(reply, 200, await render(ctx, viewerOf(req)));
+      return sendPage(reply, 200, await render(ctx, viewerOf(req), req.underException === true));
     },
   );
 
@@ -62,7 +62,7 @@ export function securityRequirementsPages(app: FastifyInstance, ctx: WardenConte
       } catch (error) {
         if (!(error instanceof SecurityContactError)) throw error;
         const form: ContactForm = { values, error: { field: error.field, message: error.message } };
-        return sendPage(reply, 400, await render(ctx, viewer, form));
+        return sendPage(reply, 400, await render(ctx, viewer, req.underException === true, form));
       }
       return redirect(reply, `${REQUIREMENTS_PAGE}#contact`);
     },
@@ -145,7 +145,12 @@ function download(
   });
 }
 
-async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm): Promise<string> {
+async function render(
+  ctx: WardenContext,
+  viewer: PageViewer,
+  underException: boolean,
+  form?: ContactForm,
+): Promise<string> {
   const tenantId = viewer.tenant.id;
   const now = ctx.clock.now();
   const [report, figures, scores, portal, api, contact] = await Promise.all([
@@ -164,6 +169,7 @@ async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm
     api,
     contact,
     now,
+    underException,
     ...(form ? { form } : {}),
   });
 }
