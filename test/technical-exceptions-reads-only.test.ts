@@ -139,7 +139,9 @@ describe('Security review finding 3: an exception covers reads only in the secur
   it('SPEC §12, E1: the session without MFA reads the alerts page and its CSV (under_exception)', async () => {
     const page = await withoutMfa.request(`${w.baseUrl}${ALERTS}`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /data-testid="mfa-status">Signed in without MFA</);
+    const body = await page.text();
+    assert.match(body, /data-testid="mfa-status">Signed in without MFA</);
+    assert.match(body, /data-testid="actions-need-mfa"/, 'the page says its actions need MFA');
     assert.equal((await withoutMfa.request(`${w.baseUrl}${ALERTS}.csv`)).status, 200);
     await w.ctx.requestLog.flush();
     const row = await w.ctx.db
