@@ -165,6 +165,26 @@ describe('STYLE 3: the source tree', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('Security review finding 2: the security score reads customers’ tenants only as delegated-admin/ decides', () => {
+    const score = [...graph.keys()].filter((f) => f.startsWith('security-score/'));
+    const violations: string[] = [];
+    for (const file of score) {
+      const text = readFileSync(join(SRC, file), 'utf8');
+      // The score's own job lists partner tenants (score-clock.ts); customers and customer tenants are not its to read.
+      if (/selectFrom\(\s*'customers'|'kind', '=', 'customer'|\b(getTenant|findTenant)\(/.test(text))
+        violations.push(`${file} reads customers or customer tenants itself`);
+      if ((graph.get(file) ?? []).includes('partner-center/customers.ts'))
+        violations.push(`${file} imports partner-center/customers.ts`);
+    }
+    assert.deepEqual(violations, []);
+    assert.ok(
+      graph
+        .get('security-score/customer-insights.ts')
+        ?.includes('delegated-admin/customer-insight-access.ts'),
+      'customer-insights asks THE decision',
+    );
+  });
+
   it('STYLE 3: the cycle finder finds a cycle (it can fail)', () => {
     const looped = new Map([
       ['a.ts', ['b.ts']],

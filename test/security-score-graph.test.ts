@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { insightCustomersOf, mayNameCustomerAdmins } from '../src/delegated-admin/customer-insight-access.ts';
+import { getTenant } from '../src/directory/tenants.ts';
+import { linkCustomer } from '../src/partner-center/customers.ts';
 import { changeFraudEventStatus, raiseFraudEvent } from '../src/security-alerts/fraud-events.ts';
 import { setSecurityContact } from '../src/security-score/contact.ts';
+import { computeSecurityScore } from '../src/security-score/score.ts';
 import { runSecurityScoreClock } from '../src/security-score/score-clock.ts';
 import { appWithRoles, mfaGraphToken } from './support/gdap.ts';
 import { graphToken } from './support/graph.ts';
@@ -19,6 +23,7 @@ describe('Reference §4.2: the partner security score in Graph beta', () => {
   let token: string;
   let adminUpn: string;
   let customerAdmin: string;
+  let weakAdmin: string;
 
   before(async () => {
     w = await startWarden();
@@ -47,7 +52,7 @@ describe('Reference §4.2: the partner security score in Graph beta', () => {
     customerAdmin = (
       await makeUser(w, { tenant: good.key, name: 'boss', roles: ['Global Administrator'], totp: true })
     ).upn;
-    await makeUser(w, { tenant: weak.key, name: 'boss', roles: ['Global Administrator'] });
+    weakAdmin = (await makeUser(w, { tenant: weak.key, name: 'boss', roles: ['Global Administrator'] })).upn;
     token = await graphToken(w, adminUpn);
   });
   after(() => w.stop());
@@ -275,5 +280,94 @@ describe('Reference §4.2: the partner security score in Graph beta', () => {
     assert.equal(alerts.score, 10, 'one of two alerts answered within 24 h: half of 20');
     assert.equal(alerts.complianceStatus, 'nonCompliant');
     assert.match(alerts.actionUrl, /\/dashboard\/security\/alerts$/);
+  });
+
+  it('Security review finding 2: customerInsights carry counts only — no customer’s user is named or identified', async () => {
+    const weakUser = w.demo.users[weakAdmin]!;
+    for (const path of [`${SCORE}/customerInsights`, `${SCORE}?$expand=customerInsights`]) {
+      const res = await callApi(w, 'GET', path, { token });
+      assert.equal(res.status, 200, path);
+      const text = JSON.stringify(res.body);
+      assert.ok(!text.includes(weakAdmin), `${path}: no administrator's UPN`);
+      assert.ok(!text.includes(weakUser.id), `${path}: no administrator's object id`);
+      assert.doesNotMatch(text, /userPrincipalName|adminsWithoutMfa/, path);
+    }
+  });
+});
+
+describe('Security review finding 2: which customers’ MFA insight a partner sees (delegated-admin)', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  const profile = {
+    email: 'admin@example.com',
+    phone: '+1 425 555 0100',
+    addressLine1: '1 Main St',
+    city: 'Redmond',
+    postalCode: '98052',
+    culture: 'en-US',
+    language: 'en',
+  };
+  /** A customers row of `partnerTenantId` naming `tenantId`, whatever that tenant is. */
+  const link = (partnerTenantId: string, tenantId: string, companyName: string) =>
+    linkCustomer(
+      w.ctx.db,
+      partnerTenantId,
+      {
+        customerTenantId: tenantId,
+        companyName,
+        domain: `${companyName.toLowerCase().replace(/\W/g, '')}.example`,
+        country: 'US',
+        profile,
+        relationship: 'reseller',
+        delegatedAdmin: 'none',
+      },
+      w.clock.now(),
+    );
+
+  it('only the partner’s own customers per the customers table, each a customer tenant; no GDAP or DAP needed', async () => {
+    const partner = await makePartner(w, 'scope');
+    const own = await makeCustomer(w, partner.key, 'Own Customer');
+    const other = await makePartner(w, 'stranger');
+    const theirs = await makeCustomer(w, other.key, 'Their Customer');
+    // Rows that name what is not a customer tenant of this partner: another partner, the operator, itself.
+    await link(partner.id, other.id, 'Another Partner');
+    await link(partner.id, w.demo.tenants.operator!.id, 'The Operator');
+    await link(partner.id, partner.id, 'Itself');
+    const seen = await insightCustomersOf(w.ctx.db, partner.id, 500);
+    assert.deepEqual(
+      seen.map((c) => [c.tenant.id, c.companyName]),
+      [[own.id, 'Own Customer']],
+    );
+    assert.equal(seen[0]!.tenant.kind, 'customer');
+    const noGdap = await w.ctx.db
+      .selectFrom('delegated_admin_relationships')
+      .select('id')
+      .where('partner_tenant_id', '=', partner.id)
+      .execute();
+    assert.deepEqual(noGdap, [], 'seen without any GDAP relationship');
+    assert.ok(!(await insightCustomersOf(w.ctx.db, partner.id, 500)).some((c) => c.tenant.id === theirs.id));
+    // A tenant that is not a partner sees none, even with a customers row.
+    await link(w.demo.tenants.operator!.id, own.id, 'Own Customer');
+    assert.deepEqual(await insightCustomersOf(w.ctx.db, w.demo.tenants.operator!.id, 500), []);
+    // The score reads its customers through this decision.
+    const score = await computeSecurityScore(
+      w.ctx.db,
+      (await getTenant(w.ctx.db, partner.id))!,
+      w.clock.now(),
+      w.baseUrl,
+    );
+    assert.deepEqual(
+      score.customers.map((c) => c.tenantId),
+      [own.id],
+    );
+  });
+
+  it('names of customers’ administrators only to a session with MFA, not one admitted under a technical exception', () => {
+    assert.equal(mayNameCustomerAdmins({ underException: false }), true);
+    assert.equal(mayNameCustomerAdmins({ underException: true }), false);
   });
 });

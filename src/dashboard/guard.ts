@@ -10,6 +10,7 @@ import {
   type PartnerRole,
   partnerRolesOf,
   roleLabel,
+  tenantMayEnter,
 } from '../partner-center/access.ts';
 import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.ts';
 import { safeEqual } from '../security/constant-time.ts';
@@ -92,13 +93,18 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     req.viewer = { user, tenant, session, roles };
     const area = declaration.area;
     if (area === null) return;
+    // An area of one kind of tenant (the operator's program; a partner's requirements and
+    // exceptions) is refused to the other before roles are looked at: a partner's Global admin
+    // holds the program's roles in its own tenant, not in the operator's.
+    if (!tenantMayEnter(tenant.kind, area)) return notThisTenant(reply, req.viewer, area);
     if (!mayAccess(roles, area)) return forbidden(reply, req.viewer, area);
     // SPEC §12: the one exception to E1. A session without the proof opens a protected page when
     // the partner holds an approved exception for E1 in force — except the areas scope.ts keeps
-    // MFA-only (GDAP/DAP: delegated admin; filing exceptions; the operator's program pages).
+    // MFA-only (GDAP/DAP: delegated admin; filing exceptions; the operator's program pages) and the
+    // writes it keeps MFA-only (security alerts' actions, the security contact).
     if (
       !session.mfa &&
-      exceptionMayCover(area, { delegated: false }) &&
+      exceptionMayCover(area, { delegated: false, method: req.method }) &&
       (await exceptionCovers(ctx.db, tenant.id, now, 'E1'))
     ) {
       req.underException = true;
@@ -188,4 +194,14 @@ function forbidden(reply: FastifyReply, viewer: Viewer, area: AccessArea): Fasti
       viewer,
     ),
   );
+}
+
+/** A page of the other kind of tenant's (AREA_TENANT_KIND): 403, with where this tenant's own pages are. */
+function notThisTenant(reply: FastifyReply, viewer: Viewer, area: AccessArea): FastifyReply {
+  const roles = ACCESS[area].map(roleLabel).join(', ');
+  const body =
+    viewer.tenant.kind === 'operator'
+      ? html`<p data-testid="forbidden-tenant">This page is a partner tenant’s own (for its ${roles}). The operator sees every partner’s security on <a href="/dashboard/program/security">Program security</a> and their technical exceptions on <a href="/dashboard/program/exceptions">Exception review</a>.</p>`
+      : html`<p data-testid="forbidden-tenant">This page is the program operator’s: only the operator tenant’s ${roles} may open it.</p>`;
+  return sendPage(reply, 403, dashboardPage('You do not have access to this page', body, viewer));
 }

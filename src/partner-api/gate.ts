@@ -159,12 +159,16 @@ async function admit(
       : checkUserRoles(ctx, roles, user, declaration);
   // SPEC §12: the one exception to E2. A token without `mfa` is admitted where the partner holds
   // an approved exception for E2 in force — never in a delegated category (acting in a customer
-  // tenant is E3) nor in the areas scope.ts keeps MFA-only; the request is marked so the request
-  // log counts it apart.
+  // tenant is E3) nor in the areas scope.ts keeps MFA-only, nor a write scope.ts keeps MFA-only;
+  // the request is marked so the request log counts it apart.
   if (
     caller.mode === 'app+user' &&
     !hasMfaProof(caller.amr) &&
-    exceptionMayCover(category.area, { delegated: 'delegated' in category }) &&
+    exceptionMayCover(category.area, {
+      delegated: 'delegated' in category,
+      method: req.method,
+      access: declaration.access,
+    }) &&
     (await exceptionCovers(ctx.db, caller.tenant.id, ctx.clock.now(), 'E2'))
   ) {
     req.underException = true;

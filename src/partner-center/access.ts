@@ -1,5 +1,6 @@
 import { agentGroupsOf } from '../directory/groups.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../directory/roles.ts';
+import type { Tenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -53,6 +54,26 @@ export type AccessArea = keyof typeof ACCESS;
 
 export function mayAccess(roles: ReadonlySet<PartnerRole>, area: AccessArea): boolean {
   return ACCESS[area].some((r) => roles.has(r));
+}
+
+/**
+ * The areas of one kind of tenant only, whatever roles its users hold: a role of ACCESS names what
+ * a user may do in its own tenant, and a partner's Global admin holds the very roles the operator's
+ * own admins do. The operator's program (SPEC §11 program status, §12 exception review, §13 fraud
+ * events) is the operator tenant's; the security requirements (SPEC §11) and the technical
+ * exceptions filed (SPEC §12) are measured and kept for partner tenants. An area not named here is
+ * open to every tenant a surface admits (the dashboard: partner and operator tenants).
+ */
+export const AREA_TENANT_KIND: Partial<Record<AccessArea, 'operator' | 'partner'>> = {
+  program: 'operator',
+  'security-requirements': 'partner',
+  'technical-exceptions': 'partner',
+};
+
+/** Whether users of a tenant of `kind` may enter `area` at all (AREA_TENANT_KIND; roles come after). */
+export function tenantMayEnter(kind: Tenant['kind'], area: AccessArea): boolean {
+  const only = AREA_TENANT_KIND[area];
+  return only === undefined || only === kind;
 }
 
 /** The user's Partner Center roles: membership of the tenant's agent groups plus directory roles. */

@@ -21,13 +21,42 @@ const NEVER_COVERED: ReadonlySet<AccessArea> = new Set<AccessArea>([
   'program',
 ]);
 
+/**
+ * Where an exception admits reads only: a write here changes the partner's security itself, and
+ * must come from someone who proved MFA even while the exception lets the account read without it.
+ * - `security-alerts` (SPEC §13): suspending a customer's subscription, changing an alert's or a
+ *   fraud event's status (which the requirement `securityAlertsPromptlyResolved` counts), and the
+ *   alerts' webhooks (where alerts are sent);
+ * - `security-requirements` (SPEC §11): the security contact, to whom security notices go.
+ */
+const READS_ONLY: ReadonlySet<AccessArea> = new Set<AccessArea>(['security-alerts', 'security-requirements']);
+
+/** Requests that only read (RFC 9110 §9.2.1 safe methods), unless the route declares a write. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** What a gate knows of the request when it asks. */
+export interface CoverageQuestion {
+  /** A Partner API category that acts in a customer tenant (E3 by definition). */
+  delegated: boolean;
+  /** The HTTP method. */
+  method: string;
+  /** The route's declared access (the Partner API declares it); a write whatever the method. */
+  access?: 'read' | 'write';
+}
+
 /** The enforcement points an approval may name (SPEC E1, E2); E3 is not one of them. */
 export const ENFORCEMENT_POINTS = ['E1', 'E2'] as const;
 export type EnforcementPoint = (typeof ENFORCEMENT_POINTS)[number];
 
-/** Whether an exception may admit a request without MFA to this area at all. */
-export function exceptionMayCover(area: AccessArea, options: { delegated: boolean }): boolean {
-  return !options.delegated && !NEVER_COVERED.has(area);
+/**
+ * Whether an exception may admit this request without MFA at all: never in a delegated category
+ * nor an area kept MFA-only, and only reads where READS_ONLY says so. Both gates (dashboard E1,
+ * Partner API E2) ask this before they look for an exception in force.
+ */
+export function exceptionMayCover(area: AccessArea, request: CoverageQuestion): boolean {
+  if (request.delegated || NEVER_COVERED.has(area)) return false;
+  if (!READS_ONLY.has(area)) return true;
+  return request.access !== 'write' && SAFE_METHODS.has(request.method.toUpperCase());
 }
 
 /** The stored scope (`E1`, `E2`, `E1,E2`) as its points; anything else covers nothing. */

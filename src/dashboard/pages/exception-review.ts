@@ -110,24 +110,10 @@ ${e.decidedBy ? html`<dt>Decided by</dt><dd>${e.decidedBy}</dd>` : ''}
 /**
  * SPEC §12, the operator's side: the review queue of every partner's requests with its due date
  * (three working days, weekends skipped) and overdue items, the decisions, and the program
- * setting. Area `program` (ACCESS: the operator tenant's Global and Security admins); a partner
- * tenant's Global admin holds that role too, so the pages also check the tenant is the operator's.
+ * setting. Area `program`: the gate admits the operator tenant's Global and Security admins only
+ * (ACCESS, AREA_TENANT_KIND; guard.ts), before any handler here runs.
  */
 export function exceptionReviewPages(app: FastifyInstance, ctx: WardenContext): void {
-  const notOperator = (req: FastifyRequest, reply: FastifyReply) => {
-    const viewer = viewerOf(req);
-    if (viewer.tenant.kind === 'operator') return undefined;
-    return sendPage(
-      reply,
-      403,
-      dashboardPage(
-        'You do not have access to this page',
-        html`<p data-testid="forbidden-roles">Only the program operator reviews technical exceptions.</p>`,
-        viewer,
-      ),
-    );
-  };
-
   const renderQueue = async (req: FastifyRequest, error?: string) => {
     const viewer = viewerOf(req);
     const now = ctx.clock.now();
@@ -199,20 +185,19 @@ ${found.status === 'approved' ? endForm(viewer.session.csrf, found) : ''}
   const page = (operation: string) => ({ config: { dashboardPage: { operation, area: AREA } } });
 
   app.get(REVIEW_PAGE, page('program.technicalexceptions.list'), async (req, reply) => {
-    return notOperator(req, reply) ?? sendPage(reply, 200, await renderQueue(req));
+    return sendPage(reply, 200, await renderQueue(req));
   });
 
   app.get<{ Params: { id: string }; Body: Form }>(
     `${REVIEW_PAGE}/:id`,
     page('program.technicalexceptions.view'),
-    async (req, reply) => notOperator(req, reply) ?? renderOne(req, reply),
+    async (req, reply) => renderOne(req, reply),
   );
 
   app.post<{ Params: { id: string }; Body: Form }>(
     `${REVIEW_PAGE}/:id/approve`,
     page('program.technicalexceptions.approve'),
     async (req, reply) => {
-      if (notOperator(req, reply)) return reply;
       const form = req.body ?? {};
       const scope = ENFORCEMENT_POINTS.filter((p): p is EnforcementPoint => form[`scope-${p}`] === 'on');
       const by = viewerOf(req).user.userPrincipalName;
@@ -226,7 +211,6 @@ ${found.status === 'approved' ? endForm(viewer.session.csrf, found) : ''}
     `${REVIEW_PAGE}/:id/reject`,
     page('program.technicalexceptions.reject'),
     async (req, reply) => {
-      if (notOperator(req, reply)) return reply;
       const by = viewerOf(req).user.userPrincipalName;
       return decide(req, reply, () =>
         rejectException(ctx.db, req.params.id, req.body?.reason, { by }, ctx.clock.now()),
@@ -238,7 +222,6 @@ ${found.status === 'approved' ? endForm(viewer.session.csrf, found) : ''}
     `${REVIEW_PAGE}/:id/end`,
     page('program.technicalexceptions.end'),
     async (req, reply) => {
-      if (notOperator(req, reply)) return reply;
       const by = viewerOf(req).user.userPrincipalName;
       return decide(req, reply, () =>
         endException(ctx.db, req.params.id, req.body?.reason, { by }, ctx.clock.now()),
@@ -247,7 +230,6 @@ ${found.status === 'approved' ? endForm(viewer.session.csrf, found) : ''}
   );
 
   app.post<{ Body: Form }>(SETTINGS_PATH, page('program.settings.update'), async (req, reply) => {
-    if (notOperator(req, reply)) return reply;
     const value = req.body?.technicalExceptionsAccepted;
     if (value !== 'true' && value !== 'false')
       return sendPage(reply, 400, await renderQueue(req, 'Choose whether the program accepts exceptions.'));

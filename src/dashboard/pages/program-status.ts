@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { addDays, dayOf } from '../../compliance/days.ts';
 import { programStatus } from '../../compliance/status.ts';
 import type { DailyFigures } from '../../compliance/status-types.ts';
@@ -43,9 +43,8 @@ export function programStatusPages(app: FastifyInstance, ctx: WardenContext): vo
     PROGRAM_PAGE,
     { config: { dashboardPage: { operation: 'program.security.view', area: 'program' } } },
     async (req, reply) => {
+      // The gate admits the operator tenant's admins only (AREA_TENANT_KIND, guard.ts).
       const viewer = viewerOf(req);
-      // ACCESS.program is the operator tenant's admins: a partner's Global admin holds the role, not the tenant.
-      if (viewer.tenant.kind !== 'operator') return refuse(reply, viewer);
       const q = req.query ?? {};
       const sort = (q.sort ?? 'name') as Column;
       const dir = q.dir ?? 'asc';
@@ -162,17 +161,5 @@ ${
 }`,
     viewer,
     PROGRAM_PAGE,
-  );
-}
-
-function refuse(reply: FastifyReply, viewer: PageViewer): FastifyReply {
-  return sendPage(
-    reply,
-    403,
-    dashboardPage(
-      'You do not have access to this page',
-      html`<p data-testid="forbidden-roles">Only the operator’s Global admins and Security admins may open the program page.</p>`,
-      viewer,
-    ),
   );
 }

@@ -105,6 +105,7 @@ export function securityAlertPages(app: FastifyInstance, ctx: WardenContext): vo
       'Security alerts',
       html`<p>Fraud events on your customers’ subscriptions. Respond within an hour; alerts resolved within 24 hours count towards your security requirements.</p>
 ${notice ?? ''}
+${req.underException ? html`<p class="muted" data-testid="actions-need-mfa">This session was admitted without MFA under a technical exception, which covers reading this page only: suspending a subscription or changing an alert asks you to verify with MFA first.</p>` : ''}
 <dl class="tiles" data-testid="tiles">
 <dt>New this week</dt><dd data-testid="tile-new">${tiles.newThisWeek}</dd>
 <dt>Resolved this week</dt><dd data-testid="tile-resolved">${tiles.resolvedThisWeek}</dd>

@@ -1,6 +1,7 @@
 import { addDays, dayOf, lastCompleteDay } from '../../compliance/days.ts';
 import type { NonMfaPrincipal } from '../../compliance/downloads.ts';
 import type { DailyFigures, Figure, FigureReason } from '../../compliance/status-types.ts';
+import { mayNameCustomerAdmins } from '../../delegated-admin/customer-insight-access.ts';
 import { type Html, html } from '../../http/html.ts';
 import type { SecurityContact } from '../../security-score/contact.ts';
 import type { ScoreSnapshot } from '../../security-score/history.ts';
@@ -170,6 +171,8 @@ export interface RequirementsView {
   api: NonMfaPrincipal[];
   contact: SecurityContact | undefined;
   now: number;
+  /** SPEC §12: the session was admitted without MFA under a technical exception (the gate's mark). */
+  underException: boolean;
   form?: ContactForm;
 }
 
@@ -182,6 +185,7 @@ export function renderRequirements(viewer: Viewer, v: RequirementsView): string 
   // Snapshots are taken on the day itself (history.ts): the score's 30 days end today.
   const scoreDays = Array.from({ length: 30 }, (_, i) => addDays(dayOf(v.now), i - 29));
   const customersLacking = report.customers.filter((c) => c.mfa.adminsRequiredNotUsingMfaCount > 0);
+  const named = mayNameCustomerAdmins({ underException: v.underException });
   return dashboardPage(
     'Security requirements',
     html`<p>Your security score: <span class="score" data-testid="security-score">${report.score.currentScore}</span> of ${report.score.maxScore}. ${report.compliantRequirementsCount} ${report.compliantRequirementsCount === 1 ? 'requirement' : 'requirements'} met, <span data-testid="open-requirements">${open}</span> open.</p>
@@ -231,16 +235,18 @@ ${table(
 
 <section id="customers" aria-labelledby="customers-title">
 <h2 id="customers-title">Customers whose administrators lack MFA</h2>
+${named ? '' : html`<p class="muted" data-testid="customer-admins-counted">This session was admitted without MFA under a technical exception: your customers’ administrators are counted here, not named. Sign in with MFA to see who they are.</p>`}
 ${table(
   ['Customer', 'Tenant id', 'Administrators without MFA', 'Security defaults'],
   customersLacking.map(
     (c) =>
-      html`<tr data-customer="${c.tenantId}"><td>${c.companyName}</td><td><code>${c.tenantId}</code></td><td>${c.mfa.adminsWithoutMfa.map((a) => a.userPrincipalName).join(', ')}</td><td>${c.mfa.securityDefaultsStatus}</td></tr>`,
+      html`<tr data-customer="${c.tenantId}"><td>${c.companyName}</td><td><code>${c.tenantId}</code></td><td>${named ? c.mfa.adminsWithoutMfa.map((a) => a.userPrincipalName).join(', ') : String(c.mfa.adminsRequiredNotUsingMfaCount)}</td><td>${c.mfa.securityDefaultsStatus}</td></tr>`,
   ),
   'The administrators of every customer use MFA.',
 )}
 </section>
 
+${v.underException ? html`<p class="muted" data-testid="contact-needs-mfa">Saving the security contact needs a session with MFA: the technical exception covers reading this page only.</p>` : ''}
 ${contactForm(viewer.session.csrf, v.contact, v.form)}`,
     viewer,
     REQUIREMENTS_PAGE,

@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { applicationAdoption, nonMfaPrincipals, recentPartnerRequests } from '../../compliance/downloads.ts';
 import { partnerStatus } from '../../compliance/status.ts';
 import type { WardenContext } from '../../context.ts';
-import { html } from '../../http/html.ts';
 import { setSecurityHeaders } from '../../http/security-headers.ts';
 import {
   getSecurityContact,
@@ -14,7 +13,6 @@ import { computeSecurityScore } from '../../security-score/score.ts';
 import { type PageViewer, viewerOf } from '../guard.ts';
 import { redirect, sendPage } from '../respond.ts';
 import { csvDocument } from '../views/csv.ts';
-import { dashboardPage } from '../views/layout.ts';
 import {
   type ContactForm,
   DOWNLOADS,
@@ -29,16 +27,15 @@ const AREA = 'security-requirements' as const;
  * and its requirements, the three figures with their 7-day trend and 30-day history, the accounts
  * behind requests without MFA, the customers whose administrators lack MFA, the security contact
  * form and the downloads as CSV with Partner Center's columns. Admin agents, Security admins and
- * Global admins, with MFA (ACCESS['security-requirements']); a partner tenant's page only.
+ * Global admins, with MFA (ACCESS['security-requirements']); a partner tenant's page only (the
+ * gate refuses the operator's admins: AREA_TENANT_KIND, guard.ts).
  */
 export function securityRequirementsPages(app: FastifyInstance, ctx: WardenContext): void {
   app.get(
     REQUIREMENTS_PAGE,
     { config: { dashboardPage: { operation: 'securityRequirements.view', area: AREA } } },
     async (req, reply) => {
-      const viewer = viewerOf(req);
-      if (viewer.tenant.kind !== 'partner') return notAPartner(reply, viewer);
-      return sendPage(reply, 200, await render(ctx, viewer));
+      return sendPage(reply, 200, await render(ctx, viewerOf(req), req.underException === true));
     },
   );
 
@@ -47,7 +44,6 @@ export function securityRequirementsPages(app: FastifyInstance, ctx: WardenConte
     { config: { dashboardPage: { operation: 'securityRequirements.contact.set', area: AREA } } },
     async (req, reply) => {
       const viewer = viewerOf(req);
-      if (viewer.tenant.kind !== 'partner') return notAPartner(reply, viewer);
       const body = req.body ?? {};
       const values = { name: body.name ?? '', email: body.email ?? '', phone: body.phone ?? '' };
       try {
@@ -66,7 +62,7 @@ export function securityRequirementsPages(app: FastifyInstance, ctx: WardenConte
       } catch (error) {
         if (!(error instanceof SecurityContactError)) throw error;
         const form: ContactForm = { values, error: { field: error.field, message: error.message } };
-        return sendPage(reply, 400, await render(ctx, viewer, form));
+        return sendPage(reply, 400, await render(ctx, viewer, req.underException === true, form));
       }
       return redirect(reply, `${REQUIREMENTS_PAGE}#contact`);
     },
@@ -139,9 +135,7 @@ function download(
   body: (tenantId: string) => Promise<string>,
 ): void {
   app.get(path, { config: { dashboardPage: { operation, area: AREA } } }, async (req, reply) => {
-    const viewer = viewerOf(req);
-    if (viewer.tenant.kind !== 'partner') return notAPartner(reply, viewer);
-    const csv = await body(viewer.tenant.id);
+    const csv = await body(viewerOf(req).tenant.id);
     setSecurityHeaders(reply.raw, [], 'same-origin');
     return reply
       .code(200)
@@ -151,7 +145,12 @@ function download(
   });
 }
 
-async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm): Promise<string> {
+async function render(
+  ctx: WardenContext,
+  viewer: PageViewer,
+  underException: boolean,
+  form?: ContactForm,
+): Promise<string> {
   const tenantId = viewer.tenant.id;
   const now = ctx.clock.now();
   const [report, figures, scores, portal, api, contact] = await Promise.all([
@@ -170,19 +169,7 @@ async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm
     api,
     contact,
     now,
+    underException,
     ...(form ? { form } : {}),
   });
-}
-
-/** The requirements are a partner's: the operator (also admitted to the dashboard) has the program page. */
-function notAPartner(reply: FastifyReply, viewer: PageViewer): FastifyReply {
-  return sendPage(
-    reply,
-    403,
-    dashboardPage(
-      'Security requirements are a partner’s',
-      html`<p>The security requirements are measured for partner tenants. The operator sees every partner’s on <a href="/dashboard/program/security">Program security</a>.</p>`,
-      viewer,
-    ),
-  );
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../../context.ts';
 import { type Html, html } from '../../http/html.ts';
 import { LIMITS } from '../../technical-exceptions/evidence.ts';
@@ -82,32 +82,17 @@ ${
     );
   };
 
-  // The operator tenant's admins hold the roles of this area too; the page is a partner's only.
-  const notPartner = (req: FastifyRequest, reply: FastifyReply) => {
-    const viewer = viewerOf(req);
-    if (viewer.tenant.kind === 'partner') return undefined;
-    return sendPage(
-      reply,
-      403,
-      dashboardPage(
-        'You do not have access to this page',
-        html`<p data-testid="forbidden-roles">Partners file technical exceptions; the operator reviews them under Exception review.</p>`,
-        viewer,
-      ),
-    );
-  };
-
+  // A partner tenant's page only: the gate refuses the operator's admins (AREA_TENANT_KIND, guard.ts).
   app.get(
     EXCEPTIONS_PAGE,
     { config: { dashboardPage: { operation: 'technicalexceptions.list', area: AREA } } },
-    async (req, reply) => notPartner(req, reply) ?? sendPage(reply, 200, await render(req)),
+    async (req, reply) => sendPage(reply, 200, await render(req)),
   );
 
   app.post<{ Body: Form }>(
     EXCEPTIONS_PAGE,
     { config: { dashboardPage: { operation: 'technicalexceptions.create', area: AREA } } },
     async (req, reply) => {
-      if (notPartner(req, reply)) return reply;
       const viewer = viewerOf(req);
       const values = req.body ?? {};
       try {

@@ -2,6 +2,7 @@ import type { Tenant } from '../../directory/tenants.ts';
 import type { User } from '../../directory/users.ts';
 import { type Html, html } from '../../http/html.ts';
 import { pageFrame } from '../../http/page-frame.ts';
+import { type AccessArea, tenantMayEnter } from '../../partner-center/access.ts';
 import type { DashboardSession } from '../sessions.ts';
 
 /** Who is looking at a page: shown in every header (issue 3 item 3: who, which tenant, MFA or not). */
@@ -11,20 +12,23 @@ export interface Viewer {
   session: DashboardSession;
 }
 
-/** `operator`: shown to the operator tenant's users only (the program pages); `partner`: to partners' only. */
-const NAV: [href: string, label: string, protectedArea: boolean, only?: 'operator' | 'partner'][] = [
-  ['/dashboard', 'Overview', false],
-  ['/commerce/customers', 'Customers', true],
-  ['/dashboard/customers/gdap', 'GDAP', true],
-  ['/dashboard/support/customers', 'Customer requests', true],
-  ['/dashboard/billing', 'Billing', true],
-  ['/dashboard/security', 'Security', true],
-  ['/dashboard/security/requirements', 'Security requirements', true, 'partner'],
-  ['/dashboard/program/security', 'Program security', true, 'operator'],
-  ['/dashboard/security/alerts', 'Security alerts', true],
-  ['/dashboard/technical-exceptions', 'Technical exceptions', true, 'partner'],
-  ['/dashboard/program/exceptions', 'Exception review', true, 'operator'],
-  ['/dashboard/health', 'Service health', false],
+/**
+ * The menu: each entry with its E1 area (null: no MFA needed), shown to the tenants that may enter
+ * that area (AREA_TENANT_KIND: the program pages to the operator, a partner's own pages to partners).
+ */
+const NAV: [href: string, label: string, area: AccessArea | null][] = [
+  ['/dashboard', 'Overview', null],
+  ['/commerce/customers', 'Customers', 'customers'],
+  ['/dashboard/customers/gdap', 'GDAP', 'gdap'],
+  ['/dashboard/support/customers', 'Customer requests', 'customer-requests'],
+  ['/dashboard/billing', 'Billing', 'billing'],
+  ['/dashboard/security', 'Security', 'security'],
+  ['/dashboard/security/requirements', 'Security requirements', 'security-requirements'],
+  ['/dashboard/program/security', 'Program security', 'program'],
+  ['/dashboard/security/alerts', 'Security alerts', 'security-alerts'],
+  ['/dashboard/technical-exceptions', 'Technical exceptions', 'technical-exceptions'],
+  ['/dashboard/program/exceptions', 'Exception review', 'program'],
+  ['/dashboard/health', 'Service health', null],
 ];
 
 function header(viewer: Viewer | undefined, current: string): Html {
@@ -46,9 +50,9 @@ ${
 </form>
 </div>
 <nav aria-label="Partner Center">
-<ul>${NAV.filter(([, , , only]) => only === undefined || only === tenant.kind).map(
-    ([href, label, mfa]) =>
-      html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${mfa ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
+<ul>${NAV.filter(([, , area]) => area === null || tenantMayEnter(tenant.kind, area)).map(
+    ([href, label, area]) =>
+      html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a>${area !== null ? html`<span class="lock" title="MFA required"> ⚿</span>` : ''}</li>`,
   )}</ul>
 </nav>
 </header>`;
