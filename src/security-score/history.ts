@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dayOf } from '../compliance/days.ts';
 import type { Db } from '../storage/database.ts';
 import { graphDateTime } from './requirements.ts';
 
@@ -13,10 +14,6 @@ export interface ScoreSnapshot {
 }
 
 export const HISTORY_DAYS = 30;
-
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 function toSnapshot(row: {
   id: string;
@@ -101,7 +98,7 @@ export async function storeSnapshot(
     .insertInto('security_score_history')
     .values({
       tenant_id: tenantId,
-      day: utcDay(now),
+      day: dayOf(now),
       id: randomUUID(),
       created_at: now,
       score: snapshot.score,

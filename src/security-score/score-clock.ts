@@ -1,6 +1,7 @@
+import { dayOf } from '../compliance/days.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import type { Db } from '../storage/database.ts';
-import { storeSnapshot, utcDay } from './history.ts';
+import { storeSnapshot } from './history.ts';
 import { computeSecurityScore } from './score.ts';
 
 /**
@@ -11,7 +12,7 @@ import { computeSecurityScore } from './score.ts';
  * many snapshots this run stored.
  */
 export async function runSecurityScoreClock(db: Db, now: number, baseUrl: string): Promise<number> {
-  const day = utcDay(now);
+  const day = dayOf(now);
   const due: Tenant[] = await db
     .selectFrom('tenants')
     .selectAll()
