@@ -116,6 +116,29 @@ describe('Issue 15 item 2: the Temporary Access Pass and a first registration an
 
     const deleted = await callApi(w, 'DELETE', `${TAPS(user.id)}/${renewed.body.id}`, { token: admin });
     assert.equal(deleted.status, 204);
+    const audited = await w.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', contoso)
+      .where('target_id', '=', user.id)
+      .orderBy('occurred_at')
+      .execute();
+    assert.deepEqual(
+      audited.map((e) => [e.activity, e.actor_name]),
+      [
+        ['Admin registered temporary access pass method for user', adminUpn],
+        ['Admin registered temporary access pass method for user', adminUpn],
+        ['Admin deleted temporary access pass method for user', adminUpn],
+      ],
+    );
+    assert.ok(
+      audited.every(
+        (e) =>
+          !e.details.includes(tap.temporaryAccessPass) &&
+          !e.details.includes(renewed.body.temporaryAccessPass),
+      ),
+      'the audit log never holds a pass',
+    );
     const gone = await callApi(w, 'GET', `${TAPS(user.id)}/${renewed.body.id}`, { token: admin });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'Request_ResourceNotFound');

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { recordAuditEvent } from '../../audit/audit-events.ts';
 import { TAP_LIFETIME_MINUTES } from '../../authentication-methods/temporary-access-pass/passes.ts';
 import {
   firstRegistrationRequiresTap,
   setFirstRegistrationRequiresTap,
 } from '../../authentication-methods/temporary-access-pass/registration-setting.ts';
 import type { WardenContext } from '../../context.ts';
+import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf } from '../gate.ts';
 import { sendEntity } from '../responses.ts';
+import { auditActorOf } from './delegated-admin-shape.ts';
 
 const RESOURCE = 'policies/authenticationMethodsPolicy';
 
@@ -56,13 +59,25 @@ export function authenticationMethodsPolicyRoutes(api: FastifyInstance, ctx: War
       },
     },
     async (req, reply) => {
-      const { tenantId } = graphCallerOf(req);
-      await setFirstRegistrationRequiresTap(
-        ctx.db,
-        tenantId,
-        req.body.firstRegistrationRequiresTemporaryAccessPass,
-        ctx.clock.now(),
-      );
+      const caller = graphCallerOf(req);
+      const actor = await auditActorOf(ctx, caller);
+      const on = req.body.firstRegistrationRequiresTemporaryAccessPass;
+      const now = ctx.clock.now();
+      await inTransaction(ctx.db, async (trx) => {
+        await setFirstRegistrationRequiresTap(trx, caller.tenantId, on, now);
+        await recordAuditEvent(
+          trx,
+          [caller.tenantId],
+          {
+            category: 'Policy',
+            activity: 'Authentication methods policy update',
+            actor,
+            target: { type: 'authenticationMethodsPolicy', id: 'authenticationMethodsPolicy' },
+            details: { firstRegistrationRequiresTemporaryAccessPass: on },
+          },
+          now,
+        );
+      });
       return reply.code(204).send();
     },
   );

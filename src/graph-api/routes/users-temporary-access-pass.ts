@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { type AuditActor, recordAuditEvent } from '../../audit/audit-events.ts';
 import {
   createTemporaryAccessPass,
   deleteTemporaryAccessPass,
@@ -9,9 +10,12 @@ import {
 } from '../../authentication-methods/temporary-access-pass/passes.ts';
 import type { WardenContext } from '../../context.ts';
 import { assertMayChangeCredentials } from '../../directory/password-reset.ts';
+import type { User } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
+import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf } from '../gate.ts';
 import { sendEntity } from '../responses.ts';
+import { auditActorOf } from './delegated-admin-shape.ts';
 import { userOr404 } from './users-shape.ts';
 
 const TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMethod';
@@ -31,6 +35,35 @@ function shapeOf(tap: TemporaryAccessPass, now: number, pass: string | null = nu
     isUsable: usability.isUsable,
     methodUsabilityReason: usability.reason,
   };
+}
+
+/** Entra's audit activities for an administrator's change to a user's Temporary Access Pass. */
+const ACTIVITY = {
+  create: 'Admin registered temporary access pass method for user',
+  delete: 'Admin deleted temporary access pass method for user',
+} as const;
+
+function audit(
+  trx: Parameters<typeof recordAuditEvent>[0],
+  tenantId: string,
+  actor: AuditActor,
+  target: User,
+  activity: keyof typeof ACTIVITY,
+  details: Record<string, unknown>,
+  now: number,
+): Promise<void> {
+  return recordAuditEvent(
+    trx,
+    [tenantId],
+    {
+      category: 'UserManagement',
+      activity: ACTIVITY[activity],
+      actor,
+      target: { type: 'user', id: target.id, name: target.userPrincipalName },
+      details,
+    },
+    now,
+  );
 }
 
 function notFound(id: string): GraphError {
@@ -75,22 +108,30 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       },
     },
     async (req, reply) => {
-      const { tenantId, user: actor } = graphCallerOf(req);
+      const caller = graphCallerOf(req);
+      const { tenantId, user: actor } = caller;
       const target = await userOr404(ctx, tenantId, req.params.id);
       await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass');
+      const by = await auditActorOf(ctx, caller);
       const now = ctx.clock.now();
       const start = req.body?.startDateTime;
       const startAt = start === undefined ? undefined : Date.parse(start);
       if (startAt !== undefined && Number.isNaN(startAt))
         throw new GraphError('Request_BadRequest', 'startDateTime is not a valid ISO 8601 date and time.');
-      const { pass, tap } = await createTemporaryAccessPass(ctx.db, {
-        tenantId,
-        userId: target.id,
-        createdBy: actor?.id ?? null,
-        now,
-        lifetimeInMinutes: req.body?.lifetimeInMinutes,
-        isUsableOnce: req.body?.isUsableOnce,
-        startAt,
+      // The pass and its audit record in one transaction (never the pass in the record).
+      const { pass, tap } = await inTransaction(ctx.db, async (trx) => {
+        const created = await createTemporaryAccessPass(trx, {
+          tenantId,
+          userId: target.id,
+          createdBy: actor?.id ?? null,
+          now,
+          lifetimeInMinutes: req.body?.lifetimeInMinutes,
+          isUsableOnce: req.body?.isUsableOnce,
+          startAt,
+        });
+        const { id, lifetimeInMinutes, isUsableOnce } = created.tap;
+        await audit(trx, tenantId, by, target, 'create', { id, lifetimeInMinutes, isUsableOnce }, now);
+        return created;
       });
       return sendEntity(reply, {
         baseUrl: ctx.config.baseUrl,
@@ -148,11 +189,19 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       },
     },
     async (req, reply) => {
-      const { tenantId, user: actor } = graphCallerOf(req);
+      const caller = graphCallerOf(req);
+      const { tenantId, user: actor } = caller;
       const target = await userOr404(ctx, tenantId, req.params.id);
       await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass');
-      if (!(await deleteTemporaryAccessPass(ctx.db, tenantId, target.id, req.params.methodId)))
-        throw notFound(req.params.methodId);
+      const by = await auditActorOf(ctx, caller);
+      const now = ctx.clock.now();
+      const { methodId } = req.params;
+      const deleted = await inTransaction(ctx.db, async (trx) => {
+        if (!(await deleteTemporaryAccessPass(trx, tenantId, target.id, methodId))) return false;
+        await audit(trx, tenantId, by, target, 'delete', { id: methodId }, now);
+        return true;
+      });
+      if (!deleted) throw notFound(methodId);
       return reply.code(204).send();
     },
   );
