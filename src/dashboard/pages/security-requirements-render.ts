@@ -169,8 +169,22 @@ export interface RequirementsView {
   portal: NonMfaPrincipal[];
   api: NonMfaPrincipal[];
   contact: SecurityContact | undefined;
+  /** Issue 15 item 2: whether a privileged user's first MFA registration needs a Temporary Access Pass. */
+  firstRegistrationRequiresTap: boolean;
   now: number;
   form?: ContactForm;
+}
+
+/** Issue 15 item 2: the recommended setting, and how to turn it on (docs/authentication-methods.md). */
+function firstRegistrationRecommendation(on: boolean) {
+  return html`<section id="first-registration" aria-labelledby="first-registration-title">
+<h2 id="first-registration-title">First registration with a Temporary Access Pass</h2>
+${
+  on
+    ? html`<p data-testid="first-registration-tap">On: an administrator or partner agent registers a first MFA method only after signing in with a Temporary Access Pass, so a leaked password alone cannot register an attacker’s authenticator.</p>`
+    : html`<p data-testid="first-registration-tap"><strong>Recommended:</strong> off now. Whoever learns the password of an administrator or partner agent who has not registered yet can register their own authenticator. Turn it on with <code>warden methods first-registration-tap enable</code> (Graph: <code>PATCH /v1.0/policies/authenticationMethodsPolicy</code>), then give new administrators a Temporary Access Pass (<code>warden methods tap create</code>).</p>`
+}
+</section>`;
 }
 
 export function renderRequirements(viewer: Viewer, v: RequirementsView): string {
@@ -240,6 +254,8 @@ ${table(
   'The administrators of every customer use MFA.',
 )}
 </section>
+
+${firstRegistrationRecommendation(v.firstRegistrationRequiresTap)}
 
 ${contactForm(viewer.session.csrf, v.contact, v.form)}`,
     viewer,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { firstRegistrationRequiresTap } from '../../authentication-methods/temporary-access-pass/registration-setting.ts';
 import { applicationAdoption, nonMfaPrincipals, recentPartnerRequests } from '../../compliance/downloads.ts';
 import { partnerStatus } from '../../compliance/status.ts';
 import type { WardenContext } from '../../context.ts';
@@ -154,13 +155,14 @@ function download(
 async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm): Promise<string> {
   const tenantId = viewer.tenant.id;
   const now = ctx.clock.now();
-  const [report, figures, scores, portal, api, contact] = await Promise.all([
+  const [report, figures, scores, portal, api, contact, requiresTap] = await Promise.all([
     computeSecurityScore(ctx.db, viewer.tenant, now, ctx.config.baseUrl),
     partnerStatus(ctx.db, tenantId, now, 30),
     scoreHistory(ctx.db, tenantId, HISTORY_DAYS),
     nonMfaPrincipals(ctx.db, tenantId, now, 'dashboard'),
     nonMfaPrincipals(ctx.db, tenantId, now, 'api-app-user'),
     getSecurityContact(ctx.db, tenantId),
+    firstRegistrationRequiresTap(ctx.db, tenantId),
   ]);
   return renderRequirements(viewer, {
     report,
@@ -169,6 +171,7 @@ async function render(ctx: WardenContext, viewer: PageViewer, form?: ContactForm
     portal,
     api,
     contact,
+    firstRegistrationRequiresTap: requiresTap,
     now,
     ...(form ? { form } : {}),
   });
