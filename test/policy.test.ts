@@ -286,3 +286,60 @@ describe('SPEC §5, R1: the questions asked of the sign-in requirement', () => {
     });
   }
 });
+
+describe('Issue 15 item 2: a first registration by a privileged user needs a Temporary Access Pass when the tenant says so', () => {
+  const on = { tenantRequiresTap: true, partnerAgent: false, temporaryAccessPass: false };
+  const rows: { name: string; facts: SignInFacts; registration: string; needsTap: boolean }[] = [
+    {
+      name: 'setting absent (off): a new Security Administrator registers after the password (seed 003)',
+      facts: facts({ roles: ['Security Administrator'] }),
+      registration: 'required',
+      needsTap: false,
+    },
+    {
+      name: 'setting on: a new Security Administrator after the password alone',
+      facts: facts({ roles: ['Security Administrator'], firstRegistration: on }),
+      registration: 'required',
+      needsTap: true,
+    },
+    {
+      name: 'setting on: the same administrator signed in with a TAP',
+      facts: facts({
+        roles: ['Security Administrator'],
+        firstRegistration: { ...on, temporaryAccessPass: true },
+      }),
+      registration: 'required',
+      needsTap: false,
+    },
+    {
+      name: 'setting on: a partner agent group member without a role, inside the 14 days',
+      facts: facts({ firstRegistration: { ...on, partnerAgent: true } }),
+      registration: 'offered',
+      needsTap: true,
+    },
+    {
+      name: 'setting on: a plain user',
+      facts: facts({ firstRegistration: on }),
+      registration: 'offered',
+      needsTap: false,
+    },
+    {
+      name: 'setting on: an administrator who already has a method (not a first registration)',
+      facts: facts({ roles: ['Global Administrator'], hasMfaMethod: true, firstRegistration: on }),
+      registration: 'none',
+      needsTap: false,
+    },
+  ];
+  for (const row of rows) {
+    it(`Issue 15 item 2: ${row.name}`, () => {
+      const result = decideSignInRequirement(row.facts);
+      assert.equal(result.outcome === 'allow' && result.registration, row.registration);
+      assert.equal(result.outcome === 'allow' && result.registrationNeedsTap === true, row.needsTap);
+      // The guard changes nothing else: a method stays as mandatory as it was.
+      assert.equal(
+        mfaMethodMandatory(row.facts),
+        mfaMethodMandatory({ ...row.facts, firstRegistration: undefined }),
+      );
+    });
+  }
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setFirstRegistrationRequiresTap } from '../src/authentication-methods/temporary-access-pass/registration-setting.ts';
 import { recalculateFigures } from '../src/compliance/daily-job.ts';
 import { addDays, dayOf } from '../src/compliance/days.ts';
 import { getTenant } from '../src/directory/tenants.ts';
@@ -200,6 +201,21 @@ describe('Issue 14 item 4: the Security requirements page', () => {
       .execute();
     assert.equal(audit.length, 1, 'the refused forms changed nothing; the saved one is in the audit log');
     assert.equal(audit[0]!.actor_user_id, agentId);
+  });
+
+  it('Issue 15 item 2: the page recommends requiring a Temporary Access Pass for a first registration, and says when it is on', async () => {
+    await agent.navigate(`${w.baseUrl}${PAGE}`);
+    assert.match(
+      agent.lastPage,
+      /data-testid="first-registration-tap"><strong>Recommended:<\/strong> off now/,
+    );
+    await setFirstRegistrationRequiresTap(w.ctx.db, partner.id, true, w.clock.now());
+    try {
+      await agent.navigate(`${w.baseUrl}${PAGE}`);
+      assert.match(agent.lastPage, /data-testid="first-registration-tap">On:/);
+    } finally {
+      await setFirstRegistrationRequiresTap(w.ctx.db, partner.id, false, w.clock.now());
+    }
   });
 
   it('SPEC E1: a Sales agent is refused (403); without MFA the page asks for it first', async () => {

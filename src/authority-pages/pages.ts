@@ -54,6 +54,19 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="current-password" required>`,
   'Sign in',
 )}
+<details>
+<summary>Sign in with a Temporary Access Pass</summary>
+<p class="muted">An administrator gave you a pass to sign in without your password and set up your sign-in methods.</p>
+${form(
+  ctx,
+  'temporary_access_pass',
+  html`<label for="tap-username">Email or username</label>
+<input id="tap-username" name="username" type="email" autocomplete="username" required value="${input.loginHint ?? ''}">
+<label for="temporary-access-pass">Temporary Access Pass</label>
+<input id="temporary-access-pass" name="temporaryAccessPass" type="password" autocomplete="one-time-code" required>`,
+  'Sign in with the pass',
+)}
+</details>
 ${cancel(ctx)}`,
     { tenantName: ctx.tenantName, step: 'credentials' },
   );

@@ -19,8 +19,11 @@ export function refuseIf(reason: string | undefined): void {
   if (reason !== undefined) throw new DirectoryError('refused', reason);
 }
 
-/** What a change to a user touches: the password, or the account itself (disable, delete, any other field). */
-export type CredentialChange = 'password' | 'account';
+/**
+ * What a change to a user touches: the password, a Temporary Access Pass (a credential that signs
+ * in without the password: issue 15 item 2), or the account itself (disable, delete, any other field).
+ */
+export type CredentialChange = 'password' | 'temporaryAccessPass' | 'account';
 
 /**
  * Whether `actor` may set the password of, change, disable or delete `target` (the reset route,
@@ -55,6 +58,9 @@ export function credentialChangeRefusal(
   // Graph: a reset cannot be performed on one's own account (the user changes it at sign-in instead).
   if (change === 'password' && actor.id === target.id)
     return 'An administrator cannot reset their own password this way; change it at sign-in instead.';
+  // A pass of one's own would be a second way in that no other administrator saw issued.
+  if (change === 'temporaryAccessPass' && actor.id === target.id)
+    return 'An administrator cannot issue a Temporary Access Pass to themselves.';
   const roles = actor.directoryRoles;
   if (roles.includes('Global Administrator')) return undefined;
   if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;

@@ -77,6 +77,32 @@ export const GRAPH_PERMISSIONS = {
     directoryRoles: [GLOBAL, USER, HELPDESK],
     appRoles: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   },
+  // Issue 15 item 2, reference entra-identity §3.1: a user's authentication methods (Temporary
+  // Access Pass). Entra's Authentication Administrator (non-administrators) maps onto Warden's
+  // Helpdesk and Password Administrators, its Privileged Authentication Administrator onto the
+  // Global Administrator; which targets each may act on is credentialChangeRefusal's (routes check
+  // it). An application needs UserAuthenticationMethod.ReadWrite.All, and only reaches
+  // unprivileged users.
+  'authenticationMethods.read': {
+    readerRoles: GLOBAL_READER,
+    directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD, SECURITY],
+    appRoles: ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
+  },
+  'authenticationMethods.write': {
+    directoryRoles: [GLOBAL, USER, HELPDESK, PASSWORD],
+    appRoles: ['UserAuthenticationMethod.ReadWrite.All'],
+  },
+  // Reference §3.2 `authenticationMethodsPolicy`: Entra's Authentication Policy Administrator maps
+  // onto the Security Administrator (who manages security settings), with the Global Administrator.
+  'authenticationMethodsPolicy.read': {
+    readerRoles: GLOBAL_READER,
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod'],
+  },
+  'authenticationMethodsPolicy.write': {
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['Policy.ReadWrite.AuthenticationMethod'],
+  },
   'groups.read': {
     readerRoles: READERS,
     directoryRoles: [GLOBAL, USER, HELPDESK, SECURITY],

@@ -4,6 +4,7 @@ import type { WardenContext } from '../context.ts';
 import { GRAPH_API } from '../tokens/audiences.ts';
 import { installGraphGate } from './gate.ts';
 import { applicationsRoutes } from './routes/applications.ts';
+import { authenticationMethodsPolicyRoutes } from './routes/authentication-methods-policy.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { delegatedAdminAssignmentsRoutes } from './routes/delegated-admin-assignments.ts';
 import { delegatedAdminOperationsRoutes } from './routes/delegated-admin-operations.ts';
@@ -30,6 +31,8 @@ export const GRAPH_API_ROUTES = [
   roleAssignmentsRoutes,
   applicationsRoutes,
   securityDefaultsRoutes,
+  // Issue 15 item 2: the Temporary Access Pass setting of the authentication methods policy.
+  authenticationMethodsPolicyRoutes,
   signInsRoutes,
   registrationDetailsRoutes,
   // SPEC §10: users' consents to third-party applications, with MFA.

@@ -39,6 +39,13 @@ export interface SignInFacts {
    * always needs MFA. Absent or false for the tenant's own and the operator's applications.
    */
   consentToThirdPartyApplication?: boolean;
+  /**
+   * Issue 15 item 2: what decides whether a FIRST MFA registration may happen in this sign-in.
+   * `tenantRequiresTap`: the tenant's setting (authentication-methods/temporary-access-pass/
+   * registration-setting.ts); `partnerAgent`: the user is a member of a partner agent group;
+   * `temporaryAccessPass`: this sign-in proved a Temporary Access Pass. Absent: the setting is off.
+   */
+  firstRegistration?: { tenantRequiresTap: boolean; partnerAgent: boolean; temporaryAccessPass: boolean };
   now: number;
 }
 
@@ -70,6 +77,11 @@ export type SignInRequirement =
       /** none: nothing to register; offered: may skip until `skipUntil`; required: must register now. */
       registration: 'none' | 'offered' | 'required';
       skipUntil?: number;
+      /**
+       * Issue 15 item 2: present (true) when the registration asked for may not happen in this
+       * sign-in: the password alone does not entitle a privileged user to register a first method.
+       */
+      registrationNeedsTap?: true;
       reason: string;
     };
 
@@ -106,6 +118,25 @@ export function factsFor(
 }
 
 export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
+  const decision = decideWithoutRegistrationGuard(facts);
+  if (decision.outcome === 'allow' && decision.registration !== 'none' && firstRegistrationNeedsTap(facts)) {
+    return { ...decision, registrationNeedsTap: true };
+  }
+  return decision;
+}
+
+/**
+ * Issue 15 item 2: under the tenant's setting, a privileged user (a role security defaults
+ * protect, or a partner agent group member) registers a first method only in a sign-in that
+ * proved a Temporary Access Pass; the password alone could be an attacker's.
+ */
+function firstRegistrationNeedsTap(facts: SignInFacts): boolean {
+  const guard = facts.firstRegistration;
+  if (!guard?.tenantRequiresTap || guard.temporaryAccessPass || facts.hasMfaMethod) return false;
+  return guard.partnerAgent || holdsAnyOf(facts.user.directoryRoles, SECURITY_DEFAULTS_MFA_ROLES);
+}
+
+function decideWithoutRegistrationGuard(facts: SignInFacts): SignInRequirement {
   if (!facts.user.accountEnabled) {
     return { outcome: 'block', errorCode: 50057, policy: null, reason: 'The account is disabled.' };
   }

@@ -10,7 +10,12 @@ import { RESOURCE_DISPLAY_NAMES } from './resource-names.ts';
 
 /** One authentication step of a sign-in (Graph `authenticationDetails`). */
 export interface AuthenticationStep {
-  authenticationMethod: 'Password' | 'Authenticator app code' | 'Recovery code' | 'Refresh token';
+  authenticationMethod:
+    | 'Password'
+    | 'Temporary Access Pass'
+    | 'Authenticator app code'
+    | 'Recovery code'
+    | 'Refresh token';
   succeeded: boolean;
   authenticationStepDateTime: string;
   authenticationStepResultDetail?: string;

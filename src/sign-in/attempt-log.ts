@@ -51,7 +51,11 @@ export async function logAttempt(
     userAgent: input.userAgent,
     // Graph status.additionalDetails of a success that needed MFA: where the proof came from.
     ...(errorCode === 0 && requirement?.factors === 'multi'
-      ? { additionalDetails: 'MFA requirement satisfied by a second factor in this sign-in' }
+      ? {
+          additionalDetails: flow.data.proven.includes('tap')
+            ? 'MFA requirement satisfied by a Temporary Access Pass in this sign-in'
+            : 'MFA requirement satisfied by a second factor in this sign-in',
+        }
       : {}),
     createdAt: ctx.clock.now(),
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ProvenFactor } from '../policy/mfa-proof.ts';
 import type { SignInRequirement } from '../policy/sign-in-requirement.ts';
 import type { AuthenticationStep } from '../sign-in-logs/sign-in-log.ts';
 import type { Db } from '../storage/database.ts';
@@ -31,8 +32,8 @@ export interface FlowData {
    * authority (home realm by the UPN's domain); absent for the tenant's own users.
    */
   homeTenantId?: string;
-  /** RFC 8176 factors proven so far in this flow. */
-  proven: ('pwd' | 'otp')[];
+  /** Factors proven so far in this flow (policy/mfa-proof.ts). */
+  proven: ProvenFactor[];
   steps: AuthenticationStep[];
   requirement?: AllowedRequirement;
   /**

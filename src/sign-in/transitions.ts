@@ -4,20 +4,26 @@ import { submitNewPassword } from './steps/change-password.ts';
 import { cancelSignIn } from './steps/finish.ts';
 import { submitPassword } from './steps/password.ts';
 import { continueAfterCodes, submitRecoveryCode } from './steps/recovery-codes.ts';
-import { skipRegistration } from './steps/registration-offer.ts';
-import { beginRegistration, confirmRegistration, submitTotp } from './steps/totp.ts';
+import { offeredRegistration, skipRegistration } from './steps/registration-offer.ts';
+import { submitTemporaryAccessPass } from './steps/temporary-access-pass.ts';
+import { confirmRegistration, submitTotp } from './steps/totp.ts';
 
 /**
  * THE sign-in state machine (STYLE 6): for each state, the actions a posted form may name, the step
  * each runs, and everything that step may lead to. `isAllowed` and `dispatch` both read this table
  * and nothing else, so a new way to sign in (passkeys, federation, AOBO) is a row here and a step.
  *
- *   credentials ──password──▶ change_password (temporary password, SPEC §9) ──change_password──▶ (after password)
+ *   credentials ──password | temporary_access_pass──▶ change_password (temporary password, SPEC §9) ──change_password──▶ (after password)
  *        │                 └▶ (after password) = second_factor | register_offer | register_totp | signed_in
  *        └─policy blocks──▶ blocked
  *   second_factor ──totp | recovery_code──▶ signed_in
  *   register_offer ──skip_registration──▶ signed_in (security defaults, ≤ 14 days)
  *        └──begin_registration──▶ register_totp ──confirm_totp──▶ recovery_codes ──continue──▶ signed_in
+ *
+ * A Temporary Access Pass (issue 15 item 2) stands in for the password and is itself the MFA
+ * proof: it leads to (after password) without change_password or second_factor. Under the
+ * tenant's TAP setting, a privileged user's registration after the password alone is refused
+ * (`blocked`), or, while the offer can still be skipped, the offer says so.
  *
  * "(after password)" is what the policy asks once the password is proven (MFA, registration or
  * nothing). A step that asks the user to correct something leads back to its own state; a lockout
@@ -26,6 +32,7 @@ import { beginRegistration, confirmRegistration, submitTotp } from './steps/totp
  */
 export const FLOW_ACTIONS = [
   'password',
+  'temporary_access_pass',
   'change_password',
   'totp',
   'recovery_code',
@@ -52,7 +59,7 @@ export interface Transition {
 }
 
 /** What the policy may ask once the password is proven (steps/after-password.ts). */
-const AFTER_PASSWORD = ['second_factor', 'register_offer', 'register_totp', 'signed_in'] as const;
+const AFTER_PASSWORD = ['second_factor', 'register_offer', 'register_totp', 'signed_in', 'blocked'] as const;
 
 const cancel: Transition = { run: cancelSignIn, leadsTo: ['cancelled'] };
 
@@ -62,7 +69,11 @@ export const TRANSITIONS: TransitionTable = {
   credentials: {
     password: {
       run: submitPassword,
-      leadsTo: ['credentials', 'change_password', ...AFTER_PASSWORD, 'blocked', 'locked'],
+      leadsTo: ['credentials', 'change_password', ...AFTER_PASSWORD, 'locked'],
+    },
+    temporary_access_pass: {
+      run: submitTemporaryAccessPass,
+      leadsTo: ['credentials', ...AFTER_PASSWORD, 'locked'],
     },
     cancel,
   },
@@ -80,9 +91,12 @@ export const TRANSITIONS: TransitionTable = {
     cancel,
   },
   register_offer: {
-    begin_registration: { run: beginRegistration, leadsTo: ['register_totp'] },
+    begin_registration: {
+      run: offeredRegistration,
+      leadsTo: ['register_totp', 'register_offer', 'blocked'],
+    },
     // Past the 14-day window the offer turns into the required registration.
-    skip_registration: { run: skipRegistration, leadsTo: ['signed_in', 'register_totp'] },
+    skip_registration: { run: skipRegistration, leadsTo: ['signed_in', 'register_totp', 'blocked'] },
     cancel,
   },
   register_totp: {

@@ -27,6 +27,7 @@ import { migration as technicalExceptions } from './migrations/0025_technical_ex
 import { migration as securityScore } from './migrations/0026_security_score.ts';
 import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
 import { migration as webhookLeaseToken } from './migrations/0028_webhook_lease_token.ts';
+import { migration as temporaryAccessPass } from './migrations/0029_temporary_access_pass.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0026_security_score': securityScore,
   '0027_evidence_keys': evidenceKeys,
   '0028_webhook_lease_token': webhookLeaseToken,
+  '0029_temporary_access_pass': temporaryAccessPass,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -55,6 +55,8 @@ export interface Database {
   fraud_webhook_deliveries: FraudWebhookDeliveryTable;
   technical_exceptions: TechnicalExceptionTable;
   program_settings: ProgramSettingTable;
+  temporary_access_passes: TemporaryAccessPassTable;
+  authentication_methods_policy: AuthenticationMethodsPolicyTable;
 }
 
 export interface TenantTable {
@@ -793,4 +795,30 @@ export interface ProgramSettingTable {
   value: string;
   updated_at: number;
   updated_by: string;
+}
+
+/** A user's Temporary Access Pass (migration 0029): one per user; only the pass's hash is kept. */
+export interface TemporaryAccessPassTable {
+  tenant_id: string;
+  user_id: string;
+  id: string;
+  /** SHA-256 of the pass (temporary-access-pass/passes.ts explains why not argon2). */
+  pass_hash: string;
+  created_at: number;
+  /** Graph `startDateTime`: usable from then (the creation time unless given). */
+  start_at: number;
+  lifetime_minutes: number;
+  is_usable_once: number;
+  /** When a one-time pass was spent (null: unused). */
+  used_at: number | null;
+  /** The administrator who issued it (null: an application). */
+  created_by: string | null;
+}
+
+/** The tenant's Warden settings of the authentication methods policy (migration 0029); no row: defaults. */
+export interface AuthenticationMethodsPolicyTable {
+  tenant_id: string;
+  /** 1: a first MFA registration by a privileged user needs a Temporary Access Pass in that sign-in. */
+  first_registration_requires_tap: number;
+  updated_at: number;
 }

@@ -7,6 +7,7 @@ import { exceptionCommands } from './exceptions.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
+import { methodsCommands } from './methods.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
 import { testSecurityRequirementsCommand } from './security-requirements.ts';
 import { signinsCommand } from './signins.ts';
@@ -24,6 +25,8 @@ export const clientCommands: Command[] = [
   signinsCommand,
   ...usersCommands,
   ...securityDefaultsCommands,
+  // warden methods … (issue 15 item 2): Temporary Access Passes and the first-registration setting.
+  ...methodsCommands,
   // warden gdap … (SPEC §13): the relationships' commands (Graph), then DAP's report and removal.
   ...gdapCommands,
   ...dapCommands,

@@ -170,10 +170,24 @@ export interface RequirementsView {
   portal: NonMfaPrincipal[];
   api: NonMfaPrincipal[];
   contact: SecurityContact | undefined;
+  /** Issue 15 item 2: whether a privileged user's first MFA registration needs a Temporary Access Pass. */
+  firstRegistrationRequiresTap: boolean;
   now: number;
   /** SPEC §12: the session was admitted without MFA under a technical exception (the gate's mark). */
   underException: boolean;
   form?: ContactForm;
+}
+
+/** Issue 15 item 2: the recommended setting, and how to turn it on (docs/authentication-methods.md). */
+function firstRegistrationRecommendation(on: boolean) {
+  return html`<section id="first-registration" aria-labelledby="first-registration-title">
+<h2 id="first-registration-title">First registration with a Temporary Access Pass</h2>
+${
+  on
+    ? html`<p data-testid="first-registration-tap">On: an administrator or partner agent registers a first MFA method only after signing in with a Temporary Access Pass, so a leaked password alone cannot register an attacker’s authenticator.</p>`
+    : html`<p data-testid="first-registration-tap"><strong>Recommended:</strong> off now. Whoever learns the password of an administrator or partner agent who has not registered yet can register their own authenticator. Turn it on with <code>warden methods first-registration-tap enable</code> (Graph: <code>PATCH /v1.0/policies/authenticationMethodsPolicy</code>), then give new administrators a Temporary Access Pass (<code>warden methods tap create</code>).</p>`
+}
+</section>`;
 }
 
 export function renderRequirements(viewer: Viewer, v: RequirementsView): string {
@@ -247,6 +261,8 @@ ${table(
 </section>
 
 ${v.underException ? html`<p class="muted" data-testid="contact-needs-mfa">Saving the security contact needs a session with MFA: the technical exception covers reading this page only.</p>` : ''}
+${firstRegistrationRecommendation(v.firstRegistrationRequiresTap)}
+
 ${contactForm(viewer.session.csrf, v.contact, v.form)}`,
     viewer,
     REQUIREMENTS_PAGE,

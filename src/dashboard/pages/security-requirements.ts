@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { firstRegistrationRequiresTap } from '../../authentication-methods/temporary-access-pass/registration-setting.ts';
 import { applicationAdoption, nonMfaPrincipals, recentPartnerRequests } from '../../compliance/downloads.ts';
 import { partnerStatus } from '../../compliance/status.ts';
 import type { WardenContext } from '../../context.ts';
@@ -153,13 +154,14 @@ async function render(
 ): Promise<string> {
   const tenantId = viewer.tenant.id;
   const now = ctx.clock.now();
-  const [report, figures, scores, portal, api, contact] = await Promise.all([
+  const [report, figures, scores, portal, api, contact, requiresTap] = await Promise.all([
     computeSecurityScore(ctx.db, viewer.tenant, now, ctx.config.baseUrl),
     partnerStatus(ctx.db, tenantId, now, 30),
     scoreHistory(ctx.db, tenantId, HISTORY_DAYS),
     nonMfaPrincipals(ctx.db, tenantId, now, 'dashboard'),
     nonMfaPrincipals(ctx.db, tenantId, now, 'api-app-user'),
     getSecurityContact(ctx.db, tenantId),
+    firstRegistrationRequiresTap(ctx.db, tenantId),
   ]);
   return renderRequirements(viewer, {
     report,
@@ -168,6 +170,7 @@ async function render(
     portal,
     api,
     contact,
+    firstRegistrationRequiresTap: requiresTap,
     now,
     underException,
     ...(form ? { form } : {}),

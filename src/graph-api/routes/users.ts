@@ -37,6 +37,7 @@ import {
   userOr404,
   wantsUsageLocation,
 } from './users-shape.ts';
+import { temporaryAccessPassRoutes } from './users-temporary-access-pass.ts';
 
 const NAME = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const OPTIONAL_NAME = { type: ['string', 'null'], maxLength: 64 } as const;
@@ -239,6 +240,7 @@ export function usersRoutes(api: FastifyInstance, ctx: WardenContext): void {
 
   resetPasswordRoutes(api, ctx);
   revokeSessionsRoutes(api, ctx);
+  temporaryAccessPassRoutes(api, ctx);
 }
 
 const NULLABLE = new Set(['mail', 'jobTitle', 'mobilePhone', 'officeLocation', 'preferredLanguage']);
