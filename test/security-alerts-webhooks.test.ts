@@ -199,6 +199,32 @@ describe('SPEC §13: webhook deliveries are sent only to public receivers, once,
     }
   });
 
+  it('RFC 6761 §6.3: a localhost name is this machine, never asked of DNS (which could answer a public address for it)', async () => {
+    const hosts: string[] = [];
+    const server = createServer((req, res) => {
+      hosts.push(String(req.headers.host));
+      res.writeHead(204).end();
+    });
+    const port = await listen(server);
+    let lookups = 0;
+    const resolve: Resolver = async () => {
+      lookups++;
+      return [{ address: '93.184.216.34', family: 4 }];
+    };
+    try {
+      const outcome = await webhookSender({ allowLoopback: true, resolve })(
+        `http://hooks.localhost:${port}/`,
+        {},
+        '{}',
+      );
+      assert.deepEqual(outcome, { status: 204 });
+      assert.equal(lookups, 0, 'not resolved');
+      assert.deepEqual(hosts, [`hooks.localhost:${port}`]);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+
   it('at send time: the connection goes to the address that was checked (no second lookup to rebind), with the name as TLS server name', async () => {
     const cert = makeTestCertificate();
     const names: string[] = [];

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { addressProblem, hostOf, webhookUrlProblem } from './webhook-url.ts';
+import { addressProblem, hostOf, isLoopbackName, webhookUrlProblem } from './webhook-url.ts';
 
 /** How long one attempt may take before it counts as failed. */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -46,6 +46,10 @@ export function webhookSender(options: SenderOptions): Sender {
     let target: { address: string; family: number };
     if (isIP(host) !== 0) {
       target = { address: host, family: isIP(host) };
+    } else if (isLoopbackName(host)) {
+      // RFC 6761 §6.3: a localhost name is this machine; it is not asked of DNS, which could answer
+      // it with a public address (the URL passed as loopback, maybe over plain http).
+      target = { address: '127.0.0.1', family: 4 };
     } else {
       let addresses: { address: string; family: number }[];
       try {

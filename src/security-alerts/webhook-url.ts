@@ -38,7 +38,7 @@ export function hostOf(url: URL): string {
 }
 
 /** `localhost`, `localhost.` and any name under `.localhost` (RFC 6761 §6.3: always this machine). */
-function isLoopbackName(host: string): boolean {
+export function isLoopbackName(host: string): boolean {
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
   return name === 'localhost' || name.endsWith('.localhost');
 }

@@ -104,7 +104,8 @@ const COLUMNS = `tenant_id, day, surface, app_id, user_id, user_principal_name, 
  * counts are committed together or not at all, with no second statement or explicit transaction
  * per batch (which on SQLite cost about a third of a Partner API request's CPU: docs/benchmarks.md).
  * - PostgreSQL: once per INSERT statement, over its new rows (a transition table), summed by key
- *   and upserted in key order, so two instances adding to the same keys lock them in one order
+ *   and upserted in key order (byte order, `collate "C"`: the order RequestLog sorts a batch of
+ *   several INSERTs in), so two instances adding to the same keys lock them in one order
  *   and cannot deadlock.
  * - SQLite: once per row (SQLite has no statement triggers); writers of one file are serialised
  *   by its lock.
@@ -128,7 +129,8 @@ begin
   from logged
   where surface in ('dashboard', 'api-app-user')
   group by 1, 2, 3, 4, 5
-  order by 1, 2, 3, 4, 5
+  order by tenant_id collate "C", 2, surface collate "C", coalesce(app_id, '') collate "C",
+    coalesce(user_id, '') collate "C"
   ${ON_CONFLICT};
   return null;
 end $$`)
