@@ -26,6 +26,7 @@ import { migration as fraudEvents } from './migrations/0024_fraud_events.ts';
 import { migration as technicalExceptions } from './migrations/0025_technical_exceptions.ts';
 import { migration as securityScore } from './migrations/0026_security_score.ts';
 import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
+import { migration as identityProtection } from './migrations/0030_identity_protection.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025_technical_exceptions': technicalExceptions,
   '0026_security_score': securityScore,
   '0027_evidence_keys': evidenceKeys,
+  '0030_identity_protection': identityProtection,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -3,7 +3,8 @@ import { verifyPassword } from '../../authentication-methods/passwords.ts';
 import { delegatedAccessOf } from '../../delegated-admin/delegated-access.ts';
 import { markInteractiveSignIn, passwordHashFingerprint } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
-import { decideSignInRequirement, factsFor } from '../../policy/sign-in-requirement.ts';
+import { signInRiskOf } from '../../identity-protection/sign-in-risk.ts';
+import { decideSignInRequirement, factsFor, riskFacts } from '../../policy/sign-in-requirement.ts';
 import { stepUpFrom } from '../../policy/step-up.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../../security/throttle.ts';
 import { authenticationStep, logAttempt } from '../attempt-log.ts';
@@ -50,6 +51,8 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   // THE requirement (policy/sign-in-requirement.ts), decided once, here; later steps only follow it.
   const windowStart = await markInteractiveSignIn(ctx.db, user, now);
   const methods = await methodsOf(ctx.db, user.tenantId, user.id);
+  // SPEC §9: the user's risk, after checking this (right) password against the breached list.
+  const userRisk = await signInRiskOf(ctx.db, user, password, { ip: input.ip, now });
   const requirement = decideSignInRequirement(
     factsFor(
       tenant,
@@ -58,7 +61,7 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
         hasMfaMethod: hasMfaMethod(methods),
         clientApp: 'browser',
         stepUp: stepUpFrom(input.params),
-        risky: false,
+        ...riskFacts(userRisk),
         serviceProviderAccess: realm.serviceProvider,
         consentToThirdPartyApplication: input.thirdPartyApplication,
         now,
@@ -69,7 +72,13 @@ export async function submitPassword(input: StepInput): Promise<StepOutcome> {
   if (realm.serviceProvider) flow.data.homeTenantId = user.tenantId;
   if (requirement.outcome === 'block') {
     await logAttempt(input, requirement.errorCode, user, requirement.reason);
-    return { kind: 'blocked', code: requirement.errorCode, reason: requirement.reason };
+    // A risk block tells the user what to do, not what the detector saw (the log keeps the reason).
+    const risk = requirement.policy === 'identityProtection:userRisk';
+    return {
+      kind: 'blocked',
+      code: requirement.errorCode,
+      reason: risk ? signInErrorMessage(requirement.errorCode) : requirement.reason,
+    };
   }
   // SPEC E3: THE cross-tenant decision; no access to this customer now is a refusal, not a password error.
   if (realm.serviceProvider) {
