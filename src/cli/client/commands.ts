@@ -7,6 +7,7 @@ import { exceptionCommands } from './exceptions.ts';
 import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
+import { riskCommands } from './risk.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
 import { testSecurityRequirementsCommand } from './security-requirements.ts';
 import { signinsCommand } from './signins.ts';
@@ -35,4 +36,6 @@ export const clientCommands: Command[] = [
   ...alertsCommands,
   // warden exceptions … (SPEC §12): technical exceptions, filed by partners, reviewed by the operator.
   ...exceptionCommands,
+  // warden risk … (SPEC §9): ID Protection's risky users, dismissed or confirmed compromised.
+  ...riskCommands,
 ];

@@ -6,6 +6,7 @@ import { DashboardSessions } from '../../dashboard/sessions.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
 import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
+import { runPasswordSprayDetector } from '../../identity-protection/password-spray.ts';
 import { runDetector } from '../../security-alerts/detector.ts';
 import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
 import { runSecurityScoreClock } from '../../security-score/score-clock.ts';
@@ -109,6 +110,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const detector = setInterval(() => {
     runDetector(ctx.db, config.baseUrl, geoIp, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'fraud detector failed'),
+    );
+    // SPEC §9: password spray over the last hour of the sign-in log (idempotent: detection keys).
+    runPasswordSprayDetector(ctx.db, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'password spray detector failed'),
     );
   }, 300_000);
   detector.unref();
