@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { importBreachedPasswords, sha1Hex } from '../src/identity-protection/breached-passwords.ts';
 import { importLeakedCredentials } from '../src/identity-protection/leaked-credentials.ts';
 import { runPasswordSprayDetector, SPRAY_MIN_ACCOUNTS } from '../src/identity-protection/password-spray.ts';
+import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { RESET_PASSWORD } from './support/graph-users.ts';
@@ -312,5 +313,35 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     });
     assert.equal(ua.ua.step(), 'second_factor');
     assert.ok(blockedWith(await signInAs(noMethod), 53004));
+  });
+
+  it('SPEC §9, races settled by the database: two instances importing the same feed raise one detection; a medium and a high detection at once leave the user high', async () => {
+    const user = await makeUser(w, { name: 'raced', totp: true });
+    const file = feed([`${user.upn},${user.password}`]);
+    const now = w.clock.now();
+    const [a, b] = await Promise.all([
+      importLeakedCredentials(w.ctx.db, file, now),
+      importLeakedCredentials(w.ctx.db, file, now),
+    ]);
+    assert.equal(a.detections + b.detections, 1);
+    const other = await makeUser(w, { name: 'both', totp: true });
+    const detection = (level: 'medium' | 'high', key: string) =>
+      raiseDetection(
+        w.ctx.db,
+        {
+          tenantId: other.tenantId,
+          userId: other.id,
+          userPrincipalName: other.upn,
+          riskEventType: level === 'high' ? 'leakedCredentials' : 'passwordSpray',
+          riskLevel: level,
+          timing: 'offline',
+          activity: 'user',
+          activityAt: now,
+          dedupeKey: key,
+        },
+        now,
+      );
+    await Promise.all([detection('high', 'race:high'), detection('medium', 'race:medium')]);
+    assert.equal(await activeUserRisk(w.ctx.db, other.tenantId, other.id), 'high');
   });
 });
