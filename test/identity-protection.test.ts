@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as client from 'openid-client';
 import { importBreachedPasswords, sha1Hex } from '../src/identity-protection/breached-passwords.ts';
 import { importLeakedCredentials } from '../src/identity-protection/leaked-credentials.ts';
 import { runPasswordSprayDetector, SPRAY_MIN_ACCOUNTS } from '../src/identity-protection/password-spray.ts';
@@ -11,7 +12,7 @@ import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { RESET_PASSWORD } from './support/graph-users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { signIn, startAuthorization } from './support/oidc.ts';
+import { redeem, signIn, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
@@ -343,5 +344,23 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
       );
     await Promise.all([detection('high', 'race:high'), detection('medium', 'race:medium')]);
     assert.equal(await activeUserRisk(w.ctx.db, other.tenantId, other.id), 'high');
+  });
+
+  it('SPEC §9: a user who becomes high risk loses their refresh chain, even one proven with MFA', async () => {
+    const user = await makeUser(w, { name: 'chain', roles: ['User Administrator'], totp: true });
+    const start = await startAuthorization(w, 'contoso');
+    const { callback } = await signIn(w, start, {
+      upn: user.upn,
+      password: user.password,
+      totpSeed: user.totpSeed!,
+    });
+    const tokens = await redeem(start, callback);
+    const refreshed = await client.refreshTokenGrant(start.config, tokens.refresh_token!);
+    assert.ok(refreshed.access_token);
+    await importLeakedCredentials(w.ctx.db, feed([`${user.upn},${user.password}`]), w.clock.now());
+    await assert.rejects(
+      client.refreshTokenGrant(start.config, refreshed.refresh_token ?? tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
   });
 });
