@@ -120,6 +120,16 @@ const FORBIDDEN: Record<string, readonly string[]> = {
     'errors/partner-api-errors.ts',
   ],
   'tokens/': ['sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
+  // SPEC §9: ID Protection is a store below the directory, the sign-in and the surfaces.
+  'identity-protection/': [
+    'directory/',
+    'tokens/',
+    'sign-in/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+    'cli/',
+  ],
   'sign-in/': ['tokens/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   'api-gate/': ['partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   'partner-api/': ['graph-api/', 'dashboard/', 'cli/'],

@@ -5,6 +5,7 @@ import {
   decideSignInRequirement,
   mfaMethodMandatory,
   REGISTRATION_GRACE_MS,
+  riskFacts,
   type SignInFacts,
   singleFactorProofRefused,
 } from '../src/policy/sign-in-requirement.ts';
@@ -67,6 +68,39 @@ describe('SPEC §5, §8: the sign-in requirement', () => {
     const risky = decideSignInRequirement(facts({ hasMfaMethod: true, risky: true }));
     assert.equal(risky.outcome === 'allow' && risky.factors, 'multi');
     assert.equal(risky.policy, 'securityDefaults:riskySignIn');
+  });
+
+  it('SPEC §9: a user at high risk is blocked with 50135 whatever else holds; medium risk asks non-admins for MFA under security defaults, and refuses a first registration with 53004', () => {
+    for (const extra of [{}, { roles: [...PRIVILEGED_ROLES].slice(0, 1) }, { serviceProviderAccess: true }]) {
+      const high = decideSignInRequirement(facts({ hasMfaMethod: true, ...riskFacts('high'), ...extra }));
+      assert.deepEqual(
+        [high.outcome, high.outcome === 'block' && high.errorCode, high.policy],
+        ['block', 50135, 'identityProtection:userRisk'],
+      );
+    }
+    const disabled = decideSignInRequirement(
+      facts({
+        ...riskFacts('high'),
+        user: { accountEnabled: false, directoryRoles: [], registrationWindowStartedAt: NOW },
+      }),
+    );
+    assert.equal(disabled.outcome === 'block' && disabled.errorCode, 50057);
+    const medium = decideSignInRequirement(facts({ hasMfaMethod: true, ...riskFacts('medium') }));
+    assert.deepEqual(
+      [medium.outcome === 'allow' && medium.factors, medium.policy],
+      ['multi', 'securityDefaults:riskySignIn'],
+    );
+    const noMethod = decideSignInRequirement(facts({ ...riskFacts('medium') }));
+    assert.deepEqual(
+      [noMethod.outcome, noMethod.outcome === 'block' && noMethod.errorCode],
+      ['block', 53004],
+    );
+    const offDefaults = decideSignInRequirement(
+      facts({ tenant: { securityDefaults: false, requireMfaAllUsers: false }, ...riskFacts('medium') }),
+    );
+    assert.equal(offDefaults.outcome === 'allow' && offDefaults.factors, 'single');
+    assert.deepEqual(riskFacts('none'), { risky: false, userRisk: 'none' });
+    assert.equal(singleFactorProofRefused(facts({ hasMfaMethod: true, ...riskFacts('high') })), true);
   });
 
   it('SPEC §5: security defaults block legacy authentication', () => {

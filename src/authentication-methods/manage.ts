@@ -46,6 +46,8 @@ export function isMfaMandated(tenant: Tenant, user: User, now: number): boolean 
       hasMfaMethod: false,
       clientApp: 'browser',
       stepUp: undefined,
+      // What policy mandates in the calm state; a user's current risk (SPEC §9) does not make a
+      // method mandatory, it blocks or asks for MFA at the sign-in itself.
       risky: false,
       now,
     }),

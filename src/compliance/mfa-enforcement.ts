@@ -49,6 +49,8 @@ export function enforcementOf(
       hasMfaMethod: mfaRegistered,
       clientApp: 'browser',
       stepUp: undefined,
+      // SPEC §11: enforcement is what an ordinary sign-in asks; MFA asked only when the user is at
+      // risk (SPEC §9) is security defaults' risk-only MFA, counted as not enforced.
       risky: false,
       now,
     }),

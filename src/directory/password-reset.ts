@@ -1,3 +1,4 @@
+import type { AuditActor } from '../audit/audit-events.ts';
 import {
   generateTemporaryPassword,
   type PasswordOwner,
@@ -5,6 +6,8 @@ import {
 } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
+import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
+import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { throttleKeys } from '../security/throttle.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { DirectoryError } from './directory-error.ts';
@@ -33,6 +36,16 @@ export function assertPasswordComplies(password: string, target: PasswordOwner):
   if (problem) throw new DirectoryError('password_policy', problem);
 }
 
+/**
+ * SPEC §9: THE policy's rules, then the breached-password list (identity-protection) — the
+ * check every place a chosen password is set makes.
+ */
+export async function assertPasswordAllowed(db: Db, password: string, target: PasswordOwner): Promise<void> {
+  assertPasswordComplies(password, target);
+  const breached = await breachedPasswordProblem(db, password);
+  if (breached) throw new DirectoryError('password_policy', breached);
+}
+
 /** A generated temporary password that passes the policy for this user (a name clash is regenerated). */
 function temporaryPasswordFor(target: User): string {
   for (;;) {
@@ -54,7 +67,7 @@ export async function preparePasswordReset(
   await assertMayChangeCredentials(db, actor, target, 'password');
   const generated = input.newPassword === undefined;
   const password = input.newPassword ?? temporaryPasswordFor(target);
-  assertPasswordComplies(password, target);
+  await assertPasswordAllowed(db, password, target);
   return {
     password,
     generated,
@@ -66,18 +79,35 @@ export async function preparePasswordReset(
 /**
  * Writes a prepared reset in the caller's transaction: the new hash, the must-change flag
  * (SPEC §9), and the end of every session and refresh token the user had — whoever knew the old
- * password is signed out.
+ * password is signed out. A reset to a temporary password also remediates the user's risk
+ * (reference entra-identity §6.4: riskDetail `adminGeneratedTemporaryPassword`), audited.
  */
 export async function applyPasswordReset(
   trx: Db,
   target: User,
   prepared: { passwordHash: string; forceChange: boolean },
+  by: { actor: User | undefined; now: number },
 ): Promise<void> {
   await updateUser(trx, target.tenantId, target.id, {
     passwordHash: prepared.passwordHash,
     passwordChangeRequired: prepared.forceChange,
   });
   await revokeUserSessions(trx, target.tenantId, target.id);
+  if (prepared.forceChange)
+    await endUserRisk(
+      trx,
+      { tenantId: target.tenantId, userId: target.id, userPrincipalName: target.userPrincipalName },
+      { state: 'remediated', detail: 'adminGeneratedTemporaryPassword' },
+      auditActorOfUser(by.actor),
+      by.now,
+    );
+}
+
+/** The audit actor of a directory change: the signed-in administrator, or an application. */
+function auditActorOfUser(actor: User | undefined): AuditActor {
+  return actor
+    ? { tenantId: actor.tenantId, userId: actor.id, appId: null, name: actor.userPrincipalName }
+    : { tenantId: null, userId: null, appId: null, name: 'application' };
 }
 
 /**
@@ -95,7 +125,9 @@ export async function resetUserPassword(
     newPassword,
     forceChangePasswordNextSignIn: true,
   });
-  await inTransaction(ctx.db, (trx) => applyPasswordReset(trx, target, prepared));
+  await inTransaction(ctx.db, (trx) =>
+    applyPasswordReset(trx, target, prepared, { actor, now: ctx.clock.now() }),
+  );
   await ctx.throttle.succeed(target.tenantId, throttleKeys.account(target.userPrincipalName));
   return prepared.generated ? prepared.password : undefined;
 }

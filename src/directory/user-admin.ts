@@ -10,7 +10,7 @@ import {
 import {
   applyPasswordReset,
   assertMayChangeCredentials,
-  assertPasswordComplies,
+  assertPasswordAllowed,
   preparePasswordReset,
 } from './password-reset.ts';
 import { getTenant } from './tenants.ts';
@@ -90,7 +90,7 @@ export async function createDirectoryUser(
   const upn = await checkedUpn(ctx, tenantId, input.userPrincipalName);
   const password = input.passwordProfile.password;
   if (!password) throw new DirectoryError('invalid', 'passwordProfile.password is required.');
-  assertPasswordComplies(password, { ...input, userPrincipalName: upn });
+  await assertPasswordAllowed(ctx.db, password, { ...input, userPrincipalName: upn });
   const profile = checkedProfile(input.profile ?? {});
   const usageLocation = input.usageLocation ? checkedUsageLocation(input.usageLocation) : null;
   await assertUpnFree(ctx, tenantId, upn);
@@ -195,7 +195,7 @@ export async function updateDirectoryUser(
       if (changes.accountEnabled === false) await keepGlobalAdministrator(trx, target);
       if (!(await updateUser(trx, target.tenantId, target.id, changes)))
         throw new DirectoryError('not_found', `Resource '${target.id}' does not exist.`);
-      if (prepared) await applyPasswordReset(trx, target, prepared);
+      if (prepared) await applyPasswordReset(trx, target, prepared, { actor, now: ctx.clock.now() });
       if (usageLocation !== undefined) await setUsageLocation(trx, target.tenantId, target.id, usageLocation);
       // A disabled account keeps no session or refresh token (they would fail anyway; now they are gone).
       if (changes.accountEnabled === false) await revokeUserSessions(trx, target.tenantId, target.id);

@@ -36,9 +36,22 @@ export const SIGN_IN_ERRORS = {
     userMessage: 'You must register a verification method before you can sign in.',
   },
   50126: { name: 'InvalidCredentials', userMessage: 'Your account or password is incorrect.' },
+  // SPEC §9, reference entra-identity §6.2: the user is at high risk (leaked credentials, confirmed
+  // compromised); only an administrator's reset to a temporary password or dismissal unblocks.
+  50135: {
+    name: 'PasswordChangeCompromisedPassword',
+    userMessage:
+      'Your account is at risk: its password may be known to someone else. Ask your administrator to reset your password.',
+  },
   53003: {
     name: 'BlockedByPolicy',
     userMessage: 'Access has been blocked by a policy of your organisation.',
+  },
+  // Reference §6.2: a user at risk may not register a first verification method.
+  53004: {
+    name: 'ProofUpBlockedDueToRisk',
+    userMessage:
+      'Your account is at risk, so a verification method cannot be registered now. Contact your administrator.',
   },
   70000: {
     name: 'InvalidGrant',

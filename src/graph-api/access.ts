@@ -167,6 +167,23 @@ export const GRAPH_PERMISSIONS = {
     appRoles: ['PartnerSecurity.Read.All', 'PartnerSecurity.ReadWrite.All'],
     partnerTenantsOnly: true,
   },
+  // Reference entra-identity §6.1: ID Protection's risky users and detections. Graph's delegated
+  // readers are Security Administrator/Reader/Operator and Global Reader; Warden has Security
+  // Administrator of these. Dismiss and confirmCompromised need IdentityRiskyUser.ReadWrite.All.
+  'identityProtection.riskyUsers.read': {
+    readerRoles: GLOBAL_READER,
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['IdentityRiskyUser.Read.All', 'IdentityRiskyUser.ReadWrite.All'],
+  },
+  'identityProtection.riskyUsers.write': {
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['IdentityRiskyUser.ReadWrite.All'],
+  },
+  'identityProtection.riskDetections.read': {
+    readerRoles: GLOBAL_READER,
+    directoryRoles: [GLOBAL, SECURITY],
+    appRoles: ['IdentityRiskEvent.Read.All'],
+  },
   // Graph: any signed-in user reads and updates their own profile (User.Read, User.ReadWrite).
   'me.read': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
   'me.write': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },

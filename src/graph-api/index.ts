@@ -11,6 +11,7 @@ import { delegatedAdminOperationsRoutes } from './routes/delegated-admin-operati
 import { delegatedAdminRelationshipsRoutes } from './routes/delegated-admin-relationships.ts';
 import { delegatedAdminRequestsRoutes } from './routes/delegated-admin-requests.ts';
 import { groupsRoutes } from './routes/groups.ts';
+import { identityProtectionRoutes } from './routes/identity-protection.ts';
 import { meRoutes } from './routes/me.ts';
 import { oauth2PermissionGrantsRoutes } from './routes/oauth2-permission-grants.ts';
 import { organizationRoutes } from './routes/organization.ts';
@@ -35,6 +36,7 @@ export const GRAPH_API_ROUTES = [
   authenticationMethodsPolicyRoutes,
   signInsRoutes,
   registrationDetailsRoutes,
+  identityProtectionRoutes,
   // SPEC §10: users' consents to third-party applications, with MFA.
   oauth2PermissionGrantsRoutes,
   // SPEC §13: GDAP, the partner's side (reference §1).

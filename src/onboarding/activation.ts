@@ -4,6 +4,7 @@ import type { WardenContext } from '../context.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
 import type { ActivationErrorCode } from '../errors/onboarding-errors.ts';
+import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
 import { PLATFORM_SCOPE, type ThrottleRule } from '../security/throttle.ts';
 import { inTransaction } from '../storage/database.ts';
 import {
@@ -71,7 +72,8 @@ export async function activate(
 ): Promise<Activated> {
   const { link, user } = opened;
   if (input.password !== input.confirmPassword) return { ok: false, code: 'passwords_differ' };
-  const problem = passwordPolicyProblem(input.password, user);
+  const problem =
+    passwordPolicyProblem(input.password, user) ?? (await breachedPasswordProblem(ctx.db, input.password));
   if (problem) return { ok: false, code: 'password_rejected', message: problem };
   const passwordHash = await hashPassword(input.password);
   const outcome = await inTransaction(ctx.db, async (trx): Promise<Activated> => {

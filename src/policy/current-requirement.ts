@@ -1,8 +1,9 @@
 import { hasMfaMethod, methodsOf } from '../authentication-methods/methods.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
+import { activeUserRisk } from '../identity-protection/risk-state.ts';
 import type { Db } from '../storage/database.ts';
-import { factsFor, singleFactorProofRefused } from './sign-in-requirement.ts';
+import { factsFor, riskFacts, singleFactorProofRefused } from './sign-in-requirement.ts';
 
 /**
  * Whether policy demands MFA of this user *now*, asked of an existing session or refresh-token
@@ -22,7 +23,8 @@ export async function mfaDemandedNow(
       hasMfaMethod: hasMfaMethod(await methodsOf(db, tenantId, userId)),
       clientApp: 'browser',
       stepUp: undefined,
-      risky: false,
+      // SPEC §9: a user who became at risk keeps no single-factor session (high: blocked).
+      ...riskFacts(await activeUserRisk(db, tenantId, userId)),
       now,
     }),
   );

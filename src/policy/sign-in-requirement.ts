@@ -9,6 +9,13 @@ export type { StepUpRequest } from './step-up.ts';
  * sign-in log records. It is pure: callers gather the facts, this decides.
  */
 
+export type UserRiskLevel = 'none' | 'low' | 'medium' | 'high';
+
+/** The risk facts of a sign-in from the user's active risk level (identity-protection/risk-state.ts). */
+export function riskFacts(level: UserRiskLevel): { risky: boolean; userRisk: UserRiskLevel } {
+  return { risky: level === 'low' || level === 'medium', userRisk: level };
+}
+
 export const REGISTRATION_GRACE_MS = 14 * 24 * 3600 * 1000; // SPEC §5: skip for at most 14 days
 
 /** Client app classes of SPEC §6 (Graph `clientAppUsed` maps onto these). */
@@ -26,8 +33,17 @@ export interface SignInFacts {
   clientApp: ClientAppClass;
   /** The relying party asked for full-strength authentication (step-up.ts). */
   stepUp: StepUpRequest | undefined;
-  /** Risk of this sign-in (SPEC §9); no detector feeds it yet, so it is `false` today. */
+  /**
+   * SPEC §9: the sign-in is risky — the user is at low or medium risk (a password-spray detection,
+   * src/identity-protection/). Security defaults then ask for MFA. `riskFacts` sets it from the level.
+   */
   risky: boolean;
+  /**
+   * SPEC §9, reference entra-identity §6.1: the user's current risk (ID Protection's riskyUser,
+   * active states only). High (leaked credentials, confirmed compromised) blocks the sign-in until
+   * an administrator resets the password to a temporary one or dismisses the risk. Absent: none.
+   */
+  userRisk?: UserRiskLevel;
   /**
    * SPEC E3: a partner's user signing in at a customer's authority through GDAP or DAP
    * (admin-on-behalf-of). Absent or false for a tenant's own users.
@@ -58,14 +74,20 @@ export type RequirementPolicy =
   | 'securityDefaults'
   | 'securityDefaults:privilegedRole'
   | 'securityDefaults:riskySignIn'
+  // SPEC §9: ID Protection's user risk (high blocks; a risky user may not register a first method).
+  | 'identityProtection:userRisk'
   | 'tenantPolicy:requireMfaAllUsers'
   | `stepUp:${StepUpRequest}`;
 
 export type SignInRequirement =
   | {
       outcome: 'block';
-      /** 50057 disabled account; 53003 blocked by policy. */
-      errorCode: 50057 | 53003;
+      /**
+       * 50057 disabled account; 53003 blocked by policy; 50135 high user risk (password change
+       * required due to account risk); 53004 a risky user asked to register a first MFA method
+       * (ProofUpBlockedDueToRisk: whoever holds a leaked password must not register their own).
+       */
+      errorCode: 50057 | 53003 | 50135 | 53004;
       policy: RequirementPolicy | null;
       reason: string;
     }
@@ -150,7 +172,30 @@ function decideWithoutRegistrationGuard(facts: SignInFacts): SignInRequirement {
     };
   }
 
+  // SPEC §9 (reference §6.2, §6.4): a user at high risk is blocked, whatever else applies, until
+  // an administrator remediates (reset to a temporary password) or dismisses the risk.
+  if (facts.userRisk === 'high') {
+    return {
+      outcome: 'block',
+      errorCode: 50135,
+      policy: 'identityProtection:userRisk',
+      reason:
+        'The account is at high risk (leaked credentials or confirmed compromised): an administrator must reset the password or dismiss the risk.',
+    };
+  }
+
   const mfaBy = whoRequiresMfa(facts);
+  if (mfaBy && !facts.hasMfaMethod && atRisk(facts)) {
+    // Reference §6.2 (AADSTS53004): a user at risk cannot prove up a first method — the person
+    // holding the password may be the attacker.
+    return {
+      outcome: 'block',
+      errorCode: 53004,
+      policy: 'identityProtection:userRisk',
+      reason:
+        'The account is at risk and has no verification method: registering one now is refused; an administrator must dismiss the risk.',
+    };
+  }
   if (mfaBy) {
     return {
       outcome: 'allow',
@@ -213,13 +258,17 @@ function whoRequiresMfa(facts: SignInFacts): { policy: RequirementPolicy; reason
   if (facts.stepUp) {
     return { policy: `stepUp:${facts.stepUp}`, reason: `The application asked for MFA (${facts.stepUp}).` };
   }
-  if (facts.tenant.securityDefaults && facts.risky) {
+  if (facts.tenant.securityDefaults && atRisk(facts)) {
     return {
       policy: 'securityDefaults:riskySignIn',
       reason: 'Security defaults require MFA for a risky sign-in.',
     };
   }
   return undefined;
+}
+
+function atRisk(facts: SignInFacts): boolean {
+  return facts.risky || (facts.userRisk !== undefined && facts.userRisk !== 'none');
 }
 
 /*

@@ -110,7 +110,10 @@ export interface GraphSignIn {
   /** Warden has no Conditional Access yet (reference §1.7): no policy applied to any sign-in. */
   conditionalAccessStatus: 'notApplied';
   appliedConditionalAccessPolicies: never[];
-  /** Warden has no ID Protection (reference §6): no risk is detected, so none is reported. */
+  /**
+   * Reference §6.1: ID Protection's risk is reported by identityProtection/riskyUsers and
+   * riskDetections (src/identity-protection/); the sign-in row does not carry it yet.
+   */
   riskDetail: 'none';
   riskLevelAggregated: 'none';
   riskLevelDuringSignIn: 'none';

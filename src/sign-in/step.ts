@@ -36,7 +36,7 @@ export type StepOutcome =
   | { kind: 'finish'; amr: string[] }
   | { kind: 'cancel' }
   | { kind: 'locked' }
-  | { kind: 'blocked'; code: 50020 | 50057 | 53003; reason: string };
+  | { kind: 'blocked'; code: 50020 | 50057 | 53003 | 50135 | 53004; reason: string };
 
 /**
  * The tenant whose account signs in: the authority's own, or (SPEC E3) the partner tenant of a

@@ -28,6 +28,7 @@ import { migration as securityScore } from './migrations/0026_security_score.ts'
 import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
 import { migration as webhookLeaseToken } from './migrations/0028_webhook_lease_token.ts';
 import { migration as temporaryAccessPass } from './migrations/0029_temporary_access_pass.ts';
+import { migration as identityProtection } from './migrations/0030_identity_protection.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027_evidence_keys': evidenceKeys,
   '0028_webhook_lease_token': webhookLeaseToken,
   '0029_temporary_access_pass': temporaryAccessPass,
+  '0030_identity_protection': identityProtection,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -57,6 +57,9 @@ export interface Database {
   program_settings: ProgramSettingTable;
   temporary_access_passes: TemporaryAccessPassTable;
   authentication_methods_policy: AuthenticationMethodsPolicyTable;
+  risk_detections: RiskDetectionTable;
+  risky_users: RiskyUserTable;
+  breached_password_hashes: BreachedPasswordHashTable;
 }
 
 export interface TenantTable {
@@ -821,4 +824,43 @@ export interface AuthenticationMethodsPolicyTable {
   /** 1: a first MFA registration by a privileged user needs a Temporary Access Pass in that sign-in. */
   first_registration_requires_tap: number;
   updated_at: number;
+}
+
+/** Reference §6.1 `riskDetection`: one detection of one user (migration 0030). */
+export interface RiskDetectionTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  risk_event_type: string;
+  risk_level: string;
+  risk_state: string;
+  risk_detail: string;
+  detection_timing_type: string;
+  activity: string;
+  source: string;
+  ip_address: string | null;
+  request_id: string | null;
+  activity_at: number;
+  detected_at: number;
+  last_updated_at: number;
+  /** Graph's `additionalInfo`: a JSON string of `[{Key, Value}]`. */
+  additional_info: string;
+  /** What makes the detection one (unique per tenant): a re-run raises nothing new. */
+  dedupe_key: string;
+}
+
+/** Reference §6.1 `riskyUser`: a user's current risk (migration 0030). */
+export interface RiskyUserTable {
+  tenant_id: string;
+  user_id: string;
+  risk_level: string;
+  risk_state: string;
+  risk_detail: string;
+  risk_last_updated_at: number;
+}
+
+/** A breached password's SHA-1 (upper hex) and how often it was seen (Pwned Passwords; migration 0030). */
+export interface BreachedPasswordHashTable {
+  sha1: string;
+  breach_count: number;
 }

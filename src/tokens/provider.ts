@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import { delegatedAdminMayUseResource } from '../delegated-admin/delegated-access.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
+import { activeUserRisk } from '../identity-protection/risk-state.ts';
 import { SUPPORTED_ACR_VALUES } from '../policy/acr.ts';
 import { mfaDemandedNow } from '../policy/current-requirement.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
@@ -236,6 +237,9 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         });
       const user = await getUser(db, tenant.id, id);
       if (!user?.accountEnabled) return undefined;
+      // SPEC §9: a user at high risk keeps no session and no refresh chain, with `mfa` or without:
+      // they sign in again, where THE policy blocks them (50135) until remediated or dismissed.
+      if ((await activeUserRisk(db, tenant.id, user.id)) === 'high') return undefined;
       // A refresh-token chain without `mfa` ends (invalid_grant) once policy demands MFA of the user.
       const chain = token as { kind?: string; amr?: string[] } | undefined;
       if (chain?.kind === 'RefreshToken' && !hasMfaProof(chain.amr)) {

@@ -8,6 +8,7 @@ import { gdapCommands } from './gdap.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { methodsCommands } from './methods.ts';
+import { riskCommands } from './risk.ts';
 import { securityDefaultsCommands } from './security-defaults.ts';
 import { testSecurityRequirementsCommand } from './security-requirements.ts';
 import { signinsCommand } from './signins.ts';
@@ -38,4 +39,6 @@ export const clientCommands: Command[] = [
   ...alertsCommands,
   // warden exceptions … (SPEC §12): technical exceptions, filed by partners, reviewed by the operator.
   ...exceptionCommands,
+  // warden risk … (SPEC §9): ID Protection's risky users, dismissed or confirmed compromised.
+  ...riskCommands,
 ];

@@ -339,6 +339,41 @@ export const complianceKeysCommand: Command = {
   },
 };
 
+export const leakedCredentialsImportCommand: Command = {
+  path: ['leaked-credentials', 'import'],
+  summary: "Check a feed of leaked user name/password pairs against the users' current passwords.",
+  args: '<file>',
+  positionals: { min: 1, max: 1 },
+  details: `${ENVIRONMENT} One pair a line, userPrincipalName,password (split at the first comma; # starts a comment). Each pair whose user exists is checked against that user's current password hash; a match marks the user at high risk (a leakedCredentials detection) and blocks their sign-in until an administrator resets the password to a temporary one or dismisses the risk. No password is stored or printed. Importing the same feed again raises nothing new (docs/identity-protection.md).`,
+  flags: JSON_FLAG,
+  async run(invocation) {
+    const { importLeakedFeed } = await import('./identity-protection.ts');
+    const report = await importLeakedFeed(invocation.positionals[0]!);
+    if (invocation.values.json) printJson(report);
+    else
+      out(
+        `${report.lines} pair(s) read: ${report.known} of Warden users, ${report.matched} matching a current password, ${report.detections} new detection(s)${report.malformed ? `; ${report.malformed} malformed line(s) skipped` : ''}.`,
+      );
+    return EXIT.ok;
+  },
+};
+
+export const breachedPasswordsImportCommand: Command = {
+  path: ['breached-passwords', 'import'],
+  summary: 'Load a breached-password list (Pwned Passwords SHA-1 format): such passwords are refused.',
+  args: '<file or directory>',
+  positionals: { min: 1, max: 1 },
+  details: `${ENVIRONMENT} A directory of range files named by their 5-hex prefix (lines SUFFIX:COUNT, as api.pwnedpasswords.com/range/{prefix} answers), or a file of HASH:COUNT lines. New passwords on the list are refused everywhere a password is set, and a sign-in with one marks the user at high risk (docs/identity-protection.md).`,
+  flags: JSON_FLAG,
+  async run(invocation) {
+    const { importBreachedList } = await import('./identity-protection.ts');
+    const report = await importBreachedList(invocation.positionals[0]!);
+    if (invocation.values.json) printJson(report);
+    else out(`${report.loaded} breached password hash(es) loaded.`);
+    return EXIT.ok;
+  },
+};
+
 /** The commands that run on the server's machine, in the order help lists them. */
 export const SERVER_COMMANDS: Command[] = [
   serveCommand,
@@ -352,4 +387,6 @@ export const SERVER_COMMANDS: Command[] = [
   complianceExportCommand,
   complianceVerifyCommand,
   complianceKeysCommand,
+  leakedCredentialsImportCommand,
+  breachedPasswordsImportCommand,
 ];

@@ -6,6 +6,7 @@ import { DashboardSessions } from '../../dashboard/sessions.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
 import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
+import { runPasswordSprayDetector } from '../../identity-protection/password-spray.ts';
 import { runDetector } from '../../security-alerts/detector.ts';
 import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
 import { webhookSender } from '../../security-alerts/webhook-transport.ts';
@@ -117,6 +118,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   // SPEC §13: the fraud detector over Warden's own orders and sign-ins (idempotent: detection keys).
   let detecting = false;
   const detector = setInterval(() => {
+    // SPEC §9: password spray over the last hour of the sign-in log (idempotent: detection keys).
+    runPasswordSprayDetector(ctx.db, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'password spray detector failed'),
+    );
     if (detecting) return;
     detecting = true;
     runDetector(ctx.db, config.baseUrl, geoIp, ctx.clock.now(), { log: ctx.log })

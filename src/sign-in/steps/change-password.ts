@@ -1,6 +1,7 @@
 import { passwordPolicyProblem } from '../../authentication-methods/password-policy.ts';
 import { hashPassword, verifyPassword } from '../../authentication-methods/passwords.ts';
 import { replaceTemporaryPassword } from '../../directory/users.ts';
+import { breachedPasswordProblem } from '../../identity-protection/breached-passwords.ts';
 import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
 import { afterPassword } from './after-password.ts';
 
@@ -18,7 +19,8 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
     flow.data.error = 'The two passwords do not match.';
     return { kind: 'show', state: 'change_password' };
   }
-  const problem = passwordPolicyProblem(next, user);
+  // THE policy, then SPEC §9's breached-password list.
+  const problem = passwordPolicyProblem(next, user) ?? (await breachedPasswordProblem(ctx.db, next));
   if (problem) {
     flow.data.error = problem;
     return { kind: 'show', state: 'change_password' };

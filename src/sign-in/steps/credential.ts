@@ -4,7 +4,9 @@ import { delegatedAccessOf } from '../../delegated-admin/delegated-access.ts';
 import { agentGroupsOf } from '../../directory/groups.ts';
 import { markInteractiveSignIn, passwordHashFingerprint, type User } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
-import { decideSignInRequirement, factsFor } from '../../policy/sign-in-requirement.ts';
+import { activeUserRisk } from '../../identity-protection/risk-state.ts';
+import { signInRiskOf } from '../../identity-protection/sign-in-risk.ts';
+import { decideSignInRequirement, factsFor, riskFacts } from '../../policy/sign-in-requirement.ts';
 import { stepUpFrom } from '../../policy/step-up.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../../security/throttle.ts';
 import type { AuthenticationStep } from '../../sign-in-logs/sign-in-log.ts';
@@ -71,7 +73,7 @@ export async function submitFirstCredential(
   await ctx.throttle.succeed(realm.accountTenantId, accountKey);
   await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
   flow.data.steps = [authenticationStep(method, true, now)];
-  return decideRequirement(input, realm, user, credential);
+  return decideRequirement(input, realm, user, credential, secret);
 }
 
 /** THE requirement (policy/sign-in-requirement.ts), decided once, here; later steps only follow it. */
@@ -80,10 +82,17 @@ async function decideRequirement(
   realm: HomeRealm,
   user: User,
   credential: FirstCredential,
+  secret: string,
 ): Promise<StepOutcome> {
   const { ctx, tenant, flow } = input;
   const now = ctx.clock.now();
   const windowStart = await markInteractiveSignIn(ctx.db, user, now);
+  // SPEC §9: the user's risk; a right password is first checked against the breached list (a TAP
+  // is Warden's own random secret: only the user's standing risk applies).
+  const userRisk =
+    credential === 'pwd'
+      ? await signInRiskOf(ctx.db, user, secret, { ip: input.ip, now })
+      : await activeUserRisk(ctx.db, user.tenantId, user.id);
   const [methods, requiresTap, agentGroups] = await Promise.all([
     methodsOf(ctx.db, user.tenantId, user.id),
     firstRegistrationRequiresTap(ctx.db, user.tenantId),
@@ -97,7 +106,7 @@ async function decideRequirement(
         hasMfaMethod: hasMfaMethod(methods),
         clientApp: 'browser',
         stepUp: stepUpFrom(input.params),
-        risky: false,
+        ...riskFacts(userRisk),
         serviceProviderAccess: realm.serviceProvider,
         consentToThirdPartyApplication: input.thirdPartyApplication,
         // The account's own tenant decides (SPEC E3: a partner user registers in its home tenant).
@@ -114,7 +123,13 @@ async function decideRequirement(
   if (realm.serviceProvider) flow.data.homeTenantId = user.tenantId;
   if (requirement.outcome === 'block') {
     await logAttempt(input, requirement.errorCode, user, requirement.reason);
-    return { kind: 'blocked', code: requirement.errorCode, reason: requirement.reason };
+    // A risk block tells the user what to do, not what the detector saw (the log keeps the reason).
+    const risk = requirement.policy === 'identityProtection:userRisk';
+    return {
+      kind: 'blocked',
+      code: requirement.errorCode,
+      reason: risk ? signInErrorMessage(requirement.errorCode) : requirement.reason,
+    };
   }
   // SPEC E3: THE cross-tenant decision; no access to this customer now is a refusal, not a password error.
   if (realm.serviceProvider) {
