@@ -41,6 +41,11 @@ export interface FlowData {
    * step; the change-password step succeeds only while it is still the user's current password.
    */
   temporaryPasswordFingerprint?: string;
+  /**
+   * Issue 15 item 4: `auth_time` (epoch seconds) of the session whose password this flow builds on
+   * (steps/session-second-factor.ts); the sign-in's result keeps it. Absent: the sign-in is now.
+   */
+  authTime?: number;
   /** TOTP secret being enrolled, sealed (never stored in clear). */
   pendingTotpSealed?: string;
   error?: string;

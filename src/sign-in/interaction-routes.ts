@@ -7,6 +7,7 @@ import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import { handleConsent, type InteractionDetails } from './consent.ts';
+import { sessionForSecondFactor } from './existing-session.ts';
 import { renderState, renderStop } from './render.ts';
 import { finishInteraction, sendPage } from './respond.ts';
 import type { StepInput, StepOutcome } from './step.ts';
@@ -64,9 +65,8 @@ async function handle(
   const client = await provider.Client.find(String(details.params.client_id));
   const redirectOrigin = safeOrigin(details.params.redirect_uri);
 
-  const flow =
-    (await ctx.flows.load(tenant.id, details.uid, now)) ??
-    (await ctx.flows.start(tenant.id, details.uid, now));
+  const loaded = await ctx.flows.load(tenant.id, details.uid, now);
+  const flow = loaded ?? (await ctx.flows.start(tenant.id, details.uid, now));
   // CSRF (issue 2 item 6): every form of this interaction must return the flow's token.
   if (form && !safeEqual(String(form.csrf ?? ''), flow.data.csrf)) {
     return sendPage(
@@ -106,9 +106,15 @@ async function handle(
     ip: req.ip,
     userAgent: req.headers['user-agent'],
     form: form ?? {},
+    session: flow.state === 'credentials' ? await sessionForSecondFactor(provider, details) : undefined,
   };
 
   let outcome: StepOutcome = { kind: 'show', state: flow.state };
+  // Issue 15 item 4: a flow that starts on a session which proved the password asks only the second
+  // factor when the table's step finds that is all this sign-in needs (transitions.ts).
+  if (!form && !loaded && input.session) {
+    outcome = (await dispatch(input, 'session_second_factor')) ?? outcome;
+  }
   if (form) {
     // THE table decides (transitions.ts): a refused action runs nothing and shows the same page.
     const ran = await dispatch(input, String(form.action ?? ''));
@@ -137,7 +143,8 @@ async function handle(
         amr: outcome.amr,
         acr: acrFor(outcome.amr),
         remember: true,
-        ts: Math.floor(now / 1000),
+        // OIDC Core §2 auth_time: the session's sign-in when this flow only added a factor to it.
+        ts: flow.data.authTime ?? Math.floor(now / 1000),
       };
       return finishInteraction(provider, req, reply, { login }, redirectOrigin);
     }

@@ -1,6 +1,7 @@
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
+import type { ExistingSession } from './existing-session.ts';
 import type { Flow, FlowState } from './flow.ts';
 
 /** What a step of the sign-in is given: the flow, the request's facts and the posted form. */
@@ -20,6 +21,11 @@ export interface StepInput {
   /** The browser's User-Agent header, for the sign-in log's deviceDetail. */
   userAgent?: string | undefined;
   form: Record<string, string>;
+  /**
+   * Issue 15 item 4: the authority's session this sign-in may build on (existing-session.ts), when
+   * oidc-provider sent it back to login only for MFA; undefined when the whole sign-in is needed.
+   */
+  session?: ExistingSession | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { cancelSignIn } from './steps/finish.ts';
 import { submitPassword } from './steps/password.ts';
 import { continueAfterCodes, submitRecoveryCode } from './steps/recovery-codes.ts';
 import { offeredRegistration, skipRegistration } from './steps/registration-offer.ts';
+import { resumeSession } from './steps/session-second-factor.ts';
 import { submitTemporaryAccessPass } from './steps/temporary-access-pass.ts';
 import { confirmRegistration, submitTotp } from './steps/totp.ts';
 
@@ -15,6 +16,8 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
  *
  *   credentials ──password | temporary_access_pass──▶ change_password (temporary password, SPEC §9) ──change_password──▶ (after password)
  *        │                 └▶ (after password) = second_factor | register_offer | register_totp | signed_in
+ *        ├─session_second_factor──▶ second_factor (the session proved the password; only MFA is asked)
+ *        │                        └▶ credentials (the whole sign-in) | blocked
  *        └─policy blocks──▶ blocked
  *   second_factor ──totp | recovery_code──▶ signed_in
  *   register_offer ──skip_registration──▶ signed_in (security defaults, ≤ 14 days)
@@ -25,6 +28,12 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
  * tenant's TAP setting, a privileged user's registration after the password alone is refused
  * (`blocked`), or, while the offer can still be skipped, the offer says so.
  *
+ * Second factor only (issue 15 item 4): when oidc-provider sends a session that proved the
+ * password back to login only because MFA is asked now (existing-session.ts), the route runs
+ * `session_second_factor` as the flow starts; THE policy decides as after a password, and anything
+ * but the second factor (max_age exceeded, prompt=login, another user, registration) is the whole
+ * sign-in. Posted by a form, the action checks the same session and changes nothing else.
+ *
  * "(after password)" is what the policy asks once the password is proven (MFA, registration or
  * nothing). A step that asks the user to correct something leads back to its own state; a lockout
  * (`locked`) ends the flow from any step that counts attempts; `cancel` ends it from any state
@@ -33,6 +42,7 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
 export const FLOW_ACTIONS = [
   'password',
   'temporary_access_pass',
+  'session_second_factor',
   'change_password',
   'totp',
   'recovery_code',
@@ -75,6 +85,7 @@ export const TRANSITIONS: TransitionTable = {
       run: submitTemporaryAccessPass,
       leadsTo: ['credentials', ...AFTER_PASSWORD, 'locked'],
     },
+    session_second_factor: { run: resumeSession, leadsTo: ['credentials', 'second_factor', 'blocked'] },
     cancel,
   },
   change_password: {

@@ -73,24 +73,39 @@ export async function submitFirstCredential(
   await ctx.throttle.succeed(realm.accountTenantId, accountKey);
   await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
   flow.data.steps = [authenticationStep(method, true, now)];
-  return decideRequirement(input, realm, user, credential, secret);
+  const refused = await decideRequirement(input, realm, user, credential, secret);
+  if (refused) return refused;
+  // SPEC §9: a temporary password from an admin's reset is replaced before anything else. A TAP
+  // sign-in does not know the password, so it cannot replace it (reference §3.4).
+  if (credential === 'pwd' && user.passwordChangeRequired && user.passwordHash) {
+    // What was proven is THIS temporary password: a later reset must not be overridden from here.
+    flow.data.temporaryPasswordFingerprint = passwordHashFingerprint(user.passwordHash);
+    return { kind: 'show', state: 'change_password' };
+  }
+  return afterPassword(input, user);
 }
 
-/** THE requirement (policy/sign-in-requirement.ts), decided once, here; later steps only follow it. */
-async function decideRequirement(
+/**
+ * THE requirement (policy/sign-in-requirement.ts), decided once per flow, here; later steps only
+ * follow it. Returns the refusal when the policy (or SPEC E3's delegated access) blocks the
+ * sign-in; otherwise the flow holds the requirement and `credential` as what was proven.
+ * `secret` is the password typed in this flow; without it (the password was proven earlier in the
+ * authority's session, steps/session-second-factor.ts) only the user's standing risk applies.
+ */
+export async function decideRequirement(
   input: StepInput,
   realm: HomeRealm,
   user: User,
   credential: FirstCredential,
-  secret: string,
-): Promise<StepOutcome> {
+  secret: string | undefined,
+): Promise<Extract<StepOutcome, { kind: 'blocked' }> | undefined> {
   const { ctx, tenant, flow } = input;
   const now = ctx.clock.now();
   const windowStart = await markInteractiveSignIn(ctx.db, user, now);
   // SPEC §9: the user's risk; a right password is first checked against the breached list (a TAP
   // is Warden's own random secret: only the user's standing risk applies).
   const userRisk =
-    credential === 'pwd'
+    credential === 'pwd' && secret !== undefined
       ? await signInRiskOf(ctx.db, user, secret, { ip: input.ip, now })
       : await activeUserRisk(ctx.db, user.tenantId, user.id);
   const [methods, requiresTap, agentGroups] = await Promise.all([
@@ -146,12 +161,5 @@ async function decideRequirement(
   }
   flow.data.requirement = requirement;
   flow.data.proven = [credential];
-  // SPEC §9: a temporary password from an admin's reset is replaced before anything else. A TAP
-  // sign-in does not know the password, so it cannot replace it (reference §3.4).
-  if (credential === 'pwd' && user.passwordChangeRequired && user.passwordHash) {
-    // What was proven is THIS temporary password: a later reset must not be overridden from here.
-    flow.data.temporaryPasswordFingerprint = passwordHashFingerprint(user.passwordHash);
-    return { kind: 'show', state: 'change_password' };
-  }
-  return afterPassword(input, user);
+  return undefined;
 }
