@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { hashPassword } from '../src/authentication-methods/passwords.ts';
+import { addTotpMethod, newTotpSecret } from '../src/authentication-methods/totp.ts';
 import { createApplication } from '../src/directory/applications.ts';
 import { createUser, findUserByUpn, type NewUser, updateUser } from '../src/directory/users.ts';
 import { FLOW_STATES, type Flow, type FlowState } from '../src/sign-in/flow.ts';
@@ -235,6 +236,21 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
       await this.probe?.(this.ua);
     }
 
+    /**
+     * Issue 15 item 4: a new authorization in the same browser, whose authority session the new
+     * flow may build on — it starts with the table's `session_second_factor` (interaction-routes.ts).
+     */
+    async startAgain(tenantKey: string, extra: Record<string, string>, expected: Destination): Promise<void> {
+      await this.ua.navigate((await startAuthorization(w, tenantKey, extra)).url);
+      const to = this.ua.step();
+      assert.ok(
+        TRANSITIONS.credentials.session_second_factor!.leadsTo.includes(to as Destination),
+        `credentials --session_second_factor--> ${to} is not in the table`,
+      );
+      assert.equal(to, expected, 'credentials --session_second_factor-->');
+      await this.landed(to);
+    }
+
     /** The secret on the enrolment page, as an authenticator app would read it. */
     secret(): string {
       return /class="secret" aria-label="Secret key">([^<]+)</
@@ -331,6 +347,21 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     const g = new Walk(seen);
     await g.start('fabrikam');
     await g.act('password', { username: erin, password: w.demo.password }, 'signed_in');
+
+    // Issue 15 item 4: that session proved the password; asked for MFA, a user without a method
+    // registers, which is the whole sign-in — and one with a method is asked only the second factor.
+    await g.startAgain('fabrikam', { amr_values: 'mfa' }, 'credentials');
+    assert.match(g.ua.lastPage, /name="password"/);
+    const fay = await makeUser('fabrikam');
+    const j = new Walk(seen);
+    await j.start('fabrikam');
+    await j.act('password', { username: fay, password: w.demo.password }, 'signed_in');
+    const faySeed = newTotpSecret();
+    const fayUser = (await findUserByUpn(w.ctx.db, w.demo.tenants.fabrikam!.id, fay))!;
+    await addTotpMethod(w.ctx.db, w.ctx.secrets, fayUser.tenantId, fayUser.id, faySeed, w.clock.now());
+    await j.startAgain('fabrikam', { amr_values: 'mfa' }, 'second_factor');
+    assert.doesNotMatch(j.ua.lastPage, /name="password"/, 'the password is not asked again');
+    await j.act('totp', { code: freshCode(w, faySeed) }, 'signed_in');
 
     // A disabled account is blocked (AADSTS50057); an account under guessing is locked (50053).
     const frank = await makeUser('contoso', { accountEnabled: false });
