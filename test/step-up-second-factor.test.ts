@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { updateUser } from '../src/directory/users.ts';
+import { raiseDetection } from '../src/identity-protection/risk-state.ts';
 import { MFA_ACR } from '../src/policy/acr.ts';
 import { PREVIOUSLY_SATISFIED } from '../src/sign-in/steps/session-second-factor.ts';
 import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
@@ -133,10 +134,36 @@ describe('Issue 15 item 4: step-up asks only the second factor inside the sessio
     await updateUser(w.ctx.db, user.tenantId, user.id, { accountEnabled: false });
     const start = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
     await ua.navigate(start.url);
-    assert.notEqual(ua.step(), 'second_factor', 'no second factor for a disabled account');
-    if (ua.step() === 'credentials')
-      await ua.submit('password', { username: user.upn, password: w.demo.password });
+    assert.equal(ua.step(), 'credentials', 'the whole sign-in, not the second factor');
+    await ua.submit('password', { username: user.upn, password: w.demo.password });
     assert.equal(ua.lastStatus, 403);
     assert.match(ua.lastPage, /AADSTS50057/);
+  });
+
+  it('SPEC §9: a user at high risk since the session is refused (AADSTS50135), not stepped up', async () => {
+    const user = await partnerAdmin(w);
+    const { ua } = await passwordSession(user);
+    const now = w.clock.now();
+    await raiseDetection(
+      w.ctx.db,
+      {
+        tenantId: user.tenantId,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        riskEventType: 'leakedCredentials',
+        riskLevel: 'high',
+        timing: 'offline',
+        activity: 'user',
+        activityAt: now,
+        dedupeKey: `step-up-test:${user.id}`,
+      },
+      now,
+    );
+    const start = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
+    await ua.navigate(start.url);
+    assert.equal(ua.step(), 'credentials', 'the whole sign-in, not the second factor');
+    await ua.submit('password', { username: user.upn, password: w.demo.password });
+    assert.equal(ua.lastStatus, 403);
+    assert.match(ua.lastPage, /AADSTS50135/);
   });
 });
