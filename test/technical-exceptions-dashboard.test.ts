@@ -57,8 +57,9 @@ describe('SPEC §12, E1: technical exceptions in the dashboard (the partner file
    */
   const mfaSession = async (upn: string) => {
     const { ua } = await dashboardSignIn(w, upn, { mfa: false });
-    await ua.navigate(`${w.baseUrl}/dashboard/billing`);
-    const at = await ua.submit('password', { username: upn, password: w.demo.password });
+    // The step-up asks only the code inside the authority's session (issue 15 item 4).
+    const at = await ua.navigate(`${w.baseUrl}/dashboard/billing`);
+    assert.equal(ua.step(), 'second_factor');
     await completeSecondStep(w, ua, { at, upn, mfa: true });
     assert.match(ua.lastPage, /data-testid="mfa-status">MFA verified</);
     return ua;

@@ -108,8 +108,9 @@ before(async () => {
   withoutMfa = (await dashboardSignIn(w, duo.upn, { mfa: false })).ua;
   // A session with the MFA proof: a page the exception never covers (GDAP) steps it up.
   withMfa = (await dashboardSignIn(w, duo.upn, { mfa: false })).ua;
-  await withMfa.navigate(`${w.baseUrl}/dashboard/customers/gdap`);
-  const at = await withMfa.submit('password', { username: duo.upn, password: w.demo.password });
+  // The step-up asks only the code inside the authority's session (issue 15 item 4).
+  const at = await withMfa.navigate(`${w.baseUrl}/dashboard/customers/gdap`);
+  assert.equal(withMfa.step(), 'second_factor');
   await completeSecondStep(w, withMfa, { at, upn: duo.upn, mfa: true });
   assert.match(withMfa.lastPage, /data-testid="mfa-status">MFA verified</);
 });
