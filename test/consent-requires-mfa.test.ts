@@ -175,7 +175,7 @@ describe('SPEC §10: consent to a third-party multi-tenant application requires 
     );
   });
 
-  it('SPEC §10: a session proven with the password alone (own app) signs in again with MFA before a third-party consent', async () => {
+  it('SPEC §10: a session proven with the password alone (own app) adds MFA (the code only) before a third-party consent', async () => {
     const user = await makeUser(w, { tenant: 'northwind', name: 'reuser', totp: true });
     const ua = new UserAgent();
     // The tenant's own app: no policy asks for MFA, so the password alone signs the user in.
@@ -195,11 +195,10 @@ describe('SPEC §10: consent to a third-party multi-tenant application requires 
     const silentCallback = new URL(await ua.navigate(silent.url));
     assert.equal(silentCallback.searchParams.get('error'), 'interaction_required');
 
-    // The same browser, the third-party app: the sign-in page again, not the consent page.
+    // The same browser, the third-party app: the sign-in page again, not the consent page — only
+    // the second factor, since the session proved the password (issue 15 item 4).
     const third = await authorize(w, THIRD_PARTY);
     await ua.navigate(third.url);
-    assert.equal(ua.step(), 'credentials');
-    await ua.submit('password', { username: user.upn, password: user.password });
     assert.equal(ua.step(), 'second_factor');
     await ua.submit('totp', { code: freshCode(w, user.totpSeed!) });
     assert.equal(ua.step(), 'consent');
