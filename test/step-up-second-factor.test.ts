@@ -9,7 +9,7 @@ import { listSignIns } from '../src/sign-in-logs/sign-in-log.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { freshCode, redeem, signIn, startAuthorization } from './support/oidc.ts';
-import type { UserAgent } from './support/user-agent.ts';
+import { UserAgent } from './support/user-agent.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
 /** Fabrikam asks no MFA of its own: a password sign-in leaves a session without `mfa`. */
@@ -114,6 +114,21 @@ describe('Issue 15 item 4: step-up asks only the second factor inside the sessio
     });
   }
 
+  it('OIDC Core §3.1.2.1: max_age exceeded asks for everything; within max_age only the code', async () => {
+    const user = await partnerAdmin(w);
+    const { ua } = await passwordSession(user);
+    w.clock.advance(10 * 60_000);
+    await ua.navigate((await startAuthorization(w, 'fabrikam', { amr_values: 'mfa', max_age: '60' })).url);
+    assert.equal(ua.step(), 'credentials', 'the session’s sign-in is older than max_age');
+    assert.ok(asksPassword(ua));
+    const other = await partnerAdmin(w);
+    const { ua: recent } = await passwordSession(other);
+    await recent.navigate(
+      (await startAuthorization(w, 'fabrikam', { amr_values: 'mfa', max_age: '3600' })).url,
+    );
+    assert.equal(recent.step(), 'second_factor', 'within max_age the password stands');
+  });
+
   it('OIDC Core §3.1.2.1: a login_hint naming someone else is not answered from this session — the whole sign-in, as that user, password first', async () => {
     const first = await partnerAdmin(w);
     const other = await partnerAdmin(w);
@@ -165,5 +180,27 @@ describe('Issue 15 item 4: step-up asks only the second factor inside the sessio
     await ua.submit('password', { username: user.upn, password: w.demo.password });
     assert.equal(ua.lastStatus, 403);
     assert.match(ua.lastPage, /AADSTS50135/);
+  });
+
+  it('Issue 15 item 4: a form naming session_second_factor cannot skip the password — without a session, or under prompt=login', async () => {
+    /** Posts the action with the page's CSRF token, as a hand-made form would. */
+    const post = async (ua: UserAgent) => {
+      const { url, fields } = ua.formFor('password');
+      await ua.navigate(url, { form: { ...fields, action: 'session_second_factor' } });
+    };
+    const user = await partnerAdmin(w);
+    const fresh = new UserAgent();
+    await fresh.navigate((await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' })).url);
+    assert.equal(fresh.step(), 'credentials');
+    await post(fresh);
+    assert.equal(fresh.step(), 'credentials', 'no session: still the password');
+    assert.ok(asksPassword(fresh));
+
+    const { ua } = await passwordSession(user);
+    await ua.navigate((await startAuthorization(w, 'fabrikam', { amr_values: 'mfa', prompt: 'login' })).url);
+    assert.equal(ua.step(), 'credentials');
+    await post(ua);
+    assert.equal(ua.step(), 'credentials', 'prompt=login: still the password');
+    assert.ok(asksPassword(ua));
   });
 });

@@ -32,10 +32,12 @@ const ALSO_SATISFIED_BY_MFA = new Set(['essential_acr', 'essential_acrs']);
  * The session this interaction may build on, or undefined when the whole sign-in is needed. Only an
  * own user's session that proved the password (a partner user acting at a customer, SPEC E3, signs
  * in afresh); its `auth_time` is read from the stored session, not from anything the browser sent.
+ * `now` is epoch milliseconds.
  */
 export async function sessionForSecondFactor(
   provider: Provider,
   details: InteractionDetails,
+  now: number,
 ): Promise<ExistingSession | undefined> {
   if (details.prompt.name !== 'login') return undefined;
   const reasons = details.prompt.reasons;
@@ -49,6 +51,14 @@ export async function sessionForSecondFactor(
   if (!amr.includes('pwd') || hasMfaProof(amr)) return undefined;
   const stored = await provider.Session.find(session.cookie);
   if (!stored || stored.accountId !== session.accountId || typeof stored.loginTs !== 'number')
+    return undefined;
+  // OIDC Core §3.1.2.1 max_age, measured here too on Warden's clock (ctx.clock), so the decision
+  // never rests on oidc-provider's clock alone: an older sign-in is the whole sign-in again.
+  const maxAge = Number(details.params.max_age);
+  if (
+    details.params.max_age !== undefined &&
+    (!Number.isFinite(maxAge) || now / 1000 - stored.loginTs > maxAge)
+  )
     return undefined;
   return { accountId: session.accountId, amr, authTime: stored.loginTs };
 }

@@ -106,7 +106,7 @@ async function handle(
     ip: req.ip,
     userAgent: req.headers['user-agent'],
     form: form ?? {},
-    session: flow.state === 'credentials' ? await sessionForSecondFactor(provider, details) : undefined,
+    session: flow.state === 'credentials' ? await sessionForSecondFactor(provider, details, now) : undefined,
   };
 
   let outcome: StepOutcome = { kind: 'show', state: flow.state };
