@@ -361,6 +361,9 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     await addTotpMethod(w.ctx.db, w.ctx.secrets, fayUser.tenantId, fayUser.id, faySeed, w.clock.now());
     await j.startAgain('fabrikam', { amr_values: 'mfa' }, 'second_factor');
     assert.doesNotMatch(j.ua.lastPage, /name="password"/, 'the password is not asked again');
+    // Not the session's user at the browser: the whole sign-in, as whoever types their password.
+    await j.act('use_another_account', {}, 'credentials');
+    await j.act('password', { username: fay, password: w.demo.password }, 'second_factor');
     await j.act('totp', { code: freshCode(w, faySeed) }, 'signed_in');
 
     // A disabled account is blocked (AADSTS50057); an account under guessing is locked (50053).

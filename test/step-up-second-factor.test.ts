@@ -79,6 +79,19 @@ describe('Issue 15 item 4: step-up asks only the second factor inside the sessio
     assert.equal(idToken.auth_time, authTime, 'only the factor is new: auth_time is the first sign-in’s');
   });
 
+  it('Issue 15 item 4: “Not you?” on the second-factor page leaves the session’s account for the whole sign-in', async () => {
+    const user = await partnerAdmin(w);
+    const { ua } = await passwordSession(user);
+    await ua.navigate((await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' })).url);
+    assert.equal(ua.step(), 'second_factor');
+    await ua.submit('use_another_account');
+    assert.equal(ua.step(), 'credentials');
+    assert.ok(asksPassword(ua));
+    // Shown again, the flow stays at the password: the session is not offered a second time.
+    await ua.navigate(ua.lastUrl);
+    assert.equal(ua.step(), 'credentials');
+  });
+
   it('SPEC §9: the second-factor-only step counts wrong codes as the second factor always has', async () => {
     const user = await partnerAdmin(w);
     const { ua } = await passwordSession(user);

@@ -29,6 +29,15 @@ function alert(error: string | undefined): Html {
   return error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : html``;
 }
 
+/** Issue 15 item 4: leave the account this page names (the session's) for the whole sign-in. */
+function anotherAccount(ctx: FormContext): Html {
+  return html`<form method="post" action="${ctx.action}" class="secondary-action">
+<input type="hidden" name="csrf" value="${ctx.csrf}">
+<input type="hidden" name="action" value="use_another_account">
+<button type="submit" class="link">Not you? Sign in with another account</button>
+</form>`;
+}
+
 function cancel(ctx: FormContext): Html {
   return html`<form method="post" action="${ctx.action}" class="secondary-action">
 <input type="hidden" name="csrf" value="${ctx.csrf}">
@@ -121,6 +130,7 @@ ${form(
 </details>`
     : ''
 }
+${anotherAccount(ctx)}
 ${cancel(ctx)}`,
     { tenantName: ctx.tenantName, step: 'second_factor' },
   );

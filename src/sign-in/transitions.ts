@@ -5,7 +5,7 @@ import { cancelSignIn } from './steps/finish.ts';
 import { submitPassword } from './steps/password.ts';
 import { continueAfterCodes, submitRecoveryCode } from './steps/recovery-codes.ts';
 import { offeredRegistration, skipRegistration } from './steps/registration-offer.ts';
-import { resumeSession } from './steps/session-second-factor.ts';
+import { resumeSession, useAnotherAccount } from './steps/session-second-factor.ts';
 import { submitTemporaryAccessPass } from './steps/temporary-access-pass.ts';
 import { confirmRegistration, submitTotp } from './steps/totp.ts';
 
@@ -20,6 +20,7 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
  *        │                        └▶ credentials (the whole sign-in) | blocked
  *        └─policy blocks──▶ blocked
  *   second_factor ──totp | recovery_code──▶ signed_in
+ *        └──use_another_account──▶ credentials (the flow starts over)
  *   register_offer ──skip_registration──▶ signed_in (security defaults, ≤ 14 days)
  *        └──begin_registration──▶ register_totp ──confirm_totp──▶ recovery_codes ──continue──▶ signed_in
  *
@@ -46,6 +47,7 @@ export const FLOW_ACTIONS = [
   'change_password',
   'totp',
   'recovery_code',
+  'use_another_account',
   'begin_registration',
   'skip_registration',
   'confirm_totp',
@@ -99,6 +101,7 @@ export const TRANSITIONS: TransitionTable = {
   second_factor: {
     totp: { run: submitTotp, leadsTo: ['second_factor', 'signed_in', 'locked'] },
     recovery_code: { run: submitRecoveryCode, leadsTo: ['second_factor', 'signed_in', 'locked'] },
+    use_another_account: { run: useAnotherAccount, leadsTo: ['credentials'] },
     cancel,
   },
   register_offer: {

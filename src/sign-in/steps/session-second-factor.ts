@@ -47,3 +47,13 @@ export async function resumeSession(input: StepInput): Promise<StepOutcome> {
   flow.data.authTime = session.authTime;
   return afterPassword(input, user);
 }
+
+/**
+ * second_factor --use_another_account--> credentials: the page names an account (the session's,
+ * or the one whose password was typed) that is not the person at the browser. The flow starts
+ * over as new; counters of wrong codes and passwords are the throttle's and stay as they are.
+ */
+export async function useAnotherAccount(input: StepInput): Promise<StepOutcome> {
+  input.flow.data = { csrf: input.flow.data.csrf, proven: [], steps: [] };
+  return { kind: 'show', state: 'credentials' };
+}
