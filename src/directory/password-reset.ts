@@ -1,4 +1,4 @@
-import type { AuditActor } from '../audit/audit-events.ts';
+import { type AuditActor, recordAuditEvent } from '../audit/audit-events.ts';
 import {
   generateTemporaryPassword,
   type PasswordOwner,
@@ -113,7 +113,7 @@ function auditActorOfUser(actor: User | undefined): AuditActor {
 /**
  * Graph's `resetPassword` (SPEC §9 admin unblock): a given or generated temporary password that
  * must be changed at next sign-in. The account's sign-in lock is lifted too: unblocking is the
- * point. Returns the password when Warden generated it (shown once).
+ * point. Audited (`Reset user password`). Returns the password when Warden generated it (shown once).
  */
 export async function resetUserPassword(
   ctx: WardenContext,
@@ -125,9 +125,23 @@ export async function resetUserPassword(
     newPassword,
     forceChangePasswordNextSignIn: true,
   });
-  await inTransaction(ctx.db, (trx) =>
-    applyPasswordReset(trx, target, prepared, { actor, now: ctx.clock.now() }),
-  );
+  const now = ctx.clock.now();
+  await inTransaction(ctx.db, async (trx) => {
+    await applyPasswordReset(trx, target, prepared, { actor, now });
+    // Entra's audit activity for an administrator's reset; the password itself is never logged.
+    await recordAuditEvent(
+      trx,
+      [target.tenantId],
+      {
+        category: 'UserManagement',
+        activity: 'Reset user password',
+        actor: auditActorOfUser(actor),
+        target: { type: 'user', id: target.id, name: target.userPrincipalName },
+        details: { generated: prepared.generated, forceChangePasswordNextSignIn: true },
+      },
+      now,
+    );
+  });
   await ctx.throttle.succeed(target.tenantId, throttleKeys.account(target.userPrincipalName));
   return prepared.generated ? prepared.password : undefined;
 }

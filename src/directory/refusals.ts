@@ -21,9 +21,11 @@ export function refuseIf(reason: string | undefined): void {
 
 /**
  * What a change to a user touches: the password, a Temporary Access Pass (a credential that signs
- * in without the password: issue 15 item 2), or the account itself (disable, delete, any other field).
+ * in without the password: issue 15 item 2), the user's MFA methods (an administrator's "require
+ * re-registration": whoever signs in next registers their own), or the account itself (disable,
+ * delete, any other field).
  */
-export type CredentialChange = 'password' | 'temporaryAccessPass' | 'account';
+export type CredentialChange = 'password' | 'temporaryAccessPass' | 'authenticationMethods' | 'account';
 
 /**
  * Whether `actor` may set the password of, change, disable or delete `target` (the reset route,
@@ -61,6 +63,10 @@ export function credentialChangeRefusal(
   // A pass of one's own would be a second way in that no other administrator saw issued.
   if (change === 'temporaryAccessPass' && actor.id === target.id)
     return 'An administrator cannot issue a Temporary Access Pass to themselves.';
+  // One's own methods are changed on one's own, under the self-service rules (fresh MFA, the last
+  // method kept while MFA is mandated: authentication-methods/manage.ts), never by wiping them.
+  if (change === 'authenticationMethods' && actor.id === target.id)
+    return 'An administrator cannot require their own MFA re-registration; manage your own methods instead.';
   const roles = actor.directoryRoles;
   if (roles.includes('Global Administrator')) return undefined;
   if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;
