@@ -194,7 +194,7 @@ async function renderUser(
     html`<p><a href="${SECURITY_HOME}">Security</a> › ${user.userPrincipalName}</p>
 ${notice ?? ''}
 <h2>User risk</h2>
-<dl>
+<dl class="facts">
 <dt>Risk level</dt><dd data-testid="risk-level">${risk?.riskLevel ?? 'none'}</dd>
 <dt>Risk state</dt><dd data-testid="risk-state">${risk?.riskState ?? 'none'}</dd>
 <dt>Risk detail</dt><dd data-testid="risk-detail">${risk?.riskDetail ?? 'none'}</dd>
