@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { type SqlBool, sql } from 'kysely';
 import { hasMfaMethod, methodsOf } from '../../authentication-methods/methods.ts';
 import type { WardenContext } from '../../context.ts';
 import { listUsers } from '../../directory/users.ts';
@@ -24,9 +25,14 @@ export function securityPages(app: FastifyInstance, ctx: WardenContext): void {
       );
       const signIns = (await listSignIns(ctx.db, tenant.id)).slice(0, 20);
       // Issue 15 item 7: each user's risk, and a link to their page (security-user.ts).
-      const risks = new Map(
-        (await queryRiskyUsers(ctx.db, tenant.id, { limit: 1000 })).map((r) => [r.id, r] as const),
-      );
+      const risky =
+        users.length === 0
+          ? []
+          : await queryRiskyUsers(ctx.db, tenant.id, {
+              conditions: [sql<SqlBool>`r.user_id in (${sql.join(users.map((u) => u.id))})`],
+              limit: users.length,
+            });
+      const risks = new Map(risky.map((r) => [r.id, r] as const));
       const how =
         tenant.security_defaults === 1
           ? 'Security defaults are on: every account must register for and use MFA.'
