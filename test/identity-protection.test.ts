@@ -9,10 +9,13 @@ import { importLeakedCredentials } from '../src/identity-protection/leaked-crede
 import { runPasswordSprayDetector, SPRAY_MIN_ACCOUNTS } from '../src/identity-protection/password-spray.ts';
 import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
+import { delegatedSignIn, grantGdap } from './support/aobo.ts';
+import { dashboardSignIn } from './support/dashboard.ts';
+import { USER_ADMIN } from './support/gdap.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { RESET_PASSWORD } from './support/graph-users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { redeem, signIn, startAuthorization } from './support/oidc.ts';
+import { redeem, relyingParty, signIn, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
@@ -360,6 +363,53 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     await importLeakedCredentials(w.ctx.db, feed([`${user.upn},${user.password}`]), w.clock.now());
     await assert.rejects(
       client.refreshTokenGrant(start.config, refreshed.refresh_token ?? tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+  });
+
+  it('SPEC §9, E3: a partner user confirmed compromised loses the refresh chain at a customer’s authority and the dashboard session; high risk at home alone ends the customer chain', async () => {
+    const partnerUser = async (name: string) => {
+      const user = await makeUser(w, { name, groups: ['AdminAgents'], totp: true });
+      await grantGdap(w, 'contoso', 'woodgrove', [user.upn], [USER_ADMIN]);
+      const { tokens } = await delegatedSignIn(w, user.upn, 'woodgrove', { seed: user.totpSeed! });
+      return { user, tokens };
+    };
+    const agent = await partnerUser('compromised');
+    const { ua } = await dashboardSignIn(w, agent.user.upn, { mfa: true });
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    assert.equal(new URL(ua.lastUrl).pathname, '/dashboard');
+    const rp = await relyingParty(w, 'woodgrove');
+    const refreshed = await client.refreshTokenGrant(rp, agent.tokens.refresh_token!);
+    assert.ok(refreshed.access_token);
+
+    const confirmed = await callApi(w, 'POST', `${RISKY}/confirmCompromised`, {
+      token: security,
+      body: { userIds: [agent.user.id] },
+    });
+    assert.equal(confirmed.status, 204);
+    await assert.rejects(
+      client.refreshTokenGrant(rp, refreshed.refresh_token ?? agent.tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    assert.notEqual(new URL(ua.lastUrl).pathname, '/dashboard', 'the dashboard session is gone');
+
+    // The customer's authority reads the home user's risk itself: high written without the
+    // revocation (an instance of an older release) still ends the chain there.
+    const other = await partnerUser('highathome');
+    await w.ctx.db
+      .insertInto('risky_users')
+      .values({
+        tenant_id: other.user.tenantId,
+        user_id: other.user.id,
+        risk_level: 'high',
+        risk_state: 'atRisk',
+        risk_detail: 'none',
+        risk_last_updated_at: w.clock.now(),
+      })
+      .execute();
+    await assert.rejects(
+      client.refreshTokenGrant(rp, other.tokens.refresh_token!),
       (e: { error?: string }) => e.error === 'invalid_grant',
     );
   });
