@@ -291,8 +291,10 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
         steps: [],
         createdAt: base + offset,
       });
-    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++)
-      await row(`target${i}@contoso.example`, null, 50126, i * 1000);
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++) {
+      const target = await makeUser(w, { name: 'spraytarget' });
+      await row(target.upn, target.id, 50126, i * 1000);
+    }
     await row(sprayed.upn, sprayed.id, 0, 20_000);
     await row(noMethod.upn, noMethod.id, 0, 21_000);
     // The same address below the threshold in another tenant raises nothing there.
@@ -317,6 +319,54 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     });
     assert.equal(ua.ua.step(), 'second_factor');
     assert.ok(blockedWith(await signInAs(noMethod), 53004));
+  });
+
+  it('SPEC §9: password spray counts only failures against existing accounts, and a sign-in that proved MFA is not the spray', async () => {
+    const tenantId = w.demo.tenants.contoso!.id;
+    const base = w.clock.now();
+    const row = (
+      ip: string,
+      user: MadeUser | { upn: string; id: null },
+      errorCode: 0 | 50074 | 50126,
+      offset: number,
+      extra: { mfa?: boolean; correlationId?: string } = {},
+    ) =>
+      recordSignIn(w.ctx.db, {
+        resourceTenantId: tenantId,
+        homeTenantId: user.id ? tenantId : null,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        appId: null,
+        ipAddress: ip,
+        clientAppUsed: 'Browser',
+        isInteractive: true,
+        errorCode,
+        authenticationRequirement: extra.mfa ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+        requirementPolicy: null,
+        steps: [],
+        ...(extra.correlationId ? { correlationId: extra.correlationId } : {}),
+        createdAt: base + offset,
+      });
+    // Made-up names from a shared address: no spray, whoever signs in from there after.
+    const office = '198.51.100.20';
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS + 5; i++)
+      await row(office, { upn: `nobody${i}@contoso.example`, id: null }, 50126, i * 1000);
+    const colleague = await makeUser(w, { name: 'colleague' });
+    await row(office, colleague, 0, 30_000);
+    // A spray of real accounts: the owner who went on to prove MFA is not marked, a password-only success is.
+    const spray = '198.51.100.21';
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++)
+      await row(spray, await makeUser(w, { name: 'sprayreal' }), 50126, i * 1000);
+    const owner = await makeUser(w, { name: 'mfaowner', totp: true });
+    await row(spray, owner, 50074, 40_000, { correlationId: 'flow-mfa-owner' });
+    await row(spray, owner, 0, 41_000, { mfa: true, correlationId: 'flow-mfa-owner' });
+    const victim = await makeUser(w, { name: 'sprayvictim' });
+    await row(spray, victim, 0, 42_000, { correlationId: 'flow-victim' });
+    w.clock.advance(60_000);
+    assert.equal(await runPasswordSprayDetector(w.ctx.db, w.clock.now()), 1);
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, colleague.id), 'none');
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, owner.id), 'none');
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, victim.id), 'medium');
   });
 
   it('SPEC §9, races settled by the database: two instances importing the same feed raise one detection; a medium and a high detection at once leave the user high', async () => {
