@@ -8,6 +8,7 @@ import { importBreachedPasswords, sha1Hex } from '../src/identity-protection/bre
 import { importLeakedCredentials } from '../src/identity-protection/leaked-credentials.ts';
 import { runPasswordSprayDetector, SPRAY_MIN_ACCOUNTS } from '../src/identity-protection/password-spray.ts';
 import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
+import { DEFAULT_REFRESH_MS } from '../src/sessions/revocation-list.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { delegatedSignIn, grantGdap } from './support/aobo.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
@@ -430,7 +431,8 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     assert.equal(new URL(ua.lastUrl).pathname, '/dashboard');
     const rp = await relyingParty(w, 'woodgrove');
     const refreshed = await client.refreshTokenGrant(rp, agent.tokens.refresh_token!);
-    assert.ok(refreshed.access_token);
+    const customerGraph = () => callApi(w, 'GET', '/v1.0/users', { token: refreshed.access_token });
+    assert.equal((await customerGraph()).status, 200);
 
     const confirmed = await callApi(w, 'POST', `${RISKY}/confirmCompromised`, {
       token: security,
@@ -443,6 +445,10 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     );
     await ua.navigate(`${w.baseUrl}/dashboard`);
     assert.notEqual(new URL(ua.lastUrl).pathname, '/dashboard', 'the dashboard session is gone');
+    // The access token already issued: refused once the revocation list is read again.
+    w.clock.advance(DEFAULT_REFRESH_MS);
+    const graphCall = await customerGraph();
+    assert.deepEqual([graphCall.status, graphCall.body.error.code], [401, 'InvalidAuthenticationToken']);
 
     // The customer's authority reads the home user's risk itself: high written without the
     // revocation (an instance of an older release) still ends the chain there.
