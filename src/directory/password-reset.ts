@@ -6,6 +6,7 @@ import {
 } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
+import { holdsDelegatedAdminRoles } from '../delegated-admin/delegated-access.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
 import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { throttleKeys } from '../security/throttle.ts';
@@ -18,16 +19,23 @@ import { type User, updateUser } from './users.ts';
 
 /**
  * THE decision whether `actor` may change `target` (refusals.ts `credentialChangeRefusal`), with
- * the target's agent groups read fresh; refused: the directory's `refused` error.
+ * the target's agent groups and GDAP roles in customers (delegated-admin) read fresh at `now`;
+ * refused: the directory's `refused` error.
  */
 export async function assertMayChangeCredentials(
   db: Db,
   actor: User | undefined,
   target: User,
   change: CredentialChange,
+  now: number,
 ): Promise<void> {
   const agentGroups = await agentGroupsOf(db, target.tenantId, target.id);
-  refuseIf(credentialChangeRefusal(actor, target, change, agentGroups));
+  const delegated = await holdsDelegatedAdminRoles(
+    db,
+    { homeTenantId: target.tenantId, userId: target.id },
+    now,
+  );
+  refuseIf(credentialChangeRefusal(actor, target, change, agentGroups, delegated));
 }
 
 /** Checks a chosen password against THE policy (password-policy.ts) for this user. */
@@ -62,9 +70,9 @@ export async function preparePasswordReset(
   db: Db,
   actor: User | undefined,
   target: User,
-  input: { newPassword?: string | undefined; forceChangePasswordNextSignIn: boolean },
+  input: { newPassword?: string | undefined; forceChangePasswordNextSignIn: boolean; now: number },
 ): Promise<{ password: string; generated: boolean; passwordHash: string; forceChange: boolean }> {
-  await assertMayChangeCredentials(db, actor, target, 'password');
+  await assertMayChangeCredentials(db, actor, target, 'password', input.now);
   const generated = input.newPassword === undefined;
   const password = input.newPassword ?? temporaryPasswordFor(target);
   await assertPasswordAllowed(db, password, target);
@@ -124,6 +132,7 @@ export async function resetUserPassword(
   const prepared = await preparePasswordReset(ctx.db, actor, target, {
     newPassword,
     forceChangePasswordNextSignIn: true,
+    now: ctx.clock.now(),
   });
   const now = ctx.clock.now();
   await inTransaction(ctx.db, async (trx) => {

@@ -36,21 +36,29 @@ export type CredentialChange = 'password' | 'temporaryAccessPass' | 'authenticat
  * Password Administrators only on users holding no directory role at all. Membership of a
  * partner agent group (`targetAgentGroups`) is privileged too: it grants Partner Center rights
  * (SPEC §1), and only a Global Administrator changes who is in those groups, so only a Global
- * Administrator may take over such an account.
+ * Administrator may take over such an account. So is holding roles in customers' tenants through a
+ * group with an active GDAP access assignment (`targetHoldsDelegatedRoles`, SPEC §13): the account
+ * is an administrator elsewhere though it holds no role at home. An application alone never issues
+ * a Temporary Access Pass either: like a password, it is a way in that needs a person who did MFA.
  */
 export function credentialChangeRefusal(
   actor: User | undefined,
   target: User,
   change: CredentialChange,
   targetAgentGroups: readonly PartnerAgentGroup[] = [],
+  targetHoldsDelegatedRoles = false,
 ): string | undefined {
   const agent =
     targetAgentGroups.length > 0
       ? `a member of the partner agent group${targetAgentGroups.length > 1 ? 's' : ''} ${targetAgentGroups.join(', ')}`
-      : undefined;
+      : targetHoldsDelegatedRoles
+        ? 'a user holding GDAP roles in customer tenants'
+        : undefined;
   if (!actor) {
     if (change === 'password')
       return 'An application cannot set or reset a password: a signed-in administrator with MFA must.';
+    if (change === 'temporaryAccessPass')
+      return 'An application cannot issue a Temporary Access Pass: a signed-in administrator with MFA must.';
     if (target.directoryRoles.length > 0)
       return `An application cannot change, disable or delete a user holding a directory role (${target.directoryRoles.join(', ')}).`;
     if (agent)
