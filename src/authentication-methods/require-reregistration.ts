@@ -31,9 +31,9 @@ export async function requireMfaReregistration(
   actor: User,
   target: User,
 ): Promise<number> {
-  await assertMayChangeCredentials(ctx.db, actor, target, 'authenticationMethods');
-  const tenant = await getTenant(ctx.db, target.tenantId);
   const now = ctx.clock.now();
+  await assertMayChangeCredentials(ctx.db, actor, target, 'authenticationMethods', now);
+  const tenant = await getTenant(ctx.db, target.tenantId);
   if (!tenant || !isMfaMandated(tenant, target, now))
     throw new DirectoryError(
       'invalid',
