@@ -61,6 +61,14 @@ describe('directory refusals (STYLE 2: one pure module of per-object authority)'
       'allowed' | RegExp,
     ][] = [
       ['an application never sets a password', APP, plain, 'password', [], /application cannot set/],
+      [
+        'an application never issues a Temporary Access Pass',
+        APP,
+        plain,
+        'temporaryAccessPass',
+        [],
+        /application cannot issue a Temporary Access Pass/,
+      ],
       ['an application changes an unprivileged user', APP, plain, 'account', [], 'allowed'],
       ['an application cannot change a role holder', APP, billing, 'account', [], /directory role/],
       ['an application cannot change an agent', APP, plain, 'account', ['AdminAgents'], /AdminAgents/],
@@ -117,6 +125,25 @@ describe('directory refusals (STYLE 2: one pure module of per-object authority)'
       const refusal = credentialChangeRefusal(actor, target, change, groups);
       if (expected === 'allowed') assert.equal(refusal, undefined, name);
       else assert.match(String(refusal), expected, name);
+    }
+  });
+
+  it('SPEC §13: a user holding GDAP roles in customers is privileged: only a Global Administrator changes its credentials', () => {
+    const rows: [string, User | undefined, CredentialChange, 'allowed' | RegExp][] = [
+      ['a Global Administrator', global, 'temporaryAccessPass', 'allowed'],
+      ['a Global Administrator', global, 'password', 'allowed'],
+      ['a User Administrator', userAdmin, 'password', /GDAP roles/],
+      ['a Helpdesk Administrator', helpdesk, 'temporaryAccessPass', /GDAP roles/],
+      ['a Password Administrator', password, 'password', /GDAP roles/],
+      ['an application', APP, 'account', /GDAP roles/],
+    ];
+    for (const [name, actor, change, expected] of rows) {
+      const refusal = credentialChangeRefusal(actor, plain, change, [], true);
+      if (expected === 'allowed') assert.equal(refusal, undefined, name);
+      else assert.match(String(refusal), expected, `${name} (${change})`);
+      // Without GDAP roles the same user is unprivileged.
+      if (actor && actor !== global)
+        assert.equal(credentialChangeRefusal(actor, plain, change, []), undefined);
     }
   });
 

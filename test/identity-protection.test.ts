@@ -8,11 +8,15 @@ import { importBreachedPasswords, sha1Hex } from '../src/identity-protection/bre
 import { importLeakedCredentials } from '../src/identity-protection/leaked-credentials.ts';
 import { runPasswordSprayDetector, SPRAY_MIN_ACCOUNTS } from '../src/identity-protection/password-spray.ts';
 import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
+import { DEFAULT_REFRESH_MS } from '../src/sessions/revocation-list.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
+import { delegatedSignIn, grantGdap } from './support/aobo.ts';
+import { dashboardSignIn } from './support/dashboard.ts';
+import { USER_ADMIN } from './support/gdap.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { RESET_PASSWORD } from './support/graph-users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
-import { redeem, signIn, startAuthorization } from './support/oidc.ts';
+import { redeem, relyingParty, signIn, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
@@ -288,8 +292,10 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
         steps: [],
         createdAt: base + offset,
       });
-    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++)
-      await row(`target${i}@contoso.example`, null, 50126, i * 1000);
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++) {
+      const target = await makeUser(w, { name: 'spraytarget' });
+      await row(target.upn, target.id, 50126, i * 1000);
+    }
     await row(sprayed.upn, sprayed.id, 0, 20_000);
     await row(noMethod.upn, noMethod.id, 0, 21_000);
     // The same address below the threshold in another tenant raises nothing there.
@@ -314,6 +320,54 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     });
     assert.equal(ua.ua.step(), 'second_factor');
     assert.ok(blockedWith(await signInAs(noMethod), 53004));
+  });
+
+  it('SPEC §9: password spray counts only failures against existing accounts, and a sign-in that proved MFA is not the spray', async () => {
+    const tenantId = w.demo.tenants.contoso!.id;
+    const base = w.clock.now();
+    const row = (
+      ip: string,
+      user: MadeUser | { upn: string; id: null },
+      errorCode: 0 | 50074 | 50126,
+      offset: number,
+      extra: { mfa?: boolean; correlationId?: string } = {},
+    ) =>
+      recordSignIn(w.ctx.db, {
+        resourceTenantId: tenantId,
+        homeTenantId: user.id ? tenantId : null,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        appId: null,
+        ipAddress: ip,
+        clientAppUsed: 'Browser',
+        isInteractive: true,
+        errorCode,
+        authenticationRequirement: extra.mfa ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+        requirementPolicy: null,
+        steps: [],
+        ...(extra.correlationId ? { correlationId: extra.correlationId } : {}),
+        createdAt: base + offset,
+      });
+    // Made-up names from a shared address: no spray, whoever signs in from there after.
+    const office = '198.51.100.20';
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS + 5; i++)
+      await row(office, { upn: `nobody${i}@contoso.example`, id: null }, 50126, i * 1000);
+    const colleague = await makeUser(w, { name: 'colleague' });
+    await row(office, colleague, 0, 30_000);
+    // A spray of real accounts: the owner who went on to prove MFA is not marked, a password-only success is.
+    const spray = '198.51.100.21';
+    for (let i = 0; i < SPRAY_MIN_ACCOUNTS; i++)
+      await row(spray, await makeUser(w, { name: 'sprayreal' }), 50126, i * 1000);
+    const owner = await makeUser(w, { name: 'mfaowner', totp: true });
+    await row(spray, owner, 50074, 40_000, { correlationId: 'flow-mfa-owner' });
+    await row(spray, owner, 0, 41_000, { mfa: true, correlationId: 'flow-mfa-owner' });
+    const victim = await makeUser(w, { name: 'sprayvictim' });
+    await row(spray, victim, 0, 42_000, { correlationId: 'flow-victim' });
+    w.clock.advance(60_000);
+    assert.equal(await runPasswordSprayDetector(w.ctx.db, w.clock.now()), 1);
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, colleague.id), 'none');
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, owner.id), 'none');
+    assert.equal(await activeUserRisk(w.ctx.db, tenantId, victim.id), 'medium');
   });
 
   it('SPEC §9, races settled by the database: two instances importing the same feed raise one detection; a medium and a high detection at once leave the user high', async () => {
@@ -360,6 +414,58 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     await importLeakedCredentials(w.ctx.db, feed([`${user.upn},${user.password}`]), w.clock.now());
     await assert.rejects(
       client.refreshTokenGrant(start.config, refreshed.refresh_token ?? tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+  });
+
+  it('SPEC §9, E3: a partner user confirmed compromised loses the refresh chain at a customer’s authority and the dashboard session; high risk at home alone ends the customer chain', async () => {
+    const partnerUser = async (name: string) => {
+      const user = await makeUser(w, { name, groups: ['AdminAgents'], totp: true });
+      await grantGdap(w, 'contoso', 'woodgrove', [user.upn], [USER_ADMIN]);
+      const { tokens } = await delegatedSignIn(w, user.upn, 'woodgrove', { seed: user.totpSeed! });
+      return { user, tokens };
+    };
+    const agent = await partnerUser('compromised');
+    const { ua } = await dashboardSignIn(w, agent.user.upn, { mfa: true });
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    assert.equal(new URL(ua.lastUrl).pathname, '/dashboard');
+    const rp = await relyingParty(w, 'woodgrove');
+    const refreshed = await client.refreshTokenGrant(rp, agent.tokens.refresh_token!);
+    const customerGraph = () => callApi(w, 'GET', '/v1.0/users', { token: refreshed.access_token });
+    assert.equal((await customerGraph()).status, 200);
+
+    const confirmed = await callApi(w, 'POST', `${RISKY}/confirmCompromised`, {
+      token: security,
+      body: { userIds: [agent.user.id] },
+    });
+    assert.equal(confirmed.status, 204);
+    await assert.rejects(
+      client.refreshTokenGrant(rp, refreshed.refresh_token ?? agent.tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    assert.notEqual(new URL(ua.lastUrl).pathname, '/dashboard', 'the dashboard session is gone');
+    // The access token already issued: refused once the revocation list is read again.
+    w.clock.advance(DEFAULT_REFRESH_MS);
+    const graphCall = await customerGraph();
+    assert.deepEqual([graphCall.status, graphCall.body.error.code], [401, 'InvalidAuthenticationToken']);
+
+    // The customer's authority reads the home user's risk itself: high written without the
+    // revocation (an instance of an older release) still ends the chain there.
+    const other = await partnerUser('highathome');
+    await w.ctx.db
+      .insertInto('risky_users')
+      .values({
+        tenant_id: other.user.tenantId,
+        user_id: other.user.id,
+        risk_level: 'high',
+        risk_state: 'atRisk',
+        risk_detail: 'none',
+        risk_last_updated_at: w.clock.now(),
+      })
+      .execute();
+    await assert.rejects(
+      client.refreshTokenGrant(rp, other.tokens.refresh_token!),
       (e: { error?: string }) => e.error === 'invalid_grant',
     );
   });

@@ -352,6 +352,18 @@ describe('Issue 15 item 2: a first registration by a privileged user needs a Tem
       needsTap: true,
     },
     {
+      name: 'setting on (SPEC §13): a user holding GDAP roles in customers, no role at home',
+      facts: facts({ firstRegistration: { ...on, delegatedAdmin: true } }),
+      registration: 'offered',
+      needsTap: true,
+    },
+    {
+      name: 'setting on (SPEC E3): a sign-in for service-provider access at a customer’s authority',
+      facts: facts({ serviceProviderAccess: true, firstRegistration: on }),
+      registration: 'required',
+      needsTap: true,
+    },
+    {
       name: 'setting on: a plain user',
       facts: facts({ firstRegistration: on }),
       registration: 'offered',

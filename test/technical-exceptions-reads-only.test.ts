@@ -122,10 +122,11 @@ const steppedUp = (response: Response) => {
 };
 
 describe('Security review finding 3: an exception covers reads only in the security alerts and requirements', () => {
-  it('scope.ts: writes in security-alerts and security-requirements are never covered; reads and other areas are', () => {
+  it('scope.ts: writes in security-alerts, security-requirements and security are never covered; reads and other areas are', () => {
     const read = { delegated: false, method: 'GET' };
     const post = { delegated: false, method: 'POST' };
-    for (const area of ['security-alerts', 'security-requirements'] as const) {
+    // …and in the Security workspace, whose writes are another user's credentials (admin unblock).
+    for (const area of ['security-alerts', 'security-requirements', 'security'] as const) {
       assert.equal(exceptionMayCover(area, read), true, area);
       assert.equal(exceptionMayCover(area, { ...read, method: 'head' }), true, area);
       assert.equal(exceptionMayCover(area, post), false, area);
@@ -188,6 +189,37 @@ describe('Security review finding 3: an exception covers reads only in the secur
       }),
     );
     assert.equal(await getSecurityContact(w.ctx.db, fabrikam), undefined);
+  });
+
+  it('SPEC §12, E1 (issue 15 item 7): the Security workspace’s user page opens; resetting the password steps up and changes nothing', async () => {
+    const target = await makeUser(w, { tenant: 'fabrikam', name: 'unblockme', totp: true });
+    const hashOf = async () =>
+      (
+        await w.ctx.db
+          .selectFrom('users')
+          .select('password_hash')
+          .where('tenant_id', '=', fabrikam)
+          .where('id', '=', target.id)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    const before = await hashOf();
+    const page = await withoutMfa.request(`${w.baseUrl}/dashboard/security/users/${target.id}`);
+    assert.equal(page.status, 200);
+    const csrf = csrfOf(await page.text());
+    for (const action of ['reset-password', 'require-mfa-registration', 'confirm-compromised'])
+      steppedUp(
+        await withoutMfa.request(`${w.baseUrl}/dashboard/security/users/${target.id}/${action}`, {
+          form: { csrf },
+        }),
+      );
+    assert.equal(await hashOf(), before, 'the password is unchanged');
+    const audited = await w.ctx.db
+      .selectFrom('audit_events')
+      .select('activity')
+      .where('tenant_id', '=', fabrikam)
+      .where('target_id', '=', target.id)
+      .execute();
+    assert.deepEqual(audited, [], 'nothing was done');
   });
 
   it('SPEC §12, E1: with MFA the same account changes the alert’s status (the write is the MFA session’s)', async () => {

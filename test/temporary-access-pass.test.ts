@@ -5,7 +5,10 @@ import {
   redeemTemporaryAccessPass,
 } from '../src/authentication-methods/temporary-access-pass/passes.ts';
 import { setFirstRegistrationRequiresTap } from '../src/authentication-methods/temporary-access-pass/registration-setting.ts';
+import { grantGdap } from './support/aobo.ts';
+import { USER_ADMIN } from './support/gdap.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
+import { RESET_PASSWORD } from './support/graph-users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, redeem, startAuthorization } from './support/oidc.ts';
 import { callApi } from './support/tokens.ts';
@@ -324,5 +327,23 @@ describe('Issue 15 item 2: the Temporary Access Pass and a first registration an
     });
     assert.equal(res.status, 403);
     assert.equal(res.body.error.code, 'Authorization_RequestDenied');
+  });
+
+  it('SPEC §13: a partner user privileged only through GDAP gets a pass or a new password from a Global Administrator only', async () => {
+    const agent = await makeUser(w, { name: 'gdaponly', totp: true });
+    await grantGdap(w, 'contoso', 'woodgrove', [agent.upn], [USER_ADMIN]);
+    for (const role of ['Helpdesk Administrator', 'Password Administrator', 'User Administrator'] as const) {
+      const token = await graphToken(
+        w,
+        (await makeUser(w, { name: 'tapdesk', roles: [role], totp: true })).upn,
+      );
+      const pass = await callApi(w, 'POST', TAPS(agent.id), { token, body: {} });
+      assert.equal(pass.status, 403, `${role}: ${JSON.stringify(pass.body)}`);
+      assert.equal(pass.body.error.code, 'Authorization_RequestDenied');
+      assert.match(pass.body.error.message, /GDAP/);
+      const reset = await callApi(w, 'POST', `/v1.0/users/${agent.id}/${RESET_PASSWORD}`, { token });
+      assert.equal(reset.status, 403, `${role}: ${JSON.stringify(reset.body)}`);
+    }
+    await issue(agent);
   });
 });

@@ -15,6 +15,7 @@ import { programStatusPages } from './pages/program-status.ts';
 import { securityPages } from './pages/security.ts';
 import { securityAlertPages } from './pages/security-alerts.ts';
 import { securityRequirementsPages } from './pages/security-requirements.ts';
+import { securityUserPages } from './pages/security-user.ts';
 import { technicalExceptionPages } from './pages/technical-exceptions.ts';
 import { ensureDashboardClient } from './registration.ts';
 import { sendPage } from './respond.ts';
@@ -36,6 +37,8 @@ export const DASHBOARD_PAGES = [
   customerRequestPages,
   billingPages,
   securityPages,
+  // Issue 15 item 7: one user's sign-ins, risk and the admin unblock.
+  securityUserPages,
   dapPages,
   // Issue 14 item 4: the security requirements and score; the operator's program page.
   securityRequirementsPages,

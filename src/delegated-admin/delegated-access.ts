@@ -110,6 +110,36 @@ export async function delegatedAccessOf(
 }
 
 /**
+ * Whether `userId` (a user of `homeTenantId`) holds roles in any customer's tenant at `now` through
+ * GDAP: a member of a group with an active access assignment on an active relationship not past its
+ * end (the rule of `delegatedAccessOf`, for every customer at once). Such a user is an
+ * administrator elsewhere, though it may hold no role at home (directory/refusals.ts, the
+ * first-registration guard of policy/sign-in-requirement.ts).
+ */
+export async function holdsDelegatedAdminRoles(
+  db: Db,
+  who: { homeTenantId: string; userId: string },
+  now: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('delegated_admin_access_assignments as a')
+    .innerJoin('delegated_admin_relationships as r', 'r.id', 'a.relationship_id')
+    .innerJoin('group_members as m', (join) =>
+      join.onRef('m.tenant_id', '=', 'a.partner_tenant_id').onRef('m.group_id', '=', 'a.group_id'),
+    )
+    .select('a.relationship_id')
+    .where('a.partner_tenant_id', '=', who.homeTenantId)
+    .where('r.partner_tenant_id', '=', who.homeTenantId)
+    .where('r.status', '=', 'active')
+    .where('r.ends_at', '>', now)
+    .where('a.status', '=', 'active')
+    .where('m.user_id', '=', who.userId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Which resources a partner's user may get tokens for at a customer's authority (SPEC E3; reference
  * §2.3: GDAP roles are Entra directory roles, and apply where the directory's roles are read).
  * Only Warden's own resources — Graph and the Partner API, whose gates ask `delegatedAccessOf` on

@@ -1,4 +1,4 @@
-import type { AuditActor } from '../audit/audit-events.ts';
+import { type AuditActor, recordAuditEvent } from '../audit/audit-events.ts';
 import {
   generateTemporaryPassword,
   type PasswordOwner,
@@ -6,6 +6,7 @@ import {
 } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
+import { holdsDelegatedAdminRoles } from '../delegated-admin/delegated-access.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
 import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { throttleKeys } from '../security/throttle.ts';
@@ -18,16 +19,23 @@ import { type User, updateUser } from './users.ts';
 
 /**
  * THE decision whether `actor` may change `target` (refusals.ts `credentialChangeRefusal`), with
- * the target's agent groups read fresh; refused: the directory's `refused` error.
+ * the target's agent groups and GDAP roles in customers (delegated-admin) read fresh at `now`;
+ * refused: the directory's `refused` error.
  */
 export async function assertMayChangeCredentials(
   db: Db,
   actor: User | undefined,
   target: User,
   change: CredentialChange,
+  now: number,
 ): Promise<void> {
   const agentGroups = await agentGroupsOf(db, target.tenantId, target.id);
-  refuseIf(credentialChangeRefusal(actor, target, change, agentGroups));
+  const delegated = await holdsDelegatedAdminRoles(
+    db,
+    { homeTenantId: target.tenantId, userId: target.id },
+    now,
+  );
+  refuseIf(credentialChangeRefusal(actor, target, change, agentGroups, delegated));
 }
 
 /** Checks a chosen password against THE policy (password-policy.ts) for this user. */
@@ -62,9 +70,9 @@ export async function preparePasswordReset(
   db: Db,
   actor: User | undefined,
   target: User,
-  input: { newPassword?: string | undefined; forceChangePasswordNextSignIn: boolean },
+  input: { newPassword?: string | undefined; forceChangePasswordNextSignIn: boolean; now: number },
 ): Promise<{ password: string; generated: boolean; passwordHash: string; forceChange: boolean }> {
-  await assertMayChangeCredentials(db, actor, target, 'password');
+  await assertMayChangeCredentials(db, actor, target, 'password', input.now);
   const generated = input.newPassword === undefined;
   const password = input.newPassword ?? temporaryPasswordFor(target);
   await assertPasswordAllowed(db, password, target);
@@ -113,7 +121,7 @@ function auditActorOfUser(actor: User | undefined): AuditActor {
 /**
  * Graph's `resetPassword` (SPEC §9 admin unblock): a given or generated temporary password that
  * must be changed at next sign-in. The account's sign-in lock is lifted too: unblocking is the
- * point. Returns the password when Warden generated it (shown once).
+ * point. Audited (`Reset user password`). Returns the password when Warden generated it (shown once).
  */
 export async function resetUserPassword(
   ctx: WardenContext,
@@ -124,10 +132,25 @@ export async function resetUserPassword(
   const prepared = await preparePasswordReset(ctx.db, actor, target, {
     newPassword,
     forceChangePasswordNextSignIn: true,
+    now: ctx.clock.now(),
   });
-  await inTransaction(ctx.db, (trx) =>
-    applyPasswordReset(trx, target, prepared, { actor, now: ctx.clock.now() }),
-  );
+  const now = ctx.clock.now();
+  await inTransaction(ctx.db, async (trx) => {
+    await applyPasswordReset(trx, target, prepared, { actor, now });
+    // Entra's audit activity for an administrator's reset; the password itself is never logged.
+    await recordAuditEvent(
+      trx,
+      [target.tenantId],
+      {
+        category: 'UserManagement',
+        activity: 'Reset user password',
+        actor: auditActorOfUser(actor),
+        target: { type: 'user', id: target.id, name: target.userPrincipalName },
+        details: { generated: prepared.generated, forceChangePasswordNextSignIn: true },
+      },
+      now,
+    );
+  });
   await ctx.throttle.succeed(target.tenantId, throttleKeys.account(target.userPrincipalName));
   return prepared.generated ? prepared.password : undefined;
 }

@@ -21,9 +21,11 @@ export function refuseIf(reason: string | undefined): void {
 
 /**
  * What a change to a user touches: the password, a Temporary Access Pass (a credential that signs
- * in without the password: issue 15 item 2), or the account itself (disable, delete, any other field).
+ * in without the password: issue 15 item 2), the user's MFA methods (an administrator's "require
+ * re-registration": whoever signs in next registers their own), or the account itself (disable,
+ * delete, any other field).
  */
-export type CredentialChange = 'password' | 'temporaryAccessPass' | 'account';
+export type CredentialChange = 'password' | 'temporaryAccessPass' | 'authenticationMethods' | 'account';
 
 /**
  * Whether `actor` may set the password of, change, disable or delete `target` (the reset route,
@@ -34,21 +36,29 @@ export type CredentialChange = 'password' | 'temporaryAccessPass' | 'account';
  * Password Administrators only on users holding no directory role at all. Membership of a
  * partner agent group (`targetAgentGroups`) is privileged too: it grants Partner Center rights
  * (SPEC §1), and only a Global Administrator changes who is in those groups, so only a Global
- * Administrator may take over such an account.
+ * Administrator may take over such an account. So is holding roles in customers' tenants through a
+ * group with an active GDAP access assignment (`targetHoldsDelegatedRoles`, SPEC §13): the account
+ * is an administrator elsewhere though it holds no role at home. An application alone never issues
+ * a Temporary Access Pass either: like a password, it is a way in that needs a person who did MFA.
  */
 export function credentialChangeRefusal(
   actor: User | undefined,
   target: User,
   change: CredentialChange,
   targetAgentGroups: readonly PartnerAgentGroup[] = [],
+  targetHoldsDelegatedRoles = false,
 ): string | undefined {
   const agent =
     targetAgentGroups.length > 0
       ? `a member of the partner agent group${targetAgentGroups.length > 1 ? 's' : ''} ${targetAgentGroups.join(', ')}`
-      : undefined;
+      : targetHoldsDelegatedRoles
+        ? 'a user holding GDAP roles in customer tenants'
+        : undefined;
   if (!actor) {
     if (change === 'password')
       return 'An application cannot set or reset a password: a signed-in administrator with MFA must.';
+    if (change === 'temporaryAccessPass')
+      return 'An application cannot issue a Temporary Access Pass: a signed-in administrator with MFA must.';
     if (target.directoryRoles.length > 0)
       return `An application cannot change, disable or delete a user holding a directory role (${target.directoryRoles.join(', ')}).`;
     if (agent)
@@ -61,6 +71,10 @@ export function credentialChangeRefusal(
   // A pass of one's own would be a second way in that no other administrator saw issued.
   if (change === 'temporaryAccessPass' && actor.id === target.id)
     return 'An administrator cannot issue a Temporary Access Pass to themselves.';
+  // One's own methods are changed on one's own, under the self-service rules (fresh MFA, the last
+  // method kept while MFA is mandated: authentication-methods/manage.ts), never by wiping them.
+  if (change === 'authenticationMethods' && actor.id === target.id)
+    return 'An administrator cannot require their own MFA re-registration; manage your own methods instead.';
   const roles = actor.directoryRoles;
   if (roles.includes('Global Administrator')) return undefined;
   if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;

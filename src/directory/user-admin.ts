@@ -160,7 +160,7 @@ export async function updateDirectoryUser(
     Object.values(accountFields).some((v) => v !== undefined) ||
     Object.values(profileChanges).some((v) => v !== undefined)
   )
-    await assertMayChangeCredentials(ctx.db, actor, target, 'account');
+    await assertMayChangeCredentials(ctx.db, actor, target, 'account', ctx.clock.now());
   if (update.userPrincipalName !== undefined) {
     changes.userPrincipalName = await checkedUpn(ctx, target.tenantId, update.userPrincipalName);
     await assertUpnFree(ctx, target.tenantId, changes.userPrincipalName, target.id);
@@ -182,12 +182,13 @@ export async function updateDirectoryUser(
           {
             newPassword: profile.password,
             forceChangePasswordNextSignIn: profile.forceChangePasswordNextSignIn ?? true,
+            now: ctx.clock.now(),
           },
         )
       : undefined;
   if (profile && !prepared) {
     // Only the flag: still a credential change.
-    await assertMayChangeCredentials(ctx.db, actor, target, 'password');
+    await assertMayChangeCredentials(ctx.db, actor, target, 'password', ctx.clock.now());
     changes.passwordChangeRequired = profile.forceChangePasswordNextSignIn;
   }
   try {
@@ -240,7 +241,7 @@ export async function deleteDirectoryUser(
   actor: User | undefined,
   target: User,
 ): Promise<void> {
-  await assertMayChangeCredentials(ctx.db, actor, target, 'account');
+  await assertMayChangeCredentials(ctx.db, actor, target, 'account', ctx.clock.now());
   await inTransaction(ctx.db, async (trx) => {
     await keepGlobalAdministrator(trx, target);
     const { tenantId, id } = target;
@@ -287,6 +288,6 @@ export async function revokeDirectoryUserSessions(
   actor: User | undefined,
   target: User,
 ): Promise<void> {
-  await assertMayChangeCredentials(ctx.db, actor, target, 'account');
+  await assertMayChangeCredentials(ctx.db, actor, target, 'account', ctx.clock.now());
   await inTransaction(ctx.db, (trx) => revokeUserSessions(trx, target.tenantId, target.id));
 }

@@ -11,6 +11,11 @@ import { raiseDetection } from './risk-state.ts';
  * under security defaults the user is asked for MFA at the next sign-in (the policy function's
  * risky sign-in) rather than locked out.
  *
+ * Only failures against accounts that exist count towards the spray (made-up names from a shared
+ * address say nothing of anyone's password, and would let anyone mark that address's users), and a
+ * sign-in that went on to prove MFA (a success whose requirement was multi-factor; all the rows of
+ * that sign-in share its correlation id) is the account's owner, not the spray.
+ *
  * Runs on Warden's clock over the window ending `now`; each detection is keyed by the sign-in that
  * proved the password, so overlapping runs and several instances raise it once.
  */
@@ -24,20 +29,30 @@ export async function runPasswordSprayDetector(db: Db, now: number): Promise<num
   const from = now - SPRAY_WINDOW_MS;
   const sources = await db
     .selectFrom('sign_ins')
-    .select(['tenant_id', 'ip_address', sql<number>`COUNT(DISTINCT user_principal_name)`.as('accounts')])
+    .select(['tenant_id', 'ip_address', sql<number>`COUNT(DISTINCT user_id)`.as('accounts')])
     .where('created_at', '>=', from)
     .where('created_at', '<=', now)
     .where('error_code', '=', WRONG_PASSWORD)
     .where('is_interactive', '=', 1)
     .where('ip_address', 'is not', null)
+    .where('user_id', 'is not', null)
     .groupBy(['tenant_id', 'ip_address'])
-    .having(sql`COUNT(DISTINCT user_principal_name)`, '>=', SPRAY_MIN_ACCOUNTS)
+    .having(sql`COUNT(DISTINCT user_id)`, '>=', SPRAY_MIN_ACCOUNTS)
     .execute();
   let raised = 0;
   for (const source of sources) {
     const hits = await db
       .selectFrom('sign_ins')
-      .select(['id', 'home_tenant_id', 'user_id', 'user_principal_name', 'created_at', 'correlation_id'])
+      .select([
+        'id',
+        'home_tenant_id',
+        'user_id',
+        'user_principal_name',
+        'created_at',
+        'correlation_id',
+        'error_code',
+        'authentication_requirement',
+      ])
       .where('tenant_id', '=', source.tenant_id)
       .where('ip_address', '=', source.ip_address)
       .where('created_at', '>=', from)
@@ -46,7 +61,11 @@ export async function runPasswordSprayDetector(db: Db, now: number): Promise<num
       .where('user_id', 'is not', null)
       .where('error_code', 'not in', PASSWORD_NOT_CHECKED)
       .execute();
+    const mfaSuccess = (hit: (typeof hits)[number]) =>
+      hit.error_code === 0 && hit.authentication_requirement === 'multiFactorAuthentication';
+    const provedMfa = new Set(hits.filter(mfaSuccess).map((hit) => hit.correlation_id));
     for (const hit of hits) {
+      if (mfaSuccess(hit) || (hit.correlation_id !== null && provedMfa.has(hit.correlation_id))) continue;
       const isNew = await raiseDetection(
         db,
         {

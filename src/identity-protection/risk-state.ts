@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { type AuditActor, recordAuditEvent, SYSTEM_ACTOR } from '../audit/audit-events.ts';
+import { revokeUserSessions } from '../directory/user-sessions.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import {
   ACTIVE_RISK_STATES,
@@ -46,7 +47,11 @@ const rank = (column: string) =>
 
 /**
  * Records a detection and raises the user's risk to at least its level; returns whether it was
- * new. A detection already recorded (same dedupe key) changes nothing.
+ * new. A detection already recorded (same dedupe key) changes nothing. A high detection leaves the
+ * user high (high is the top level), so it ends everything the user is signed in with, in the same
+ * transaction (SPEC §9): sessions and refresh chains at every authority — a partner user's at its
+ * customers' too — dashboard sessions, and the access tokens issued until now (the revocation
+ * list), so no instance honours any of them.
  */
 export async function raiseDetection(db: Db, input: NewDetection, now: number): Promise<boolean> {
   const state = input.state ?? 'atRisk';
@@ -99,6 +104,7 @@ export async function raiseDetection(db: Db, input: NewDetection, now: number): 
         }),
       )
       .execute();
+    if (input.riskLevel === 'high') await revokeUserSessions(trx, input.tenantId, input.userId);
     await recordAuditEvent(
       trx,
       [input.tenantId],
@@ -193,6 +199,21 @@ export async function endUserRisk(
 }
 
 /**
+ * One administrator's dismissal of one user's risk (reference §6.1 dismiss, §6.4: the dashboard's
+ * unblock): endUserRisk in a transaction of its own. Returns whether there was risk to dismiss.
+ */
+export async function dismissUserRisk(
+  db: Db,
+  target: { tenantId: string; userId: string; userPrincipalName: string },
+  actor: AuditActor,
+  now: number,
+): Promise<boolean> {
+  return inTransaction(db, (trx) =>
+    endUserRisk(trx, target, { state: 'dismissed', detail: 'adminDismissedAllRiskForUser' }, actor, now),
+  );
+}
+
+/**
  * Graph's confirmCompromised (reference §6.1): the user's risk to high, state
  * `confirmedCompromised`, detail `adminConfirmedUserCompromised`, with an
  * `adminConfirmedUserCompromised` detection; audited with the administrator as actor.
@@ -204,8 +225,10 @@ export async function confirmUserCompromised(
   now: number,
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
-    // Confirming again after a dismissal is a new confirmation: the key names the moment.
-    await raiseDetection(
+    // Confirming again after a dismissal is a new confirmation: the key names the moment. The high
+    // detection ends the user's sessions and tokens (above); a second confirm in the same
+    // millisecond records none, so it ends them itself.
+    const raised = await raiseDetection(
       trx,
       {
         ...target,
@@ -220,6 +243,7 @@ export async function confirmUserCompromised(
       },
       now,
     );
+    if (!raised) await revokeUserSessions(trx, target.tenantId, target.userId);
     // A user already at risk becomes confirmed compromised too (the upsert keeps an existing state).
     await trx
       .updateTable('risky_users')

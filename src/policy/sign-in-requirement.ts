@@ -61,7 +61,13 @@ export interface SignInFacts {
    * registration-setting.ts); `partnerAgent`: the user is a member of a partner agent group;
    * `temporaryAccessPass`: this sign-in proved a Temporary Access Pass. Absent: the setting is off.
    */
-  firstRegistration?: { tenantRequiresTap: boolean; partnerAgent: boolean; temporaryAccessPass: boolean };
+  firstRegistration?: {
+    tenantRequiresTap: boolean;
+    partnerAgent: boolean;
+    temporaryAccessPass: boolean;
+    /** The user holds roles in a customer's tenant through a group with an active GDAP assignment. */
+    delegatedAdmin?: boolean;
+  };
   now: number;
 }
 
@@ -149,13 +155,19 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
 
 /**
  * Issue 15 item 2: under the tenant's setting, a privileged user (a role security defaults
- * protect, or a partner agent group member) registers a first method only in a sign-in that
+ * protect, a partner agent group member, a user holding GDAP roles in customers, or any sign-in
+ * for service-provider access: SPEC E3, §13) registers a first method only in a sign-in that
  * proved a Temporary Access Pass; the password alone could be an attacker's.
  */
 function firstRegistrationNeedsTap(facts: SignInFacts): boolean {
   const guard = facts.firstRegistration;
   if (!guard?.tenantRequiresTap || guard.temporaryAccessPass || facts.hasMfaMethod) return false;
-  return guard.partnerAgent || holdsAnyOf(facts.user.directoryRoles, SECURITY_DEFAULTS_MFA_ROLES);
+  return (
+    guard.partnerAgent ||
+    guard.delegatedAdmin === true ||
+    facts.serviceProviderAccess === true ||
+    holdsAnyOf(facts.user.directoryRoles, SECURITY_DEFAULTS_MFA_ROLES)
+  );
 }
 
 function decideWithoutRegistrationGuard(facts: SignInFacts): SignInRequirement {

@@ -27,9 +27,15 @@ const NEVER_COVERED: ReadonlySet<AccessArea> = new Set<AccessArea>([
  * - `security-alerts` (SPEC §13): suspending a customer's subscription, changing an alert's or a
  *   fraud event's status (which the requirement `securityAlertsPromptlyResolved` counts), and the
  *   alerts' webhooks (where alerts are sent);
- * - `security-requirements` (SPEC §11): the security contact, to whom security notices go.
+ * - `security-requirements` (SPEC §11): the security contact, to whom security notices go;
+ * - `security` (SPEC §9 admin unblock): resetting a user's password, dismissing or confirming their
+ *   risk, requiring MFA re-registration — changes to another person's credentials.
  */
-const READS_ONLY: ReadonlySet<AccessArea> = new Set<AccessArea>(['security-alerts', 'security-requirements']);
+const READS_ONLY: ReadonlySet<AccessArea> = new Set<AccessArea>([
+  'security-alerts',
+  'security-requirements',
+  'security',
+]);
 
 /** Requests that only read (RFC 9110 §9.2.1 safe methods), unless the route declares a write. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -2,6 +2,7 @@ import { delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import { publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { getUser } from '../directory/users.ts';
+import { activeUserRisk } from '../identity-protection/risk-state.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { servicePrincipalAppRoles } from '../service-principals/service-principals.ts';
 import {
@@ -16,7 +17,7 @@ import { profileClaims, type WardenAccount } from './token-claims.ts';
  * oidc-provider's account for a partner user at a customer's authority (SPEC E3, reference §2.2),
  * found again at every code redemption, refresh and reuse of the session. The access is read now
  * from THE decision (delegatedAccessOf): none left — a terminated or expired relationship, a
- * removed group membership, DAP removed, the user disabled at home — and there is no account, so
+ * removed group membership, DAP removed, the user disabled or at high risk at home — and there is no account, so
  * oidc-provider answers `invalid_grant` to the refresh. The token then says what happened: `tid`
  * and `iss` are the customer's, `idp` the partner's issuer, `oid` the partner user, `wids` the
  * roles held now.
@@ -35,6 +36,9 @@ export async function findDelegatedAccount(
   if (!(await mayActForPartnerUsers(db, customer.id, account.homeTenantId, client))) return undefined;
   const user = await getUser(db, account.homeTenantId, account.userId);
   if (!user?.accountEnabled) return undefined;
+  // SPEC §9: a partner user at high risk at home keeps no chain at any customer, as at home
+  // (tokens/provider.ts findAccount).
+  if ((await activeUserRisk(db, account.homeTenantId, account.userId)) === 'high') return undefined;
   const access = await delegatedAccessOf(
     db,
     { homeTenantId: account.homeTenantId, userId: account.userId, customerTenantId: customer.id },

@@ -111,7 +111,7 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       const caller = graphCallerOf(req);
       const { tenantId, user: actor } = caller;
       const target = await userOr404(ctx, tenantId, req.params.id);
-      await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass');
+      await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass', ctx.clock.now());
       const by = await auditActorOf(ctx, caller);
       const now = ctx.clock.now();
       const start = req.body?.startDateTime;
@@ -192,7 +192,7 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       const caller = graphCallerOf(req);
       const { tenantId, user: actor } = caller;
       const target = await userOr404(ctx, tenantId, req.params.id);
-      await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass');
+      await assertMayChangeCredentials(ctx.db, actor, target, 'temporaryAccessPass', ctx.clock.now());
       const by = await auditActorOf(ctx, caller);
       const now = ctx.clock.now();
       const { methodId } = req.params;

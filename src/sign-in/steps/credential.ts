@@ -1,6 +1,6 @@
 import { hasMfaMethod, methodsOf } from '../../authentication-methods/methods.ts';
 import { firstRegistrationRequiresTap } from '../../authentication-methods/temporary-access-pass/registration-setting.ts';
-import { delegatedAccessOf } from '../../delegated-admin/delegated-access.ts';
+import { delegatedAccessOf, holdsDelegatedAdminRoles } from '../../delegated-admin/delegated-access.ts';
 import { agentGroupsOf } from '../../directory/groups.ts';
 import { markInteractiveSignIn, passwordHashFingerprint, type User } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
@@ -108,10 +108,11 @@ export async function decideRequirement(
     credential === 'pwd' && secret !== undefined
       ? await signInRiskOf(ctx.db, user, secret, { ip: input.ip, now })
       : await activeUserRisk(ctx.db, user.tenantId, user.id);
-  const [methods, requiresTap, agentGroups] = await Promise.all([
+  const [methods, requiresTap, agentGroups, delegatedAdmin] = await Promise.all([
     methodsOf(ctx.db, user.tenantId, user.id),
     firstRegistrationRequiresTap(ctx.db, user.tenantId),
     agentGroupsOf(ctx.db, user.tenantId, user.id),
+    holdsDelegatedAdminRoles(ctx.db, { homeTenantId: user.tenantId, userId: user.id }, now),
   ]);
   const requirement = decideSignInRequirement(
     factsFor(
@@ -128,6 +129,7 @@ export async function decideRequirement(
         firstRegistration: {
           tenantRequiresTap: requiresTap,
           partnerAgent: agentGroups.length > 0,
+          delegatedAdmin,
           temporaryAccessPass: credential === 'tap',
         },
         now,
