@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { GDAP_ROLES } from '../src/delegated-admin/gdap-roles.ts';
-import { revokeUserSessions } from '../src/directory/user-sessions.ts';
+import { revokeUserSessions } from '../src/sessions/user-sessions.ts';
 import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { delegatedSignIn, grantGdap, graph, terminateGdap } from './support/aobo.ts';
 import { mfaGraphToken, USER_ADMIN } from './support/gdap.ts';

@@ -142,6 +142,17 @@ describe('Issue 15 item 4: step-up asks only the second factor inside the sessio
     assert.equal(recent.step(), 'second_factor', 'within max_age the password stands');
   });
 
+  it('OIDC Core §3.1.2.1: max_age passing while the code page is open ends in login_required, not an old auth_time', async () => {
+    const user = await partnerAdmin(w);
+    const { ua } = await passwordSession(user);
+    await ua.navigate((await startAuthorization(w, 'fabrikam', { amr_values: 'mfa', max_age: '120' })).url);
+    assert.equal(ua.step(), 'second_factor');
+    w.clock.advance(5 * 60_000);
+    const callback = await ua.submit('totp', { code: freshCode(w, user.totpSeed!) });
+    assert.match(callback, /[?&]error=login_required/);
+    assert.doesNotMatch(callback, /[?&]code=/);
+  });
+
   it('OIDC Core §3.1.2.1: a login_hint naming someone else is not answered from this session — the whole sign-in, as that user, password first', async () => {
     const first = await partnerAdmin(w);
     const other = await partnerAdmin(w);

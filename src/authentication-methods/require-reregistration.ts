@@ -3,8 +3,8 @@ import type { WardenContext } from '../context.ts';
 import { DirectoryError } from '../directory/directory-error.ts';
 import { assertMayChangeCredentials } from '../directory/password-reset.ts';
 import { getTenant } from '../directory/tenants.ts';
-import { revokeUserSessions } from '../directory/user-sessions.ts';
 import type { User } from '../directory/users.ts';
+import { revokeUserSessions } from '../sessions/user-sessions.ts';
 import { inTransaction } from '../storage/database.ts';
 import { isMfaMandated } from './manage.ts';
 
@@ -18,7 +18,7 @@ import { isMfaMandated } from './manage.ts';
  * - Only while policy mandates a method (manage.ts `isMfaMandated`, the rule that keeps the last
  *   method): otherwise nothing would ask for a new registration and the account would be left with
  *   the password alone.
- * - It also ends every session and refresh chain of the user (directory/user-sessions.ts): a
+ * - It also ends every session and refresh chain of the user (sessions/user-sessions.ts): a
  *   session signed in with the methods being distrusted must not outlive them, and "the next
  *   sign-in" is then the next thing that happens on that account.
  * - Temporary Access Passes stay: an administrator issued them, and one may be how the user is

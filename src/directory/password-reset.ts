@@ -10,11 +10,11 @@ import { holdsDelegatedAdminRoles } from '../delegated-admin/delegated-access.ts
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
 import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { throttleKeys } from '../security/throttle.ts';
+import { revokeUserSessions } from '../sessions/user-sessions.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { DirectoryError } from './directory-error.ts';
 import { agentGroupsOf } from './groups.ts';
 import { type CredentialChange, credentialChangeRefusal, refuseIf } from './refusals.ts';
-import { revokeUserSessions } from './user-sessions.ts';
 import { type User, updateUser } from './users.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import type { WardenContext } from '../context.ts';
+import { revokeUserSessions } from '../sessions/user-sessions.ts';
 import { type Db, inTransaction, isUniqueViolation } from '../storage/database.ts';
 import { DirectoryError } from './directory-error.ts';
 import {
@@ -16,7 +17,6 @@ import {
 import { getTenant } from './tenants.ts';
 import { checkedUsageLocation, setUsageLocation } from './usage-locations.ts';
 import { checkedProfile } from './user-profile.ts';
-import { revokeUserSessions } from './user-sessions.ts';
 import {
   createUser,
   findUserByUpn,

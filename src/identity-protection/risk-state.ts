@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { type AuditActor, recordAuditEvent, SYSTEM_ACTOR } from '../audit/audit-events.ts';
-import { revokeUserSessions } from '../directory/user-sessions.ts';
+import { revokeUserSessions } from '../sessions/user-sessions.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import {
   ACTIVE_RISK_STATES,

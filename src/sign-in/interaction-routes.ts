@@ -137,6 +137,19 @@ async function handle(
     case 'finish': {
       await ctx.flows.end(flow);
       const { userId, homeTenantId } = flow.data;
+      // OIDC Core §3.1.2.1: a flow that only added a factor to the session keeps its auth_time, so
+      // max_age is measured again now (the code page may have stayed open): past it, the relying
+      // party is told to sign the user in afresh rather than given an old authentication.
+      if (flow.data.authTime !== undefined && details.params.max_age !== undefined) {
+        const maxAge = Number(details.params.max_age);
+        if (!Number.isFinite(maxAge) || now / 1000 - flow.data.authTime > maxAge) {
+          const result = {
+            error: 'login_required',
+            error_description: 'max_age passed while the second factor was asked; sign in again.',
+          };
+          return finishInteraction(provider, req, reply, result, redirectOrigin);
+        }
+      }
       const login = {
         // SPEC E3: a partner user's account at a customer's authority is never a bare user id.
         accountId: homeTenantId ? serviceProviderAccountId({ homeTenantId, userId: userId! }) : userId!,

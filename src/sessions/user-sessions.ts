@@ -1,7 +1,7 @@
-import { endProtocolRows } from '../sessions/protocol-rows.ts';
-import { revokeUserTokens } from '../sessions/revocations.ts';
-import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
+import { endProtocolRows } from './protocol-rows.ts';
+import { revokeUserTokens } from './revocations.ts';
+import { serviceProviderAccountId } from './service-provider-account.ts';
 
 /**
  * Ends everything a user is signed in with (SPEC §9: after an admin's password reset, and when
