@@ -1,9 +1,9 @@
 import type { Command } from '../command.ts';
-import { type CliError, EXIT, NotSignedInError, RefusedError, ServerError, UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { out, printJson, type Row, table } from '../output.ts';
 import { PARTNER_API } from '../session/access-token.ts';
-import { type ApiAnswer, apiRequest } from './api.ts';
-import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
+import { type ApiAnswer, apiRequest, partnerApiFailure } from './api.ts';
+import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
 
 // `warden alerts list|resolve` (issue 14 item 8) over Partner Center's fraud events (reference §5).
 
@@ -14,21 +14,6 @@ const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** The new events model's fields (name, type, severity) come with this header. */
 const NEW_MODEL = { 'X-NewEventsModel': 'true' };
 
-function failure(target: Target, tenant: string, answer: ApiAnswer): CliError {
-  const named = answer.body?.wardenCode;
-  const code = typeof named === 'string' ? named : `HTTP ${answer.status}`;
-  const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
-  if (answer.status === 401)
-    return new NotSignedInError(
-      text,
-      code === 'mfa_required'
-        ? `The Partner API needs a sign-in with MFA (SPEC E2). ${hintFor(target, tenant)} --mfa`
-        : hintFor(target, tenant),
-    );
-  if (answer.status >= 500) return new ServerError(text);
-  return new RefusedError(text);
-}
-
 async function fraudApi(
   target: Target,
   method: string,
@@ -37,7 +22,7 @@ async function fraudApi(
 ): Promise<ApiAnswer['body']> {
   const { token, session } = await tokenFor(target, PARTNER_API);
   const answer = await apiRequest(target, token, method, `${target.server}/v1${path}`, body, NEW_MODEL);
-  if (answer.status >= 400) throw failure(target, session.tenantName, answer);
+  if (answer.status >= 400) throw partnerApiFailure(target, session.tenantName, answer);
   return answer.body;
 }
 

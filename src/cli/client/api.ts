@@ -48,6 +48,28 @@ export async function apiRequest(
   };
 }
 
+/**
+ * A Partner API error body as a CLI error, named by Warden's stable `wardenCode` (the body's
+ * `code` is Partner Center's number, docs/errors.md); a 401 for want of MFA says to sign in with it.
+ */
+export function partnerApiFailure(
+  target: Target,
+  tenant: string,
+  answer: ApiAnswer,
+  mfaNeed = 'The Partner API needs a sign-in with MFA (SPEC E2).',
+): CliError {
+  const named = answer.body?.wardenCode;
+  const code = typeof named === 'string' ? named : `HTTP ${answer.status}`;
+  const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
+  if (answer.status === 401)
+    return new NotSignedInError(
+      text,
+      code === 'mfa_required' ? `${mfaNeed} ${hintFor(target, tenant)} --mfa` : hintFor(target, tenant),
+    );
+  if (answer.status >= 500) return new ServerError(text);
+  return new RefusedError(text);
+}
+
 /** A Graph error body `{ error: { code, message, innerError: { request-id, date } } }` as a CLI error. */
 function graphFailure(target: Target, tenant: string, answer: ApiAnswer): CliError {
   const error = (

@@ -1,9 +1,9 @@
 import { type Command, stringFlag } from '../command.ts';
-import { type CliError, EXIT, NotSignedInError, RefusedError, ServerError, UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { out, printJson, type Row, table } from '../output.ts';
 import { PARTNER_API } from '../session/access-token.ts';
-import { type ApiAnswer, apiRequest } from './api.ts';
-import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
+import { type ApiAnswer, apiRequest, partnerApiFailure } from './api.ts';
+import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
 
 // `warden compliance status|requests|recalculate`: the security requirements status (SPEC §11)
 // over the Partner API, as the signed-in partner user (or, to recalculate, the operator's admin).
@@ -40,22 +40,7 @@ async function callPartnerApi(
   const { token, session } = await tokenFor(target, PARTNER_API);
   const answer = await apiRequest(target, token, method, `${target.server}/v1${path}`, body);
   if (answer.status < 400) return answer.body;
-  throw failure(target, session.tenantName, answer);
-}
-
-/** Named by Warden's stable `wardenCode` (the body's `code` is Partner Center's number). */
-function failure(target: Target, tenant: string, answer: ApiAnswer): CliError {
-  const code = typeof answer.body?.wardenCode === 'string' ? answer.body.wardenCode : `HTTP ${answer.status}`;
-  const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
-  if (answer.status === 401)
-    return new NotSignedInError(
-      text,
-      code === 'mfa_required'
-        ? `The Partner API needs a sign-in with MFA (SPEC E2). ${hintFor(target, tenant)} --mfa`
-        : hintFor(target, tenant),
-    );
-  if (answer.status >= 500) return new ServerError(text);
-  return new RefusedError(text);
+  throw partnerApiFailure(target, session.tenantName, answer);
 }
 
 function percent(f: FigureJson): string {

@@ -1,9 +1,9 @@
 import type { Command } from '../command.ts';
-import { type CliError, EXIT, NotSignedInError, RefusedError, ServerError, UsageError } from '../errors.ts';
+import { type CliError, EXIT, RefusedError, UsageError } from '../errors.ts';
 import { note, out, printJson, type Row, table } from '../output.ts';
 import { PARTNER_API } from '../session/access-token.ts';
-import { type ApiAnswer, apiRequest } from './api.ts';
-import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
+import { type ApiAnswer, apiRequest, partnerApiFailure } from './api.ts';
+import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
 
 // `warden gdap dap-report` and `warden gdap remove-dap` over the Partner API (SPEC §13, reference
 // §1.11). They join the `gdap` group by their path: the CLI groups commands by their first word.
@@ -11,25 +11,6 @@ import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } fro
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** As many customers as the server removes DAP for in one go (MAX_DAP_REMOVALS). */
 const MAX_CUSTOMERS = 100;
-
-/**
- * A Partner API error body as a CLI error, named by Warden's stable `wardenCode` (the body's
- * `code` is Partner Center's number, docs/errors.md).
- */
-function partnerApiFailure(target: Target, tenant: string, answer: ApiAnswer): CliError {
-  const named = answer.body?.wardenCode;
-  const code = typeof named === 'string' ? named : `HTTP ${answer.status}`;
-  const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
-  if (answer.status === 401)
-    return new NotSignedInError(
-      text,
-      code === 'mfa_required'
-        ? `The Partner API needs a sign-in with MFA (SPEC E2). ${hintFor(target, tenant)} --mfa`
-        : hintFor(target, tenant),
-    );
-  if (answer.status >= 500) return new ServerError(text);
-  return new RefusedError(text);
-}
 
 /** One Partner API request (`/v1/…`) as the signed-in user; `ok: false` for a 4xx other than 401. */
 async function partnerApi(

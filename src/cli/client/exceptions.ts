@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { type Command, stringFlag } from '../command.ts';
-import { type CliError, EXIT, NotSignedInError, RefusedError, ServerError, UsageError } from '../errors.ts';
+import { EXIT, RefusedError, UsageError } from '../errors.ts';
 import { out, printJson, type Row, table } from '../output.ts';
 import { PARTNER_API } from '../session/access-token.ts';
-import { type ApiAnswer, apiRequest } from './api.ts';
-import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
+import { type ApiAnswer, apiRequest, partnerApiFailure } from './api.ts';
+import { CLIENT_FLAGS, JSON_FLAG, type Target, targetOf, tokenFor } from './target.ts';
 
 // `warden exceptions …` (SPEC §12): technical exceptions over the Partner API. A partner's Global
 // admin or Admin agent files and lists its requests; the operator's admins list every partner's,
@@ -13,21 +13,6 @@ import { CLIENT_FLAGS, hintFor, JSON_FLAG, type Target, targetOf, tokenFor } fro
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The server takes at most 16,000 characters of self-test (technical-exceptions/evidence.ts). */
 const MAX_SELF_TEST_BYTES = 64 * 1024;
-
-function failure(target: Target, tenant: string, answer: ApiAnswer): CliError {
-  const named = answer.body?.wardenCode;
-  const code = typeof named === 'string' ? named : `HTTP ${answer.status}`;
-  const text = `${code}: ${answer.body?.description ?? answer.statusText}`;
-  if (answer.status === 401)
-    return new NotSignedInError(
-      text,
-      code === 'mfa_required'
-        ? `Technical exceptions need a sign-in with MFA (SPEC §12). ${hintFor(target, tenant)} --mfa`
-        : hintFor(target, tenant),
-    );
-  if (answer.status >= 500) return new ServerError(text);
-  return new RefusedError(text);
-}
 
 /** One Partner API request as the signed-in user; any 4xx/5xx becomes the CLI error it means. */
 async function partnerApi(
@@ -41,7 +26,12 @@ async function partnerApi(
   if (answer.status < 400) return { status: answer.status, body: answer.body };
   if (answer.body?.wardenCode === 'not_a_partner_tenant' || answer.body?.wardenCode === 'operator_only')
     return { status: answer.status, body: answer.body };
-  throw failure(target, session.tenantName, answer);
+  throw partnerApiFailure(
+    target,
+    session.tenantName,
+    answer,
+    'Technical exceptions need a sign-in with MFA (SPEC §12).',
+  );
 }
 
 function requiredFlag(invocation: Parameters<Command['run']>[0], name: string, command: string): string {
