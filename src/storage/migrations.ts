@@ -29,6 +29,7 @@ import { migration as evidenceKeys } from './migrations/0027_evidence_keys.ts';
 import { migration as webhookLeaseToken } from './migrations/0028_webhook_lease_token.ts';
 import { migration as temporaryAccessPass } from './migrations/0029_temporary_access_pass.ts';
 import { migration as identityProtection } from './migrations/0030_identity_protection.ts';
+import { migration as passkeysAndSelfService } from './migrations/0031_passkeys_and_self_service.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028_webhook_lease_token': webhookLeaseToken,
   '0029_temporary_access_pass': temporaryAccessPass,
   '0030_identity_protection': identityProtection,
+  '0031_passkeys_and_self_service': passkeysAndSelfService,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -60,6 +60,7 @@ export interface Database {
   risk_detections: RiskDetectionTable;
   risky_users: RiskyUserTable;
   breached_password_hashes: BreachedPasswordHashTable;
+  passkey_credentials: PasskeyCredentialTable;
 }
 
 export interface TenantTable {
@@ -174,6 +175,8 @@ export interface AuthMethodTable {
   secret_sealed: string;
   last_used_step: number | null;
   created_at: number;
+  /** When it last proved a sign-in (migration 0031). */
+  last_used_at: number | null;
 }
 
 export interface RecoveryCodeTable {
@@ -223,6 +226,12 @@ export interface SignInTable {
   resource_id: string | null;
   user_agent: string | null;
   additional_details: string | null;
+  /** Migration 0031: `mfa` or `phishingResistant` when reached; Graph signIn's risk fields. */
+  authentication_strength: string | null;
+  risk_level_during_sign_in: string | null;
+  risk_state: string | null;
+  /** JSON array of riskEventType values (Graph `riskEventTypes_v2`). */
+  risk_event_types: string | null;
 }
 
 /** One client-credentials token request at a tenant's authority (Graph `signIn`, `servicePrincipal`). */
@@ -824,6 +833,15 @@ export interface AuthenticationMethodsPolicyTable {
   /** 1: a first MFA registration by a privileged user needs a Temporary Access Pass in that sign-in. */
   first_registration_requires_tap: number;
   updated_at: number;
+  /** Migration 0031: `none` (default) accepts any authenticator; `enforced` only attested ones. */
+  passkey_attestation: Generated<'none' | 'enforced'>;
+  /** `off`, or `allow` / `block` the AAGUIDs in `passkey_aaguids` (a JSON array), at registration and sign-in. */
+  passkey_aaguid_mode: Generated<'off' | 'allow' | 'block'>;
+  passkey_aaguids: Generated<string>;
+  /** 1: username-less passkey sign-in is offered on the first page. */
+  passkey_passwordless: Generated<number>;
+  /** Self-service password reset asks for this many methods (1 or 2). */
+  sspr_methods_required: Generated<number>;
 }
 
 /** Reference §6.1 `riskDetection`: one detection of one user (migration 0030). */
@@ -863,4 +881,26 @@ export interface RiskyUserTable {
 export interface BreachedPasswordHashTable {
   sha1: string;
   breach_count: number;
+}
+
+/** A WebAuthn credential (Graph `fido2AuthenticationMethod`; migration 0031). */
+export interface PasskeyCredentialTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  /** base64url credential id, unique per tenant. */
+  credential_id: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  sign_count: number;
+  aaguid: string;
+  /** WebAuthn L3 credential device type: `singleDevice` (device-bound) or `multiDevice` (synced). */
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: number;
+  /** JSON array of AuthenticatorTransport values. */
+  transports: string;
+  attestation_format: string;
+  display_name: string;
+  created_at: number;
+  last_used_at: number | null;
 }
