@@ -234,8 +234,14 @@ describe('directory refusals (STYLE 2: one pure module of per-object authority)'
       ['an application, another group', APP, 'Finance', true],
     ];
     for (const [name, actor, group, allowed] of rows) {
-      assert.equal(memberChangeRefusal(actor, { displayName: group }) === undefined, allowed, name);
+      assert.equal(memberChangeRefusal(actor, { displayName: group }, false) === undefined, allowed, name);
     }
+  });
+
+  it('SPEC §13: membership of a group carrying a GDAP access assignment is changed by a signed-in Global Administrator only', () => {
+    assert.equal(memberChangeRefusal(global, { displayName: 'Finance' }, true), undefined);
+    assert.match(String(memberChangeRefusal(userAdmin, { displayName: 'Finance' }, true)), /GDAP/);
+    assert.match(String(memberChangeRefusal(APP, { displayName: 'Finance' }, true)), /GDAP/);
   });
 
   it("a refusal is the directory's `refused` error, answered by Graph as 403 Authorization_RequestDenied", () => {

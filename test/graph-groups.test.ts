@@ -190,6 +190,44 @@ describe('Graph API: groups and members', () => {
     assert.equal((await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value.length, 5);
   });
 
+  it('SPEC §13: membership of a group carrying a GDAP access assignment is changed by a signed-in Global Administrator only', async () => {
+    const userAdmin = await makeUser(w, { name: 'useradmin', roles: ['User Administrator'], totp: true });
+    const newcomer = await makeUser(w, { name: 'newcomer' });
+    const token = await graphToken(w, userAdmin.upn);
+    const groups = (await callApi(w, 'GET', '/v1.0/groups', { token: jane })).body.value as {
+      id: string;
+      displayName: string;
+    }[];
+    const gdapGroup = groups.find((g) => g.displayName === 'GDAP User Administrators')!;
+    const before = await memberRows();
+    const add = await callApi(w, 'POST', `/v1.0/groups/${gdapGroup.id}/members/$ref`, {
+      token,
+      body: ref(newcomer.id),
+    });
+    assert.equal(add.status, 403);
+    assert.equal(add.body.error.code, 'Authorization_RequestDenied');
+    assert.equal(await memberRows(), before);
+    const byGlobal = await callApi(w, 'POST', `/v1.0/groups/${gdapGroup.id}/members/$ref`, {
+      token: jane,
+      body: ref(newcomer.id),
+    });
+    assert.equal(byGlobal.status, 204);
+    const remove = await callApi(w, 'DELETE', `/v1.0/groups/${gdapGroup.id}/members/${newcomer.id}/$ref`, {
+      token,
+    });
+    assert.equal(remove.status, 403);
+    // A group without GDAP access assignments stays the User Administrator's to change.
+    const plain = await callApi(w, 'POST', '/v1.0/groups', {
+      token: jane,
+      body: { displayName: 'Plain group', mailEnabled: false, mailNickname: 'plain', securityEnabled: true },
+    });
+    const plainAdd = await callApi(w, 'POST', `/v1.0/groups/${plain.body.id}/members/$ref`, {
+      token,
+      body: ref(newcomer.id),
+    });
+    assert.equal(plainAdd.status, 204);
+  });
+
   it('Entra rules: a Security Administrator reads groups but cannot create them (403 naming the roles)', async () => {
     const refused = await callApi(w, 'POST', '/v1.0/groups', {
       token: sky,

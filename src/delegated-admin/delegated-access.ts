@@ -140,6 +140,27 @@ export async function holdsDelegatedAdminRoles(
 }
 
 /**
+ * Whether membership of `groupId` grants roles in customers' tenants: the group carries a GDAP
+ * access assignment that is pending or active (SPEC §13). Adding someone to such a group gives them
+ * those roles, so the directory asks this before a member change (directory/refusals.ts).
+ */
+export async function groupCarriesDelegatedAccess(
+  db: Db,
+  partnerTenantId: string,
+  groupId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('delegated_admin_access_assignments')
+    .select('id')
+    .where('partner_tenant_id', '=', partnerTenantId)
+    .where('group_id', '=', groupId)
+    .where('status', 'in', ['pending', 'active'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Which resources a partner's user may get tokens for at a customer's authority (SPEC E3; reference
  * §2.3: GDAP roles are Entra directory roles, and apply where the directory's roles are read).
  * Only Warden's own resources — Graph and the Partner API, whose gates ask `delegatedAccessOf` on

@@ -1,4 +1,5 @@
 import type { WardenContext } from '../context.ts';
+import { groupCarriesDelegatedAccess } from '../delegated-admin/delegated-access.ts';
 import { inTransaction, isUniqueViolation } from '../storage/database.ts';
 import { DirectoryError } from './directory-error.ts';
 import {
@@ -88,6 +89,11 @@ export async function deleteDirectoryGroup(ctx: WardenContext, group: Group): Pr
   await inTransaction(ctx.db, (trx) => deleteGroupRows(trx, group.tenantId, group.id));
 }
 
+async function refuseMemberChange(ctx: WardenContext, actor: User | undefined, group: Group): Promise<void> {
+  const carries = await groupCarriesDelegatedAccess(ctx.db, group.tenantId, group.id);
+  refuseIf(memberChangeRefusal(actor, group, carries));
+}
+
 /** Graph `POST /groups/{id}/members/$ref`; the member is a user of the same tenant. */
 export async function addGroupMember(
   ctx: WardenContext,
@@ -95,7 +101,7 @@ export async function addGroupMember(
   group: Group,
   member: User,
 ): Promise<void> {
-  refuseIf(memberChangeRefusal(actor, group));
+  await refuseMemberChange(ctx, actor, group);
   try {
     await insertMember(ctx.db, group.tenantId, group.id, member.id);
   } catch (error) {
@@ -116,7 +122,7 @@ export async function removeGroupMember(
   group: Group,
   userId: string,
 ): Promise<void> {
-  refuseIf(memberChangeRefusal(actor, group));
+  await refuseMemberChange(ctx, actor, group);
   if (!(await deleteMember(ctx.db, group.tenantId, group.id, userId)))
     throw new DirectoryError('not_found', `'${userId}' is not a member of this group.`);
 }

@@ -142,14 +142,21 @@ export function applicationGrantRefusal(
 
 /**
  * Whether the caller may add members to, or remove them from, `group`. Membership of a partner
- * agent group grants Partner Center roles (SPEC §1): only a signed-in Global Administrator
- * changes it. Other groups: whoever the gate admitted.
+ * agent group grants Partner Center roles (SPEC §1), and membership of a group carrying a pending or
+ * active GDAP access assignment (`carriesDelegatedAccess`) grants roles in customers' tenants
+ * (SPEC §13): only a signed-in Global Administrator changes either, so a User Administrator or an
+ * application with Group.ReadWrite.All cannot hand itself or anyone else a customer's roles.
+ * Other groups: whoever the gate admitted.
  */
 export function memberChangeRefusal(
   actor: User | undefined,
   group: Pick<Group, 'displayName'>,
+  carriesDelegatedAccess: boolean,
 ): string | undefined {
-  if (!isPartnerAgentGroupName(group.displayName)) return undefined;
+  const agentGroup = isPartnerAgentGroupName(group.displayName);
+  if (!agentGroup && !carriesDelegatedAccess) return undefined;
   if (actor?.directoryRoles.includes('Global Administrator')) return undefined;
-  return `Membership of ${group.displayName} grants Partner Center roles: only a signed-in Global Administrator changes it.`;
+  return agentGroup
+    ? `Membership of ${group.displayName} grants Partner Center roles: only a signed-in Global Administrator changes it.`
+    : `Membership of ${group.displayName} grants roles in customers' tenants through GDAP: only a signed-in Global Administrator changes it.`;
 }
