@@ -8,6 +8,7 @@ import {
   credentialChangeRefusal,
   memberChangeRefusal,
   refuseIf,
+  riskChangeRefusal,
 } from '../src/directory/refusals.ts';
 import type { DirectoryRole, PartnerAgentGroup } from '../src/directory/roles.ts';
 import { EMPTY_PROFILE, type User } from '../src/directory/users.ts';
@@ -242,6 +243,19 @@ describe('directory refusals (STYLE 2: one pure module of per-object authority)'
     assert.equal(memberChangeRefusal(global, { displayName: 'Finance' }, true), undefined);
     assert.match(String(memberChangeRefusal(userAdmin, { displayName: 'Finance' }, true)), /GDAP/);
     assert.match(String(memberChangeRefusal(APP, { displayName: 'Finance' }, true)), /GDAP/);
+  });
+
+  it('SPEC §9: risk is dismissed or confirmed by another administrator; a Global Administrator is confirmed compromised by a Global Administrator only', () => {
+    const security = user(['Security Administrator']);
+    const plain = user();
+    assert.match(String(riskChangeRefusal(security, security, 'dismiss')), /own risk/);
+    assert.match(String(riskChangeRefusal(global, global, 'confirmCompromised')), /own account/);
+    assert.match(String(riskChangeRefusal(security, global, 'confirmCompromised')), /Global Administrator/);
+    assert.equal(riskChangeRefusal(security, global, 'dismiss'), undefined);
+    assert.equal(riskChangeRefusal(security, plain, 'confirmCompromised'), undefined);
+    assert.equal(riskChangeRefusal(global, user(['Global Administrator']), 'confirmCompromised'), undefined);
+    assert.equal(riskChangeRefusal(APP, plain, 'confirmCompromised'), undefined);
+    assert.match(String(riskChangeRefusal(APP, security, 'dismiss')), /directory role/);
   });
 
   it("a refusal is the directory's `refused` error, answered by Graph as 403 Authorization_RequestDenied", () => {

@@ -168,6 +168,37 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
     assert.ok(blockedWith(await signInAs(user), 50135));
   });
 
+  it('SPEC §9 per-object rules: nobody dismisses or confirms their own risk, and only a Global Administrator confirms a Global Administrator compromised (403, nothing changed)', async () => {
+    const sec = await makeUser(w, { name: 'secself', roles: ['Security Administrator'], totp: true });
+    const secToken = await graphToken(w, sec.upn);
+    const ga = await makeUser(w, { name: 'gatarget', roles: ['Global Administrator'], totp: true });
+    for (const [action, ids] of [
+      ['dismiss', [sec.id]],
+      ['confirmCompromised', [sec.id]],
+      ['confirmCompromised', [ga.id]],
+    ] as const) {
+      const refused = await callApi(w, 'POST', `${RISKY}/${action}`, {
+        token: secToken,
+        body: { userIds: ids },
+      });
+      assert.equal(refused.status, 403, `${action} ${ids[0]}`);
+      assert.equal(refused.body.error.code, 'Authorization_RequestDenied');
+    }
+    const untouched = await w.ctx.db
+      .selectFrom('risky_users')
+      .select('user_id')
+      .where('tenant_id', '=', ga.tenantId)
+      .where('user_id', 'in', [sec.id, ga.id])
+      .execute();
+    assert.deepEqual(untouched, []);
+    const byGlobal = await callApi(w, 'POST', `${RISKY}/confirmCompromised`, {
+      token: admin,
+      body: { userIds: [ga.id] },
+    });
+    assert.equal(byGlobal.status, 204);
+    assert.equal((await riskyUser(ga.id)).body.riskState, 'confirmedCompromised');
+  });
+
   it('Graph shapes and refusals: list pages in riskyUser shape; an unknown id is 404 and changes nothing; a bad body 400; readers without the role or app permission are refused', async () => {
     const list = await callApi(w, 'GET', `${RISKY}?$filter=${encodeURIComponent("riskLevel eq 'high'")}`, {
       token: security,

@@ -140,6 +140,41 @@ export function applicationGrantRefusal(
   return undefined;
 }
 
+/** What an administrator does to a user's risk (SPEC §9; reference §6.1). */
+export type RiskChange = 'dismiss' | 'confirmCompromised';
+
+/**
+ * Whether `actor` may dismiss, or confirm compromised, `target`'s risk (SPEC §9). Nobody acts on
+ * their own risk: a dismissal of one's own would let whoever holds a leaked account clear it, and
+ * a confirmation of one's own is the way to lock the last Global Administrator out; another
+ * administrator must. Confirming compromised ends every session of the user and blocks them, so a
+ * Global Administrator's account is confirmed only by another Global Administrator (a Security
+ * Administrator cannot lock out every Global Administrator). An application alone acts only on
+ * users holding no directory role.
+ */
+export function riskChangeRefusal(
+  actor: User | undefined,
+  target: User,
+  change: RiskChange,
+): string | undefined {
+  if (!actor) {
+    if (target.directoryRoles.length > 0)
+      return `An application cannot change the risk of a user holding a directory role (${target.directoryRoles.join(', ')}).`;
+    return undefined;
+  }
+  if (actor.id === target.id)
+    return change === 'dismiss'
+      ? 'An administrator cannot dismiss their own risk: another administrator must.'
+      : 'An administrator cannot confirm their own account compromised: another administrator must.';
+  if (
+    change === 'confirmCompromised' &&
+    target.directoryRoles.includes('Global Administrator') &&
+    !actor.directoryRoles.includes('Global Administrator')
+  )
+    return 'Only a Global Administrator confirms a Global Administrator compromised.';
+  return undefined;
+}
+
 /**
  * Whether the caller may add members to, or remove them from, `group`. Membership of a partner
  * agent group grants Partner Center roles (SPEC §1), and membership of a group carrying a pending or

@@ -6,6 +6,7 @@ import { requireMfaReregistration } from '../../authentication-methods/require-r
 import type { WardenContext } from '../../context.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../../directory/directory-error.ts';
 import { resetUserPassword } from '../../directory/password-reset.ts';
+import { refuseIf, riskChangeRefusal } from '../../directory/refusals.ts';
 import { getUser, type User } from '../../directory/users.ts';
 import { canonicalGuid } from '../../guid.ts';
 import { type Html, html } from '../../http/html.ts';
@@ -84,6 +85,7 @@ export function securityUserPages(app: FastifyInstance, ctx: WardenContext): voi
     { config: { dashboardPage: { operation: 'security.users.dismissRisk', area: AREA } } },
     (req, reply) =>
       act(ctx, req, reply, async (viewer, target) => {
+        refuseIf(riskChangeRefusal(viewer.user, target, 'dismiss'));
         await dismissUserRisk(ctx.db, riskTarget(target), actorOf(viewer), ctx.clock.now());
         return 'dismissed';
       }),
@@ -94,6 +96,7 @@ export function securityUserPages(app: FastifyInstance, ctx: WardenContext): voi
     { config: { dashboardPage: { operation: 'security.users.confirmCompromised', area: AREA } } },
     (req, reply) =>
       act(ctx, req, reply, async (viewer, target) => {
+        refuseIf(riskChangeRefusal(viewer.user, target, 'confirmCompromised'));
         await confirmUserCompromised(ctx.db, riskTarget(target), actorOf(viewer), ctx.clock.now());
         return 'confirmed';
       }),

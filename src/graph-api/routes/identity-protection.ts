@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
-import { getUser } from '../../directory/users.ts';
+import { type RiskChange, refuseIf, riskChangeRefusal } from '../../directory/refusals.ts';
+import { getUser, type User } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { isGuid } from '../../guid.ts';
 import { queryRiskDetections, queryRiskyUsers } from '../../identity-protection/risk-queries.ts';
@@ -138,9 +139,14 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     },
   );
 
+  /** Refuses the whole request (nothing is changed) when the caller may not act on one of them. */
+  function refuseAny(actor: User | undefined, users: readonly User[], change: RiskChange): void {
+    for (const user of users) refuseIf(riskChangeRefusal(actor, user, change));
+  }
+
   /** The users named, all of this tenant, or 404 for the first that is not (nothing is changed). */
   async function usersOf(tenantId: string, ids: readonly string[]) {
-    const users = [];
+    const users: User[] = [];
     for (const id of new Set(ids.map((i) => i.toLowerCase()))) {
       const user = isGuid(id) ? await getUser(ctx.db, tenantId, id) : undefined;
       if (!user) throw new GraphError('Request_ResourceNotFound', `No user with id '${id}' in this tenant.`);
@@ -160,6 +166,7 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const users = await usersOf(caller.tenantId, req.body.userIds);
+      refuseAny(caller.user, users, 'dismiss');
       const actor = await auditActorOf(ctx, caller);
       const now = ctx.clock.now();
       // Reference §6.1: risk to none, state dismissed, detail adminDismissedAllRiskForUser; the
@@ -192,6 +199,7 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const users = await usersOf(caller.tenantId, req.body.userIds);
+      refuseAny(caller.user, users, 'confirmCompromised');
       const actor = await auditActorOf(ctx, caller);
       const now = ctx.clock.now();
       await inTransaction(ctx.db, async (trx) => {
