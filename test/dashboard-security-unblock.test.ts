@@ -151,7 +151,10 @@ describe('SPEC §9 admin unblock (issue 15 item 7): the Security workspace’s p
 
     const csrf = csrfOf(await open(ua, target.id));
     const done = await post(ua, `${userPage(target.id)}/require-mfa-registration`, { csrf });
-    assert.equal(done.status, 303);
+    assert.equal(done.status, 200);
+    const page = await done.text();
+    const temporary = /data-testid="temporary-password">([^<]+)</.exec(page)?.[1];
+    assert.ok(temporary, 'the temporary password is shown once');
     const methods = await methodsOf(w.ctx.db, target.tenantId, target.id);
     assert.deepEqual([methods.totp.length, methods.recoveryCodesRemaining], [0, 0]);
     assert.match(
@@ -159,10 +162,17 @@ describe('SPEC §9 admin unblock (issue 15 item 7): the Security workspace’s p
       /data-testid="mfa-methods">0 authenticator apps, 0 recovery codes left</,
     );
 
-    // The old authority session is gone: the same browser is asked for its password again, then to register.
+    // The old authority session is gone, and so is the old password: whoever learned it cannot
+    // register their own authenticator.
     await before.ua.navigate((await startAuthorization(w, 'contoso')).url);
     assert.equal(before.ua.step(), 'credentials', 'the session was ended');
     await before.ua.submit('password', { username: target.upn, password: target.password });
+    assert.equal(before.ua.step(), 'credentials', 'the old password no longer signs in');
+    // The temporary password is changed first, then a method must be registered.
+    await before.ua.submit('password', { username: target.upn, password: temporary });
+    assert.equal(before.ua.step(), 'change_password');
+    const chosen = 'Orchard-Window-Pebble-58';
+    await before.ua.submit('change_password', { newPassword: chosen, confirmPassword: chosen });
     assert.ok(['register_offer', 'register_totp'].includes(before.ua.step()), before.ua.step());
     assert.ok(!before.ua.lastPage.includes('value="skip_registration"'), 'registration cannot be skipped');
 

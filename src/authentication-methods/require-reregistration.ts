@@ -1,7 +1,11 @@
 import { recordAuditEvent } from '../audit/audit-events.ts';
 import type { WardenContext } from '../context.ts';
 import { DirectoryError } from '../directory/directory-error.ts';
-import { assertMayChangeCredentials } from '../directory/password-reset.ts';
+import {
+  applyPasswordReset,
+  assertMayChangeCredentials,
+  preparePasswordReset,
+} from '../directory/password-reset.ts';
 import { getTenant } from '../directory/tenants.ts';
 import type { User } from '../directory/users.ts';
 import { revokeUserSessions } from '../sessions/user-sessions.ts';
@@ -21,16 +25,23 @@ import { isMfaMandated } from './manage.ts';
  * - It also ends every session and refresh chain of the user (sessions/user-sessions.ts): a
  *   session signed in with the methods being distrusted must not outlive them, and "the next
  *   sign-in" is then the next thing that happens on that account.
+ * - The password is reset to a generated temporary one, to be changed at the next sign-in, in the
+ *   same transaction (security review: removing the methods alone would let whoever learned the
+ *   password register their own authenticator and own the account; reference §6.4 pairs the
+ *   re-registration with a reset). So the actor needs the `password` rule as well, and the
+ *   temporary password is shown once to the administrator, who hands it over; it remediates the
+ *   user's risk as any reset to a temporary password does.
  * - Temporary Access Passes stay: an administrator issued them, and one may be how the user is
  *   meant to register again (issue 15 item 2).
  *
- * One transaction with its audit event. Returns how many methods were removed.
+ * One transaction with its audit events. Returns how many methods were removed and the
+ * temporary password (never logged or stored in the clear).
  */
 export async function requireMfaReregistration(
   ctx: WardenContext,
   actor: User,
   target: User,
-): Promise<number> {
+): Promise<{ methodsRemoved: number; temporaryPassword: string }> {
   const now = ctx.clock.now();
   await assertMayChangeCredentials(ctx.db, actor, target, 'authenticationMethods', now);
   const tenant = await getTenant(ctx.db, target.tenantId);
@@ -39,7 +50,13 @@ export async function requireMfaReregistration(
       'invalid',
       'No policy requires MFA of this user: removing their methods would leave the password alone, and no sign-in would ask them to register again.',
     );
+  // Outside the transaction: the password rule, the policy check and the (slow) hash.
+  const reset = await preparePasswordReset(ctx.db, actor, target, {
+    forceChangePasswordNextSignIn: true,
+    now,
+  });
   return inTransaction(ctx.db, async (trx) => {
+    await applyPasswordReset(trx, target, reset, { actor, now });
     const removed = await trx
       .deleteFrom('auth_methods')
       .where('tenant_id', '=', target.tenantId)
@@ -60,10 +77,10 @@ export async function requireMfaReregistration(
         activity: 'Require re-register multifactor authentication',
         actor: { tenantId: actor.tenantId, userId: actor.id, appId: null, name: actor.userPrincipalName },
         target: { type: 'user', id: target.id, name: target.userPrincipalName },
-        details: { methodsRemoved, sessionsRevoked: true },
+        details: { methodsRemoved, sessionsRevoked: true, temporaryPasswordIssued: true },
       },
       now,
     );
-    return methodsRemoved;
+    return { methodsRemoved, temporaryPassword: reset.password };
   });
 }

@@ -28,8 +28,6 @@ type Params = { Params: { id: string } };
 const DONE = {
   dismissed: 'The user’s risk was dismissed: they sign in again as before.',
   confirmed: 'The user was confirmed compromised: they are blocked until their password is reset.',
-  reregistration:
-    'The user’s MFA methods and recovery codes were removed and their sessions ended: they register again at their next sign-in.',
 } as const;
 type Done = keyof typeof DONE;
 
@@ -107,8 +105,10 @@ export function securityUserPages(app: FastifyInstance, ctx: WardenContext): voi
     { config: { dashboardPage: { operation: 'security.users.requireMfaRegistration', area: AREA } } },
     (req, reply) =>
       act(ctx, req, reply, async (viewer, target) => {
-        await requireMfaReregistration(ctx, viewer.user, target);
-        return 'reregistration';
+        const { temporaryPassword } = await requireMfaReregistration(ctx, viewer.user, target);
+        // Shown once, on this answer only (no-store), as a reset's temporary password is.
+        return html`<div class="notice" data-testid="reregistration-done"><p>The user’s MFA methods and recovery codes were removed, their password was reset and every session ended. Give the user this temporary password: they change it and register a method at their next sign-in. It is shown only this once.</p>
+<p><code data-testid="temporary-password">${temporaryPassword}</code></p></div>`;
       }),
   );
 }
