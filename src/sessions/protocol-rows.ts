@@ -5,8 +5,24 @@ export interface ProtocolRows {
   /** One authority's rows; all authorities' when absent (a chain's grant is one id everywhere). */
   tenantId?: string;
   grantIds?: readonly string[];
-  /** A LIKE pattern on the payload, e.g. `%"accountId":"…"%` (user-sessions.ts). */
-  accountPattern?: string;
+  /** The account the rows belong to (the payload's `accountId`, indexed: migration 0032). */
+  accountId?: string;
+}
+
+/**
+ * The account one of oidc-provider's payloads belongs to: its `accountId`, or, for an interaction,
+ * the account of the session it continues or of the sign-in it completed (so ending a user's
+ * sessions also ends a sign-in of theirs still on its way back to oidc-provider). Written to the
+ * row's indexed `account_id` (migration 0032).
+ */
+export function payloadAccountId(payload: {
+  accountId?: unknown;
+  session?: { accountId?: unknown } | undefined;
+  result?: { login?: { accountId?: unknown } } | undefined;
+}): string | null {
+  for (const candidate of [payload.accountId, payload.session?.accountId, payload.result?.login?.accountId])
+    if (typeof candidate === 'string') return candidate;
+  return null;
 }
 
 /**
@@ -37,9 +53,9 @@ async function endRows(db: Db, rows: ProtocolRows, at: number): Promise<void> {
     revoke = revoke.where('grant_id', 'in', rows.grantIds);
     remove = remove.where('grant_id', 'in', rows.grantIds);
   }
-  if (rows.accountPattern !== undefined) {
-    revoke = revoke.where('payload', 'like', rows.accountPattern);
-    remove = remove.where('payload', 'like', rows.accountPattern);
+  if (rows.accountId !== undefined) {
+    revoke = revoke.where('account_id', '=', rows.accountId);
+    remove = remove.where('account_id', '=', rows.accountId);
   }
   await revoke.execute();
   await remove.execute();

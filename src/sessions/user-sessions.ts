@@ -11,23 +11,22 @@ import { serviceProviderAccountId } from './service-provider-account.ts';
  * count, and the APIs' gates refuse them within seconds (sessions/revocation-list.ts).
  *
  * oidc-provider keeps its state as JSON payloads (see tokens/oidc-adapter.ts); every model that
- * belongs to a user names it as `accountId`. JSON.stringify writes no spaces, so one LIKE finds them
- * on both SQLite and PostgreSQL; the rows of their grants go too (a refresh token is found by grant).
- * Runs in the caller's transaction when given one.
+ * belongs to a user names it as `accountId`, which the adapter also writes to the indexed
+ * `account_id` column (migration 0032), so the rows are found by equality, never by scanning
+ * payloads; the rows of their grants go too (a refresh token is found by grant). Runs in the
+ * caller's transaction when given one.
  */
 export async function revokeUserSessions(db: Db, tenantId: string, userId: string): Promise<void> {
-  // User ids are GUIDs: no LIKE wildcard can appear in the pattern.
-  const pattern = `%"accountId":${JSON.stringify(userId)}%`;
-  await revokeAtAuthority(db, tenantId, pattern);
+  await revokeAtAuthority(db, tenantId, userId);
   // SPEC E3: a partner user's sessions and chains at its customers' authorities go too. Their
-  // account id names this tenant and user (sessions/service-provider-account.ts), so the pattern
-  // cannot match another tenant's user.
-  const delegated = `%"accountId":${JSON.stringify(serviceProviderAccountId({ homeTenantId: tenantId, userId }))}%`;
+  // account id names this tenant and user (sessions/service-provider-account.ts), so it cannot be
+  // another tenant's user.
+  const delegated = serviceProviderAccountId({ homeTenantId: tenantId, userId });
   const authorities = await db
     .selectFrom('oidc_payloads')
     .select('tenant_id')
     .distinct()
-    .where('payload', 'like', delegated)
+    .where('account_id', '=', delegated)
     .execute();
   for (const { tenant_id } of authorities) await revokeAtAuthority(db, tenant_id, delegated);
   await db
@@ -42,18 +41,18 @@ export async function revokeUserSessions(db: Db, tenantId: string, userId: strin
  * oidc-provider's payloads of one account at one authority, and the rows of their grants — every
  * authority's (a chain's grant is one id wherever the chain went: tokens/chain-across-authorities.ts).
  */
-async function revokeAtAuthority(db: Db, tenantId: string, pattern: string): Promise<void> {
+async function revokeAtAuthority(db: Db, tenantId: string, accountId: string): Promise<void> {
   const grants = (
     await db
       .selectFrom('oidc_payloads')
       .select('grant_id')
       .distinct()
       .where('tenant_id', '=', tenantId)
-      .where('payload', 'like', pattern)
+      .where('account_id', '=', accountId)
       .where('grant_id', 'is not', null)
       .execute()
   ).map((row) => row.grant_id!);
   const at = Date.now(); // the clock of the revocation list, which the answer's TokensValidFrom matches
-  await endProtocolRows(db, { tenantId, accountPattern: pattern }, at);
+  await endProtocolRows(db, { tenantId, accountId }, at);
   await endProtocolRows(db, { grantIds: grants }, at);
 }

@@ -30,6 +30,7 @@ import { migration as webhookLeaseToken } from './migrations/0028_webhook_lease_
 import { migration as temporaryAccessPass } from './migrations/0029_temporary_access_pass.ts';
 import { migration as identityProtection } from './migrations/0030_identity_protection.ts';
 import { migration as passkeysAndSelfService } from './migrations/0031_passkeys_and_self_service.ts';
+import { migration as oidcPayloadAccount } from './migrations/0032_oidc_payload_account.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0029_temporary_access_pass': temporaryAccessPass,
   '0030_identity_protection': identityProtection,
   '0031_passkeys_and_self_service': passkeysAndSelfService,
+  '0032_oidc_payload_account': oidcPayloadAccount,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

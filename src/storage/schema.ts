@@ -272,6 +272,8 @@ export interface OidcPayloadTable {
   consumed_at: number | null;
   /** A refresh token of a revoked chain, kept (unusable) to answer AADSTS50173 (migration 0013). */
   revoked_at: number | null;
+  /** The payload's `accountId`, indexed (migration 0032): a user's sessions are ended by it. */
+  account_id: Generated<string | null>;
 }
 
 /** A partner's customer (issue 3 item 1): a link to the customer tenant and its company profile. */

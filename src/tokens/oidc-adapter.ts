@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { type Clock, systemClock } from '../clock.ts';
-import { endProtocolRows } from '../sessions/protocol-rows.ts';
+import { endProtocolRows, payloadAccountId } from '../sessions/protocol-rows.ts';
 import { purgeRevocations, revokeGrantTokens } from '../sessions/revocations.ts';
 import type { Db } from '../storage/database.ts';
 import { accountAtAuthority, CHAIN_MODELS } from './chain-across-authorities.ts';
@@ -101,6 +101,7 @@ export class KyselyOidcAdapter implements Adapter {
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
+      account_id: payloadAccountId(payload),
       expires_at: expiresIn ? this.#now() + expiresIn * 1000 + kept : null,
       consumed_at: null,
       revoked_at: null,
@@ -115,6 +116,7 @@ export class KyselyOidcAdapter implements Adapter {
           grant_id: row.grant_id,
           user_code: row.user_code,
           uid: row.uid,
+          account_id: row.account_id,
           expires_at: row.expires_at,
         }),
       )
