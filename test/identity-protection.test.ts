@@ -191,12 +191,21 @@ describe('SPEC §9 (issue 15 item 6): leaked credentials, password spray and use
       .where('user_id', 'in', [sec.id, ga.id])
       .execute();
     assert.deepEqual(untouched, []);
+    const tap = await callApi(w, 'POST', `/v1.0/users/${ga.id}/authentication/temporaryAccessPassMethods`, {
+      token: admin,
+      body: { lifetimeInMinutes: 60 },
+    });
+    assert.equal(tap.status, 201);
     const byGlobal = await callApi(w, 'POST', `${RISKY}/confirmCompromised`, {
       token: admin,
       body: { userIds: [ga.id] },
     });
     assert.equal(byGlobal.status, 204);
     assert.equal((await riskyUser(ga.id)).body.riskState, 'confirmedCompromised');
+    const passes = await callApi(w, 'GET', `/v1.0/users/${ga.id}/authentication/temporaryAccessPassMethods`, {
+      token: admin,
+    });
+    assert.deepEqual(passes.body.value, [], 'a confirmed-compromised user’s pass is deleted');
   });
 
   it('Graph shapes and refusals: list pages in riskyUser shape; an unknown id is 404 and changes nothing; a bad body 400; readers without the role or app permission are refused', async () => {

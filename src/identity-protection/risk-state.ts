@@ -216,7 +216,8 @@ export async function dismissUserRisk(
 /**
  * Graph's confirmCompromised (reference §6.1): the user's risk to high, state
  * `confirmedCompromised`, detail `adminConfirmedUserCompromised`, with an
- * `adminConfirmedUserCompromised` detection; audited with the administrator as actor.
+ * `adminConfirmedUserCompromised` detection; every session ends and the user's Temporary Access
+ * Pass is deleted; audited with the administrator as actor.
  */
 export async function confirmUserCompromised(
   db: Db,
@@ -244,6 +245,13 @@ export async function confirmUserCompromised(
       now,
     );
     if (!raised) await revokeUserSessions(trx, target.tenantId, target.userId);
+    // A Temporary Access Pass signs in without the password: whoever took the account may hold it
+    // (security review LOW), and the remediation is a password reset, not the pass.
+    await trx
+      .deleteFrom('temporary_access_passes')
+      .where('tenant_id', '=', target.tenantId)
+      .where('user_id', '=', target.userId)
+      .execute();
     // A user already at risk becomes confirmed compromised too (the upsert keeps an existing state).
     await trx
       .updateTable('risky_users')
