@@ -41,6 +41,10 @@ export interface SignInRecord {
   userAgent?: string | undefined;
   /** Graph `status.additionalDetails`: what the step that decided the outcome said. */
   additionalDetails?: string | undefined;
+  /** Issue 15 item 6 (reference entra-identity §6.1): the user's risk when the sign-in was decided. */
+  risk?: { level: string; state: string; eventTypes: readonly string[] } | undefined;
+  /** Issue 15 item 1: the strength a successful sign-in reached (policy/authentication-strength.ts). */
+  authenticationStrength?: 'mfa' | 'phishingResistant' | null | undefined;
   createdAt: number;
 }
 
@@ -73,6 +77,10 @@ export async function recordSignIn(db: Db, record: SignInRecord): Promise<string
       additional_details:
         record.additionalDetails?.slice(0, 512) ??
         (record.errorCode === 0 ? null : SIGN_IN_ERRORS[record.errorCode].userMessage),
+      authentication_strength: record.authenticationStrength ?? null,
+      risk_level_during_sign_in: record.risk?.level ?? null,
+      risk_state: record.risk?.state ?? null,
+      risk_event_types: record.risk ? JSON.stringify(record.risk.eventTypes) : null,
     })
     .execute();
   return id;
@@ -111,15 +119,18 @@ export interface GraphSignIn {
   conditionalAccessStatus: 'notApplied';
   appliedConditionalAccessPolicies: never[];
   /**
-   * Reference §6.1: ID Protection's risk is reported by identityProtection/riskyUsers and
-   * riskDetections (src/identity-protection/); the sign-in row does not carry it yet.
+   * Reference §6.1, §8.2 (issue 15 item 6): the user's risk when the sign-in was decided. Warden
+   * has no separate real-time sign-in risk, so `riskLevelAggregated` is the same level. The row
+   * records no per-sign-in remediation, so `riskDetail` is `none`. Rows written before the risk
+   * was recorded, and rows of attempts that failed before it was read, answer Graph's defaults.
    */
   riskDetail: 'none';
-  riskLevelAggregated: 'none';
-  riskLevelDuringSignIn: 'none';
-  riskState: 'none';
-  riskEventTypes: never[];
-  riskEventTypes_v2: never[];
+  riskLevelAggregated: string;
+  riskLevelDuringSignIn: string;
+  riskState: string;
+  /** The legacy enum (reference §6.1) holds leakedCredentials and adminConfirmedUserCompromised only. */
+  riskEventTypes: string[];
+  riskEventTypes_v2: string[];
 }
 
 /** Where a page of the log starts: after this row in the log's order (newest first, then id). */
@@ -209,9 +220,16 @@ export async function listSignIns(
   return rows.map(({ cursor: _, ...signIn }) => signIn);
 }
 
+/** Reference §6.1: the values of the legacy `riskEventType` enum Warden raises. */
+const LEGACY_RISK_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'leakedCredentials',
+  'adminConfirmedUserCompromised',
+]);
+
 function toGraph(
   r: SignInTable & { user_display_name: string | null; app_display_name: string | null },
 ): GraphSignIn {
+  const eventTypes = r.risk_event_types ? (JSON.parse(r.risk_event_types) as string[]) : [];
   return {
     id: r.id,
     createdDateTime: new Date(r.created_at).toISOString(),
@@ -246,10 +264,10 @@ function toGraph(
     conditionalAccessStatus: 'notApplied',
     appliedConditionalAccessPolicies: [],
     riskDetail: 'none',
-    riskLevelAggregated: 'none',
-    riskLevelDuringSignIn: 'none',
-    riskState: 'none',
-    riskEventTypes: [],
-    riskEventTypes_v2: [],
+    riskLevelAggregated: r.risk_level_during_sign_in ?? 'none',
+    riskLevelDuringSignIn: r.risk_level_during_sign_in ?? 'none',
+    riskState: r.risk_state ?? 'none',
+    riskEventTypes: eventTypes.filter((t) => LEGACY_RISK_EVENT_TYPES.has(t)),
+    riskEventTypes_v2: eventTypes,
   };
 }

@@ -1,5 +1,7 @@
 import type { User } from '../directory/users.ts';
 import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
+import { authenticationStrengthOf } from '../policy/authentication-strength.ts';
+import { amrOf } from '../policy/mfa-proof.ts';
 import { requestedResource } from '../sign-in-logs/resource-names.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { StepInput } from './step.ts';
@@ -57,6 +59,9 @@ export async function logAttempt(
             : 'MFA requirement satisfied by a second factor in this sign-in',
         }
       : {}),
+    // Issue 15 item 6: the user's risk when the requirement was decided (absent before that).
+    ...(flow.data.risk ? { risk: flow.data.risk } : {}),
+    authenticationStrength: errorCode === 0 ? authenticationStrengthOf(amrOf(flow.data.proven)) : null,
     createdAt: ctx.clock.now(),
   });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SignInRiskSnapshot } from '../identity-protection/risk-queries.ts';
 import type { ProvenFactor } from '../policy/mfa-proof.ts';
 import type { SignInRequirement } from '../policy/sign-in-requirement.ts';
 import type { AuthenticationStep } from '../sign-in-logs/sign-in-log.ts';
@@ -36,6 +37,8 @@ export interface FlowData {
   proven: ProvenFactor[];
   steps: AuthenticationStep[];
   requirement?: AllowedRequirement;
+  /** Issue 15 item 6: the user's risk when the requirement was decided; the log rows carry it. */
+  risk?: SignInRiskSnapshot;
   /**
    * SPEC §9: fingerprint (passwordHashFingerprint) of the temporary password proven at the password
    * step; the change-password step succeeds only while it is still the user's current password.

@@ -11,7 +11,7 @@ import { getSignIn, querySignIns, type SignInCursor } from '../../sign-in-logs/s
 import { graphCallerOf } from '../gate.ts';
 import { type ODataQuery, parseQuery, type ResourceShape } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
-import { filterConditions } from '../sql-filter.ts';
+import { comparison, filterConditions } from '../sql-filter.ts';
 import { takeEventType } from './sign-in-event-types.ts';
 
 const RESOURCE = 'auditLogs/signIns';
@@ -48,7 +48,7 @@ const SIGN_IN_SHAPE: ResourceShape = {
     appliedConditionalAccessPolicies: { type: 'string' },
     riskDetail: { type: 'string' },
     riskLevelAggregated: { type: 'string' },
-    riskLevelDuringSignIn: { type: 'string' },
+    riskLevelDuringSignIn: { type: 'string', filter: ['eq'] },
     riskState: { type: 'string' },
     riskEventTypes: { type: 'string' },
     riskEventTypes_v2: { type: 'string' },
@@ -133,6 +133,10 @@ export function signInsRoutes(api: FastifyInstance, ctx: WardenContext): void {
             appId: { column: 's.app_id' },
             resourceId: { column: 's.resource_id' },
             'status/errorCode': { column: 's.error_code' },
+            // Rows written before the risk was recorded are `none`, as Graph answers them.
+            riskLevelDuringSignIn: {
+              condition: (clause) => comparison(sql`coalesce(s.risk_level_during_sign_in, 'none')`, clause),
+            },
           }),
           // The user sign-ins, all of them unless the filter picks the interactive or the other ones.
           ...(eventType === undefined

@@ -4,6 +4,7 @@ import { delegatedAccessOf, holdsDelegatedAdminRoles } from '../../delegated-adm
 import { agentGroupsOf } from '../../directory/groups.ts';
 import { markInteractiveSignIn, passwordHashFingerprint, type User } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
+import { signInRiskSnapshot } from '../../identity-protection/risk-queries.ts';
 import { activeUserRisk } from '../../identity-protection/risk-state.ts';
 import { signInRiskOf } from '../../identity-protection/sign-in-risk.ts';
 import { decideSignInRequirement, factsFor, riskFacts } from '../../policy/sign-in-requirement.ts';
@@ -108,12 +109,15 @@ export async function decideRequirement(
     credential === 'pwd' && secret !== undefined
       ? await signInRiskOf(ctx.db, user, secret, { ip: input.ip, now })
       : await activeUserRisk(ctx.db, user.tenantId, user.id);
-  const [methods, requiresTap, agentGroups, delegatedAdmin] = await Promise.all([
+  const [methods, requiresTap, agentGroups, delegatedAdmin, risk] = await Promise.all([
     methodsOf(ctx.db, user.tenantId, user.id),
     firstRegistrationRequiresTap(ctx.db, user.tenantId),
     agentGroupsOf(ctx.db, user.tenantId, user.id),
     holdsDelegatedAdminRoles(ctx.db, { homeTenantId: user.tenantId, userId: user.id }, now),
+    // Issue 15 item 6: the risk as the sign-in log records it (after the detection above).
+    signInRiskSnapshot(ctx.db, user.tenantId, user.id),
   ]);
+  flow.data.risk = risk;
   const requirement = decideSignInRequirement(
     factsFor(
       tenant,
