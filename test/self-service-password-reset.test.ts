@@ -66,4 +66,43 @@ describe('issue 15 item 5: self-service password reset', () => {
     assert.match(page.body, /data-step="sspr_verify"/);
     assert.equal((await b.post({ action: 'totp', code: '123456' })).status, 400);
   });
+
+  it('with two methods required, one proven method does not allow a new password', async () => {
+    const user = await makeUser(w, { totp: true });
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    const totp = totpFor(user.totpSeed!).generate({ timestamp: w.clock.now() });
+    assert.match((await b.post({ action: 'totp', code: totp })).body, /data-step="sspr_verify"/);
+    const refused = await b.post({
+      action: 'password',
+      newPassword: 'Quartz-Meadow-92',
+      confirmPassword: 'Quartz-Meadow-92',
+    });
+    assert.equal(refused.status, 400);
+    const stored = await getUser(w.ctx.db, user.tenantId, user.id);
+    assert.ok(await verifyPassword(stored!.passwordHash, user.password));
+  });
+
+  it('wrong codes are throttled per account and audited', async () => {
+    const user = await makeUser(w, { totp: true });
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    for (let i = 0; i < 11; i++)
+      assert.equal((await b.post({ action: 'recoveryCode', code: 'wrong-code' })).status, 400);
+    const rows = await w.ctx.db
+      .selectFrom('throttles')
+      .selectAll()
+      .where('key', '=', `sspr:acct:${user.upn}`)
+      .executeTakeFirst();
+    assert.ok(rows && rows.locked_until > w.clock.now());
+    const audits = await w.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', user.tenantId)
+      .where('activity', '=', 'Self-service password reset')
+      .execute();
+    assert.ok(audits.length >= 11);
+  });
 });
