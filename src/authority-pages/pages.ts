@@ -63,6 +63,7 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="current-password" required>`,
   'Sign in',
 )}
+<p><a href="/${ctx.action.split('/')[1] ?? ''}/sspr">Forgot my password</a></p>
 <details>
 <summary>Sign in with a Temporary Access Pass</summary>
 <p class="muted">An administrator gave you a pass to sign in without your password and set up your sign-in methods.</p>

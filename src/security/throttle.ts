@@ -95,4 +95,7 @@ export const throttleKeys = {
   account: (upn: string) => `pwd:acct:${upn.trim().toLowerCase()}`,
   ip: (ip: string) => `pwd:ip:${ip}`,
   secondFactor: (userId: string) => `mfa:${userId}`,
+  /** Self-service password reset (issue 15 item 5): codes tried per account and per address. */
+  ssprAccount: (upn: string) => `sspr:acct:${upn.trim().toLowerCase()}`,
+  ssprIp: (ip: string) => `sspr:ip:${ip}`,
 };

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { verifyPassword } from '../src/authentication-methods/passwords.ts';
+import { totpFor } from '../src/authentication-methods/totp.ts';
+import { getUser } from '../src/directory/users.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+import { makeUser } from './support/users.ts';
+
+/** A tiny browser: one cookie jar for /{tenant}/sspr. */
+async function flow(w: TestWarden, tenantId: string) {
+  let cookie = '';
+  let csrf = '';
+  const url = `${w.baseUrl}/${tenantId}/sspr`;
+  const take = async (res: Response) => {
+    const set = res.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    const body = await res.text();
+    csrf = /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? csrf;
+    return { status: res.status, body };
+  };
+  return {
+    open: async () => take(await fetch(url, { redirect: 'manual' })),
+    post: async (form: Record<string, string>) =>
+      take(
+        await fetch(url, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf, ...form }).toString(),
+        }),
+      ),
+  };
+}
+
+describe('issue 15 item 5: self-service password reset', () => {
+  let w: TestWarden;
+  before(async () => {
+    w = await startWarden();
+  });
+  after(() => w.stop());
+
+  it('a user with an authenticator app and a recovery code resets the password', async () => {
+    const user = await makeUser(w, { totp: true });
+    const [code] = await w.ctx.recoveryCodes.regenerate(w.ctx.db, user.tenantId, user.id, w.clock.now());
+    const b = await flow(w, user.tenantId);
+    assert.equal((await b.open()).status, 200);
+    assert.match((await b.post({ action: 'username', username: user.upn })).body, /data-step="sspr_verify"/);
+    const totp = totpFor(user.totpSeed!).generate({ timestamp: w.clock.now() });
+    assert.equal((await b.post({ action: 'totp', code: totp })).status, 200);
+    const last = await b.post({ action: 'recoveryCode', code: code! });
+    assert.match(last.body, /data-step="sspr_password"/);
+    const done = await b.post({
+      action: 'password',
+      newPassword: 'Quartz-Meadow-91',
+      confirmPassword: 'Quartz-Meadow-91',
+    });
+    assert.equal(done.status, 200);
+    const stored = await getUser(w.ctx.db, user.tenantId, user.id);
+    assert.ok(await verifyPassword(stored!.passwordHash, 'Quartz-Meadow-91'));
+  });
+
+  it('an unknown account sees the same pages and can never succeed', async () => {
+    const b = await flow(w, (await makeUser(w)).tenantId);
+    await b.open();
+    const page = await b.post({ action: 'username', username: 'nobody@contoso.example' });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /data-step="sspr_verify"/);
+    assert.equal((await b.post({ action: 'totp', code: '123456' })).status, 400);
+  });
+
+  it('with two methods required, one proven method does not allow a new password', async () => {
+    const user = await makeUser(w, { totp: true });
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    const totp = totpFor(user.totpSeed!).generate({ timestamp: w.clock.now() });
+    assert.match((await b.post({ action: 'totp', code: totp })).body, /data-step="sspr_verify"/);
+    const refused = await b.post({
+      action: 'password',
+      newPassword: 'Quartz-Meadow-92',
+      confirmPassword: 'Quartz-Meadow-92',
+    });
+    assert.equal(refused.status, 400);
+    const stored = await getUser(w.ctx.db, user.tenantId, user.id);
+    assert.ok(await verifyPassword(stored!.passwordHash, user.password));
+  });
+
+  it('wrong codes are throttled per account and audited', async () => {
+    const user = await makeUser(w, { totp: true });
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    for (let i = 0; i < 11; i++)
+      assert.equal((await b.post({ action: 'recoveryCode', code: 'wrong-code' })).status, 400);
+    const rows = await w.ctx.db
+      .selectFrom('throttles')
+      .selectAll()
+      .where('key', '=', `sspr:acct:${user.upn}`)
+      .executeTakeFirst();
+    assert.ok(rows && rows.locked_until > w.clock.now());
+    const audits = await w.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', user.tenantId)
+      .where('activity', '=', 'Self-service password reset')
+      .execute();
+    assert.ok(audits.length >= 11);
+  });
+});
