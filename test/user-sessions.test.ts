@@ -41,7 +41,22 @@ describe('SPEC §9: ending a user’s sessions finds oidc-provider’s rows by a
       'an interaction is the account of the sign-in it completed',
     );
 
+    // A row written by an instance still on the code before migration 0032 (a rolling upgrade).
+    await at(contoso, 'AccessToken').upsert(`a-${user}`, { accountId: user, grantId: 'other' }, 3600);
+    await w.ctx.db
+      .updateTable('oidc_payloads')
+      .set({ account_id: null })
+      .where('tenant_id', '=', contoso)
+      .where('model', '=', 'AccessToken')
+      .where('grant_id', '=', 'other')
+      .execute();
+
     await revokeUserSessions(w.ctx.db, contoso, user);
+    assert.equal(
+      await at(contoso, 'AccessToken').find(`a-${user}`),
+      undefined,
+      'a row without account_id goes too',
+    );
     assert.ok(await at(contoso, 'Session').find(`s-${other}`), 'another user keeps their session');
     assert.equal(await at(contoso, 'Session').find(`s-${user}`), undefined);
     assert.equal(await at(contoso, 'Grant').find(`g-${user}`), undefined);

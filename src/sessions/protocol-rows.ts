@@ -1,4 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import { type Db, inTransaction } from '../storage/database.ts';
+import type { Database } from '../storage/schema.ts';
 
 /** Which of oidc-provider's rows (tokens/oidc-adapter.ts) end: one authority's or all, by grant or account. */
 export interface ProtocolRows {
@@ -23,6 +25,21 @@ export function payloadAccountId(payload: {
   for (const candidate of [payload.accountId, payload.session?.accountId, payload.result?.login?.accountId])
     if (typeof candidate === 'string') return candidate;
   return null;
+}
+
+/**
+ * The rows of one account: by the indexed column, and — for a row an instance still on the code
+ * before migration 0032 wrote during a rolling upgrade (its `account_id` is null) — by the payload,
+ * as before. Only rows without an account are scanned that way. User ids are GUIDs and the
+ * service-provider form adds only `sp:` and colons: no LIKE wildcard can appear in the pattern.
+ */
+export function byAccount(accountId: string) {
+  const pattern = `%"accountId":${JSON.stringify(accountId)}%`;
+  return (eb: ExpressionBuilder<Database, 'oidc_payloads'>) =>
+    eb.or([
+      eb('account_id', '=', accountId),
+      eb.and([eb('account_id', 'is', null), eb('payload', 'like', pattern)]),
+    ]);
 }
 
 /**
@@ -54,8 +71,8 @@ async function endRows(db: Db, rows: ProtocolRows, at: number): Promise<void> {
     remove = remove.where('grant_id', 'in', rows.grantIds);
   }
   if (rows.accountId !== undefined) {
-    revoke = revoke.where('account_id', '=', rows.accountId);
-    remove = remove.where('account_id', '=', rows.accountId);
+    revoke = revoke.where(byAccount(rows.accountId));
+    remove = remove.where(byAccount(rows.accountId));
   }
   await revoke.execute();
   await remove.execute();

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/database.ts';
-import { endProtocolRows } from './protocol-rows.ts';
+import { byAccount, endProtocolRows } from './protocol-rows.ts';
 import { revokeUserTokens } from './revocations.ts';
 import { serviceProviderAccountId } from './service-provider-account.ts';
 
@@ -26,7 +26,7 @@ export async function revokeUserSessions(db: Db, tenantId: string, userId: strin
     .selectFrom('oidc_payloads')
     .select('tenant_id')
     .distinct()
-    .where('account_id', '=', delegated)
+    .where(byAccount(delegated))
     .execute();
   for (const { tenant_id } of authorities) await revokeAtAuthority(db, tenant_id, delegated);
   await db
@@ -48,7 +48,7 @@ async function revokeAtAuthority(db: Db, tenantId: string, accountId: string): P
       .select('grant_id')
       .distinct()
       .where('tenant_id', '=', tenantId)
-      .where('account_id', '=', accountId)
+      .where(byAccount(accountId))
       .where('grant_id', 'is not', null)
       .execute()
   ).map((row) => row.grant_id!);
