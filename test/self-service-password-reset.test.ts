@@ -19,6 +19,11 @@ async function flow(w: TestWarden, tenantId: string) {
     return { status: res.status, body };
   };
   return {
+    /** The jar as it is now, and putting it back (a copy of the cookie kept by someone). */
+    save: () => ({ cookie, csrf }),
+    restore: (saved: { cookie: string; csrf: string }) => {
+      ({ cookie, csrf } = saved);
+    },
     open: async () => take(await fetch(url, { redirect: 'manual' })),
     post: async (form: Record<string, string>) =>
       take(
@@ -56,6 +61,60 @@ describe('issue 15 item 5: self-service password reset', () => {
     assert.equal(done.status, 200);
     const stored = await getUser(w.ctx.db, user.tenantId, user.id);
     assert.ok(await verifyPassword(stored!.passwordHash, 'Quartz-Meadow-91'));
+  });
+
+  it('a finished reset cannot be replayed, and an account disabled during the reset is not reset (400, password unchanged)', async () => {
+    const user = await makeUser(w, { totp: true });
+    const [code] = await w.ctx.recoveryCodes.regenerate(w.ctx.db, user.tenantId, user.id, w.clock.now());
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    await b.post({ action: 'totp', code: totpFor(user.totpSeed!).generate({ timestamp: w.clock.now() }) });
+    await b.post({ action: 'recoveryCode', code: code! });
+    // The cookie of the proven state, kept by whoever copied it.
+    const kept = b.save();
+    const first = await b.post({
+      action: 'password',
+      newPassword: 'Cobalt-River-72',
+      confirmPassword: 'Cobalt-River-72',
+    });
+    assert.equal(first.status, 200);
+    b.restore(kept);
+    const again = await b.post({
+      action: 'password',
+      newPassword: 'Amber-Forest-33',
+      confirmPassword: 'Amber-Forest-33',
+    });
+    assert.equal(again.status, 400);
+    const stored = await getUser(w.ctx.db, user.tenantId, user.id);
+    assert.ok(await verifyPassword(stored!.passwordHash, 'Cobalt-River-72'), 'the replay set nothing');
+
+    const other = await makeUser(w, { totp: true });
+    const [otherCode] = await w.ctx.recoveryCodes.regenerate(
+      w.ctx.db,
+      other.tenantId,
+      other.id,
+      w.clock.now(),
+    );
+    const c = await flow(w, other.tenantId);
+    await c.open();
+    await c.post({ action: 'username', username: other.upn });
+    await c.post({ action: 'totp', code: totpFor(other.totpSeed!).generate({ timestamp: w.clock.now() }) });
+    await c.post({ action: 'recoveryCode', code: otherCode! });
+    await w.ctx.db
+      .updateTable('users')
+      .set({ account_enabled: 0 })
+      .where('tenant_id', '=', other.tenantId)
+      .where('id', '=', other.id)
+      .execute();
+    const disabled = await c.post({
+      action: 'password',
+      newPassword: 'Silver-Canyon-58',
+      confirmPassword: 'Silver-Canyon-58',
+    });
+    assert.equal(disabled.status, 400);
+    const unchanged = await getUser(w.ctx.db, other.tenantId, other.id);
+    assert.ok(await verifyPassword(unchanged!.passwordHash, other.password), 'the password is unchanged');
   });
 
   it('an unknown account sees the same pages and can never succeed', async () => {

@@ -7,7 +7,7 @@ import { verifyTotp } from '../authentication-methods/totp.ts';
 import { page } from '../authority-pages/layout.ts';
 import type { WardenContext } from '../context.ts';
 import { readCookie } from '../dashboard/cookies.ts';
-import { findUserByUpn, getUser, lockUserRow } from '../directory/users.ts';
+import { findUserByUpn, getUser, lockUserRow, passwordHashFingerprint } from '../directory/users.ts';
 import { html } from '../http/html.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
@@ -31,6 +31,12 @@ interface State {
   userId?: string;
   upn?: string;
   real?: boolean;
+  /**
+   * The fingerprint of the password the account had when the reset began: the reset succeeds only
+   * while it is still the account's password, so a copy of a finished reset's cookie sets nothing
+   * again (security review).
+   */
+  passwordFingerprint?: string;
   proven: ('totp' | 'recoveryCode')[];
   csrf: string;
   expiresAt: number;
@@ -65,6 +71,7 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
       state.upn = upn;
       state.userId = usable ? user.id : randomUUID();
       state.real = usable;
+      if (usable) state.passwordFingerprint = passwordHashFingerprint(user.passwordHash!);
       return render(ctx, reply, req, tenant, state, 200);
     }
     if ((form.action === 'totp' || form.action === 'recoveryCode') && state.userId && state.upn) {
@@ -90,10 +97,10 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
       return render(ctx, reply, req, tenant, state, 200);
     }
     if (form.action === 'password' && state.userId && state.real) {
-      const required = await methodsRequired(ctx, tenant.id);
-      if (state.proven.length < required) return render(ctx, reply, req, tenant, state, 400, GENERIC);
       const user = await getUser(ctx.db, tenant.id, state.userId);
       if (!user) return render(ctx, reply, req, tenant, state, 400, GENERIC);
+      const required = await methodsRequired(ctx, tenant.id, user);
+      if (state.proven.length < required) return render(ctx, reply, req, tenant, state, 400, GENERIC);
       const next = form.newPassword ?? '';
       const problem =
         next !== (form.confirmPassword ?? '')
@@ -102,8 +109,17 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
       if (problem) return render(ctx, reply, req, tenant, state, 400, problem);
       const hash = await hashPassword(next);
       const actor = { tenantId: tenant.id, userId: user.id, appId: null, name: user.userPrincipalName };
-      await ctx.db.transaction().execute(async (trx) => {
+      const reset = await ctx.db.transaction().execute(async (trx) => {
         await lockUserRow(trx, ctx.dbKind, tenant.id, user.id);
+        // Read again under the lock: an account disabled, or whose password changed (another
+        // reset, an administrator's), since the reset began is refused (security review).
+        const current = await getUser(trx, tenant.id, user.id);
+        if (
+          !current?.accountEnabled ||
+          !current.passwordHash ||
+          passwordHashFingerprint(current.passwordHash) !== state.passwordFingerprint
+        )
+          return false;
         await trx
           .updateTable('users')
           .set({ password_hash: hash, password_change_required: 0 })
@@ -130,7 +146,9 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
           },
           now,
         );
+        return true;
       });
+      if (!reset) return render(ctx, reply, req, tenant, state, 400, GENERIC);
       reply.header('Set-Cookie', cookie(ctx, tenant.id, '', 0));
       return send(
         reply,
@@ -152,7 +170,17 @@ async function tenantOf(ctx: WardenContext, key: string) {
   return entry?.tenant;
 }
 
-async function methodsRequired(ctx: WardenContext, tenantId: string): Promise<number> {
+/**
+ * How many different methods the reset needs: the tenant's setting (1 or 2, default 2), and always
+ * 2 for a holder of a directory role (Entra's administrator SSPR policy: two gates, whatever the
+ * tenant allows its users).
+ */
+async function methodsRequired(
+  ctx: WardenContext,
+  tenantId: string,
+  user?: { directoryRoles: readonly string[] },
+): Promise<number> {
+  if (user && user.directoryRoles.length > 0) return 2;
   const row = await ctx.db
     .selectFrom('authentication_methods_policy')
     .select('sspr_methods_required')
@@ -242,7 +270,8 @@ async function render(
       ),
     );
   }
-  const required = await methodsRequired(ctx, tenant.id);
+  const user = state.real && state.userId ? await getUser(ctx.db, tenant.id, state.userId) : undefined;
+  const required = await methodsRequired(ctx, tenant.id, user);
   if (state.proven.length < required) {
     const left = (['totp', 'recoveryCode'] as const).filter((m) => !state.proven.includes(m));
     const label = { totp: 'Authenticator app code', recoveryCode: 'Recovery code' };
