@@ -1,6 +1,5 @@
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db } from '../storage/database.ts';
-import type { RiskLevel } from './risk-types.ts';
 
 /**
  * Reads of ID Protection in Graph's shapes (reference entra-identity §6.1 `riskyUser`,
@@ -119,47 +118,4 @@ export async function queryRiskDetections(
     userPrincipalName: r.user_principal_name ?? null,
     additionalInfo: r.additional_info,
   }));
-}
-
-/** The user's risk as a sign-in records it (Graph signIn `riskLevelDuringSignIn`, `riskState`, `riskEventTypes_v2`). */
-export interface SignInRiskSnapshot {
-  level: RiskLevel;
-  state: string;
-  eventTypes: string[];
-}
-
-/**
- * The user's risk at this moment, for the sign-in log (issue 15 item 6, reference §6.1): the
- * level while the risk is active (atRisk, confirmedCompromised), else none; the risky user's
- * state as it is (a remediated or dismissed user says so); the types of its active detections.
- */
-export async function signInRiskSnapshot(
-  db: Db,
-  tenantId: string,
-  userId: string,
-): Promise<SignInRiskSnapshot> {
-  const [user, detections] = await Promise.all([
-    db
-      .selectFrom('risky_users')
-      .select(['risk_level', 'risk_state'])
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst(),
-    db
-      .selectFrom('risk_detections')
-      .select('risk_event_type')
-      .distinct()
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .where('risk_state', 'in', ['atRisk', 'confirmedCompromised'])
-      .orderBy('risk_event_type')
-      .execute(),
-  ]);
-  if (!user) return { level: 'none', state: 'none', eventTypes: [] };
-  const active = user.risk_state === 'atRisk' || user.risk_state === 'confirmedCompromised';
-  return {
-    level: active ? (user.risk_level as RiskLevel) : 'none',
-    state: user.risk_state,
-    eventTypes: active ? detections.map((d) => d.risk_event_type) : [],
-  };
 }

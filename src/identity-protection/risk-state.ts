@@ -137,6 +137,49 @@ export async function activeUserRisk(db: Db, tenantId: string, userId: string): 
   return row.risk_level as RiskLevel;
 }
 
+/** The user's risk as a sign-in decides and records it (Graph signIn `riskLevelDuringSignIn`, `riskState`, `riskEventTypes_v2`). */
+export interface SignInRiskSnapshot {
+  level: RiskLevel;
+  state: string;
+  eventTypes: string[];
+}
+
+/**
+ * The user's risk at this moment, for a sign-in (issue 15 item 6, reference §6.1): the level while
+ * the risk is active (activeUserRisk's answer), else none; the risky user's state as it is (a
+ * remediated or dismissed user says so); and, only while active, the types of its active
+ * detections. A user never at risk costs one query.
+ */
+export async function userRiskSnapshot(
+  db: Db,
+  tenantId: string,
+  userId: string,
+): Promise<SignInRiskSnapshot> {
+  const row = await db
+    .selectFrom('risky_users')
+    .select(['risk_level', 'risk_state'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) return { level: 'none', state: 'none', eventTypes: [] };
+  if (!ACTIVE_RISK_STATES.includes(row.risk_state as RiskState))
+    return { level: 'none', state: row.risk_state, eventTypes: [] };
+  const detections = await db
+    .selectFrom('risk_detections')
+    .select('risk_event_type')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where('risk_state', 'in', [...ACTIVE_RISK_STATES])
+    .orderBy('risk_event_type')
+    .execute();
+  return {
+    level: row.risk_level as RiskLevel,
+    state: row.risk_state,
+    eventTypes: detections.map((d) => d.risk_event_type),
+  };
+}
+
 /** An end of a user's risk: the state and detail Graph shows for it (reference §6.1, §6.4). */
 export type RiskEnd =
   | { state: 'dismissed'; detail: 'adminDismissedAllRiskForUser' }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SignInRiskSnapshot } from '../identity-protection/risk-queries.ts';
+import type { SignInRiskSnapshot } from '../identity-protection/risk-state.ts';
 import type { ProvenFactor } from '../policy/mfa-proof.ts';
 import type { SignInRequirement } from '../policy/sign-in-requirement.ts';
 import type { AuthenticationStep } from '../sign-in-logs/sign-in-log.ts';

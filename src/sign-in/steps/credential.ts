@@ -4,8 +4,7 @@ import { delegatedAccessOf, holdsDelegatedAdminRoles } from '../../delegated-adm
 import { agentGroupsOf } from '../../directory/groups.ts';
 import { markInteractiveSignIn, passwordHashFingerprint, type User } from '../../directory/users.ts';
 import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
-import { signInRiskSnapshot } from '../../identity-protection/risk-queries.ts';
-import { activeUserRisk } from '../../identity-protection/risk-state.ts';
+import { userRiskSnapshot } from '../../identity-protection/risk-state.ts';
 import { signInRiskOf } from '../../identity-protection/sign-in-risk.ts';
 import { decideSignInRequirement, factsFor, riskFacts } from '../../policy/sign-in-requirement.ts';
 import { stepUpFrom } from '../../policy/step-up.ts';
@@ -104,20 +103,19 @@ export async function decideRequirement(
   const now = ctx.clock.now();
   const windowStart = await markInteractiveSignIn(ctx.db, user, now);
   // SPEC §9: the user's risk; a right password is first checked against the breached list (a TAP
-  // is Warden's own random secret: only the user's standing risk applies).
-  const userRisk =
+  // is Warden's own random secret: only the user's standing risk applies). The same reading is
+  // what the policy decides on and what the sign-in log records (issue 15 item 6).
+  const risk =
     credential === 'pwd' && secret !== undefined
       ? await signInRiskOf(ctx.db, user, secret, { ip: input.ip, now })
-      : await activeUserRisk(ctx.db, user.tenantId, user.id);
-  const [methods, requiresTap, agentGroups, delegatedAdmin, risk] = await Promise.all([
+      : await userRiskSnapshot(ctx.db, user.tenantId, user.id);
+  flow.data.risk = risk;
+  const [methods, requiresTap, agentGroups, delegatedAdmin] = await Promise.all([
     methodsOf(ctx.db, user.tenantId, user.id),
     firstRegistrationRequiresTap(ctx.db, user.tenantId),
     agentGroupsOf(ctx.db, user.tenantId, user.id),
     holdsDelegatedAdminRoles(ctx.db, { homeTenantId: user.tenantId, userId: user.id }, now),
-    // Issue 15 item 6: the risk as the sign-in log records it (after the detection above).
-    signInRiskSnapshot(ctx.db, user.tenantId, user.id),
   ]);
-  flow.data.risk = risk;
   const requirement = decideSignInRequirement(
     factsFor(
       tenant,
@@ -126,7 +124,7 @@ export async function decideRequirement(
         hasMfaMethod: hasMfaMethod(methods),
         clientApp: 'browser',
         stepUp: stepUpFrom(input.params),
-        ...riskFacts(userRisk),
+        ...riskFacts(risk.level),
         serviceProviderAccess: realm.serviceProvider,
         consentToThirdPartyApplication: input.thirdPartyApplication,
         // The account's own tenant decides (SPEC E3: a partner user registers in its home tenant).
