@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { readCookie } from '../dashboard/cookies.ts';
 import { redirect, sendPage } from '../dashboard/respond.ts';
 import { beginSignIn, SITE_SESSION_COOKIES, type SignInDeps } from '../dashboard/sign-in.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
+import { readCookie } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { adminReturnPath } from './return-path.ts';

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { cookie, readCookie, secureCookies } from '../dashboard/cookies.ts';
 import { clearIdTokenCookie, readIdToken } from '../dashboard/id-token-cookie.ts';
 import { redirect, sendPage } from '../dashboard/respond.ts';
 import { beginSignIn, SITE_SESSION_COOKIES, type SignInDeps } from '../dashboard/sign-in.ts';
 import { tenantOfWorkAccount, workAccountForm, workAccountOf } from '../dashboard/work-account.ts';
+import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { adminReturnPath } from './return-path.ts';

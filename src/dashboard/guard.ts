@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
+import { readCookie } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import {
@@ -16,7 +17,6 @@ import { RETRY_AFTER_SECONDS, type RequestRecord } from '../reports/request-log.
 import { safeEqual } from '../security/constant-time.ts';
 import { exceptionCovers } from '../technical-exceptions/coverage.ts';
 import { exceptionMayCover } from '../technical-exceptions/scope.ts';
-import { readCookie } from './cookies.ts';
 import { redirect, sendPage } from './respond.ts';
 import { HOME, returnPath } from './return-path.ts';
 import { beginSignIn, SESSION_COOKIE, type SignInDeps } from './sign-in.ts';

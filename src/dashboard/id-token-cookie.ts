@@ -1,6 +1,6 @@
 import type { WardenContext } from '../context.ts';
+import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { SecretBox } from '../security/secret-box.ts';
-import { cookie, readCookie, secureCookies } from './cookies.ts';
 import { SESSION_TTL_MS } from './sessions.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
+import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { SecretBox } from '../security/secret-box.ts';
-import { cookie, readCookie, secureCookies } from './cookies.ts';
 import { idTokenCookie } from './id-token-cookie.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
 import { problem, redirect, sendPage } from './respond.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
 import { safeEqual } from '../security/constant-time.ts';
-import { cookie, readCookie, secureCookies } from './cookies.ts';
 import { clearIdTokenCookie, readIdToken, SIGN_OUT_PATH } from './id-token-cookie.ts';
 import { problem, redirect, sendPage } from './respond.ts';
 import { SESSION_COOKIE, type SignInDeps } from './sign-in.ts';

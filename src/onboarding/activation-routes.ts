@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenContext } from '../context.ts';
-import { readCookie } from '../dashboard/cookies.ts';
 import { ACTIVATION_ERRORS, type ActivationErrorCode } from '../errors/onboarding-errors.ts';
+import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
+import { formFields } from '../http/form-fields.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { issuerOf } from '../tokens/authority-urls.ts';
@@ -45,7 +46,7 @@ export function registerActivationRoutes(app: FastifyInstance, ctx: WardenContex
   });
 
   app.post<{ Params: Params; Body: unknown }>('/activate/:token', async (req, reply) => {
-    const form = fields(req.body);
+    const form = formFields(req.body);
     const cookieToken = readCookie(req.headers.cookie, CSRF_COOKIE) ?? '';
     const origin = req.headers.origin;
     // A form from another origin, or without this page's token, is refused before anything else.
@@ -141,20 +142,10 @@ function sendError(
 }
 
 function csrfCookie(ctx: WardenContext, value: string, maxAgeS: number): string {
-  return [
-    `${CSRF_COOKIE}=${value}`,
-    'Path=/activate',
-    'HttpOnly',
-    'SameSite=Strict',
-    ...(ctx.config.baseUrl.startsWith('https:') ? ['Secure'] : []),
-    `Max-Age=${maxAgeS}`,
-  ].join('; ');
-}
-
-/** The text fields of a posted form; anything else is dropped. */
-function fields(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
+  return cookie(CSRF_COOKIE, value, {
+    path: '/activate',
+    sameSite: 'Strict',
+    secure: secureCookies(ctx.config.baseUrl),
+    maxAgeS,
+  });
 }

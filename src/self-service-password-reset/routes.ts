@@ -1,79 +1,63 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { recordAuditEvent } from '../audit/audit-events.ts';
 import { passwordPolicyProblem } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import { verifyTotp } from '../authentication-methods/totp.ts';
 import { page } from '../authority-pages/layout.ts';
 import type { WardenContext } from '../context.ts';
-import { readCookie } from '../dashboard/cookies.ts';
-import { findUserByUpn, getUser, lockUserRow, passwordHashFingerprint } from '../directory/users.ts';
+import { findUserByUpn, getUser, passwordHashFingerprint } from '../directory/users.ts';
+import { formFields } from '../http/form-fields.ts';
 import { html } from '../http/html.ts';
-import { setSecurityHeaders } from '../http/security-headers.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
-import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { RULES, throttleKeys } from '../security/throttle.ts';
-import { revokeUserSessions } from '../sessions/user-sessions.ts';
+import { completeSelfServiceReset } from './complete-reset.ts';
+import { methodsRequired } from './methods-required.ts';
+import { GENERIC, sendHtml, sendResetPage } from './pages.ts';
+import { newResetState, openResetState, type ResetState, resetStateCookie } from './state.ts';
 
 /**
  * Self-service password reset (issue 15 item 5; reference entra-identity, SSPR): `/{tenant}/sspr`.
- * The state lives in a sealed, HttpOnly, SameSite=Strict cookie (no schema change): tenant, user
- * (a random decoy id for an unknown, disabled or method-less account, which can never succeed),
- * methods proven, CSRF token, expiry (15 minutes on ctx.clock). Every account sees the same pages.
+ * username → the methods the reset needs (methods-required.ts), each proven once → a new password
+ * (complete-reset.ts). Every account sees the same pages (an unknown, disabled or password-less
+ * one is given a decoy id and can never succeed); every code is throttled per account and per
+ * source address, and every failure is audited.
  */
-const COOKIE = 'warden_sspr';
-const LIFETIME_MS = 15 * 60_000;
-const GENERIC = 'The code is not valid, or too many attempts were made. Check it and try again later.';
-
-interface State {
-  tenantId: string;
-  userId?: string;
-  upn?: string;
-  real?: boolean;
-  /**
-   * The fingerprint of the password the account had when the reset began: the reset succeeds only
-   * while it is still the account's password, so a copy of a finished reset's cookie sets nothing
-   * again (security review).
-   */
-  passwordFingerprint?: string;
-  proven: ('totp' | 'recoveryCode')[];
-  csrf: string;
-  expiresAt: number;
-}
-
 export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx: WardenContext): void {
   app.get<{ Params: { tenantId: string } }>('/:tenantId/sspr', async (req, reply) => {
     const tenant = await tenantOf(ctx, req.params.tenantId);
-    if (!tenant) return send(reply, 404, page('Not found', html`<p>This page does not exist.</p>`));
-    const state: State = {
-      tenantId: tenant.id,
-      proven: [],
-      csrf: randomBytes(24).toString('base64url'),
-      expiresAt: ctx.clock.now() + LIFETIME_MS,
-    };
-    return render(ctx, reply, req, tenant, state, 200);
+    if (!tenant) return notFound(reply);
+    return sendResetPage(
+      ctx,
+      reply,
+      req.params.tenantId,
+      tenant,
+      newResetState(tenant.id, ctx.clock.now()),
+      200,
+    );
   });
 
   app.post<{ Params: { tenantId: string }; Body: unknown }>('/:tenantId/sspr', async (req, reply) => {
     const tenant = await tenantOf(ctx, req.params.tenantId);
-    if (!tenant) return send(reply, 404, page('Not found', html`<p>This page does not exist.</p>`));
-    const form = fields(req.body);
+    if (!tenant) return notFound(reply);
+    const form = formFields(req.body);
     const now = ctx.clock.now();
-    const state = openState(ctx, req, tenant.id, now);
-    if (!state || !safeEqual(form.csrf ?? '', state.csrf)) {
-      return send(reply, 403, page('Request refused', html`<p>Start the password reset again.</p>`));
-    }
+    const state = openResetState(ctx, req, tenant.id, now);
+    if (!state || !safeEqual(form.csrf ?? '', state.csrf)) return startAgain(reply);
+    const answer = (s: ResetState, status: number, error?: string) =>
+      sendResetPage(ctx, reply, req.params.tenantId, tenant, s, status, error);
+
     if (form.action === 'username' && !state.userId) {
       const upn = (form.username ?? '').trim().toLowerCase().slice(0, 256);
       const user = upn ? await findUserByUpn(ctx.db, tenant.id, upn) : undefined;
-      const usable = !!user && user.accountEnabled && !!user.passwordHash;
+      const usable = user?.accountEnabled && user.passwordHash ? user : undefined;
       state.upn = upn;
-      state.userId = usable ? user.id : randomUUID();
-      state.real = usable;
-      if (usable) state.passwordFingerprint = passwordHashFingerprint(user.passwordHash!);
-      return render(ctx, reply, req, tenant, state, 200);
+      state.userId = usable ? usable.id : randomUUID();
+      if (usable?.passwordHash) state.passwordFingerprint = passwordHashFingerprint(usable.passwordHash);
+      return answer(state, 200);
     }
+
     if ((form.action === 'totp' || form.action === 'recoveryCode') && state.userId && state.upn) {
       const accountKey = throttleKeys.ssprAccount(state.upn);
       const ipKey = throttleKeys.ssprIp(req.ip);
@@ -88,69 +72,40 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
           ? await verifyTotp(ctx.db, ctx.secrets, tenant.id, state.userId, code, now)
           : await ctx.recoveryCodes.redeem(ctx.db, tenant.id, state.userId, code, now));
       if (!ok) {
-        await audit(ctx, tenant.id, state, 'failure', { method: form.action, locked: !!locked }, now);
-        return render(ctx, reply, req, tenant, state, 400, GENERIC);
+        await auditFailure(ctx, tenant.id, state, { method: form.action, locked: !!locked }, now);
+        return answer(state, 400, GENERIC);
       }
       await ctx.throttle.succeed(tenant.id, accountKey);
       await ctx.throttle.release(tenant.id, ipKey);
       state.proven = [...state.proven, form.action];
-      return render(ctx, reply, req, tenant, state, 200);
+      return answer(state, 200);
     }
-    if (form.action === 'password' && state.userId && state.real) {
-      const user = await getUser(ctx.db, tenant.id, state.userId);
-      if (!user) return render(ctx, reply, req, tenant, state, 400, GENERIC);
-      const required = await methodsRequired(ctx, tenant.id, user);
-      if (state.proven.length < required) return render(ctx, reply, req, tenant, state, 400, GENERIC);
+
+    if (form.action === 'password' && state.userId) {
+      // An unknown account reaches the password step like any other, and is refused there alike.
+      const user = state.passwordFingerprint ? await getUser(ctx.db, tenant.id, state.userId) : undefined;
+      if (!user || !state.passwordFingerprint) return answer(state, 400, GENERIC);
+      if (state.proven.length < (await methodsRequired(ctx.db, tenant.id, user)))
+        return answer(state, 400, GENERIC);
       const next = form.newPassword ?? '';
       const problem =
         next !== (form.confirmPassword ?? '')
           ? 'The two passwords do not match.'
           : (passwordPolicyProblem(next, user) ?? (await breachedPasswordProblem(ctx.db, next)));
-      if (problem) return render(ctx, reply, req, tenant, state, 400, problem);
-      const hash = await hashPassword(next);
-      const actor = { tenantId: tenant.id, userId: user.id, appId: null, name: user.userPrincipalName };
-      const reset = await ctx.db.transaction().execute(async (trx) => {
-        await lockUserRow(trx, ctx.dbKind, tenant.id, user.id);
-        // Read again under the lock: an account disabled, or whose password changed (another
-        // reset, an administrator's), since the reset began is refused (security review).
-        const current = await getUser(trx, tenant.id, user.id);
-        if (
-          !current?.accountEnabled ||
-          !current.passwordHash ||
-          passwordHashFingerprint(current.passwordHash) !== state.passwordFingerprint
-        )
-          return false;
-        await trx
-          .updateTable('users')
-          .set({ password_hash: hash, password_change_required: 0 })
-          .where('tenant_id', '=', tenant.id)
-          .where('id', '=', user.id)
-          .execute();
-        await revokeUserSessions(trx, tenant.id, user.id);
-        await endUserRisk(
-          trx,
-          { tenantId: tenant.id, userId: user.id, userPrincipalName: user.userPrincipalName },
-          { state: 'remediated', detail: 'userPerformedSecuredPasswordReset' },
-          actor,
-          now,
-        );
-        await recordAuditEvent(
-          trx,
-          [tenant.id],
-          {
-            category: 'UserManagement',
-            activity: 'Self-service password reset',
-            actor,
-            target: { type: 'user', id: user.id, name: user.userPrincipalName },
-            details: { result: 'success', methods: state.proven, sessionsRevoked: true },
-          },
-          now,
-        );
-        return true;
-      });
-      if (!reset) return render(ctx, reply, req, tenant, state, 400, GENERIC);
-      reply.header('Set-Cookie', cookie(ctx, tenant.id, '', 0));
-      return send(
+      if (problem) return answer(state, 400, problem);
+      const reset = await completeSelfServiceReset(
+        ctx,
+        user,
+        {
+          passwordHash: await hashPassword(next),
+          passwordFingerprint: state.passwordFingerprint,
+          methods: state.proven,
+        },
+        now,
+      );
+      if (!reset) return answer(state, 400, GENERIC);
+      reply.header('Set-Cookie', resetStateCookie(ctx, tenant.id));
+      return sendHtml(
         reply,
         200,
         page('Password reset', html`<p>Your password was changed. Sign in with the new one.</p>`, {
@@ -159,9 +114,8 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
         }),
       );
     }
-    // An unknown account reaches the password step like any other, and is refused there alike.
-    if (form.action === 'password') return render(ctx, reply, req, tenant, state, 400, GENERIC);
-    return send(reply, 403, page('Request refused', html`<p>Start the password reset again.</p>`));
+    if (form.action === 'password') return answer(state, 400, GENERIC);
+    return startAgain(reply);
   });
 }
 
@@ -170,30 +124,19 @@ async function tenantOf(ctx: WardenContext, key: string) {
   return entry?.tenant;
 }
 
-/**
- * How many different methods the reset needs: the tenant's setting (1 or 2, default 2), and always
- * 2 for a holder of a directory role (Entra's administrator SSPR policy: two gates, whatever the
- * tenant allows its users).
- */
-async function methodsRequired(
-  ctx: WardenContext,
-  tenantId: string,
-  user?: { directoryRoles: readonly string[] },
-): Promise<number> {
-  if (user && user.directoryRoles.length > 0) return 2;
-  const row = await ctx.db
-    .selectFrom('authentication_methods_policy')
-    .select('sspr_methods_required')
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  return Math.max(1, Math.min(2, row?.sspr_methods_required ?? 2));
+function notFound(reply: FastifyReply) {
+  return sendHtml(reply, 404, page('Not found', html`<p>This page does not exist.</p>`));
 }
 
-async function audit(
+function startAgain(reply: FastifyReply) {
+  return sendHtml(reply, 403, page('Request refused', html`<p>Start the password reset again.</p>`));
+}
+
+/** A failed proof, in the audit log under the name typed (the account may not exist). */
+async function auditFailure(
   ctx: WardenContext,
   tenantId: string,
-  state: State,
-  result: string,
+  state: ResetState,
   details: Record<string, unknown>,
   now: number,
 ): Promise<void> {
@@ -205,116 +148,8 @@ async function audit(
       activity: 'Self-service password reset',
       actor: { tenantId, userId: null, appId: null, name: state.upn ?? 'unknown' },
       target: { type: 'user', id: state.userId ?? 'unknown', name: state.upn ?? null },
-      details: { result, ...details },
+      details: { result: 'failure', ...details },
     },
     now,
-  );
-}
-
-function openState(
-  ctx: WardenContext,
-  req: FastifyRequest,
-  tenantId: string,
-  now: number,
-): State | undefined {
-  const sealed = readCookie(req.headers.cookie, COOKIE);
-  if (!sealed) return undefined;
-  try {
-    const state = JSON.parse(ctx.secrets.open(sealed, `sspr:${tenantId}`)) as State;
-    return state.tenantId === tenantId && state.expiresAt > now ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function cookie(ctx: WardenContext, tenantId: string, value: string, maxAgeS: number): string {
-  return [
-    `${COOKIE}=${value}`,
-    `Path=/${encodeURIComponent(tenantId)}/sspr`,
-    'HttpOnly',
-    'SameSite=Strict',
-    ...(ctx.config.baseUrl.startsWith('https:') ? ['Secure'] : []),
-    `Max-Age=${maxAgeS}`,
-  ].join('; ');
-}
-
-async function render(
-  ctx: WardenContext,
-  reply: FastifyReply,
-  req: FastifyRequest<{ Params: { tenantId: string } }>,
-  tenant: { id: string; display_name: string },
-  state: State,
-  status: number,
-  error?: string,
-): Promise<FastifyReply> {
-  reply.header(
-    'Set-Cookie',
-    cookie(ctx, tenant.id, ctx.secrets.seal(JSON.stringify(state), `sspr:${tenant.id}`), LIFETIME_MS / 1000),
-  );
-  const action = `/${encodeURIComponent(req.params.tenantId)}/sspr`;
-  const alert = error ? html`<p class="error" role="alert">${error}</p>` : html``;
-  const hidden = (a: string) =>
-    html`<input type="hidden" name="csrf" value="${state.csrf}"><input type="hidden" name="action" value="${a}">`;
-  const options = { tenantName: tenant.display_name };
-  if (!state.userId) {
-    return send(
-      reply,
-      status,
-      page(
-        'Reset your password',
-        html`${alert}<form method="post" action="${action}" novalidate>${hidden('username')}
-<label for="username">Email or username</label>
-<input id="username" name="username" type="email" autocomplete="username" required autofocus>
-<button type="submit">Next</button></form>`,
-        { ...options, step: 'sspr_username' },
-      ),
-    );
-  }
-  const user = state.real && state.userId ? await getUser(ctx.db, tenant.id, state.userId) : undefined;
-  const required = await methodsRequired(ctx, tenant.id, user);
-  if (state.proven.length < required) {
-    const left = (['totp', 'recoveryCode'] as const).filter((m) => !state.proven.includes(m));
-    const label = { totp: 'Authenticator app code', recoveryCode: 'Recovery code' };
-    return send(
-      reply,
-      status,
-      page(
-        'Verify your identity',
-        html`<p>Resetting the password of <strong>${state.upn ?? ''}</strong>. Prove ${String(required - state.proven.length)} more method(s).</p>${alert}
-${left.map(
-  (m) => html`<form method="post" action="${action}" novalidate>${hidden(m)}
-<label for="${m}">${label[m]}</label>
-<input id="${m}" name="code" autocomplete="one-time-code" required>
-<button type="submit">Verify</button></form>`,
-)}`,
-        { ...options, step: 'sspr_verify' },
-      ),
-    );
-  }
-  return send(
-    reply,
-    status,
-    page(
-      'Choose a new password',
-      html`${alert}<form method="post" action="${action}" novalidate>${hidden('password')}
-<label for="new-password">New password</label>
-<input id="new-password" name="newPassword" type="password" autocomplete="new-password" required>
-<label for="confirm-password">Confirm new password</label>
-<input id="confirm-password" name="confirmPassword" type="password" autocomplete="new-password" required>
-<button type="submit">Reset password</button></form>`,
-      { ...options, step: 'sspr_password' },
-    ),
-  );
-}
-
-function send(reply: FastifyReply, status: number, body: string): FastifyReply {
-  setSecurityHeaders(reply.raw);
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
-}
-
-function fields(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
 }

@@ -3,6 +3,7 @@ import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
+import { formFields } from '../http/form-fields.ts';
 import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
@@ -173,14 +174,6 @@ async function handle(
       return sendPage(reply, page.status, page.body, page.toRelyingParty ? redirectOrigin : undefined);
     }
   }
-}
-
-/** The text fields of a posted form; anything else (a JSON body's objects, arrays, numbers) is dropped. */
-function formFields(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
 }
 
 function safeOrigin(value: unknown): string | undefined {

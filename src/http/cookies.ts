@@ -9,25 +9,26 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /**
- * A Set-Cookie value: HttpOnly and SameSite=Lax always, Secure under https (issue 3 item 3);
- * `path` keeps a cookie only one route needs away from every other request.
+ * A Set-Cookie value: HttpOnly always, SameSite=Lax unless told Strict (a form's own state, never
+ * needed on a navigation from elsewhere), Secure under https (issue 3 item 3); `path` keeps a
+ * cookie only one route needs away from every other request.
  */
 export function cookie(
   name: string,
   value: string,
-  options: { secure: boolean; maxAgeS: number; path?: string },
+  options: { secure: boolean; maxAgeS: number; path?: string; sameSite?: 'Lax' | 'Strict' },
 ): string {
   return [
     `${name}=${value}`,
     `Path=${options.path ?? '/'}`,
     'HttpOnly',
-    'SameSite=Lax',
+    `SameSite=${options.sameSite ?? 'Lax'}`,
     ...(options.secure ? ['Secure'] : []),
     `Max-Age=${options.maxAgeS}`,
   ].join('; ');
 }
 
-/** Cookies are Secure when the dashboard is served over https (WARDEN_BASE_URL). */
+/** Cookies are Secure when Warden is served over https (WARDEN_BASE_URL). */
 export function secureCookies(baseUrl: string): boolean {
   return baseUrl.startsWith('https:');
 }
