@@ -242,21 +242,6 @@ export async function endUserRisk(
 }
 
 /**
- * One administrator's dismissal of one user's risk (reference §6.1 dismiss, §6.4: the dashboard's
- * unblock): endUserRisk in a transaction of its own. Returns whether there was risk to dismiss.
- */
-export async function dismissUserRisk(
-  db: Db,
-  target: { tenantId: string; userId: string; userPrincipalName: string },
-  actor: AuditActor,
-  now: number,
-): Promise<boolean> {
-  return inTransaction(db, (trx) =>
-    endUserRisk(trx, target, { state: 'dismissed', detail: 'adminDismissedAllRiskForUser' }, actor, now),
-  );
-}
-
-/**
  * Graph's confirmCompromised (reference §6.1): the user's risk to high, state
  * `confirmedCompromised`, detail `adminConfirmedUserCompromised`, with an
  * `adminConfirmedUserCompromised` detection; every session ends and the user's Temporary Access

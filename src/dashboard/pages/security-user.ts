@@ -6,12 +6,11 @@ import { requireMfaReregistration } from '../../authentication-methods/require-r
 import type { WardenContext } from '../../context.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../../directory/directory-error.ts';
 import { resetUserPassword } from '../../directory/password-reset.ts';
-import { refuseIf, riskChangeRefusal } from '../../directory/refusals.ts';
+import { changeUsersRisk } from '../../directory/risk-actions.ts';
 import { getUser, type User } from '../../directory/users.ts';
 import { canonicalGuid } from '../../guid.ts';
 import { type Html, html } from '../../http/html.ts';
 import { queryRiskDetections, queryRiskyUsers } from '../../identity-protection/risk-queries.ts';
-import { confirmUserCompromised, dismissUserRisk } from '../../identity-protection/risk-state.ts';
 import { listSignIns } from '../../sign-in-logs/sign-in-log.ts';
 import { type PageViewer, viewerOf } from '../guard.ts';
 import { redirect, sendPage } from '../respond.ts';
@@ -83,8 +82,7 @@ export function securityUserPages(app: FastifyInstance, ctx: WardenContext): voi
     { config: { dashboardPage: { operation: 'security.users.dismissRisk', area: AREA } } },
     (req, reply) =>
       act(ctx, req, reply, async (viewer, target) => {
-        refuseIf(riskChangeRefusal(viewer.user, target, 'dismiss'));
-        await dismissUserRisk(ctx.db, riskTarget(target), actorOf(viewer), ctx.clock.now());
+        await changeUsersRisk(ctx.db, viewer.user, [target], 'dismiss', actorOf(viewer), ctx.clock.now());
         return 'dismissed';
       }),
   );
@@ -94,8 +92,14 @@ export function securityUserPages(app: FastifyInstance, ctx: WardenContext): voi
     { config: { dashboardPage: { operation: 'security.users.confirmCompromised', area: AREA } } },
     (req, reply) =>
       act(ctx, req, reply, async (viewer, target) => {
-        refuseIf(riskChangeRefusal(viewer.user, target, 'confirmCompromised'));
-        await confirmUserCompromised(ctx.db, riskTarget(target), actorOf(viewer), ctx.clock.now());
+        await changeUsersRisk(
+          ctx.db,
+          viewer.user,
+          [target],
+          'confirmCompromised',
+          actorOf(viewer),
+          ctx.clock.now(),
+        );
         return 'confirmed';
       }),
   );
@@ -142,10 +146,6 @@ async function act(
     const refusal = html`<p class="error" role="alert" data-testid="refusal" data-code="${error.code}">${error.message}</p>`;
     return sendPage(reply, STATUS[error.code], await renderUser(ctx, viewer, target, refusal));
   }
-}
-
-function riskTarget(user: User) {
-  return { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName };
 }
 
 /** SPEC §13: the audit log names the person who acted, by their UPN. */

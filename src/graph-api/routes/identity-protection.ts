@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { WardenContext } from '../../context.ts';
-import { type RiskChange, refuseIf, riskChangeRefusal } from '../../directory/refusals.ts';
+import { changeUsersRisk } from '../../directory/risk-actions.ts';
 import { getUser, type User } from '../../directory/users.ts';
 import { GraphError } from '../../errors/graph-errors.ts';
 import { isGuid } from '../../guid.ts';
 import { queryRiskDetections, queryRiskyUsers } from '../../identity-protection/risk-queries.ts';
-import { confirmUserCompromised, endUserRisk } from '../../identity-protection/risk-state.ts';
-import { inTransaction } from '../../storage/database.ts';
 import { graphCallerOf } from '../gate.ts';
 import { idAfter, parseQuery, type ResourceShape } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
@@ -139,11 +137,6 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     },
   );
 
-  /** Refuses the whole request (nothing is changed) when the caller may not act on one of them. */
-  function refuseAny(actor: User | undefined, users: readonly User[], change: RiskChange): void {
-    for (const user of users) refuseIf(riskChangeRefusal(actor, user, change));
-  }
-
   /** The users named, all of this tenant, or 404 for the first that is not (nothing is changed). */
   async function usersOf(tenantId: string, ids: readonly string[]) {
     const users: User[] = [];
@@ -166,21 +159,15 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const users = await usersOf(caller.tenantId, req.body.userIds);
-      refuseAny(caller.user, users, 'dismiss');
-      const actor = await auditActorOf(ctx, caller);
-      const now = ctx.clock.now();
-      // Reference §6.1: risk to none, state dismissed, detail adminDismissedAllRiskForUser; the
-      // user's detections are dismissed too; the password is unchanged. One transaction for all.
-      await inTransaction(ctx.db, async (trx) => {
-        for (const user of users)
-          await endUserRisk(
-            trx,
-            { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
-            { state: 'dismissed', detail: 'adminDismissedAllRiskForUser' },
-            actor,
-            now,
-          );
-      });
+      // Reference §6.1: the password is unchanged; the users' detections are dismissed too.
+      await changeUsersRisk(
+        ctx.db,
+        caller.user,
+        users,
+        'dismiss',
+        await auditActorOf(ctx, caller),
+        ctx.clock.now(),
+      );
       return reply.code(204).send();
     },
   );
@@ -199,18 +186,14 @@ export function identityProtectionRoutes(api: FastifyInstance, ctx: WardenContex
     async (req, reply) => {
       const caller = graphCallerOf(req);
       const users = await usersOf(caller.tenantId, req.body.userIds);
-      refuseAny(caller.user, users, 'confirmCompromised');
-      const actor = await auditActorOf(ctx, caller);
-      const now = ctx.clock.now();
-      await inTransaction(ctx.db, async (trx) => {
-        for (const user of users)
-          await confirmUserCompromised(
-            trx,
-            { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
-            actor,
-            now,
-          );
-      });
+      await changeUsersRisk(
+        ctx.db,
+        caller.user,
+        users,
+        'confirmCompromised',
+        await auditActorOf(ctx, caller),
+        ctx.clock.now(),
+      );
       return reply.code(204).send();
     },
   );
