@@ -40,24 +40,20 @@ export const migration: Migration = {
       .columns(['tenant_id', 'user_id'])
       .execute();
 
-    const policy = db.schema.alterTable('authentication_methods_policy');
-    await policy
+    const policy = () => db.schema.alterTable('authentication_methods_policy');
+    await policy()
       .addColumn('passkey_attestation', 'varchar(16)', (c) => c.notNull().defaultTo('none'))
       .execute();
-    await db.schema
-      .alterTable('authentication_methods_policy')
+    await policy()
       .addColumn('passkey_aaguid_mode', 'varchar(16)', (c) => c.notNull().defaultTo('off'))
       .execute();
-    await db.schema
-      .alterTable('authentication_methods_policy')
+    await policy()
       .addColumn('passkey_aaguids', 'text', (c) => c.notNull().defaultTo('[]'))
       .execute();
-    await db.schema
-      .alterTable('authentication_methods_policy')
+    await policy()
       .addColumn('passkey_passwordless', 'integer', (c) => c.notNull().defaultTo(1))
       .execute();
-    await db.schema
-      .alterTable('authentication_methods_policy')
+    await policy()
       .addColumn('sspr_methods_required', 'integer', (c) => c.notNull().defaultTo(2))
       .execute();
 
