@@ -139,9 +139,10 @@ describe('issue 15 item 5: self-service password reset', () => {
     const rows = await w.ctx.db
       .selectFrom('throttles')
       .selectAll()
-      .where('key', '=', `sspr:acct:${user.upn}`)
+      .where('tenant_id', '=', user.tenantId)
+      .where('key', '=', `mfa:${user.id}`)
       .executeTakeFirst();
-    assert.ok(rows && rows.locked_until > w.clock.now());
+    assert.ok(rows && rows.locked_until > w.clock.now(), 'the sign-in’s own second-factor counter locked');
     const audits = await w.ctx.db
       .selectFrom('audit_events')
       .selectAll()
@@ -149,5 +150,39 @@ describe('issue 15 item 5: self-service password reset', () => {
       .where('activity', '=', 'Self-service password reset')
       .execute();
     assert.ok(audits.length >= 11);
+  });
+
+  it('a proven method does not buy fresh guesses at the other, and an unknown account stays locked across restarts', async () => {
+    const user = await makeUser(w, { totp: true });
+    const [code] = await w.ctx.recoveryCodes.regenerate(w.ctx.db, user.tenantId, user.id, w.clock.now());
+    const b = await flow(w, user.tenantId);
+    await b.open();
+    await b.post({ action: 'username', username: user.upn });
+    for (let i = 0; i < 8; i++) assert.equal((await b.post({ action: 'totp', code: '000000' })).status, 400);
+    assert.equal((await b.post({ action: 'recoveryCode', code: code! })).status, 200);
+    assert.equal((await b.post({ action: 'totp', code: '000000' })).status, 400);
+    const right = totpFor(user.totpSeed!).generate({ timestamp: w.clock.now() });
+    assert.equal(
+      (await b.post({ action: 'totp', code: right })).status,
+      400,
+      'the failures before the proof still count: the account is locked',
+    );
+
+    const nobody = 'nobody-locked@contoso.example';
+    const first = await flow(w, user.tenantId);
+    await first.open();
+    await first.post({ action: 'username', username: nobody });
+    for (let i = 0; i < 10; i++) await first.post({ action: 'totp', code: '000000' });
+    const again = await flow(w, user.tenantId);
+    await again.open();
+    await again.post({ action: 'username', username: nobody });
+    await again.post({ action: 'totp', code: '000000' });
+    const lock = await w.ctx.db
+      .selectFrom('throttles')
+      .select('locked_until')
+      .where('tenant_id', '=', user.tenantId)
+      .where('key', '=', `sspr:acct:${nobody}`)
+      .executeTakeFirst();
+    assert.ok(lock && lock.locked_until > w.clock.now(), 'the name typed stays locked in a new reset');
   });
 });

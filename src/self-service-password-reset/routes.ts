@@ -11,7 +11,7 @@ import { formFields } from '../http/form-fields.ts';
 import { html } from '../http/html.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
 import { safeEqual } from '../security/constant-time.ts';
-import { RULES, throttleKeys } from '../security/throttle.ts';
+import { PLATFORM_SCOPE, RULES, throttleKeys } from '../security/throttle.ts';
 import { completeSelfServiceReset } from './complete-reset.ts';
 import { methodsRequired } from './methods-required.ts';
 import { GENERIC, sendHtml, sendResetPage } from './pages.ts';
@@ -59,11 +59,11 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
     }
 
     if ((form.action === 'totp' || form.action === 'recoveryCode') && state.userId && state.upn) {
-      const accountKey = throttleKeys.ssprAccount(state.upn);
+      const accountKey = accountThrottleKey(state);
       const ipKey = throttleKeys.ssprIp(req.ip);
       const locked =
         (await ctx.throttle.begin(tenant.id, accountKey, RULES.secondFactor, now)) ||
-        (await ctx.throttle.begin(tenant.id, ipKey, RULES.passwordPerIp, now));
+        (await ctx.throttle.begin(PLATFORM_SCOPE, ipKey, RULES.passwordPerIp, now));
       const code = (form.code ?? '').trim().slice(0, 64);
       const ok =
         !locked &&
@@ -75,8 +75,10 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
         await auditFailure(ctx, tenant.id, state, { method: form.action, locked: !!locked }, now);
         return answer(state, 400, GENERIC);
       }
-      await ctx.throttle.succeed(tenant.id, accountKey);
-      await ctx.throttle.release(tenant.id, ipKey);
+      // A proof gives back only its own slot: the failures before it still count, so one leaked
+      // recovery code does not buy fresh guesses at the authenticator code (security review).
+      await ctx.throttle.release(tenant.id, accountKey);
+      await ctx.throttle.release(PLATFORM_SCOPE, ipKey);
       state.proven = [...state.proven, form.action];
       return answer(state, 200);
     }
@@ -104,6 +106,7 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
         now,
       );
       if (!reset) return answer(state, 400, GENERIC);
+      await ctx.throttle.succeed(tenant.id, accountThrottleKey(state));
       reply.header('Set-Cookie', resetStateCookie(ctx, tenant.id));
       return sendHtml(
         reply,
@@ -117,6 +120,17 @@ export function registerSelfServicePasswordResetRoutes(app: FastifyInstance, ctx
     if (form.action === 'password') return answer(state, 400, GENERIC);
     return startAgain(reply);
   });
+}
+
+/**
+ * The counter of wrong codes (security review): a real account's is the sign-in's own second-factor
+ * counter, so the reset and the sign-in share one budget of guesses and a rename starts none; an
+ * unknown account's is kept by the name typed, so it locks and stays locked across restarts alike.
+ */
+function accountThrottleKey(state: ResetState): string {
+  return state.passwordFingerprint && state.userId
+    ? throttleKeys.secondFactor(state.userId)
+    : throttleKeys.ssprAccount(state.upn ?? '');
 }
 
 async function tenantOf(ctx: WardenContext, key: string) {
