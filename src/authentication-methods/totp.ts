@@ -82,7 +82,7 @@ export async function verifyTotp(
     if (step === undefined) continue;
     const result = await db
       .updateTable('auth_methods')
-      .set({ last_used_step: step })
+      .set({ last_used_step: step, last_used_at: now })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', method.id)
       .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
