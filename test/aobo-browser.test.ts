@@ -77,7 +77,7 @@ describe('SPEC E3 in a browser: Admin agents sign in at their customers’ autho
   it('seed 003: John of Fabrikam (no MFA policy, no method) must register an authenticator before he reaches Tailspin', async () => {
     const { start, page, callback } = await open('tailspin');
     await password(page, 'john@fabrikam.example');
-    await page.waitForSelector('main[data-step=register_totp]');
+    await page.waitForSelector('main[data-step=register_method]');
     const secret = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
     await page.fill('#code', code(secret));
     await submit(page, 'confirm_totp');

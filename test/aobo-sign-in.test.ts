@@ -42,7 +42,7 @@ describe('SPEC E3: partner users sign in at a customer’s authority (admin on b
 
   it('SPEC E3: John (Fabrikam: no MFA policy, no method) registers an authenticator first at Tailspin, then signs in with mfa', async () => {
     const { afterPassword, tokens } = await delegatedSignIn(w, 'john@fabrikam.example', 'tailspin');
-    assert.equal(afterPassword, 'register_totp');
+    assert.equal(afterPassword, 'register_method');
     const claims = decodeJwt(tokens.access_token);
     assert.ok((claims.amr as string[]).includes('mfa'));
     assert.deepEqual(claims.wids, [GLOBAL_ADMIN]);

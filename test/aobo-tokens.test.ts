@@ -88,7 +88,7 @@ describe('SPEC E3, reference §2.2: tokens of a partner user at a customer’s a
     );
     assert.deepEqual(northwind.wids, [GLOBAL_ADMIN]);
     const hal = await delegatedSignIn(w, 'hal@contoso.example', 'northwind');
-    assert.equal(hal.afterPassword, 'register_totp');
+    assert.equal(hal.afterPassword, 'register_method');
     halSeed = hal.seed;
     assert.deepEqual(decodeJwt(hal.tokens.access_token).wids, [HELPDESK_ADMIN]);
     assert.equal(decodeJwt(hal.tokens.access_token).tid, tenant('northwind'));

@@ -29,7 +29,7 @@ describe('SPEC R1: warden login --mfa, the step-up the CLI recommends', () => {
     const at = await ua.submit('password', { username: 'john@fabrikam.example', password: w.demo.password });
     // Asked for MFA (amr_values=mfa on the device request), John must set up an authenticator now;
     // without --mfa his sign-in ends after the password (Fabrikam has no MFA policy).
-    assert.equal(ua.step(), 'register_totp', ua.lastPage.slice(0, 1500));
+    assert.equal(ua.step(), 'register_method', ua.lastPage.slice(0, 1500));
     assert.ok(!ua.lastPage.includes('value="skip_registration"'));
     await completeSecondStep(w, ua, { at, upn: 'john@fabrikam.example', mfa: true });
     const login = await cli.exited;

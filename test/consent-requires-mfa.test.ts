@@ -159,7 +159,7 @@ describe('SPEC §10: consent to a third-party multi-tenant application requires 
     const ua = new UserAgent();
     await ua.navigate(start.url);
     const at = await ua.submit('password', { username: user.upn, password: user.password });
-    assert.equal(ua.step(), 'register_totp', 'registration is required, not offered');
+    assert.equal(ua.step(), 'register_method', 'registration is required, not offered');
     assert.doesNotMatch(ua.lastPage, /value="skip_registration"/);
     await completeSecondStep(w, ua, { at, upn: user.upn, mfa: true });
     assert.equal(ua.step(), 'consent');

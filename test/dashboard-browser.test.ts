@@ -93,7 +93,7 @@ describe('SPEC E1: the dashboard in Chromium, the matrix, one row per area', () 
   async function openAs(upn: string, path: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     await signInAt(page, path, upn);
-    await page.waitForSelector('main[data-step=register_offer], main[data-step=register_totp]');
+    await page.waitForSelector('main[data-step=register_offer], main[data-step=register_method]');
     if ((await page.getAttribute('main', 'data-step')) === 'register_offer') {
       await page.click('form:has(input[value=begin_registration]) button');
     }

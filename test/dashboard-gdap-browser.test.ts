@@ -229,7 +229,7 @@ describe('SPEC §13: the partner dashboard GDAP area in Chromium', () => {
     await page.fill('#password', w.demo.password);
     await page.click('button[type=submit]');
     // Sam has no authenticator yet: the area asks for MFA first, so he registers one.
-    await page.waitForSelector('main[data-step=register_offer], main[data-step=register_totp]');
+    await page.waitForSelector('main[data-step=register_offer], main[data-step=register_method]');
     if ((await page.getAttribute('main', 'data-step')) === 'register_offer')
       await page.click('form:has(input[value=begin_registration]) button');
     await page.waitForSelector('code.secret');

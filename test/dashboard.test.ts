@@ -97,7 +97,7 @@ describe('SPEC E1: the dashboard over HTTP', () => {
       username: 'john@fabrikam.example',
       password: w.demo.password,
     });
-    assert.equal(john.step(), 'register_totp', 'never registered: registration first');
+    assert.equal(john.step(), 'register_method', 'never registered: registration first');
     await completeSecondStep(w, john, { at, upn: 'john@fabrikam.example', mfa: true });
     assert.equal(new URL(john.lastUrl).pathname, '/commerce/customers');
     assert.match(john.lastPage, /data-testid="mfa-status">MFA verified</);

@@ -62,7 +62,7 @@ describe('SPEC §3: interactive sign-in with openid-client', () => {
   it('SPEC §8: amr_values=mfa takes John through registration to a token with mfa', async () => {
     const start = await startAuthorization(w, 'fabrikam', { amr_values: 'mfa' });
     const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     assert.match(ua.lastPage, /<img class="qr" src="data:image\/png;base64,/);
     await ua.submit('confirm_totp', { code: totpCode(w, secret) });
@@ -106,7 +106,7 @@ describe('OIDC Core §3.1.2.4: consent and cancel', () => {
     await ua.navigate(url.toString());
     const at = await ua.submit('password', { username: 'sam@contoso.example', password: w.demo.password });
     // SPEC §10: the consent needs MFA, so a user with no method registers one first, without a skip.
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
     await completeSecondStep(w, ua, { at, upn: 'sam@contoso.example', mfa: true });
     assert.equal(ua.step(), 'consent');
     assert.match(ua.lastPage, /registered by Fabrikam/);

@@ -30,7 +30,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
     w.clock.advance(14 * DAY);
     const later = await startAuthorization(w, 'contoso');
     const { ua: ua2 } = await signIn(w, later, { upn: sam.upn });
-    assert.equal(ua2.step(), 'register_totp', 'after 14 days registration cannot be skipped');
+    assert.equal(ua2.step(), 'register_method', 'after 14 days registration cannot be skipped');
     assert.doesNotMatch(ua2.lastPage, /value="skip_registration"/);
   });
 
@@ -41,7 +41,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
     const start = await startAuthorization(w, 'contoso');
     await signIn(w, start, { upn: sky.upn }, ua);
     // Sky is a Security administrator: security defaults demand MFA at once.
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
 
     // With security defaults off, Sam signs in with a password and keeps a session and a refresh token.
     const contoso = w.demo.tenants.contoso!.id;
@@ -72,7 +72,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
     const bill = await makeUser(w, { name: 'bill', roles: ['Billing Administrator'] });
     const start = await startAuthorization(w, 'contoso');
     const { ua } = await signIn(w, start, { upn: bill.upn });
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
     assert.match(ua.lastPage, /requires more information/);
     const secret = /aria-label="Secret key">([^<]+)</.exec(ua.lastPage)![1]!.replaceAll(' ', '');
     await ua.submit('confirm_totp', { code: '123456' === totpCode(w, secret) ? '654321' : '123456' });
@@ -156,7 +156,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
       const start = await startAuthorization(w, 'fabrikam', extra);
       const { ua } = await signIn(w, start, { upn: 'john@fabrikam.example' });
       assert.ok(
-        ['register_totp', 'second_factor'].includes(ua.step()),
+        ['register_method', 'second_factor'].includes(ua.step()),
         `${JSON.stringify(extra)}: ${ua.step()} ${/role="alert"[^<]*<?[^<]*/.exec(ua.lastPage)?.[0]} status=${ua.lastStatus} url=${ua.lastUrl}}`,
       );
     }
@@ -168,7 +168,7 @@ describe('SPEC §5: security defaults and step-up end to end', () => {
     await setSecurityDefaults(w.ctx.db, contoso, false, w.clock.now());
     await setRequireMfaForAllUsers(w.ctx.db, contoso, true);
     const { ua } = await signIn(w, await startAuthorization(w, 'contoso'), { upn: sam.upn });
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
     const [row] = await listSignIns(w.ctx.db, contoso, { userId: w.demo.users[sam.upn]!.id });
     assert.equal(row!.status.errorCode, 50079);
     assert.equal(row!.authenticationRequirementPolicies[0]!.detail, 'tenantPolicy:requireMfaAllUsers');

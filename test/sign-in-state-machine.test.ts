@@ -117,6 +117,7 @@ describe('Sign-in state machine: the table (STYLE 6)', () => {
       id: 'f',
       state: 'credentials',
       data: { csrf: 'c', proven: [], steps: [] },
+      passkeyChallenge: '',
       expiresAt: Number.MAX_SAFE_INTEGER,
     };
     // A table whose only step jumps past the second factor: the defect the guard exists for.
@@ -273,9 +274,9 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     await a.start();
     await a.act('password', { username: alice, password: 'not-the-password' }, 'credentials');
     await a.act('password', { username: alice, password: w.demo.password }, 'register_offer');
-    await a.act('begin_registration', {}, 'register_totp');
+    await a.act('begin_registration', {}, 'register_method');
     const seed = a.secret();
-    await a.act('confirm_totp', { code: wrongCode(totpCode(w, seed)) }, 'register_totp');
+    await a.act('confirm_totp', { code: wrongCode(totpCode(w, seed)) }, 'register_method');
     await a.act('confirm_totp', { code: freshCode(w, seed) }, 'recovery_codes');
     const recovery = /<li><code>([a-z0-9-]+)<\/code><\/li>/.exec(a.ua.lastPage)![1]!;
     await a.act('continue', {}, 'signed_in');
@@ -327,7 +328,7 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     const sky = await makeUser('contoso', { directoryRoles: ['Security Administrator'] });
     const f = new Walk(seen);
     await f.start();
-    await f.act('password', { username: sky, password: w.demo.password }, 'register_totp');
+    await f.act('password', { username: sky, password: w.demo.password }, 'register_method');
     await f.act('cancel', {}, 'cancelled');
 
     // Two browsers register at once: the second must prove the method the first saved.
@@ -337,7 +338,7 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     for (const walk of [first, second]) {
       await walk.start();
       await walk.act('password', { username: dora, password: w.demo.password }, 'register_offer');
-      await walk.act('begin_registration', {}, 'register_totp');
+      await walk.act('begin_registration', {}, 'register_method');
     }
     await first.act('confirm_totp', { code: freshCode(w, first.secret()) }, 'recovery_codes');
     await second.act('confirm_totp', { code: freshCode(w, second.secret()) }, 'second_factor');
@@ -429,7 +430,7 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
       { newPassword: 'Saffron-Harbor-77', confirmPassword: 'Saffron-Harbor-77' },
       'register_offer',
     );
-    await a.act('begin_registration', {}, 'register_totp');
+    await a.act('begin_registration', {}, 'register_method');
     const seed = a.secret();
     await a.act('confirm_totp', { code: freshCode(w, seed) }, 'recovery_codes');
     await a.act('continue', {}, 'signed_in');
@@ -468,7 +469,7 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     assert.equal(ua.step(), 'credentials');
     const at = await ua.submit('password', { username: ivy, password: w.demo.password });
     // SPEC §10: consent needs MFA; with no method, registration is required (no skip).
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
     await completeSecondStep(w, ua, { at, upn: ivy, mfa: true });
     assert.equal(ua.step(), 'consent');
 

@@ -249,7 +249,7 @@ describe('Issue 15 item 2: the Temporary Access Pass and a first registration an
   it('Issue 15 item 2: off by default — a new Security Administrator registers at the first MFA prompt with the password (seed 003 example 3)', async () => {
     const john = await makeUser(w, { name: 'tapjohn', roles: ['Security Administrator'] });
     const { ua } = await signInWithPassword(john.upn);
-    assert.equal(ua.step(), 'register_totp');
+    assert.equal(ua.step(), 'register_method');
   });
 
   it('Issue 15 item 2: with the setting on, a privileged first registration after the password alone is refused, and done with a pass', async () => {
@@ -299,7 +299,7 @@ describe('Issue 15 item 2: the Temporary Access Pass and a first registration an
       // With a pass, the registration goes on, and the result proves MFA.
       const { temporaryAccessPass } = await issue(newAdmin, { isUsableOnce: true });
       const withPass = await signInWithPass(newAdmin.upn, temporaryAccessPass);
-      assert.equal(withPass.ua.step(), 'register_totp');
+      assert.equal(withPass.ua.step(), 'register_method');
       const done = await completeSecondStep(w, withPass.ua, {
         at: withPass.at,
         upn: newAdmin.upn,

@@ -25,6 +25,38 @@ ${extra}
 </form>`;
 }
 
+/**
+ * A passkey ceremony's form (issue 15 item 1): the WebAuthn options ride in `data-options`, and
+ * `/assets/passkey.js` (same origin, no inline script: the strict CSP holds) runs
+ * navigator.credentials through @simplewebauthn/browser, puts the response in `credential` and
+ * submits. The button is not a submit button: without script (or without the ceremony) the form
+ * is never sent empty, and the page's other forms work as before.
+ */
+export interface PasskeyCeremony {
+  /** PublicKeyCredentialCreationOptionsJSON or RequestOptionsJSON, as @simplewebauthn/server made them. */
+  options: unknown;
+}
+
+function passkeyForm(
+  ctx: FormContext,
+  action: 'passkey_sign_in' | 'passkey' | 'confirm_passkey',
+  ceremony: PasskeyCeremony,
+  submit: string,
+): Html {
+  const mode = action === 'confirm_passkey' ? 'register' : 'authenticate';
+  return html`<form method="post" action="${ctx.action}" class="passkey" data-passkey="${mode}" data-options="${JSON.stringify(ceremony.options)}">
+<input type="hidden" name="csrf" value="${ctx.csrf}">
+<input type="hidden" name="action" value="${action}">
+<input type="hidden" name="credential" value="">
+<button type="button" data-passkey-start>${submit}</button>
+<p class="error" role="alert" data-passkey-error hidden></p>
+</form>`;
+}
+
+/** The scripts of a page with a passkey form (both files of Warden's origin). */
+const PASSKEY_SCRIPTS = html`<script src="/assets/simplewebauthn-browser.js" defer></script>
+<script src="/assets/passkey.js" defer></script>`;
+
 function alert(error: string | undefined): Html {
   return error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : html``;
 }
@@ -48,7 +80,7 @@ function cancel(ctx: FormContext): Html {
 
 export function credentialsPage(
   ctx: FormContext,
-  input: { loginHint?: string | undefined; clientName: string },
+  input: { loginHint?: string | undefined; clientName: string; passkey?: PasskeyCeremony | undefined },
 ): string {
   return page(
     'Sign in',
@@ -63,6 +95,7 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="current-password" required>`,
   'Sign in',
 )}
+${input.passkey ? html`<div class="alternative"><p>or, without a password:</p>${passkeyForm(ctx, 'passkey_sign_in', input.passkey, 'Sign in with a passkey')}</div>${PASSKEY_SCRIPTS}` : ''}
 <p><a href="/${ctx.action.split('/')[1] ?? ''}/sspr">Forgot my password</a></p>
 <details>
 <summary>Sign in with a Temporary Access Pass</summary>
@@ -105,19 +138,29 @@ ${cancel(ctx)}`,
 
 export function secondFactorPage(
   ctx: FormContext,
-  input: { upn: string; recoveryCodesLeft: number },
+  input: {
+    upn: string;
+    recoveryCodesLeft: number;
+    hasAuthenticatorApp: boolean;
+    passkey?: PasskeyCeremony | undefined;
+  },
 ): string {
   return page(
     'Verify your identity',
-    html`<p>Signing in as <strong>${input.upn}</strong>. Enter the 6-digit code from your authenticator app.</p>
+    html`<p>Signing in as <strong>${input.upn}</strong>.${input.passkey ? ' Use your passkey or security key.' : ' Enter the 6-digit code from your authenticator app.'}</p>
 ${alert(ctx.error)}
-${form(
-  ctx,
-  'totp',
-  html`<label for="code">Code</label>
+${input.passkey ? html`${passkeyForm(ctx, 'passkey', input.passkey, 'Use a passkey')}${PASSKEY_SCRIPTS}` : ''}
+${
+  input.hasAuthenticatorApp || !input.passkey
+    ? html`${input.passkey ? html`<p>or enter the 6-digit code from your authenticator app:</p>` : ''}${form(
+        ctx,
+        'totp',
+        html`<label for="code">Code</label>
 <input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus>`,
-  'Verify',
-)}
+        'Verify',
+      )}`
+    : ''
+}
 ${
   input.recoveryCodesLeft > 0
     ? html`<details><summary>Use a recovery code instead</summary>
@@ -150,14 +193,26 @@ ${form(ctx, 'skip_registration', html``, 'Skip for now')}`,
   );
 }
 
-export function registerTotpPage(
+/**
+ * Issue 15 item 2: the registration interrupt offers a choice, most secure first — a passkey or
+ * security key (phishing-resistant), then an authenticator app.
+ */
+export function registerMethodPage(
   ctx: FormContext,
-  input: { qrDataUrl: string; secret: string; required: boolean },
+  input: { qrDataUrl: string; secret: string; required: boolean; passkey: PasskeyCeremony },
 ): string {
   const grouped = input.secret.replace(/(.{4})/g, '$1 ').trim();
   return page(
-    'Set up your authenticator app',
+    'Set up a way to verify it’s you',
     html`${input.required ? html`<p>Your organisation requires more information to keep your account secure.</p>` : ''}
+${alert(ctx.error)}
+<section aria-labelledby="passkey-title">
+<h2 id="passkey-title">A passkey or security key (recommended)</h2>
+<p>Sign in with your device’s screen lock, a security key or a passkey manager. It cannot be phished.</p>
+${passkeyForm(ctx, 'confirm_passkey', input.passkey, 'Create a passkey')}
+</section>
+<section aria-labelledby="totp-title">
+<h2 id="totp-title">An authenticator app</h2>
 <ol>
 <li>Open an authenticator app (it works on a phone or a desktop).</li>
 <li>Scan this QR code, or enter the key by hand.</li>
@@ -165,16 +220,17 @@ export function registerTotpPage(
 </ol>
 <img class="qr" src="${input.qrDataUrl}" alt="QR code to add this account to an authenticator app" width="200" height="200">
 <p>Key: <code class="secret" aria-label="Secret key">${grouped}</code></p>
-${alert(ctx.error)}
 ${form(
   ctx,
   'confirm_totp',
   html`<label for="code">Code from the app</label>
-<input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required autofocus>`,
+<input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required>`,
   'Verify and finish',
 )}
-${cancel(ctx)}`,
-    { tenantName: ctx.tenantName, step: 'register_totp' },
+</section>
+${cancel(ctx)}
+${PASSKEY_SCRIPTS}`,
+    { tenantName: ctx.tenantName, step: 'register_method' },
   );
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
 import { registerAdminCenter } from '../admin-center/index.ts';
@@ -24,6 +26,14 @@ import { unavailablePage } from './unavailable-page.ts';
 
 const CSS = readFileSync(new URL('./assets/warden.css', import.meta.url));
 const FORM_POST_JS = readFileSync(new URL('./assets/form-post.js', import.meta.url));
+const PASSKEY_JS = readFileSync(new URL('./assets/passkey.js', import.meta.url));
+// @simplewebauthn/browser's own browser bundle (issue 15 item 1), served as it ships.
+const WEBAUTHN_BROWSER_JS = readFileSync(
+  join(
+    dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+    '../dist/bundle/index.umd.min.js',
+  ),
+);
 
 /**
  * One HTTP server: authority paths (`/{tenant}/oauth2/v2.0/*`, discovery, keys) go straight to
@@ -111,12 +121,18 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   app.get('/assets/warden.css', (_req, reply) => {
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(CSS);
   });
-  app.get('/assets/form-post.js', (_req, reply) => {
-    reply
-      .header('Cache-Control', 'public, max-age=3600')
-      .type('text/javascript; charset=utf-8')
-      .send(FORM_POST_JS);
-  });
+  for (const [path, script] of [
+    ['/assets/form-post.js', FORM_POST_JS],
+    ['/assets/passkey.js', PASSKEY_JS],
+    ['/assets/simplewebauthn-browser.js', WEBAUTHN_BROWSER_JS],
+  ] as const) {
+    app.get(path, (_req, reply) => {
+      reply
+        .header('Cache-Control', 'public, max-age=3600')
+        .type('text/javascript; charset=utf-8')
+        .send(script);
+    });
+  }
   // Liveness: the process answers, whatever the database does.
   app.get('/healthz', async () => ({ status: 'ok', database: ctx.dbKind }));
   // Readiness: send traffic here only while the database answers, within its timeouts, a

@@ -15,6 +15,7 @@ export interface AuthenticationStep {
     | 'Temporary Access Pass'
     | 'Authenticator app code'
     | 'Recovery code'
+    | 'FIDO2 security key'
     | 'Refresh token';
   succeeded: boolean;
   authenticationStepDateTime: string;

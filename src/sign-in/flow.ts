@@ -15,7 +15,7 @@ export const FLOW_STATES = [
   'change_password',
   'second_factor',
   'register_offer',
-  'register_totp',
+  'register_method',
   'recovery_codes',
   'blocked',
 ] as const;
@@ -60,6 +60,15 @@ export interface Flow {
   state: FlowState;
   data: FlowData;
   expiresAt: number;
+  /**
+   * Issue 15 item 1: the WebAuthn challenge the flow's page offers now (base64url). A passkey step
+   * takes it (`takePasskeyChallenge`) before verifying, so each challenge proves one ceremony.
+   */
+  passkeyChallenge: string;
+}
+
+function newChallenge(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 export const FLOW_TTL_MS = 30 * 60 * 1000;
@@ -86,6 +95,7 @@ export class FlowStore {
       state: row.state as FlowState,
       data: JSON.parse(row.data) as FlowData,
       expiresAt: row.expires_at,
+      passkeyChallenge: row.passkey_challenge ?? '',
     };
   }
 
@@ -96,6 +106,7 @@ export class FlowStore {
       state: 'credentials',
       data: { csrf: randomBytes(24).toString('base64url'), proven: [], steps: [] },
       expiresAt: now + FLOW_TTL_MS,
+      passkeyChallenge: newChallenge(),
     };
     await this.#db
       .insertInto('sign_in_flows')
@@ -105,6 +116,7 @@ export class FlowStore {
         state: flow.state,
         data: JSON.stringify(flow.data),
         expires_at: flow.expiresAt,
+        passkey_challenge: flow.passkeyChallenge,
       })
       .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
       .execute();
@@ -118,6 +130,25 @@ export class FlowStore {
       .where('tenant_id', '=', flow.tenantId)
       .where('id', '=', flow.id)
       .execute();
+  }
+
+  /**
+   * Takes the flow's current WebAuthn challenge for one ceremony and puts a fresh one in its place,
+   * by a conditional UPDATE: of two requests racing with one challenge, one gets it and the other
+   * undefined (WebAuthn L3 §13.4.3, a challenge is used once). The flow then offers the new one.
+   */
+  async takePasskeyChallenge(flow: Flow): Promise<string | undefined> {
+    const taken = flow.passkeyChallenge;
+    const next = newChallenge();
+    const result = await this.#db
+      .updateTable('sign_in_flows')
+      .set({ passkey_challenge: next })
+      .where('tenant_id', '=', flow.tenantId)
+      .where('id', '=', flow.id)
+      .where((eb) => (taken ? eb('passkey_challenge', '=', taken) : eb('passkey_challenge', 'is', null)))
+      .executeTakeFirst();
+    flow.passkeyChallenge = next;
+    return Number(result.numUpdatedRows) === 1 && taken ? taken : undefined;
   }
 
   async end(flow: Flow): Promise<void> {

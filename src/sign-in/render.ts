@@ -1,8 +1,12 @@
 import { methodsOf } from '../authentication-methods/methods.ts';
+import { passkeyRequestOptions } from '../authentication-methods/passkeys/authentication.ts';
+import { passkeyCreationOptions } from '../authentication-methods/passkeys/registration.ts';
+import { passkeySettings } from '../authentication-methods/passkeys/settings.ts';
 import * as views from '../authority-pages/pages.ts';
 import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import type { FlowState } from './flow.ts';
-import { accountTenantId, type StepInput, type StepOutcome } from './step.ts';
+import { accountTenantId, flowUser, type StepInput, type StepOutcome } from './step.ts';
+import { authorityRelyingParty, ownerOf } from './steps/passkey.ts';
 import { enrolmentView } from './steps/totp.ts';
 
 /** What the page of a state needs besides the flow: where its forms post and who asked. */
@@ -32,23 +36,49 @@ function shown(status: number, body: string): RenderedPage {
 
 /** One page per state of the flow (a missing state does not typecheck). */
 const PAGES: { readonly [S in FlowState]: PageOf } = {
-  credentials: async (request, form, status) =>
-    shown(
+  credentials: async (request, form, status) => {
+    const { step } = request;
+    // Issue 15 item 1: username-less passkey sign-in where the tenant allows it.
+    const passwordless = (await passkeySettings(step.ctx.db, step.tenant.id)).passwordless;
+    return shown(
       status,
       views.credentialsPage(form, {
-        loginHint: request.step.flow.data.userPrincipalName ?? request.loginHint,
+        loginHint: step.flow.data.userPrincipalName ?? request.loginHint,
         clientName: request.clientName,
+        passkey: passwordless
+          ? {
+              options: await passkeyRequestOptions(
+                step.ctx.db,
+                authorityRelyingParty(step),
+                step.flow.passkeyChallenge,
+              ),
+            }
+          : undefined,
       }),
-    ),
+    );
+  },
   change_password: async (request, form, status) =>
     shown(status, views.changePasswordPage(form, { upn: request.step.flow.data.userPrincipalName ?? '' })),
   second_factor: async ({ step }, form, status) => {
-    const methods = await methodsOf(step.ctx.db, accountTenantId(step), step.flow.data.userId!);
+    const user = { tenantId: accountTenantId(step), userId: step.flow.data.userId! };
+    const methods = await methodsOf(step.ctx.db, user.tenantId, user.userId);
     return shown(
       status,
       views.secondFactorPage(form, {
         upn: step.flow.data.userPrincipalName ?? '',
         recoveryCodesLeft: methods.recoveryCodesRemaining,
+        hasAuthenticatorApp: methods.totp.length > 0,
+        passkey:
+          methods.passkeys.length > 0
+            ? {
+                options: await passkeyRequestOptions(
+                  step.ctx.db,
+                  authorityRelyingParty(step),
+                  step.flow.passkeyChallenge,
+                  user,
+                ),
+              }
+            : undefined,
       }),
     );
   },
@@ -59,14 +89,25 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
       views.registerOfferPage(form, { skipUntil: step.flow.data.requirement?.skipUntil ?? now, now }),
     );
   },
-  register_totp: async ({ step }, form, status) =>
-    shown(
+  register_method: async ({ step }, form, status) => {
+    const user = await flowUser(step);
+    const settings = await passkeySettings(step.ctx.db, user.tenantId);
+    const options = await passkeyCreationOptions(
+      step.ctx.db,
+      authorityRelyingParty(step),
+      ownerOf(user),
+      settings,
+      step.flow.passkeyChallenge,
+    );
+    return shown(
       status,
-      views.registerTotpPage(form, {
+      views.registerMethodPage(form, {
         ...(await enrolmentView(step)),
         required: step.flow.data.requirement?.registration === 'required',
+        passkey: { options },
       }),
-    ),
+    );
+  },
   // The codes are shown once; coming back here only offers to continue.
   recovery_codes: async (request, form, status) =>
     shown(status, views.recoveryCodesPage(form, { codes: request.codes ?? [] })),

@@ -2,6 +2,11 @@ import type { FlowState } from './flow.ts';
 import type { StepInput, StepOutcome } from './step.ts';
 import { submitNewPassword } from './steps/change-password.ts';
 import { cancelSignIn } from './steps/finish.ts';
+import {
+  confirmPasskeyRegistration,
+  submitPasskeySecondFactor,
+  submitPasskeySignIn,
+} from './steps/passkey.ts';
 import { submitPassword } from './steps/password.ts';
 import { continueAfterCodes, submitRecoveryCode } from './steps/recovery-codes.ts';
 import { offeredRegistration, skipRegistration } from './steps/registration-offer.ts';
@@ -15,17 +20,20 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
  * and nothing else, so a new way to sign in (passkeys, federation, AOBO) is a row here and a step.
  *
  *   credentials ──password | temporary_access_pass──▶ change_password (temporary password, SPEC §9) ──change_password──▶ (after password)
- *        │                 └▶ (after password) = second_factor | register_offer | register_totp | signed_in
+ *        │                 └▶ (after password) = second_factor | register_offer | register_method | signed_in
+ *        ├─passkey_sign_in (username-less, where the tenant allows it)──▶ (after password)
  *        ├─session_second_factor──▶ second_factor (the session proved the password; only MFA is asked)
  *        │                        └▶ credentials (the whole sign-in) | blocked
  *        └─policy blocks──▶ blocked
- *   second_factor ──totp | recovery_code──▶ signed_in
+ *   second_factor ──totp | passkey | recovery_code──▶ signed_in
  *        └──use_another_account──▶ credentials (the flow starts over)
  *   register_offer ──skip_registration──▶ signed_in (security defaults, ≤ 14 days)
- *        └──begin_registration──▶ register_totp ──confirm_totp──▶ recovery_codes ──continue──▶ signed_in
+ *        └──begin_registration──▶ register_method ──confirm_passkey | confirm_totp──▶ recovery_codes ──continue──▶ signed_in
  *
  * A Temporary Access Pass (issue 15 item 2) stands in for the password and is itself the MFA
- * proof: it leads to (after password) without change_password or second_factor. Under the
+ * proof: it leads to (after password) without change_password or second_factor. So does a
+ * passkey (issue 15 item 1): possession and user verification, `hwk`/`swk` with `mfa`. The
+ * registration page offers a passkey first and an authenticator app second (most secure first). Under the
  * tenant's TAP setting, a privileged user's registration after the password alone is refused
  * (`blocked`), or, while the offer can still be skipped, the offer says so.
  *
@@ -43,13 +51,16 @@ import { confirmRegistration, submitTotp } from './steps/totp.ts';
 export const FLOW_ACTIONS = [
   'password',
   'temporary_access_pass',
+  'passkey_sign_in',
   'session_second_factor',
   'change_password',
   'totp',
+  'passkey',
   'recovery_code',
   'use_another_account',
   'begin_registration',
   'skip_registration',
+  'confirm_passkey',
   'confirm_totp',
   'continue',
   'cancel',
@@ -71,7 +82,13 @@ export interface Transition {
 }
 
 /** What the policy may ask once the password is proven (steps/after-password.ts). */
-const AFTER_PASSWORD = ['second_factor', 'register_offer', 'register_totp', 'signed_in', 'blocked'] as const;
+const AFTER_PASSWORD = [
+  'second_factor',
+  'register_offer',
+  'register_method',
+  'signed_in',
+  'blocked',
+] as const;
 
 const cancel: Transition = { run: cancelSignIn, leadsTo: ['cancelled'] };
 
@@ -87,6 +104,7 @@ export const TRANSITIONS: TransitionTable = {
       run: submitTemporaryAccessPass,
       leadsTo: ['credentials', ...AFTER_PASSWORD, 'locked'],
     },
+    passkey_sign_in: { run: submitPasskeySignIn, leadsTo: ['credentials', ...AFTER_PASSWORD, 'locked'] },
     session_second_factor: { run: resumeSession, leadsTo: ['credentials', 'second_factor', 'blocked'] },
     cancel,
   },
@@ -100,6 +118,7 @@ export const TRANSITIONS: TransitionTable = {
   },
   second_factor: {
     totp: { run: submitTotp, leadsTo: ['second_factor', 'signed_in', 'locked'] },
+    passkey: { run: submitPasskeySecondFactor, leadsTo: ['second_factor', 'signed_in', 'locked'] },
     recovery_code: { run: submitRecoveryCode, leadsTo: ['second_factor', 'signed_in', 'locked'] },
     use_another_account: { run: useAnotherAccount, leadsTo: ['credentials'] },
     cancel,
@@ -107,17 +126,21 @@ export const TRANSITIONS: TransitionTable = {
   register_offer: {
     begin_registration: {
       run: offeredRegistration,
-      leadsTo: ['register_totp', 'register_offer', 'blocked'],
+      leadsTo: ['register_method', 'register_offer', 'blocked'],
     },
     // Past the 14-day window the offer turns into the required registration.
-    skip_registration: { run: skipRegistration, leadsTo: ['signed_in', 'register_totp', 'blocked'] },
+    skip_registration: { run: skipRegistration, leadsTo: ['signed_in', 'register_method', 'blocked'] },
     cancel,
   },
-  register_totp: {
+  register_method: {
     // To second_factor when another browser registered a method meanwhile.
+    confirm_passkey: {
+      run: confirmPasskeyRegistration,
+      leadsTo: ['register_method', 'second_factor', 'recovery_codes'],
+    },
     confirm_totp: {
       run: confirmRegistration,
-      leadsTo: ['register_totp', 'second_factor', 'recovery_codes', 'locked'],
+      leadsTo: ['register_method', 'second_factor', 'recovery_codes', 'locked'],
     },
     cancel,
   },

@@ -31,6 +31,7 @@ import { migration as temporaryAccessPass } from './migrations/0029_temporary_ac
 import { migration as identityProtection } from './migrations/0030_identity_protection.ts';
 import { migration as passkeysAndSelfService } from './migrations/0031_passkeys_and_self_service.ts';
 import { migration as oidcPayloadAccount } from './migrations/0032_oidc_payload_account.ts';
+import { migration as passkeyChallenge } from './migrations/0033_passkey_challenge.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -69,6 +70,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0030_identity_protection': identityProtection,
   '0031_passkeys_and_self_service': passkeysAndSelfService,
   '0032_oidc_payload_account': oidcPayloadAccount,
+  '0033_passkey_challenge': passkeyChallenge,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

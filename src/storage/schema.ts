@@ -194,6 +194,8 @@ export interface SignInFlowTable {
   state: string;
   data: string;
   expires_at: number;
+  /** The current WebAuthn challenge (base64url), used once (migration 0033). */
+  passkey_challenge: string | null;
 }
 
 export interface ThrottleTable {

@@ -89,7 +89,7 @@ export async function completeSecondStep(
     if (!input.mfa) return { at: await ua.submit('skip_registration'), seed };
     at = await ua.submit('begin_registration');
   }
-  if (ua.step() === 'register_totp') {
+  if (ua.step() === 'register_method') {
     seed = (/class="secret" aria-label="Secret key">([^<]+)</.exec(ua.lastPage)?.[1] ?? '').replace(
       /\s+/g,
       '',

@@ -1,4 +1,5 @@
 import type { User } from '../../directory/users.ts';
+import { provesMfa } from '../../policy/mfa-proof.ts';
 import { logAttempt } from '../attempt-log.ts';
 import type { StepInput, StepOutcome } from '../step.ts';
 import { finish } from './finish.ts';
@@ -11,7 +12,8 @@ export const TAP_REQUIRED_FOR_REGISTRATION =
 /**
  * (after password): what the policy decided at the first credential asks once it is proven —
  * registration, MFA, the registration offer, or nothing (transitions.ts AFTER_PASSWORD). A
- * Temporary Access Pass is itself the strong proof, so it is never asked for a second factor.
+ * Temporary Access Pass or a passkey is itself the strong proof, so it is never asked for a second
+ * factor.
  */
 export async function afterPassword(input: StepInput, user: User): Promise<StepOutcome> {
   const requirement = input.flow.data.requirement;
@@ -22,7 +24,7 @@ export async function afterPassword(input: StepInput, user: User): Promise<StepO
     await logAttempt(input, 50079, user, requirement.reason);
     return beginRegistration(input);
   }
-  if (requirement.factors === 'multi' && !input.flow.data.proven.includes('tap')) {
+  if (requirement.factors === 'multi' && !provesMfa(input.flow.data.proven)) {
     await logAttempt(input, 50074, user, requirement.reason);
     return { kind: 'show', state: 'second_factor' };
   }

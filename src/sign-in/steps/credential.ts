@@ -88,7 +88,8 @@ export async function submitFirstCredential(
 /**
  * THE requirement (policy/sign-in-requirement.ts), decided once per flow, here; later steps only
  * follow it. Returns the refusal when the policy (or SPEC E3's delegated access) blocks the
- * sign-in; otherwise the flow holds the requirement and `credential` as what was proven.
+ * sign-in; otherwise the flow holds the requirement and `credential` as what was proven (a
+ * password, a Temporary Access Pass, or a passkey of a username-less sign-in: `hwk`/`swk`).
  * `secret` is the password typed in this flow; without it (the password was proven earlier in the
  * authority's session, steps/session-second-factor.ts) only the user's standing risk applies.
  */
@@ -96,7 +97,7 @@ export async function decideRequirement(
   input: StepInput,
   realm: HomeRealm,
   user: User,
-  credential: FirstCredential,
+  credential: FirstCredential | 'hwk' | 'swk',
   secret: string | undefined,
 ): Promise<Extract<StepOutcome, { kind: 'blocked' }> | undefined> {
   const { ctx, tenant, flow } = input;

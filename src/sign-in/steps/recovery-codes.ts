@@ -1,11 +1,15 @@
 import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
 import { finish } from './finish.ts';
-import { proveSecondFactor } from './second-factor.ts';
+import { codeFactor, proveSecondFactor } from './second-factor.ts';
 
 /** second_factor --recovery_code--> signed_in: a recovery code stands in for the authenticator, once. */
 export function submitRecoveryCode(input: StepInput): Promise<StepOutcome> {
-  return proveSecondFactor(input, 'Recovery code', (step, user, code, now) =>
-    step.ctx.recoveryCodes.redeem(step.ctx.db, user.tenantId, user.id, code, now),
+  return proveSecondFactor(
+    input,
+    'Recovery code',
+    codeFactor((step, user, code, now) =>
+      step.ctx.recoveryCodes.redeem(step.ctx.db, user.tenantId, user.id, code, now),
+    ),
   );
 }
 

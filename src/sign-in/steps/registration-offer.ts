@@ -16,7 +16,7 @@ export async function skipRegistration(input: StepInput): Promise<StepOutcome> {
 }
 
 /**
- * register_offer --begin_registration--> register_totp, unless THE policy said this registration
+ * register_offer --begin_registration--> register_method, unless THE policy said this registration
  * needs a Temporary Access Pass (issue 15 item 2): then the offer says so, and skipping (inside the
  * window) stays possible; past the window the interrupt refuses.
  */

@@ -12,12 +12,16 @@ import { signInErrorMessage } from '../../errors/sign-in-errors.ts';
 import { RULES, throttleKeys } from '../../security/throttle.ts';
 import { authenticationStep, logAttempt } from '../attempt-log.ts';
 import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
-import { proveSecondFactor } from './second-factor.ts';
+import { codeFactor, proveSecondFactor } from './second-factor.ts';
 
 /** second_factor --totp--> signed_in: a code of the user's authenticator app (RFC 6238). */
 export function submitTotp(input: StepInput): Promise<StepOutcome> {
-  return proveSecondFactor(input, 'Authenticator app code', (step, user, code, now) =>
-    verifyTotp(step.ctx.db, step.ctx.secrets, user.tenantId, user.id, code, now),
+  return proveSecondFactor(
+    input,
+    'Authenticator app code',
+    codeFactor((step, user, code, now) =>
+      verifyTotp(step.ctx.db, step.ctx.secrets, user.tenantId, user.id, code, now),
+    ),
   );
 }
 
@@ -26,13 +30,13 @@ function pendingContext(input: StepInput): string {
   return `pending-totp:${input.flow.id}`;
 }
 
-/** -> register_totp: a new secret, sealed in the flow until the user proves it. */
+/** -> register_method: a new secret, sealed in the flow until the user proves it. */
 export async function beginRegistration(input: StepInput): Promise<StepOutcome> {
   input.flow.data.pendingTotpSealed = input.ctx.secrets.seal(newTotpSecret(), pendingContext(input));
-  return { kind: 'show', state: 'register_totp' };
+  return { kind: 'show', state: 'register_method' };
 }
 
-/** register_totp --confirm_totp--> recovery_codes: the first code proves the app; method and codes saved together. */
+/** register_method --confirm_totp--> recovery_codes: the first code proves the app; method and codes saved together. */
 export async function confirmRegistration(input: StepInput): Promise<StepOutcome> {
   const { ctx, flow } = input;
   const now = ctx.clock.now();
@@ -48,7 +52,7 @@ export async function confirmRegistration(input: StepInput): Promise<StepOutcome
   const usedStep = matchingStep(secret, (input.form.code ?? '').trim(), now);
   if (usedStep === undefined) {
     flow.data.error = signInErrorMessage(500121);
-    return { kind: 'show', state: 'register_totp' };
+    return { kind: 'show', state: 'register_method' };
   }
   await ctx.throttle.succeed(tenantId, key);
   const codes = await ctx.db.transaction().execute(async (trx) => {

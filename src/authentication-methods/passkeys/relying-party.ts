@@ -1,0 +1,16 @@
+/**
+ * The WebAuthn Relying Party (WebAuthn L3 §5.1.1 `rp.id`, §7.1 step 9 origin): Warden's public
+ * host. Every tenant's authority is a path of that one origin, so one RP id serves them all; a
+ * credential is still a tenant's own (its row is tenant-scoped, and its user handle is the user's
+ * object id, unique across tenants).
+ */
+export interface RelyingParty {
+  id: string;
+  origin: string;
+  name: string;
+}
+
+export function relyingPartyOf(baseUrl: string, tenantName: string): RelyingParty {
+  const url = new URL(baseUrl);
+  return { id: url.hostname, origin: url.origin, name: `Warden (${tenantName})` };
+}
