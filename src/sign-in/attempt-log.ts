@@ -56,7 +56,9 @@ export async function logAttempt(
       ? {
           additionalDetails: flow.data.proven.includes('tap')
             ? 'MFA requirement satisfied by a Temporary Access Pass in this sign-in'
-            : 'MFA requirement satisfied by a second factor in this sign-in',
+            : flow.data.proven.includes('hwk') || flow.data.proven.includes('swk')
+              ? 'MFA requirement satisfied by a passkey in this sign-in'
+              : 'MFA requirement satisfied by a second factor in this sign-in',
         }
       : {}),
     // Issue 15 item 6: the user's risk when the requirement was decided (absent before that).
