@@ -273,4 +273,33 @@ describe('Issue 15 item 3: Graph authentication methods of a user (reference ent
     }
     assert.equal((await methodsOf(w.ctx.db, free.tenantId, free.id)).totp.length, 0);
   });
+
+  // Issue 15 item 9: PostgreSQL's READ COMMITTED lets two transactions both count two methods and
+  // both delete one, unless the user's row is locked first; SQLite's transactions take the write
+  // lock at BEGIN. So this race is for PostgreSQL, where it can be lost.
+  if (process.env.WARDEN_TEST_DATABASE_URL)
+    it('Issue 15 item 9 (PostgreSQL, row lock): two concurrent DELETEs of the last two methods of a user whom policy requires MFA of leave one', async () => {
+      for (let round = 0; round < 6; round += 1) {
+        const user = await makeUser(w, {
+          name: `race${round}`,
+          roles: ['Security Administrator'],
+          totp: true,
+        });
+        const key = await storePasskey(w, user);
+        const [totp] = (await methodsOf(w.ctx.db, user.tenantId, user.id)).totp;
+        const results = await Promise.all([
+          callApi(w, 'DELETE', `${AUTH(user.id)}/softwareOathMethods/${totp!.id}`, { token: admin }),
+          callApi(w, 'DELETE', `${AUTH(user.id)}/fido2Methods/${key}`, { token: admin }),
+        ]);
+        assert.deepEqual(
+          results.map((r) => r.status).sort(),
+          [204, 400],
+          JSON.stringify(results.map((r) => r.body)),
+        );
+        assert.equal(results.find((r) => r.status === 400)!.body.error.code, 'badRequest');
+        const left = await methodsOf(w.ctx.db, user.tenantId, user.id);
+        assert.equal(left.totp.length + left.passkeys.length, 1, 'exactly one method remains');
+        assert.equal((await auditOf(user)).length, 1, 'one removal, one audit record');
+      }
+    });
 });
