@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { methodsOf } from '../src/authentication-methods/methods.ts';
 import { createTemporaryAccessPass } from '../src/authentication-methods/temporary-access-pass/passes.ts';
+import { createApplication } from '../src/directory/applications.ts';
 import { setSecurityDefaults } from '../src/directory/tenants.ts';
+import { GRAPH_API } from '../src/tokens/audiences.ts';
 import { graphAppToken, graphToken } from './support/graph.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { storePasskey } from './support/passkeys.ts';
-import { callApi } from './support/tokens.ts';
+import { appOnlyToken, callApi } from './support/tokens.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
 const AUTH = (user: string) => `/v1.0/users/${user}/authentication`;
@@ -229,6 +231,34 @@ describe('Issue 15 item 3: Graph authentication methods of a user (reference ent
       token: helpdesk,
     });
     assert.equal(selfDelete.status, 403, 'their own methods are managed on Security info');
+  });
+
+  it("Graph DELETE by an application with UserAuthenticationMethod.ReadWrite.All: an unprivileged user's passkey, audited with the application as actor; never an administrator's", async () => {
+    const appId = '3f6d4c1e-2b7a-4e59-9c1d-8a0b5e7f6a21';
+    const { clientSecret } = await createApplication(w.ctx.db, w.ctx.secrets, w.demo.tenants.contoso!.id, {
+      id: appId,
+      displayName: 'Contoso methods cleaner',
+      clientType: 'confidential',
+      grantedAppRoles: ['UserAuthenticationMethod.ReadWrite.All'],
+      allowedScopes: [`${GRAPH_API}/.default`],
+    });
+    const token = await appOnlyToken(w, appId, clientSecret, 'contoso', `${GRAPH_API}/.default`);
+    const { user, key } = await userWithMethods();
+    const listed = await callApi(w, 'GET', `${AUTH(user.id)}/fido2Methods`, { token });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const removed = await callApi(w, 'DELETE', `${AUTH(user.id)}/fido2Methods/${key}`, { token });
+    assert.equal(removed.status, 204, JSON.stringify(removed.body));
+    const [audit] = await auditOf(user);
+    assert.deepEqual(
+      [audit!.actor_app_id, audit!.actor_user_id, audit!.actor_name],
+      [appId, null, 'Contoso methods cleaner'],
+    );
+    const privileged = await userWithMethods({ roles: ['Security Administrator'] });
+    const refused = await callApi(w, 'DELETE', `${AUTH(privileged.user.id)}/fido2Methods/${privileged.key}`, {
+      token,
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'Authorization_RequestDenied');
   });
 
   it('Graph DELETE of a password method is refused (a password is reset, not deleted)', async () => {
