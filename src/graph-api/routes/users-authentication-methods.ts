@@ -35,8 +35,9 @@ function notFound(id: string): GraphError {
   return new GraphError('Request_ResourceNotFound', `Authentication method '${id}' does not exist.`);
 }
 
+/** The method of that id (a GUID in the path arrives lower-case: the gate canonicalises it). */
 function one(entities: MethodEntity[], id: string): MethodEntity {
-  const found = entities.find((e) => e.id === id.toLowerCase() || e.id === id);
+  const found = entities.find((e) => e.id === id);
   if (!found) throw notFound(id);
   return found;
 }
@@ -136,7 +137,7 @@ export function authenticationMethodsRoutes(api: FastifyInstance, ctx: WardenCon
         const now = ctx.clock.now();
         await assertMayChangeCredentials(ctx.db, actor, target, 'authenticationMethods', now);
         const tenant = await getTenant(ctx.db, tenantId);
-        if (!tenant) throw notFound(req.params.methodId);
+        if (!tenant) throw new Error('the gate admitted a caller of a tenant that does not exist');
         const by = await auditActorOf(ctx, caller);
         await removeMfaMethod(ctx, tenant, target, { kind, id: req.params.methodId }, (trx, removed) =>
           recordAuditEvent(
