@@ -5,12 +5,14 @@ import {
   FRESH_MFA_MS,
   MethodChangeError,
   removeAuthenticatorApp,
+  removeOwnMethod,
 } from '../src/authentication-methods/manage.ts';
 import { methodsOf } from '../src/authentication-methods/methods.ts';
 import { newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
 import { getTenant, setSecurityDefaults } from '../src/directory/tenants.ts';
 import { getUser } from '../src/directory/users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { storePasskey } from './support/passkeys.ts';
 import { makeUser } from './support/users.ts';
 
 describe('SPEC §8: managing MFA methods', () => {
@@ -67,5 +69,36 @@ describe('SPEC §8: managing MFA methods', () => {
     tenant = (await getTenant(w.ctx.db, jane.tenantId))!;
     await removeAuthenticatorApp(w.ctx, tenant, jane, fresh(), only!.id);
     assert.equal((await methodsOf(w.ctx.db, jane.tenantId, jane.id)).totp.length, 0);
+  });
+
+  it('Issue 15 item 3: a passkey is removed by the same rule: fresh MFA; an authenticator app may go while a passkey stays, the last method of either kind may not', async () => {
+    const made = await makeUser(w, { name: 'keyholder', roles: ['Global Administrator'], totp: true });
+    const user = (await getUser(w.ctx.db, made.tenantId, made.id))!;
+    // Security defaults mandate an administrator's method (a test above turned them off).
+    await setSecurityDefaults(w.ctx.db, user.tenantId, true, w.clock.now());
+    const tenant = (await getTenant(w.ctx.db, user.tenantId))!;
+    const key = await storePasskey(w, made);
+    const [app] = (await methodsOf(w.ctx.db, user.tenantId, user.id)).totp;
+    const stale = { amr: ['pwd', 'otp', 'mfa'], authTime: w.clock.now() - FRESH_MFA_MS - 1000 };
+    await assert.rejects(
+      removeOwnMethod(w.ctx, tenant, user, stale, { kind: 'fido2', id: key }),
+      (e) => code(e) === 'FreshMfaRequired',
+    );
+    await assert.rejects(
+      removeOwnMethod(w.ctx, tenant, user, fresh(), { kind: 'fido2', id: app!.id }),
+      (e) => code(e) === 'MethodNotFound',
+      'an authenticator app is not a passkey',
+    );
+    const removed = await removeOwnMethod(w.ctx, tenant, user, fresh(), {
+      kind: 'softwareOath',
+      id: app!.id,
+    });
+    assert.deepEqual([removed.kind, removed.id], ['softwareOath', app!.id]);
+    await assert.rejects(
+      removeOwnMethod(w.ctx, tenant, user, fresh(), { kind: 'fido2', id: key }),
+      (e) => code(e) === 'LastMethodMandated',
+    );
+    const left = await methodsOf(w.ctx.db, user.tenantId, user.id);
+    assert.deepEqual([left.totp.length, left.passkeys.length], [0, 1]);
   });
 });

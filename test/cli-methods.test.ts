@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CliUser, deviceLogin } from './support/cli.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { storePasskey } from './support/passkeys.ts';
 import { makeUser } from './support/users.ts';
 
-describe('Issue 15 item 2 via the CLI: warden methods tap and first-registration-tap as Jane', () => {
+describe('Issue 15 items 2 and 8 via the CLI: warden methods list, remove, tap and first-registration-tap as Jane', () => {
   let w: TestWarden;
   let jane: CliUser;
   before(async () => {
@@ -23,6 +24,46 @@ describe('Issue 15 item 2 via the CLI: warden methods tap and first-registration
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     return JSON.parse(result.stdout);
   };
+
+  test("Issue 15 item 8: methods list shows a user's password, authenticator app and passkey; remove deletes a passkey; a password and a mandated last method stay", async () => {
+    // A Security Administrator of Contoso (security defaults): policy requires an MFA method.
+    const user = await makeUser(w, { name: 'climethods', roles: ['Security Administrator'], totp: true });
+    const key = await storePasskey(w, user, { displayName: 'Work key', attestationFormat: 'packed' });
+    const human = await jane.run(['methods', 'list', user.upn]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^ID\s+TYPE\s+NAME\s+ADDED\s+DETAILS/);
+    assert.match(human.stdout, /password/);
+    assert.match(human.stdout, /authenticator app/);
+    assert.match(human.stdout, new RegExp(`${key}\\s+passkey\\s+Work key\\s+\\S+\\s+device-bound, attested`));
+    const listed = await json(['methods', 'list', user.upn]);
+    assert.deepEqual(
+      listed.map((m: Record<string, string>) => m['@odata.type']),
+      [
+        '#microsoft.graph.passwordAuthenticationMethod',
+        '#microsoft.graph.softwareOathAuthenticationMethod',
+        '#microsoft.graph.fido2AuthenticationMethod',
+      ],
+    );
+    const [password, totp] = listed as { id: string }[];
+
+    const removed = await jane.run(['methods', 'remove', user.upn, key]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /The passkey .* was removed\./);
+    assert.equal((await json(['methods', 'list', user.upn])).length, 2);
+
+    const last = await jane.run(['methods', 'remove', user.upn, totp!.id]);
+    assert.equal(last.code, 1);
+    assert.match(last.stderr, /badRequest/);
+    const pwd = await jane.run(['methods', 'remove', user.upn, password!.id]);
+    assert.equal(pwd.code, 1);
+    assert.match(pwd.stderr, /badRequest/);
+    const unknown = await jane.run(['methods', 'remove', user.upn, crypto.randomUUID()]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Request_ResourceNotFound/);
+    assert.equal((await json(['methods', 'list', user.upn])).length, 2, 'nothing else was removed');
+    const usage = await jane.run(['methods', 'remove', user.upn]);
+    assert.equal(usage.code, 2);
+  });
 
   test('Issue 15 item 2: create (the pass shown once) with --lifetime and --once, list without the pass, delete', async () => {
     const user = await makeUser(w, { name: 'clitap' });

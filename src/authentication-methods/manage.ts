@@ -1,10 +1,10 @@
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import type { User } from '../directory/users.ts';
+import { lockUserRow, type User } from '../directory/users.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { factsFor, mfaMethodMandatory } from '../policy/sign-in-requirement.ts';
-import { inTransaction } from '../storage/database.ts';
-import { hasMfaMethod, methodsOf } from './methods.ts';
+import { type Db, inTransaction } from '../storage/database.ts';
+import { hasMfaMethod, type MethodSummary, methodsOf } from './methods.ts';
 import { addTotpMethod, matchingStep } from './totp.ts';
 
 /** Issue 2 item 7: changing methods needs an MFA proof at most this old. */
@@ -70,7 +70,86 @@ export async function addAuthenticatorApp(
   return addTotpMethod(ctx.db, ctx.secrets, user.tenantId, user.id, secret, now, step);
 }
 
-/** Removes a method; refuses to remove the last one while policy mandates MFA for the user. */
+/**
+ * The MFA methods one can remove, by their Graph kind: an authenticator app (table `auth_methods`,
+ * Graph `softwareOathAuthenticationMethod`) or a passkey (`passkey_credentials`, Graph
+ * `fido2AuthenticationMethod`).
+ */
+export type MfaMethodKind = 'softwareOath' | 'fido2';
+
+export interface MfaMethodRef {
+  kind: MfaMethodKind;
+  id: string;
+}
+
+/** What was removed, for the caller's audit record. */
+export interface RemovedMethod extends MfaMethodRef {
+  displayName: string;
+}
+
+function find(methods: MethodSummary, method: MfaMethodRef): RemovedMethod | undefined {
+  const list = method.kind === 'softwareOath' ? methods.totp : methods.passkeys;
+  const found = list.find((m) => m.id === method.id);
+  return found && { kind: method.kind, id: found.id, displayName: found.displayName };
+}
+
+function without(methods: MethodSummary, method: MfaMethodRef): MethodSummary {
+  return method.kind === 'softwareOath'
+    ? { ...methods, totp: methods.totp.filter((m) => m.id !== method.id) }
+    : { ...methods, passkeys: methods.passkeys.filter((m) => m.id !== method.id) };
+}
+
+/**
+ * THE removal of one MFA method of a user, for every caller (the user's own Security info, an
+ * administrator through Graph): it refuses to remove the last one while policy mandates MFA for
+ * the user (`LastMethodMandated`). The count and the delete run in one transaction that first
+ * holds the user's row (lockUserRow), so two removals of a user's last two methods at once run
+ * one after the other and the second sees the one left (issue 15 item 9). `alongside` writes in
+ * the same transaction (the audit record). Who may remove is the caller's to decide first.
+ */
+export async function removeMfaMethod(
+  ctx: WardenContext,
+  tenant: Tenant,
+  user: User,
+  method: MfaMethodRef,
+  alongside?: (trx: Db, removed: RemovedMethod) => Promise<void>,
+): Promise<RemovedMethod> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx.db, async (trx) => {
+    await lockUserRow(trx, ctx.dbKind, tenant.id, user.id);
+    const methods = await methodsOf(trx, tenant.id, user.id);
+    const removed = find(methods, method);
+    if (!removed) throw new MethodChangeError('MethodNotFound', 'No such method.');
+    if (!hasMfaMethod(without(methods, method)) && isMfaMandated(tenant, user, now)) {
+      throw new MethodChangeError(
+        'LastMethodMandated',
+        'This is the last MFA method of the user and policy requires MFA of them: register another method first.',
+      );
+    }
+    await trx
+      .deleteFrom(method.kind === 'softwareOath' ? 'auth_methods' : 'passkey_credentials')
+      .where('tenant_id', '=', tenant.id)
+      .where('user_id', '=', user.id)
+      .where('id', '=', method.id)
+      .execute();
+    await alongside?.(trx, removed);
+    return removed;
+  });
+}
+
+/** The user's own removal of one of their methods: a fresh MFA, then THE rule of removeMfaMethod. */
+export async function removeOwnMethod(
+  ctx: WardenContext,
+  tenant: Tenant,
+  user: User,
+  proof: SessionProof,
+  method: MfaMethodRef,
+): Promise<RemovedMethod> {
+  requireFreshMfa(proof, ctx.clock.now());
+  return removeMfaMethod(ctx, tenant, user, method);
+}
+
+/** Removes one of the user's authenticator apps (removeOwnMethod for `softwareOath`). */
 export async function removeAuthenticatorApp(
   ctx: WardenContext,
   tenant: Tenant,
@@ -78,23 +157,5 @@ export async function removeAuthenticatorApp(
   proof: SessionProof,
   methodId: string,
 ): Promise<void> {
-  const now = ctx.clock.now();
-  requireFreshMfa(proof, now);
-  await inTransaction(ctx.db, async (trx) => {
-    const methods = await methodsOf(trx, tenant.id, user.id);
-    if (!methods.totp.some((m) => m.id === methodId))
-      throw new MethodChangeError('MethodNotFound', 'No such method.');
-    const remaining = { ...methods, totp: methods.totp.filter((m) => m.id !== methodId) };
-    if (!hasMfaMethod(remaining) && isMfaMandated(tenant, user, now)) {
-      throw new MethodChangeError(
-        'LastMethodMandated',
-        'This is your last method and your organisation requires MFA.',
-      );
-    }
-    await trx
-      .deleteFrom('auth_methods')
-      .where('tenant_id', '=', tenant.id)
-      .where('id', '=', methodId)
-      .execute();
-  });
+  await removeOwnMethod(ctx, tenant, user, proof, { kind: 'softwareOath', id: methodId });
 }

@@ -72,9 +72,10 @@ export function credentialChangeRefusal(
   if (change === 'temporaryAccessPass' && actor.id === target.id)
     return 'An administrator cannot issue a Temporary Access Pass to themselves.';
   // One's own methods are changed on one's own, under the self-service rules (fresh MFA, the last
-  // method kept while MFA is mandated: authentication-methods/manage.ts), never by wiping them.
+  // method kept while MFA is mandated: authentication-methods/manage.ts), never by an
+  // administrator's removal or re-registration of them.
   if (change === 'authenticationMethods' && actor.id === target.id)
-    return 'An administrator cannot require their own MFA re-registration; manage your own methods instead.';
+    return 'An administrator cannot remove their own MFA methods or require their own re-registration; manage your own methods on the Security info page instead.';
   const roles = actor.directoryRoles;
   if (roles.includes('Global Administrator')) return undefined;
   if (agent) return `Only a Global Administrator can change the credentials or account of ${agent}.`;

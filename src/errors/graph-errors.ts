@@ -31,6 +31,10 @@ export const GRAPH_ERRORS = {
     status: 400,
     message: 'The tenant must keep at least one enabled Global Administrator.',
   },
+  // The authentication methods workload's own lower-case code for a change it refuses (observed:
+  // "Cannot delete default method with other methods configured", microsoft-graph-docs#14470).
+  // Warden: the last MFA method of a user whom policy requires MFA of, and DELETE of a password method.
+  badRequest: { status: 400, message: 'The authentication method cannot be changed this way.' },
   Request_ResourceNotFound: { status: 404, message: 'The resource does not exist.' },
   // GDAP (SPEC §13, reference §1): the lower-case codes Graph's delegated-admin API answers with.
   conflict: { status: 409, message: 'The resource already exists.' },

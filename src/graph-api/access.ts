@@ -187,6 +187,14 @@ export const GRAPH_PERMISSIONS = {
   // Graph: any signed-in user reads and updates their own profile (User.Read, User.ReadWrite).
   'me.read': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
   'me.write': { directoryRoles: [], anyUser: true, appRoles: [], delegatedOnly: ME_DELEGATED_ONLY },
+  // Issue 15 item 3, Graph `GET /me/authentication/methods`: any signed-in user reads their own
+  // methods (Graph's UserAuthenticationMethod.Read acting on self); delegated only.
+  'me.authenticationMethods.read': {
+    directoryRoles: [],
+    anyUser: true,
+    appRoles: [],
+    delegatedOnly: ME_DELEGATED_ONLY,
+  },
   // Graph: any signed-in user reads their organization; an application needs Organization.Read.All.
   'organization.read': {
     directoryRoles: [],

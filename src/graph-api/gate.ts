@@ -5,6 +5,7 @@ import { bearerChallenge } from '../api-gate/challenge.ts';
 import { declarationOf, requireDeclarations } from '../api-gate/declared-routes.ts';
 import { canonicaliseGuids } from '../api-gate/guid-params.ts';
 import { isRequestError } from '../api-gate/request-errors.ts';
+import { MethodChangeError } from '../authentication-methods/manage.ts';
 import type { WardenContext } from '../context.ts';
 import { type DelegatedAccess, delegatedAccessOf } from '../delegated-admin/delegated-access.ts';
 import { gdapRole } from '../delegated-admin/gdap-roles.ts';
@@ -24,6 +25,7 @@ import { delegatedAdminGraphError } from './delegated-admin-errors.ts';
 import { recordDelegatedOperation } from './delegated-operations.ts';
 import { graphErrorOf } from './directory-errors.ts';
 import { applyEvolvableEnums } from './evolvable-enums.ts';
+import { methodChangeGraphError } from './method-change-errors.ts';
 import { sendGraphError } from './responses.ts';
 
 /** Who is calling, as the handlers see it: the tenant every query is scoped to, and the user if any. */
@@ -108,14 +110,16 @@ export function installGraphGate(
   );
   api.setErrorHandler((error, req, reply) => {
     const requestId = req.graphRequestId ?? randomUUID();
-    // The directory's and GDAP's refusals, in Graph's words (one mapping each:
-    // directory-errors.ts, delegated-admin-errors.ts).
+    // The directory's, GDAP's and the method rules' refusals, in Graph's words (one mapping each:
+    // directory-errors.ts, delegated-admin-errors.ts, method-change-errors.ts).
     const graphError =
       error instanceof DirectoryError
         ? graphErrorOf(error)
         : error instanceof DelegatedAdminError
           ? delegatedAdminGraphError(error)
-          : error;
+          : error instanceof MethodChangeError
+            ? methodChangeGraphError(error)
+            : error;
     if (graphError instanceof GraphError) {
       challenge(reply, graphError);
       return sendGraphError(reply, requestId, graphError, ctx.clock.now());

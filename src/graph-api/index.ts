@@ -21,12 +21,15 @@ import { roleAssignmentsRoutes } from './routes/role-assignments.ts';
 import { securityDefaultsRoutes } from './routes/security-defaults.ts';
 import { signInsRoutes } from './routes/sign-ins.ts';
 import { usersRoutes } from './routes/users.ts';
+import { meAuthenticationMethodsRoutes } from './routes/users-authentication-methods.ts';
 
 /** Every route of the directory administration API, each behind the gate (`gate.ts`). */
 export const GRAPH_API_ROUTES = [
   usersRoutes,
   // Issue 13 item 2: what every signed-in user may read.
   meRoutes,
+  // Issue 15 item 3: the signed-in user's own authentication methods.
+  meAuthenticationMethodsRoutes,
   organizationRoutes,
   groupsRoutes,
   roleAssignmentsRoutes,

@@ -54,6 +54,8 @@ export const RESOURCE_SERVERS: ReadonlyMap<string, ResourceServer> = new Map([
         'Policy.ReadWrite.SecurityDefaults',
         'AuditLog.Read.All',
         'UserAuthenticationMethod.Read.All',
+        // Issue 15 item 3: removing users' methods (graph-api/access.ts authenticationMethods.write).
+        'UserAuthenticationMethod.ReadWrite.All',
         'DelegatedAdminRelationship.Read.All',
         'DelegatedAdminRelationship.ReadWrite.All',
         'PartnerSecurity.Read.All',

@@ -1,18 +1,97 @@
 import type { Command, Invocation } from '../command.ts';
 import { stringFlag } from '../command.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT, RefusedError, UsageError } from '../errors.ts';
 import { out, printJson, table } from '../output.ts';
 import { graph } from './api.ts';
 import { CLIENT_FLAGS, JSON_FLAG, targetOf } from './target.ts';
 
 /*
- * warden methods … (issue 15 item 2): a user's Temporary Access Pass and the tenant's setting that a
- * privileged user's first registration needs one; client commands over Graph, like any outside tool
- * (docs/authentication-methods.md).
+ * warden methods … (issue 15 items 2 and 8): a user's registered methods (list, remove), their
+ * Temporary Access Pass and the tenant's setting that a privileged user's first registration needs
+ * one; client commands over Graph, like any outside tool (docs/authentication-methods.md).
  */
 
 const USER = '<user id or upn>';
 const POLICY = '/policies/authenticationMethodsPolicy';
+
+function authenticationPath(invocation: Invocation): string {
+  return `/users/${encodeURIComponent(invocation.positionals[0]!)}/authentication`;
+}
+
+/** Graph's method types, in words, and the collection of each (the server refuses a password's DELETE). */
+const KINDS: Record<string, { name: string; collection: string }> = {
+  '#microsoft.graph.passwordAuthenticationMethod': { name: 'password', collection: 'passwordMethods' },
+  '#microsoft.graph.softwareOathAuthenticationMethod': {
+    name: 'authenticator app',
+    collection: 'softwareOathMethods',
+  },
+  '#microsoft.graph.fido2AuthenticationMethod': { name: 'passkey', collection: 'fido2Methods' },
+  '#microsoft.graph.temporaryAccessPassAuthenticationMethod': {
+    name: 'temporary access pass',
+    collection: 'temporaryAccessPassMethods',
+  },
+};
+
+const kindOf = (method: Record<string, unknown>) => KINDS[String(method['@odata.type'])];
+
+/** What a passkey says of itself (its type and attestation); nothing for the others. */
+function detailOf(method: Record<string, unknown>): string {
+  if (method['@odata.type'] !== '#microsoft.graph.fido2AuthenticationMethod') return '';
+  return `${method.passkeyType === 'synced' ? 'synced' : 'device-bound'}, ${method.attestationLevel === 'attested' ? 'attested' : 'not attested'}`;
+}
+
+const methodsListCommand: Command = {
+  path: ['methods', 'list'],
+  summary: "List a user's registered authentication methods (password, authenticator apps, passkeys, pass).",
+  args: USER,
+  positionals: { min: 1, max: 1 },
+  details:
+    'Graph: GET /v1.0/users/{id | userPrincipalName}/authentication/methods. Needs a role that reads authentication methods (docs/authentication-methods.md).',
+  flags: { ...CLIENT_FLAGS, ...JSON_FLAG },
+  async run(invocation) {
+    const target = targetOf(invocation);
+    const answer = await graph(target, 'GET', `${authenticationPath(invocation)}/methods`);
+    const rows = (answer.value ?? []) as Record<string, unknown>[];
+    if (target.json) printJson(rows);
+    else
+      out(
+        table(rows, [
+          { key: 'id', title: 'ID' },
+          { key: '@odata.type', title: 'TYPE', format: (r) => kindOf(r)?.name ?? String(r['@odata.type']) },
+          { key: 'displayName', title: 'NAME', format: (r) => String(r.displayName ?? '') },
+          { key: 'createdDateTime', title: 'ADDED', format: (r) => String(r.createdDateTime ?? '') },
+          { key: 'passkeyType', title: 'DETAILS', format: detailOf },
+        ]),
+      );
+    return EXIT.ok;
+  },
+};
+
+const methodsRemoveCommand: Command = {
+  path: ['methods', 'remove'],
+  summary:
+    "Remove one of a user's authenticator apps or passkeys (the last one is kept while MFA is required).",
+  args: `${USER} <method id>`,
+  positionals: { min: 2, max: 2 },
+  details:
+    'Graph: GET /v1.0/users/{id}/authentication/methods/{method id} for its type, then DELETE /v1.0/users/{id}/authentication/{softwareOathMethods | fido2Methods | temporaryAccessPassMethods}/{method id}. A password is never removed (Graph answers badRequest: reset it instead); nor is the last MFA method of a user whom policy requires MFA of.',
+  flags: { ...CLIENT_FLAGS, ...JSON_FLAG },
+  async run(invocation) {
+    const target = targetOf(invocation);
+    const [user, methodId] = invocation.positionals as [string, string];
+    const id = encodeURIComponent(methodId);
+    const method = await graph(target, 'GET', `${authenticationPath(invocation)}/methods/${id}`);
+    const kind = kindOf(method);
+    if (!kind)
+      throw new RefusedError(
+        `${methodId} is a ${String(method['@odata.type'])}, which Warden cannot remove.`,
+      );
+    await graph(target, 'DELETE', `${authenticationPath(invocation)}/${kind.collection}/${id}`);
+    if (target.json) printJson({ id: method.id, '@odata.type': method['@odata.type'], removed: true });
+    else out(`The ${kind.name} ${methodId} of ${user} was removed.`);
+    return EXIT.ok;
+  },
+};
 
 function tapsPath(invocation: Invocation): string {
   return `/users/${encodeURIComponent(invocation.positionals[0]!)}/authentication/temporaryAccessPassMethods`;
@@ -134,6 +213,8 @@ function firstRegistration(command: 'show' | 'enable' | 'disable'): Command {
 }
 
 export const methodsCommands: Command[] = [
+  methodsListCommand,
+  methodsRemoveCommand,
   createCommand,
   listCommand,
   deleteCommand,

@@ -60,7 +60,7 @@ export function meRoutes(api: FastifyInstance, ctx: WardenContext): void {
 }
 
 /** The caller's own user of this tenant, read now. */
-async function signedInUser(ctx: WardenContext, caller: GraphCaller): Promise<User> {
+export async function signedInUser(ctx: WardenContext, caller: GraphCaller): Promise<User> {
   const token = caller.caller;
   if (token.mode !== 'app+user') throw new Error('the gate admits only delegated tokens to /me');
   const me = caller.delegated ? undefined : await getUser(ctx.db, caller.tenantId, token.userId);

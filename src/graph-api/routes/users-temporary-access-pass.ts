@@ -22,7 +22,7 @@ const TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMethod';
 const PATH = '/users/:id/authentication/temporaryAccessPassMethods';
 
 /** Graph `temporaryAccessPassAuthenticationMethod` (reference §3.1); the pass only in the create response. */
-function shapeOf(tap: TemporaryAccessPass, now: number, pass: string | null = null) {
+export function temporaryAccessPassShape(tap: TemporaryAccessPass, now: number, pass: string | null = null) {
   const usability = usabilityOf(tap, now);
   return {
     '@odata.type': TYPE,
@@ -136,7 +136,7 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       return sendEntity(reply, {
         baseUrl: ctx.config.baseUrl,
         resource: `${resource(target.id)}/$entity`,
-        entity: shapeOf(tap, now, pass),
+        entity: temporaryAccessPassShape(tap, now, pass),
         status: 201,
       });
     },
@@ -156,7 +156,7 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       const now = ctx.clock.now();
       return reply.send({
         '@odata.context': `${ctx.config.baseUrl}/v1.0/$metadata#${resource(target.id)}`,
-        value: tap ? [shapeOf(tap, now)] : [],
+        value: tap ? [temporaryAccessPassShape(tap, now)] : [],
       });
     },
   );
@@ -176,7 +176,7 @@ export function temporaryAccessPassRoutes(api: FastifyInstance, ctx: WardenConte
       return sendEntity(reply, {
         baseUrl: ctx.config.baseUrl,
         resource: `${resource(target.id)}/$entity`,
-        entity: shapeOf(tap, ctx.clock.now()),
+        entity: temporaryAccessPassShape(tap, ctx.clock.now()),
       });
     },
   );

@@ -27,6 +27,7 @@ import {
   refuseListingOptions,
 } from '../odata.ts';
 import { sendEntity, sendPage } from '../responses.ts';
+import { authenticationMethodsRoutes } from './users-authentication-methods.ts';
 import { resetPasswordRoutes } from './users-password.ts';
 import { revokeSessionsRoutes } from './users-sessions.ts';
 import {
@@ -241,6 +242,7 @@ export function usersRoutes(api: FastifyInstance, ctx: WardenContext): void {
   resetPasswordRoutes(api, ctx);
   revokeSessionsRoutes(api, ctx);
   temporaryAccessPassRoutes(api, ctx);
+  authenticationMethodsRoutes(api, ctx);
 }
 
 const NULLABLE = new Set(['mail', 'jobTitle', 'mobilePhone', 'officeLocation', 'preferredLanguage']);
