@@ -4,6 +4,7 @@ import type { WardenContext } from '../context.ts';
 import { GRAPH_API } from '../tokens/audiences.ts';
 import { installGraphGate } from './gate.ts';
 import { applicationsRoutes } from './routes/applications.ts';
+import { authenticationMethodsFido2Routes } from './routes/authentication-methods-fido2.ts';
 import { authenticationMethodsPolicyRoutes } from './routes/authentication-methods-policy.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { delegatedAdminAssignmentsRoutes } from './routes/delegated-admin-assignments.ts';
@@ -37,6 +38,7 @@ export const GRAPH_API_ROUTES = [
   securityDefaultsRoutes,
   // Issue 15 item 2: the Temporary Access Pass setting of the authentication methods policy.
   authenticationMethodsPolicyRoutes,
+  authenticationMethodsFido2Routes,
   signInsRoutes,
   registrationDetailsRoutes,
   identityProtectionRoutes,
