@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { PASSKEY_ERROR_CODES } from '../src/authentication-methods/passkeys/errors.ts';
 import { GRAPH_ERRORS } from '../src/errors/graph-errors.ts';
 import { PARTNER_API_ERRORS } from '../src/errors/partner-api-errors.ts';
 import { SIGN_IN_ERRORS } from '../src/errors/sign-in-errors.ts';
@@ -35,5 +36,13 @@ describe('STYLE 4: the error catalogue', () => {
     const documented = [...rows].map((m) => [Number(m[1]), m[2]]);
     const catalogue = Object.entries(GRAPH_ERRORS).map(([code, e]) => [e.status, code]);
     assert.deepEqual(documented, catalogue);
+  });
+
+  it('STYLE 4: docs/errors.md lists exactly the passkey refusal codes (WebAuthn ceremonies)', () => {
+    const rows = section(doc(), 'Passkey errors').matchAll(/^\| `(\w+)` \|/gm);
+    assert.deepEqual(
+      [...rows].map((m) => m[1]),
+      [...PASSKEY_ERROR_CODES],
+    );
   });
 });

@@ -2,23 +2,26 @@
  * Why a passkey ceremony was refused (issue 15 item 1). The sign-in maps these to its AADSTS codes
  * and the Security info page to its messages; the codes are stable (docs/errors.md).
  */
-export type PasskeyErrorCode =
+export const PASSKEY_ERROR_CODES = [
   /** The response did not verify: wrong challenge, origin, RP id, signature or format. */
-  | 'PasskeyNotVerified'
+  'PasskeyNotVerified',
   /** WebAuthn L3 §6.1 UV flag not set: the authenticator did not verify the user (PIN or biometric). */
-  | 'PasskeyUserVerificationRequired'
+  'PasskeyUserVerificationRequired',
   /** The tenant enforces attestation and the authenticator presented none (or only self-attestation). */
-  | 'PasskeyAttestationRequired'
+  'PasskeyAttestationRequired',
   /** The authenticator's AAGUID is not allowed by the tenant's key restrictions. */
-  | 'PasskeyAaguidBlocked'
+  'PasskeyAaguidBlocked',
   /** No credential with this id belongs to this tenant (or to the user who is signing in). */
-  | 'PasskeyUnknown'
+  'PasskeyUnknown',
   /** The signature counter did not increase (WebAuthn L3 §6.1.1): a cloned authenticator, refused. */
-  | 'PasskeyCounterRegressed'
+  'PasskeyCounterRegressed',
   /** This authenticator already holds a passkey of this user. */
-  | 'PasskeyAlreadyRegistered'
+  'PasskeyAlreadyRegistered',
   /** The challenge was already used by another request (one ceremony per challenge). */
-  | 'PasskeyChallengeUsed';
+  'PasskeyChallengeUsed',
+] as const;
+
+export type PasskeyErrorCode = (typeof PASSKEY_ERROR_CODES)[number];
 
 export class PasskeyError extends Error {
   readonly code: PasskeyErrorCode;
