@@ -13,6 +13,21 @@ import {
 } from './support/production.ts';
 import { UserAgent } from './support/user-agent.ts';
 
+/** An interactive sign-in at a tenant's authority as the first-party CLI, up to the first page. */
+async function authorityPage(tenantId: string): Promise<UserAgent> {
+  const ua = new UserAgent();
+  const query = new URLSearchParams({
+    client_id: 'warden-cli',
+    response_type: 'code',
+    redirect_uri: 'http://localhost:53682/',
+    scope: 'openid profile',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  });
+  await ua.navigate(`${install.baseUrl}/${tenantId}/oauth2/v2.0/authorize?${query}`);
+  return ua;
+}
+
 // The one-time activation link of a new administrator (warden init, warden tenants create): the
 // /activate/{token} page over HTTP. Customer tenants: their administrators get the "activated" page.
 
@@ -168,6 +183,50 @@ describe('Operations: activation links (/activate/{token})', () => {
     server.clock.advance(5 * 60_000 + 1);
     assert.equal((await activationStatus(good)).status, 200);
     await db.deleteFrom('throttles').execute();
+  });
+
+  test('Issue 15 item 2: an activation shows a one-time Temporary Access Pass once; the first registration needs it — the password alone is refused (53003), the pass leads to registration', async () => {
+    const customer = await install.onboard([
+      'tenants',
+      'create',
+      '--kind',
+      'customer',
+      '--domain',
+      'fourthcoffee.example',
+      '--admin',
+      'pat@fourthcoffee.example',
+    ]);
+    const ua = new UserAgent();
+    const { csrf } = await openActivationLink(ua, customer.activationUrl);
+    const done = await postActivation(ua, customer.activationUrl, {
+      csrf,
+      password: ADMIN_PASSWORD,
+      confirmPassword: ADMIN_PASSWORD,
+    });
+    assert.equal(done.status, 200);
+    const pass = /data-testid="temporary-access-pass"[^>]*>([a-z2-9]{16})</.exec(done.page)?.[1];
+    assert.ok(pass, 'the pass is on the activated page');
+    const stored = await server.ctx.db
+      .selectFrom('temporary_access_passes')
+      .selectAll()
+      .where('tenant_id', '=', customer.tenant.id)
+      .where('user_id', '=', customer.admin.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(stored.is_usable_once), 1);
+    assert.notEqual(stored.pass_hash, pass, 'stored hashed');
+
+    const withPassword = await authorityPage(customer.tenant.id);
+    await withPassword.submit('password', { username: 'pat@fourthcoffee.example', password: ADMIN_PASSWORD });
+    assert.equal(withPassword.lastStatus, 403);
+    assert.equal(withPassword.step(), 'blocked');
+    assert.match(withPassword.lastPage, /AADSTS53003/);
+
+    const withPass = await authorityPage(customer.tenant.id);
+    await withPass.submit('temporary_access_pass', {
+      username: 'pat@fourthcoffee.example',
+      temporaryAccessPass: pass,
+    });
+    assert.equal(withPass.step(), 'register_method');
   });
 
   test("Operations: an activation link expires after 72 hours on Warden's clock (410 link_expired); warden activation-link replaces it, and the old one stops working", async () => {

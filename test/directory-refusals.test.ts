@@ -37,6 +37,7 @@ function user(roles: DirectoryRole[] = []): User {
     registrationWindowStartedAt: null,
     createdAt: 0,
     passwordChangeRequired: false,
+    firstRegistrationRequiresTap: false,
     profile: EMPTY_PROFILE,
   };
 }

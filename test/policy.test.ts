@@ -375,6 +375,29 @@ describe('Issue 15 item 2: a first registration by a privileged user needs a Tem
       registration: 'none',
       needsTap: false,
     },
+    {
+      name: 'setting off: an account activated by an onboarding link, after the password alone',
+      facts: facts({
+        roles: ['Global Administrator'],
+        firstRegistration: { ...on, tenantRequiresTap: false, activatedByLink: true },
+      }),
+      registration: 'required',
+      needsTap: true,
+    },
+    {
+      name: 'setting off: the activated account signed in with its pass',
+      facts: facts({
+        roles: ['Global Administrator'],
+        firstRegistration: {
+          ...on,
+          tenantRequiresTap: false,
+          activatedByLink: true,
+          temporaryAccessPass: true,
+        },
+      }),
+      registration: 'required',
+      needsTap: false,
+    },
   ];
   for (const row of rows) {
     it(`Issue 15 item 2: ${row.name}`, () => {

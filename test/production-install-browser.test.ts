@@ -61,7 +61,7 @@ describe('Operations: the first administrators follow their links in Chromium to
     return totpFor(seed).generate({ timestamp: server.clock.now() });
   }
 
-  /** Link → password → sign-in → required authenticator registration (skip refused) → dashboard. */
+  /** Link → password → the pass shown once → sign-in with it → required registration (skip refused) → dashboard. */
   async function activateInBrowser(report: OnboardingReport): Promise<{ page: Page; seed: string }> {
     const upn = report.admin.userPrincipalName;
     const page = await (await browser.newContext()).newPage();
@@ -75,15 +75,23 @@ describe('Operations: the first administrators follow their links in Chromium to
     await page.fill('#new-password', ADMIN_PASSWORD);
     await page.fill('#confirm-password', ADMIN_PASSWORD);
     await page.click('button[type=submit]');
-    // Sent on to the dashboard's sign-in, which goes to the tenant's authority with the account filled in.
+    // Issue 15 item 2: the activation gives a one-time Temporary Access Pass, shown once; the
+    // first registration needs it instead of the password.
+    await page.waitForSelector('main[data-step=activated]');
+    const pass = (await page.textContent('[data-testid=temporary-access-pass]')) ?? '';
+    assert.match(pass, /^[a-z2-9]{16}$/);
+    // On to the dashboard's sign-in, which goes to the tenant's authority with the account filled in.
+    await page.click('[data-testid=continue-sign-in]');
     await page.waitForSelector('#password');
     assert.equal(await page.inputValue('#username'), upn);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.click('button[type=submit]');
+    await page.click('summary:has-text("Temporary Access Pass")');
+    assert.equal(await page.inputValue('#tap-username'), upn);
+    await page.fill('#temporary-access-pass', pass);
+    await page.click('form:has(input[value=temporary_access_pass]) button[type=submit]');
 
     // A Global Administrator under security defaults must register: no skip offered…
     await page.waitForSelector('code.secret');
-    assert.equal(await page.textContent('h1'), 'Set up your authenticator app');
+    assert.equal(await page.getAttribute('main', 'data-step'), 'register_method');
     assert.equal(await page.locator('input[name=action][value=skip_registration]').count(), 0);
     // …and a forged skip is refused: the page stays on registration.
     await page
@@ -91,7 +99,7 @@ describe('Operations: the first administrators follow their links in Chromium to
       .evaluate((input) => ((input as HTMLInputElement).value = 'skip_registration'));
     await page.click('form:has(input[name=action]) button[type=submit]');
     await page.waitForSelector('#form-error');
-    assert.equal(await page.textContent('h1'), 'Set up your authenticator app');
+    assert.equal(await page.getAttribute('main', 'data-step'), 'register_method');
     const seed = ((await page.textContent('code.secret')) ?? '').replace(/\s+/g, '');
 
     await page.fill('#code', code(seed));

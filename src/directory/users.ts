@@ -22,6 +22,11 @@ export interface User {
   createdAt: number;
   /** SPEC §9: set by an admin's reset to a temporary password; the next sign-in must choose a new one. */
   passwordChangeRequired: boolean;
+  /**
+   * Issue 15 item 2: activated by an onboarding link, so a first MFA registration needs the
+   * Temporary Access Pass the activation gave (whatever the tenant's setting).
+   */
+  firstRegistrationRequiresTap: boolean;
   /** Graph's default `user` properties (contact and job details an administrator keeps). */
   profile: UserProfile;
 }
@@ -85,6 +90,7 @@ export function toUser(row: UserTable): User {
     registrationWindowStartedAt: row.registration_window_started_at,
     createdAt: row.created_at,
     passwordChangeRequired: row.password_change_required === 1,
+    firstRegistrationRequiresTap: Number(row.first_registration_requires_tap) === 1,
     profile: {
       mail: row.mail,
       businessPhones: row.business_phones ? (JSON.parse(row.business_phones) as string[]) : [],
@@ -112,6 +118,7 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     registration_window_started_at: null,
     created_at: now,
     password_change_required: input.passwordChangeRequired ? 1 : 0,
+    first_registration_requires_tap: 0,
     mail: null,
     business_phones: null,
     job_title: null,

@@ -29,9 +29,9 @@ interface Params {
 
 /**
  * The activation page of a new administrator (warden init, warden tenants create):
- * `GET /activate/{token}` shows the form, `POST` sets the first password and sends the browser on
- * to sign in, where policy makes them register an authenticator (Global Administrator under
- * security defaults: MFA at every sign-in, no skipping). The GET never consumes the link, so a
+ * `GET /activate/{token}` shows the form, `POST` sets the first password and shows, once, the
+ * Temporary Access Pass the first sign-in needs to register a method (Global Administrator under
+ * security defaults: MFA at every sign-in, no skipping), with the way on to sign in. The GET never consumes the link, so a
  * mail scanner that fetches it does no harm.
  */
 export function registerActivationRoutes(app: FastifyInstance, ctx: WardenContext): void {
@@ -79,24 +79,27 @@ export function registerActivationRoutes(app: FastifyInstance, ctx: WardenContex
     }
     reply.header('Set-Cookie', csrfCookie(ctx, '', 0));
     const { tenant, user } = opened;
-    if (tenant.kind === 'customer') {
-      setSecurityHeaders(reply.raw);
-      return reply
-        .code(200)
-        .type('text/html; charset=utf-8')
-        .send(
-          activatedPage({
-            tenantName: tenant.display_name,
-            upn: user.userPrincipalName,
-            domain: tenant.domain,
-            issuer: issuerOf(ctx.config.baseUrl, tenant.id),
-          }),
-        );
-    }
-    // Operator and partner administrators land in the dashboard: its sign-in goes to their
-    // tenant's authority with the account filled in (login_hint).
+    // The pass is in this response only (security headers: Cache-Control no-store), never in a URL or a log.
     setSecurityHeaders(reply.raw);
-    return reply.redirect(`/dashboard/sign-in?email=${encodeURIComponent(user.userPrincipalName)}`, 303);
+    return reply
+      .code(200)
+      .type('text/html; charset=utf-8')
+      .send(
+        activatedPage({
+          tenantName: tenant.display_name,
+          upn: user.userPrincipalName,
+          domain: tenant.domain,
+          issuer: issuerOf(ctx.config.baseUrl, tenant.id),
+          temporaryAccessPass: result.temporaryAccessPass,
+          passExpiresAt: result.passExpiresAt,
+          // Operator and partner administrators go on to the dashboard: its sign-in goes to their
+          // tenant's authority with the account filled in (login_hint).
+          continueTo:
+            tenant.kind === 'customer'
+              ? undefined
+              : `/dashboard/sign-in?email=${encodeURIComponent(user.userPrincipalName)}`,
+        }),
+      );
   });
 }
 

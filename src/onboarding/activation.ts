@@ -1,5 +1,6 @@
 import { passwordPolicyProblem } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
+import { createTemporaryAccessPass } from '../authentication-methods/temporary-access-pass/passes.ts';
 import type { WardenContext } from '../context.ts';
 import { getTenant, type Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
@@ -58,11 +59,23 @@ export async function openActivation(
   return { ok: true, link, user, tenant };
 }
 
-export type Activated = { ok: true } | { ok: false; code: ActivationErrorCode; message?: string };
+/**
+ * Issue 15 item 2: how long the Temporary Access Pass of an activation lasts (one use). A day, so
+ * an administrator who activates in the evening registers the next morning; Entra's bounds are
+ * 10 minutes to 30 days.
+ */
+export const ACTIVATION_TAP_MINUTES = 24 * 60;
+
+export type Activated =
+  | { ok: true; temporaryAccessPass: string; passExpiresAt: number }
+  | { ok: false; code: ActivationErrorCode; message?: string };
 
 /**
- * Sets the first password: checked by THE password policy, then the link consumed and the
- * password stored in one transaction (a link used twice at once sets one password, once).
+ * Sets the first password: checked by THE password policy, then the link consumed, the password
+ * stored and a one-time Temporary Access Pass issued in one transaction (a link used twice at once
+ * sets one password, once). The account's first MFA registration then needs that pass, whatever
+ * the tenant's setting (issue 15 item 2: `warden init` and onboarding links always use a TAP), so
+ * a password that leaks before the first sign-in cannot register an attacker's authenticator.
  */
 export async function activate(
   ctx: ActivationContext,
@@ -83,7 +96,7 @@ export async function activate(
     }
     const stored = await trx
       .updateTable('users')
-      .set({ password_hash: passwordHash, password_change_required: 0 })
+      .set({ password_hash: passwordHash, password_change_required: 0, first_registration_requires_tap: 1 })
       .where('tenant_id', '=', user.tenantId)
       .where('id', '=', user.id)
       .where('account_enabled', '=', 1)
@@ -94,7 +107,19 @@ export async function activate(
     // The user was deleted, disabled or given a password between opening and here: undo the
     // consume (throw rolls back) and refuse the link.
     if (Number(stored.numUpdatedRows) !== 1) throw new LinkUserGone();
-    return { ok: true };
+    const { pass, tap } = await createTemporaryAccessPass(trx, {
+      tenantId: user.tenantId,
+      userId: user.id,
+      createdBy: null,
+      now,
+      lifetimeInMinutes: ACTIVATION_TAP_MINUTES,
+      isUsableOnce: true,
+    });
+    return {
+      ok: true,
+      temporaryAccessPass: pass,
+      passExpiresAt: tap.startAt + tap.lifetimeInMinutes * 60_000,
+    };
   }).catch((error: unknown) => {
     if (error instanceof LinkUserGone) return { ok: false as const, code: 'link_invalid' as const };
     throw error;

@@ -67,6 +67,11 @@ export interface SignInFacts {
     temporaryAccessPass: boolean;
     /** The user holds roles in a customer's tenant through a group with an active GDAP assignment. */
     delegatedAdmin?: boolean;
+    /**
+     * The account was activated by an onboarding link (warden init, tenants create, activation
+     * link): its first registration needs the pass the activation gave, whatever the setting.
+     */
+    activatedByLink?: boolean;
   };
   now: number;
 }
@@ -157,11 +162,14 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
  * Issue 15 item 2: under the tenant's setting, a privileged user (a role security defaults
  * protect, a partner agent group member, a user holding GDAP roles in customers, or any sign-in
  * for service-provider access: SPEC E3, §13) registers a first method only in a sign-in that
- * proved a Temporary Access Pass; the password alone could be an attacker's.
+ * proved a Temporary Access Pass; the password alone could be an attacker's. An account activated
+ * by an onboarding link always does (it was given a pass with its activation).
  */
 function firstRegistrationNeedsTap(facts: SignInFacts): boolean {
   const guard = facts.firstRegistration;
-  if (!guard?.tenantRequiresTap || guard.temporaryAccessPass || facts.hasMfaMethod) return false;
+  if (!guard || guard.temporaryAccessPass || facts.hasMfaMethod) return false;
+  if (guard.activatedByLink) return true;
+  if (!guard.tenantRequiresTap) return false;
   return (
     guard.partnerAgent ||
     guard.delegatedAdmin === true ||

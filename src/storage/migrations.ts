@@ -32,6 +32,7 @@ import { migration as identityProtection } from './migrations/0030_identity_prot
 import { migration as passkeysAndSelfService } from './migrations/0031_passkeys_and_self_service.ts';
 import { migration as oidcPayloadAccount } from './migrations/0032_oidc_payload_account.ts';
 import { migration as passkeyChallenge } from './migrations/0033_passkey_challenge.ts';
+import { migration as activationRequiresTap } from './migrations/0034_activation_requires_tap.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -71,6 +72,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0031_passkeys_and_self_service': passkeysAndSelfService,
   '0032_oidc_payload_account': oidcPayloadAccount,
   '0033_passkey_challenge': passkeyChallenge,
+  '0034_activation_requires_tap': activationRequiresTap,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -101,6 +101,8 @@ export interface UserTable {
   mobile_phone: string | null;
   office_location: string | null;
   preferred_language: string | null;
+  /** Migration 0034: 1 when the account was activated by a link; its first registration needs its TAP. */
+  first_registration_requires_tap: number;
 }
 
 export interface GroupTable {

@@ -20,7 +20,7 @@ export function activationFormPage(input: {
   return page(
     'Activate your account',
     html`<div${error ? html` data-code="${error.code}"` : ''}>
-<p>Choose the password of <strong>${input.upn}</strong>, the first administrator of ${input.tenantName}. Next you sign in with it and register an authenticator app: administrators always sign in with multi-factor authentication.</p>
+<p>Choose the password of <strong>${input.upn}</strong>, the first administrator of ${input.tenantName}. Next you get a one-time Temporary Access Pass: sign in with it to register a passkey or an authenticator app (administrators always sign in with multi-factor authentication).</p>
 <p class="muted">At least ${String(MIN_LENGTH)} characters, with three of: lowercase letters, uppercase letters, digits, symbols. Not your name, and not a common password. This link works once, until ${new Date(input.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.</p>
 ${error ? html`<p class="error" role="alert" id="form-error">${error.message}</p>` : ''}
 <form method="post" action="${input.action}" novalidate>
@@ -43,13 +43,24 @@ export function activatedPage(input: {
   upn: string;
   domain: string;
   issuer: string;
+  temporaryAccessPass: string;
+  passExpiresAt: number;
+  /** Where an operator's or partner's administrator signs in (the dashboard); none for a customer's. */
+  continueTo?: string | undefined;
 }): string {
+  const until = new Date(input.passExpiresAt).toISOString().slice(0, 16).replace('T', ' ');
   return page(
     'Your account is ready',
     html`<div>
-<p>The password of <strong>${input.upn}</strong> is set. At your first sign-in you register an authenticator app: administrators always sign in with multi-factor authentication.</p>
-<p>Sign in from any OpenID Connect application of ${input.tenantName} (authority <code>${input.issuer}</code>), or with the Warden CLI:</p>
-<p><code>warden login --tenant ${input.domain}</code></p>
+<p>The password of <strong>${input.upn}</strong> is set. Your first sign-in registers a passkey or an authenticator app, and it needs this <strong>Temporary Access Pass</strong> instead of the password (so that nobody who learns the password first can register their own):</p>
+<p><code class="secret" data-testid="temporary-access-pass" aria-label="Temporary Access Pass">${input.temporaryAccessPass}</code></p>
+<p class="muted">Shown only now. It works once, until ${until} UTC. On the sign-in page choose “Sign in with a Temporary Access Pass”. If it expires first, another administrator can issue a new one (<code>warden methods tap create</code>).</p>
+${
+  input.continueTo
+    ? html`<p><a class="button" href="${input.continueTo}" data-testid="continue-sign-in">Continue to sign in</a></p>`
+    : html`<p>Sign in from any OpenID Connect application of ${input.tenantName} (authority <code>${input.issuer}</code>), or with the Warden CLI:</p>
+<p><code>warden login --tenant ${input.domain}</code></p>`
+}
 </div>`,
     { tenantName: input.tenantName, step: 'activated' },
   );

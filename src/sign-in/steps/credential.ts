@@ -134,6 +134,7 @@ export async function decideRequirement(
           partnerAgent: agentGroups.length > 0,
           delegatedAdmin,
           temporaryAccessPass: credential === 'tap',
+          activatedByLink: user.firstRegistrationRequiresTap,
         },
         now,
       },
