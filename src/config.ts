@@ -39,9 +39,31 @@ export interface Config {
   webhookAllowLoopback: boolean;
   /** The CSV that places sign-in addresses (WARDEN_GEOIP_FILE; src/sign-in-logs/geoip.ts), if any. */
   geoIpFile: string | undefined;
+  /**
+   * Issue 15 item 1: the roots an enforced passkey attestation must chain to (PEM certificates of
+   * WARDEN_FIDO_ATTESTATION_ROOTS: the FIDO Metadata Service's or authenticator vendors' roots).
+   * None: a tenant that enforces attestation accepts no passkey (fail closed).
+   */
+  fidoAttestationRoots: string[];
 }
 
 export class ConfigError extends Error {}
+
+/** The PEM certificates of a bundle file; a named file that is missing or holds none is an error. */
+function attestationRoots(path: string | undefined): string[] {
+  if (!path) return [];
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch {
+    throw new ConfigError(`WARDEN_FIDO_ATTESTATION_ROOTS cannot be read: ${path}`);
+  }
+  const certificates =
+    text.match(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g) ?? [];
+  if (certificates.length === 0)
+    throw new ConfigError(`WARDEN_FIDO_ATTESTATION_ROOTS holds no PEM certificate: ${path}`);
+  return certificates;
+}
 
 /** Reads configuration from the environment (README "Configuration"). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -95,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
     webhookAllowLoopback: flag(env, 'WARDEN_WEBHOOK_ALLOW_LOOPBACK'),
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
+    fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
   };
 }
 

@@ -81,6 +81,19 @@ describe('Reference §3.2, §4.1: the tenant’s passkey rules as Graph’s fido
     assert.deepEqual((await callApi(w, 'GET', FIDO2, { token: admin })).body, before);
   });
 
+  it('reference §4.1: turning a block list into an allow list without naming its AAGUIDs, or enforcing an empty allow list, is refused (400) — either would refuse passkeys at their next sign-in', async () => {
+    const before = (await callApi(w, 'GET', FIDO2, { token: admin })).body;
+    for (const keyRestrictions of [
+      { enforcementType: 'allow' },
+      { isEnforced: true, enforcementType: 'allow', aaGuids: [] },
+    ]) {
+      const res = await callApi(w, 'PATCH', FIDO2, { token: admin, body: { keyRestrictions } });
+      assert.equal(res.status, 400, JSON.stringify(keyRestrictions));
+      assert.equal((res.body as { error: { code: string } }).error.code, 'Request_BadRequest');
+    }
+    assert.deepEqual((await callApi(w, 'GET', FIDO2, { token: admin })).body, before);
+  });
+
   it('reference §3.2: a Helpdesk Administrator may not change the passkey rules (403 Authorization_RequestDenied)', async () => {
     const helpdesk = await makeUser(w, {
       tenant: 'contoso',

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  convertCertBufferToPEM,
+  decodeAttestationObject,
+  isoBase64URL,
+} from '@simplewebauthn/server/helpers';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import {
   type PasskeySettings,
@@ -18,6 +23,7 @@ import { type MadeUser, makeUser } from './support/users.ts';
  */
 let w: TestWarden;
 let browser: Browser;
+
 before(async () => {
   w = await startWarden();
   browser = await launchChromium();
@@ -151,13 +157,14 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
 }
 
 describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () => {
-  it('issue 15 item 2: at the registration interrupt a partner user creates a passkey (UV, discoverable); the tokens say amr pwd+hwk+mfa and acr phishing-resistant; AAGUID, device type, backup state, transports and counter are stored', async () => {
+  it('issue 15 item 2: at the registration interrupt a partner user creates a passkey (UV, discoverable); the tokens say amr pwd+hwk+mfa, and acr mfa (a key made after a phishable password is not phishing-resistant yet); AAGUID, device type, backup state, transports and counter are stored', async () => {
     const user = await makeUser(w, { name: 'keyreg' });
     const { context, page } = await newPage();
     await addAuthenticator(context, page);
     const claims = await registerAtInterrupt(page, user);
     assert.deepEqual([...(claims.amr as string[])].sort(), ['hwk', 'mfa', 'pwd']);
-    assert.equal(claims.acr, 'urn:warden:acr:phishing-resistant');
+    // A key made in this sign-in came after a phishable password: MFA, not phishing-resistant.
+    assert.equal(claims.acr, 'urn:warden:acr:mfa');
     const [row, ...others] = await credentialRows(user);
     assert.equal(others.length, 0);
     assert.match(row!.aaguid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -171,7 +178,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     );
     const log = await lastSignIn(user);
     assert.equal(Number(log.error_code), 0);
-    assert.equal(log.authentication_strength, 'phishingResistant');
+    assert.equal(log.authentication_strength, 'mfa');
     const steps = JSON.parse(log.authentication_details) as {
       authenticationMethod: string;
       succeeded: boolean;
@@ -203,6 +210,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     const claims = await claimsOf(start, await callback);
     assert.deepEqual([...(claims.amr as string[])].sort(), ['hwk', 'mfa', 'pwd']);
     assert.equal(claims.acr, 'urn:warden:acr:phishing-resistant');
+    assert.equal((await lastSignIn(user)).authentication_strength, 'phishingResistant');
     const [row] = await credentialRows(user);
     assert.ok(Number(row!.sign_count) > counterBefore, 'the counter advanced');
     assert.ok(Number(row!.last_used_at) >= signedInAt, 'when it was last used');
@@ -262,17 +270,62 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     });
   });
 
-  it('issue 15 item 1: a key whose AAGUID the tenant blocks cannot sign in, though it registered before the block (53003 in the sign-in log)', async () => {
+  it('issue 15 item 1: with attestation enforced, a certificate chain that ends at no trusted root (here the virtual authenticator’s own) is refused — anyone can make one and claim any AAGUID', async () => {
+    await withSettings({ attestation: 'enforced' }, async () => {
+      const user = await makeUser(w, { name: 'keyselfca' });
+      const { context, page } = await newPage();
+      await addAuthenticator(context, page);
+      let format = '';
+      let chain: string[] = [];
+      page.on('request', (request) => {
+        const body = request.postData() ?? '';
+        if (!body.includes('confirm_passkey')) return;
+        const credential = JSON.parse(new URLSearchParams(body).get('credential') ?? '{}');
+        const attestation = decodeAttestationObject(
+          isoBase64URL.toBuffer(credential.response.attestationObject),
+        );
+        const x5c = (attestation.get('attStmt').get('x5c') ?? []) as Uint8Array[];
+        format = `${attestation.get('fmt')}:${x5c.length}`;
+        chain = x5c.map((c) => convertCertBufferToPEM(new Uint8Array(c)));
+      });
+      const start = await startAuthorization(w, 'contoso');
+      await page.goto(start.url);
+      await typePassword(page, user);
+      await beginRegistration(page);
+      await page.click('form[data-passkey=register] button[data-passkey-start]');
+      await page.waitForSelector('main[data-step=register_method] #form-error');
+      assert.match(format, /^packed:[1-9]/, 'a full attestation with a certificate chain was sent');
+      assert.deepEqual(await credentialRows(user), []);
+      const refusal = JSON.parse((await lastSignIn(user)).authentication_details) as {
+        authenticationStepResultDetail?: string;
+      }[];
+      assert.equal(refusal.at(-1)?.authenticationStepResultDetail, 'PasskeyAttestationRequired');
+      // Chromium's virtual authenticator attests with one self-signed certificate: by design never
+      // a trust anchor of its own chain, so even an operator who listed it would not make it one.
+      assert.equal(chain.length, 1);
+      await context.close();
+    });
+  });
+
+  it('issue 15 item 1: a key whose AAGUID the tenant blocks cannot sign in, though it registered before the block (53003 in the sign-in log), and no longer counts as the user’s method (registration is offered again)', async () => {
     const user = await makeUser(w, { name: 'keyblock' });
     const { context, page } = await newPage();
     await addAuthenticator(context, page);
     await registerAtInterrupt(page, user);
     const aaguid = (await credentialRows(user))[0]!.aaguid;
     await withSettings({ aaguidMode: 'block', aaguids: [aaguid] }, async () => {
-      await passwordThenPasskey(page, user);
-      await page.waitForSelector('main[data-step=second_factor] #form-error');
+      const start = await startAuthorization(w, 'contoso', { prompt: 'login' });
+      await page.goto(start.url);
+      await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
+      await page.waitForSelector('main[data-step=credentials] #form-error');
       const log = await lastSignIn(user);
       assert.equal(Number(log.error_code), 53003);
+      assert.equal(log.user_id, user.id, 'the refusal names the key’s owner');
+      // After the password, the blocked key is not offered: the user registers another method.
+      const again = await startAuthorization(w, 'contoso', { prompt: 'login' });
+      await page.goto(again.url);
+      await typePassword(page, user);
+      await page.waitForSelector('main[data-step=register_offer], main[data-step=register_method]');
     });
     await context.close();
   });

@@ -179,7 +179,9 @@ describe('SPEC §8: sign-in security (TOTP, recovery codes, lockout)', () => {
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.match(ua.lastPage, /autocomplete="username"/);
     assert.match(ua.lastPage, /autocomplete="current-password"/);
-    assert.doesNotMatch(ua.lastPage, /<script|style=/);
+    // Scripts only from Warden's own files (the passkey ceremony), never inline; no inline style.
+    assert.doesNotMatch(ua.lastPage, /<script(?![^>]*\bsrc="\/assets\/[a-z-]+\.js")/);
+    assert.doesNotMatch(ua.lastPage, /style=/);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import { aaguidPermitted, passkeySettings } from './passkeys/settings.ts';
 
 /** An authenticator app (Graph `softwareOathAuthenticationMethod`). */
 export interface TotpMethod {
@@ -19,6 +20,11 @@ export interface PasskeyMethod {
   deviceType: 'singleDevice' | 'multiDevice';
   backedUp: boolean;
   attestationFormat: string;
+  /**
+   * The tenant's key restrictions allow its AAGUID now (they apply at every sign-in): a passkey
+   * they block cannot sign in, so it is no MFA method the user has (they may register another).
+   */
+  usable: boolean;
 }
 
 export interface MethodSummary {
@@ -29,7 +35,7 @@ export interface MethodSummary {
 
 /** What a user has registered. Recovery codes alone do not count as a registered MFA method. */
 export async function methodsOf(db: Db, tenantId: string, userId: string): Promise<MethodSummary> {
-  const [totp, passkeys, codes] = await Promise.all([
+  const [totp, passkeys, codes, settings] = await Promise.all([
     db
       .selectFrom('auth_methods')
       .select(['id', 'display_name', 'created_at', 'last_used_at'])
@@ -62,6 +68,7 @@ export async function methodsOf(db: Db, tenantId: string, userId: string): Promi
       .where('user_id', '=', userId)
       .where('used_at', 'is', null)
       .executeTakeFirstOrThrow(),
+    passkeySettings(db, tenantId),
   ]);
   return {
     totp: totp.map((m) => ({
@@ -79,16 +86,17 @@ export async function methodsOf(db: Db, tenantId: string, userId: string): Promi
       deviceType: p.device_type,
       backedUp: p.backed_up === 1,
       attestationFormat: p.attestation_format,
+      usable: aaguidPermitted(settings, p.aaguid),
     })),
     recoveryCodesRemaining: Number(codes.n),
   };
 }
 
 export function hasMfaMethod(methods: MethodSummary): boolean {
-  return methods.totp.length > 0 || methods.passkeys.length > 0;
+  return methods.totp.length > 0 || hasPhishingResistantMethod(methods);
 }
 
-/** A passkey is the phishing-resistant method (reference entra-identity §2.2). */
+/** A passkey is the phishing-resistant method (reference entra-identity §2.2), one the tenant allows. */
 export function hasPhishingResistantMethod(methods: MethodSummary): boolean {
-  return methods.passkeys.length > 0;
+  return methods.passkeys.some((passkey) => passkey.usable);
 }

@@ -1,5 +1,9 @@
-import { authenticationStrengthOf } from './authentication-strength.ts';
-import { hasMfaProof } from './mfa-proof.ts';
+import {
+  type AuthenticationStrength,
+  authenticationStrengthOf,
+  strengthOfProof,
+} from './authentication-strength.ts';
+import { hasMfaProof, type ProvenFactor } from './mfa-proof.ts';
 
 /**
  * The authentication context class references Warden issues and understands (OIDC Core §2 `acr`,
@@ -35,6 +39,15 @@ export const MFA_ACR_VALUES: ReadonlySet<string> = new Set([
 
 /** The acr a sign-in reached, read off its amr: the strength it reached, as a URN. */
 export function acrFor(amr: readonly string[]): string {
-  if (authenticationStrengthOf(amr) === 'phishingResistant') return PHISHING_RESISTANT_ACR;
-  return hasMfaProof(amr) ? MFA_ACR : PASSWORD_ACR;
+  return acrOfStrength(authenticationStrengthOf(amr));
+}
+
+/** The acr of a sign-in's own proof (strengthOfProof: a passkey made in it reaches MFA only). */
+export function acrOfProof(proven: readonly ProvenFactor[]): string {
+  return acrOfStrength(strengthOfProof(proven));
+}
+
+function acrOfStrength(strength: AuthenticationStrength | null): string {
+  if (strength === 'phishingResistant') return PHISHING_RESISTANT_ACR;
+  return strength === 'mfa' ? MFA_ACR : PASSWORD_ACR;
 }

@@ -13,7 +13,24 @@ export function hasMfaProof(amr: readonly string[] | undefined | null): boolean 
  * WebAuthn `singleDevice`), `swk` when it is synced between a user's devices (`multiDevice`), as
  * RFC 8176 §2 defines the two proof-of-possession values.
  */
-export type ProvenFactor = 'pwd' | 'otp' | 'tap' | 'hwk' | 'swk';
+export type ProvenFactor = 'pwd' | 'otp' | 'tap' | 'hwk' | 'swk' | EnrolledKey;
+
+/**
+ * A passkey made in this very sign-in (the registration interrupt): it proves possession of a key
+ * the user has just now, so `amr` says `hwk`/`swk`, but not that the sign-in resisted phishing —
+ * whoever phished the password could have made it (policy/authentication-strength.ts).
+ */
+export type EnrolledKey = 'hwk_enrolled' | 'swk_enrolled';
+
+const AMR_OF: Record<ProvenFactor, string> = {
+  pwd: 'pwd',
+  otp: 'otp',
+  tap: 'otp',
+  hwk: 'hwk',
+  swk: 'swk',
+  hwk_enrolled: 'hwk',
+  swk_enrolled: 'swk',
+};
 
 /**
  * RFC 8176 §2: the `amr` of a sign-in that proved these factors; `mfa` when two kinds were proven.
@@ -26,12 +43,9 @@ export type ProvenFactor = 'pwd' | 'otp' | 'tap' | 'hwk' | 'swk';
  * `mfa` whether or not a password was proven too (Entra counts FIDO2 as passwordless MFA).
  */
 export function amrOf(proven: readonly ProvenFactor[]): string[] {
-  const kinds = new Set<string>(proven.map((factor) => (factor === 'tap' ? 'otp' : factor)));
+  const kinds = new Set<string>(proven.map((factor) => AMR_OF[factor]));
   const mfa =
-    proven.includes('tap') ||
-    proven.includes('hwk') ||
-    proven.includes('swk') ||
-    (kinds.has('pwd') && kinds.has('otp'));
+    proven.includes('tap') || kinds.has('hwk') || kinds.has('swk') || (kinds.has('pwd') && kinds.has('otp'));
   return [...kinds, ...(mfa ? ['mfa'] : [])];
 }
 

@@ -1,7 +1,6 @@
 import type { User } from '../directory/users.ts';
 import type { SignInErrorCode } from '../errors/sign-in-errors.ts';
-import { authenticationStrengthOf } from '../policy/authentication-strength.ts';
-import { amrOf } from '../policy/mfa-proof.ts';
+import { strengthOfProof } from '../policy/authentication-strength.ts';
 import { requestedResource } from '../sign-in-logs/resource-names.ts';
 import { type AuthenticationStep, recordSignIn } from '../sign-in-logs/sign-in-log.ts';
 import type { StepInput } from './step.ts';
@@ -56,14 +55,14 @@ export async function logAttempt(
       ? {
           additionalDetails: flow.data.proven.includes('tap')
             ? 'MFA requirement satisfied by a Temporary Access Pass in this sign-in'
-            : flow.data.proven.includes('hwk') || flow.data.proven.includes('swk')
+            : flow.data.proven.some((factor) => factor !== 'pwd' && factor !== 'otp')
               ? 'MFA requirement satisfied by a passkey in this sign-in'
               : 'MFA requirement satisfied by a second factor in this sign-in',
         }
       : {}),
     // Issue 15 item 6: the user's risk when the requirement was decided (absent before that).
     ...(flow.data.risk ? { risk: flow.data.risk } : {}),
-    authenticationStrength: errorCode === 0 ? authenticationStrengthOf(amrOf(flow.data.proven)) : null,
+    authenticationStrength: errorCode === 0 ? strengthOfProof(flow.data.proven) : null,
     createdAt: ctx.clock.now(),
   });
 }

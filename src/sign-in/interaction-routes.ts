@@ -4,7 +4,6 @@ import type { WardenContext } from '../context.ts';
 import { getTenant } from '../directory/tenants.ts';
 import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { formFields } from '../http/form-fields.ts';
-import { acrFor } from '../policy/acr.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
 import { handleConsent, type InteractionDetails } from './consent.ts';
@@ -155,7 +154,7 @@ async function handle(
         // SPEC E3: a partner user's account at a customer's authority is never a bare user id.
         accountId: homeTenantId ? serviceProviderAccountId({ homeTenantId, userId: userId! }) : userId!,
         amr: outcome.amr,
-        acr: acrFor(outcome.amr),
+        acr: outcome.acr,
         remember: true,
         // OIDC Core §2 auth_time: the session's sign-in when this flow only added a factor to it.
         ts: flow.data.authTime ?? Math.floor(now / 1000),

@@ -68,17 +68,16 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
         upn: step.flow.data.userPrincipalName ?? '',
         recoveryCodesLeft: methods.recoveryCodesRemaining,
         hasAuthenticatorApp: methods.totp.length > 0,
-        passkey:
-          methods.passkeys.length > 0
-            ? {
-                options: await passkeyRequestOptions(
-                  step.ctx.db,
-                  authorityRelyingParty(step),
-                  step.flow.passkeyChallenge,
-                  user,
-                ),
-              }
-            : undefined,
+        passkey: methods.passkeys.some((passkey) => passkey.usable)
+          ? {
+              options: await passkeyRequestOptions(
+                step.ctx.db,
+                authorityRelyingParty(step),
+                step.flow.passkeyChallenge,
+                user,
+              ),
+            }
+          : undefined,
       }),
     );
   },

@@ -32,14 +32,14 @@ export interface StepInput {
  * What a step decided. Steps never assign the flow's state: they say where the flow goes, and the
  * dispatcher (transitions.ts) checks that against the table before it moves the flow there.
  *   show     the page of `state` (the same state again when the step asks to correct something)
- *   finish   the sign-in is complete with these RFC 8176 `amr` values
+ *   finish   the sign-in is complete with these RFC 8176 `amr` values and this `acr`
  *   cancel   the user cancelled (access_denied to the relying party)
  *   locked   too many attempts (AADSTS50053); the flow ends
  *   blocked  the policy refuses this sign-in; the flow ends in the `blocked` state
  */
 export type StepOutcome =
   | { kind: 'show'; state: FlowState; codes?: string[] }
-  | { kind: 'finish'; amr: string[] }
+  | { kind: 'finish'; amr: string[]; acr: string }
   | { kind: 'cancel' }
   | { kind: 'locked' }
   | { kind: 'blocked'; code: 50020 | 50057 | 53003 | 50135 | 53004; reason: string };

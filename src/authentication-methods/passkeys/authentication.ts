@@ -81,8 +81,12 @@ export async function verifyPasskeyAssertion(
   if (!row || (expectedUserId !== undefined && row.user_id !== expectedUserId))
     throw new PasskeyError('PasskeyUnknown', 'This passkey is not registered for this account.');
   // §7.2 step 6: a user handle, when returned, must be the credential's owner's.
+  // Username-less (no user known beforehand): the handle is required, and must be the owner's.
   const handle = response.response?.userHandle;
-  if (handle && handle !== isoBase64URL.fromUTF8String(row.user_id))
+  if (
+    (expectedUserId === undefined && !handle) ||
+    (handle && handle !== isoBase64URL.fromUTF8String(row.user_id))
+  )
     throw new PasskeyError('PasskeyUnknown', 'This passkey is not registered for this account.');
   if (!aaguidPermitted(settings, row.aaguid))
     throw new PasskeyError(

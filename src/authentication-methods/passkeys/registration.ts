@@ -5,7 +5,12 @@ import {
   type RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeAttestationObject, isoBase64URL } from '@simplewebauthn/server/helpers';
+import {
+  convertCertBufferToPEM,
+  decodeAttestationObject,
+  isoBase64URL,
+  validateCertificatePath,
+} from '@simplewebauthn/server/helpers';
 import { type Db, isUniqueViolation } from '../../storage/database.ts';
 import { PasskeyError } from './errors.ts';
 import type { RelyingParty } from './relying-party.ts';
@@ -63,15 +68,28 @@ export async function passkeyCreationOptions(
 }
 
 /**
- * A full attestation: the statement carries a certificate chain (`x5c`), so the authenticator's
- * model vouches for the key. `none` and self-attestation (a packed statement signed by the
- * credential's own key) say nothing about the authenticator.
+ * A trusted attestation (reference §4.1, enforced): the statement, verified by
+ * @simplewebauthn/server against its leaf certificate, carries a chain (`x5c`) that ends at one of
+ * the operator's roots (WARDEN_FIDO_ATTESTATION_ROOTS). `none`, self-attestation, and a chain to a
+ * root nobody trusts — anyone can make one, and claim any AAGUID in it — are not. No roots: none
+ * is trusted (fail closed).
  */
-function fullyAttested(fmt: string, attestationObject: Uint8Array): boolean {
-  if (fmt === 'none') return false;
-  const statement = decodeAttestationObject(new Uint8Array(attestationObject)).get('attStmt');
-  const x5c = statement.get('x5c');
-  return Array.isArray(x5c) && x5c.length > 0;
+async function trustedAttestation(
+  fmt: string,
+  attestationObject: Uint8Array,
+  roots: readonly string[],
+): Promise<boolean> {
+  if (fmt === 'none' || roots.length === 0) return false;
+  const x5c: unknown = decodeAttestationObject(new Uint8Array(attestationObject)).get('attStmt').get('x5c');
+  if (!Array.isArray(x5c) || x5c.length === 0) return false;
+  try {
+    return await validateCertificatePath(
+      x5c.map((certificate: Uint8Array) => convertCertBufferToPEM(new Uint8Array(certificate))),
+      [...roots],
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -109,7 +127,10 @@ export async function registerPasskey(
       'PasskeyUserVerificationRequired',
       'Your authenticator did not verify you (PIN or biometrics). Use one that can.',
     );
-  if (settings.attestation === 'enforced' && !fullyAttested(info.fmt, info.attestationObject))
+  if (
+    settings.attestation === 'enforced' &&
+    !(await trustedAttestation(info.fmt, info.attestationObject, rp.attestationRoots))
+  )
     throw new PasskeyError(
       'PasskeyAttestationRequired',
       'Your organization accepts only security keys and passkeys that prove their make and model (attestation).',

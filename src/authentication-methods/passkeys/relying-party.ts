@@ -8,9 +8,19 @@ export interface RelyingParty {
   id: string;
   origin: string;
   name: string;
+  /** The roots an enforced attestation must chain to (config `fidoAttestationRoots`). */
+  attestationRoots: readonly string[];
 }
 
-export function relyingPartyOf(baseUrl: string, tenantName: string): RelyingParty {
-  const url = new URL(baseUrl);
-  return { id: url.hostname, origin: url.origin, name: `Warden (${tenantName})` };
+export function relyingPartyOf(
+  config: { baseUrl: string; fidoAttestationRoots: readonly string[] },
+  tenantName: string,
+): RelyingParty {
+  const url = new URL(config.baseUrl);
+  return {
+    id: url.hostname,
+    origin: url.origin,
+    name: `Warden (${tenantName})`,
+    attestationRoots: config.fidoAttestationRoots,
+  };
 }

@@ -96,7 +96,7 @@ export function authenticationMethodsFido2Routes(api: FastifyInstance, ctx: Ward
             activity: 'Authentication methods policy update',
             actor,
             target: { type: 'fido2AuthenticationMethodConfiguration', id: 'Fido2' },
-            details: { ...configurationOf(next) },
+            details: { before: configurationOf(current), after: configurationOf(next) },
           },
           now,
         );
@@ -116,6 +116,21 @@ function patched(current: PasskeySettings, body: Fido2Patch): PasskeySettings {
   const enforced =
     restrictions?.isEnforced ?? (restrictions?.enforcementType !== undefined || current.aaguidMode !== 'off');
   const type = restrictions?.enforcementType ?? (current.aaguidMode === 'allow' ? 'allow' : 'block');
+  const currentType = current.aaguidMode === 'allow' ? 'allow' : 'block';
+  // A list turned from block to allow (or back) would mean its opposite at the next sign-in: the
+  // caller says which AAGUIDs the new kind of list holds.
+  if (
+    restrictions?.enforcementType !== undefined &&
+    type !== currentType &&
+    restrictions.aaGuids === undefined
+  )
+    throw new GraphError(
+      'Request_BadRequest',
+      'keyRestrictions.aaGuids is required when keyRestrictions.enforcementType changes.',
+    );
+  // An enforced allow list that names nothing would refuse every passkey of the tenant at sign-in.
+  if (enforced && type === 'allow' && aaguids.length === 0)
+    throw new GraphError('Request_BadRequest', 'An enforced allow list must name at least one AAGUID.');
   return {
     attestation:
       body.isAttestationEnforced === undefined

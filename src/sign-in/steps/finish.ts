@@ -1,4 +1,5 @@
 import type { User } from '../../directory/users.ts';
+import { acrOfProof } from '../../policy/acr.ts';
 import { amrOf } from '../../policy/mfa-proof.ts';
 import { logAttempt } from '../attempt-log.ts';
 import type { StepInput, StepOutcome } from '../step.ts';
@@ -7,7 +8,8 @@ import type { StepInput, StepOutcome } from '../step.ts';
 export async function finish(input: StepInput, user: User): Promise<StepOutcome> {
   await logAttempt(input, 0, user);
   // RFC 8176: `mfa` exactly when two distinct factor kinds were proven (knowledge + possession).
-  return { kind: 'finish', amr: amrOf(input.flow.data.proven) };
+  const { proven } = input.flow.data;
+  return { kind: 'finish', amr: amrOf(proven), acr: acrOfProof(proven) };
 }
 
 /** any state --cancel--> cancelled: the relying party gets access_denied. */

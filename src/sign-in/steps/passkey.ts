@@ -27,7 +27,7 @@ const CHALLENGE_USED = 'This passkey request was already used. Try again.';
 
 /** The WebAuthn Relying Party of this authority (one for Warden's origin). */
 export function authorityRelyingParty(input: StepInput): RelyingParty {
-  return relyingPartyOf(input.ctx.config.baseUrl, input.tenant.display_name);
+  return relyingPartyOf(input.ctx.config, input.tenant.display_name);
 }
 
 /** The WebAuthn response the page's script put in the form's `credential` field, as JSON. */
@@ -120,6 +120,8 @@ export async function submitPasskeySignIn(input: StepInput): Promise<StepOutcome
     flow.data.error = 'Signing in with a passkey alone is not turned on here. Sign in with your password.';
     return { kind: 'show', state: 'credentials' };
   }
+  // Nobody is named yet: a name typed at an earlier password attempt must not label these rows.
+  delete flow.data.userPrincipalName;
   const ipKey = throttleKeys.ip(input.ip);
   if (await ctx.throttle.begin(PLATFORM_SCOPE, ipKey, RULES.passwordPerIp, now)) {
     flow.data.steps = [
@@ -209,7 +211,8 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
       `Registered and verified: ${detailOf(saved.passkey)}`,
     ),
   );
-  flow.data.proven = [...flow.data.proven, factorOf(saved.passkey)];
+  // Made in this sign-in: `hwk`/`swk` in amr, but the strength stays MFA (policy/authentication-strength.ts).
+  flow.data.proven = [...flow.data.proven, `${factorOf(saved.passkey)}_enrolled` as const];
   return { kind: 'show', state: 'recovery_codes', codes: saved.codes };
 }
 
