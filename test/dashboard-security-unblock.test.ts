@@ -9,6 +9,7 @@ import { activeUserRisk } from '../src/identity-protection/risk-state.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, signIn, startAuthorization } from './support/oidc.ts';
+import { storePasskey } from './support/passkeys.ts';
 import type { UserAgent } from './support/user-agent.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
@@ -138,9 +139,10 @@ describe('SPEC §9 admin unblock (issue 15 item 7): the Security workspace’s p
     assert.deepEqual(mine.sort(), ['Confirm user compromised', 'Dismiss user risk']);
   });
 
-  it('Issue 15 item 7: require re-registration removes the methods and recovery codes, ends the sessions, and the next sign-in must register', async () => {
+  it('Issue 15 item 7: require re-registration removes the methods (authenticator apps and passkeys) and recovery codes, ends the sessions, and the next sign-in must register', async () => {
     // A Helpdesk Administrator: security defaults require MFA of the role at every sign-in.
     const target = await makeUser(w, { name: 'rereg', roles: ['Helpdesk Administrator'], totp: true });
+    await storePasskey(w, target);
     await w.ctx.recoveryCodes.regenerate(w.ctx.db, target.tenantId, target.id, w.clock.now());
     const before = await signIn(w, await startAuthorization(w, 'contoso'), {
       upn: target.upn,
@@ -157,7 +159,10 @@ describe('SPEC §9 admin unblock (issue 15 item 7): the Security workspace’s p
     const temporary = (testid(page, 'temporary-password') ?? '').replaceAll('&amp;', '&');
     assert.ok(temporary, 'the temporary password is shown once');
     const methods = await methodsOf(w.ctx.db, target.tenantId, target.id);
-    assert.deepEqual([methods.totp.length, methods.recoveryCodesRemaining], [0, 0]);
+    assert.deepEqual(
+      [methods.totp.length, methods.passkeys.length, methods.recoveryCodesRemaining],
+      [0, 0, 0],
+    );
     assert.match(
       await open(ua, target.id),
       /data-testid="mfa-methods">0 authenticator apps, 0 recovery codes left</,
@@ -182,7 +187,7 @@ describe('SPEC §9 admin unblock (issue 15 item 7): the Security workspace’s p
       mine.map((e) => e.activity),
       ['Require re-register multifactor authentication'],
     );
-    assert.equal(JSON.parse(mine[0]!.details).methodsRemoved, 1);
+    assert.equal(JSON.parse(mine[0]!.details).methodsRemoved, 2);
   });
 
   it('Issue 15 item 7: re-registration is refused (400) where no policy mandates MFA: nothing would ask the user to register again', async () => {

@@ -57,8 +57,14 @@ export async function requireMfaReregistration(
   });
   return inTransaction(ctx.db, async (trx) => {
     await applyPasswordReset(trx, target, reset, { actor, now });
-    const removed = await trx
+    // Every MFA method: authenticator apps and passkeys (a key an attacker registered included).
+    const removedApps = await trx
       .deleteFrom('auth_methods')
+      .where('tenant_id', '=', target.tenantId)
+      .where('user_id', '=', target.id)
+      .executeTakeFirst();
+    const removedKeys = await trx
+      .deleteFrom('passkey_credentials')
       .where('tenant_id', '=', target.tenantId)
       .where('user_id', '=', target.id)
       .executeTakeFirst();
@@ -68,7 +74,7 @@ export async function requireMfaReregistration(
       .where('user_id', '=', target.id)
       .execute();
     await revokeUserSessions(trx, target.tenantId, target.id);
-    const methodsRemoved = Number(removed.numDeletedRows);
+    const methodsRemoved = Number(removedApps.numDeletedRows) + Number(removedKeys.numDeletedRows);
     await recordAuditEvent(
       trx,
       [target.tenantId],
