@@ -330,6 +330,29 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     await context.close();
   });
 
+  it('WebAuthn L3 §13.4.3: a challenge answers one ceremony within its 5 minutes: after 6 minutes on the page the passkey is refused, and the page shown next has a fresh one that works', async () => {
+    const user = await makeUser(w, { name: 'keystale' });
+    const { context, page } = await newPage();
+    await addAuthenticator(context, page);
+    await registerAtInterrupt(page, user);
+    const start = await startAuthorization(w, 'contoso', { prompt: 'login' });
+    const callback = catchCallback(page);
+    await page.goto(start.url);
+    await typePassword(page, user);
+    await page.waitForSelector('main[data-step=second_factor]');
+    w.clock.advance(6 * 60_000);
+    await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
+    await page.waitForSelector('main[data-step=second_factor] #form-error');
+    const refused = JSON.parse((await lastSignIn(user)).authentication_details) as {
+      authenticationStepResultDetail?: string;
+    }[];
+    assert.equal(refused.at(-1)?.authenticationStepResultDetail, 'PasskeyChallengeUsed');
+    await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
+    const claims = await claimsOf(start, await callback);
+    assert.ok((claims.amr as string[]).includes('hwk'));
+    await context.close();
+  });
+
   it('WebAuthn L3 §6.1.1: a clone of the credential presenting a lower signature counter is refused (500121), and the counter stays', async () => {
     const user = await makeUser(w, { name: 'keyclone' });
     const { context, page } = await newPage();

@@ -50,7 +50,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
               options: await passkeyRequestOptions(
                 step.ctx.db,
                 authorityRelyingParty(step),
-                step.flow.passkeyChallenge,
+                await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
               ),
             }
           : undefined,
@@ -73,7 +73,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
               options: await passkeyRequestOptions(
                 step.ctx.db,
                 authorityRelyingParty(step),
-                step.flow.passkeyChallenge,
+                await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
                 user,
               ),
             }
@@ -96,7 +96,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
       authorityRelyingParty(step),
       ownerOf(user),
       settings,
-      step.flow.passkeyChallenge,
+      await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
     );
     return shown(
       status,

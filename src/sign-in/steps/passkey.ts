@@ -23,7 +23,7 @@ import { type FactorResult, proveSecondFactor } from './second-factor.ts';
 /** The most a posted WebAuthn response may hold (a response is well under 4 KiB; attestation chains more). */
 const CREDENTIAL_MAX = 32_768;
 
-const CHALLENGE_USED = 'This passkey request was already used. Try again.';
+const CHALLENGE_USED = 'This passkey request was already used or has expired. Try again.';
 
 /** The WebAuthn Relying Party of this authority (one for Warden's origin). */
 export function authorityRelyingParty(input: StepInput): RelyingParty {
@@ -62,7 +62,7 @@ async function provePasskey(
   expectedUserId?: string,
 ): Promise<ProvenPasskey> {
   const { ctx } = input;
-  const challenge = await ctx.flows.takePasskeyChallenge(input.flow);
+  const challenge = await ctx.flows.takePasskeyChallenge(input.flow, ctx.clock.now());
   const response = postedCredential<AuthenticationResponseJSON>(input);
   if (!challenge) throw new PasskeyError('PasskeyChallengeUsed', CHALLENGE_USED, expectedUserId);
   if (!response)
@@ -167,7 +167,7 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
   const now = ctx.clock.now();
   const user = await flowUser(input);
   const tenantId = user.tenantId; // SPEC E3: a partner user's methods are its home tenant's
-  const challenge = await ctx.flows.takePasskeyChallenge(flow);
+  const challenge = await ctx.flows.takePasskeyChallenge(flow, now);
   const response = postedCredential<RegistrationResponseJSON>(input);
   if (!challenge || !response) {
     flow.data.error = challenge ? 'The passkey could not be verified. Try again.' : CHALLENGE_USED;

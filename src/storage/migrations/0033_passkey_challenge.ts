@@ -2,9 +2,9 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * The WebAuthn challenge of a sign-in flow (issue 15 item 1), in a column of its own so that using
- * it is a conditional UPDATE (the challenge still current is swapped for a new one): an assertion
- * or attestation is accepted against a challenge once, even when two requests race on one flow
- * (WebAuthn L3 §13.4.3). Null for flows started before this migration: they get one on first use.
+ * using it is a conditional UPDATE that clears it (`<challenge>.<issued at>`): an assertion or
+ * attestation is accepted against a challenge once, even when two requests race on one flow
+ * (WebAuthn L3 §13.4.3). Null: no challenge is open (each page with a passkey form issues one).
  */
 export const migration: Migration = {
   async up(db: Kysely<unknown>) {
