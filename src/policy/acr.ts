@@ -3,7 +3,7 @@ import {
   authenticationStrengthOf,
   strengthOfProof,
 } from './authentication-strength.ts';
-import { hasMfaProof, type ProvenFactor } from './mfa-proof.ts';
+import type { ProvenFactor } from './mfa-proof.ts';
 
 /**
  * The authentication context class references Warden issues and understands (OIDC Core §2 `acr`,
