@@ -3,12 +3,12 @@ import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
 import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import { type DashboardSessions, SESSION_TTL_MS } from '../relying-party/sessions.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { idTokenCookie } from './id-token-cookie.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
 import { problem, redirect, sendPage } from './respond.ts';
 import { type ReturnPath, returnPath } from './return-path.ts';
-import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 import { tenantOfWorkAccount, workAccountForm, workAccountOf } from './work-account.ts';
 
