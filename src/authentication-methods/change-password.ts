@@ -1,0 +1,59 @@
+import { recordAuditEvent } from '../audit/audit-events.ts';
+import type { WardenContext } from '../context.ts';
+import { getUser, lockUserRow, type User, updateUser } from '../directory/users.ts';
+import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
+import { revokeUserSessions } from '../sessions/user-sessions.ts';
+import { inTransaction } from '../storage/database.ts';
+import { MethodChangeError, requireFreshMfa, type SessionProof } from './manage.ts';
+import { passwordPolicyProblem } from './password-policy.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export type PasswordChangeOutcome =
+  | { ok: true }
+  | { ok: false; code: 'WrongPassword' | 'PasswordPolicy'; message: string };
+
+/**
+ * A user changes their own password (issue 15 item 3): the current one proven, the new one under
+ * the password policy and not a breached one; then, in one transaction under the user's row lock,
+ * the new hash, the must-change flag cleared, every session and refresh chain of the user ended
+ * (revokeUserSessions, as a self-service reset ends them) and the audit event — never a password.
+ * The caller starts its own session again afterwards if it wants to stay signed in.
+ */
+export async function changeOwnPassword(
+  ctx: WardenContext,
+  user: User,
+  proof: SessionProof,
+  input: { current: string; next: string },
+): Promise<PasswordChangeOutcome> {
+  const now = ctx.clock.now();
+  requireFreshMfa(proof, now);
+  if (!(await verifyPassword(user.passwordHash, input.current)))
+    return { ok: false, code: 'WrongPassword', message: 'The current password is not right.' };
+  const problem =
+    passwordPolicyProblem(input.next, user) ?? (await breachedPasswordProblem(ctx.db, input.next));
+  if (problem) return { ok: false, code: 'PasswordPolicy', message: problem };
+  const passwordHash = await hashPassword(input.next);
+  const actor = { tenantId: user.tenantId, userId: user.id, appId: null, name: user.userPrincipalName };
+  await inTransaction(ctx.db, async (trx) => {
+    await lockUserRow(trx, ctx.dbKind, user.tenantId, user.id);
+    const current = await getUser(trx, user.tenantId, user.id);
+    // The password proven must still be the account's (no reset in between).
+    if (!current?.accountEnabled || current.passwordHash !== user.passwordHash)
+      throw new MethodChangeError('MethodNotFound', 'The account changed meanwhile: sign in again.');
+    await updateUser(trx, user.tenantId, user.id, { passwordHash, passwordChangeRequired: false });
+    await revokeUserSessions(trx, user.tenantId, user.id);
+    await recordAuditEvent(
+      trx,
+      [user.tenantId],
+      {
+        category: 'UserManagement',
+        activity: 'Change user password',
+        actor,
+        target: { type: 'user', id: user.id, name: user.userPrincipalName },
+        details: { result: 'success', sessionsRevoked: true, via: 'securityInfo' },
+      },
+      now,
+    );
+  });
+  return { ok: true };
+}
