@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { methodsOf } from '../src/authentication-methods/methods.ts';
+import { SECURITY_INFO_ERRORS } from '../src/errors/security-info-errors.ts';
+import { DashboardSessions } from '../src/relying-party/sessions.ts';
+import { startWarden, type TestWarden } from './support/harness.ts';
+import { type MadeUser, makeUser } from './support/users.ts';
+
+/** Issue 15 item 3: the Security info page's refusals over HTTP. */
+let w: TestWarden;
+before(async () => {
+  w = await startWarden();
+});
+after(async () => {
+  await w?.stop();
+});
+
+/** A session of the page's store as its callback starts one (amr with mfa, signed in now unless told). */
+async function sessionFor(user: MadeUser, amr = ['pwd', 'otp', 'mfa'], authTime = w.clock.now()) {
+  const { cookieValue, session } = await new DashboardSessions(w.ctx.db).start(
+    { tenantId: user.tenantId, userId: user.id, amr, authTime },
+    w.clock.now(),
+  );
+  return { cookie: `warden_security_info=${cookieValue}`, csrf: session.csrf };
+}
+
+function post(
+  user: MadeUser,
+  cookie: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  return fetch(`${w.baseUrl}/${user.tenantId}/security-info`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      cookie,
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: w.baseUrl,
+      ...headers,
+    },
+    body: new URLSearchParams(fields),
+  });
+}
+
+const dataCode = (body: string) => /data-code="([a-z_]+)"/.exec(body)?.[1];
+
+async function addPasskey(user: MadeUser): Promise<string> {
+  const id = randomUUID();
+  await w.ctx.db
+    .insertInto('passkey_credentials')
+    .values({
+      tenant_id: user.tenantId,
+      id,
+      user_id: user.id,
+      credential_id: randomUUID(),
+      public_key: 'AA',
+      sign_count: 0,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      device_type: 'singleDevice',
+      backed_up: 0,
+      transports: '[]',
+      attestation_format: 'none',
+      display_name: 'Security key',
+      created_at: w.clock.now(),
+      last_used_at: null,
+    })
+    .execute();
+  return id;
+}
+
+describe('Issue 15 item 3: Security info refusals', () => {
+  it('STYLE 4: docs/errors.md lists exactly the Security info codes of the catalogue, with the same statuses', () => {
+    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    const start = doc.indexOf('## Security info errors');
+    assert.ok(start >= 0);
+    const end = doc.indexOf('\n## ', start + 1);
+    const rows = doc.slice(start, end < 0 ? undefined : end).matchAll(/^\| (\d+) \| `(\w+)` \|/gm);
+    assert.deepEqual(
+      [...rows].map((m) => [Number(m[1]), m[2]]),
+      Object.entries(SECURITY_INFO_ERRORS).map(([code, e]) => [e.status, code]),
+    );
+  });
+
+  it('Issue 15 item 3: not signed in, the page and a change send the browser to the authority for a fresh MFA (amr_values=mfa, max_age=600); nothing changes', async () => {
+    const user = await makeUser(w, { totp: true });
+    for (const response of [
+      await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, { redirect: 'manual' }),
+      await post(user, '', { action: 'regenerate_codes', csrf: 'x' }),
+    ]) {
+      assert.equal(response.status, 303);
+      const to = new URL(response.headers.get('location')!);
+      assert.equal(to.pathname, `/${user.tenantId}/oauth2/v2.0/authorize`);
+      assert.equal(to.searchParams.get('amr_values'), 'mfa');
+      assert.equal(to.searchParams.get('max_age'), '600');
+    }
+    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, user.tenantId, user.id), 0);
+  });
+
+  it('Issue 15 item 3: a session without MFA, or whose MFA is 11 minutes old, is sent to sign in again', async () => {
+    const user = await makeUser(w, { totp: true });
+    const noMfa = await sessionFor(user, ['pwd']);
+    const stale = await sessionFor(user, ['pwd', 'otp', 'mfa'], w.clock.now() - 11 * 60_000);
+    for (const s of [noMfa, stale]) {
+      const response = await post(user, s.cookie, { action: 'regenerate_codes', csrf: s.csrf });
+      assert.equal(response.status, 303);
+      assert.match(response.headers.get('location')!, /\/oauth2\/v2\.0\/authorize\?/);
+    }
+    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, user.tenantId, user.id), 0);
+  });
+
+  it('Issue 15 item 3: a form without the session CSRF token, or from another origin, is refused (403 csrf_refused)', async () => {
+    const user = await makeUser(w, { totp: true });
+    const s = await sessionFor(user);
+    const wrong = await post(user, s.cookie, { action: 'regenerate_codes', csrf: 'not-the-token' });
+    assert.equal(wrong.status, 403);
+    assert.equal(dataCode(await wrong.text()), 'csrf_refused');
+    const crossSite = await post(
+      user,
+      s.cookie,
+      { action: 'regenerate_codes', csrf: s.csrf },
+      { origin: 'https://evil.example' },
+    );
+    assert.equal(crossSite.status, 403);
+    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, user.tenantId, user.id), 0);
+    const ok = await post(user, s.cookie, { action: 'regenerate_codes', csrf: s.csrf });
+    assert.equal(ok.status, 200);
+    assert.equal(await w.ctx.recoveryCodes.remaining(w.ctx.db, user.tenantId, user.id), 10);
+    assert.match(ok.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  });
+
+  it('Issue 15 item 3: the last method of a user whom policy mandates MFA cannot be removed (409 last_method_mandated)', async () => {
+    const user = await makeUser(w, { totp: true, roles: ['Global Administrator'] });
+    const s = await sessionFor(user);
+    const [only] = (await methodsOf(w.ctx.db, user.tenantId, user.id)).totp;
+    const response = await post(user, s.cookie, { action: 'remove', methodId: only!.id, csrf: s.csrf });
+    assert.equal(response.status, 409);
+    assert.equal(dataCode(await response.text()), 'last_method_mandated');
+    assert.equal((await methodsOf(w.ctx.db, user.tenantId, user.id)).totp.length, 1);
+  });
+
+  it('Issue 15 item 3: removing the last passkey warns and asks to confirm (409 last_phishing_resistant_method); confirmed, it goes', async () => {
+    const user = await makeUser(w, { totp: true });
+    const passkey = await addPasskey(user);
+    const s = await sessionFor(user);
+    const warned = await post(user, s.cookie, { action: 'remove', methodId: passkey, csrf: s.csrf });
+    assert.equal(warned.status, 409);
+    assert.equal(dataCode(await warned.text()), 'last_phishing_resistant_method');
+    assert.equal((await methodsOf(w.ctx.db, user.tenantId, user.id)).passkeys.length, 1);
+    const confirmed = await post(user, s.cookie, {
+      action: 'remove',
+      methodId: passkey,
+      confirm: 'yes',
+      csrf: s.csrf,
+    });
+    assert.equal(confirmed.status, 200);
+    assert.equal((await methodsOf(w.ctx.db, user.tenantId, user.id)).passkeys.length, 0);
+    const audit = await w.ctx.db
+      .selectFrom('audit_events')
+      .select('activity')
+      .where('tenant_id', '=', user.tenantId)
+      .where('target_id', '=', user.id)
+      .execute();
+    assert.ok(audit.some((a) => a.activity === 'User deleted security info'));
+  });
+
+  it("Issue 15 item 3: a rename is length-limited (400 invalid_display_name) and reaches only the user's own methods (404 method_not_found)", async () => {
+    const user = await makeUser(w, { totp: true });
+    const other = await makeUser(w, { totp: true });
+    const s = await sessionFor(user);
+    const [mine] = (await methodsOf(w.ctx.db, user.tenantId, user.id)).totp;
+    const [theirs] = (await methodsOf(w.ctx.db, other.tenantId, other.id)).totp;
+    const long = await post(user, s.cookie, {
+      action: 'rename',
+      methodId: mine!.id,
+      displayName: 'x'.repeat(65),
+      csrf: s.csrf,
+    });
+    assert.equal(long.status, 400);
+    assert.equal(dataCode(await long.text()), 'invalid_display_name');
+    const foreign = await post(user, s.cookie, {
+      action: 'rename',
+      methodId: theirs!.id,
+      displayName: 'Mine now',
+      csrf: s.csrf,
+    });
+    assert.equal(foreign.status, 404);
+    assert.equal(dataCode(await foreign.text()), 'method_not_found');
+    assert.equal(
+      (await methodsOf(w.ctx.db, other.tenantId, other.id)).totp[0]!.displayName,
+      'Authenticator app',
+    );
+  });
+});
