@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { methodsOf } from '../src/authentication-methods/methods.ts';
 import { SECURITY_INFO_ERRORS } from '../src/errors/security-info-errors.ts';
 import { DashboardSessions } from '../src/relying-party/sessions.ts';
+import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
@@ -191,6 +192,16 @@ describe('Issue 15 item 3: Security info refusals', () => {
     assert.equal(
       (await methodsOf(w.ctx.db, other.tenantId, other.id)).totp[0]!.displayName,
       'Authenticator app',
+    );
+  });
+
+  it("Issue 15 item 3: Partner Center's header links a signed-in user to their own tenant's Security info page", async () => {
+    const { ua } = await dashboardSignIn(w, 'jane@contoso.example', { mfa: true });
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    const tenantId = w.demo.tenants.contoso!.id;
+    assert.match(
+      ua.lastPage,
+      new RegExp(`href="/${tenantId}/security-info" data-testid="security-info-link"`),
     );
   });
 });

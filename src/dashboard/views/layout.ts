@@ -39,6 +39,7 @@ function header(viewer: Viewer | undefined, current: string): Html {
 <div class="who">
 <span class="user" data-testid="signed-in-user">${user.displayName} (${user.userPrincipalName})</span>
 <span class="tenant" data-testid="signed-in-tenant">${tenant.display_name}</span>
+<a href="/${tenant.id}/security-info" data-testid="security-info-link">Security info</a>
 ${
   session.mfa
     ? html`<span class="badge ok" data-testid="mfa-status">MFA verified</span>`
