@@ -204,4 +204,33 @@ describe('Issue 15 item 3: Security info refusals', () => {
       new RegExp(`href="/${tenantId}/security-info" data-testid="security-info-link"`),
     );
   });
+
+  it('Issue 15 item 3: a wrong current password is refused (400 wrong_password) and audited; guesses count on the sign-in counter (429 throttled after 5), and the password stays', async () => {
+    const user = await makeUser(w, { totp: true });
+    const s = await sessionFor(user);
+    const change = (current: string) =>
+      post(user, s.cookie, {
+        action: 'change_password',
+        currentPassword: current,
+        newPassword: 'Another-Long-Passphrase-77',
+        confirmPassword: 'Another-Long-Passphrase-77',
+        csrf: s.csrf,
+      });
+    for (let i = 0; i < 5; i++) {
+      const wrong = await change('not-the-password');
+      assert.equal(wrong.status, 400);
+      assert.equal(dataCode(await wrong.text()), 'wrong_password');
+    }
+    const locked = await change(user.password);
+    assert.equal(locked.status, 429);
+    assert.equal(dataCode(await locked.text()), 'throttled');
+    const failures = await w.ctx.db
+      .selectFrom('audit_events')
+      .select('activity')
+      .where('tenant_id', '=', user.tenantId)
+      .where('target_id', '=', user.id)
+      .where('activity', '=', 'Change user password')
+      .execute();
+    assert.equal(failures.length, 5);
+  });
 });

@@ -26,6 +26,11 @@ export const SECURITY_INFO_ERRORS = {
     description: 'A method name has 1 to 64 characters, none a control character.',
   },
   wrong_password: { status: 400, description: 'The current password given to change it is not right.' },
+  throttled: {
+    status: 429,
+    description:
+      'Too many wrong current passwords: the account is locked as after wrong passwords at sign-in.',
+  },
   password_policy: {
     status: 400,
     description: 'The new password breaks the password policy, is a breached one, or the two entries differ.',

@@ -151,7 +151,9 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
         if (!outcome.ok)
           return outcome.code === 'WrongPassword'
             ? refused('wrong_password', 400)
-            : refused('password_policy', 400, outcome.message);
+            : outcome.code === 'Throttled'
+              ? refused('throttled', 429)
+              : refused('password_policy', 400, outcome.message);
         return { kind: 'passwordChanged' };
       }
       default:
