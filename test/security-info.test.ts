@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { methodsOf } from '../src/authentication-methods/methods.ts';
 import { SECURITY_INFO_ERRORS } from '../src/errors/security-info-errors.ts';
+import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
 import { DashboardSessions } from '../src/relying-party/sessions.ts';
 import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
@@ -232,5 +233,56 @@ describe('Issue 15 item 3: Security info refusals', () => {
       .where('activity', '=', 'Change user password')
       .execute();
     assert.equal(failures.length, 5);
+  });
+
+  it("Issue 15 item 3, reference §6.4: a password change after a fresh MFA remediates the user's risk (userPerformedSecuredPasswordChange) and ends the other sessions", async () => {
+    const user = await makeUser(w, { totp: true });
+    const now = w.clock.now();
+    await raiseDetection(
+      w.ctx.db,
+      {
+        tenantId: user.tenantId,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        riskEventType: 'passwordSpray',
+        riskLevel: 'medium',
+        timing: 'offline',
+        activity: 'user',
+        activityAt: now,
+        dedupeKey: `security-info-${user.id}`,
+      },
+      now,
+    );
+    assert.equal(await activeUserRisk(w.ctx.db, user.tenantId, user.id), 'medium');
+    const other = await sessionFor(user);
+    const s = await sessionFor(user);
+    const changed = await post(user, s.cookie, {
+      action: 'change_password',
+      currentPassword: user.password,
+      newPassword: 'Another-Long-Passphrase-78',
+      confirmPassword: 'Another-Long-Passphrase-78',
+      csrf: s.csrf,
+    });
+    assert.equal(changed.status, 200);
+    assert.equal(await activeUserRisk(w.ctx.db, user.tenantId, user.id), 'none');
+    const detail = await w.ctx.db
+      .selectFrom('risky_users')
+      .select('risk_detail')
+      .where('tenant_id', '=', user.tenantId)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    assert.equal(detail?.risk_detail, 'userPerformedSecuredPasswordChange');
+    // The other session ended; this browser goes on in the new session the answer set.
+    const stale = await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, {
+      redirect: 'manual',
+      headers: { cookie: other.cookie },
+    });
+    assert.equal(stale.status, 303);
+    const next = /warden_security_info=([^;]+)/.exec(changed.headers.get('set-cookie') ?? '')?.[1];
+    const still = await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, {
+      redirect: 'manual',
+      headers: { cookie: `warden_security_info=${next}` },
+    });
+    assert.equal(still.status, 200);
   });
 });

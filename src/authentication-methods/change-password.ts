@@ -2,6 +2,7 @@ import { recordAuditEvent } from '../audit/audit-events.ts';
 import type { WardenContext } from '../context.ts';
 import { getUser, lockUserRow, type User, updateUser } from '../directory/users.ts';
 import { breachedPasswordProblem } from '../identity-protection/breached-passwords.ts';
+import { endUserRisk } from '../identity-protection/risk-state.ts';
 import { RULES, throttleKeys } from '../security/throttle.ts';
 import { revokeUserSessions } from '../sessions/user-sessions.ts';
 import { inTransaction } from '../storage/database.ts';
@@ -17,7 +18,8 @@ export type PasswordChangeOutcome =
  * A user changes their own password (issue 15 item 3): the current one proven, the new one under
  * the password policy and not a breached one; then, in one transaction under the user's row lock,
  * the new hash, the must-change flag cleared, every session and refresh chain of the user ended
- * (revokeUserSessions, as a self-service reset ends them) and the audit event — never a password.
+ * (revokeUserSessions, as a self-service reset ends them), the user's risk remediated and the
+ * audit event — never a password.
  * The caller starts its own session again afterwards if it wants to stay signed in. Guesses at
  * the current password count on the sign-in's own counter of the account (one budget for both),
  * and each wrong one is audited.
@@ -62,6 +64,14 @@ export async function changeOwnPassword(
       throw new MethodChangeError('MethodNotFound', 'The account changed meanwhile: sign in again.');
     await updateUser(trx, user.tenantId, user.id, { passwordHash, passwordChangeRequired: false });
     await revokeUserSessions(trx, user.tenantId, user.id);
+    // Reference §6.4: a password change after MFA is a secured one, and remediates the user's risk.
+    await endUserRisk(
+      trx,
+      { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
+      { state: 'remediated', detail: 'userPerformedSecuredPasswordChange' },
+      actor,
+      now,
+    );
     await recordAuditEvent(
       trx,
       [user.tenantId],
