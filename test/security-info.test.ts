@@ -285,4 +285,17 @@ describe('Issue 15 item 3: Security info refusals', () => {
     });
     assert.equal(still.status, 200);
   });
+
+  it("Issue 15 item 3: a session of one tenant's page opens nothing at another tenant's: it is sent to that authority's sign-in", async () => {
+    const user = await makeUser(w, { totp: true });
+    const s = await sessionFor(user);
+    const other = w.demo.tenants.fabrikam!.id;
+    assert.notEqual(other, user.tenantId);
+    const response = await fetch(`${w.baseUrl}/${other}/security-info`, {
+      redirect: 'manual',
+      headers: { cookie: s.cookie },
+    });
+    assert.equal(response.status, 303);
+    assert.equal(new URL(response.headers.get('location')!).pathname, `/${other}/oauth2/v2.0/authorize`);
+  });
 });
