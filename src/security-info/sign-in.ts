@@ -1,10 +1,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import * as oidc from 'openid-client';
 import { FRESH_MFA_MS } from '../authentication-methods/manage.ts';
 import type { WardenContext } from '../context.ts';
 import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { FirstPartyRelyingParty } from '../relying-party/oidc-client.ts';
+import {
+  finishSignIn,
+  newPendingAuthorization,
+  PENDING_TTL_MS,
+  type PendingAuthorization,
+  sealPending,
+} from '../relying-party/pending-sign-in.ts';
 import type { DashboardSessions } from '../relying-party/sessions.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { CALLBACK_PATH } from './client.ts';
@@ -12,16 +18,10 @@ import { messagePage, sendPage } from './page.ts';
 import { SESSION_TTL_MS, sessionCookie } from './session.ts';
 
 const PENDING_COOKIE = 'warden_security_info_signin';
-const PENDING_TTL_MS = 15 * 60 * 1000;
 
-interface PendingSignIn {
-  tenantId: string;
+interface PendingSignIn extends PendingAuthorization {
   /** The `{tenant}` of the page's path, where the browser comes back to. */
   tenantKey: string;
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-  expiresAt: number;
 }
 
 export interface SignInDeps {
@@ -48,17 +48,13 @@ export async function beginSignIn(
   if (!rp)
     return sendPage(reply, 503, messagePage('Not set up yet', 'This Warden has no operator tenant yet.'));
   const pending: PendingSignIn = {
-    tenantId: tenant.id,
+    ...newPendingAuthorization(tenant.id, ctx.clock.now()),
     tenantKey: tenant.key,
-    state: oidc.randomState(),
-    nonce: oidc.randomNonce(),
-    codeVerifier: oidc.randomPKCECodeVerifier(),
-    expiresAt: ctx.clock.now() + PENDING_TTL_MS,
   };
   const url = await rp.authorizationUrl({ ...pending, stepUp: true, maxAgeS: FRESH_MFA_MS / 1000 });
   reply.header(
     'Set-Cookie',
-    cookie(PENDING_COOKIE, box(ctx).seal(JSON.stringify(pending), 'pending'), {
+    cookie(PENDING_COOKIE, sealPending(box(ctx), pending), {
       secure: secureCookies(ctx.config.baseUrl),
       maxAgeS: PENDING_TTL_MS / 1000,
       path: CALLBACK_PATH,
@@ -77,38 +73,28 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
       path: CALLBACK_PATH,
     });
     reply.header('Set-Cookie', clear);
-    let pending: PendingSignIn;
-    try {
-      pending = JSON.parse(box(ctx).open(readCookie(req.headers.cookie, PENDING_COOKIE) ?? '', 'pending'));
-    } catch {
-      return sendPage(
-        reply,
-        400,
-        messagePage('Sign-in expired', 'This sign-in was not started here. Start again.'),
-      );
-    }
     const rp = await deps.rp();
-    if (!rp || pending.expiresAt <= ctx.clock.now())
-      return sendPage(reply, 400, messagePage('Sign-in expired', 'This sign-in took too long. Start again.'));
-    const callbackUrl = new URL(req.url, ctx.config.baseUrl);
-    const denied = callbackUrl.searchParams.get('error');
-    if (denied)
-      return sendPage(
-        reply,
-        403,
-        messagePage('Sign-in not completed', callbackUrl.searchParams.get('error_description') ?? denied),
-      );
-    let user: Awaited<ReturnType<FirstPartyRelyingParty['redeem']>>;
-    try {
-      user = await rp.redeem({ ...pending, callbackUrl });
-    } catch (error) {
-      req.log.warn({ err: error }, 'security info sign-in failed');
+    if (!rp)
+      return sendPage(reply, 503, messagePage('Not set up yet', 'This Warden has no operator tenant yet.'));
+    const finished = await finishSignIn<PendingSignIn>({
+      box: box(ctx),
+      sealed: readCookie(req.headers.cookie, PENDING_COOKIE),
+      rp,
+      callbackUrl: new URL(req.url, ctx.config.baseUrl),
+      now: ctx.clock.now(),
+    });
+    if (!finished.ok) {
+      if (finished.reason === 'denied')
+        return sendPage(reply, 403, messagePage('Sign-in not completed', finished.description));
+      if (finished.reason === 'unverified')
+        req.log.warn({ err: finished.error }, 'security info sign-in failed');
       return sendPage(
         reply,
         400,
-        messagePage('Sign-in failed', 'The sign-in could not be verified. Start again.'),
+        messagePage('Sign-in not completed', 'This sign-in could not be finished. Start again.'),
       );
     }
+    const { pending, user } = finished;
     // Without the MFA asked for, coming back would only loop: stop and say so.
     if (!hasMfaProof(user.amr))
       return sendPage(
