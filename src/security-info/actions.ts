@@ -23,7 +23,9 @@ export type Outcome =
       error?: PageNotes['error'];
     }
   | { kind: 'confirmRemoval'; methodId: string }
-  | { kind: 'passwordChanged' };
+  | { kind: 'passwordChanged' }
+  /** The MFA stopped being fresh between the routes' check and the change: through the authority again. */
+  | { kind: 'signInAgain' };
 
 export interface ActionInput {
   ctx: WardenContext;
@@ -36,8 +38,7 @@ export interface ActionInput {
 const SETUP_TTL_MS = 10 * 60 * 1000;
 const setupContext = (user: User) => `security-info-totp:${user.tenantId}:${user.id}`;
 
-const ERROR_CODES: Record<MethodChangeError['code'], SecurityInfoErrorCode> = {
-  FreshMfaRequired: 'csrf_refused', // never shown: the routes send a stale session to sign in first
+const ERROR_CODES: Record<Exclude<MethodChangeError['code'], 'FreshMfaRequired'>, SecurityInfoErrorCode> = {
   LastMethodMandated: 'last_method_mandated',
   MethodNotFound: 'method_not_found',
   InvalidCode: 'invalid_code',
@@ -161,6 +162,7 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
     }
   } catch (error) {
     if (error instanceof MethodChangeError) {
+      if (error.code === 'FreshMfaRequired') return { kind: 'signInAgain' };
       const code = ERROR_CODES[error.code];
       const status = code === 'method_not_found' ? 404 : code.startsWith('last_') ? 409 : 400;
       return refused(code, status, error.message);

@@ -99,6 +99,8 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
       const view = async () =>
         viewOf(req.params.tenantId, tenant, (await getUser(ctx.db, tenant.id, user.id)) ?? user, session);
       switch (outcome.kind) {
+        case 'signInAgain':
+          return beginSignIn(deps, reply, { id: tenant.id, key: req.params.tenantId });
         case 'addApp':
           return sendPage(reply, outcome.status, addAppPage(await view(), outcome.setup, outcome.error));
         case 'confirmRemoval': {
