@@ -64,14 +64,22 @@ export async function changeOwnPassword(
       throw new MethodChangeError('MethodNotFound', 'The account changed meanwhile: sign in again.');
     await updateUser(trx, user.tenantId, user.id, { passwordHash, passwordChangeRequired: false });
     await revokeUserSessions(trx, user.tenantId, user.id);
-    // Reference §6.4: a password change after MFA is a secured one, and remediates the user's risk.
-    await endUserRisk(
-      trx,
-      { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
-      { state: 'remediated', detail: 'userPerformedSecuredPasswordChange' },
-      actor,
-      now,
-    );
+    // Reference §6.4: a password change after MFA is a secured one, and remediates the user's risk
+    // — not an administrator's confirmCompromised, which only a reset to a temporary password ends.
+    const risk = await trx
+      .selectFrom('risky_users')
+      .select('risk_state')
+      .where('tenant_id', '=', user.tenantId)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (risk?.risk_state === 'atRisk')
+      await endUserRisk(
+        trx,
+        { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
+        { state: 'remediated', detail: 'userPerformedSecuredPasswordChange' },
+        actor,
+        now,
+      );
     await recordAuditEvent(
       trx,
       [user.tenantId],
