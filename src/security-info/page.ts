@@ -31,7 +31,7 @@ function frame(title: string, tenantName: string, body: Html): string {
   return pageFrame({
     site: 'Warden Security info',
     title,
-    header: html`<header class="top"><p class="brand">Warden · <span class="tenant">${tenantName}</span></p></header>`,
+    header: html`<header class="top"><p class="brand">Warden Security info${tenantName ? html` · <span class="tenant">${tenantName}</span>` : ''}</p></header>`,
     body,
   });
 }
