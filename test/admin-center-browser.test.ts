@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { listAuditEvents } from '../src/audit/audit-events.ts';
-import { DashboardSessions } from '../src/dashboard/sessions.ts';
 import { gdapRole } from '../src/delegated-admin/gdap-roles.ts';
 import { getRelationship } from '../src/delegated-admin/relationships.ts';
+import { DashboardSessions } from '../src/relying-party/sessions.ts';
 import {
   APPROVAL_PATH,
   gdapParties,

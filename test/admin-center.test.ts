@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { installAdminGate } from '../src/admin-center/gate.ts';
-import { DashboardSessions } from '../src/dashboard/sessions.ts';
 import type { SignInDeps } from '../src/dashboard/sign-in.ts';
 import { runGdapClock } from '../src/delegated-admin/clock-job.ts';
 import { applyEvent, createRelationship, getRelationship } from '../src/delegated-admin/relationships.ts';
+import { DashboardSessions } from '../src/relying-party/sessions.ts';
 import {
   APPROVAL_PATH,
   adminSignIn,

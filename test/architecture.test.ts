@@ -136,6 +136,17 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'graph-api/': ['partner-api/', 'dashboard/', 'cli/'],
   'dashboard/': ['partner-api/', 'graph-api/', 'cli/', 'admin-center/'],
   'admin-center/': ['partner-api/', 'graph-api/', 'cli/'],
+  // The first-party relying party sits below every site that signs in with it.
+  'relying-party/': [
+    'dashboard/',
+    'admin-center/',
+    'security-info/',
+    'sign-in/',
+    'partner-api/',
+    'graph-api/',
+    'cli/',
+  ],
+  'security-info/': ['dashboard/', 'admin-center/', 'sign-in/', 'partner-api/', 'graph-api/', 'cli/'],
   // Service principals are a store below the token endpoint and the surfaces (it reads only the
   // resource catalogue, tokens/audiences.ts, of the token layer).
   'service-principals/': [

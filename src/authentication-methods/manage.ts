@@ -14,7 +14,9 @@ export type MethodChangeErrorCode =
   | 'FreshMfaRequired'
   | 'LastMethodMandated'
   | 'MethodNotFound'
-  | 'InvalidCode';
+  | 'InvalidCode'
+  | 'InvalidDisplayName'
+  | 'LastPhishingResistantMethod';
 
 export class MethodChangeError extends Error {
   readonly code: MethodChangeErrorCode;
@@ -30,7 +32,7 @@ export interface SessionProof {
   authTime: number;
 }
 
-function requireFreshMfa(proof: SessionProof, now: number): void {
+export function requireFreshMfa(proof: SessionProof, now: number): void {
   if (!hasMfaProof(proof.amr) || now - proof.authTime > FRESH_MFA_MS) {
     throw new MethodChangeError(
       'FreshMfaRequired',

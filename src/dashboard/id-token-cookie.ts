@@ -1,7 +1,7 @@
 import type { WardenContext } from '../context.ts';
 import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
+import { SESSION_TTL_MS } from '../relying-party/sessions.ts';
 import { SecretBox } from '../security/secret-box.ts';
-import { SESSION_TTL_MS } from './sessions.ts';
 
 /**
  * The ID token of a dashboard session, kept for one use: the `id_token_hint` of the RP-initiated

@@ -1,121 +1,31 @@
-import * as oidc from 'openid-client';
 import type { Config } from '../config.ts';
-import { issuerOf } from '../tokens/authority-urls.ts';
+import { FirstPartyRelyingParty } from '../relying-party/oidc-client.ts';
 import type { DashboardClient } from './registration.ts';
 
-/** What the dashboard learns from a sign-in: the ID token's claims that matter to it. */
-export interface SignedInUser {
-  tenantId: string;
-  userId: string;
-  amr: string[];
-  authTime: number;
-  /** The ID token itself: the `id_token_hint` of the RP-initiated logout at sign-out. */
-  idToken: string;
-}
-
 /**
- * The dashboard's relying party (authorization code + PKCE, RFC 7636), built on openid-client.
- * Each partner tenant has its own authority, so there is one client configuration per tenant,
- * discovered on first use. It talks to the authority at its public URL (WARDEN_BASE_URL), exactly
- * as an outside relying party would; oidc-provider derives endpoint URLs from the request's host.
+ * The dashboard's relying party (issue 3 item 3): the shared first-party relying party
+ * (relying-party/oidc-client.ts) with the dashboard's client, whose sign-out comes back to
+ * Partner Center's or the customer admin center's signed-out page.
  */
-export class DashboardRelyingParty {
+export class DashboardRelyingParty extends FirstPartyRelyingParty {
   readonly #client: DashboardClient;
-  readonly #config: Config;
-  readonly #configs = new Map<string, Promise<oidc.Configuration>>();
 
   constructor(client: DashboardClient, config: Config) {
+    super(client, config);
     this.#client = client;
-    this.#config = config;
   }
 
-  get redirectUri(): string {
-    return this.#client.redirectUri;
-  }
-
-  #configuration(tenantId: string): Promise<oidc.Configuration> {
-    let found = this.#configs.get(tenantId);
-    if (!found) {
-      found = oidc.discovery(
-        new URL(issuerOf(this.#config.baseUrl, tenantId)),
-        this.#client.clientId,
-        undefined,
-        oidc.ClientSecretPost(this.#client.clientSecret),
-        this.#config.baseUrl.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : {},
-      );
-      found.catch(() => this.#configs.delete(tenantId));
-      this.#configs.set(tenantId, found);
-    }
-    return found;
-  }
-
-  /** The authorization request; `stepUp` asks the authority for MFA (`amr_values=mfa`). */
-  async authorizationUrl(input: {
-    tenantId: string;
-    state: string;
-    nonce: string;
-    codeVerifier: string;
-    loginHint?: string;
-    stepUp: boolean;
-  }): Promise<string> {
-    const configuration = await this.#configuration(input.tenantId);
-    const params: Record<string, string> = {
-      redirect_uri: this.#client.redirectUri,
-      scope: 'openid profile',
-      state: input.state,
-      nonce: input.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(input.codeVerifier),
-      code_challenge_method: 'S256',
-    };
-    if (input.loginHint) params.login_hint = input.loginHint;
-    if (input.stepUp) params.amr_values = 'mfa';
-    return oidc.buildAuthorizationUrl(configuration, params).href;
-  }
-
-  /** Redeems the code of the callback and returns the verified ID token's facts. */
-  async redeem(input: {
-    tenantId: string;
-    callbackUrl: URL;
-    state: string;
-    nonce: string;
-    codeVerifier: string;
-  }): Promise<SignedInUser> {
-    const configuration = await this.#configuration(input.tenantId);
-    const tokens = await oidc.authorizationCodeGrant(configuration, input.callbackUrl, {
-      pkceCodeVerifier: input.codeVerifier,
-      expectedState: input.state,
-      expectedNonce: input.nonce,
-      idTokenExpected: true,
-    });
-    const claims = tokens.claims();
-    if (!claims || !tokens.id_token || claims.tid !== input.tenantId || typeof claims.oid !== 'string') {
-      throw new Error('the ID token does not name a user of the expected tenant');
-    }
-    return {
-      tenantId: input.tenantId,
-      userId: claims.oid,
-      amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
-      authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : Date.now(),
-      idToken: tokens.id_token,
-    };
-  }
-
-  /**
-   * OpenID Connect RP-Initiated Logout 1.0 §2: the end-session request that signs the user out of
-   * the tenant's authority too, then sends the browser to the dashboard's signed-out page (§3).
-   * Without the ID token (a session older than this code) `client_id` alone names the client.
-   */
-  async endSessionUrl(input: {
+  /** RP-initiated logout, back to the site's signed-out page: Partner Center's (default) or the admin center's. */
+  endSessionUrl(input: {
     tenantId: string;
     idToken: string | undefined;
-    /** Whose signed-out page the browser comes back to: Partner Center's (default) or the admin center's. */
     site?: 'dashboard' | 'admin';
   }): Promise<string> {
-    const configuration = await this.#configuration(input.tenantId);
-    return oidc.buildEndSessionUrl(configuration, {
-      post_logout_redirect_uri:
+    return this.endSessionUrlTo({
+      tenantId: input.tenantId,
+      idToken: input.idToken,
+      postLogoutRedirectUri:
         input.site === 'admin' ? this.#client.adminPostLogoutRedirectUri : this.#client.postLogoutRedirectUri,
-      ...(input.idToken ? { id_token_hint: input.idToken } : {}),
-    }).href;
+    });
   }
 }

@@ -1,14 +1,20 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import * as oidc from 'openid-client';
 import type { WardenContext } from '../context.ts';
 import { cookie, readCookie, secureCookies } from '../http/cookies.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
+import {
+  finishSignIn,
+  newPendingAuthorization,
+  PENDING_TTL_MS,
+  type PendingAuthorization,
+  sealPending,
+} from '../relying-party/pending-sign-in.ts';
+import { type DashboardSessions, SESSION_TTL_MS } from '../relying-party/sessions.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { idTokenCookie } from './id-token-cookie.ts';
 import type { DashboardRelyingParty } from './oidc-client.ts';
 import { problem, redirect, sendPage } from './respond.ts';
 import { type ReturnPath, returnPath } from './return-path.ts';
-import { type DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { dashboardPage } from './views/layout.ts';
 import { tenantOfWorkAccount, workAccountForm, workAccountOf } from './work-account.ts';
 
@@ -21,19 +27,13 @@ export const SESSION_COOKIE = 'warden_dashboard';
 export const SITE_SESSION_COOKIES = { dashboard: SESSION_COOKIE, admin: 'warden_admin' } as const;
 export type SignInSite = keyof typeof SITE_SESSION_COOKIES;
 const PENDING_COOKIE = 'warden_dashboard_signin';
-const PENDING_TTL_MS = 15 * 60 * 1000;
 
-/** A sign-in under way: sealed into a short-lived cookie so any instance can finish it. */
-interface PendingSignIn {
-  tenantId: string;
-  state: string;
-  nonce: string;
-  codeVerifier: string;
+/** A sign-in under way (relying-party/pending-sign-in.ts), and where it comes back to. */
+interface PendingSignIn extends PendingAuthorization {
   returnTo: ReturnPath;
   stepUp: boolean;
   /** Which site started it: where the callback puts the session (absent: the dashboard). */
   site?: SignInSite;
-  expiresAt: number;
 }
 
 export interface SignInDeps {
@@ -63,20 +63,16 @@ export async function beginSignIn(
 ): Promise<FastifyReply> {
   const { ctx, rp } = deps;
   const pending: PendingSignIn = {
-    tenantId: input.tenantId,
-    state: oidc.randomState(),
-    nonce: oidc.randomNonce(),
-    codeVerifier: oidc.randomPKCECodeVerifier(),
+    ...newPendingAuthorization(input.tenantId, ctx.clock.now()),
     returnTo: input.returnTo,
     stepUp: input.stepUp,
     site: input.site ?? 'dashboard',
-    expiresAt: ctx.clock.now() + PENDING_TTL_MS,
   };
   const url = await rp.authorizationUrl({
     ...pending,
     ...(input.loginHint ? { loginHint: input.loginHint } : {}),
   });
-  const sealed = pendingBox(ctx).seal(JSON.stringify(pending), 'pending');
+  const sealed = sealPending(pendingBox(ctx), pending);
   reply.header(
     'Set-Cookie',
     cookie(PENDING_COOKIE, sealed, { secure: secure(ctx), maxAgeS: PENDING_TTL_MS / 1000 }),
@@ -117,37 +113,32 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     const sealed = readCookie(req.headers.cookie, PENDING_COOKIE);
     const clear = cookie(PENDING_COOKIE, '', { secure: secure(ctx), maxAgeS: 0 });
     reply.header('Set-Cookie', clear);
-    let pending: PendingSignIn;
-    try {
-      pending = JSON.parse(pendingBox(ctx).open(sealed ?? '', 'pending')) as PendingSignIn;
-    } catch {
-      return problem(reply, 400, 'Sign-in expired', 'This sign-in was not started here or has expired.');
+    const finished = await finishSignIn<PendingSignIn>({
+      box: pendingBox(ctx),
+      sealed,
+      rp: deps.rp,
+      callbackUrl: new URL(req.url, ctx.config.baseUrl),
+      now: ctx.clock.now(),
+    });
+    if (!finished.ok) {
+      switch (finished.reason) {
+        case 'notStartedHere':
+          return problem(reply, 400, 'Sign-in expired', 'This sign-in was not started here or has expired.');
+        case 'expired':
+          return problem(reply, 400, 'Sign-in expired', 'This sign-in took too long.');
+        case 'denied':
+          return problem(reply, 403, 'Sign-in not completed', finished.description);
+        case 'unverified':
+          req.log.warn({ err: finished.error }, 'dashboard sign-in failed');
+          return problem(
+            reply,
+            400,
+            'Sign-in failed',
+            'The sign-in response could not be verified. Start again.',
+          );
+      }
     }
-    if (pending.expiresAt <= ctx.clock.now()) {
-      return problem(reply, 400, 'Sign-in expired', 'This sign-in took too long.');
-    }
-    const callbackUrl = new URL(req.url, ctx.config.baseUrl);
-    const denied = callbackUrl.searchParams.get('error');
-    if (denied) {
-      return problem(
-        reply,
-        403,
-        'Sign-in not completed',
-        callbackUrl.searchParams.get('error_description') ?? denied,
-      );
-    }
-    let user: Awaited<ReturnType<DashboardRelyingParty['redeem']>>;
-    try {
-      user = await deps.rp.redeem({ ...pending, callbackUrl });
-    } catch (error) {
-      req.log.warn({ err: error }, 'dashboard sign-in failed');
-      return problem(
-        reply,
-        400,
-        'Sign-in failed',
-        'The sign-in response could not be verified. Start again.',
-      );
-    }
+    const { pending, user } = finished;
     // A step-up that came back without the proof would only loop: stop and say so.
     if (pending.stepUp && !hasMfaProof(user.amr)) {
       return problem(reply, 403, 'MFA not completed', 'This page needs multi-factor authentication.');

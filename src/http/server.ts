@@ -10,6 +10,7 @@ import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
 import { registerActivationRoutes } from '../onboarding/activation-routes.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
+import { registerSecurityInfoRoutes } from '../security-info/routes.ts';
 import { registerSelfServicePasswordResetRoutes } from '../self-service-password-reset/routes.ts';
 import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { Admission } from './load-shedding.ts';
@@ -161,6 +162,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   registerInteractionRoutes(app, ctx);
   registerActivationRoutes(app, ctx);
   registerSelfServicePasswordResetRoutes(app, ctx);
+  registerSecurityInfoRoutes(app, ctx);
   await registerPartnerApi(app, ctx);
   await registerGraphApi(app, ctx);
   // The customer admin center signs in with the dashboard's relying party and session store.

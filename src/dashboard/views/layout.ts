@@ -3,7 +3,7 @@ import type { User } from '../../directory/users.ts';
 import { type Html, html } from '../../http/html.ts';
 import { pageFrame } from '../../http/page-frame.ts';
 import { type AccessArea, tenantMayEnter } from '../../partner-center/access.ts';
-import type { DashboardSession } from '../sessions.ts';
+import type { DashboardSession } from '../../relying-party/sessions.ts';
 
 /** Who is looking at a page: shown in every header (issue 3 item 3: who, which tenant, MFA or not). */
 export interface Viewer {
@@ -39,6 +39,7 @@ function header(viewer: Viewer | undefined, current: string): Html {
 <div class="who">
 <span class="user" data-testid="signed-in-user">${user.displayName} (${user.userPrincipalName})</span>
 <span class="tenant" data-testid="signed-in-tenant">${tenant.display_name}</span>
+<a href="/${tenant.id}/security-info" data-testid="security-info-link">Security info</a>
 ${
   session.mfa
     ? html`<span class="badge ok" data-testid="mfa-status">MFA verified</span>`

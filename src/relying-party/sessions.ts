@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 
-/** A signed-in dashboard session. `mfa` is the proof of SPEC §3 taken from the ID token's `amr`. */
+/**
+ * A signed-in session of a first-party site (Partner Center, the customer admin center, the
+ * Security info page). `mfa` is the proof of SPEC §3 taken from the ID token's `amr`.
+ */
 export interface DashboardSession {
   idHash: string;
   tenantId: string;
@@ -22,8 +25,10 @@ function hashOf(id: string): string {
 }
 
 /**
- * Dashboard sessions in storage (shared by every instance). The browser holds a random id; only
- * its hash is stored, so a leaked table cannot be replayed as cookies.
+ * The first-party sites' sessions in storage (table `dashboard_sessions`, shared by every
+ * instance; each site keeps its own cookie, and revoking a user's sessions ends them all). The
+ * browser holds a random id; only its hash is stored, so a leaked table cannot be replayed as
+ * cookies.
  */
 export class DashboardSessions {
   readonly #db: Db;
@@ -35,6 +40,7 @@ export class DashboardSessions {
   async start(
     input: { tenantId: string; userId: string; amr: string[]; authTime: number },
     now: number,
+    ttlMs = SESSION_TTL_MS,
   ): Promise<{ cookieValue: string; session: DashboardSession }> {
     const cookieValue = randomBytes(32).toString('base64url');
     const session: DashboardSession = {
@@ -45,7 +51,7 @@ export class DashboardSessions {
       mfa: hasMfaProof(input.amr),
       authTime: input.authTime,
       csrf: randomBytes(24).toString('base64url'),
-      expiresAt: now + SESSION_TTL_MS,
+      expiresAt: now + ttlMs,
     };
     await this.#db
       .insertInto('dashboard_sessions')
