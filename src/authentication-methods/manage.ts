@@ -4,7 +4,7 @@ import { lockUserRow, type User } from '../directory/users.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { factsFor, mfaMethodMandatory } from '../policy/sign-in-requirement.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
-import { hasMfaMethod, type MethodSummary, methodsOf } from './methods.ts';
+import { hasMfaMethod, hasPhishingResistantMethod, type MethodSummary, methodsOf } from './methods.ts';
 import { addTotpMethod, matchingStep } from './totp.ts';
 
 /** Issue 2 item 7: changing methods needs an MFA proof at most this old. */
@@ -108,6 +108,9 @@ function without(methods: MethodSummary, method: MfaMethodRef): MethodSummary {
  * holds the user's row (lockUserRow), so two removals of a user's last two methods at once run
  * one after the other and the second sees the one left (issue 15 item 9). `alongside` writes in
  * the same transaction (the audit record). Who may remove is the caller's to decide first.
+ * With `confirmLastPhishingResistant` (the user's own Security info), the last passkey — the
+ * user's last phishing-resistant method (reference §2.2) — goes only once the user confirmed it
+ * (`LastPhishingResistantMethod` otherwise).
  */
 export async function removeMfaMethod(
   ctx: WardenContext,
@@ -115,6 +118,7 @@ export async function removeMfaMethod(
   user: User,
   method: MfaMethodRef,
   alongside?: (trx: Db, removed: RemovedMethod) => Promise<void>,
+  options: { confirmLastPhishingResistant?: { confirmed: boolean } } = {},
 ): Promise<RemovedMethod> {
   const now = ctx.clock.now();
   return inTransaction(ctx.db, async (trx) => {
@@ -122,10 +126,18 @@ export async function removeMfaMethod(
     const methods = await methodsOf(trx, tenant.id, user.id);
     const removed = find(methods, method);
     if (!removed) throw new MethodChangeError('MethodNotFound', 'No such method.');
-    if (!hasMfaMethod(without(methods, method)) && isMfaMandated(tenant, user, now)) {
+    const left = without(methods, method);
+    if (!hasMfaMethod(left) && isMfaMandated(tenant, user, now)) {
       throw new MethodChangeError(
         'LastMethodMandated',
         'This is the last MFA method of the user and policy requires MFA of them: register another method first.',
+      );
+    }
+    const ask = options.confirmLastPhishingResistant;
+    if (ask && !ask.confirmed && method.kind === 'fido2' && !hasPhishingResistantMethod(left)) {
+      throw new MethodChangeError(
+        'LastPhishingResistantMethod',
+        'This is your last passkey: without it you can no longer sign in in a way that resists phishing.',
       );
     }
     await trx
@@ -139,16 +151,23 @@ export async function removeMfaMethod(
   });
 }
 
-/** The user's own removal of one of their methods: a fresh MFA, then THE rule of removeMfaMethod. */
+/**
+ * The user's own removal of one of their methods: a fresh MFA, then THE rule of removeMfaMethod;
+ * the last passkey only once `lastPasskeyConfirmed` (the page warned and the user confirmed).
+ */
 export async function removeOwnMethod(
   ctx: WardenContext,
   tenant: Tenant,
   user: User,
   proof: SessionProof,
   method: MfaMethodRef,
+  lastPasskeyConfirmed = false,
+  alongside?: (trx: Db, removed: RemovedMethod) => Promise<void>,
 ): Promise<RemovedMethod> {
   requireFreshMfa(proof, ctx.clock.now());
-  return removeMfaMethod(ctx, tenant, user, method);
+  return removeMfaMethod(ctx, tenant, user, method, alongside, {
+    confirmLastPhishingResistant: { confirmed: lastPasskeyConfirmed },
+  });
 }
 
 /** Removes one of the user's authenticator apps (removeOwnMethod for `softwareOath`). */

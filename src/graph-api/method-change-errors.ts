@@ -7,6 +7,8 @@ const GRAPH_CODE: Record<MethodChangeErrorCode, GraphErrorCode> = {
   MethodNotFound: 'Request_ResourceNotFound',
   FreshMfaRequired: 'Authentication_MfaRequired',
   InvalidCode: 'Request_BadRequest',
+  InvalidDisplayName: 'Request_BadRequest',
+  LastPhishingResistantMethod: 'badRequest',
 };
 
 export function methodChangeGraphError(error: MethodChangeError): GraphError {

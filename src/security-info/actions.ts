@@ -1,8 +1,8 @@
 import QRCode from 'qrcode';
 import { recordAuditEvent } from '../audit/audit-events.ts';
 import { changeOwnPassword } from '../authentication-methods/change-password.ts';
-import { addAuthenticatorApp, MethodChangeError } from '../authentication-methods/manage.ts';
-import { removeMethod } from '../authentication-methods/remove-method.ts';
+import { addAuthenticatorApp, MethodChangeError, removeOwnMethod } from '../authentication-methods/manage.ts';
+import { methodsOf } from '../authentication-methods/methods.ts';
 import { renameMethod } from '../authentication-methods/rename-method.ts';
 import { newTotpSecret, totpFor } from '../authentication-methods/totp.ts';
 import type { WardenContext } from '../context.ts';
@@ -121,10 +121,21 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
       }
       case 'remove': {
         try {
-          const removed = await removeMethod(ctx, tenant, user, proof, form.methodId ?? '', {
-            confirmedLastPhishingResistant: form.confirm === 'yes',
+          const id = form.methodId ?? '';
+          const { passkeys } = await methodsOf(ctx.db, user.tenantId, user.id);
+          const kind = passkeys.some((passkey) => passkey.id === id) ? 'fido2' : 'softwareOath';
+          const removed = await removeOwnMethod(
+            ctx,
+            tenant,
+            user,
+            proof,
+            { kind, id },
+            form.confirm === 'yes',
+          );
+          await audit(input, 'User deleted security info', {
+            method: removed.kind === 'fido2' ? 'passkey' : 'totp',
+            methodId: form.methodId,
           });
-          await audit(input, 'User deleted security info', { method: removed.kind, methodId: form.methodId });
           return { kind: 'page', status: 200, notes: { notice: `${removed.displayName} removed.` } };
         } catch (error) {
           if (error instanceof MethodChangeError && error.code === 'LastPhishingResistantMethod')
