@@ -117,7 +117,6 @@ describe('Sign-in state machine: the table (STYLE 6)', () => {
       id: 'f',
       state: 'credentials',
       data: { csrf: 'c', proven: [], steps: [] },
-      passkeyChallenge: '',
       expiresAt: Number.MAX_SAFE_INTEGER,
     };
     // A table whose only step jumps past the second factor: the defect the guard exists for.

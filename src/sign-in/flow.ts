@@ -60,29 +60,9 @@ export interface Flow {
   state: FlowState;
   data: FlowData;
   expiresAt: number;
-  /**
-   * Issue 15 item 1: the WebAuthn challenge the flow's page offers now (base64url), as stored:
-   * `<challenge>.<issued at, epoch ms>`, or '' when none was issued. A page with a passkey form
-   * issues a fresh one (`issuePasskeyChallenge`); a passkey step takes it (`takePasskeyChallenge`)
-   * before verifying, so each challenge proves one ceremony, within PASSKEY_CHALLENGE_TTL_MS.
-   */
-  passkeyChallenge: string;
-}
-
-/** How long a passkey challenge may be answered: the ceremony's own timeout (WebAuthn `timeout`). */
-export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60 * 1000;
-
-function newChallenge(now: number): string {
-  return `${randomBytes(32).toString('base64url')}.${now}`;
 }
 
 export const FLOW_TTL_MS = 30 * 60 * 1000;
-
-/** The challenge part of a stored `<challenge>.<issued at>`. */
-function challengeOf(stored: string): string {
-  const dot = stored.lastIndexOf('.');
-  return dot === -1 ? stored : stored.slice(0, dot);
-}
 
 export class FlowStore {
   readonly #db: Db;
@@ -106,7 +86,6 @@ export class FlowStore {
       state: row.state as FlowState,
       data: JSON.parse(row.data) as FlowData,
       expiresAt: row.expires_at,
-      passkeyChallenge: row.passkey_challenge ?? '',
     };
   }
 
@@ -117,7 +96,6 @@ export class FlowStore {
       state: 'credentials',
       data: { csrf: randomBytes(24).toString('base64url'), proven: [], steps: [] },
       expiresAt: now + FLOW_TTL_MS,
-      passkeyChallenge: '',
     };
     await this.#db
       .insertInto('sign_in_flows')
@@ -127,7 +105,6 @@ export class FlowStore {
         state: flow.state,
         data: JSON.stringify(flow.data),
         expires_at: flow.expiresAt,
-        passkey_challenge: null,
       })
       .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
       .execute();
@@ -141,45 +118,6 @@ export class FlowStore {
       .where('tenant_id', '=', flow.tenantId)
       .where('id', '=', flow.id)
       .execute();
-  }
-
-  /**
-   * A fresh WebAuthn challenge for the page about to be shown (the one it replaces stops working:
-   * only the page shown last can answer). Returns the challenge itself, for the page's options.
-   */
-  async issuePasskeyChallenge(flow: Flow, now: number): Promise<string> {
-    const next = newChallenge(now);
-    await this.#db
-      .updateTable('sign_in_flows')
-      .set({ passkey_challenge: next })
-      .where('tenant_id', '=', flow.tenantId)
-      .where('id', '=', flow.id)
-      .execute();
-    flow.passkeyChallenge = next;
-    return challengeOf(next);
-  }
-
-  /**
-   * Takes the flow's current WebAuthn challenge for one ceremony by a conditional UPDATE that
-   * clears it: of two requests racing with one challenge, one gets it and the other undefined
-   * (WebAuthn L3 §13.4.3, a challenge is used once); so does a challenge older than
-   * PASSKEY_CHALLENGE_TTL_MS. The page shown next issues a new one.
-   */
-  async takePasskeyChallenge(flow: Flow, now: number): Promise<string | undefined> {
-    const taken = flow.passkeyChallenge;
-    if (!taken) return undefined;
-    const result = await this.#db
-      .updateTable('sign_in_flows')
-      .set({ passkey_challenge: null })
-      .where('tenant_id', '=', flow.tenantId)
-      .where('id', '=', flow.id)
-      .where('passkey_challenge', '=', taken)
-      .executeTakeFirst();
-    flow.passkeyChallenge = '';
-    if (Number(result.numUpdatedRows) !== 1) return undefined;
-    const issuedAt = Number(taken.slice(taken.lastIndexOf('.') + 1));
-    if (!Number.isFinite(issuedAt) || now - issuedAt > PASSKEY_CHALLENGE_TTL_MS) return undefined;
-    return challengeOf(taken);
   }
 
   async end(flow: Flow): Promise<void> {

@@ -6,7 +6,7 @@ import * as views from '../authority-pages/pages.ts';
 import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import type { FlowState } from './flow.ts';
 import { accountTenantId, flowUser, type StepInput, type StepOutcome } from './step.ts';
-import { authorityRelyingParty, ownerOf } from './steps/passkey.ts';
+import { authorityRelyingParty, flowChallenge, ownerOf } from './steps/passkey.ts';
 import { enrolmentView } from './steps/totp.ts';
 
 /** What the page of a state needs besides the flow: where its forms post and who asked. */
@@ -50,7 +50,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
               options: await passkeyRequestOptions(
                 step.ctx.db,
                 authorityRelyingParty(step),
-                await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
+                await flowChallenge(step),
               ),
             }
           : undefined,
@@ -73,7 +73,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
               options: await passkeyRequestOptions(
                 step.ctx.db,
                 authorityRelyingParty(step),
-                await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
+                await flowChallenge(step),
                 user,
               ),
             }
@@ -96,7 +96,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
       authorityRelyingParty(step),
       ownerOf(user),
       settings,
-      await step.ctx.flows.issuePasskeyChallenge(step.flow, step.ctx.clock.now()),
+      await flowChallenge(step),
     );
     return shown(
       status,

@@ -61,6 +61,7 @@ export interface Database {
   risky_users: RiskyUserTable;
   breached_password_hashes: BreachedPasswordHashTable;
   passkey_credentials: PasskeyCredentialTable;
+  passkey_challenges: PasskeyChallengeTable;
 }
 
 export interface TenantTable {
@@ -196,8 +197,14 @@ export interface SignInFlowTable {
   state: string;
   data: string;
   expires_at: number;
-  /** The current WebAuthn challenge (base64url), used once (migration 0033). */
-  passkey_challenge: string | null;
+}
+
+/** Migration 0033: the open WebAuthn challenge of a holder (`flow:<id>`, `security-info:<session>`). */
+export interface PasskeyChallengeTable {
+  tenant_id: string;
+  holder: string;
+  challenge: string;
+  issued_at: number;
 }
 
 export interface ThrottleTable {

@@ -4,6 +4,10 @@ import {
   type ProvenPasskey,
   verifyPasskeyAssertion,
 } from '../../authentication-methods/passkeys/authentication.ts';
+import {
+  issuePasskeyChallenge,
+  takePasskeyChallenge,
+} from '../../authentication-methods/passkeys/challenges.ts';
 import { PasskeyError } from '../../authentication-methods/passkeys/errors.ts';
 import {
   type PasskeyOwner,
@@ -24,6 +28,16 @@ import { type FactorResult, proveSecondFactor } from './second-factor.ts';
 const CREDENTIAL_MAX = 32_768;
 
 const CHALLENGE_USED = 'This passkey request was already used or has expired. Try again.';
+
+/** Whose challenge a sign-in's passkey pages use: the flow's (passkeys/challenges.ts). */
+export function flowHolder(input: StepInput): string {
+  return `flow:${input.flow.id}`;
+}
+
+/** A fresh challenge for the page of the flow about to be shown. */
+export function flowChallenge(input: StepInput): Promise<string> {
+  return issuePasskeyChallenge(input.ctx.db, input.tenant.id, flowHolder(input), input.ctx.clock.now());
+}
 
 /** The WebAuthn Relying Party of this authority (one for Warden's origin). */
 export function authorityRelyingParty(input: StepInput): RelyingParty {
@@ -54,7 +68,7 @@ function detailOf(passkey: ProvenPasskey | RegisteredPasskey): string {
 
 /**
  * Verifies the posted assertion against the challenge the flow's page offered, taken first so it
- * proves one ceremony only (flow.ts `takePasskeyChallenge`).
+ * proves one ceremony only (passkeys/challenges.ts).
  */
 async function provePasskey(
   input: StepInput,
@@ -62,7 +76,7 @@ async function provePasskey(
   expectedUserId?: string,
 ): Promise<ProvenPasskey> {
   const { ctx } = input;
-  const challenge = await ctx.flows.takePasskeyChallenge(input.flow, ctx.clock.now());
+  const challenge = await takePasskeyChallenge(ctx.db, input.tenant.id, flowHolder(input), ctx.clock.now());
   const response = postedCredential<AuthenticationResponseJSON>(input);
   if (!challenge) throw new PasskeyError('PasskeyChallengeUsed', CHALLENGE_USED, expectedUserId);
   if (!response)
@@ -167,7 +181,7 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
   const now = ctx.clock.now();
   const user = await flowUser(input);
   const tenantId = user.tenantId; // SPEC E3: a partner user's methods are its home tenant's
-  const challenge = await ctx.flows.takePasskeyChallenge(flow, now);
+  const challenge = await takePasskeyChallenge(ctx.db, input.tenant.id, flowHolder(input), now);
   const response = postedCredential<RegistrationResponseJSON>(input);
   if (!challenge || !response) {
     flow.data.error = challenge ? 'The passkey could not be verified. Try again.' : CHALLENGE_USED;
