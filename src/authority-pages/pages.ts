@@ -1,5 +1,6 @@
 import { MIN_LENGTH } from '../authentication-methods/password-policy.ts';
 import { type Html, html } from '../http/html.ts';
+import { PASSKEY_SCRIPTS, type PasskeyCeremony, passkeyForm } from '../http/passkey-form.ts';
 import { page } from './layout.ts';
 
 export interface FormContext {
@@ -25,37 +26,15 @@ ${extra}
 </form>`;
 }
 
-/**
- * A passkey ceremony's form (issue 15 item 1): the WebAuthn options ride in `data-options`, and
- * `/assets/passkey.js` (same origin, no inline script: the strict CSP holds) runs
- * navigator.credentials through @simplewebauthn/browser, puts the response in `credential` and
- * submits. The button is not a submit button: without script (or without the ceremony) the form
- * is never sent empty, and the page's other forms work as before.
- */
-export interface PasskeyCeremony {
-  /** PublicKeyCredentialCreationOptionsJSON or RequestOptionsJSON, as @simplewebauthn/server made them. */
-  options: unknown;
-}
-
-function passkeyForm(
+function passkeyStep(
   ctx: FormContext,
   action: 'passkey_sign_in' | 'passkey' | 'confirm_passkey',
   ceremony: PasskeyCeremony,
-  submit: string,
+  label: string,
 ): Html {
   const mode = action === 'confirm_passkey' ? 'register' : 'authenticate';
-  return html`<form method="post" action="${ctx.action}" class="passkey" data-passkey="${mode}" data-options="${JSON.stringify(ceremony.options)}">
-<input type="hidden" name="csrf" value="${ctx.csrf}">
-<input type="hidden" name="action" value="${action}">
-<input type="hidden" name="credential" value="">
-<button type="button" data-passkey-start>${submit}</button>
-<p class="error" role="alert" data-passkey-error hidden></p>
-</form>`;
+  return passkeyForm({ url: ctx.action, csrf: ctx.csrf, action, mode, ceremony, label });
 }
-
-/** The scripts of a page with a passkey form (both files of Warden's origin). */
-const PASSKEY_SCRIPTS = html`<script src="/assets/simplewebauthn-browser.js" defer></script>
-<script src="/assets/passkey.js" defer></script>`;
 
 function alert(error: string | undefined): Html {
   return error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : html``;
@@ -95,7 +74,7 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="current-password" required>`,
   'Sign in',
 )}
-${input.passkey ? html`<div class="alternative"><p>or, without a password:</p>${passkeyForm(ctx, 'passkey_sign_in', input.passkey, 'Sign in with a passkey')}</div>${PASSKEY_SCRIPTS}` : ''}
+${input.passkey ? html`<div class="alternative"><p>or, without a password:</p>${passkeyStep(ctx, 'passkey_sign_in', input.passkey, 'Sign in with a passkey')}</div>${PASSKEY_SCRIPTS}` : ''}
 <p><a href="/${ctx.action.split('/')[1] ?? ''}/sspr">Forgot my password</a></p>
 <details>
 <summary>Sign in with a Temporary Access Pass</summary>
@@ -149,7 +128,7 @@ export function secondFactorPage(
     'Verify your identity',
     html`<p>Signing in as <strong>${input.upn}</strong>.${input.passkey ? ' Use your passkey or security key.' : ' Enter the 6-digit code from your authenticator app.'}</p>
 ${alert(ctx.error)}
-${input.passkey ? html`${passkeyForm(ctx, 'passkey', input.passkey, 'Use a passkey')}${PASSKEY_SCRIPTS}` : ''}
+${input.passkey ? html`${passkeyStep(ctx, 'passkey', input.passkey, 'Use a passkey')}${PASSKEY_SCRIPTS}` : ''}
 ${
   input.hasAuthenticatorApp || !input.passkey
     ? html`${input.passkey ? html`<p>or enter the 6-digit code from your authenticator app:</p>` : ''}${form(
@@ -209,7 +188,7 @@ ${alert(ctx.error)}
 <section aria-labelledby="passkey-title">
 <h2 id="passkey-title">A passkey or security key (recommended)</h2>
 <p>Sign in with your device’s screen lock, a security key or a passkey manager. It cannot be phished.</p>
-${passkeyForm(ctx, 'confirm_passkey', input.passkey, 'Create a passkey')}
+${passkeyStep(ctx, 'confirm_passkey', input.passkey, 'Create a passkey')}
 </section>
 <section aria-labelledby="totp-title">
 <h2 id="totp-title">An authenticator app</h2>

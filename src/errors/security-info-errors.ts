@@ -17,6 +17,11 @@ export const SECURITY_INFO_ERRORS = {
     description: 'Removing the last passkey needs the user to confirm it (the page warns and asks).',
   },
   method_not_found: { status: 404, description: 'No such method of the signed-in user.' },
+  passkey_refused: {
+    status: 400,
+    description:
+      'The new passkey was refused: not verified, no user verification, not attested or not an allowed model where the tenant says so, already registered, or its request expired.',
+  },
   invalid_code: {
     status: 400,
     description: 'The code does not match the new authenticator app (or its setup expired).',

@@ -3,6 +3,7 @@ import { recordAuditEvent } from '../audit/audit-events.ts';
 import { changeOwnPassword } from '../authentication-methods/change-password.ts';
 import { addAuthenticatorApp, MethodChangeError, removeOwnMethod } from '../authentication-methods/manage.ts';
 import { methodsOf } from '../authentication-methods/methods.ts';
+import { PasskeyError } from '../authentication-methods/passkeys/errors.ts';
 import { renameMethod } from '../authentication-methods/rename-method.ts';
 import { newTotpSecret, totpFor } from '../authentication-methods/totp.ts';
 import type { WardenContext } from '../context.ts';
@@ -11,7 +12,8 @@ import type { User } from '../directory/users.ts';
 import type { SecurityInfoErrorCode } from '../errors/security-info-errors.ts';
 import type { DashboardSession } from '../relying-party/sessions.ts';
 import { errorOf, type PageNotes } from './page.ts';
-import { proofOf } from './session.ts';
+import { addPasskey } from './passkeys.ts';
+import { FRESH_MFA_PASSKEY_MS, isFresh, proofOf } from './session.ts';
 
 /** What an action leads to: the page again with notes, another page, or a new session to set. */
 export type Outcome =
@@ -24,8 +26,11 @@ export type Outcome =
     }
   | { kind: 'confirmRemoval'; methodId: string }
   | { kind: 'passwordChanged' }
-  /** The MFA stopped being fresh between the routes' check and the change: through the authority again. */
-  | { kind: 'signInAgain' };
+  /**
+   * The MFA stopped being fresh between the routes' check and the change, or is older than the
+   * change asks (a passkey: 5 minutes): through the authority again, within `maxAgeMs`.
+   */
+  | { kind: 'signInAgain'; maxAgeMs?: number };
 
 export interface ActionInput {
   ctx: WardenContext;
@@ -90,6 +95,23 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
   const proof = proofOf(session);
   try {
     switch (form.action) {
+      case 'add_passkey': {
+        // Reference §3.4: a passkey is registered within 5 minutes of the MFA.
+        if (!isFresh(session, ctx.clock.now(), FRESH_MFA_PASSKEY_MS))
+          return { kind: 'signInAgain', maxAgeMs: FRESH_MFA_PASSKEY_MS };
+        try {
+          const added = await addPasskey(ctx, tenant, user, session, form.credential ?? '');
+          await audit(input, 'User registered security info', {
+            method: 'passkey',
+            methodId: added.id,
+            aaGuid: added.aaguid,
+          });
+          return { kind: 'page', status: 200, notes: { notice: `${added.displayName} added.` } };
+        } catch (error) {
+          if (error instanceof PasskeyError) return refused('passkey_refused', 400, error.message);
+          throw error;
+        }
+      }
       case 'add_app_begin':
         return { kind: 'addApp', status: 200, setup: await newSetup(input, newTotpSecret()) };
       case 'add_app_confirm': {

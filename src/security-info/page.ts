@@ -4,6 +4,7 @@ import type { User } from '../directory/users.ts';
 import { SECURITY_INFO_ERRORS, type SecurityInfoErrorCode } from '../errors/security-info-errors.ts';
 import { type Html, html } from '../http/html.ts';
 import { pageFrame } from '../http/page-frame.ts';
+import { PASSKEY_SCRIPTS, type PasskeyCeremony, passkeyForm } from '../http/passkey-form.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { GraphSignIn } from '../sign-in-logs/sign-in-log.ts';
 
@@ -22,6 +23,8 @@ export interface SecurityInfoView {
   user: User;
   methods: MethodSummary;
   signIns: GraphSignIn[];
+  /** The "Add a passkey" ceremony's options, on a fresh challenge of this session. */
+  passkey: PasskeyCeremony;
 }
 
 const when = (ms: number | null) =>
@@ -70,11 +73,18 @@ function methodRow(
 }
 
 /**
- * Where the lead's passkey registration goes (issue 15 item 1): the "Add a passkey" action of the
- * methods section. Not built here; it renders nothing until it is.
+ * "Add a passkey" (issue 15 items 1, 3): the WebAuthn ceremony on this session's challenge; the
+ * server asks for an MFA within 5 minutes before it registers the key (reference §3.4).
  */
-export function addPasskeySection(_view: SecurityInfoView): Html {
-  return html``;
+export function addPasskeySection(view: SecurityInfoView): Html {
+  return html`${passkeyForm({
+    url: view.action,
+    csrf: view.csrf,
+    action: 'add_passkey',
+    mode: 'register',
+    ceremony: view.passkey,
+    label: 'Add a passkey or security key',
+  })}${PASSKEY_SCRIPTS}`;
 }
 
 function signInRows(signIns: GraphSignIn[]): Html {

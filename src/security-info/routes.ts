@@ -18,6 +18,7 @@ import {
   securityInfoPage,
   sendPage,
 } from './page.ts';
+import { addPasskeyCeremony } from './passkeys.ts';
 import { recentSignIns } from './recent-sign-ins.ts';
 import { isFresh, SESSION_TTL_MS, sessionCookie, sessionOf } from './session.ts';
 import { beginSignIn, type SignInDeps, signInRoutes } from './sign-in.ts';
@@ -58,9 +59,10 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
     user: User,
     session: DashboardSession,
   ): Promise<SecurityInfoView> {
-    const [methods, signIns] = await Promise.all([
+    const [methods, signIns, passkey] = await Promise.all([
       methodsOf(ctx.db, tenant.id, user.id),
       recentSignIns(ctx.db, tenant.id, user.id, ctx.clock.now()),
+      addPasskeyCeremony(ctx, tenant, user, session),
     ]);
     return {
       tenantName: tenant.display_name,
@@ -69,6 +71,7 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
       user,
       methods,
       signIns,
+      passkey,
     };
   }
 
@@ -100,7 +103,7 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
         viewOf(req.params.tenantId, tenant, (await getUser(ctx.db, tenant.id, user.id)) ?? user, session);
       switch (outcome.kind) {
         case 'signInAgain':
-          return beginSignIn(deps, reply, { id: tenant.id, key: req.params.tenantId });
+          return beginSignIn(deps, reply, { id: tenant.id, key: req.params.tenantId }, outcome.maxAgeMs);
         case 'addApp':
           return sendPage(reply, outcome.status, addAppPage(await view(), outcome.setup, outcome.error));
         case 'confirmRemoval': {

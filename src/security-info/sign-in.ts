@@ -36,12 +36,14 @@ function box(ctx: WardenContext): SecretBox {
 
 /**
  * Sends the browser through the tenant's authority for a fresh MFA: `amr_values=mfa` and
- * `max_age` of 10 minutes (OIDC Core §3.1.2.1), so a sign-in older than that is done again.
+ * `max_age` of 10 minutes unless told (5 to add a passkey; OIDC Core §3.1.2.1), so a sign-in
+ * older than that is done again.
  */
 export async function beginSignIn(
   deps: SignInDeps,
   reply: FastifyReply,
   tenant: { id: string; key: string },
+  maxAgeMs = FRESH_MFA_MS,
 ): Promise<FastifyReply> {
   const { ctx } = deps;
   const rp = await deps.rp();
@@ -51,7 +53,7 @@ export async function beginSignIn(
     ...newPendingAuthorization(tenant.id, ctx.clock.now()),
     tenantKey: tenant.key,
   };
-  const url = await rp.authorizationUrl({ ...pending, stepUp: true, maxAgeS: FRESH_MFA_MS / 1000 });
+  const url = await rp.authorizationUrl({ ...pending, stepUp: true, maxAgeS: maxAgeMs / 1000 });
   reply.header(
     'Set-Cookie',
     cookie(PENDING_COOKIE, sealPending(box(ctx), pending), {

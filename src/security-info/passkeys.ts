@@ -1,0 +1,100 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import {
+  issuePasskeyChallenge,
+  takePasskeyChallenge,
+} from '../authentication-methods/passkeys/challenges.ts';
+import { PasskeyError } from '../authentication-methods/passkeys/errors.ts';
+import {
+  passkeyCreationOptions,
+  type RegisteredPasskey,
+  registerPasskey,
+} from '../authentication-methods/passkeys/registration.ts';
+import { type RelyingParty, relyingPartyOf } from '../authentication-methods/passkeys/relying-party.ts';
+import { passkeySettings } from '../authentication-methods/passkeys/settings.ts';
+import type { WardenContext } from '../context.ts';
+import type { Tenant } from '../directory/tenants.ts';
+import type { User } from '../directory/users.ts';
+import type { PasskeyCeremony } from '../http/passkey-form.ts';
+import type { DashboardSession } from '../relying-party/sessions.ts';
+
+/** The most a posted WebAuthn response may hold. */
+const CREDENTIAL_MAX = 32_768;
+
+/** The session's open challenge (passkeys/challenges.ts): one page of one session answers it. */
+function holderOf(session: DashboardSession): string {
+  return `security-info:${session.idHash}`;
+}
+
+function relyingParty(ctx: WardenContext, tenant: Tenant): RelyingParty {
+  return relyingPartyOf(ctx.config, tenant.display_name);
+}
+
+function ownerOf(user: User) {
+  return {
+    tenantId: user.tenantId,
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+  };
+}
+
+/** The options of the page's "Add a passkey" ceremony, on a fresh challenge of this session. */
+export async function addPasskeyCeremony(
+  ctx: WardenContext,
+  tenant: Tenant,
+  user: User,
+  session: DashboardSession,
+): Promise<PasskeyCeremony> {
+  const now = ctx.clock.now();
+  const challenge = await issuePasskeyChallenge(ctx.db, tenant.id, holderOf(session), now);
+  const settings = await passkeySettings(ctx.db, tenant.id);
+  return {
+    options: await passkeyCreationOptions(
+      ctx.db,
+      relyingParty(ctx, tenant),
+      ownerOf(user),
+      settings,
+      challenge,
+    ),
+  };
+}
+
+/**
+ * Registers the passkey the page's ceremony made (issue 15 item 3), on this session's challenge,
+ * under the tenant's rules (attestation, key restrictions: registration.ts). Throws PasskeyError.
+ */
+export async function addPasskey(
+  ctx: WardenContext,
+  tenant: Tenant,
+  user: User,
+  session: DashboardSession,
+  posted: string,
+): Promise<RegisteredPasskey> {
+  const now = ctx.clock.now();
+  const challenge = await takePasskeyChallenge(ctx.db, tenant.id, holderOf(session), now);
+  if (!challenge)
+    throw new PasskeyError(
+      'PasskeyChallengeUsed',
+      'This passkey request was already used or has expired. Try again.',
+    );
+  let response: RegistrationResponseJSON | undefined;
+  try {
+    const value: unknown = posted.length <= CREDENTIAL_MAX ? JSON.parse(posted) : undefined;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      response = value as RegistrationResponseJSON;
+  } catch {
+    response = undefined;
+  }
+  if (!response)
+    throw new PasskeyError('PasskeyNotVerified', 'The passkey could not be verified. Try again.');
+  const settings = await passkeySettings(ctx.db, tenant.id);
+  return registerPasskey(
+    ctx.db,
+    relyingParty(ctx, tenant),
+    ownerOf(user),
+    settings,
+    challenge,
+    response,
+    now,
+  );
+}
