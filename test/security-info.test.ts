@@ -86,6 +86,16 @@ describe('Issue 15 item 3: Security info refusals', () => {
     );
   });
 
+  it('Issue 15 item 5: the page asks an administrator to have both methods the self-service reset proves: with an authenticator app only, not ready; with recovery codes too, ready', async () => {
+    const admin = await makeUser(w, { name: 'ssprready', roles: ['Helpdesk Administrator'], totp: true });
+    const s = await sessionFor(admin);
+    const page = async () =>
+      (await fetch(`${w.baseUrl}/${admin.tenantId}/security-info`, { headers: { cookie: s.cookie } })).text();
+    assert.match(await page(), /data-testid="sspr-readiness" data-ready="false"/);
+    await w.ctx.recoveryCodes.regenerate(w.ctx.db, admin.tenantId, admin.id, w.clock.now());
+    assert.match(await page(), /data-testid="sspr-readiness" data-ready="true"/);
+  });
+
   it('Issue 15 item 3: not signed in, the page and a change send the browser to the authority for a fresh MFA (amr_values=mfa, max_age=600); nothing changes', async () => {
     const user = await makeUser(w, { totp: true });
     for (const response of [

@@ -6,6 +6,7 @@ import { type Html, html } from '../http/html.ts';
 import { pageFrame } from '../http/page-frame.ts';
 import { PASSKEY_SCRIPTS, type PasskeyCeremony, passkeyForm } from '../http/passkey-form.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
+import type { ResetReadiness } from '../self-service-password-reset/readiness.ts';
 import type { GraphSignIn } from '../sign-in-logs/sign-in-log.ts';
 
 /** What one rendering of the page shows besides the user's facts. */
@@ -25,6 +26,8 @@ export interface SecurityInfoView {
   signIns: GraphSignIn[];
   /** The "Add a passkey" ceremony's options, on a fresh challenge of this session. */
   passkey: PasskeyCeremony;
+  /** Whether a forgotten password could be reset by the user now (self-service-password-reset/readiness.ts). */
+  reset: ResetReadiness;
 }
 
 const when = (ms: number | null) =>
@@ -87,6 +90,25 @@ export function addPasskeySection(view: SecurityInfoView): Html {
   })}${PASSKEY_SCRIPTS}`;
 }
 
+/**
+ * Issue 15 item 5: the user, an administrator above all (two methods), is asked to have what a
+ * self-service password reset proves.
+ */
+function resetSection(view: SecurityInfoView): Html {
+  const { required, available, ready } = view.reset;
+  const need =
+    required === 2
+      ? 'both an authenticator app and unused recovery codes'
+      : 'an authenticator app or unused recovery codes';
+  return html`<section aria-labelledby="reset-title"><h2 id="reset-title">If you forget your password</h2>
+${
+  ready
+    ? html`<p data-testid="sspr-readiness" data-ready="true">You can reset it yourself from the sign-in page (“Forgot my password”).</p>`
+    : html`<p class="error" role="status" data-testid="sspr-readiness" data-ready="false">You could not reset it yourself yet: the reset asks for ${need}${required === 2 && view.user.directoryRoles.length > 0 ? ' (administrators always prove two)' : ''}. You have ${String(available.length)} of them. ${available.includes('totp') ? '' : 'Add an authenticator app. '}${available.includes('recoveryCode') ? '' : 'Generate recovery codes. '}A passkey signs you in but does not reset a password.</p>`
+}
+</section>`;
+}
+
 function signInRows(signIns: GraphSignIn[]): Html {
   if (signIns.length === 0) return html`<p class="muted">No sign-ins in the last 30 days.</p>`;
   return html`<table data-testid="recent-sign-ins"><thead><tr><th scope="col">When</th><th scope="col">Application</th><th scope="col">Address</th><th scope="col">Result</th></tr></thead>
@@ -125,6 +147,7 @@ ${
 <form method="post" action="${view.action}">${hidden(view.csrf, 'add_app_begin')}<button type="submit">Add an authenticator app</button></form>
 ${addPasskeySection(view)}
 </section>
+${resetSection(view)}
 <section aria-labelledby="recovery-title"><h2 id="recovery-title">Recovery codes</h2>
 <p><span data-testid="recovery-codes-left">${String(methods.recoveryCodesRemaining)}</span> unused recovery codes left.</p>
 <form method="post" action="${view.action}">${hidden(view.csrf, 'regenerate_codes')}<button type="submit">Generate new recovery codes</button></form>

@@ -7,6 +7,7 @@ import { SECURITY_INFO_ERRORS } from '../errors/security-info-errors.ts';
 import { formFields } from '../http/form-fields.ts';
 import { type DashboardSession, DashboardSessions } from '../relying-party/sessions.ts';
 import { safeEqual } from '../security/constant-time.ts';
+import { resetReadiness } from '../self-service-password-reset/readiness.ts';
 import { runAction } from './actions.ts';
 import { securityInfoRelyingParty } from './client.ts';
 import {
@@ -59,10 +60,11 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
     user: User,
     session: DashboardSession,
   ): Promise<SecurityInfoView> {
-    const [methods, signIns, passkey] = await Promise.all([
+    const [methods, signIns, passkey, reset] = await Promise.all([
       methodsOf(ctx.db, tenant.id, user.id),
       recentSignIns(ctx.db, tenant.id, user.id, ctx.clock.now()),
       addPasskeyCeremony(ctx, tenant, user, session),
+      resetReadiness(ctx.db, user),
     ]);
     return {
       tenantName: tenant.display_name,
@@ -72,6 +74,7 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
       methods,
       signIns,
       passkey,
+      reset,
     };
   }
 
