@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as client from 'openid-client';
 import { verifyPassword } from '../src/authentication-methods/passwords.ts';
 import { totpFor } from '../src/authentication-methods/totp.ts';
 import { getUser } from '../src/directory/users.ts';
+import { activeUserRisk, raiseDetection } from '../src/identity-protection/risk-state.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
+import { redeem, signIn, startAuthorization } from './support/oidc.ts';
+import { UserAgent } from './support/user-agent.ts';
 import { type MadeUser, makeUser } from './support/users.ts';
 
 /** A tiny browser: one cookie jar for /{tenant}/sspr. */
@@ -184,5 +188,67 @@ describe('issue 15 item 5: self-service password reset', () => {
       .where('key', '=', `sspr:acct:${nobody}`)
       .executeTakeFirst();
     assert.ok(lock && lock.locked_until > w.clock.now(), 'the name typed stays locked in a new reset');
+  });
+
+  it('SPEC §9: a user at high risk (leaked credentials) is blocked (AADSTS50135) until they pass SSPR; then the risk is remediated, the new password signs in, and a refresh token from before is refused', async () => {
+    const user = await makeUser(w, { totp: true });
+    const start = await startAuthorization(w, 'contoso');
+    const before = await redeem(
+      start,
+      (await signIn(w, start, { upn: user.upn, totpSeed: user.totpSeed! })).callback,
+    );
+    assert.ok(before.refresh_token);
+    const now = w.clock.now();
+    await raiseDetection(
+      w.ctx.db,
+      {
+        tenantId: user.tenantId,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        riskEventType: 'leakedCredentials',
+        riskLevel: 'high',
+        timing: 'offline',
+        activity: 'user',
+        activityAt: now,
+        dedupeKey: `sspr-risk-${user.id}`,
+      },
+      now,
+    );
+    const blocked = new UserAgent();
+    await blocked.navigate((await startAuthorization(w, 'contoso')).url);
+    await blocked.submit('password', { username: user.upn, password: user.password });
+    assert.equal(blocked.step(), 'blocked');
+    assert.match(blocked.lastPage, /AADSTS50135/);
+
+    w.clock.advance(30_000); // a fresh TOTP step for the reset
+    // The tests above lock this source address on purpose; this one starts from a clean count.
+    await w.ctx.db.deleteFrom('throttles').execute();
+    const b = await provenReset(w, user);
+    const chosen = await choose(b, 'Harbor-Lantern-73');
+    assert.equal(chosen.status, 200, chosen.body.match(/role="alert"[^<]*/)?.[0]);
+    assert.equal(await activeUserRisk(w.ctx.db, user.tenantId, user.id), 'none');
+    const risky = await w.ctx.db
+      .selectFrom('risky_users')
+      .select(['risk_state', 'risk_detail'])
+      .where('tenant_id', '=', user.tenantId)
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(
+      { ...risky },
+      { risk_state: 'remediated', risk_detail: 'userPerformedSecuredPasswordReset' },
+    );
+
+    w.clock.advance(30_000);
+    const after = await startAuthorization(w, 'contoso');
+    const { callback } = await signIn(w, after, {
+      upn: user.upn,
+      password: 'Harbor-Lantern-73',
+      totpSeed: user.totpSeed!,
+    });
+    assert.match(callback, /[?&]code=/, 'the new password signs in');
+    await assert.rejects(client.refreshTokenGrant(start.config, before.refresh_token!), (error: unknown) => {
+      assert.equal((error as { error?: string }).error, 'invalid_grant');
+      return true;
+    });
   });
 });
