@@ -26,7 +26,7 @@ describe('Operations: an activation link sets the first password only', () => {
     );
     // Another administrator gives the account a temporary password: the leaked link is dead now.
     await updateUser(w.ctx.db, tenant.id, admin.id, {
-      passwordHash: await hashPassword('Temp-Password-123'),
+      password: { hash: await hashPassword('Temp-Password-123'), changedAt: now },
       passwordChangeRequired: true,
     });
     const opened = await openActivation(w.ctx, activation.token, '203.0.113.9', now);

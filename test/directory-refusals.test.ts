@@ -38,6 +38,7 @@ function user(roles: DirectoryRole[] = []): User {
     createdAt: 0,
     passwordChangeRequired: false,
     firstRegistrationRequiresTap: false,
+    passwordChangedAt: null,
     profile: EMPTY_PROFILE,
   };
 }

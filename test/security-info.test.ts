@@ -94,6 +94,8 @@ describe('Issue 15 item 3: Security info refusals', () => {
     assert.match(await page(), /data-testid="sspr-readiness" data-ready="false"/);
     await w.ctx.recoveryCodes.regenerate(w.ctx.db, admin.tenantId, admin.id, w.clock.now());
     assert.match(await page(), /data-testid="sspr-readiness" data-ready="true"/);
+    // makeUser set the password through the directory, on Warden's clock.
+    assert.match(await page(), /data-testid="password-changed">\d{4}-\d{2}-\d{2} \d{2}:\d{2}</);
   });
 
   it('Issue 15 item 3: not signed in, the page and a change send the browser to the authority for a fresh MFA (amr_values=mfa, max_age=600); nothing changes', async () => {

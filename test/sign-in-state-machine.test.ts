@@ -315,7 +315,7 @@ describe('Sign-in state machine: the table against the pages (STYLE 6)', () => {
     await e.act('password', { username: carol, password: w.demo.password }, 'change_password');
     const carolUser = (await findUserByUpn(w.ctx.db, w.demo.tenants.contoso!.id, carol))!;
     await updateUser(w.ctx.db, carolUser.tenantId, carolUser.id, {
-      passwordHash: await hashPassword('Another-Temporary-42'),
+      password: { hash: await hashPassword('Another-Temporary-42'), changedAt: w.clock.now() },
     });
     await e.act(
       'change_password',

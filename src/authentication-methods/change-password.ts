@@ -62,7 +62,10 @@ export async function changeOwnPassword(
     // The password proven must still be the account's (no reset in between).
     if (!current?.accountEnabled || current.passwordHash !== user.passwordHash)
       throw new MethodChangeError('MethodNotFound', 'The account changed meanwhile: sign in again.');
-    await updateUser(trx, user.tenantId, user.id, { passwordHash, passwordChangeRequired: false });
+    await updateUser(trx, user.tenantId, user.id, {
+      password: { hash: passwordHash, changedAt: now },
+      passwordChangeRequired: false,
+    });
     await revokeUserSessions(trx, user.tenantId, user.id);
     // Reference §6.4: a password change after MFA is a secured one, and remediates the user's risk
     // — not an administrator's confirmCompromised, which only a reset to a temporary password ends.

@@ -97,7 +97,7 @@ export async function applyPasswordReset(
   by: { actor: User | undefined; now: number },
 ): Promise<void> {
   await updateUser(trx, target.tenantId, target.id, {
-    passwordHash: prepared.passwordHash,
+    password: { hash: prepared.passwordHash, changedAt: by.now },
     passwordChangeRequired: prepared.forceChange,
   });
   await revokeUserSessions(trx, target.tenantId, target.id);

@@ -27,6 +27,8 @@ export interface User {
    * Temporary Access Pass the activation gave (whatever the tenant's setting).
    */
   firstRegistrationRequiresTap: boolean;
+  /** When the password was last set (null: unknown, set before Warden kept it, or no password). */
+  passwordChangedAt: number | null;
   /** Graph's default `user` properties (contact and job details an administrator keeps). */
   profile: UserProfile;
 }
@@ -91,6 +93,7 @@ export function toUser(row: UserTable): User {
     createdAt: row.created_at,
     passwordChangeRequired: row.password_change_required === 1,
     firstRegistrationRequiresTap: Number(row.first_registration_requires_tap) === 1,
+    passwordChangedAt: row.password_changed_at === null ? null : Number(row.password_changed_at),
     profile: {
       mail: row.mail,
       businessPhones: row.business_phones ? (JSON.parse(row.business_phones) as string[]) : [],
@@ -119,6 +122,7 @@ export async function createUser(db: Db, tenantId: string, input: NewUser, now =
     created_at: now,
     password_change_required: input.passwordChangeRequired ? 1 : 0,
     first_registration_requires_tap: 0,
+    password_changed_at: input.passwordHash ? now : null,
     mail: null,
     business_phones: null,
     job_title: null,
@@ -203,7 +207,8 @@ export interface UserChanges {
   surname?: string | null;
   accountEnabled?: boolean;
   directoryRoles?: DirectoryRole[];
-  passwordHash?: string;
+  /** A new password: its hash and when it was set (Warden's clock). */
+  password?: { hash: string; changedAt: number };
   passwordChangeRequired?: boolean;
   profile?: Partial<UserProfile>;
 }
@@ -223,7 +228,10 @@ export async function updateUser(
   if (changes.surname !== undefined) set.surname = changes.surname;
   if (changes.accountEnabled !== undefined) set.account_enabled = changes.accountEnabled ? 1 : 0;
   if (changes.directoryRoles !== undefined) set.directory_roles = JSON.stringify(changes.directoryRoles);
-  if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
+  if (changes.password !== undefined) {
+    set.password_hash = changes.password.hash;
+    set.password_changed_at = changes.password.changedAt;
+  }
   if (changes.passwordChangeRequired !== undefined)
     set.password_change_required = changes.passwordChangeRequired ? 1 : 0;
   Object.assign(set, profileColumns(changes.profile ?? {}));
@@ -259,6 +267,7 @@ export async function replaceTemporaryPassword(
   id: string,
   provenFingerprint: string,
   newHash: string,
+  now: number,
 ): Promise<boolean> {
   const current = await getUser(db, tenantId, id);
   if (!current?.passwordHash || !current.passwordChangeRequired) return false;
@@ -266,7 +275,7 @@ export async function replaceTemporaryPassword(
   // Conditional on the hash just read: a reset landing between the read and this write updates no row.
   const result = await db
     .updateTable('users')
-    .set({ password_hash: newHash, password_change_required: 0 })
+    .set({ password_hash: newHash, password_change_required: 0, password_changed_at: now })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .where('password_change_required', '=', 1)

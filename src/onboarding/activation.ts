@@ -96,7 +96,12 @@ export async function activate(
     }
     const stored = await trx
       .updateTable('users')
-      .set({ password_hash: passwordHash, password_change_required: 0, first_registration_requires_tap: 1 })
+      .set({
+        password_hash: passwordHash,
+        password_change_required: 0,
+        first_registration_requires_tap: 1,
+        password_changed_at: now,
+      })
       .where('tenant_id', '=', user.tenantId)
       .where('id', '=', user.id)
       .where('account_enabled', '=', 1)

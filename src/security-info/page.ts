@@ -153,6 +153,7 @@ ${resetSection(view)}
 <form method="post" action="${view.action}">${hidden(view.csrf, 'regenerate_codes')}<button type="submit">Generate new recovery codes</button></form>
 </section>
 <section aria-labelledby="password-title"><h2 id="password-title">Password</h2>
+<p>Last changed: <span data-testid="password-changed">${view.user.passwordChangedAt === null ? 'not recorded' : when(view.user.passwordChangedAt)}</span></p>
 <form method="post" action="${view.action}" class="password">${hidden(view.csrf, 'change_password')}
 <label for="current-password">Current password</label><input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required>
 <label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required>

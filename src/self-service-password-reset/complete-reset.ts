@@ -32,7 +32,7 @@ export async function completeSelfServiceReset(
     )
       return false;
     await updateUser(trx, user.tenantId, user.id, {
-      passwordHash: reset.passwordHash,
+      password: { hash: reset.passwordHash, changedAt: now },
       passwordChangeRequired: false,
     });
     await revokeUserSessions(trx, user.tenantId, user.id);

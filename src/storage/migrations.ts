@@ -33,6 +33,7 @@ import { migration as passkeysAndSelfService } from './migrations/0031_passkeys_
 import { migration as oidcPayloadAccount } from './migrations/0032_oidc_payload_account.ts';
 import { migration as passkeyChallenge } from './migrations/0033_passkey_challenge.ts';
 import { migration as activationRequiresTap } from './migrations/0034_activation_requires_tap.ts';
+import { migration as passwordChangedAt } from './migrations/0035_password_changed_at.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -73,6 +74,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_oidc_payload_account': oidcPayloadAccount,
   '0033_passkey_challenge': passkeyChallenge,
   '0034_activation_requires_tap': activationRequiresTap,
+  '0035_password_changed_at': passwordChangedAt,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

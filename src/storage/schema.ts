@@ -104,6 +104,8 @@ export interface UserTable {
   preferred_language: string | null;
   /** Migration 0034: 1 when the account was activated by a link; its first registration needs its TAP. */
   first_registration_requires_tap: number;
+  /** Migration 0035: when the password was last set (null: before then, or no password). */
+  password_changed_at: number | null;
 }
 
 export interface GroupTable {

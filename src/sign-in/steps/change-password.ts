@@ -32,7 +32,14 @@ export async function submitNewPassword(input: StepInput): Promise<StepOutcome> 
   const proven = flow.data.temporaryPasswordFingerprint;
   const replaced =
     proven !== undefined &&
-    (await replaceTemporaryPassword(ctx.db, user.tenantId, user.id, proven, await hashPassword(next)));
+    (await replaceTemporaryPassword(
+      ctx.db,
+      user.tenantId,
+      user.id,
+      proven,
+      await hashPassword(next),
+      ctx.clock.now(),
+    ));
   flow.data.temporaryPasswordFingerprint = undefined;
   if (!replaced) {
     // The password proven in this flow is no longer the current one: prove the current one again.
