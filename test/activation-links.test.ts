@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { verifyPassword } from '../src/authentication-methods/passwords.ts';
+import { createTemporaryAccessPass } from '../src/authentication-methods/temporary-access-pass/passes.ts';
 import {
   ADMIN_PASSWORD,
   activationOutcome,
@@ -196,6 +197,13 @@ describe('Operations: activation links (/activate/{token})', () => {
       '--admin',
       'pat@fourthcoffee.example',
     ]);
+    // A pass an administrator issued before the activation is replaced by the activation's own.
+    const earlier = await createTemporaryAccessPass(server.ctx.db, {
+      tenantId: customer.tenant.id,
+      userId: customer.admin.id,
+      createdBy: null,
+      now: server.clock.now(),
+    });
     const ua = new UserAgent();
     const { csrf } = await openActivationLink(ua, customer.activationUrl);
     const done = await postActivation(ua, customer.activationUrl, {
@@ -214,6 +222,17 @@ describe('Operations: activation links (/activate/{token})', () => {
       .executeTakeFirstOrThrow();
     assert.equal(Number(stored.is_usable_once), 1);
     assert.notEqual(stored.pass_hash, pass, 'stored hashed');
+    assert.notEqual(stored.id, earlier.tap.id, 'the earlier pass was replaced');
+    const audit = await server.ctx.db
+      .selectFrom('audit_events')
+      .select(['activity', 'details'])
+      .where('tenant_id', '=', customer.tenant.id)
+      .where('target_id', '=', customer.admin.id)
+      .where('activity', '=', 'Activate account')
+      .execute();
+    assert.equal(audit.length, 1, 'the activation and the pass it issued are audited');
+    assert.equal(JSON.parse(audit[0]!.details).temporaryAccessPassId, stored.id);
+    assert.ok(!audit[0]!.details.includes(pass), 'never the pass itself');
 
     const withPassword = await authorityPage(customer.tenant.id);
     await withPassword.submit('password', { username: 'pat@fourthcoffee.example', password: ADMIN_PASSWORD });

@@ -5,7 +5,7 @@ import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { factsFor, mfaMethodMandatory } from '../policy/sign-in-requirement.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
 import { hasMfaMethod, hasPhishingResistantMethod, type MethodSummary, methodsOf } from './methods.ts';
-import { addTotpMethod, matchingStep } from './totp.ts';
+import { addTotpMethod, hasTotpSecret, matchingStep } from './totp.ts';
 
 /** Issue 2 item 7: changing methods needs an MFA proof at most this old. */
 export const FRESH_MFA_MS = 10 * 60 * 1000;
@@ -69,7 +69,14 @@ export async function addAuthenticatorApp(
   const step = matchingStep(secret, code, now);
   if (step === undefined)
     throw new MethodChangeError('InvalidCode', 'The code does not match this authenticator app.');
-  return addTotpMethod(ctx.db, ctx.secrets, user.tenantId, user.id, secret, now, step);
+  return inTransaction(ctx.db, async (trx) => {
+    await lockUserRow(trx, ctx.dbKind, user.tenantId, user.id);
+    // One setup adds one app: a second copy of the same secret would keep its own used-step record,
+    // so one observed code could be accepted once per copy (RFC 6238 §5.2 replay).
+    if (await hasTotpSecret(trx, ctx.secrets, user.tenantId, user.id, secret))
+      throw new MethodChangeError('InvalidCode', 'This authenticator app is already registered.');
+    return addTotpMethod(trx, ctx.secrets, user.tenantId, user.id, secret, now, step);
+  });
 }
 
 /**

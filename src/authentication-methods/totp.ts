@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { safeEqual } from '../security/constant-time.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -55,6 +56,26 @@ export async function addTotpMethod(
     })
     .execute();
   return id;
+}
+
+/** Whether one of the user's authenticator apps already holds this secret (compared in constant time). */
+export async function hasTotpSecret(
+  db: Db,
+  box: SecretBox,
+  tenantId: string,
+  userId: string,
+  secretBase32: string,
+): Promise<boolean> {
+  const methods = await db
+    .selectFrom('auth_methods')
+    .select(['id', 'secret_sealed'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'totp')
+    .execute();
+  return methods.some((method) =>
+    safeEqual(box.open(method.secret_sealed, `totp:${tenantId}:${method.id}`), secretBase32),
+  );
 }
 
 /**

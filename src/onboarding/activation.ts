@@ -1,3 +1,4 @@
+import { recordAuditEvent } from '../audit/audit-events.ts';
 import { passwordPolicyProblem } from '../authentication-methods/password-policy.ts';
 import { hashPassword } from '../authentication-methods/passwords.ts';
 import { createTemporaryAccessPass } from '../authentication-methods/temporary-access-pass/passes.ts';
@@ -112,6 +113,13 @@ export async function activate(
     // The user was deleted, disabled or given a password between opening and here: undo the
     // consume (throw rolls back) and refuse the link.
     if (Number(stored.numUpdatedRows) !== 1) throw new LinkUserGone();
+    // The activation's pass is the one the first sign-in uses: one issued before (an administrator's)
+    // is replaced, so activation never fails on it and no second pass stays usable.
+    await trx
+      .deleteFrom('temporary_access_passes')
+      .where('tenant_id', '=', user.tenantId)
+      .where('user_id', '=', user.id)
+      .execute();
     const { pass, tap } = await createTemporaryAccessPass(trx, {
       tenantId: user.tenantId,
       userId: user.id,
@@ -120,6 +128,25 @@ export async function activate(
       lifetimeInMinutes: ACTIVATION_TAP_MINUTES,
       isUsableOnce: true,
     });
+    // Who activated and what credential it made, never the pass itself.
+    await recordAuditEvent(
+      trx,
+      [user.tenantId],
+      {
+        category: 'UserManagement',
+        activity: 'Activate account',
+        actor: { tenantId: user.tenantId, userId: user.id, appId: null, name: user.userPrincipalName },
+        target: { type: 'user', id: user.id, name: user.userPrincipalName },
+        details: {
+          activationLinkId: link.id,
+          passwordSet: true,
+          temporaryAccessPassId: tap.id,
+          temporaryAccessPassLifetimeInMinutes: tap.lifetimeInMinutes,
+          temporaryAccessPassIsUsableOnce: true,
+        },
+      },
+      now,
+    );
     return {
       ok: true,
       temporaryAccessPass: pass,

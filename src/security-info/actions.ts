@@ -11,6 +11,7 @@ import type { Tenant } from '../directory/tenants.ts';
 import type { User } from '../directory/users.ts';
 import type { SecurityInfoErrorCode } from '../errors/security-info-errors.ts';
 import type { DashboardSession } from '../relying-party/sessions.ts';
+import type { Db } from '../storage/database.ts';
 import { errorOf, type PageNotes } from './page.ts';
 import { addPasskey } from './passkeys.ts';
 import { FRESH_MFA_PASSKEY_MS, isFresh, proofOf } from './session.ts';
@@ -55,10 +56,16 @@ function refused(code: SecurityInfoErrorCode, status: number, message?: string):
   return { kind: 'page', status, notes: { error: errorOf(code, message) } };
 }
 
-async function audit(input: ActionInput, activity: string, details: Record<string, unknown>): Promise<void> {
+/** The change's audit event; `db` is the change's own transaction where it has one. */
+async function audit(
+  input: ActionInput,
+  activity: string,
+  details: Record<string, unknown>,
+  db: Db = input.ctx.db,
+): Promise<void> {
   const { ctx, user } = input;
   await recordAuditEvent(
-    ctx.db,
+    db,
     [user.tenantId],
     {
       category: 'UserManagement',
@@ -153,11 +160,15 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
             proof,
             { kind, id },
             form.confirm === 'yes',
+            // In the removal's transaction: no removal without its record.
+            (trx, gone) =>
+              audit(
+                input,
+                'User deleted security info',
+                { method: gone.kind === 'fido2' ? 'passkey' : 'totp', methodId: gone.id },
+                trx,
+              ),
           );
-          await audit(input, 'User deleted security info', {
-            method: removed.kind === 'fido2' ? 'passkey' : 'totp',
-            methodId: form.methodId,
-          });
           return { kind: 'page', status: 200, notes: { notice: `${removed.displayName} removed.` } };
         } catch (error) {
           if (error instanceof MethodChangeError && error.code === 'LastPhishingResistantMethod')
