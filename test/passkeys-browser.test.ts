@@ -120,6 +120,25 @@ async function passwordThenPasskey(page: Page, user: MadeUser): Promise<void> {
   await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
 }
 
+/** passwordThenPasskey to its end: the claims of the tokens the sign-in's code redeems for. */
+async function signInWithPasswordThenPasskey(page: Page, user: MadeUser) {
+  const start = await startAuthorization(w, 'contoso', { prompt: 'login' });
+  const callback = catchCallback(page);
+  await page.goto(start.url);
+  await typePassword(page, user);
+  await page.waitForSelector('main[data-step=second_factor]');
+  await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
+  return claimsOf(start, await callback);
+}
+
+/** The result detail of the last step of the user's last sign-in row (a passkey refusal's code). */
+async function lastStepDetail(user: MadeUser): Promise<string | undefined> {
+  const steps = JSON.parse((await lastSignIn(user)).authentication_details) as {
+    authenticationStepResultDetail?: string;
+  }[];
+  return steps.at(-1)?.authenticationStepResultDetail;
+}
+
 async function credentialRows(user: MadeUser) {
   return w.ctx.db
     .selectFrom('passkey_credentials')
@@ -201,13 +220,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     const counterBefore = Number((await credentialRows(user))[0]!.sign_count);
     w.clock.advance(60_000);
     const signedInAt = w.clock.now();
-    const start = await startAuthorization(w, 'contoso', { prompt: 'login' });
-    const callback = catchCallback(page);
-    await page.goto(start.url);
-    await typePassword(page, user);
-    await page.waitForSelector('main[data-step=second_factor]');
-    await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
-    const claims = await claimsOf(start, await callback);
+    const claims = await signInWithPasswordThenPasskey(page, user);
     assert.deepEqual([...(claims.amr as string[])].sort(), ['hwk', 'mfa', 'pwd']);
     assert.equal(claims.acr, 'urn:warden:acr:phishing-resistant');
     assert.equal((await lastSignIn(user)).authentication_strength, 'phishingResistant');
@@ -296,10 +309,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
       await page.waitForSelector('main[data-step=register_method] #form-error');
       assert.match(format, /^packed:[1-9]/, 'a full attestation with a certificate chain was sent');
       assert.deepEqual(await credentialRows(user), []);
-      const refusal = JSON.parse((await lastSignIn(user)).authentication_details) as {
-        authenticationStepResultDetail?: string;
-      }[];
-      assert.equal(refusal.at(-1)?.authenticationStepResultDetail, 'PasskeyAttestationRequired');
+      assert.equal(await lastStepDetail(user), 'PasskeyAttestationRequired');
       // Chromium's virtual authenticator attests with one self-signed certificate: by design never
       // a trust anchor of its own chain, so even an operator who listed it would not make it one.
       assert.equal(chain.length, 1);
@@ -343,10 +353,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     w.clock.advance(6 * 60_000);
     await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
     await page.waitForSelector('main[data-step=second_factor] #form-error');
-    const refused = JSON.parse((await lastSignIn(user)).authentication_details) as {
-      authenticationStepResultDetail?: string;
-    }[];
-    assert.equal(refused.at(-1)?.authenticationStepResultDetail, 'PasskeyChallengeUsed');
+    assert.equal(await lastStepDetail(user), 'PasskeyChallengeUsed');
     await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
     const claims = await claimsOf(start, await callback);
     assert.ok((claims.amr as string[]).includes('hwk'));
@@ -363,15 +370,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     });
     const copied = credentials[0]!;
     // Two sign-ins with the original move the counter on.
-    for (let i = 0; i < 2; i++) {
-      const start = await startAuthorization(w, 'contoso', { prompt: 'login' });
-      const callback = catchCallback(page);
-      await page.goto(start.url);
-      await typePassword(page, user);
-      await page.waitForSelector('main[data-step=second_factor]');
-      await page.click('form[data-passkey=authenticate] button[data-passkey-start]');
-      await claimsOf(start, await callback);
-    }
+    for (let i = 0; i < 2; i++) await signInWithPasswordThenPasskey(page, user);
     const stored = Number((await credentialRows(user))[0]!.sign_count);
     assert.ok(stored >= 2);
     // The clone: the same key on another authenticator, its counter where the copy was taken.
@@ -415,10 +414,7 @@ describe('Passkeys (WebAuthn L3) in Chromium with a virtual authenticator', () =
     await passwordThenPasskey(page, user);
     await page.waitForSelector('main[data-step=second_factor] #form-error');
     assert.equal(Number((await lastSignIn(user)).error_code), 500121);
-    const detail = JSON.parse((await lastSignIn(user)).authentication_details) as {
-      authenticationStepResultDetail?: string;
-    }[];
-    assert.equal(detail.at(-1)!.authenticationStepResultDetail, 'PasskeyUserVerificationRequired');
+    assert.equal(await lastStepDetail(user), 'PasskeyUserVerificationRequired');
     await context.close();
   });
 });

@@ -58,6 +58,23 @@ export async function addTotpMethod(
   return id;
 }
 
+/** The user's authenticator apps with their secrets opened (only to compare, never returned outward). */
+async function openedTotpMethods(
+  db: Db,
+  box: SecretBox,
+  tenantId: string,
+  userId: string,
+): Promise<{ id: string; secret: string }[]> {
+  const methods = await db
+    .selectFrom('auth_methods')
+    .select(['id', 'secret_sealed'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'totp')
+    .execute();
+  return methods.map((m) => ({ id: m.id, secret: box.open(m.secret_sealed, `totp:${tenantId}:${m.id}`) }));
+}
+
 /** Whether one of the user's authenticator apps already holds this secret (compared in constant time). */
 export async function hasTotpSecret(
   db: Db,
@@ -66,16 +83,8 @@ export async function hasTotpSecret(
   userId: string,
   secretBase32: string,
 ): Promise<boolean> {
-  const methods = await db
-    .selectFrom('auth_methods')
-    .select(['id', 'secret_sealed'])
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'totp')
-    .execute();
-  return methods.some((method) =>
-    safeEqual(box.open(method.secret_sealed, `totp:${tenantId}:${method.id}`), secretBase32),
-  );
+  const methods = await openedTotpMethods(db, box, tenantId, userId);
+  return methods.some((method) => safeEqual(method.secret, secretBase32));
 }
 
 /**
@@ -91,15 +100,8 @@ export async function verifyTotp(
   code: string,
   now: number,
 ): Promise<boolean> {
-  const methods = await db
-    .selectFrom('auth_methods')
-    .select(['id', 'secret_sealed'])
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'totp')
-    .execute();
-  for (const method of methods) {
-    const step = matchingStep(box.open(method.secret_sealed, `totp:${tenantId}:${method.id}`), code, now);
+  for (const method of await openedTotpMethods(db, box, tenantId, userId)) {
+    const step = matchingStep(method.secret, code, now);
     if (step === undefined) continue;
     const result = await db
       .updateTable('auth_methods')

@@ -4,8 +4,10 @@ import {
   takePasskeyChallenge,
 } from '../authentication-methods/passkeys/challenges.ts';
 import { PasskeyError } from '../authentication-methods/passkeys/errors.ts';
+import { postedWebAuthnResponse } from '../authentication-methods/passkeys/posted-response.ts';
 import {
   passkeyCreationOptions,
+  passkeyOwnerOf,
   type RegisteredPasskey,
   registerPasskey,
 } from '../authentication-methods/passkeys/registration.ts';
@@ -17,9 +19,6 @@ import type { User } from '../directory/users.ts';
 import type { PasskeyCeremony } from '../http/passkey-form.ts';
 import type { DashboardSession } from '../relying-party/sessions.ts';
 
-/** The most a posted WebAuthn response may hold. */
-const CREDENTIAL_MAX = 32_768;
-
 /** The session's open challenge (passkeys/challenges.ts): one page of one session answers it. */
 function holderOf(session: DashboardSession): string {
   return `security-info:${session.idHash}`;
@@ -27,15 +26,6 @@ function holderOf(session: DashboardSession): string {
 
 function relyingParty(ctx: WardenContext, tenant: Tenant): RelyingParty {
   return relyingPartyOf(ctx.config, tenant.display_name);
-}
-
-function ownerOf(user: User) {
-  return {
-    tenantId: user.tenantId,
-    userId: user.id,
-    userPrincipalName: user.userPrincipalName,
-    displayName: user.displayName,
-  };
 }
 
 /** The options of the page's "Add a passkey" ceremony, on a fresh challenge of this session. */
@@ -52,7 +42,7 @@ export async function addPasskeyCeremony(
     options: await passkeyCreationOptions(
       ctx.db,
       relyingParty(ctx, tenant),
-      ownerOf(user),
+      passkeyOwnerOf(user),
       settings,
       challenge,
     ),
@@ -77,21 +67,14 @@ export async function addPasskey(
       'PasskeyChallengeUsed',
       'This passkey request was already used or has expired. Try again.',
     );
-  let response: RegistrationResponseJSON | undefined;
-  try {
-    const value: unknown = posted.length <= CREDENTIAL_MAX ? JSON.parse(posted) : undefined;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value))
-      response = value as RegistrationResponseJSON;
-  } catch {
-    response = undefined;
-  }
+  const response = postedWebAuthnResponse<RegistrationResponseJSON>(posted);
   if (!response)
     throw new PasskeyError('PasskeyNotVerified', 'The passkey could not be verified. Try again.');
   const settings = await passkeySettings(ctx.db, tenant.id);
   return registerPasskey(
     ctx.db,
     relyingParty(ctx, tenant),
-    ownerOf(user),
+    passkeyOwnerOf(user),
     settings,
     challenge,
     response,

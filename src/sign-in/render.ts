@@ -1,12 +1,12 @@
 import { methodsOf } from '../authentication-methods/methods.ts';
 import { passkeyRequestOptions } from '../authentication-methods/passkeys/authentication.ts';
-import { passkeyCreationOptions } from '../authentication-methods/passkeys/registration.ts';
+import { passkeyCreationOptions, passkeyOwnerOf } from '../authentication-methods/passkeys/registration.ts';
 import { passkeySettings } from '../authentication-methods/passkeys/settings.ts';
 import * as views from '../authority-pages/pages.ts';
 import { signInErrorMessage } from '../errors/sign-in-errors.ts';
 import type { FlowState } from './flow.ts';
 import { accountTenantId, flowUser, type StepInput, type StepOutcome } from './step.ts';
-import { authorityRelyingParty, flowChallenge, ownerOf } from './steps/passkey.ts';
+import { authorityRelyingParty, flowChallenge } from './steps/passkey.ts';
 import { enrolmentView } from './steps/totp.ts';
 
 /** What the page of a state needs besides the flow: where its forms post and who asked. */
@@ -94,7 +94,7 @@ const PAGES: { readonly [S in FlowState]: PageOf } = {
     const options = await passkeyCreationOptions(
       step.ctx.db,
       authorityRelyingParty(step),
-      ownerOf(user),
+      passkeyOwnerOf(user),
       settings,
       await flowChallenge(step),
     );

@@ -30,6 +30,21 @@ export interface RegisteredPasskey {
   deviceType: 'singleDevice' | 'multiDevice';
 }
 
+/** Who a new passkey is for: its user handle (the object id) and the names the authenticator shows. */
+export function passkeyOwnerOf(user: {
+  tenantId: string;
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+}): PasskeyOwner {
+  return {
+    tenantId: user.tenantId,
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+  };
+}
+
 /** The most a passkey's name may hold (Graph `displayName`). */
 export const PASSKEY_NAME_MAX = 64;
 

@@ -9,23 +9,21 @@ import {
   takePasskeyChallenge,
 } from '../../authentication-methods/passkeys/challenges.ts';
 import { PasskeyError } from '../../authentication-methods/passkeys/errors.ts';
+import { postedWebAuthnResponse } from '../../authentication-methods/passkeys/posted-response.ts';
 import {
-  type PasskeyOwner,
+  passkeyOwnerOf,
   type RegisteredPasskey,
   registerPasskey,
 } from '../../authentication-methods/passkeys/registration.ts';
 import { type RelyingParty, relyingPartyOf } from '../../authentication-methods/passkeys/relying-party.ts';
 import { passkeySettings } from '../../authentication-methods/passkeys/settings.ts';
-import { getUser, lockUserRow, type User } from '../../directory/users.ts';
+import { getUser, lockUserRow } from '../../directory/users.ts';
 import { PLATFORM_SCOPE, RULES, throttleKeys } from '../../security/throttle.ts';
 import { authenticationStep, logAttempt } from '../attempt-log.ts';
 import { flowUser, type StepInput, type StepOutcome } from '../step.ts';
 import { afterPassword } from './after-password.ts';
 import { decideRequirement } from './credential.ts';
 import { type FactorResult, proveSecondFactor } from './second-factor.ts';
-
-/** The most a posted WebAuthn response may hold (a response is well under 4 KiB; attestation chains more). */
-const CREDENTIAL_MAX = 32_768;
 
 const CHALLENGE_USED = 'This passkey request was already used or has expired. Try again.';
 
@@ -42,18 +40,6 @@ export function flowChallenge(input: StepInput): Promise<string> {
 /** The WebAuthn Relying Party of this authority (one for Warden's origin). */
 export function authorityRelyingParty(input: StepInput): RelyingParty {
   return relyingPartyOf(input.ctx.config, input.tenant.display_name);
-}
-
-/** The WebAuthn response the page's script put in the form's `credential` field, as JSON. */
-function postedCredential<T>(input: StepInput): T | undefined {
-  const raw = input.form.credential ?? '';
-  if (raw === '' || raw.length > CREDENTIAL_MAX) return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as T) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** RFC 8176 §2: `hwk` for a key bound to one authenticator, `swk` for a synced passkey. */
@@ -77,7 +63,7 @@ async function provePasskey(
 ): Promise<ProvenPasskey> {
   const { ctx } = input;
   const challenge = await takePasskeyChallenge(ctx.db, input.tenant.id, flowHolder(input), ctx.clock.now());
-  const response = postedCredential<AuthenticationResponseJSON>(input);
+  const response = postedWebAuthnResponse<AuthenticationResponseJSON>(input.form.credential);
   if (!challenge) throw new PasskeyError('PasskeyChallengeUsed', CHALLENGE_USED, expectedUserId);
   if (!response)
     throw new PasskeyError(
@@ -182,7 +168,7 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
   const user = await flowUser(input);
   const tenantId = user.tenantId; // SPEC E3: a partner user's methods are its home tenant's
   const challenge = await takePasskeyChallenge(ctx.db, input.tenant.id, flowHolder(input), now);
-  const response = postedCredential<RegistrationResponseJSON>(input);
+  const response = postedWebAuthnResponse<RegistrationResponseJSON>(input.form.credential);
   if (!challenge || !response) {
     flow.data.error = challenge ? 'The passkey could not be verified. Try again.' : CHALLENGE_USED;
     return { kind: 'show', state: 'register_method' };
@@ -196,7 +182,7 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
       const passkey = await registerPasskey(
         trx,
         authorityRelyingParty(input),
-        ownerOf(user),
+        passkeyOwnerOf(user),
         settings,
         challenge,
         response,
@@ -228,14 +214,4 @@ export async function confirmPasskeyRegistration(input: StepInput): Promise<Step
   // Made in this sign-in: `hwk`/`swk` in amr, but the strength stays MFA (policy/authentication-strength.ts).
   flow.data.proven = [...flow.data.proven, `${factorOf(saved.passkey)}_enrolled` as const];
   return { kind: 'show', state: 'recovery_codes', codes: saved.codes };
-}
-
-/** Who a new passkey is for: its user handle and the names the authenticator shows. */
-export function ownerOf(user: User): PasskeyOwner {
-  return {
-    tenantId: user.tenantId,
-    userId: user.id,
-    userPrincipalName: user.userPrincipalName,
-    displayName: user.displayName,
-  };
 }
