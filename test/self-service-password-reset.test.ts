@@ -251,4 +251,33 @@ describe('issue 15 item 5: self-service password reset', () => {
       return true;
     });
   });
+
+  it('reference §6.4: a user an administrator confirmed compromised stays so after passing SSPR (whoever took the account may hold its methods): still blocked, risk unchanged', async () => {
+    const user = await makeUser(w, { totp: true });
+    const now = w.clock.now();
+    await raiseDetection(
+      w.ctx.db,
+      {
+        tenantId: user.tenantId,
+        userId: user.id,
+        userPrincipalName: user.upn,
+        riskEventType: 'adminConfirmedUserCompromised',
+        riskLevel: 'high',
+        timing: 'offline',
+        activity: 'user',
+        activityAt: now,
+        dedupeKey: `sspr-confirmed-${user.id}`,
+        state: 'confirmedCompromised',
+      },
+      now,
+    );
+    await w.ctx.db.deleteFrom('throttles').execute();
+    const b = await provenReset(w, user);
+    assert.equal((await choose(b, 'Granite-Orchard-58')).status, 200);
+    assert.equal(await activeUserRisk(w.ctx.db, user.tenantId, user.id), 'high');
+    const blocked = new UserAgent();
+    await blocked.navigate((await startAuthorization(w, 'contoso')).url);
+    await blocked.submit('password', { username: user.upn, password: 'Granite-Orchard-58' });
+    assert.equal(blocked.step(), 'blocked');
+  });
 });

@@ -67,22 +67,15 @@ export async function changeOwnPassword(
       passwordChangeRequired: false,
     });
     await revokeUserSessions(trx, user.tenantId, user.id);
-    // Reference §6.4: a password change after MFA is a secured one, and remediates the user's risk
-    // — not an administrator's confirmCompromised, which only a reset to a temporary password ends.
-    const risk = await trx
-      .selectFrom('risky_users')
-      .select('risk_state')
-      .where('tenant_id', '=', user.tenantId)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (risk?.risk_state === 'atRisk')
-      await endUserRisk(
-        trx,
-        { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
-        { state: 'remediated', detail: 'userPerformedSecuredPasswordChange' },
-        actor,
-        now,
-      );
+    // Reference §6.4: a password change after MFA is a secured one, and remediates an at-risk user
+    // (not an administrator's confirmCompromised: endUserRisk's rule).
+    await endUserRisk(
+      trx,
+      { tenantId: user.tenantId, userId: user.id, userPrincipalName: user.userPrincipalName },
+      { state: 'remediated', detail: 'userPerformedSecuredPasswordChange' },
+      actor,
+      now,
+    );
     await recordAuditEvent(
       trx,
       [user.tenantId],

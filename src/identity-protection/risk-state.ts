@@ -199,10 +199,23 @@ const END_ACTIVITY: Record<RiskEnd['detail'], string> = {
 };
 
 /**
- * Ends the active risk of one user in the caller's transaction: the user's level to none, and
- * every detection of theirs still active to the same state (reference §6.1 dismiss: "all the
- * user's risky sign-ins & detections are dismissed too"). Returns whether there was risk to end;
- * nothing is written (or audited) otherwise.
+ * The risk states each end may end. An administrator's dismissal or reset to a temporary password
+ * ends any active risk; the user's own secured password change or reset (reference §6.4) ends an
+ * `atRisk` user only: an administrator's `confirmedCompromised` stays until an administrator acts
+ * (whoever took the account may hold its methods, and so pass a self-service reset).
+ */
+const ENDS_STATES: Record<RiskEnd['detail'], readonly RiskState[]> = {
+  adminDismissedAllRiskForUser: ACTIVE_RISK_STATES,
+  adminGeneratedTemporaryPassword: ACTIVE_RISK_STATES,
+  userPerformedSecuredPasswordChange: ['atRisk'],
+  userPerformedSecuredPasswordReset: ['atRisk'],
+};
+
+/**
+ * Ends the active risk of one user in the caller's transaction (as far as ENDS_STATES lets this
+ * end): the user's level to none, and every detection of theirs still active to the same state
+ * (reference §6.1 dismiss: "all the user's risky sign-ins & detections are dismissed too").
+ * Returns whether there was risk to end; nothing is written (or audited) otherwise.
  */
 export async function endUserRisk(
   trx: Db,
@@ -216,7 +229,7 @@ export async function endUserRisk(
     .set({ risk_level: 'none', risk_state: end.state, risk_detail: end.detail, risk_last_updated_at: now })
     .where('tenant_id', '=', target.tenantId)
     .where('user_id', '=', target.userId)
-    .where('risk_state', 'in', [...ACTIVE_RISK_STATES])
+    .where('risk_state', 'in', [...ENDS_STATES[end.detail]])
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) return false;
   await trx
