@@ -23,12 +23,15 @@ export async function issuePasskeyChallenge(
     .values({ tenant_id: tenantId, holder, challenge, issued_at: now })
     .onConflict((oc) => oc.columns(['tenant_id', 'holder']).doUpdateSet({ challenge, issued_at: now }))
     .execute();
-  // Challenges of abandoned pages: nobody can answer them any more.
+  return challenge;
+}
+
+/** Drops the challenges of abandoned pages, which nobody can answer any more (the server's periodic purge). */
+export async function purgeStalePasskeyChallenges(db: Db, now: number): Promise<void> {
   await db
     .deleteFrom('passkey_challenges')
-    .where('issued_at', '<', now - 12 * PASSKEY_CHALLENGE_TTL_MS)
+    .where('issued_at', '<', now - PASSKEY_CHALLENGE_TTL_MS)
     .execute();
-  return challenge;
 }
 
 /** Takes the holder's open challenge (it is then gone); undefined when none, taken, or too old. */

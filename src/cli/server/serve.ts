@@ -1,5 +1,6 @@
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createContext } from '../../app.ts';
+import { purgeStalePasskeyChallenges } from '../../authentication-methods/passkeys/challenges.ts';
 import { runComplianceClock } from '../../compliance/daily-job.ts';
 import { loadConfig } from '../../config.ts';
 import { runGdapClock } from '../../delegated-admin/clock-job.ts';
@@ -87,6 +88,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       .catch((err: unknown) => ctx.log.error({ err }, 'key reload failed'));
     purgeExpired(ctx.db).catch((err: unknown) => ctx.log.error({ err }, 'purge failed'));
     sessions.purgeExpired(Date.now()).catch((err: unknown) => ctx.log.error({ err }, 'session purge failed'));
+    purgeStalePasskeyChallenges(ctx.db, ctx.clock.now()).catch((err: unknown) =>
+      ctx.log.error({ err }, 'passkey challenge purge failed'),
+    );
     // SPEC §13: GDAP expiry, auto-extension, request expiry and purge, on Warden's clock.
     runGdapClock(ctx.db, ctx.clock.now()).catch((err: unknown) =>
       ctx.log.error({ err }, 'GDAP clock failed'),
