@@ -8,9 +8,10 @@ import {
   removeOwnMethod,
 } from '../src/authentication-methods/manage.ts';
 import { methodsOf } from '../src/authentication-methods/methods.ts';
+import { hashPassword } from '../src/authentication-methods/passwords.ts';
 import { newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
 import { getTenant, setSecurityDefaults } from '../src/directory/tenants.ts';
-import { getUser } from '../src/directory/users.ts';
+import { getUser, updateUser } from '../src/directory/users.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { storePasskey } from './support/passkeys.ts';
 import { makeUser } from './support/users.ts';
@@ -100,5 +101,26 @@ describe('SPEC §8: managing MFA methods', () => {
     );
     const left = await methodsOf(w.ctx.db, user.tenantId, user.id);
     assert.deepEqual([left.totp.length, left.passkeys.length], [0, 1]);
+  });
+
+  it('SPEC §8: an authenticator app is not added for an account whose password changed (or that was disabled) since the session proved it: sign in again (FreshMfaRequired), nothing added', async () => {
+    const made = await makeUser(w, { totp: true });
+    const user = (await getUser(w.ctx.db, made.tenantId, made.id))!;
+    // An administrator's reset lands between the page's check and the add.
+    await updateUser(w.ctx.db, user.tenantId, user.id, {
+      password: { hash: await hashPassword('Reset-By-Admin-77'), changedAt: w.clock.now() },
+    });
+    const secret = newTotpSecret();
+    await assert.rejects(
+      addAuthenticatorApp(
+        w.ctx,
+        user,
+        fresh(),
+        secret,
+        totpFor(secret).generate({ timestamp: w.clock.now() }),
+      ),
+      (e) => code(e) === 'FreshMfaRequired',
+    );
+    assert.equal((await methodsOf(w.ctx.db, user.tenantId, user.id)).totp.length, 1);
   });
 });

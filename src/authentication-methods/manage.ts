@@ -1,6 +1,6 @@
 import type { WardenContext } from '../context.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import { lockUserRow, type User } from '../directory/users.ts';
+import { getUser, lockUserRow, type User } from '../directory/users.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { factsFor, mfaMethodMandatory } from '../policy/sign-in-requirement.ts';
 import { type Db, inTransaction } from '../storage/database.ts';
@@ -63,6 +63,7 @@ export async function addAuthenticatorApp(
   proof: SessionProof,
   secret: string,
   code: string,
+  alongside?: (trx: Db, methodId: string) => Promise<void>,
 ): Promise<string> {
   const now = ctx.clock.now();
   requireFreshMfa(proof, now);
@@ -71,12 +72,26 @@ export async function addAuthenticatorApp(
     throw new MethodChangeError('InvalidCode', 'The code does not match this authenticator app.');
   return inTransaction(ctx.db, async (trx) => {
     await lockUserRow(trx, ctx.dbKind, user.tenantId, user.id);
+    await requireUnchangedAccount(trx, user);
     // One setup adds one app: a second copy of the same secret would keep its own used-step record,
     // so one observed code could be accepted once per copy (RFC 6238 §5.2 replay).
     if (await hasTotpSecret(trx, ctx.secrets, user.tenantId, user.id, secret))
       throw new MethodChangeError('InvalidCode', 'This authenticator app is already registered.');
-    return addTotpMethod(trx, ctx.secrets, user.tenantId, user.id, secret, now, step);
+    const id = await addTotpMethod(trx, ctx.secrets, user.tenantId, user.id, secret, now, step);
+    await alongside?.(trx, id);
+    return id;
   });
+}
+
+/**
+ * Under the user's row lock, before a method is added: the account is still enabled and its
+ * password the one the session proved. An administrator's reset, re-registration or disable that
+ * committed meanwhile wins, and the add is refused (sign in again) instead of landing after it.
+ */
+export async function requireUnchangedAccount(trx: Db, user: User): Promise<void> {
+  const current = await getUser(trx, user.tenantId, user.id);
+  if (!current?.accountEnabled || current.passwordHash !== user.passwordHash)
+    throw new MethodChangeError('FreshMfaRequired', 'The account changed meanwhile: sign in again.');
 }
 
 /**

@@ -13,7 +13,7 @@ import type { SecurityInfoErrorCode } from '../errors/security-info-errors.ts';
 import type { DashboardSession } from '../relying-party/sessions.ts';
 import type { Db } from '../storage/database.ts';
 import { errorOf, type PageNotes } from './page.ts';
-import { addPasskey } from './passkeys.ts';
+import { addPasskey, requireSessionStands } from './passkeys.ts';
 import { FRESH_MFA_PASSKEY_MS, isFresh, proofOf } from './session.ts';
 
 /** What an action leads to: the page again with notes, another page, or a new session to set. */
@@ -107,12 +107,14 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
         if (!isFresh(session, ctx.clock.now(), FRESH_MFA_PASSKEY_MS))
           return { kind: 'signInAgain', maxAgeMs: FRESH_MFA_PASSKEY_MS };
         try {
-          const added = await addPasskey(ctx, tenant, user, session, form.credential ?? '');
-          await audit(input, 'User registered security info', {
-            method: 'passkey',
-            methodId: added.id,
-            aaGuid: added.aaguid,
-          });
+          const added = await addPasskey(ctx, tenant, user, session, form.credential ?? '', (trx, key) =>
+            audit(
+              input,
+              'User registered security info',
+              { method: 'passkey', methodId: key.id, aaGuid: key.aaguid },
+              trx,
+            ),
+          );
           return { kind: 'page', status: 200, notes: { notice: `${added.displayName} added.` } };
         } catch (error) {
           if (error instanceof PasskeyError) return refused('passkey_refused', 400, error.message);
@@ -125,8 +127,10 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
         const secret = openSetup(input);
         if (!secret) return refused('invalid_code', 400, 'This setup expired. Start adding the app again.');
         try {
-          const id = await addAuthenticatorApp(ctx, user, proof, secret, (form.code ?? '').trim());
-          await audit(input, 'User registered security info', { method: 'totp', methodId: id });
+          await addAuthenticatorApp(ctx, user, proof, secret, (form.code ?? '').trim(), async (trx, id) => {
+            await requireSessionStands(trx, session);
+            await audit(input, 'User registered security info', { method: 'totp', methodId: id }, trx);
+          });
           return { kind: 'page', status: 200, notes: { notice: 'Authenticator app added.' } };
         } catch (error) {
           if (error instanceof MethodChangeError && error.code === 'InvalidCode')
