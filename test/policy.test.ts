@@ -385,6 +385,12 @@ describe('Issue 15 item 2: a first registration by a privileged user needs a Tem
       needsTap: true,
     },
     {
+      name: 'setting off: a user whose only passkeys the tenant now blocks, after the password alone',
+      facts: facts({ firstRegistration: { ...on, tenantRequiresTap: false, onlyBlockedMethods: true } }),
+      registration: 'offered',
+      needsTap: true,
+    },
+    {
       name: 'setting off: the activated account signed in with its pass',
       facts: facts({
         roles: ['Global Administrator'],

@@ -72,6 +72,11 @@ export interface SignInFacts {
      * link): its first registration needs the pass the activation gave, whatever the setting.
      */
     activatedByLink?: boolean;
+    /**
+     * The user has passkeys, none of which the tenant's key restrictions let sign in now: not a
+     * first registration, so the password alone must not replace them (a pass is needed).
+     */
+    onlyBlockedMethods?: boolean;
   };
   now: number;
 }
@@ -163,12 +168,13 @@ export function decideSignInRequirement(facts: SignInFacts): SignInRequirement {
  * protect, a partner agent group member, a user holding GDAP roles in customers, or any sign-in
  * for service-provider access: SPEC E3, §13) registers a first method only in a sign-in that
  * proved a Temporary Access Pass; the password alone could be an attacker's. An account activated
- * by an onboarding link always does (it was given a pass with its activation).
+ * by an onboarding link always does (it was given a pass with its activation), and so does one
+ * whose only methods are passkeys the tenant now blocks (its MFA must not fall back to a password).
  */
 function firstRegistrationNeedsTap(facts: SignInFacts): boolean {
   const guard = facts.firstRegistration;
   if (!guard || guard.temporaryAccessPass || facts.hasMfaMethod) return false;
-  if (guard.activatedByLink) return true;
+  if (guard.activatedByLink || guard.onlyBlockedMethods) return true;
   if (!guard.tenantRequiresTap) return false;
   return (
     guard.partnerAgent ||

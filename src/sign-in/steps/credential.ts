@@ -135,6 +135,7 @@ export async function decideRequirement(
           delegatedAdmin,
           temporaryAccessPass: credential === 'tap',
           activatedByLink: user.firstRegistrationRequiresTap,
+          onlyBlockedMethods: methods.passkeys.length > 0 && !hasMfaMethod(methods),
         },
         now,
       },
