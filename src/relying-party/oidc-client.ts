@@ -2,6 +2,8 @@ import * as oidc from 'openid-client';
 import type { Config } from '../config.ts';
 import { issuerOf } from '../tokens/authority-urls.ts';
 
+const AUTH_TIME_ESSENTIAL = JSON.stringify({ id_token: { auth_time: { essential: true } } });
+
 /** A first-party client of Warden's authorities: its id, its secret and where its sign-ins come back. */
 export interface FirstPartyClient {
   clientId: string;
@@ -77,6 +79,9 @@ export class FirstPartyRelyingParty {
       nonce: input.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(input.codeVerifier),
       code_challenge_method: 'S256',
+      // OIDC Core §5.5.1: auth_time as an essential claim, so the ID token always says when the
+      // user signed in; freshness rules (Security info's re-authentication) are computed from it.
+      claims: AUTH_TIME_ESSENTIAL,
     };
     if (input.loginHint) params.login_hint = input.loginHint;
     if (input.stepUp) params.amr_values = 'mfa';
@@ -103,11 +108,13 @@ export class FirstPartyRelyingParty {
     if (!claims || !tokens.id_token || claims.tid !== input.tenantId || typeof claims.oid !== 'string') {
       throw new Error('the ID token does not name a user of the expected tenant');
     }
+    // Asked for as essential: an ID token without it is refused rather than given a time of our own.
+    if (typeof claims.auth_time !== 'number') throw new Error('the ID token has no auth_time');
     return {
       tenantId: input.tenantId,
       userId: claims.oid,
       amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
-      authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : Date.now(),
+      authTime: claims.auth_time * 1000,
       idToken: tokens.id_token,
     };
   }
