@@ -232,6 +232,7 @@ describe('Operations: activation links (/activate/{token})', () => {
       .execute();
     assert.equal(audit.length, 1, 'the activation and the pass it issued are audited');
     assert.equal(JSON.parse(audit[0]!.details).temporaryAccessPassId, stored.id);
+    assert.deepEqual(JSON.parse(audit[0]!.details).replacedTemporaryAccessPassIds, [earlier.tap.id]);
     assert.ok(!audit[0]!.details.includes(pass), 'never the pass itself');
 
     const withPassword = await authorityPage(customer.tenant.id);

@@ -115,10 +115,11 @@ export async function activate(
     if (Number(stored.numUpdatedRows) !== 1) throw new LinkUserGone();
     // The activation's pass is the one the first sign-in uses: one issued before (an administrator's)
     // is replaced, so activation never fails on it and no second pass stays usable.
-    await trx
+    const replaced = await trx
       .deleteFrom('temporary_access_passes')
       .where('tenant_id', '=', user.tenantId)
       .where('user_id', '=', user.id)
+      .returning('id')
       .execute();
     const { pass, tap } = await createTemporaryAccessPass(trx, {
       tenantId: user.tenantId,
@@ -143,6 +144,8 @@ export async function activate(
           temporaryAccessPassId: tap.id,
           temporaryAccessPassLifetimeInMinutes: tap.lifetimeInMinutes,
           temporaryAccessPassIsUsableOnce: true,
+          // The earlier passes this one replaced (an administrator's), so the trail shows them ending.
+          replacedTemporaryAccessPassIds: replaced.map((row) => row.id),
         },
       },
       now,
