@@ -98,6 +98,22 @@ describe('Issue 15 item 3: Security info refusals', () => {
     assert.match(await page(), /data-testid="password-changed">\d{4}-\d{2}-\d{2} \d{2}:\d{2}</);
   });
 
+  it('Issue 15 item 5: an account without a password is not told it could reset one: the reset refuses such an account', async () => {
+    const user = await makeUser(w, { name: 'ssprnopassword', totp: true });
+    await w.ctx.recoveryCodes.regenerate(w.ctx.db, user.tenantId, user.id, w.clock.now());
+    await w.ctx.db
+      .updateTable('users')
+      .set({ password_hash: null })
+      .where('tenant_id', '=', user.tenantId)
+      .where('id', '=', user.id)
+      .execute();
+    const s = await sessionFor(user, ['swk', 'mfa']);
+    const body = await (
+      await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, { headers: { cookie: s.cookie } })
+    ).text();
+    assert.match(body, /data-testid="sspr-readiness" data-ready="false">Your account has no password/);
+  });
+
   it('Issue 15 item 3: not signed in, the page and a change send the browser to the authority for a fresh MFA (amr_values=mfa, max_age=600); nothing changes', async () => {
     const user = await makeUser(w, { totp: true });
     for (const response of [

@@ -95,7 +95,11 @@ export function addPasskeySection(view: SecurityInfoView): Html {
  * self-service password reset proves.
  */
 function resetSection(view: SecurityInfoView): Html {
-  const { required, available, ready } = view.reset;
+  const { required, available, ready, passwordSet } = view.reset;
+  if (!passwordSet)
+    return html`<section aria-labelledby="reset-title"><h2 id="reset-title">If you forget your password</h2>
+<p data-testid="sspr-readiness" data-ready="false">Your account has no password, so there is none to reset: you sign in with your passkey or a Temporary Access Pass from an administrator.</p>
+</section>`;
   const need =
     required === 2
       ? 'both an authenticator app and unused recovery codes'

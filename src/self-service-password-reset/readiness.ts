@@ -11,12 +11,15 @@ export interface ResetReadiness {
   /** The reset's methods the user has now: an authenticator app, unused recovery codes. */
   available: ResetMethod[];
   ready: boolean;
+  /** An account without a password (it signs in with a passkey or a pass) has nothing to reset. */
+  passwordSet: boolean;
 }
 
 /**
  * Issue 15 item 5, "administrators are asked to register for it": what the self-service reset
  * would ask of the user (methods-required.ts) against what they have. A passkey signs in but does
- * not reset a password (the reset proves codes), so a user with only a passkey is not ready.
+ * not reset a password (the reset proves codes), so a user with only a passkey is not ready; nor
+ * is an account that has no password.
  */
 export async function resetReadiness(db: Db, user: User): Promise<ResetReadiness> {
   const [methods, required] = await Promise.all([
@@ -27,5 +30,7 @@ export async function resetReadiness(db: Db, user: User): Promise<ResetReadiness
     ...(methods.totp.length > 0 ? (['totp'] as const) : []),
     ...(methods.recoveryCodesRemaining > 0 ? (['recoveryCode'] as const) : []),
   ];
-  return { required, available, ready: available.length >= required };
+  // The reset refuses an account without a password (routes.ts), as it refuses an unknown one.
+  const passwordSet = user.passwordHash !== null;
+  return { required, available, ready: passwordSet && available.length >= required, passwordSet };
 }
