@@ -114,6 +114,27 @@ describe('Issue 15 item 3: Security info refusals', () => {
     assert.match(body, /data-testid="sspr-readiness" data-ready="false">Your account has no password/);
   });
 
+  it('Issue 15 item 3, reference §3.4: 5–10 minutes after the MFA the page offers no passkey ceremony but a "verify it\'s you", which asks the authority for a sign-in within 5 minutes (max_age=300)', async () => {
+    const user = await makeUser(w, { name: 'passkeyverify', totp: true });
+    const stale = await sessionFor(user, ['pwd', 'otp', 'mfa'], w.clock.now() - 7 * 60_000);
+    const body = await (
+      await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, { headers: { cookie: stale.cookie } })
+    ).text();
+    assert.match(body, /data-testid="passkey-verify-again"/);
+    assert.doesNotMatch(body, /data-passkey="register"/, 'no ceremony, so no key is made for nothing');
+    const verify = await post(user, stale.cookie, { action: 'verify_for_passkey', csrf: stale.csrf });
+    assert.equal(verify.status, 303);
+    const to = new URL(verify.headers.get('location')!);
+    assert.equal(to.pathname, `/${user.tenantId}/oauth2/v2.0/authorize`);
+    assert.equal(to.searchParams.get('max_age'), '300');
+    const fresh = await sessionFor(user);
+    const again = await (
+      await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, { headers: { cookie: fresh.cookie } })
+    ).text();
+    assert.match(again, /data-passkey="register"/);
+    assert.doesNotMatch(again, /data-testid="passkey-verify-again"/);
+  });
+
   it('Issue 15 item 3: not signed in, the page and a change send the browser to the authority for a fresh MFA (amr_values=mfa, max_age=600); nothing changes', async () => {
     const user = await makeUser(w, { totp: true });
     for (const response of [

@@ -121,6 +121,11 @@ export async function runAction(input: ActionInput): Promise<Outcome> {
           throw error;
         }
       }
+      // The page's "verify it's you" before a passkey (page.ts): a sign-in fresh enough for one.
+      case 'verify_for_passkey':
+        if (isFresh(session, ctx.clock.now(), FRESH_MFA_PASSKEY_MS))
+          return { kind: 'page', status: 200, notes: {} };
+        return { kind: 'signInAgain', maxAgeMs: FRESH_MFA_PASSKEY_MS };
       case 'add_app_begin':
         return { kind: 'addApp', status: 200, setup: await newSetup(input, newTotpSecret()) };
       case 'add_app_confirm': {

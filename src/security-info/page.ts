@@ -24,8 +24,11 @@ export interface SecurityInfoView {
   user: User;
   methods: MethodSummary;
   signIns: GraphSignIn[];
-  /** The "Add a passkey" ceremony's options, on a fresh challenge of this session. */
-  passkey: PasskeyCeremony;
+  /**
+   * The "Add a passkey" ceremony's options, on a fresh challenge of this session; none when the
+   * session's MFA is older than a passkey allows (the page offers to verify again first).
+   */
+  passkey: PasskeyCeremony | undefined;
   /** Whether a forgotten password could be reset by the user now (self-service-password-reset/readiness.ts). */
   reset: ResetReadiness;
 }
@@ -80,6 +83,10 @@ function methodRow(
  * server asks for an MFA within 5 minutes before it registers the key (reference §3.4).
  */
 export function addPasskeySection(view: SecurityInfoView): Html {
+  // Past 5 minutes the ceremony is not offered: a key made now would be refused by the server and
+  // left unused on the authenticator. The user verifies again, then comes back to a ceremony.
+  if (!view.passkey)
+    return html`<form method="post" action="${view.action}" data-testid="passkey-verify-again">${hidden(view.csrf, 'verify_for_passkey')}<p class="muted">Adding a passkey needs a sign-in from the last 5 minutes.</p><button type="submit">Verify it's you to add a passkey</button></form>`;
   return html`${passkeyForm({
     url: view.action,
     csrf: view.csrf,

@@ -21,7 +21,7 @@ import {
 } from './page.ts';
 import { addPasskeyCeremony } from './passkeys.ts';
 import { recentSignIns } from './recent-sign-ins.ts';
-import { isFresh, SESSION_TTL_MS, sessionCookie, sessionOf } from './session.ts';
+import { FRESH_MFA_PASSKEY_MS, isFresh, SESSION_TTL_MS, sessionCookie, sessionOf } from './session.ts';
 import { beginSignIn, type SignInDeps, signInRoutes } from './sign-in.ts';
 
 /**
@@ -63,7 +63,10 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
     const [methods, signIns, passkey, reset] = await Promise.all([
       methodsOf(ctx.db, tenant.id, user.id),
       recentSignIns(ctx.db, tenant.id, user.id, ctx.clock.now()),
-      addPasskeyCeremony(ctx, tenant, user, session),
+      // Reference §3.4: a passkey only within 5 minutes of the MFA; no challenge is issued past it.
+      isFresh(session, ctx.clock.now(), FRESH_MFA_PASSKEY_MS)
+        ? addPasskeyCeremony(ctx, tenant, user, session)
+        : undefined,
       resetReadiness(ctx.db, user),
     ]);
     return {
