@@ -182,7 +182,7 @@ describe('SPEC §13: the customer approves in a browser', () => {
     // The case built: an admin-center session of the Global Administrator proven by password only.
     const now = w.clock.now();
     const { cookieValue } = await new DashboardSessions(w.ctx.db).start(
-      { tenantId: parties.customer.id, userId: ga.id, amr: ['pwd'], authTime: now },
+      { site: 'admin', tenantId: parties.customer.id, userId: ga.id, amr: ['pwd'], authTime: now },
       now,
     );
     const context = await browser.newContext();

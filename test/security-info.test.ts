@@ -22,7 +22,7 @@ after(async () => {
 /** A session of the page's store as its callback starts one (amr with mfa, signed in now unless told). */
 async function sessionFor(user: MadeUser, amr = ['pwd', 'otp', 'mfa'], authTime = w.clock.now()) {
   const { cookieValue, session } = await new DashboardSessions(w.ctx.db).start(
-    { tenantId: user.tenantId, userId: user.id, amr, authTime },
+    { site: 'security-info', tenantId: user.tenantId, userId: user.id, amr, authTime },
     w.clock.now(),
   );
   return { cookie: `warden_security_info=${cookieValue}`, csrf: session.csrf };
@@ -346,5 +346,42 @@ describe('Issue 15 item 3: Security info refusals', () => {
     });
     assert.equal(response.status, 303);
     assert.equal(new URL(response.headers.get('location')!).pathname, `/${other}/oauth2/v2.0/authorize`);
+  });
+
+  it('Issue 15 item 3: a first-party session opens only the site that made it: a Security info cookie value is no dashboard session, nor the other way round', async () => {
+    const user = await makeUser(w, { totp: true });
+    const s = await sessionFor(user);
+    const value = s.cookie.split('=')[1]!;
+    const asDashboard = await fetch(`${w.baseUrl}/dashboard`, {
+      redirect: 'manual',
+      headers: { cookie: `warden_dashboard=${value}` },
+    });
+    assert.equal(asDashboard.status, 303);
+    assert.match(asDashboard.headers.get('location') ?? '', /\/dashboard\/sign-in/);
+    const asAdmin = await fetch(`${w.baseUrl}/admin`, {
+      redirect: 'manual',
+      headers: { cookie: `warden_admin=${value}` },
+    });
+    assert.equal(asAdmin.status, 303);
+    assert.match(asAdmin.headers.get('location') ?? '', /^\/admin\/sign-in/);
+    const { cookieValue } = await new DashboardSessions(w.ctx.db).start(
+      {
+        site: 'dashboard',
+        tenantId: user.tenantId,
+        userId: user.id,
+        amr: ['pwd', 'otp', 'mfa'],
+        authTime: w.clock.now(),
+      },
+      w.clock.now(),
+    );
+    const asSecurityInfo = await fetch(`${w.baseUrl}/${user.tenantId}/security-info`, {
+      redirect: 'manual',
+      headers: { cookie: `warden_security_info=${cookieValue}` },
+    });
+    assert.equal(asSecurityInfo.status, 303);
+    assert.equal(
+      new URL(asSecurityInfo.headers.get('location')!).pathname,
+      `/${user.tenantId}/oauth2/v2.0/authorize`,
+    );
   });
 });

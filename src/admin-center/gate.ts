@@ -52,6 +52,7 @@ export function installAdminGate(app: FastifyInstance, deps: SignInDeps): void {
       return sendPage(reply, 404, adminPage('Not found', html`<p>There is no such page.</p>`));
     const session = await sessions.find(
       readCookie(req.headers.cookie, SITE_SESSION_COOKIES.admin),
+      'admin',
       ctx.clock.now(),
     );
     const [user, tenant] = session

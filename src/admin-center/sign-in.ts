@@ -52,6 +52,7 @@ export function adminSignInRoutes(app: FastifyInstance, deps: SignInDeps): void 
   app.post<{ Body: Record<string, unknown> }>('/admin/sign-out', async (req, reply) => {
     const session = await sessions.find(
       readCookie(req.headers.cookie, SITE_SESSION_COOKIES.admin),
+      'admin',
       ctx.clock.now(),
     );
     const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';

@@ -74,7 +74,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     if (!declaration)
       return sendPage(reply, 404, dashboardPage('Not found', html`<p>There is no such page.</p>`));
     const now = ctx.clock.now();
-    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), now);
+    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), 'dashboard', now);
     const [user, tenant] = session
       ? await Promise.all([
           getUser(ctx.db, session.tenantId, session.userId),

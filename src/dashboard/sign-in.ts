@@ -145,9 +145,13 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
     }
     const site = pending.site ?? 'dashboard';
     const sessionCookie = SITE_SESSION_COOKIES[site];
-    const previous = await sessions.find(readCookie(req.headers.cookie, sessionCookie), ctx.clock.now());
+    const previous = await sessions.find(
+      readCookie(req.headers.cookie, sessionCookie),
+      site,
+      ctx.clock.now(),
+    );
     if (previous) await sessions.end(previous);
-    const { cookieValue, session } = await sessions.start(user, ctx.clock.now());
+    const { cookieValue, session } = await sessions.start({ ...user, site }, ctx.clock.now());
     reply.header('Set-Cookie', [
       clear,
       cookie(sessionCookie, cookieValue, { secure: secure(ctx), maxAgeS: SESSION_TTL_MS / 1000 }),

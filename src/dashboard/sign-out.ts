@@ -27,7 +27,11 @@ export function signOutRoutes(app: FastifyInstance, deps: SignInDeps): void {
   const { ctx, sessions } = deps; // deps.rp is read per request: the client may be registered after start
 
   app.post<{ Body: Record<string, unknown> }>(SIGN_OUT_PATH, async (req, reply) => {
-    const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
+    const session = await sessions.find(
+      readCookie(req.headers.cookie, SESSION_COOKIE),
+      'dashboard',
+      ctx.clock.now(),
+    );
     const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
     if (session && !safeEqual(csrf, session.csrf)) {
       return problem(reply, 403, 'Request refused', 'The form was not sent by this dashboard.');

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
+import type { FirstPartySite } from '../storage/schema.ts';
+
+export type { FirstPartySite };
 
 /**
  * A signed-in session of a first-party site (Partner Center, the customer admin center, the
@@ -8,6 +11,7 @@ import type { Db } from '../storage/database.ts';
  */
 export interface DashboardSession {
   idHash: string;
+  site: FirstPartySite;
   tenantId: string;
   userId: string;
   amr: string[];
@@ -38,13 +42,14 @@ export class DashboardSessions {
 
   /** Starts a new session (a new id at every sign-in and step-up: no session fixation). */
   async start(
-    input: { tenantId: string; userId: string; amr: string[]; authTime: number },
+    input: { site: FirstPartySite; tenantId: string; userId: string; amr: string[]; authTime: number },
     now: number,
     ttlMs = SESSION_TTL_MS,
   ): Promise<{ cookieValue: string; session: DashboardSession }> {
     const cookieValue = randomBytes(32).toString('base64url');
     const session: DashboardSession = {
       idHash: hashOf(cookieValue),
+      site: input.site,
       tenantId: input.tenantId,
       userId: input.userId,
       amr: input.amr,
@@ -57,6 +62,7 @@ export class DashboardSessions {
       .insertInto('dashboard_sessions')
       .values({
         id_hash: session.idHash,
+        site: session.site,
         tenant_id: session.tenantId,
         user_id: session.userId,
         amr: JSON.stringify(session.amr),
@@ -69,17 +75,24 @@ export class DashboardSessions {
     return { cookieValue, session };
   }
 
-  async find(cookieValue: string | undefined, now: number): Promise<DashboardSession | undefined> {
+  /** The session a cookie of `site` holds; another site's session is none (a cookie copied across). */
+  async find(
+    cookieValue: string | undefined,
+    site: FirstPartySite,
+    now: number,
+  ): Promise<DashboardSession | undefined> {
     if (!cookieValue || cookieValue.length > 128) return undefined;
     const row = await this.#db
       .selectFrom('dashboard_sessions')
       .selectAll()
       .where('id_hash', '=', hashOf(cookieValue))
+      .where('site', '=', site)
       .executeTakeFirst();
     if (!row || Number(row.expires_at) <= now) return undefined;
     const amr = JSON.parse(row.amr) as string[];
     return {
       idHash: row.id_hash,
+      site: row.site,
       tenantId: row.tenant_id,
       userId: row.user_id,
       amr,

@@ -124,7 +124,13 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
         case 'passwordChanged': {
           // Every session of the user ended, this one too: this browser goes on in a new one.
           const { cookieValue, session: next } = await deps.sessions.start(
-            { tenantId: tenant.id, userId: user.id, amr: session.amr, authTime: session.authTime },
+            {
+              site: 'security-info',
+              tenantId: tenant.id,
+              userId: user.id,
+              amr: session.amr,
+              authTime: session.authTime,
+            },
             ctx.clock.now(),
             SESSION_TTL_MS,
           );

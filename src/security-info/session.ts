@@ -18,7 +18,11 @@ export async function sessionOf(
   req: FastifyRequest,
   tenantId: string,
 ): Promise<DashboardSession | undefined> {
-  const session = await sessions.find(readCookie(req.headers.cookie, SESSION_COOKIE), ctx.clock.now());
+  const session = await sessions.find(
+    readCookie(req.headers.cookie, SESSION_COOKIE),
+    'security-info',
+    ctx.clock.now(),
+  );
   return session?.tenantId === tenantId ? session : undefined;
 }
 

@@ -104,7 +104,11 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
         403,
         messagePage('MFA not completed', 'Security info needs multi-factor authentication.'),
       );
-    const { cookieValue } = await sessions.start(user, ctx.clock.now(), SESSION_TTL_MS);
+    const { cookieValue } = await sessions.start(
+      { ...user, site: 'security-info' },
+      ctx.clock.now(),
+      SESSION_TTL_MS,
+    );
     reply.header('Set-Cookie', [clear, sessionCookie(ctx, cookieValue)]);
     return reply
       .code(303)

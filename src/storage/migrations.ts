@@ -34,6 +34,7 @@ import { migration as oidcPayloadAccount } from './migrations/0032_oidc_payload_
 import { migration as passkeyChallenge } from './migrations/0033_passkey_challenge.ts';
 import { migration as activationRequiresTap } from './migrations/0034_activation_requires_tap.ts';
 import { migration as passwordChangedAt } from './migrations/0035_password_changed_at.ts';
+import { migration as firstPartySessionSite } from './migrations/0041_first_party_session_site.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -75,6 +76,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0033_passkey_challenge': passkeyChallenge,
   '0034_activation_requires_tap': activationRequiresTap,
   '0035_password_changed_at': passwordChangedAt,
+  '0041_first_party_session_site': firstPartySessionSite,
 };
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */

@@ -396,6 +396,9 @@ export interface ServiceRequestTable {
   updated_at: number;
 }
 
+/** Warden's own sites, each a first-party relying party of the authorities with its own cookie. */
+export type FirstPartySite = 'dashboard' | 'admin' | 'security-info';
+
 export interface DashboardSessionTable {
   id_hash: string;
   tenant_id: string;
@@ -406,6 +409,8 @@ export interface DashboardSessionTable {
   csrf: string;
   created_at: number;
   expires_at: number;
+  /** The first-party site whose cookie holds it (migration 0041); no other site accepts it. */
+  site: FirstPartySite;
 }
 
 export interface RequestLogTable {
