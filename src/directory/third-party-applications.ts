@@ -16,14 +16,25 @@ export interface ApplicationPublisher {
 
 export async function applicationPublisher(
   db: Db,
-  authorityTenantId: string,
+  authority: Tenant,
   publisherTenantId: string | undefined,
 ): Promise<ApplicationPublisher> {
-  if (publisherTenantId !== undefined && publisherTenantId === authorityTenantId) {
-    return { publisher: await getTenant(db, authorityTenantId), thirdParty: false };
+  if (publisherTenantId !== undefined && publisherTenantId === authority.id) {
+    return { publisher: authority, thirdParty: false };
   }
   const publisher = publisherTenantId ? await getTenant(db, publisherTenantId) : undefined;
   return { publisher, thirdParty: publisher?.kind !== 'operator' };
+}
+
+/** applicationPublisher's `thirdParty` alone: an application of the authority's own tenant is read from nothing. */
+export async function isThirdPartyApplication(
+  db: Db,
+  authorityTenantId: string,
+  publisherTenantId: string | undefined,
+): Promise<boolean> {
+  if (publisherTenantId !== undefined && publisherTenantId === authorityTenantId) return false;
+  const publisher = publisherTenantId ? await getTenant(db, publisherTenantId) : undefined;
+  return publisher?.kind !== 'operator';
 }
 
 /**
@@ -33,4 +44,17 @@ export async function applicationPublisher(
 export function publisherTenantIdOf(client: unknown): string | undefined {
   const value = (client as Record<string, unknown> | undefined)?.['urn:warden:home_tenant'];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The `consent` an authority's sign-in puts in its interaction result beside `login` when the
+ * application is first party: the user has just signed in to an application their own tenant or
+ * the operator trusts, so consent is implied and asked in no second interaction (issue 16 item 5:
+ * one round trip fewer). The authority grants what the request asks (src/tokens/implied-consent.ts).
+ * The result is kept server-side by oidc-provider, so a browser cannot set it.
+ */
+export const IMPLIED_CONSENT = { wardenImpliedConsent: true } as const;
+
+export function isImpliedConsent(consent: unknown): boolean {
+  return (consent as Record<string, unknown> | undefined)?.wardenImpliedConsent === true;
 }

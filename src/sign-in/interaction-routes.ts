@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as views from '../authority-pages/pages.ts';
 import type { WardenContext } from '../context.ts';
 import { getTenant } from '../directory/tenants.ts';
-import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
+import {
+  applicationPublisher,
+  IMPLIED_CONSENT,
+  publisherTenantIdOf,
+} from '../directory/third-party-applications.ts';
 import { formFields } from '../http/form-fields.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { serviceProviderAccountId } from '../sessions/service-provider-account.ts';
@@ -79,7 +83,7 @@ async function handle(
   }
 
   // SPEC §10: whose application this is decides whether consent is asked, and so whether MFA is.
-  const application = await applicationPublisher(ctx.db, tenant.id, publisherTenantIdOf(client));
+  const application = await applicationPublisher(ctx.db, tenant, publisherTenantIdOf(client));
   if (details.prompt.name === 'consent') {
     return handleConsent({
       ctx,
@@ -159,7 +163,10 @@ async function handle(
         // OIDC Core §2 auth_time: the session's sign-in when this flow only added a factor to it.
         ts: flow.data.authTime ?? Math.floor(now / 1000),
       };
-      return finishInteraction(provider, req, reply, { login }, redirectOrigin);
+      // Issue 16 item 5: a first-party application's consent is implied by this sign-in, so the
+      // authority asks none in a second interaction (src/tokens/implied-consent.ts).
+      const result = application.thirdParty ? { login } : { login, consent: IMPLIED_CONSENT };
+      return finishInteraction(provider, req, reply, result, redirectOrigin);
     }
     case 'show': {
       await ctx.flows.save(flow);

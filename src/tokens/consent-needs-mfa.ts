@@ -1,5 +1,5 @@
 import { interactionPolicy } from 'oidc-provider';
-import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
+import { isThirdPartyApplication, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -19,7 +19,7 @@ export function consentNeedsMfa(db: Db, authorityTenantId: string): interactionP
     async (ctx) => {
       const session = ctx.oidc.session;
       if (!session?.accountId || hasMfaProof(session.amr)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const { thirdParty } = await applicationPublisher(
+      const thirdParty = await isThirdPartyApplication(
         db,
         authorityTenantId,
         publisherTenantIdOf(ctx.oidc.client),

@@ -3,7 +3,7 @@ import Provider from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { delegatedAdminMayUseResource } from '../delegated-admin/delegated-access.ts';
 import type { Tenant } from '../directory/tenants.ts';
-import { applicationPublisher, publisherTenantIdOf } from '../directory/third-party-applications.ts';
+import { isThirdPartyApplication, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { consentedScopes } from '../directory/user-consents.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import type { Db } from '../storage/database.ts';
@@ -180,7 +180,7 @@ async function grantedScopes(
   server: ResolvedResource,
 ): Promise<string[]> {
   const defined = server.scopes.filter((s) => !s.endsWith('/.default'));
-  const { thirdParty } = await applicationPublisher(db, tenant.id, publisherTenantIdOf(client));
+  const thirdParty = await isThirdPartyApplication(db, tenant.id, publisherTenantIdOf(client));
   if (thirdParty) {
     const consented = await consentedScopes(db, tenant.id, {
       accountId,

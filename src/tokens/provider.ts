@@ -27,6 +27,7 @@ import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { formPostPages } from './form-post-pages.ts';
+import { loadExistingGrant } from './implied-consent.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
 import { refreshChainAnswers } from './refresh-chain-answers.ts';
@@ -248,6 +249,8 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
       return { accountId: user.id, user, claims: () => profileClaims(user, tenant) };
     },
     extraTokenClaims: (ctx, token) => tokenClaims(ctx, token, tenant),
+    // A sign-in to a first-party application implies its consent (no second interaction).
+    loadExistingGrant,
     formats: {
       customizers: {
         jwt: async (ctx, token, jwt) => {
