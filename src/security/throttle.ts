@@ -39,21 +39,20 @@ export class Throttle {
     const row = () =>
       this.#db.selectFrom('throttles').selectAll().where('tenant_id', '=', scope).where('key', '=', key);
     for (let attempt = 0; attempt < 3; attempt++) {
+      // One statement counts the attempt: a new key is inserted at 1; an existing one is raised by
+      // 1 only while it is unlocked and under the threshold (the upsert's WHERE), else untouched.
       const counted = await this.#db
-        .updateTable('throttles')
-        .set((eb) => ({ failures: eb('failures', '+', 1), updated_at: now }))
-        .where('tenant_id', '=', scope)
-        .where('key', '=', key)
-        .where('locked_until', '<=', now)
-        .where('failures', '<', rule.threshold)
-        .executeTakeFirst();
-      if (Number(counted.numUpdatedRows) === 1) return 0;
-      const inserted = await this.#db
         .insertInto('throttles')
         .values({ tenant_id: scope, key, failures: 1, lock_count: 0, locked_until: 0, updated_at: now })
-        .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(['tenant_id', 'key'])
+            .doUpdateSet((eb) => ({ failures: eb('throttles.failures', '+', 1), updated_at: now }))
+            .where('throttles.locked_until', '<=', now)
+            .where('throttles.failures', '<', rule.threshold),
+        )
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows) === 1) return 0;
+      if (Number(counted.numInsertedOrUpdatedRows) === 1) return 0;
       const current = await row().executeTakeFirst();
       if (!current) continue;
       if (current.locked_until > now) return current.locked_until;
