@@ -5,7 +5,10 @@
  * 1. one valid App+User token with `mfa` in `amr` (Jane, Contoso), Warden ÷ bare;
  * 2. 1,000 distinct valid MFA tokens in rotation (minted by redeeming Jane's refresh token 1,000
  *    times), Warden ÷ bare with the same rotation;
- * 3. an App+User token without `mfa` (John, Fabrikam): the 401 path, ÷ Warden's 200 path of (1).
+ * 3. an App+User token without `mfa` (John, Fabrikam): the 401 path, ÷ Warden's 200 path of (1);
+ * 4. the one token of (1) at a conventional Fastify service (bench/servers/conventional-fastify.ts:
+ *    jose verifies the JWT on every request, then the same query), Warden ÷ conventional
+ *    (issue 16 item 5: ≥ 1.5).
  *
  * Both servers are child processes; autocannon runs in this process.
  */
@@ -195,21 +198,24 @@ export interface ApiTargets {
   bareRotating: ApiTarget;
   /** Measurement 3: the token without mfa (401). */
   warden401: ApiTarget;
+  /** Measurement 4: the one MFA token at the conventional peer. */
+  conventional: ApiTarget;
 }
 export type RunKey = keyof ApiTargets;
 
 export interface PartnerApiResult {
   options: PartnerApiOptions;
   runs: Record<RunKey, ApiRun[]>;
-  /** Per round: Warden ÷ bare (1 token), Warden ÷ bare (rotation), Warden 401 ÷ Warden 200. */
-  ratios: { single: number[]; rotating: number[]; unauthorized: number[] };
+  /** Per round: Warden ÷ bare (1 token), Warden ÷ bare (rotation), Warden 401 ÷ Warden 200, Warden ÷ conventional. */
+  ratios: { single: number[]; rotating: number[]; unauthorized: number[]; conventional: number[] };
 }
 
 /**
- * Rounds of five runs. Even rounds go 401, W, B, B(rot), W(rot); odd rounds the reverse, so each
- * ratio's two runs are adjacent and drift of a noisy machine hits both sides alike.
+ * Rounds of six runs. Even rounds go 401, C, W, B, B(rot), W(rot); odd rounds the reverse, so each
+ * ratio's two runs are adjacent (W beside both C and B; the 401 is one run from W) and drift of a
+ * noisy machine hits both sides alike.
  */
-const ORDER: RunKey[] = ['warden401', 'warden', 'bare', 'bareRotating', 'wardenRotating'];
+const ORDER: RunKey[] = ['warden401', 'conventional', 'warden', 'bare', 'bareRotating', 'wardenRotating'];
 
 export async function runPartnerApiBenchmark(
   targets: ApiTargets,
@@ -221,7 +227,7 @@ export async function runPartnerApiBenchmark(
     await load(targets[key], options.connections, options.warmupSeconds);
   }
   const runs = Object.fromEntries(ORDER.map((k) => [k, [] as ApiRun[]])) as Record<RunKey, ApiRun[]>;
-  const ratios: PartnerApiResult['ratios'] = { single: [], rotating: [], unauthorized: [] };
+  const ratios: PartnerApiResult['ratios'] = { single: [], rotating: [], unauthorized: [], conventional: [] };
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? ORDER : [...ORDER].reverse();
     const now = {} as Record<RunKey, ApiRun>;
@@ -239,6 +245,7 @@ export async function runPartnerApiBenchmark(
     ratios.single.push(now.warden.rps / now.bare.rps);
     ratios.rotating.push(now.wardenRotating.rps / now.bareRotating.rps);
     ratios.unauthorized.push(now.warden401.rps / now.warden.rps);
+    ratios.conventional.push(now.warden.rps / now.conventional.rps);
   }
   return { options, runs, ratios };
 }
@@ -266,9 +273,14 @@ export function summarizePartnerApi(result: PartnerApiResult) {
     wardenRotating: of('wardenRotating'),
     bareRotating: of('bareRotating'),
     warden401: of('warden401'),
+    conventional: of('conventional'),
     single: { ...range(result.ratios.single), cpuRatio: cpuRatio('warden', 'bare') },
     rotating: { ...range(result.ratios.rotating), cpuRatio: cpuRatio('wardenRotating', 'bareRotating') },
     unauthorized: { ...range(result.ratios.unauthorized), cpuRatio: cpuRatio('warden401', 'warden') },
+    versusConventional: {
+      ...range(result.ratios.conventional),
+      cpuRatio: cpuRatio('warden', 'conventional'),
+    },
     failures: Object.values(result.runs)
       .flat()
       .reduce((n, r) => n + r.unexpected, 0),

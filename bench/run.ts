@@ -32,6 +32,7 @@ import {
 } from './partner-api.ts';
 import type { BareFastifyInfo } from './servers/bare-fastify.ts';
 import type { BareInfo } from './servers/bare-provider.ts';
+import type { ConventionalInfo } from './servers/conventional-fastify.ts';
 import type { BenchUser, WardenInfo } from './servers/warden.ts';
 import {
   runSignInBenchmark,
@@ -61,6 +62,8 @@ const runs = (name: string) => only === undefined || only === name;
 const GOAL = 0.8;
 /** Issue 3 item 6: the Partner API at ≥ 0.7 of a bare Fastify route. */
 const API_GOAL = 0.7;
+/** Issue 16 item 5: the Partner API at ≥ 1.5 × a conventional service that verifies the JWT with jose per request. */
+const CONVENTIONAL_GOAL = 1.5;
 
 const tokenOptions: TokenOptions = quick
   ? { connections: 8, warmupSeconds: 1, runSeconds: 2, rounds: 2 }
@@ -117,6 +120,8 @@ const bare = runs('token')
   : undefined;
 /** Started once Warden's answer to GET /v1/customers is known (it serves the same bytes). */
 let bareFastify: Child<BareFastifyInfo> | undefined;
+/** The conventional peer (jose on every request, the same query), started beside the bare route. */
+let conventional: Child<ConventionalInfo> | undefined;
 
 const rows: string[][] = [];
 const raw: Record<string, unknown> = { machine };
@@ -254,9 +259,28 @@ try {
     const bareAnswer = await fetchOnce(bareUrl, jane, 200);
     if (bareAnswer.body !== answer.body) throw new Error('the bare server does not send the same body');
     log(`partner-api: GET /v1/customers answers ${Buffer.byteLength(answer.body)} bytes of JSON`);
+    const claims = JSON.parse(Buffer.from(jane.split('.')[1] ?? '', 'base64url').toString()) as {
+      iss: string;
+      aud: string | string[];
+    };
+    conventional = await Child.start<ConventionalInfo>(
+      new URL('./servers/conventional-fastify.ts', import.meta.url),
+      {
+        BENCH_ISSUER: claims.iss,
+        BENCH_AUDIENCE: Array.isArray(claims.aud) ? (claims.aud[0] ?? '') : claims.aud,
+        BENCH_JWKS_URL: `${directUrl}/${warden.info.contosoId}/discovery/v2.0/keys`,
+        BENCH_DATA_DIR: warden.info.dataDir,
+      },
+    );
+    const conventionalUrl = `http://127.0.0.1:${conventional.port}`;
+    if ((await fetchOnce(conventionalUrl, jane, 200)).body !== answer.body)
+      throw new Error('the conventional peer does not send the same body');
+    await fetchOnce(conventionalUrl, tokens.noMfa, 401);
     const wardenCpu = () => warden.call<number>({ cmd: 'cpu' });
     const bareChild = bareFastify;
     const bareCpu = () => bareChild.call<number>({ cmd: 'cpu' });
+    const conventionalChild = conventional;
+    const conventionalCpu = () => conventionalChild.call<number>({ cmd: 'cpu' });
     const result = await runPartnerApiBenchmark(
       {
         warden: {
@@ -287,6 +311,13 @@ try {
           requests: fixedToken(tokens.noMfa),
           status: 401,
           cpu: wardenCpu,
+        },
+        conventional: {
+          name: 'conventional (1 token)',
+          url: conventionalUrl,
+          requests: fixedToken(jane),
+          status: 200,
+          cpu: conventionalCpu,
         },
       },
       apiOptions,
@@ -345,6 +376,13 @@ try {
         apiVerdict(s.unauthorized.ratio, 1),
       ),
       cross('200 ÷ 401 CPU per request', s.unauthorized.cpuRatio),
+      perf('GET /v1/customers, conventional Fastify + jose (1 MFA token)', s.conventional),
+      ratio(
+        'Warden ÷ conventional req/s (median of rounds)',
+        s.versusConventional,
+        apiVerdict(s.versusConventional.ratio, CONVENTIONAL_GOAL),
+      ),
+      cross('conventional ÷ Warden CPU per request', s.versusConventional.cpuRatio),
     );
   }
   if (runs('aobo')) {
@@ -411,6 +449,7 @@ try {
   await warden.stop();
   await bare?.stop();
   await bareFastify?.stop();
+  await conventional?.stop();
 }
 
 const header = ['Benchmark', 'Throughput', 'Latency', 'Server CPU per op', 'Ratio (min–max)', 'Goal'];

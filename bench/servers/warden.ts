@@ -24,6 +24,8 @@ export interface WardenInfo {
   automationSecret: string;
   /** The password of the users createUsers makes. */
   password: string;
+  /** Warden's data directory (SQLite): the conventional peer of the Partner API benchmark reads it too. */
+  dataDir: string;
 }
 
 export interface BenchUser {
@@ -40,6 +42,10 @@ const config = loadConfig({
   WARDEN_BASE_URL: `http://localhost:${port}`,
   WARDEN_DATA_DIR: dataDir,
   LOG_LEVEL: 'silent',
+  // Load shedding (src/http/load-shedding.ts) refuses requests past 1 s of event-loop lag; creating
+  // thousands of users in one transaction, or a busy shared machine, reaches that, and a benchmark
+  // wants the requests served and timed, not refused.
+  WARDEN_MAX_EVENT_LOOP_DELAY_MS: '10000',
 });
 const ctx = await createContext(config);
 const demo = await seedDemoData(ctx);
@@ -144,5 +150,6 @@ process.send?.({
     automationClientId: automation.clientId,
     automationSecret: automation.clientSecret,
     password,
+    dataDir,
   },
 } satisfies Ready<WardenInfo>);
