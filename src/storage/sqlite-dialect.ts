@@ -10,6 +10,7 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
+import { checkpointOffTheLoop } from './sqlite-checkpointer.ts';
 import { asUnavailable, retryWhileBusy } from './unavailable.ts';
 
 /** How long a process waits for another's migrations (SQLite: its write lock) before giving up. */
@@ -77,6 +78,18 @@ export function nodeSqliteDialect(file: string, options: { busyTimeoutMs: number
       db.exec(
         `PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`,
       );
+      // Checkpoints (and their fsyncs) in a worker thread, not in a COMMIT on the event loop
+      // (sqlite-checkpointer.ts); the WAL is cut back to 64 MiB when it restarts.
+      db.exec('PRAGMA journal_size_limit = 67108864;');
+      db.exec('PRAGMA wal_autocheckpoint = 0;');
+      const release = checkpointOffTheLoop(file, () => {
+        try {
+          if (db.isOpen) db.exec('PRAGMA wal_autocheckpoint = 1000;');
+        } catch {
+          // closing: nothing to checkpoint for
+        }
+      });
+      if (!release) db.exec('PRAGMA wal_autocheckpoint = 1000;');
       // Kysely emits a few dozen distinct statements; preparing each once saves a parse per query.
       const statements = new Map<string, { statement: StatementSync; reader: boolean }>();
       const prepared = (sql: string) => {
@@ -96,7 +109,10 @@ export function nodeSqliteDialect(file: string, options: { busyTimeoutMs: number
         }
       };
       return {
-        close: () => db.close(),
+        close: () => {
+          release?.();
+          db.close();
+        },
         prepare: (sql: string) => {
           const { statement, reader } = translated(() => prepared(sql));
           return {
