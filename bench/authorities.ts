@@ -33,6 +33,8 @@ export interface AuthoritiesOptions {
   /** The run without a budget stops once the child's RSS passes this (it would grow to ~10 GB). */
   rssCapMiB: number;
   profileDir: string | undefined;
+  /** --trace-gc: the child prints its garbage collections (where the latency tail comes from). */
+  traceGc: boolean;
 }
 
 export interface PhaseResult {
@@ -123,7 +125,10 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
   const warden = await Child.start<WardenInfo>(
     new URL('./servers/warden.ts', import.meta.url),
     { WARDEN_AUTHORITY_CACHE_SIZE: String(budget) },
-    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+    [
+      ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []),
+      ...(options.traceGc ? ['--trace-gc'] : []),
+    ],
   );
   try {
     const made = await warden.call<BenchTenants>({
@@ -241,6 +246,7 @@ export function authoritiesOptions(args: string[], quick: boolean): AuthoritiesO
     tokenShare: 0.2,
     rssCapMiB: number('rss-cap-mib', 3072),
     profileDir: args.includes('--profile') ? new URL('./profiles/', import.meta.url).pathname : undefined,
+    traceGc: args.includes('--trace-gc'),
   };
 }
 

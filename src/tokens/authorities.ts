@@ -12,7 +12,7 @@ import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { resolveClientIdInBasic, resolveClientIdParam } from './client-id-aliases.ts';
 import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
-import { createTenantProvider } from './provider.ts';
+import { createTenantProvider, type SharedProviderParts, sharedProviderParts } from './provider.ts';
 import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -68,6 +68,8 @@ export class Authorities {
   #entries: LruCache<string, Promise<Entry>>;
   readonly #resolved = new LruCache<string, { tenantId: string; until: number }>(RESOLVED_LIMIT);
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
+  /** Made once per key set, handed to every authority built with it. */
+  #shared: SharedProviderParts | undefined;
   #builds = 0;
   #evictions = 0;
 
@@ -118,14 +120,22 @@ export class Authorities {
   }
 
   async start(): Promise<void> {
-    this.#keys = await loadSigningKeys(this.#db, this.#keyBox);
+    this.#useKeys(await loadSigningKeys(this.#db, this.#keyBox));
+  }
+
+  #useKeys(keys: Awaited<ReturnType<typeof loadSigningKeys>>): void {
+    this.#keys = keys;
+    this.#shared = sharedProviderParts(
+      { db: this.#db, clock: this.#clock, masterKey: this.#masterKey },
+      keys.keys,
+    );
   }
 
   /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
   async reloadKeysIfRotated(): Promise<boolean> {
     if ((await signingKeysFingerprint(this.#db)) === this.#keys?.fingerprint) return false;
     const keys = await loadSigningKeys(this.#db, this.#keyBox);
-    this.#keys = keys;
+    this.#useKeys(keys);
     // Requests in flight finish on the providers they hold; every later one gets a rebuilt provider.
     this.#entries = this.#newCache(this.#entries.limit);
     this.#log.info({ keys: keys.fingerprint }, 'signing keys changed; authorities rebuilt');
@@ -163,15 +173,14 @@ export class Authorities {
   }
 
   #create(tenant: Tenant): Entry {
-    if (!this.#keys) throw new Error('Authorities.start() was not called');
+    if (!this.#shared) throw new Error('Authorities.start() was not called');
     this.#builds += 1;
     const provider = createTenantProvider(
       {
         db: this.#db,
         secrets: this.#secrets,
-        masterKey: this.#masterKey,
         baseUrl: this.#baseUrl,
-        signingKeys: this.#keys.keys,
+        shared: this.#shared,
         clock: this.#clock,
         log: this.#log,
       },
