@@ -35,6 +35,10 @@ export interface AuthoritiesOptions {
   profileDir: string | undefined;
   /** --trace-gc: the child prints its garbage collections (where the latency tail comes from). */
   traceGc: boolean;
+  /** --node-flag=…: V8/Node flags for the Warden child (e.g. --max-semi-space-size=16), repeatable. */
+  nodeFlags: string[];
+  /** --skip-unbounded: only the run with the budget. */
+  skipUnbounded: boolean;
 }
 
 export interface PhaseResult {
@@ -55,6 +59,8 @@ export interface PhaseResult {
   replayedBuilds: number;
   seconds: number;
   failures: number;
+  /** Answers other than 200 by status (503: load shedding on a busy machine). */
+  failedStatuses: Record<number, number>;
 }
 
 export interface Latencies {
@@ -128,6 +134,7 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
     [
       ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []),
       ...(options.traceGc ? ['--trace-gc'] : []),
+      ...options.nodeFlags,
     ],
   );
   try {
@@ -155,6 +162,7 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
     const tokenCold: number[] = [];
     const tokenWarm: number[] = [];
     let failures = 0;
+    const statuses = new Map<number, number>();
     let rssMax = 0;
     let stoppedAt: number | undefined;
     const pid = warden.process.pid!;
@@ -181,7 +189,10 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
         : await fetch(`${base}/${tenant}/v2.0/.well-known/openid-configuration`);
       await response.arrayBuffer();
       const ms = performance.now() - t;
-      if (response.status !== 200) failures++;
+      if (response.status !== 200) {
+        failures++;
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }
       (asksToken ? (isCold ? tokenCold : tokenWarm) : isCold ? cold : warm).push(ms);
       if (i % 500 === 0) {
         const { rss } = rssOf(pid);
@@ -218,6 +229,7 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
       replayedBuilds: cold.length + tokenCold.length,
       seconds,
       failures,
+      failedStatuses: Object.fromEntries(statuses),
     };
   } finally {
     await warden.stop();
@@ -227,6 +239,7 @@ async function runPhase(name: string, budget: number, options: AuthoritiesOption
 /** Both runs: with the budget, then without one (every authority kept). */
 export async function runAuthoritiesBenchmark(options: AuthoritiesOptions): Promise<PhaseResult[]> {
   const bounded = await runPhase(`budget ${options.budget}`, options.budget, options);
+  if (options.skipUnbounded) return [bounded];
   const unbounded = await runPhase('no budget', options.tenants + 1_000, options);
   return [bounded, unbounded];
 }
@@ -247,6 +260,8 @@ export function authoritiesOptions(args: string[], quick: boolean): AuthoritiesO
     rssCapMiB: number('rss-cap-mib', 3072),
     profileDir: args.includes('--profile') ? new URL('./profiles/', import.meta.url).pathname : undefined,
     traceGc: args.includes('--trace-gc'),
+    nodeFlags: args.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length)),
+    skipUnbounded: args.includes('--skip-unbounded'),
   };
 }
 
@@ -261,7 +276,7 @@ export function authoritiesRows(results: PhaseResult[]): string[][] {
       `RSS max ${f(r.rssMaxMiB, 0)} MiB (end ${f(r.rssEndMiB, 0)}, heap ${f(r.heapEndMiB, 0)})`,
       `${r.builds} built, ${r.evictions} evicted (replay: ${r.replayedBuilds})`,
       '',
-      `RSS < 1024 MiB: ${r.rssMaxMiB < 1024 ? 'met' : 'NOT met'}${r.failures ? ` — ${r.failures} failed` : ''}`,
+      `RSS < 1024 MiB: ${r.rssMaxMiB < 1024 ? 'met' : 'NOT met'}${r.failures ? ` — ${r.failures} failed ${JSON.stringify(r.failedStatuses)}` : ''}`,
     ],
     [
       '  discovery, cold authority',
