@@ -53,10 +53,10 @@ export interface Config {
 }
 
 /**
- * The default budget of tenant authorities. A kept authority costs about 150 KB of RSS here
- * (docs/benchmarks.md "Authorities at 100,000 tenants"), so 2,000 of them stay within a few hundred
- * MB, and an instance serving 100,000 tenants stays under 1 GiB; under a Zipf-like load most
- * requests still find their tenant's authority warm.
+ * The default budget of tenant authorities. A kept authority is about 40 KB of live heap, about
+ * 100 KB of RSS with the garbage collector's headroom (docs/benchmarks.md "Authorities at 100,000
+ * tenants"): with 2,000 an instance serving 100,000 tenants stays under 1 GiB, and under a
+ * Zipf-like load most requests still find their tenant's authority warm.
  */
 export const DEFAULT_AUTHORITY_CACHE_SIZE = 2_000;
 

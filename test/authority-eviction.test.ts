@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createTenant } from '../src/directory/tenants.ts';
+import { LruCache } from '../src/lru-cache.ts';
 import { rotateSigningKeys } from '../src/tokens/signing-keys.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
@@ -36,6 +37,25 @@ class EvictingUserAgent extends UserAgent {
     return super.request(url, init);
   }
 }
+
+describe('Operations: the bounded cache behind the authorities', () => {
+  it('Operations: an LRU cache keeps at most its limit, drops the least recently used first, and a stale delete leaves a newer value', () => {
+    const dropped: string[] = [];
+    const cache = new LruCache<string, number>(2, (key) => dropped.push(key));
+    cache.set('a', 1);
+    cache.set('b', 2);
+    assert.equal(cache.get('a'), 1); // a is now the most recently used
+    cache.set('c', 3);
+    assert.deepEqual(cache.keys(), ['a', 'c']);
+    assert.deepEqual(dropped, ['b']);
+    assert.equal(cache.get('b'), undefined);
+    cache.deleteIf('a', 99); // a failed build of an older value must not drop the newer one
+    assert.equal(cache.get('a'), 1);
+    cache.deleteIf('a', 1);
+    assert.deepEqual(cache.keys(), ['c']);
+    assert.throws(() => new LruCache(0), RangeError);
+  });
+});
 
 describe('Operations: tenant authorities under a budget', () => {
   let w: TestWarden;
