@@ -6,6 +6,8 @@ export type Request =
   | { id: number; cmd: 'hash'; durationMs: number; concurrency: number }
   | { id: number; cmd: 'createUsers'; count: number }
   | { id: number; cmd: 'stats' }
+  | { id: number; cmd: 'createTenants'; count: number; clients: number }
+  | { id: number; cmd: 'authorities' }
   | { id: number; cmd: 'cpu' };
 
 /** A request before it gets its id (distributes over the union). */

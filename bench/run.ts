@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: the benchmarks of docs/benchmarks.md in one run, side by side, with ratios.
  *
- *   node bench/run.ts [--quick] [--only=token|signin|partner-api|aobo] [--profile] [--json]
+ *   node bench/run.ts [--quick] [--only=token|signin|partner-api|aobo|authorities] [--profile] [--json]
  *   node bench/run.ts partner-api [...]   (the same as --only=partner-api)
  *
  * --quick    shorter runs (a smoke test; the figures are not the documented ones)
  * --connections=N  the Partner API runs with N connections instead of 8 (1: one request at a time)
  * --profile  runs the Warden child with --cpu-prof; the profile lands in bench/profiles/
  * --json     also prints the raw results as one JSON line
+ *
+ * `--only=authorities` (bench/authorities.ts: 100,000 tenants in a Zipf pattern, ~10 min) runs only
+ * when asked for: `npm run bench` does not include it.
  */
 
 import { readFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import {
   runAoboBenchmark,
   summarizeAobo,
 } from './aobo.ts';
+import { authoritiesOptions, authoritiesRows, runAuthoritiesBenchmark } from './authorities.ts';
 import { Child, log } from './common.ts';
 import {
   fetchOnce,
@@ -54,11 +58,12 @@ const quick = args.has('--quick');
 const only =
   [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
   [...args].find((a) => !a.startsWith('--'));
-if (only !== undefined && !['token', 'signin', 'partner-api', 'aobo'].includes(only)) {
-  console.error(`unknown benchmark ${only}: token, signin, partner-api or aobo`);
+if (only !== undefined && !['token', 'signin', 'partner-api', 'aobo', 'authorities'].includes(only)) {
+  console.error(`unknown benchmark ${only}: token, signin, partner-api, aobo or authorities`);
   process.exit(2);
 }
-const runs = (name: string) => only === undefined || only === name;
+// The authorities benchmark (issue 16 item 3) takes minutes: it runs only when named.
+const runs = (name: string) => (only === undefined && name !== 'authorities') || only === name;
 const GOAL = 0.8;
 /** Issue 3 item 6: the Partner API at ≥ 0.7 of a bare Fastify route. */
 const API_GOAL = 0.7;
@@ -108,6 +113,28 @@ const started = performance.now();
 log(
   `machine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, oidc-provider ${machine.oidcProvider}`,
 );
+
+if (runs('authorities')) {
+  // Its own Warden children (one with the budget, one without); none of the others' servers.
+  const options = authoritiesOptions(process.argv.slice(2), quick);
+  const results = await runAuthoritiesBenchmark(options);
+  const rows = authoritiesRows(results);
+  const header = ['Benchmark', 'Throughput', 'Latency / memory', 'Authorities', '', 'Goal'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(
+    `\nMachine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, oidc-provider ${machine.oidcProvider}`,
+  );
+  console.log(
+    `Authorities: ${options.tenants} tenants, ${options.requests} requests one at a time, Zipf s=1; ${options.clients} tenants with a client, ${options.tokenShare * 100} % of their requests ask for a token.`,
+  );
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+  console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}`);
+  if (args.has('--json')) console.log(JSON.stringify({ machine, options, results }));
+  process.exit(results.some((r) => r.failures > 0) ? 1 : 0);
+}
 
 const profileDir = new URL('./profiles/', import.meta.url).pathname;
 const warden = await Child.start<WardenInfo>(

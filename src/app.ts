@@ -47,6 +47,7 @@ export async function createContext(
     log,
     clock,
     servicePrincipalSignIns,
+    cacheSize: config.authorityCacheSize,
   });
   await authorities.start();
   return {

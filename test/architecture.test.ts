@@ -77,6 +77,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const FORBIDDEN: Record<string, readonly string[]> = {
   'clock.ts': ['*'],
   'guid.ts': ['*'],
+  'lru-cache.ts': ['*'],
   'policy/mfa-proof.ts': ['*'],
   'tokens/authority-urls.ts': ['*'],
   'storage/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],

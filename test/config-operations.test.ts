@@ -16,6 +16,7 @@ describe('configuration for operations', () => {
     assert.equal(config.maxConcurrentRequests, 64);
     assert.equal(config.maxEventLoopDelayMs, 1_000);
     assert.equal(config.shutdownGraceMs, 10_000);
+    assert.equal(config.authorityCacheSize, 2_000);
     const set = loadConfig({
       WARDEN_DATA_DIR: config.dataDir,
       WARDEN_DB_CONNECT_TIMEOUT_MS: '250',
@@ -23,6 +24,7 @@ describe('configuration for operations', () => {
       WARDEN_MAX_CONCURRENT_REQUESTS: '8',
       WARDEN_MAX_EVENT_LOOP_DELAY_MS: '150',
       WARDEN_SHUTDOWN_GRACE_MS: '3000',
+      WARDEN_AUTHORITY_CACHE_SIZE: '2',
     });
     assert.deepEqual(
       [
@@ -31,8 +33,9 @@ describe('configuration for operations', () => {
         set.maxConcurrentRequests,
         set.maxEventLoopDelayMs,
         set.shutdownGraceMs,
+        set.authorityCacheSize,
       ],
-      [250, 750, 8, 150, 3000],
+      [250, 750, 8, 150, 3000, 2],
     );
     for (const name of [
       'WARDEN_DB_CONNECT_TIMEOUT_MS',
@@ -40,6 +43,7 @@ describe('configuration for operations', () => {
       'WARDEN_MAX_CONCURRENT_REQUESTS',
       'WARDEN_MAX_EVENT_LOOP_DELAY_MS',
       'WARDEN_SHUTDOWN_GRACE_MS',
+      'WARDEN_AUTHORITY_CACHE_SIZE',
     ]) {
       for (const bad of ['0', '-5', '1.5', 'soon'])
         assert.throws(

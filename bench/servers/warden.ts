@@ -15,6 +15,7 @@ import { seedDemoData } from '../../src/demo/demo-data.ts';
 import { createUser } from '../../src/directory/users.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { freePort, type Ready, serveRequests } from '../common.ts';
+import { createBenchTenants } from '../tenant-generator.ts';
 
 export interface WardenInfo {
   contosoId: string;
@@ -46,6 +47,10 @@ const config = loadConfig({
   // thousands of users in one transaction, or a busy shared machine, reaches that, and a benchmark
   // wants the requests served and timed, not refused.
   WARDEN_MAX_EVENT_LOOP_DELAY_MS: '10000',
+  // bench/authorities.ts runs with and without a budget of authorities (issue 16 item 3).
+  ...(process.env.WARDEN_AUTHORITY_CACHE_SIZE
+    ? { WARDEN_AUTHORITY_CACHE_SIZE: process.env.WARDEN_AUTHORITY_CACHE_SIZE }
+    : {}),
 });
 const ctx = await createContext(config);
 const demo = await seedDemoData(ctx);
@@ -115,6 +120,10 @@ serveRequests(async (request) => {
       return createUsers(request.count);
     case 'hash':
       return hashRate(request.durationMs, request.concurrency);
+    case 'createTenants':
+      return createBenchTenants(ctx, request.count, request.clients);
+    case 'authorities':
+      return { ...ctx.authorities.stats(), memory: process.memoryUsage() };
     case 'stats': {
       // Rows still in the writer's buffer count too (issue 12 item 5).
       await ctx.servicePrincipalSignIns.flush();

@@ -1,7 +1,10 @@
 import * as oidc from 'openid-client';
 import type { Config } from '../config.ts';
+import { LruCache } from '../lru-cache.ts';
 import { issuerOf } from '../tokens/authority-urls.ts';
 
+/** Tenants whose discovered configuration a first-party site keeps at once. */
+const RELYING_PARTY_CONFIGS = 1_000;
 const AUTH_TIME_ESSENTIAL = JSON.stringify({ id_token: { auth_time: { essential: true } } });
 
 /** A first-party client of Warden's authorities: its id, its secret and where its sign-ins come back. */
@@ -31,7 +34,9 @@ export interface SignedInUser {
 export class FirstPartyRelyingParty {
   readonly #client: FirstPartyClient;
   readonly #config: Config;
-  readonly #configs = new Map<string, Promise<oidc.Configuration>>();
+  // Issue 16 item 3: bounded, as the authorities are (a configuration holds the tenant's discovery
+  // document and its JWKS once fetched); a dropped one is discovered again on next use.
+  readonly #configs = new LruCache<string, Promise<oidc.Configuration>>(RELYING_PARTY_CONFIGS);
 
   constructor(client: FirstPartyClient, config: Config) {
     this.#client = client;
@@ -52,7 +57,8 @@ export class FirstPartyRelyingParty {
         oidc.ClientSecretPost(this.#client.clientSecret),
         this.#config.baseUrl.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : {},
       );
-      found.catch(() => this.#configs.delete(tenantId));
+      const discovered = found;
+      found.catch(() => this.#configs.deleteIf(tenantId, discovered));
       this.#configs.set(tenantId, found);
     }
     return found;

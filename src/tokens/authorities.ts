@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
+import { LruCache } from '../lru-cache.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-principal-sign-in-writer.ts';
 import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
@@ -11,7 +12,7 @@ import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { resolveClientIdInBasic, resolveClientIdParam } from './client-id-aliases.ts';
 import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
-import { createTenantProvider } from './provider.ts';
+import { createTenantProvider, type SharedProviderParts, sharedProviderParts } from './provider.ts';
 import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -30,9 +31,31 @@ interface Entry {
   tenant: Tenant;
 }
 
+/** Tenant ids and domains resolved to a tenant id, kept a minute each (tiny entries; bounded all the same). */
+const RESOLVED_LIMIT = 10_000;
+const RESOLVED_TTL_MS = 60_000;
+
+/** What the cache of authorities did so far (issue 16 item 3; for operators, benchmarks and tests). */
+export interface AuthorityCacheStats {
+  /** The budget: at most this many tenant authorities are kept (WARDEN_AUTHORITY_CACHE_SIZE). */
+  limit: number;
+  /** Authorities held now. */
+  size: number;
+  /** Authorities built since start (a tenant's first use, or its next use after an eviction or a key rotation). */
+  builds: number;
+  /** Authorities dropped to stay within the budget. */
+  evictions: number;
+}
+
 /**
- * The per-tenant authorities (issue 2 item 4). One oidc-provider per tenant, created on first use
- * and cached; signing keys come from storage and are re-read when a rotation changed them.
+ * The per-tenant authorities (issue 2 item 4). One oidc-provider per tenant, built on first use and
+ * kept under a budget (issue 16 item 3): past it the least recently used one is dropped, and built
+ * again on its tenant's next request. Nothing a flow needs lives in a provider — interactions,
+ * sessions, codes and tokens are rows of the oidc-provider adapter (oidc-adapter.ts), its cookies
+ * are signed with keys every provider derives alike — so a sign-in whose authority was dropped
+ * between two steps continues on the rebuilt one, and a request in flight keeps the provider it
+ * started on (the cache only stops handing it out). Signing keys come from storage and are re-read
+ * when a rotation changed them.
  */
 export class Authorities {
   readonly #db: Db;
@@ -41,9 +64,14 @@ export class Authorities {
   readonly #masterKey: Buffer;
   readonly #baseUrl: string;
   readonly #log: Logger;
-  #entries = new Map<string, Promise<Entry>>();
-  #resolved = new Map<string, { tenantId: string; until: number }>();
+  // A promise per tenant, set before it is built, so concurrent first uses build it once.
+  #entries: LruCache<string, Promise<Entry>>;
+  readonly #resolved = new LruCache<string, { tenantId: string; until: number }>(RESOLVED_LIMIT);
   #keys: Awaited<ReturnType<typeof loadSigningKeys>> | undefined;
+  /** Made once per key set, handed to every authority built with it. */
+  #shared: SharedProviderParts | undefined;
+  #builds = 0;
+  #evictions = 0;
 
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
@@ -57,7 +85,10 @@ export class Authorities {
     log: Logger;
     clock: Clock;
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
+    /** The budget of authorities kept at once (config `authorityCacheSize`). */
+    cacheSize: number;
   }) {
+    this.#entries = this.#newCache(input.cacheSize);
     this.#clock = input.clock;
     this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
@@ -68,16 +99,45 @@ export class Authorities {
     this.#log = input.log;
   }
 
+  #newCache(limit: number): LruCache<string, Promise<Entry>> {
+    return new LruCache(limit, () => {
+      this.#evictions += 1;
+    });
+  }
+
+  stats(): AuthorityCacheStats {
+    return {
+      limit: this.#entries.limit,
+      size: this.#entries.size,
+      builds: this.#builds,
+      evictions: this.#evictions,
+    };
+  }
+
+  /** The tenant ids whose authorities are held, least recently used first. */
+  cachedTenantIds(): string[] {
+    return this.#entries.keys();
+  }
+
   async start(): Promise<void> {
-    this.#keys = await loadSigningKeys(this.#db, this.#keyBox);
+    this.#useKeys(await loadSigningKeys(this.#db, this.#keyBox));
+  }
+
+  #useKeys(keys: Awaited<ReturnType<typeof loadSigningKeys>>): void {
+    this.#keys = keys;
+    this.#shared = sharedProviderParts(
+      { db: this.#db, clock: this.#clock, masterKey: this.#masterKey },
+      keys.keys,
+    );
   }
 
   /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
   async reloadKeysIfRotated(): Promise<boolean> {
     if ((await signingKeysFingerprint(this.#db)) === this.#keys?.fingerprint) return false;
     const keys = await loadSigningKeys(this.#db, this.#keyBox);
-    this.#keys = keys;
-    this.#entries = new Map();
+    this.#useKeys(keys);
+    // Requests in flight finish on the providers they hold; every later one gets a rebuilt provider.
+    this.#entries = this.#newCache(this.#entries.limit);
     this.#log.info({ keys: keys.fingerprint }, 'signing keys changed; authorities rebuilt');
     return true;
   }
@@ -85,7 +145,7 @@ export class Authorities {
   /** The provider of a tenant (by id or verified domain), or undefined for an unknown tenant. */
   async forTenant(idOrDomain: string): Promise<Entry | undefined> {
     const key = idOrDomain.toLowerCase();
-    const now = Date.now();
+    const now = this.#clock.now();
     const known = this.#resolved.get(key);
     let tenantId = known && known.until > now ? known.tenantId : undefined;
     let tenant: Tenant | undefined;
@@ -94,28 +154,33 @@ export class Authorities {
       tenant = await findTenant(this.#db, idOrDomain);
       if (!tenant) return undefined;
       tenantId = tenant.id;
-      if (this.#resolved.size >= 10_000) this.#resolved.clear();
-      this.#resolved.set(key, { tenantId, until: now + 60_000 });
+      this.#resolved.set(key, { tenantId, until: now + RESOLVED_TTL_MS });
     }
     let entry = this.#entries.get(tenantId);
     if (!entry) {
       const found = tenant ?? (await findTenant(this.#db, tenantId));
       if (!found) return undefined;
-      entry = Promise.resolve().then(() => this.#create(found));
-      this.#entries.set(tenantId, entry);
+      // Another request may have started the build while this one read the tenant.
+      entry = this.#entries.get(tenantId);
+      if (entry) return entry;
+      const built = Promise.resolve().then(() => this.#create(found));
+      // A build that failed is not kept: the tenant's next request tries again.
+      built.catch(() => this.#entries.deleteIf(found.id, built));
+      this.#entries.set(tenantId, built);
+      entry = built;
     }
     return entry;
   }
 
   #create(tenant: Tenant): Entry {
-    if (!this.#keys) throw new Error('Authorities.start() was not called');
+    if (!this.#shared) throw new Error('Authorities.start() was not called');
+    this.#builds += 1;
     const provider = createTenantProvider(
       {
         db: this.#db,
         secrets: this.#secrets,
-        masterKey: this.#masterKey,
         baseUrl: this.#baseUrl,
-        signingKeys: this.#keys.keys,
+        shared: this.#shared,
         clock: this.#clock,
         log: this.#log,
       },

@@ -1,4 +1,4 @@
-import { interactionPolicy } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { isThirdPartyApplication, publisherTenantIdOf } from '../directory/third-party-applications.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { Db } from '../storage/database.ts';
@@ -12,7 +12,10 @@ import type { Db } from '../storage/database.ts';
  * `consentToThirdPartyApplication`, gathered in src/sign-in/interaction-routes.ts).
  * With `prompt=none` oidc-provider answers `login_required`.
  */
-export function consentNeedsMfa(db: Db, authorityTenantId: string): interactionPolicy.Check {
+export function consentNeedsMfa(
+  db: Db,
+  authorityTenantOf: (ctx: KoaContextWithOIDC) => string,
+): interactionPolicy.Check {
   return new interactionPolicy.Check(
     'third_party_consent_mfa',
     'consent to a third-party application requires multi-factor authentication',
@@ -21,7 +24,7 @@ export function consentNeedsMfa(db: Db, authorityTenantId: string): interactionP
       if (!session?.accountId || hasMfaProof(session.amr)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const thirdParty = await isThirdPartyApplication(
         db,
-        authorityTenantId,
+        authorityTenantOf(ctx),
         publisherTenantIdOf(ctx.oidc.client),
       );
       return thirdParty ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import Provider, { type Configuration, errors, interactionPolicy } from 'oidc-provider';
+import Provider, { type Configuration, errors, type interactionPolicy } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { renderProtocolError } from '../authority-pages/error-page.ts';
 import type { Clock } from '../clock.ts';
@@ -10,7 +10,6 @@ import { activeUserRisk } from '../identity-protection/risk-state.ts';
 import { SUPPORTED_ACR_VALUES } from '../policy/acr.ts';
 import { mfaDemandedNow } from '../policy/current-requirement.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
-import { stepUpFrom } from '../policy/step-up.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
@@ -21,13 +20,13 @@ import { AUTHORITY_ROUTES, issuerOf } from './authority-urls.ts';
 import { clientAuthAnswers } from './client-auth-answers.ts';
 import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
-import { consentNeedsMfa } from './consent-needs-mfa.ts';
 import { consentedResourceAnswers, grantWidenedResource, widenOnRedemption } from './consented-resources.ts';
 import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
 import { formPostPages } from './form-post-pages.ts';
 import { loadExistingGrant } from './implied-consent.ts';
+import { registerAuthorityTenant, wardenInteractionPolicy } from './interaction-policy.ts';
 import { KyselyOidcAdapter } from './oidc-adapter.ts';
 import { passwordGrantRefusal } from './password-grant.ts';
 import { refreshChainAnswers } from './refresh-chain-answers.ts';
@@ -48,11 +47,32 @@ export interface ProviderDeps {
   db: Db;
   /** Unseals client secrets. */
   secrets: SecretBox;
-  masterKey: Buffer;
   baseUrl: string;
-  signingKeys: JWK[];
   clock: Clock;
   log: Logger;
+  shared: SharedProviderParts;
+}
+
+/**
+ * What every tenant's authority has alike, made once (issue 16 item 3: a cold authority builds
+ * only its tenant's own parts): the signing keys, the cookie keys and the interaction policy.
+ */
+export interface SharedProviderParts {
+  jwks: { keys: JWK[] };
+  cookieKeys: string[];
+  policy: interactionPolicy.Prompt[];
+}
+
+export function sharedProviderParts(
+  deps: { db: Db; clock: Clock; masterKey: Buffer },
+  signingKeys: JWK[],
+): SharedProviderParts {
+  return {
+    jwks: { keys: signingKeys },
+    // One key for every authority: a sign-in's cookies still verify on its authority rebuilt after an eviction.
+    cookieKeys: [deriveKey(deps.masterKey, 'cookies').toString('base64url')],
+    policy: wardenInteractionPolicy(deps.db, deps.clock),
+  };
 }
 
 /**
@@ -62,45 +82,6 @@ export interface ProviderDeps {
 export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const { db, secrets } = deps;
 
-  const policy = interactionPolicy.base();
-  // Step-up (issue 2 item 6): a session without `mfa` goes back through login when the request asks
-  // for full-strength authentication — the same reading (step-up.ts) that makes the policy demand
-  // MFA of the new sign-in, so the two never disagree (max_age and prompt=login included).
-  policy.get('login')!.checks.add(
-    new interactionPolicy.Check('mfa_step_up', 'multi-factor authentication is requested', (ctx) => {
-      const asked = stepUpFrom(ctx.oidc.params as Record<string, unknown>);
-      return asked !== undefined && !hasMfaProof(ctx.oidc.session?.amr)
-        ? interactionPolicy.Check.REQUEST_PROMPT
-        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    }),
-  );
-  // A session signed in without MFA is not reused once policy demands MFA of that user.
-  policy.get('login')!.checks.add(
-    new interactionPolicy.Check('mfa_policy', 'policy requires multi-factor authentication', async (ctx) => {
-      const session = ctx.oidc.session;
-      if (!session?.accountId || hasMfaProof(session.amr)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      return (await mfaDemandedNow(db, tenant.id, session.accountId, deps.clock.now()))
-        ? interactionPolicy.Check.REQUEST_PROMPT
-        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    }),
-  );
-
-  // A session whose account findAccount no longer gives (SPEC E3: a partner user's delegated access
-  // ended; a disabled user) signs in again instead of reaching consent with no account.
-  policy
-    .get('login')!
-    .checks.add(
-      new interactionPolicy.Check(
-        'account_unavailable',
-        'the signed-in account cannot sign in here now',
-        (ctx) =>
-          ctx.oidc.session?.accountId && !ctx.oidc.account
-            ? interactionPolicy.Check.REQUEST_PROMPT
-            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
-      ),
-    );
-  policy.get('login')!.checks.add(consentNeedsMfa(db, tenant.id)); // SPEC §10: consent needs MFA
-
   const configuration: Configuration = {
     adapter: (model: string) =>
       model === 'Client'
@@ -109,7 +90,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
           ? // A refresh token serves any resource its client may call (consented-resources.ts).
             widenOnRedemption(new KyselyOidcAdapter(db, tenant.id, model, deps.clock), db, tenant)
           : new KyselyOidcAdapter(db, tenant.id, model, deps.clock),
-    jwks: { keys: deps.signingKeys as never[] },
+    jwks: deps.shared.jwks as { keys: never[] },
     routes: AUTHORITY_ROUTES,
     cookies: {
       names: {
@@ -117,13 +98,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
         interaction: '_warden_interaction',
         resume: '_warden_interaction_resume',
       },
-      keys: [deriveKey(deps.masterKey, 'cookies').toString('base64url')],
+      keys: deps.shared.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     interactions: {
       url: (_ctx, interaction) => `/${tenant.id}/login/${interaction.uid}`,
-      policy,
+      policy: deps.shared.policy,
     },
     // Discovery advertises exactly what works (clients.ts, client-assertions.ts): secrets in the body
     // or HTTP Basic, assertions signed with a secret (HS256) or a certificate's key, public clients.
@@ -276,6 +257,7 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   };
 
   const provider = new Provider(issuerOf(deps.baseUrl, tenant.id), configuration);
+  registerAuthorityTenant(provider, tenant.id);
   provider.use(formPostPages(tenant));
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
