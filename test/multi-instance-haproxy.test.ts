@@ -1,0 +1,432 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import { hashPassword } from '../src/authentication-methods/passwords.ts';
+import { addTotpMethod, newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
+import type { DemoData } from '../src/demo/demo-data.ts';
+import { addGroupMemberByName } from '../src/directory/groups.ts';
+import { createUser } from '../src/directory/users.ts';
+import { SecretBox } from '../src/security/secret-box.ts';
+import { openDatabase } from '../src/storage/database.ts';
+import { CLI } from './support/cli.ts';
+import { Haproxy, haproxyBinary } from './support/haproxy.ts';
+import { testDatabase } from './support/harness.ts';
+import { PARTNER_SCOPE, REDIRECT_URI } from './support/oidc.ts';
+import { freePort, ServerProcess } from './support/server-process.ts';
+import { UserAgent } from './support/user-agent.ts';
+
+/**
+ * Issue 16 item 1, as deployed: haproxy (deploy/haproxy.cfg, unchanged) in front of two real
+ * Warden processes on one PostgreSQL database; interactive sign-ins (password + TOTP, code, token,
+ * then a Partner API call) through the balancer, round robin; a key rotation; SIGKILL of one
+ * instance mid-run. Only requests in flight on the killed instance may fail, and no log row of an
+ * answered request is lost.
+ */
+
+const WORKERS = 4;
+/** Sign-ins before the rotation, and after the kill (the run goes on on the survivor). */
+const BEFORE_ROTATION = 8;
+const AFTER_KILL = 12;
+/** Users made for the run: each signs in once (RFC 6238 §5.2: a code is accepted once per user). */
+const USERS = 300;
+
+interface Outcome {
+  upn: string;
+  userId: string;
+  ok: boolean;
+  error?: string;
+  /** The request that failed was in flight when the instance was killed. */
+  inFlightAtKill?: boolean;
+  kid?: string;
+  accessToken?: string;
+  correlationId?: string;
+  apiStatus?: number;
+}
+
+const postgres = process.env.WARDEN_TEST_DATABASE_URL;
+// PostgreSQL only: several instances share one database (README "Configuration").
+if (postgres)
+  describe('Operations: several instances behind haproxy', { timeout: 120_000 }, () => {
+    test('Operations: two instances behind haproxy serve a sign-in storm round robin through a key rotation and the SIGKILL of one, failing only requests in flight on it and losing no log row', async () => {
+      const binary = haproxyBinary();
+      assert.ok(
+        binary,
+        'haproxy is not installed (apt-get install haproxy; .ci/run installs it): the multi-instance test needs it',
+      );
+      const database = await testDatabase('warden_haproxy');
+      const dirs = [0, 1].map((i) => mkdtempSync(join(tmpdir(), `warden-haproxy-${i}-`)));
+      const [lbPort, statsPort, port1, port2] = await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
+      const lb = `http://127.0.0.1:${lbPort}`;
+      // Every instance: the same database, the same secret key, the balancer's public URL.
+      const secretKey = randomBytes(32).toString('base64');
+      const shared = { DATABASE_URL: database.url!, WARDEN_SECRET_KEY: secretKey, WARDEN_BASE_URL: lb };
+      const instances = [port1!, port2!].map(
+        (port, i) => new ServerProcess(port, { ...shared, WARDEN_DATA_DIR: dirs[i]! }),
+      );
+      const haproxy = new Haproxy(binary, {
+        port: lbPort!,
+        statsPort: statsPort!,
+        instances: [`127.0.0.1:${port1}`, `127.0.0.1:${port2}`],
+      });
+      const realFetch = globalThis.fetch;
+      try {
+        // Both start at once on the new database (the first-start lock settles who migrates and seeds).
+        await Promise.all(instances.map((s) => s.running));
+        await haproxy.untilUp(['warden1', 'warden2']);
+        const demoFile = dirs.map((d) => join(d, 'demo.json')).find((f) => existsSync(f));
+        assert.ok(demoFile, 'one instance created the demo data');
+        const demo = JSON.parse(readFileSync(demoFile, 'utf8')) as DemoData;
+        const contoso = demo.tenants.contoso!.id;
+        const users = await makeUsers(database.url!, secretKey, contoso, demo.password);
+
+        // Every request of the storm is counted, so the kill can say which ones were in flight.
+        let nextRequest = 0;
+        const inFlight = new Set<number>();
+        let killedWith: Set<number> | undefined;
+        const started = Date.now();
+        // A request fails "on the killed instance" when it was in flight at the kill, or was sent
+        // before haproxy took the instance out and got no answer from a Warden (the connection
+        // closed, or haproxy's own 502/504: Warden never answers those).
+        let markedDownAt = Number.POSITIVE_INFINITY;
+        globalThis.fetch = async (input, init) => {
+          const id = nextRequest++;
+          const sentAt = Date.now();
+          inFlight.add(id);
+          const unanswered = (what: string) =>
+            Object.assign(new Error(`${what}: ${String(input).slice(0, 120)} at +${sentAt - started} ms`), {
+              onKilledInstance:
+                (killedWith?.has(id) ?? false) || (killedWith !== undefined && sentAt <= markedDownAt),
+            });
+          try {
+            const response = await realFetch(input, init);
+            if (response.status === 502 || response.status === 504)
+              throw unanswered(`haproxy ${response.status}`);
+            return response;
+          } catch (error) {
+            if ((error as { onKilledInstance?: boolean }).onKilledInstance !== undefined) throw error;
+            const cause = (error as { cause?: { code?: string } }).cause;
+            throw unanswered(`${String(error)} (${cause?.code ?? ''})`);
+          } finally {
+            inFlight.delete(id);
+          }
+        };
+        const appId = demo.clients['warden-cli']!.clientId;
+        const config = await client.discovery(
+          new URL(`${lb}/${contoso}/v2.0`),
+          appId,
+          undefined,
+          client.None(),
+          {
+            execute: [client.allowInsecureRequests],
+          },
+        );
+        const initialKid = (await jwks(realFetch, `${lb}/${contoso}/discovery/v2.0/keys`))[0];
+
+        const outcomes: Outcome[] = [];
+        let stopAfter = Number.POSITIVE_INFINITY;
+        // While the instances are yet to load the rotated key, fewer sign-ins run (the users last).
+        let active = WORKERS;
+        const worker = async (n: number) => {
+          while (outcomes.length < stopAfter) {
+            if (n >= active) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              continue;
+            }
+            const user = users.shift();
+            if (!user) return;
+            const outcome: Outcome = { upn: user.upn, userId: user.id, ok: false };
+            try {
+              Object.assign(outcome, await signInAndCall(config, lb, user));
+              outcome.ok = true;
+            } catch (error) {
+              const cause = (error as { cause?: unknown; code?: string }).cause;
+              outcome.error = `${String(error)} ${(error as { code?: string }).code ?? ''} ${cause ? String(cause) : ''}`;
+              // A refusal with a body was answered by a Warden: never "on the killed instance".
+              outcome.inFlightAtKill = (error as { onKilledInstance?: boolean }).onKilledInstance === true;
+            }
+            outcomes.push(outcome);
+          }
+        };
+        const storm = Promise.all(Array.from({ length: WORKERS }, (_, n) => worker(n)));
+
+        const succeeded = () => outcomes.filter((o) => o.ok);
+        const report = () =>
+          `${succeeded().length} of ${outcomes.length} sign-ins succeeded; failures: ${outcomes
+            .filter((o) => !o.ok)
+            .slice(0, 3)
+            .map((o) => o.error)
+            .join('; ')}`;
+        await until(() => succeeded().length >= BEFORE_ROTATION, 'the first sign-ins', report);
+        const rotated = await run(['keys', 'rotate', '--json'], {
+          ...shared,
+          WARDEN_DATA_DIR: dirs[0]!,
+        });
+        const newKid = (JSON.parse(rotated) as { kid: string }).kid;
+        active = 1;
+        assert.notEqual(newKid, initialKid);
+        // Instances reload keys on their own (within 30 s): wait for a token the new key signed.
+        await until(
+          () => succeeded().some((o) => o.kid === newKid),
+          'a token signed by the new key',
+          report,
+          40_000,
+        );
+        const fresh = succeeded().find((o) => o.kid === newKid)!;
+        active = WORKERS;
+        // …which every instance verifies, each asked directly (not through the balancer).
+        for (const instance of instances) {
+          const res = await realFetch(`${instance.baseUrl}/v1/customers`, {
+            headers: { authorization: `Bearer ${fresh.accessToken}` },
+          });
+          assert.equal(res.status, 200, `instance on ${instance.port} verifies the new key's token`);
+        }
+        // …and every instance publishes the new key (a relying party may fetch the keys from either)
+        // once it has reloaded: within 30 s of the rotation.
+        for (const instance of instances) {
+          const keys = `${instance.baseUrl}/${contoso}/discovery/v2.0/keys`;
+          await untilAsync(
+            async () => (await jwks(realFetch, keys)).includes(newKid),
+            `${keys} to publish ${newKid}`,
+          );
+          const set = createLocalJWKSet((await (await realFetch(keys)).json()) as JSONWebKeySet);
+          await jwtVerify(fresh.accessToken!, set, { issuer: `${lb}/${contoso}/v2.0` });
+        }
+
+        // Both instances served sign-ins so far (round robin, no stickiness).
+        const beforeKill = await Promise.all(['warden1', 'warden2'].map((n) => haproxy.server(n)));
+        for (const row of beforeKill)
+          assert.ok(Number(row.hrsp_2xx) > 20, `${row.svname} served: ${row.hrsp_2xx}`);
+
+        killedWith = new Set(inFlight);
+        instances[1]!.child.kill('SIGKILL');
+        for (;;) {
+          if ((await haproxy.server('warden2')).status?.startsWith('DOWN')) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        markedDownAt = Date.now();
+        const killedAt = outcomes.length;
+        stopAfter = killedAt + AFTER_KILL + WORKERS;
+        await until(
+          () => succeeded().length >= killedAt + AFTER_KILL - killedWith!.size,
+          'sign-ins after the kill',
+          report,
+        );
+        stopAfter = 0;
+        await storm;
+        assert.equal((await instances[1]!.exited).signal, 'SIGKILL');
+        globalThis.fetch = realFetch;
+
+        const failed = outcomes.filter((o) => !o.ok);
+        const unexplained = failed.filter((o) => !o.inFlightAtKill);
+        assert.deepEqual(
+          unexplained.map((o) => `${o.upn}: ${o.error}`),
+          [],
+          `only requests in flight on the killed instance may fail (${killedWith.size} were in flight)`,
+        );
+        assert.ok(failed.length <= killedWith.size);
+        const survivor = await haproxy.server('warden1');
+        const killed = await haproxy.server('warden2');
+        assert.equal(killed.status, 'DOWN');
+        assert.ok(Number(survivor.hrsp_2xx) > Number(beforeKill[0]!.hrsp_2xx));
+
+        await assertNoLostLogRows(database.url!, contoso, succeeded());
+        console.log(
+          `# ${succeeded().length} sign-ins, ${failed.length} failed (${killedWith.size} requests in flight at the kill); warden1 ${survivor.hrsp_2xx} 2xx, warden2 ${killed.hrsp_2xx} 2xx`,
+        );
+      } finally {
+        globalThis.fetch = realFetch;
+        await haproxy.stop();
+        for (const instance of instances) instance.child.kill('SIGKILL');
+        await Promise.all(instances.map((s) => s.exited));
+        await database.drop();
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+interface StormUser {
+  id: string;
+  upn: string;
+  password: string;
+  seed: string;
+}
+
+/** Partner users (MFA mandated: password + authenticator code), Admin agents so the Partner API answers them. */
+async function makeUsers(
+  url: string,
+  secretKey: string,
+  tenantId: string,
+  password: string,
+): Promise<StormUser[]> {
+  const { db } = await openDatabase({ databaseUrl: url, dataDir: tmpdir() });
+  const secrets = new SecretBox(Buffer.from(secretKey, 'base64'), 'secrets');
+  const passwordHash = await hashPassword(password);
+  try {
+    const users: StormUser[] = [];
+    for (let n = 0; n < USERS; n++) {
+      const upn = `storm${n}@contoso.example`;
+      const user = await createUser(db, tenantId, {
+        userPrincipalName: upn,
+        displayName: `Storm ${n}`,
+        passwordHash,
+      });
+      const seed = newTotpSecret();
+      await addTotpMethod(db, secrets, tenantId, user.id, seed, Date.now());
+      await addGroupMemberByName(db, tenantId, 'AdminAgents', user.id);
+      users.push({ id: user.id, upn, password, seed });
+    }
+    return users;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** One real interactive sign-in through the balancer, then a Partner API call with its token. */
+async function signInAndCall(config: client.Configuration, lb: string, user: StormUser) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: PARTNER_SCOPE,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    login_hint: user.upn,
+    // The Partner API takes App+User tokens with MFA only (SPEC E2): the client asks for it.
+    amr_values: 'mfa',
+  });
+  const ua = new UserAgent();
+  await ua.navigate(url.toString());
+  await ua.submit('password', { username: user.upn, password: user.password });
+  assert.equal(ua.step(), 'second_factor', `${user.upn}: asked for the second factor (${ua.title()})`);
+  const callback = await ua.submit('totp', { code: totpFor(user.seed).generate() });
+  assert.ok(
+    callback.startsWith(REDIRECT_URI),
+    `${user.upn}: back at the client, not ${ua.lastUrl} (${ua.title()})`,
+  );
+  const tokens = await client.authorizationCodeGrant(
+    config,
+    new URL(callback),
+    { pkceCodeVerifier: verifier, expectedState: state },
+    { redirect_uri: REDIRECT_URI },
+  );
+  const kid = decodeProtectedHeader(tokens.access_token).kid;
+  const api = await fetch(`${lb}/v1/customers`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  await api.arrayBuffer();
+  assert.equal(api.status, 200, `${user.upn}: the Partner API answers`);
+  return {
+    kid,
+    accessToken: tokens.access_token,
+    correlationId: api.headers.get('ms-correlationid') ?? '',
+    apiStatus: api.status,
+  };
+}
+
+/** Every successful sign-in has its sign-in log row; every answered Partner API call its request-log row. */
+async function assertNoLostLogRows(url: string, tenantId: string, ok: Outcome[]): Promise<void> {
+  const { db } = await openDatabase({ databaseUrl: url, dataDir: tmpdir() });
+  try {
+    const signIns = await db
+      .selectFrom('sign_ins')
+      .select('user_id')
+      .where('tenant_id', '=', tenantId)
+      .where('error_code', '=', 0)
+      .where('is_interactive', '=', 1)
+      .where(
+        'user_id',
+        'in',
+        ok.map((o) => o.userId),
+      )
+      .execute();
+    const signedIn = new Set(signIns.map((r) => r.user_id));
+    assert.deepEqual(
+      ok.filter((o) => !signedIn.has(o.userId)).map((o) => o.upn),
+      [],
+      'every successful sign-in has its sign-in log row',
+    );
+    const requests = await db
+      .selectFrom('request_log')
+      .select('correlation_id')
+      .where('tenant_id', '=', tenantId)
+      .where(
+        'correlation_id',
+        'in',
+        ok.map((o) => o.correlationId!),
+      )
+      .execute();
+    const logged = new Set(requests.map((r) => r.correlation_id));
+    assert.deepEqual(
+      ok.filter((o) => !logged.has(o.correlationId!)).map((o) => o.upn),
+      [],
+      'every answered Partner API request has its request-log row',
+    );
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function jwks(fetcher: typeof fetch, url: string): Promise<string[]> {
+  const body = (await (await fetcher(url)).json()) as { keys: { kid: string }[] };
+  return body.keys.map((k) => k.kid);
+}
+
+/** `warden …` as an operator runs it; its stdout. */
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`warden ${args.join(' ')}: ${code}\n${err}`)),
+    );
+  });
+}
+
+/** Polls something outside the run (an instance's key reload), up to `timeoutMs`. */
+async function untilAsync(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 35_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Polls a condition of the run (the storm moves it), up to `timeoutMs`. */
+async function until(
+  condition: () => boolean,
+  what: string,
+  detail: () => string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${detail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
