@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
-import * as client from 'openid-client';
-import { hashPassword } from '../src/authentication-methods/passwords.ts';
-import { addTotpMethod, newTotpSecret, totpFor } from '../src/authentication-methods/totp.ts';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { DemoData } from '../src/demo/demo-data.ts';
-import { addGroupMemberByName } from '../src/directory/groups.ts';
-import { createUser } from '../src/directory/users.ts';
-import { SecretBox } from '../src/security/secret-box.ts';
 import { openDatabase } from '../src/storage/database.ts';
-import { CLI } from './support/cli.ts';
+import { CliUser } from './support/cli.ts';
 import { Haproxy, haproxyBinary } from './support/haproxy.ts';
 import { testDatabase } from './support/harness.ts';
-import { PARTNER_SCOPE, REDIRECT_URI } from './support/oidc.ts';
+import { httpRelyingParty, httpSignIn, listCustomers, makeHttpUsers } from './support/http-sign-in.ts';
 import { freePort, ServerProcess } from './support/server-process.ts';
-import { UserAgent } from './support/user-agent.ts';
 
 /**
  * Issue 16 item 1, as deployed: haproxy (deploy/haproxy.cfg, unchanged) in front of two real
@@ -46,7 +38,6 @@ interface Outcome {
   kid?: string;
   accessToken?: string;
   correlationId?: string;
-  apiStatus?: number;
 }
 
 const postgres = process.env.WARDEN_TEST_DATABASE_URL;
@@ -88,7 +79,14 @@ if (postgres)
         assert.ok(demoFile, 'one instance created the demo data');
         const demo = JSON.parse(readFileSync(demoFile, 'utf8')) as DemoData;
         const contoso = demo.tenants.contoso!.id;
-        const users = await makeUsers(database.url!, secretKey, contoso, demo.password);
+        const users = await makeHttpUsers({
+          databaseUrl: database.url,
+          secretKey,
+          tenantId: contoso,
+          domain: 'contoso.example',
+          names: Array.from({ length: USERS }, (_, n) => `storm${n}`),
+          password: demo.password,
+        });
 
         // Every request of the storm is counted, so the kill can say which ones were in flight.
         let nextRequest = 0;
@@ -122,15 +120,7 @@ if (postgres)
           }
         };
         const appId = demo.clients['warden-cli']!.clientId;
-        const config = await client.discovery(
-          new URL(`${lb}/${contoso}/v2.0`),
-          appId,
-          undefined,
-          client.None(),
-          {
-            execute: [client.allowInsecureRequests],
-          },
-        );
+        const config = await httpRelyingParty(lb, contoso, appId);
         const initialKid = (await jwks(realFetch, `${lb}/${contoso}/discovery/v2.0/keys`))[0];
 
         const outcomes: Outcome[] = [];
@@ -147,8 +137,10 @@ if (postgres)
             if (!user) return;
             const outcome: Outcome = { upn: user.upn, userId: user.id, ok: false };
             try {
-              Object.assign(outcome, await signInAndCall(config, lb, user));
-              outcome.ok = true;
+              const { accessToken, kid } = await httpSignIn(config, user);
+              const api = await listCustomers(lb, accessToken);
+              assert.equal(api.status, 200, `${user.upn}: the Partner API answers`);
+              Object.assign(outcome, { ok: true, accessToken, kid, correlationId: api.correlationId });
             } catch (error) {
               const cause = (error as { cause?: unknown; code?: string }).cause;
               outcome.error = `${String(error)} ${(error as { code?: string }).code ?? ''} ${cause ? String(cause) : ''}`;
@@ -168,11 +160,11 @@ if (postgres)
             .map((o) => o.error)
             .join('; ')}`;
         await until(() => succeeded().length >= BEFORE_ROTATION, 'the first sign-ins', report);
-        const rotated = await run(['keys', 'rotate', '--json'], {
-          ...shared,
-          WARDEN_DATA_DIR: dirs[0]!,
-        });
-        const newKid = (JSON.parse(rotated) as { kid: string }).kid;
+        const operator = new CliUser(undefined, { ...shared, WARDEN_DATA_DIR: dirs[0]! });
+        const rotated = await operator.run(['keys', 'rotate', '--json']);
+        operator.cleanup();
+        assert.equal(rotated.code, 0, rotated.stderr);
+        const newKid = (JSON.parse(rotated.stdout) as { kid: string }).kid;
         active = 1;
         assert.notEqual(newKid, initialKid);
         // Instances reload keys on their own (within 30 s): wait for a token the new key signed.
@@ -255,86 +247,6 @@ if (postgres)
     });
   });
 
-interface StormUser {
-  id: string;
-  upn: string;
-  password: string;
-  seed: string;
-}
-
-/** Partner users (MFA mandated: password + authenticator code), Admin agents so the Partner API answers them. */
-async function makeUsers(
-  url: string,
-  secretKey: string,
-  tenantId: string,
-  password: string,
-): Promise<StormUser[]> {
-  const { db } = await openDatabase({ databaseUrl: url, dataDir: tmpdir() });
-  const secrets = new SecretBox(Buffer.from(secretKey, 'base64'), 'secrets');
-  const passwordHash = await hashPassword(password);
-  try {
-    const users: StormUser[] = [];
-    for (let n = 0; n < USERS; n++) {
-      const upn = `storm${n}@contoso.example`;
-      const user = await createUser(db, tenantId, {
-        userPrincipalName: upn,
-        displayName: `Storm ${n}`,
-        passwordHash,
-      });
-      const seed = newTotpSecret();
-      await addTotpMethod(db, secrets, tenantId, user.id, seed, Date.now());
-      await addGroupMemberByName(db, tenantId, 'AdminAgents', user.id);
-      users.push({ id: user.id, upn, password, seed });
-    }
-    return users;
-  } finally {
-    await db.destroy();
-  }
-}
-
-/** One real interactive sign-in through the balancer, then a Partner API call with its token. */
-async function signInAndCall(config: client.Configuration, lb: string, user: StormUser) {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: PARTNER_SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    login_hint: user.upn,
-    // The Partner API takes App+User tokens with MFA only (SPEC E2): the client asks for it.
-    amr_values: 'mfa',
-  });
-  const ua = new UserAgent();
-  await ua.navigate(url.toString());
-  await ua.submit('password', { username: user.upn, password: user.password });
-  assert.equal(ua.step(), 'second_factor', `${user.upn}: asked for the second factor (${ua.title()})`);
-  const callback = await ua.submit('totp', { code: totpFor(user.seed).generate() });
-  assert.ok(
-    callback.startsWith(REDIRECT_URI),
-    `${user.upn}: back at the client, not ${ua.lastUrl} (${ua.title()})`,
-  );
-  const tokens = await client.authorizationCodeGrant(
-    config,
-    new URL(callback),
-    { pkceCodeVerifier: verifier, expectedState: state },
-    { redirect_uri: REDIRECT_URI },
-  );
-  const kid = decodeProtectedHeader(tokens.access_token).kid;
-  const api = await fetch(`${lb}/v1/customers`, {
-    headers: { authorization: `Bearer ${tokens.access_token}` },
-  });
-  await api.arrayBuffer();
-  assert.equal(api.status, 200, `${user.upn}: the Partner API answers`);
-  return {
-    kid,
-    accessToken: tokens.access_token,
-    correlationId: api.headers.get('ms-correlationid') ?? '',
-    apiStatus: api.status,
-  };
-}
-
 /** Every successful sign-in has its sign-in log row; every answered Partner API call its request-log row. */
 async function assertNoLostLogRows(url: string, tenantId: string, ok: Outcome[]): Promise<void> {
   const { db } = await openDatabase({ databaseUrl: url, dataDir: tmpdir() });
@@ -381,27 +293,6 @@ async function assertNoLostLogRows(url: string, tenantId: string, ok: Outcome[])
 async function jwks(fetcher: typeof fetch, url: string): Promise<string[]> {
   const body = (await (await fetcher(url)).json()) as { keys: { kid: string }[] };
   return body.keys.map((k) => k.kid);
-}
-
-/** `warden …` as an operator runs it; its stdout. */
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      err += c;
-    });
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`warden ${args.join(' ')}: ${code}\n${err}`)),
-    );
-  });
 }
 
 /** Polls something outside the run (an instance's key reload), up to `timeoutMs`. */
