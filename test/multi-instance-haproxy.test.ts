@@ -150,6 +150,7 @@ if (postgres)
             outcomes.push(outcome);
           }
         };
+        const stormStart = Date.now();
         const storm = Promise.all(Array.from({ length: WORKERS }, (_, n) => worker(n)));
 
         const succeeded = () => outcomes.filter((o) => o.ok);
@@ -216,6 +217,7 @@ if (postgres)
         );
         stopAfter = 0;
         await storm;
+        const stormSeconds = (Date.now() - stormStart) / 1000;
         assert.equal((await instances[1]!.exited).signal, 'SIGKILL');
         globalThis.fetch = realFetch;
 
@@ -234,7 +236,7 @@ if (postgres)
 
         await assertNoLostLogRows(database.url!, contoso, succeeded());
         console.log(
-          `# ${succeeded().length} sign-ins, ${failed.length} failed (${killedWith.size} requests in flight at the kill); warden1 ${survivor.hrsp_2xx} 2xx, warden2 ${killed.hrsp_2xx} 2xx`,
+          `# ${succeeded().length} sign-ins in ${stormSeconds.toFixed(1)} s (key reload wait included), ${failed.length} failed (${killedWith.size} requests in flight at the kill); warden1 ${survivor.hrsp_2xx} 2xx, warden2 ${killed.hrsp_2xx} 2xx`,
         );
       } finally {
         globalThis.fetch = realFetch;
