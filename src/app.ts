@@ -47,6 +47,7 @@ export async function createContext(
     log,
     clock,
     servicePrincipalSignIns,
+    trustProxy: config.trustedProxies.length > 0,
   });
   await authorities.start();
   return {

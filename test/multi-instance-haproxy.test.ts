@@ -61,7 +61,12 @@ if (postgres)
       const lb = `http://127.0.0.1:${lbPort}`;
       // Every instance: the same database, the same secret key, the balancer's public URL.
       const secretKey = randomBytes(32).toString('base64');
-      const shared = { DATABASE_URL: database.url!, WARDEN_SECRET_KEY: secretKey, WARDEN_BASE_URL: lb };
+      const shared = {
+        DATABASE_URL: database.url!,
+        WARDEN_SECRET_KEY: secretKey,
+        WARDEN_BASE_URL: lb,
+        WARDEN_TRUSTED_PROXIES: '127.0.0.1',
+      };
       const instances = [port1!, port2!].map(
         (port, i) => new ServerProcess(port, { ...shared, WARDEN_DATA_DIR: dirs[i]! }),
       );

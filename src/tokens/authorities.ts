@@ -47,6 +47,7 @@ export class Authorities {
 
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
+  readonly #trustProxy: boolean;
 
   constructor(input: {
     db: Db;
@@ -57,7 +58,10 @@ export class Authorities {
     log: Logger;
     clock: Clock;
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
+    /** WARDEN_TRUSTED_PROXIES names proxies (config.ts): X-Forwarded-* then come from one. */
+    trustProxy?: boolean;
   }) {
+    this.#trustProxy = input.trustProxy ?? false;
     this.#clock = input.clock;
     this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
@@ -133,6 +137,9 @@ export class Authorities {
       ),
     );
     logServicePrincipalSignIns(provider, tenant.id, this.#servicePrincipalSignIns, this.#clock);
+    // Koa reads X-Forwarded-For/-Proto (ctx.ip, ctx.secure) only when told; they reach it only from
+    // a trusted proxy, cut to its hop (http/trusted-proxies.ts).
+    provider.proxy = this.#trustProxy;
     return { provider, handler: provider.callback(), tenant };
   }
 
