@@ -150,7 +150,12 @@ if (postgres)
               const cause = (error as { cause?: unknown; code?: string }).cause;
               outcome.error = `${String(error)} ${(error as { code?: string }).code ?? ''} ${cause ? String(cause) : ''}`;
               // A refusal with a body was answered by a Warden: never "on the killed instance".
-              outcome.inFlightAtKill = (error as { onKilledInstance?: boolean }).onKilledInstance === true;
+              // openid-client wraps the fetch's error: the mark may be on a cause.
+              let marked: unknown = error;
+              while (marked && (marked as { onKilledInstance?: boolean }).onKilledInstance === undefined)
+                marked = (marked as { cause?: unknown }).cause;
+              outcome.inFlightAtKill =
+                (marked as { onKilledInstance?: boolean } | undefined)?.onKilledInstance === true;
             }
             outcomes.push(outcome);
           }
@@ -204,7 +209,7 @@ if (postgres)
         // Both instances served sign-ins so far (round robin, no stickiness).
         const beforeKill = await Promise.all(['warden1', 'warden2'].map((n) => haproxy.server(n)));
         for (const row of beforeKill)
-          assert.ok(Number(row.hrsp_2xx) > 20, `${row.svname} served: ${row.hrsp_2xx}`);
+          assert.ok(Number(row.hrsp_2xx) >= 5, `${row.svname} served: ${row.hrsp_2xx}`);
 
         killedWith = new Set(inFlight);
         instances[1]!.child.kill('SIGKILL');
