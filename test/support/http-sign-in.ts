@@ -104,7 +104,11 @@ export async function httpSignIn(
   const callback = await ua.submit('totp', {
     code: totpFor(user.seed).generate({ timestamp: step * 30_000 }),
   });
-  const refusal = /<p class="error"[^>]*>([^<]+)</.exec(ua.lastPage)?.[1];
+  // What the page said, for the failure's message.
+  const refusal = (/<main[\s\S]*<\/main>/.exec(ua.lastPage)?.[0] ?? ua.lastPage)
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   assert.ok(
     callback.startsWith(REDIRECT_URI),
     `${user.upn}: back at the client, not at ${ua.title()} (${refusal})`,
