@@ -26,7 +26,7 @@ const WORKERS = 4;
 const BEFORE_ROTATION = 8;
 const AFTER_KILL = 12;
 /** Users made for the run: each signs in once (RFC 6238 §5.2: a code is accepted once per user). */
-const USERS = 300;
+const USERS = 450;
 
 interface Outcome {
   upn: string;
