@@ -48,6 +48,7 @@ export async function createContext(
     clock,
     servicePrincipalSignIns,
     cacheSize: config.authorityCacheSize,
+    trustProxy: config.trustedProxies.length > 0,
   });
   await authorities.start();
   return {

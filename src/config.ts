@@ -3,6 +3,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
+import { isAddressOrRange } from './http/trusted-proxies.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
 
@@ -50,6 +51,12 @@ export interface Config {
    * (WARDEN_AUTHORITY_CACHE_SIZE); past it the least recently used is dropped and rebuilt on use.
    */
   authorityCacheSize: number;
+  /**
+   * Issue 16 item 1: the addresses (IPs or CIDR ranges) of the proxies whose X-Forwarded-For and
+   * X-Forwarded-Proto Warden believes (WARDEN_TRUSTED_PROXIES, e.g. haproxy's). None: the headers
+   * are dropped, and the connection's peer is the client.
+   */
+  trustedProxies: string[];
 }
 
 /**
@@ -76,6 +83,19 @@ function attestationRoots(path: string | undefined): string[] {
   if (certificates.length === 0)
     throw new ConfigError(`WARDEN_FIDO_ATTESTATION_ROOTS holds no PEM certificate: ${path}`);
   return certificates;
+}
+
+/** WARDEN_TRUSTED_PROXIES: addresses and CIDR ranges, comma-separated; anything else is refused. */
+function trustedProxies(value: string | undefined): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry))
+      throw new ConfigError(`WARDEN_TRUSTED_PROXIES holds an address or CIDR range per comma, not: ${entry}`);
+  }
+  return entries;
 }
 
 /** Reads configuration from the environment (README "Configuration"). */
@@ -132,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
     authorityCacheSize: positiveInteger(env, 'WARDEN_AUTHORITY_CACHE_SIZE', DEFAULT_AUTHORITY_CACHE_SIZE),
+    trustedProxies: trustedProxies(env.WARDEN_TRUSTED_PROXIES),
   };
 }
 

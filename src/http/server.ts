@@ -16,6 +16,7 @@ import { registerInteractionRoutes } from '../sign-in/interaction-routes.ts';
 import { Admission } from './load-shedding.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { createNodeServer } from './tls.ts';
+import { TrustedProxies } from './trusted-proxies.ts';
 import {
   Overloaded,
   oauthUnavailableBody,
@@ -47,7 +48,10 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   });
   // Requests over the concurrency limit: refused before any work by the onRequest hook below.
   const shed = new WeakSet<IncomingMessage>();
+  const proxies = new TrustedProxies(ctx.config.trustedProxies);
   const app = Fastify({
+    // X-Forwarded-* reach Fastify only from a trusted proxy, cut to its hop (trusted-proxies.ts).
+    trustProxy: (address: string, hop: number) => hop === 0 && proxies.trusts(address),
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
@@ -59,6 +63,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
     serverFactory: (fastifyHandler) =>
       // https when WARDEN_TLS_CERT/WARDEN_TLS_KEY are set (issue 4 item 3), else http.
       createNodeServer(ctx.config.tls, (req: IncomingMessage, res: ServerResponse) => {
+        proxies.accept(req);
         if (!admission.admit(req, res)) {
           // Every surface refuses in its own shape: the error handler of the path's plugin.
           shed.add(req);

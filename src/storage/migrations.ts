@@ -40,7 +40,7 @@ import { migration as firstPartySessionSite } from './migrations/0041_first_part
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
  * the same statements on SQLite and PostgreSQL. A new one is a new file and a line here.
  */
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_identity_core': identityCore,
   '0002_partner_center': partnerCenter,
   '0003_directory_administration': directoryAdministration,
@@ -78,6 +78,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0035_password_changed_at': passwordChangedAt,
   '0041_first_party_session_site': firstPartySessionSite,
 };
+
+/** The names of every migration this Warden has, in order (`warden restore` checks a backup against them). */
+export function knownMigrations(): string[] {
+  return Object.keys(MIGRATIONS).sort();
+}
 
 /** Applies the migrations not applied yet; returns their names in order (`warden migrate` prints them). */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -75,6 +75,7 @@ export class Authorities {
 
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
+  readonly #trustProxy: boolean;
 
   constructor(input: {
     db: Db;
@@ -87,8 +88,11 @@ export class Authorities {
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
     /** The budget of authorities kept at once (config `authorityCacheSize`). */
     cacheSize: number;
+    /** WARDEN_TRUSTED_PROXIES names proxies (config.ts): X-Forwarded-* then come from one. */
+    trustProxy?: boolean;
   }) {
     this.#entries = this.#newCache(input.cacheSize);
+    this.#trustProxy = input.trustProxy ?? false;
     this.#clock = input.clock;
     this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
@@ -198,6 +202,9 @@ export class Authorities {
       ),
     );
     logServicePrincipalSignIns(provider, tenant.id, this.#servicePrincipalSignIns, this.#clock);
+    // Koa reads X-Forwarded-For/-Proto (ctx.ip, ctx.secure) only when told; they reach it only from
+    // a trusted proxy, cut to its hop (http/trusted-proxies.ts).
+    provider.proxy = this.#trustProxy;
     return { provider, handler: provider.callback(), tenant };
   }
 

@@ -242,6 +242,37 @@ export const backupCommand: Command = {
   },
 };
 
+export const restoreCommand: Command = {
+  path: ['restore'],
+  summary:
+    'Make a backup of warden backup the SQLite database of the data dir, then migrate it; PostgreSQL: use pg_restore.',
+  args: '<file>',
+  positionals: { min: 1, max: 1 },
+  details: `${ENVIRONMENT} The file must be a Warden SQLite database whose migrations this Warden knows, and whose signing keys the configured WARDEN_SECRET_KEY opens (demo mode: copy secret.key from the old data dir). A data dir that already has a database is refused unless --replace. docs/backups.md.`,
+  flags: {
+    replace: {
+      type: 'boolean',
+      description:
+        'Replace the database of the data dir (stop every server on it first); the old one is moved aside, not deleted.',
+    },
+    ...JSON_FLAG,
+  },
+  async run(invocation) {
+    const { restoreDatabase } = await import('./restore.ts');
+    const result = await restoreDatabase(invocation.positionals[0]!, {
+      replace: invocation.values.replace === true,
+    });
+    if (invocation.values.json) printJson(result);
+    else {
+      out(`Restored ${result.file} into ${result.database} (${result.migrations} migrations in the backup).`);
+      if (result.applied.length)
+        out(`Applied ${result.applied.length} newer migration(s): ${result.applied.join(', ')}`);
+      if (result.replaced) out(`The database it replaced is at ${result.replaced}.`);
+    }
+    return EXIT.ok;
+  },
+};
+
 export const complianceExportCommand: Command = {
   path: ['compliance', 'export'],
   summary: "Write a day's security requirements evidence, signed with the operator's evidence key (JWS).",
@@ -383,6 +414,7 @@ export const SERVER_COMMANDS: Command[] = [
   activationLinkCommand,
   keysRotateCommand,
   backupCommand,
+  restoreCommand,
   demoResetCommand,
   complianceExportCommand,
   complianceVerifyCommand,
