@@ -3,6 +3,7 @@ import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { WardenContext } from './context.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
@@ -26,12 +27,15 @@ export async function createContext(
       // Never log secrets (STYLE 8): form bodies and auth headers are not logged; redact if they ever are.
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret', '*.code'],
     });
-  const { db, kind } = await openDatabase({
+  // Made first, so the database times its statements into it from the first one.
+  const metrics = config.metrics ? new Metrics() : undefined;
+  const { db, kind, poolCounts } = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    ...(metrics ? { onQuery: (text: string, s: number, ok: boolean) => metrics.query(text, s, ok) } : {}),
   });
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
@@ -47,8 +51,15 @@ export async function createContext(
     log,
     clock,
     servicePrincipalSignIns,
+    metrics,
   });
   await authorities.start();
+  const requestLog = new RequestLog(db, log, {
+    ...(metrics
+      ? { onFlush: (s: number, rows: number, ok: boolean) => metrics.requestLogFlush(s, rows, ok) }
+      : {}),
+  });
+  metrics?.watch({ database: kind, pool: poolCounts, requestLogWaiting: () => requestLog.waiting });
   return {
     config,
     db,
@@ -62,8 +73,9 @@ export async function createContext(
     flows: new FlowStore(db),
     authorities,
     publicKeys: new PublicKeyCache(() => publicSigningKeys(db, keyBox), clock),
-    requestLog: new RequestLog(db, log),
+    requestLog,
     servicePrincipalSignIns,
     revocations: new RevocationList(db, clock, { refreshMs: options.revocationRefreshMs }),
+    metrics,
   };
 }

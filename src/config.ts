@@ -3,6 +3,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
+import { type MetricsConfig, MetricsConfigError, metricsConfigOf } from './metrics/config.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
 
@@ -45,6 +46,11 @@ export interface Config {
    * None: a tenant that enforces attestation accepts no passkey (fail closed).
    */
   fidoAttestationRoots: string[];
+  /**
+   * Issue 16 item 2: `/metrics` on a listener of its own (WARDEN_METRICS_PORT, _HOST, _TOKEN;
+   * docs/metrics.md); undefined: no metrics are recorded or served.
+   */
+  metrics: MetricsConfig | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowLoopback: flag(env, 'WARDEN_WEBHOOK_ALLOW_LOOPBACK'),
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
+    metrics: metricsConfig(env, port),
   };
 }
 
@@ -140,6 +147,15 @@ function httpsMode(env: NodeJS.ProcessEnv, demo: boolean): 'self-signed' | undef
       'WARDEN_HTTPS=self-signed and WARDEN_TLS_CERT/WARDEN_TLS_KEY go separately: choose one',
     );
   return value;
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv, port: number): MetricsConfig | undefined {
+  try {
+    return metricsConfigOf(env, port);
+  } catch (error) {
+    if (error instanceof MetricsConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** A whole number ≥ 1 from the environment, or the default; anything else is a ConfigError. */

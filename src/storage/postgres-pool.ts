@@ -22,11 +22,19 @@ const CLIENT_MARGIN_MS = 1_000;
  * `connectTimeoutMs`. Those failures leave as DatabaseUnavailable. A connection whose query the
  * client gave up on may still be inside a transaction on the server: it is closed, not reused.
  */
+/** What a pool holds now (issue 16 item 2: the metrics' pool gauges). */
+export interface PoolCounts {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 export function postgresPool(
   connectionString: string,
   timeouts: PostgresTimeouts,
   options: { max: number; onIdleError?: (error: Error) => void },
-): PostgresPool {
+): PostgresPool & { counts(): PoolCounts } {
   const pool = new pg.Pool({
     connectionString,
     max: options.max,
@@ -76,5 +84,11 @@ export function postgresPool(
       };
     },
     end: () => pool.end(),
+    counts: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: options.max,
+    }),
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
+import { tagTenantClass } from '../metrics/tenant-class.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-principal-sign-in-writer.ts';
 import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
@@ -11,7 +12,7 @@ import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { resolveClientIdInBasic, resolveClientIdParam } from './client-id-aliases.ts';
 import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
-import { createTenantProvider } from './provider.ts';
+import { createTenantProvider, type ProviderDeps } from './provider.ts';
 import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -47,6 +48,7 @@ export class Authorities {
 
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
+  readonly #metrics: ProviderDeps['metrics'];
 
   constructor(input: {
     db: Db;
@@ -57,7 +59,9 @@ export class Authorities {
     log: Logger;
     clock: Clock;
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
+    metrics: ProviderDeps['metrics'];
   }) {
+    this.#metrics = input.metrics;
     this.#clock = input.clock;
     this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
@@ -118,6 +122,7 @@ export class Authorities {
         signingKeys: this.#keys.keys,
         clock: this.#clock,
         log: this.#log,
+        metrics: this.#metrics,
       },
       tenant,
     );
@@ -158,6 +163,7 @@ export class Authorities {
       sendUnknownTenant(res, tenantSegment);
       return true;
     }
+    tagTenantClass(req, entry.tenant.kind);
     const query = queryAt === -1 ? '' : url.slice(queryAt);
     // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
     const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;
