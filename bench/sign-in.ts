@@ -233,7 +233,8 @@ export async function signIn(
     }
     if (response.status !== 200)
       throw new Error(`${url.pathname}: HTTP ${response.status}: ${response.body.slice(0, 400)}`);
-    const error = /<p class="error"[^>]*>([^<]*)</.exec(response.body);
+    // The passkey form's error slot is on every page that offers one, hidden and empty until used.
+    const error = /<p class="error"(?![^>]*\shidden[\s>])[^>]*>([^<]*)</.exec(response.body);
     if (error) throw new Error(`${url.pathname}: sign-in page shows an error: ${error[1]}`);
     const form = firstForm(response.body);
     const fields: Record<string, string> = { csrf: form.csrf, action: form.step };

@@ -24,6 +24,8 @@ export interface WardenInfo {
   automationSecret: string;
   /** The password of the users createUsers makes. */
   password: string;
+  /** With BENCH_METRICS=on (bench/metrics.ts): where this child serves /metrics (issue 16 item 2). */
+  metricsPort: number | undefined;
 }
 
 export interface BenchUser {
@@ -35,11 +37,13 @@ const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
 process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 
 const port = await freePort();
+const metricsPort = process.env.BENCH_METRICS === 'on' ? await freePort() : undefined;
 const config = loadConfig({
   PORT: String(port),
   WARDEN_BASE_URL: `http://localhost:${port}`,
   WARDEN_DATA_DIR: dataDir,
   LOG_LEVEL: 'silent',
+  ...(metricsPort ? { WARDEN_METRICS_PORT: String(metricsPort) } : {}),
 });
 const ctx = await createContext(config);
 const demo = await seedDemoData(ctx);
@@ -144,5 +148,6 @@ process.send?.({
     automationClientId: automation.clientId,
     automationSecret: automation.clientSecret,
     password,
+    metricsPort,
   },
 } satisfies Ready<WardenInfo>);

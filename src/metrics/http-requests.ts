@@ -1,4 +1,4 @@
-import { BoundHistogram, type HistogramCell } from './histogram.ts';
+import { BoundHistogram, type HistogramCell } from './bound-series.ts';
 import type { Surface } from './surfaces.ts';
 import { TENANT_CLASSES } from './tenant-class.ts';
 

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { BoundHistogram, type HistogramCell } from './histogram.ts';
+import { BoundCounter, BoundHistogram, type CounterCell, type HistogramCell } from './bound-series.ts';
 import { HttpRequests } from './http-requests.ts';
 
 /** What the database pool holds now (PostgreSQL: pg.Pool's counts; SQLite: its one connection). */
@@ -58,7 +58,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly http = new HttpRequests();
   readonly #signIns: Counter<'outcome' | 'error_code' | 'interactive'>;
-  readonly #appUser: Counter<'mfa'>;
+  readonly #withMfa: CounterCell;
+  readonly #withoutMfa: CounterCell;
   readonly #tokens: Counter<'grant_type'>;
   readonly #tokenErrors: Counter<'grant_type' | 'error'>;
   readonly #queries: HistogramCell[];
@@ -77,12 +78,13 @@ export class Metrics {
       labelNames: ['outcome', 'error_code', 'interactive'],
       registers,
     });
-    this.#appUser = new Counter({
-      name: 'warden_partner_api_app_user_requests_total',
-      help: 'App+User Partner API requests of partner tenants, by whether the token carried mfa (SPEC E2, §11 B2)',
-      labelNames: ['mfa'],
-      registers,
-    });
+    const appUser = new BoundCounter(
+      'warden_partner_api_app_user_requests_total',
+      'App+User Partner API requests of partner tenants, by whether the token carried mfa (SPEC E2, §11 B2)',
+    );
+    this.registry.registerMetric(appUser as never);
+    this.#withMfa = appUser.cell({ mfa: 'true' });
+    this.#withoutMfa = appUser.cell({ mfa: 'false' });
     this.#tokens = new Counter({
       name: 'warden_tokens_issued_total',
       help: 'Token endpoint successes (oidc-provider grant.success), by grant type',
@@ -126,7 +128,7 @@ export class Metrics {
 
   /** SPEC §11 B2: an App+User Partner API request of a partner, with or without `mfa`. */
   partnerApiAppUser(mfa: boolean): void {
-    this.#appUser.inc({ mfa: mfa ? 'true' : 'false' });
+    (mfa ? this.#withMfa : this.#withoutMfa).inc();
   }
 
   tokenIssued(grantType: unknown): void {

@@ -1,7 +1,7 @@
 /**
- * A Prometheus histogram whose label sets are bound once and observed without allocating: the
+ * Prometheus series whose label sets are bound once and recorded without allocating: the
  * hot paths (every HTTP request, every database query; issue 16 item 2 "recording must be cheap")
- * hold a `HistogramCell` and add to its numbers. prom-client's own Histogram hashes its labels
+ * hold a cell and add to its numbers. prom-client's own Histogram hashes its labels
  * into a string and builds a closure on every observation; this one is read by prom-client's
  * registry, which formats it like its own (`get()` has the shape of prom-client's MetricObject).
  */
@@ -80,5 +80,57 @@ export class BoundHistogram {
       cell.sum = 0;
       cell.count = 0;
     }
+  }
+}
+
+/** A counter cell: one label set of a BoundCounter, incremented without allocating. */
+export class CounterCell {
+  readonly labels: Readonly<Record<string, string>>;
+  value = 0;
+  constructor(labels: Record<string, string>) {
+    this.labels = labels;
+  }
+  inc(): void {
+    this.value += 1;
+  }
+}
+
+/** A Prometheus counter of bound label sets, for a per-request count (prom-client's hashes its labels each time). */
+export class BoundCounter {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+  readonly #cells: CounterCell[] = [];
+
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+
+  cell(labels: Record<string, string>): CounterCell {
+    const cell = new CounterCell(labels);
+    this.#cells.push(cell);
+    return cell;
+  }
+
+  get(): {
+    name: string;
+    help: string;
+    type: 'counter';
+    aggregator: 'sum';
+    values: { labels: Record<string, string>; value: number }[];
+  } {
+    return {
+      name: this.name,
+      help: this.help,
+      type: 'counter',
+      aggregator: 'sum',
+      values: this.#cells.map((cell) => ({ labels: { ...cell.labels }, value: cell.value })),
+    };
+  }
+
+  reset(): void {
+    for (const cell of this.#cells) cell.value = 0;
   }
 }
