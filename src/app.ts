@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { WardenContext } from './context.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { startTracing } from './metrics/tracing.ts';
 import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
@@ -77,5 +78,7 @@ export async function createContext(
     servicePrincipalSignIns,
     revocations: new RevocationList(db, clock, { refreshMs: options.revocationRefreshMs }),
     metrics,
+    // The OpenTelemetry SDK is loaded only here, only when configured.
+    tracing: config.tracing ? await startTracing(config.tracing) : undefined,
   };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 import { type MetricsConfig, MetricsConfigError, metricsConfigOf } from './metrics/config.ts';
+import { type TracingConfig, tracingConfigOf } from './metrics/tracing.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
 
@@ -51,6 +52,8 @@ export interface Config {
    * docs/metrics.md); undefined: no metrics are recorded or served.
    */
   metrics: MetricsConfig | undefined;
+  /** Issue 16 item 2: OpenTelemetry traces to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set. */
+  tracing: TracingConfig | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
     metrics: metricsConfig(env, port),
+    tracing: tracingConfigOf(env),
   };
 }
 

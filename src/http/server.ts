@@ -9,6 +9,7 @@ import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
 import { countAuthorityRequest, countFastifyRequests } from '../metrics/fastify-requests.ts';
+import { HttpRequests } from '../metrics/http-requests.ts';
 import { MetricsListener } from '../metrics/listener.ts';
 import { registerActivationRoutes } from '../onboarding/activation-routes.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
@@ -49,7 +50,9 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   });
   // Requests over the concurrency limit: refused before any work by the onRequest hook below.
   const shed = new WeakSet<IncomingMessage>();
-  const metrics = ctx.metrics;
+  // Requests are counted for the metrics, or only timed for the traces, or neither (no cost).
+  const http = ctx.metrics?.http ?? (ctx.tracing ? new HttpRequests() : undefined);
+  if (http) http.tracing = ctx.tracing;
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,14 +73,14 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
         }
         // The authority may rewrite req.url; its metrics label comes from the URL as it arrived.
         const url = req.url ?? '/';
-        const startedAt = metrics ? performance.now() : 0;
+        const startedAt = http ? performance.now() : 0;
         ctx.authorities.dispatch(req, res).then(
           (handled) => {
             if (!handled) fastifyHandler(req, res);
-            else if (metrics) countAuthorityRequest(metrics.http, url, req, res, startedAt);
+            else if (http) countAuthorityRequest(http, url, req, res, startedAt);
           },
           (error: unknown) => {
-            if (metrics) countAuthorityRequest(metrics.http, url, req, res, startedAt);
+            if (http) countAuthorityRequest(http, url, req, res, startedAt);
             const retryAfter = retryAfterOf(error);
             if (retryAfter === undefined) ctx.log.error({ err: error }, 'authority dispatch failed');
             else ctx.log.warn({ err: error }, 'authority request refused: temporarily unavailable');
@@ -104,7 +107,7 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   });
 
   // Issue 16 item 2: before any route is registered (each route is bound to its series).
-  if (metrics) countFastifyRequests(app, metrics.http);
+  if (http) countFastifyRequests(app, http);
   app.server.once('listening', () => admission.watch());
   app.addHook('onRequest', async (req) => {
     if (shed.has(req.raw)) throw new Overloaded();
@@ -183,11 +186,13 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   app.addHook('preClose', async () => admission.drain());
   app.addHook('onClose', async () => admission.close());
   // `/metrics` on its own listener (docs/metrics.md), up and down with the public one.
-  if (metrics && ctx.config.metrics) {
-    const listener = new MetricsListener(metrics, ctx.config.metrics);
+  if (ctx.metrics && ctx.config.metrics) {
+    const listener = new MetricsListener(ctx.metrics, ctx.config.metrics);
     app.addHook('onListen', async () => listener.listen());
     app.addHook('onClose', async () => listener.close());
   }
+  const tracing = ctx.tracing;
+  if (tracing) app.addHook('onClose', () => tracing.shutdown());
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
   // …and the service-principal sign-ins still buffered (issue 12 item 5).

@@ -2,8 +2,8 @@
  * Prometheus series whose label sets are bound once and recorded without allocating: the
  * hot paths (every HTTP request, every database query; issue 16 item 2 "recording must be cheap")
  * hold a cell and add to its numbers. prom-client's own Histogram hashes its labels
- * into a string and builds a closure on every observation; this one is read by prom-client's
- * registry, which formats it like its own (`get()` has the shape of prom-client's MetricObject).
+ * into a string and builds a closure on every observation; these are read by prom-client's
+ * registry, which formats them like its own (`get()` has the shape of prom-client's MetricObject).
  */
 export class HistogramCell {
   readonly labels: Readonly<Record<string, string>>;

@@ -1,6 +1,7 @@
 import { BoundHistogram, type HistogramCell } from './bound-series.ts';
 import type { Surface } from './surfaces.ts';
 import { TENANT_CLASSES } from './tenant-class.ts';
+import type { RequestTracing } from './tracing.ts';
 
 /** Seconds: from a cached discovery answer (~0.2 ms) to a slow sign-in page. */
 export const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -33,12 +34,14 @@ function methodIndex(method: string | undefined): number {
  * class), so counting a request allocates nothing once its label set has been seen.
  */
 export class RouteSeries {
+  readonly #owner: HttpRequests;
   readonly #histogram: BoundHistogram;
   readonly #surface: Surface;
   readonly #route: string;
   readonly #cells = new Map<number, HistogramCell>();
 
-  constructor(histogram: BoundHistogram, surface: Surface, route: string) {
+  constructor(owner: HttpRequests, histogram: BoundHistogram, surface: Surface, route: string) {
+    this.#owner = owner;
     this.#histogram = histogram;
     this.#surface = surface;
     this.#route = route;
@@ -60,6 +63,7 @@ export class RouteSeries {
       this.#cells.set(key, cell);
     }
     cell.observe(seconds);
+    this.#owner.tracing?.request(this.#surface, this.#route, METHODS[m]!, status, seconds);
   }
 }
 
@@ -71,12 +75,14 @@ export class HttpRequests {
     HTTP_BUCKETS,
   );
   readonly #series = new Map<string, RouteSeries>();
+  /** Traces (tracing.ts), when an OTLP endpoint is configured: a span per request counted here. */
+  tracing: RequestTracing | undefined;
 
   /** The series of a route pattern (made once; route patterns are a bounded set). */
   series(surface: Surface, route: string): RouteSeries {
     let series = this.#series.get(route);
     if (!series) {
-      series = new RouteSeries(this.histogram, surface, route);
+      series = new RouteSeries(this, this.histogram, surface, route);
       this.#series.set(route, series);
     }
     return series;
