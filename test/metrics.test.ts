@@ -95,6 +95,8 @@ describe('Operations: metrics (issue 16 item 2)', () => {
     await ua2.navigate(wrong.url);
     await ua2.submit('password', { username: 'jane@contoso.example', password: 'not-the-password' });
     const app = await appOnlyToken(w);
+    // A client secret that is wrong: a refusal at the token endpoint (invalid_client).
+    await assert.rejects(appOnlyToken(w, 'contoso-automation', 'not-the-secret'));
 
     assert.equal((await callApi(w, 'GET', '/v1/customers', { token: jane })).status, 200);
     assert.equal((await callApi(w, 'GET', '/v1/customers', { token: john })).status, 401);
@@ -157,6 +159,10 @@ describe('Operations: metrics (issue 16 item 2)', () => {
     // Token issuance by grant type.
     assert.equal(moved('warden_tokens_issued_total', { grant_type: 'authorization_code' }), 2);
     assert.equal(moved('warden_tokens_issued_total', { grant_type: 'client_credentials' }), 1);
+    assert.equal(
+      moved('warden_token_errors_total', { grant_type: 'client_credentials', error: 'invalid_client' }),
+      1,
+    );
     // Database: query latency by operation, and the pool.
     assert.ok(moved('warden_db_query_duration_seconds_count', { operation: 'select', outcome: 'ok' }) > 10);
     assert.ok(moved('warden_db_query_duration_seconds_count', { operation: 'insert', outcome: 'ok' }) > 0);
@@ -189,6 +195,33 @@ describe('Operations: metrics (issue 16 item 2)', () => {
         for (const secret of forbidden)
           assert.ok(!value.includes(secret), `${sample.name} has a label naming ${secret}`);
     assert.ok(!JSON.stringify(second).includes(jane.slice(0, 40)));
+  });
+
+  it('Operations: the Grafana dashboard queries only series and labels /metrics serves', async () => {
+    const scraped = await samples();
+    const dashboard = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../docs/grafana-dashboard.json'), 'utf8'),
+    ) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
+    );
+    assert.ok(exprs.length >= 20);
+    for (const { panel, expr } of exprs) {
+      const names = [...expr.matchAll(/\b(?:warden|nodejs|process)_[a-z0-9_]+/g)].map((m) => m[0]);
+      assert.ok(names.length > 0, `${panel}: ${expr}`);
+      for (const name of names) {
+        const series = scraped.filter((s) => s.name === name);
+        assert.ok(series.length > 0, `${panel}: /metrics has no ${name}`);
+        // Prometheus adds `instance` (and `le` is the histogram's own); every other label must exist.
+        for (const [, list] of expr.matchAll(/\bby \(([^)]*)\)/g))
+          for (const label of list!.split(',').map((l) => l.trim()))
+            if (label !== 'instance' && label !== 'le')
+              assert.ok(
+                scraped.some((s) => names.includes(s.name) && label in s.labels),
+                `${panel}: no series of ${names.join(', ')} has the label ${label}`,
+              );
+      }
+    }
   });
 
   it('Operations: a scrape without the metrics token, or with another, is refused (401)', async () => {
