@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createContext } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { buildServer } from '../src/http/server.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, redeem, startAuthorization } from './support/oidc.ts';
 import { freePort } from './support/server-process.ts';
@@ -295,5 +299,32 @@ describe('Operations: metrics are off unless configured (issue 16 item 2)', () =
     });
     assert.ok(writers.length >= 4, `found the writers: ${writers.join(', ')}`);
     assert.deepEqual(uncounted, []);
+  });
+});
+
+describe('Operations: a metrics port that cannot be bound (issue 16 item 2)', () => {
+  it('Operations: Warden does not start without the metrics it was asked for', async () => {
+    const taken = createServer();
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    await new Promise<void>((ready) => taken.listen(metricsPort, '127.0.0.1', ready));
+    const dataDir = mkdtempSync(join(tmpdir(), 'warden-metrics-'));
+    const config = loadConfig({
+      PORT: String(port),
+      WARDEN_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      WARDEN_METRICS_PORT: String(metricsPort),
+    });
+    const ctx = await createContext(config);
+    const app = await buildServer(ctx);
+    try {
+      await assert.rejects(app.listen({ port, host: '127.0.0.1' }), /EADDRINUSE/);
+      // Not serving: the public port was never opened either.
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+    } finally {
+      await app.close();
+      await ctx.db.destroy();
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

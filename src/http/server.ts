@@ -187,8 +187,16 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   app.addHook('onClose', async () => admission.close());
   // `/metrics` on its own listener (docs/metrics.md), up and down with the public one.
   if (ctx.metrics && ctx.config.metrics) {
-    const listener = new MetricsListener(ctx.metrics, ctx.config.metrics);
-    app.addHook('onListen', async () => listener.listen());
+    const settings = ctx.config.metrics;
+    const listener = new MetricsListener(ctx.metrics, settings);
+    // onReady, not onListen: a metrics port that cannot be bound stops the start (Fastify only
+    // logs an onListen hook's error) — a Warden asked for metrics does not run without them.
+    app.addHook('onReady', async () => {
+      await listener.listen();
+      ctx.log.info(
+        `metrics on http://${settings.host}:${listener.port}/metrics${settings.token ? ' (bearer token required)' : ''}`,
+      );
+    });
     app.addHook('onClose', async () => listener.close());
   }
   const tracing = ctx.tracing;
