@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createContext } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { buildServer } from '../src/http/server.ts';
+import { dashboardSignIn } from './support/dashboard.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { completeSecondStep, redeem, startAuthorization } from './support/oidc.ts';
 import { freePort } from './support/server-process.ts';
@@ -226,6 +227,22 @@ describe('Operations: metrics (issue 16 item 2)', () => {
               );
       }
     }
+  });
+
+  it("Operations: dashboard pages count under their surface and the viewer's tenant class", async () => {
+    const before = await samples();
+    const { ua } = await dashboardSignIn(w, 'jane@contoso.example', { mfa: true });
+    await ua.navigate(`${w.baseUrl}/dashboard`);
+    const after = await samples();
+    const page = {
+      surface: 'dashboard',
+      route: '/dashboard',
+      method: 'GET',
+      status: '200',
+      tenant_class: 'partner',
+    };
+    const count = 'warden_http_request_duration_seconds_count';
+    assert.ok(total(after, count, page) - total(before, count, page) >= 1);
   });
 
   it('Operations: a scrape without the metrics token, or with another, is refused (401)', async () => {
