@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -259,6 +259,27 @@ describe('Operations: metrics (issue 16 item 2)', () => {
 });
 
 describe('Operations: metrics are off unless configured (issue 16 item 2)', () => {
+  it('Operations: a loopback listener without a token answers only a loopback Host (no DNS rebinding)', async () => {
+    const port = await freePort();
+    const w = await startWarden({ env: { WARDEN_METRICS_PORT: String(port) } });
+    try {
+      const get = (host: string) =>
+        new Promise<number>((done, fail) =>
+          request({ host: '127.0.0.1', port, path: '/metrics', headers: { host } }, (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          })
+            .on('error', fail)
+            .end(),
+        );
+      assert.equal(await get(`127.0.0.1:${port}`), 200);
+      assert.equal(await get(`localhost:${port}`), 200);
+      assert.equal(await get(`attacker.example:${port}`), 401);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('Operations: without WARDEN_METRICS_PORT nothing is recorded and /metrics is absent', async () => {
     const w = await startWarden();
     try {

@@ -48,8 +48,18 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function authorised(expected: Buffer | undefined, header: string | undefined): boolean {
-  if (expected === undefined) return true;
+/** A Host header naming this machine by a loopback name (any port). */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?$/i;
+
+function authorised(
+  expected: Buffer | undefined,
+  header: string | undefined,
+  host: string | undefined,
+): boolean {
+  // Without a token the listener is loopback-only (config.ts); a page in a browser on this machine
+  // could still reach it through DNS rebinding (a name of the attacker's that resolves to
+  // 127.0.0.1), so a Host that is not a loopback name is refused too.
+  if (expected === undefined) return LOOPBACK_HOST.test(host ?? '');
   const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
   // Compared whatever was sent, so the time says nothing about the token.
   return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
@@ -70,7 +80,7 @@ async function answer(
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end();
     return;
   }
-  if (!authorised(expected, req.headers.authorization)) {
+  if (!authorised(expected, req.headers.authorization, req.headers.host)) {
     res
       .writeHead(401, { 'WWW-Authenticate': 'Bearer realm="Warden metrics"', 'Content-Type': 'text/plain' })
       .end('Unauthorized\n');
