@@ -42,7 +42,9 @@ export async function createContext(
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
   const clock = options.clock ?? systemClock;
-  const servicePrincipalSignIns = new ServicePrincipalSignInWriter(db, log);
+  const servicePrincipalSignIns = new ServicePrincipalSignInWriter(db, log, {
+    ...(metrics ? { onRecord: (code: number) => metrics.servicePrincipalSignIn(code) } : {}),
+  });
   const authorities = new Authorities({
     db,
     keyBox,
@@ -60,7 +62,12 @@ export async function createContext(
       ? { onFlush: (s: number, rows: number, ok: boolean) => metrics.requestLogFlush(s, rows, ok) }
       : {}),
   });
-  metrics?.watch({ database: kind, pool: poolCounts, requestLogWaiting: () => requestLog.waiting });
+  metrics?.watch({
+    database: kind,
+    pool: poolCounts,
+    requestLogWaiting: () => requestLog.waiting,
+    servicePrincipalSignInsBuffered: () => servicePrincipalSignIns.buffered,
+  });
   return {
     config,
     db,

@@ -168,6 +168,13 @@ describe('Operations: metrics (issue 16 item 2)', () => {
       moved('warden_token_errors_total', { grant_type: 'client_credentials', error: 'invalid_client' }),
       1,
     );
+    // Service principals' sign-ins (client credentials): the token above and the refused secret.
+    assert.equal(
+      moved('warden_service_principal_sign_ins_total', { outcome: 'success', error_code: '0' }),
+      1,
+    );
+    assert.equal(moved('warden_service_principal_sign_ins_total', { outcome: 'failure' }), 1);
+    assert.ok(present(second, 'warden_service_principal_sign_in_log_buffered'));
     // Database: query latency by operation, and the pool.
     assert.ok(moved('warden_db_query_duration_seconds_count', { operation: 'select', outcome: 'ok' }) > 10);
     assert.ok(moved('warden_db_query_duration_seconds_count', { operation: 'insert', outcome: 'ok' }) > 0);

@@ -64,6 +64,8 @@ export class Metrics {
   readonly #tokenErrors: Counter<'grant_type' | 'error'>;
   readonly #queries: HistogramCell[];
   readonly #failedQueries: HistogramCell[];
+  readonly #servicePrincipalSignIns: BoundCounter;
+  readonly #servicePrincipalCells = new Map<number, CounterCell>();
   readonly #flushes: Histogram<'outcome'>;
   readonly #flushedRows: Counter<'outcome'>;
 
@@ -97,6 +99,11 @@ export class Metrics {
       labelNames: ['grant_type', 'error'],
       registers,
     });
+    this.#servicePrincipalSignIns = new BoundCounter(
+      'warden_service_principal_sign_ins_total',
+      'Service-principal sign-in log rows (client credentials), by outcome and Entra AADSTS code',
+    );
+    this.registry.registerMetric(this.#servicePrincipalSignIns as never);
     const queries = new BoundHistogram(
       'warden_db_query_duration_seconds',
       'Database statements by operation and outcome, and how long each took',
@@ -124,6 +131,19 @@ export class Metrics {
   signIn(errorCode: number, interactive: boolean): void {
     const outcome = errorCode === 0 ? 'success' : INTERRUPTED.has(errorCode) ? 'interrupted' : 'failure';
     this.#signIns.inc({ outcome, error_code: String(errorCode), interactive: String(interactive) });
+  }
+
+  /** A service principal's sign-in (client credentials), as its log row is recorded: on the token path, so a bound cell. */
+  servicePrincipalSignIn(errorCode: number): void {
+    let cell = this.#servicePrincipalCells.get(errorCode);
+    if (!cell) {
+      cell = this.#servicePrincipalSignIns.cell({
+        outcome: errorCode === 0 ? 'success' : 'failure',
+        error_code: String(errorCode),
+      });
+      this.#servicePrincipalCells.set(errorCode, cell);
+    }
+    cell.inc();
   }
 
   /** SPEC §11 B2: an App+User Partner API request of a partner, with or without `mfa`. */
@@ -156,6 +176,7 @@ export class Metrics {
     database: 'sqlite' | 'postgres';
     pool: () => PoolStats;
     requestLogWaiting: () => number;
+    servicePrincipalSignInsBuffered: () => number;
   }) {
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: (p: PoolStats) => number) =>
@@ -178,6 +199,14 @@ export class Metrics {
       registers,
       collect() {
         this.set(sources.requestLogWaiting());
+      },
+    });
+    new Gauge({
+      name: 'warden_service_principal_sign_in_log_buffered',
+      help: 'Service-principal sign-in rows buffered in memory, not yet written',
+      registers,
+      collect() {
+        this.set(sources.servicePrincipalSignInsBuffered());
       },
     });
   }
