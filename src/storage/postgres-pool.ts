@@ -15,13 +15,6 @@ export interface PostgresTimeouts {
  */
 const CLIENT_MARGIN_MS = 1_000;
 
-/**
- * node-postgres' pool as Kysely sees it, bounded in time (issue 9 item 7): the server cancels a
- * statement after `statementTimeoutMs` (statement_timeout), the client stops waiting for a server
- * that does not answer a little later, and a connection is not waited for longer than
- * `connectTimeoutMs`. Those failures leave as DatabaseUnavailable. A connection whose query the
- * client gave up on may still be inside a transaction on the server: it is closed, not reused.
- */
 /** What a pool holds now (issue 16 item 2: the metrics' pool gauges). */
 export interface PoolCounts {
   total: number;
@@ -30,6 +23,13 @@ export interface PoolCounts {
   max: number;
 }
 
+/**
+ * node-postgres' pool as Kysely sees it, bounded in time (issue 9 item 7): the server cancels a
+ * statement after `statementTimeoutMs` (statement_timeout), the client stops waiting for a server
+ * that does not answer a little later, and a connection is not waited for longer than
+ * `connectTimeoutMs`. Those failures leave as DatabaseUnavailable. A connection whose query the
+ * client gave up on may still be inside a transaction on the server: it is closed, not reused.
+ */
 export function postgresPool(
   connectionString: string,
   timeouts: PostgresTimeouts,

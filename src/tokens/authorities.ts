@@ -59,7 +59,8 @@ export class Authorities {
     log: Logger;
     clock: Clock;
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
-    metrics: ProviderDeps['metrics'];
+    /** Issue 16 item 2: the metrics, when on. */
+    metrics?: ProviderDeps['metrics'];
   }) {
     this.#metrics = input.metrics;
     this.#clock = input.clock;
