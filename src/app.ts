@@ -3,6 +3,8 @@ import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { WardenContext } from './context.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { startTracing } from './metrics/tracing.ts';
 import { RequestLog } from './reports/request-log.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { Throttle } from './security/throttle.ts';
@@ -26,18 +28,23 @@ export async function createContext(
       // Never log secrets (STYLE 8): form bodies and auth headers are not logged; redact if they ever are.
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret', '*.code'],
     });
-  const { db, kind } = await openDatabase({
+  // Made first, so the database times its statements into it from the first one.
+  const metrics = config.metrics ? new Metrics() : undefined;
+  const { db, kind, poolCounts } = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    ...(metrics ? { onQuery: (text: string, s: number, ok: boolean) => metrics.query(text, s, ok) } : {}),
   });
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
   const clock = options.clock ?? systemClock;
-  const servicePrincipalSignIns = new ServicePrincipalSignInWriter(db, log);
+  const servicePrincipalSignIns = new ServicePrincipalSignInWriter(db, log, {
+    ...(metrics ? { onRecord: (code: number) => metrics.servicePrincipalSignIn(code) } : {}),
+  });
   const authorities = new Authorities({
     db,
     keyBox,
@@ -49,8 +56,20 @@ export async function createContext(
     servicePrincipalSignIns,
     cacheSize: config.authorityCacheSize,
     trustProxy: config.trustedProxies.length > 0,
+    metrics,
   });
   await authorities.start();
+  const requestLog = new RequestLog(db, log, {
+    ...(metrics
+      ? { onFlush: (s: number, rows: number, ok: boolean) => metrics.requestLogFlush(s, rows, ok) }
+      : {}),
+  });
+  metrics?.watch({
+    database: kind,
+    pool: poolCounts,
+    requestLogWaiting: () => requestLog.waiting,
+    servicePrincipalSignInsBuffered: () => servicePrincipalSignIns.buffered,
+  });
   return {
     config,
     db,
@@ -64,8 +83,11 @@ export async function createContext(
     flows: new FlowStore(db),
     authorities,
     publicKeys: new PublicKeyCache(() => publicSigningKeys(db, keyBox), clock),
-    requestLog: new RequestLog(db, log),
+    requestLog,
     servicePrincipalSignIns,
     revocations: new RevocationList(db, clock, { refreshMs: options.revocationRefreshMs }),
+    metrics,
+    // The OpenTelemetry SDK is loaded only here, only when configured.
+    tracing: config.tracing ? await startTracing(config.tracing) : undefined,
   };
 }

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 import { isAddressOrRange } from './http/trusted-proxies.ts';
+import { type MetricsConfig, MetricsConfigError, metricsConfigOf } from './metrics/config.ts';
+import { type TracingConfig, tracingConfigOf } from './metrics/tracing.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'Warden-Demo-2026!';
 
@@ -57,6 +59,13 @@ export interface Config {
    * are dropped, and the connection's peer is the client.
    */
   trustedProxies: string[];
+  /**
+   * Issue 16 item 2: `/metrics` on a listener of its own (WARDEN_METRICS_PORT, _HOST, _TOKEN;
+   * docs/metrics.md); undefined: no metrics are recorded or served.
+   */
+  metrics: MetricsConfig | undefined;
+  /** Issue 16 item 2: OpenTelemetry traces to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set. */
+  tracing: TracingConfig | undefined;
 }
 
 /**
@@ -153,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
     authorityCacheSize: positiveInteger(env, 'WARDEN_AUTHORITY_CACHE_SIZE', DEFAULT_AUTHORITY_CACHE_SIZE),
     trustedProxies: trustedProxies(env.WARDEN_TRUSTED_PROXIES),
+    metrics: metricsConfig(env, port),
+    tracing: tracingConfigOf(env),
   };
 }
 
@@ -175,6 +186,15 @@ function httpsMode(env: NodeJS.ProcessEnv, demo: boolean): 'self-signed' | undef
       'WARDEN_HTTPS=self-signed and WARDEN_TLS_CERT/WARDEN_TLS_KEY go separately: choose one',
     );
   return value;
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv, port: number): MetricsConfig | undefined {
+  try {
+    return metricsConfigOf(env, port);
+  } catch (error) {
+    if (error instanceof MetricsConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** A whole number ≥ 1 from the environment, or the default; anything else is a ConfigError. */

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import type { RequestTracing } from './metrics/tracing.ts';
 import type { RequestLog } from './reports/request-log.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Throttle } from './security/throttle.ts';
@@ -35,4 +37,8 @@ export interface WardenContext {
   servicePrincipalSignIns: ServicePrincipalSignInWriter;
   /** Access tokens that no longer count, as the API gates consult them (shared through the database). */
   revocations: RevocationList;
+  /** Issue 16 item 2: the Prometheus series, when WARDEN_METRICS_PORT enables them (else nothing is recorded). */
+  metrics: Metrics | undefined;
+  /** Issue 16 item 2: a span per request, when an OTLP endpoint is configured. */
+  tracing: RequestTracing | undefined;
 }

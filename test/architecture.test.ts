@@ -83,6 +83,28 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   'storage/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
   'security/': ['directory/', 'tokens/', 'sign-in/', 'policy/', 'partner-api/', 'graph-api/', 'dashboard/'],
   'http/html.ts': ['*'],
+  // Issue 16 item 2: the metrics sit below everything that records into them; they read only the
+  // authority's route names (a leaf) to label its paths.
+  'metrics/': [
+    'directory/',
+    'tokens/provider.ts',
+    'tokens/authorities.ts',
+    'sign-in/',
+    'sign-in-logs/',
+    'policy/',
+    'api-gate/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+    'admin-center/',
+    'reports/',
+    'storage/',
+    'http/',
+    'cli/',
+    'context.ts',
+    'config.ts',
+    'app.ts',
+  ],
   // The revocation list sits below both the directory (which records revocations) and the gates.
   'sessions/': [
     'directory/',

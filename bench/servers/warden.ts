@@ -27,6 +27,8 @@ export interface WardenInfo {
   password: string;
   /** Warden's data directory (SQLite): the conventional peer of the Partner API benchmark reads it too. */
   dataDir: string;
+  /** With BENCH_METRICS=on (bench/metrics.ts): where this child serves /metrics (issue 16 item 2). */
+  metricsPort: number | undefined;
 }
 
 export interface BenchUser {
@@ -38,6 +40,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
 process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 
 const port = await freePort();
+const metricsPort = process.env.BENCH_METRICS === 'on' ? await freePort() : undefined;
 const config = loadConfig({
   PORT: String(port),
   WARDEN_BASE_URL: `http://localhost:${port}`,
@@ -51,6 +54,7 @@ const config = loadConfig({
   ...(process.env.WARDEN_AUTHORITY_CACHE_SIZE
     ? { WARDEN_AUTHORITY_CACHE_SIZE: process.env.WARDEN_AUTHORITY_CACHE_SIZE }
     : {}),
+  ...(metricsPort ? { WARDEN_METRICS_PORT: String(metricsPort) } : {}),
 });
 const ctx = await createContext(config);
 const demo = await seedDemoData(ctx);
@@ -160,5 +164,6 @@ process.send?.({
     automationSecret: automation.clientSecret,
     password,
     dataDir,
+    metricsPort,
   },
 } satisfies Ready<WardenInfo>);

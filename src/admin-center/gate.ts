@@ -5,6 +5,7 @@ import { getTenant } from '../directory/tenants.ts';
 import { getUser } from '../directory/users.ts';
 import { readCookie } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
+import { tagTenantClass } from '../metrics/tenant-class.ts';
 import { safeEqual } from '../security/constant-time.ts';
 import { adminReturnPath } from './return-path.ts';
 import { adminPage, type Viewer } from './views/layout.ts';
@@ -77,6 +78,7 @@ export function installAdminGate(app: FastifyInstance, deps: SignInDeps): void {
       });
     }
     req.adminViewer = { user, tenant, session };
+    tagTenantClass(req.raw, tenant.kind); // issue 16 item 2: the class, never the id
     if (!user.directoryRoles.includes(ADMIN_CENTER_ROLE)) return forbidden(reply, req.adminViewer);
   });
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { tagTenantClass } from '../metrics/tenant-class.ts';
 import { hasMfaProof } from '../policy/mfa-proof.ts';
 import type { RevocableToken, RevocationList } from '../sessions/revocation-list.ts';
 import {
@@ -40,6 +41,8 @@ export async function authenticate(
     if (error instanceof InvalidAccessToken) throw refuse.invalidToken(error.message);
     throw error;
   }
+  // Issue 16 item 2: the request is counted under the class of the token's tenant, never its id.
+  tagTenantClass(req.raw, caller.tenant.kind);
   if (await revocations.revokes(revocable(caller))) throw refuse.invalidToken('The token has been revoked.');
   // SPEC E3: a partner user's revocation is recorded by its home tenant (password reset, revoked
   // sessions, disabled); it covers the tokens the user got at its customers' authorities too.

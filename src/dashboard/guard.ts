@@ -4,6 +4,7 @@ import { getUser } from '../directory/users.ts';
 import { readCookie } from '../http/cookies.ts';
 import { html } from '../http/html.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
+import { tagTenantClass } from '../metrics/tenant-class.ts';
 import {
   ACCESS,
   type AccessArea,
@@ -91,6 +92,7 @@ export function installPageGate(app: FastifyInstance, deps: SignInDeps): void {
     }
     const roles = await partnerRolesOf(ctx.db, tenant.id, user.id);
     req.viewer = { user, tenant, session, roles };
+    tagTenantClass(req.raw, tenant.kind); // issue 16 item 2: the class, never the id
     const area = declaration.area;
     if (area === null) return;
     // An area of one kind of tenant (the operator's program; a partner's requirements and

@@ -8,6 +8,9 @@ import { registerAdminCenter } from '../admin-center/index.ts';
 import type { WardenContext } from '../context.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 import { registerGraphApi } from '../graph-api/index.ts';
+import { countAuthorityRequest, countFastifyRequests } from '../metrics/fastify-requests.ts';
+import { HttpRequests } from '../metrics/http-requests.ts';
+import { MetricsListener } from '../metrics/listener.ts';
 import { registerActivationRoutes } from '../onboarding/activation-routes.ts';
 import { registerPartnerApi } from '../partner-api/index.ts';
 import { registerSecurityInfoRoutes } from '../security-info/routes.ts';
@@ -49,6 +52,9 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   // Requests over the concurrency limit: refused before any work by the onRequest hook below.
   const shed = new WeakSet<IncomingMessage>();
   const proxies = new TrustedProxies(ctx.config.trustedProxies);
+  // Requests are counted for the metrics, or only timed for the traces, or neither (no cost).
+  const http = ctx.metrics?.http ?? (ctx.tracing ? new HttpRequests() : undefined);
+  if (http) http.tracing = ctx.tracing;
   const app = Fastify({
     // X-Forwarded-* reach Fastify only from a trusted proxy, cut to its hop (trusted-proxies.ts).
     trustProxy: (address: string, hop: number) => hop === 0 && proxies.trusts(address),
@@ -70,11 +76,16 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
           fastifyHandler(req, res);
           return;
         }
+        // The authority may rewrite req.url; its metrics label comes from the URL as it arrived.
+        const url = req.url ?? '/';
+        const startedAt = http ? performance.now() : 0;
         ctx.authorities.dispatch(req, res).then(
           (handled) => {
             if (!handled) fastifyHandler(req, res);
+            else if (http) countAuthorityRequest(http, url, req, res, startedAt);
           },
           (error: unknown) => {
+            if (http) countAuthorityRequest(http, url, req, res, startedAt);
             const retryAfter = retryAfterOf(error);
             if (retryAfter === undefined) ctx.log.error({ err: error }, 'authority dispatch failed');
             else ctx.log.warn({ err: error }, 'authority request refused: temporarily unavailable');
@@ -100,6 +111,8 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
       }),
   });
 
+  // Issue 16 item 2: before any route is registered (each route is bound to its series).
+  if (http) countFastifyRequests(app, http);
   app.server.once('listening', () => admission.watch());
   app.addHook('onRequest', async (req) => {
     if (shed.has(req.raw)) throw new Overloaded();
@@ -177,6 +190,22 @@ export async function buildServer(ctx: WardenContext): Promise<FastifyInstance> 
   // waits for the requests in flight.
   app.addHook('preClose', async () => admission.drain());
   app.addHook('onClose', async () => admission.close());
+  // `/metrics` on its own listener (docs/metrics.md), up and down with the public one.
+  if (ctx.metrics && ctx.config.metrics) {
+    const settings = ctx.config.metrics;
+    const listener = new MetricsListener(ctx.metrics, settings);
+    // onReady, not onListen: a metrics port that cannot be bound stops the start (Fastify only
+    // logs an onListen hook's error) — a Warden asked for metrics does not run without them.
+    app.addHook('onReady', async () => {
+      await listener.listen();
+      ctx.log.info(
+        `metrics on http://${settings.host}:${listener.port}/metrics${settings.token ? ' (bearer token required)' : ''}`,
+      );
+    });
+    app.addHook('onClose', async () => listener.close());
+  }
+  const tracing = ctx.tracing;
+  if (tracing) app.addHook('onClose', () => tracing.shutdown());
   // Graceful shutdown stores the request log rows still in memory (issue 3 item 4).
   app.addHook('onClose', () => ctx.requestLog.close());
   // …and the service-principal sign-ins still buffered (issue 12 item 5).

@@ -83,6 +83,8 @@ export function installGate(api: FastifyInstance, ctx: WardenContext, verifier: 
     const caller = req.partnerCaller;
     const declaration = req.routeOptions.config.partnerApi;
     if (!caller || !declaration) return payload; // no tenant to attribute the request to
+    // Issue 16 item 2: the MFA share of App+User requests, counted as SPEC §11 B2 counts them.
+    if (caller.mode === 'app+user') ctx.metrics?.partnerApiAppUser(caller.mfa);
     const entry: RequestRecord = {
       tenantId: caller.tenant.id,
       surface: caller.mode === 'app+user' ? 'api-app-user' : 'api-app-only',

@@ -107,17 +107,30 @@ export class RequestLog {
   #timer: NodeJS.Timeout | undefined;
   /** Requests refused because the queue was full since the last successful write. */
   #refused = 0;
+  readonly #onFlush: ((seconds: number, rows: number, ok: boolean) => void) | undefined;
 
   constructor(
     db: Db,
     log: Logger,
-    options: { batchSize?: number; intervalMs?: number; maxWaiting?: number } = {},
+    options: {
+      batchSize?: number;
+      intervalMs?: number;
+      maxWaiting?: number;
+      /** Each batch written or failed, with how long it took (issue 16 item 2: flush latency). */
+      onFlush?: (seconds: number, rows: number, ok: boolean) => void;
+    } = {},
   ) {
     this.#db = db;
     this.#log = log;
+    this.#onFlush = options.onFlush;
     this.#batchSize = options.batchSize ?? 500;
     this.#lingerMs = options.intervalMs ?? 0;
     this.#maxWaiting = options.maxWaiting ?? MAX_WAITING;
+  }
+
+  /** Rows queued or being written, not yet committed (issue 16 item 2: queue depth). */
+  get waiting(): number {
+    return this.#queue.length + (this.#writing?.length ?? 0);
   }
 
   /**
@@ -254,6 +267,7 @@ export class RequestLog {
 
   async #store(batch: Waiting[]): Promise<void> {
     const rows = batch.map((w) => w.row);
+    const startedAt = performance.now();
     try {
       // One INSERT is atomic by itself; a transaction is needed only when the batch takes several.
       // SPEC §11: the daily rollups are added to by the database in the same statement (the
@@ -277,10 +291,12 @@ export class RequestLog {
       // Not kept for a retry: their requests are answered 503 (not recorded), so storing the rows
       // later would count requests whose callers got that 503.
       this.#log.error({ err, rows: rows.length }, 'request log write failed: its requests are answered 503');
+      this.#onFlush?.((performance.now() - startedAt) / 1000, rows.length, false);
       const refusal = new RequestNotRecorded('write_failed', { cause: err });
       for (const w of batch) w.stored.reject(refusal);
       return;
     }
+    this.#onFlush?.((performance.now() - startedAt) / 1000, rows.length, true);
     for (const w of batch) w.stored.resolve();
     if (this.#refused > 0) {
       this.#log.warn({ refused: this.#refused }, 'request log queue has room again');

@@ -31,14 +31,22 @@ export class ServicePrincipalSignInWriter {
   #timer: NodeJS.Timeout | undefined;
   /** Rows dropped since the last successful write (logged when dropping starts and when it ends). */
   #dropped = 0;
+  readonly #onRecord: ((errorCode: number) => void) | undefined;
 
   constructor(
     db: Db,
     log: Logger,
-    options: { batchSize?: number; intervalMs?: number; maxBuffered?: number } = {},
+    options: {
+      batchSize?: number;
+      intervalMs?: number;
+      maxBuffered?: number;
+      /** Each row as it is recorded (issue 16 item 2: sign-ins by AADSTS code). */
+      onRecord?: (errorCode: number) => void;
+    } = {},
   ) {
     this.#db = db;
     this.#log = log;
+    this.#onRecord = options.onRecord;
     this.#batchSize = options.batchSize ?? BATCH_SIZE;
     this.#intervalMs = options.intervalMs ?? INTERVAL_MS;
     this.#maxBuffered = options.maxBuffered ?? MAX_BUFFERED;
@@ -51,6 +59,7 @@ export class ServicePrincipalSignInWriter {
 
   /** Queues a row; returns at once and never throws. */
   record(row: ServicePrincipalSignInTable): void {
+    this.#onRecord?.(row.error_code);
     if (this.#buffer.length >= this.#maxBuffered) {
       this.#buffer.shift();
       if (this.#due > 0) this.#due--;

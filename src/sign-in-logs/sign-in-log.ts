@@ -49,7 +49,15 @@ export interface SignInRecord {
   createdAt: number;
 }
 
-/** Writes one row per sign-in attempt (issue 2 item 10). */
+/** Counts sign-ins as their rows are written (issue 16 item 2; metrics/metrics.ts), when metrics are on. */
+export interface SignInCounter {
+  signIn(errorCode: number, interactive: boolean): void;
+}
+
+/**
+ * Writes one row per sign-in attempt (issue 2 item 10). Each writer in src/ counts the row it
+ * wrote right after (`counter?.signIn(code, interactive)`; test/metrics.test.ts checks them all).
+ */
 export async function recordSignIn(db: Db, record: SignInRecord): Promise<string> {
   const id = randomUUID();
   await db

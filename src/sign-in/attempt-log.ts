@@ -65,4 +65,5 @@ export async function logAttempt(
     authenticationStrength: errorCode === 0 ? strengthOfProof(flow.data.proven) : null,
     createdAt: ctx.clock.now(),
   });
+  ctx.metrics?.signIn(errorCode, true);
 }

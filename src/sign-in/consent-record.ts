@@ -54,6 +54,7 @@ export async function refuseConsentWithoutMfa(input: ConsentRequest, user: User 
     correlationId: input.flow.id,
     createdAt: ctx.clock.now(),
   });
+  ctx.metrics?.signIn(50074, true);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.ts';
-import { postgresPool } from './postgres-pool.ts';
+import { type PoolCounts, postgresPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 import { nodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -17,7 +17,12 @@ export interface StorageOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: statement_timeout; SQLite: how long a write waits for another process's lock. */
   statementTimeoutMs?: number;
+  /** Every statement of the opened database once it has answered (issue 16 item 2: query latency). */
+  onQuery?: (sql: string, seconds: number, ok: boolean) => void;
 }
+
+/** SQLite is one connection (node:sqlite), always open. */
+const SQLITE_COUNTS: PoolCounts = { total: 1, idle: 0, waiting: 0, max: 1 };
 
 /** The defaults of WARDEN_DB_CONNECT_TIMEOUT_MS and WARDEN_DB_STATEMENT_TIMEOUT_MS (config.ts). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -32,7 +37,12 @@ pg.types.setTypeParser(20, (value) => Number(value));
  */
 export async function openDatabase(
   options: StorageOptions,
-): Promise<{ db: Db; kind: 'sqlite' | 'postgres'; applied: string[] }> {
+): Promise<{ db: Db; kind: 'sqlite' | 'postgres'; applied: string[]; poolCounts: () => PoolCounts }> {
+  const onQuery = options.onQuery;
+  // Kysely times each statement only when asked to log (no cost when metrics are off).
+  const log = onQuery
+    ? (event: LogEvent) => onQuery(event.query.sql, event.queryDurationMillis / 1000, event.level === 'query')
+    : undefined;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   if (options.databaseUrl) {
@@ -55,17 +65,19 @@ export async function openDatabase(
       { max: 10, onIdleError: options.onIdleError },
     );
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) }),
       kind: 'postgres',
       applied,
+      poolCounts: () => pool.counts(),
     };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = new Kysely<Database>({
     dialect: nodeSqliteDialect(join(options.dataDir, 'warden.sqlite'), { busyTimeoutMs: statementTimeoutMs }),
+    ...(log ? { log } : {}),
   });
   const applied = await migrateToLatest(db as unknown as Kysely<unknown>);
-  return { db, kind: 'sqlite', applied };
+  return { db, kind: 'sqlite', applied, poolCounts: () => SQLITE_COUNTS };
 }
 
 /** Runs `work` in a transaction: the caller's, when `db` already is one, or a new one. */

@@ -15,6 +15,14 @@ export interface PostgresTimeouts {
  */
 const CLIENT_MARGIN_MS = 1_000;
 
+/** What a pool holds now (issue 16 item 2: the metrics' pool gauges). */
+export interface PoolCounts {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 /**
  * node-postgres' pool as Kysely sees it, bounded in time (issue 9 item 7): the server cancels a
  * statement after `statementTimeoutMs` (statement_timeout), the client stops waiting for a server
@@ -26,7 +34,7 @@ export function postgresPool(
   connectionString: string,
   timeouts: PostgresTimeouts,
   options: { max: number; onIdleError?: (error: Error) => void },
-): PostgresPool {
+): PostgresPool & { counts(): PoolCounts } {
   const pool = new pg.Pool({
     connectionString,
     max: options.max,
@@ -76,5 +84,11 @@ export function postgresPool(
       };
     },
     end: () => pool.end(),
+    counts: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: options.max,
+    }),
   };
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import { LruCache } from '../lru-cache.ts';
+import { tagTenantClass } from '../metrics/tenant-class.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { ServicePrincipalSignInWriter } from '../sign-in-logs/service-principal-sign-in-writer.ts';
 import { logServicePrincipalSignIns } from '../sign-in-logs/service-principal-sign-ins.ts';
@@ -12,7 +13,12 @@ import type { Db } from '../storage/database.ts';
 import { AUTHORITY_ROUTES } from './authority-urls.ts';
 import { resolveClientIdInBasic, resolveClientIdParam } from './client-id-aliases.ts';
 import { renameGrantTypeAlias, rewriteForm } from './grant-type-aliases.ts';
-import { createTenantProvider, type SharedProviderParts, sharedProviderParts } from './provider.ts';
+import {
+  createTenantProvider,
+  type ProviderDeps,
+  type SharedProviderParts,
+  sharedProviderParts,
+} from './provider.ts';
 import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
 import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
@@ -76,6 +82,7 @@ export class Authorities {
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
   readonly #trustProxy: boolean;
+  readonly #metrics: ProviderDeps['metrics'];
 
   constructor(input: {
     db: Db;
@@ -90,9 +97,12 @@ export class Authorities {
     cacheSize: number;
     /** WARDEN_TRUSTED_PROXIES names proxies (config.ts): X-Forwarded-* then come from one. */
     trustProxy?: boolean;
+    /** Issue 16 item 2: the metrics, when on. */
+    metrics?: ProviderDeps['metrics'];
   }) {
     this.#entries = this.#newCache(input.cacheSize);
     this.#trustProxy = input.trustProxy ?? false;
+    this.#metrics = input.metrics;
     this.#clock = input.clock;
     this.#servicePrincipalSignIns = input.servicePrincipalSignIns;
     this.#db = input.db;
@@ -187,6 +197,7 @@ export class Authorities {
         shared: this.#shared,
         clock: this.#clock,
         log: this.#log,
+        metrics: this.#metrics,
       },
       tenant,
     );
@@ -230,6 +241,7 @@ export class Authorities {
       sendUnknownTenant(res, tenantSegment);
       return true;
     }
+    tagTenantClass(req, entry.tenant.kind);
     const query = queryAt === -1 ? '' : url.slice(queryAt);
     // Discovery lives at /{tenant}/v2.0/.well-known/... while the other routes hang off /{tenant}.
     const inner = rest.startsWith('/v2.0/.well-known/') ? rest.slice('/v2.0'.length) : rest;

@@ -4,7 +4,7 @@ import { isPartnerOf } from '../delegated-admin/partner-of.ts';
 import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { findUserByUpn, type User } from '../directory/users.ts';
 import { MFA_ACR } from '../policy/acr.ts';
-import { recordSignIn } from '../sign-in-logs/sign-in-log.ts';
+import { recordSignIn, type SignInCounter } from '../sign-in-logs/sign-in-log.ts';
 import type { Db } from '../storage/database.ts';
 import type { ProviderMiddleware } from './device-polling.ts';
 import { answerEntraTokenError } from './entra-token-error.ts';
@@ -37,7 +37,12 @@ export const MFA_CLAIMS_CHALLENGE = JSON.stringify({
  * interactive sign-in logs it: the answer waits for the row, so writing one only for accounts that
  * exist would tell them apart by the time the answer takes.
  */
-export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): ProviderMiddleware {
+export function passwordGrantRefusal(
+  db: Db,
+  tenant: Tenant,
+  clock: Clock,
+  counter?: SignInCounter,
+): ProviderMiddleware {
   return async (ctx, next) => {
     await next();
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
@@ -87,6 +92,7 @@ export function passwordGrantRefusal(db: Db, tenant: Tenant, clock: Clock): Prov
         correlationId,
         createdAt: now,
       });
+      counter?.signIn(50076, false);
     } catch (err) {
       // Logged by the authority's listener; a database that does not answer turns the 400 into a 503.
       ctx.oidc.provider.emit('server_error', ctx, err);

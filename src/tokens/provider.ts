@@ -13,6 +13,7 @@ import { hasMfaProof } from '../policy/mfa-proof.ts';
 import { deriveKey, type SecretBox } from '../security/secret-box.ts';
 import { Throttle } from '../security/throttle.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
+import type { SignInCounter } from '../sign-in-logs/sign-in-log.ts';
 import type { Db } from '../storage/database.ts';
 import { appOnlySubject } from './app-only-subject.ts';
 import { RESOURCE_SERVERS } from './audiences.ts';
@@ -51,6 +52,14 @@ export interface ProviderDeps {
   clock: Clock;
   log: Logger;
   shared: SharedProviderParts;
+  /** Issue 16 item 2: the metrics, when on (sign-ins the token endpoint logs, token issuance). */
+  metrics: (SignInCounter & TokenCounter) | undefined;
+}
+
+/** Token issuance by grant type (issue 16 item 2; metrics/metrics.ts). */
+export interface TokenCounter {
+  tokenIssued(grantType: unknown): void;
+  tokenRefused(grantType: unknown, error: unknown): void;
 }
 
 /**
@@ -261,8 +270,10 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
   provider.use(formPostPages(tenant));
   provider.use(userCodeGuessing(new Throttle(db), deps.clock, tenant));
   provider.use(devicePolling(db, tenant.id, DEVICE_CODE_TTL));
-  provider.use(passwordGrantRefusal(db, tenant, deps.clock));
-  provider.use(refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log }));
+  provider.use(passwordGrantRefusal(db, tenant, deps.clock, deps.metrics));
+  provider.use(
+    refreshChainAnswers(provider, { db, tenant, clock: deps.clock, log: deps.log, signIns: deps.metrics }),
+  );
   provider.use(consentedResourceAnswers(deps.clock));
   provider.use(clientInfo());
   provider.use(scopeAliasAnswers());
@@ -272,5 +283,13 @@ export function createTenantProvider(deps: ProviderDeps, tenant: Tenant): Provid
     const detail = (error as { error_detail?: unknown }).error_detail;
     if (typeof detail === 'string') ctx.state['urn:warden:client_auth_detail'] = detail;
   });
+  // Issue 16 item 2: token issuance by grant type, as oidc-provider reports each token request.
+  const metrics = deps.metrics;
+  if (metrics) {
+    provider.on('grant.success', (ctx) => metrics.tokenIssued(ctx.oidc.params?.grant_type));
+    provider.on('grant.error', (ctx, error) =>
+      metrics.tokenRefused(ctx.oidc.params?.grant_type, (error as { error?: unknown }).error),
+    );
+  }
   return provider;
 }

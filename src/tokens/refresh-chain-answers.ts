@@ -7,6 +7,7 @@ import type { Tenant } from '../directory/tenants.ts';
 import { SIGN_IN_ERRORS, type SignInErrorCode } from '../errors/sign-in-errors.ts';
 import { parseServiceProviderAccountId } from '../sessions/service-provider-account.ts';
 import { requestedResource } from '../sign-in-logs/resource-names.ts';
+import type { SignInCounter } from '../sign-in-logs/sign-in-log.ts';
 import { recordRefreshRedemption } from '../sign-in-logs/token-events.ts';
 import type { Db } from '../storage/database.ts';
 import { accountAtAuthority } from './chain-across-authorities.ts';
@@ -45,9 +46,9 @@ const ACCOUNT_NOT_FOUND = 'refresh token invalid (referenced account not found)'
  */
 export function refreshChainAnswers(
   provider: Provider,
-  deps: { db: Db; tenant: Tenant; clock: Clock; log: Logger },
+  deps: { db: Db; tenant: Tenant; clock: Clock; log: Logger; signIns?: SignInCounter | undefined },
 ): ProviderMiddleware {
-  const { db, tenant, clock, log } = deps;
+  const { db, tenant, clock, log, signIns } = deps;
   // oidc-provider hands the refusal's detail only to its listeners, during the request.
   const details = new WeakMap<object, string>();
   provider.on('grant.error', (ctx, error) => {
@@ -124,7 +125,9 @@ export function refreshChainAnswers(
       ...(correlationId ? { correlationId } : {}),
       ...resourceAndAgent(oidc.params, ctx.get('user-agent')),
       now,
-    }).catch((err: unknown) => log.error({ err }, 'could not write the sign-in log'));
+    })
+      .then(() => signIns?.signIn(errorCode, false))
+      .catch((err: unknown) => log.error({ err }, 'could not write the sign-in log'));
   };
 }
 
