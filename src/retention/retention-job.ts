@@ -1,7 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
-import { deleteOlderThan, type RetainedTable, tenantsWithOldRows } from './batched-delete.ts';
+import { deleteOlderThan, type RetainedTable } from './batched-delete.ts';
 import { maintainPartitions, type PartitionChanges } from './partition-maintenance.ts';
 import { DAY_MS, DEFAULT_LOG_RETENTION_DAYS, firstRollupDay, longestLogRetention } from './windows.ts';
 
@@ -22,7 +21,7 @@ export const ROLLUPS: readonly RetainedTable[] = [
 /** How often `warden serve` runs retention (on Warden's clock). */
 export const RETENTION_INTERVAL_MS = 3_600_000;
 
-/** Tenants read per page: a handful of statements per page whatever their number. */
+/** Tenants per page: a statement per table and window per page when there is nothing to delete. */
 const TENANTS_PER_PAGE = 500;
 
 export interface RetentionRun {
@@ -51,8 +50,6 @@ export async function runRetention(
     [...LOGS, ...ROLLUPS].map((t) => [t.table, 0]),
   ) as RetentionRun['deleted'];
   const rollupDay = firstRollupDay(now);
-  // The tenant's cutoff in SQL (t: the tenant, r: its setting), as windowOf computes it below.
-  const logCutoff: RawBuilder<unknown> = sql`${now} - cast(coalesce(r.days, ${sql.lit(DEFAULT_LOG_RETENTION_DAYS)}) as bigint) * ${sql.lit(DAY_MS)}`;
   let after = '';
   for (;;) {
     const page = await db
@@ -64,21 +61,25 @@ export async function runRetention(
       .limit(TENANTS_PER_PAGE)
       .execute();
     if (page.length === 0) break;
-    const range = { after, last: page.at(-1)!.id };
-    const days = new Map(page.map((t) => [t.id, t.days ?? DEFAULT_LOG_RETENTION_DAYS]));
+    // The page's tenants by window: nearly all share the default, so one group, one statement.
+    const byWindow = new Map<number, string[]>();
+    for (const t of page) {
+      const days = t.days ?? DEFAULT_LOG_RETENTION_DAYS;
+      byWindow.set(days, [...(byWindow.get(days) ?? []), t.id]);
+    }
     for (const table of LOGS)
-      for (const tenantId of await tenantsWithOldRows(db, table, range, logCutoff))
+      for (const [days, tenantIds] of byWindow)
         deleted[table.table] += await deleteOlderThan(
           db,
           table,
-          tenantId,
-          now - days.get(tenantId)! * DAY_MS,
+          tenantIds,
+          now - days * DAY_MS,
           options.batchRows,
         );
+    const everyone = page.map((t) => t.id);
     for (const table of ROLLUPS)
-      for (const tenantId of await tenantsWithOldRows(db, table, range, sql`${rollupDay}`))
-        deleted[table.table] += await deleteOlderThan(db, table, tenantId, rollupDay, options.batchRows);
-    after = range.last;
+      deleted[table.table] += await deleteOlderThan(db, table, everyone, rollupDay, options.batchRows);
+    after = page.at(-1)!.id;
     await yieldToEventLoop();
   }
   return { deleted, partitions };
