@@ -2,7 +2,9 @@ import { type Kysely, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import {
   addMonths,
-  dropMonthPartition,
+  detachedMonths,
+  detachMonthPartition,
+  dropDetachedMonth,
   ensureMonthPartition,
   monthPartitions,
   monthStart,
@@ -47,13 +49,19 @@ export async function maintainPartitions(
       if (made === undefined) changes.skipped.push(partitionName(log, month));
       else if (made) changes.created.push(partitionName(log, month));
     }
-    for (const month of await monthPartitions(db as unknown as Kysely<unknown>, log)) {
+    const raw = db as unknown as Kysely<unknown>;
+    for (const month of await monthPartitions(raw, log)) {
       if (addMonths(month, 1) > oldest) break;
       const done = await underLock(db, log, async (trx) => {
-        await dropMonthPartition(trx, log, month);
+        await detachMonthPartition(trx, log, month);
         return true;
       });
-      (done ? changes.dropped : changes.skipped).push(partitionName(log, month));
+      if (!done) changes.skipped.push(partitionName(log, month));
+    }
+    // The detached months (and any a stopped run left) go without a lock on the log.
+    for (const month of await detachedMonths(raw, log)) {
+      await dropDetachedMonth(raw, log, month);
+      changes.dropped.push(partitionName(log, month));
     }
   }
   return changes;

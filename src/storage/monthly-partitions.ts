@@ -90,11 +90,44 @@ export async function ensureMonthPartition(
   return true;
 }
 
-/** Drops the partition of `month`, its rows with it (retention: the month is past every window). */
-export async function dropMonthPartition(
+/**
+ * Detaches the partition of `month` from its log (retention: the month is past every window), in
+ * the caller's transaction. Only the catalogue changes, so the parent's lock is held for
+ * moments; the rows and their files go with dropDetachedMonth afterwards, with no lock on the
+ * parent (removing gigabytes of files under it held writers up for a second a month).
+ */
+export async function detachMonthPartition(
   trx: Kysely<unknown>,
   log: PartitionedLog,
   month: number,
 ): Promise<void> {
-  await sql`drop table if exists ${sql.id(partitionName(log, month))}`.execute(trx);
+  await sql`alter table ${sql.id(log.table)} detach partition ${sql.id(partitionName(log, month))}`.execute(
+    trx,
+  );
+}
+
+/** Drops a month table detached from `log`. */
+export async function dropDetachedMonth(
+  db: Kysely<unknown>,
+  log: PartitionedLog,
+  month: number,
+): Promise<void> {
+  await sql`drop table if exists ${sql.id(partitionName(log, month))}`.execute(db);
+}
+
+/**
+ * Month tables of `log` that are no partition of it: detached by a run that stopped before it
+ * dropped them (a month table is attached in the transaction that makes it, so nothing else is).
+ */
+export async function detachedMonths(db: Kysely<unknown>, log: PartitionedLog): Promise<number[]> {
+  const { rows } = await sql<{ name: string }>`select c.relname as name from pg_class c
+    where c.relkind = 'r' and c.relnamespace = current_schema()::regnamespace
+    and c.relname ~ ${`^${log.table}_p[0-9]{6}$`}
+    and not exists (select 1 from pg_inherits i where i.inhrelid = c.oid)`.execute(db);
+  const months: number[] = [];
+  for (const { name } of rows) {
+    const m = NAME.exec(name);
+    if (m) months.push(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  }
+  return months.sort((a, b) => a - b);
 }
