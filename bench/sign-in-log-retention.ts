@@ -29,6 +29,7 @@ import pg from 'pg';
 import { createContext } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoData } from '../src/demo/demo-data.ts';
+import { addCredential, generateSecret } from '../src/directory/application-credentials.ts';
 import { buildServer } from '../src/http/server.ts';
 import { maintainPartitions } from '../src/retention/partition-maintenance.ts';
 import { runRetention } from '../src/retention/retention-job.ts';
@@ -72,8 +73,17 @@ const config = loadConfig({
   DATABASE_URL: url.toString(),
   LOG_LEVEL: 'silent',
 });
+/** The demo's contoso-automation (granted AuditLog.Read.All): the Graph caller of step 3. */
+const AUTOMATION_APP = 'c0a1b2c3-0d0e-4f00-a000-00000000a001';
+// A reused database's secrets were sealed with the key of an earlier run's (deleted) data dir:
+// its signing keys and the caller's secrets go, a new key is made at start, a new secret below.
+if (reuse) {
+  await direct('delete from signing_keys');
+  await direct(`delete from application_credentials where application_id = '${AUTOMATION_APP}'`);
+}
 const ctx = await createContext(config);
 const demo = await seedDemoData(ctx);
+const reusedSecret = reuse ? generateSecret() : undefined;
 const contosoId = (
   await ctx.db
     .selectFrom('tenants')
@@ -81,6 +91,21 @@ const contosoId = (
     .where('domain', '=', 'contoso.example')
     .executeTakeFirstOrThrow()
 ).id;
+if (reusedSecret) {
+  const tenant = await ctx.db
+    .selectFrom('applications')
+    .select('tenant_id')
+    .where('id', '=', AUTOMATION_APP)
+    .executeTakeFirstOrThrow();
+  await addCredential(
+    ctx.db,
+    ctx.secrets,
+    tenant.tenant_id,
+    AUTOMATION_APP,
+    { secret: reusedSecret, displayName: 'bench', endAt: Date.now() + DAY_MS },
+    Date.now(),
+  );
+}
 const app = await buildServer(ctx);
 await app.listen({ port, host: '127.0.0.1' });
 const now = Date.now();
@@ -182,9 +207,8 @@ async function load(): Promise<void> {
 }
 
 async function graphToken(): Promise<string> {
-  const secret = demo?.clients['contoso-automation']?.clientSecret ?? process.env.BENCH_AUTOMATION_SECRET;
-  if (!secret)
-    throw new Error('no secret of contoso-automation (a reused database: set BENCH_AUTOMATION_SECRET)');
+  const secret = demo?.clients['contoso-automation']?.clientSecret ?? reusedSecret;
+  if (!secret) throw new Error('no secret of contoso-automation');
   const response = await fetch(`${config.baseUrl}/${contosoId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -33,10 +33,10 @@ export interface RetentionRun {
 
 /**
  * Issue 16 item 4 on Warden's clock (`now`): on PostgreSQL first the month partitions (made
- * ahead, dropped when past every window), then, tenant by tenant, the rows older than the
- * tenant's window deleted in batches (src/retention/batched-delete.ts) — on PostgreSQL what is
- * left in the partial months and the default partition, and for tenants of shorter windows. Safe
- * when instances run it at once: the database settles every step (advisory locks, row locks).
+ * ahead, dropped when past every window), then, a page of tenants at a time, the rows older than
+ * each tenant's window deleted in batches (src/retention/batched-delete.ts) — on PostgreSQL what
+ * is left in the partial months and the default partition, and for tenants of shorter windows.
+ * Safe when instances run it at once: the database settles every step (advisory locks, SKIP LOCKED).
  */
 export async function runRetention(
   db: Db,
