@@ -129,6 +129,18 @@ const FORBIDDEN: Record<string, readonly string[]> = {
     'dashboard/',
     'cli/',
   ],
+  // Issue 16 item 4: retention deletes from the stores; it is run by the server, never by them.
+  'retention/': [
+    'directory/',
+    'tokens/',
+    'sign-in/',
+    'policy/',
+    'partner-api/',
+    'graph-api/',
+    'dashboard/',
+    'admin-center/',
+    'cli/',
+  ],
   'policy/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],
   // The directory throws its own errors (directory-error.ts); each API maps them at its edge.
   'delegated-admin/': ['tokens/', 'sign-in/', 'partner-api/', 'graph-api/', 'dashboard/', 'cli/'],

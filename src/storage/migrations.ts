@@ -35,6 +35,8 @@ import { migration as passkeyChallenge } from './migrations/0033_passkey_challen
 import { migration as activationRequiresTap } from './migrations/0034_activation_requires_tap.ts';
 import { migration as passwordChangedAt } from './migrations/0035_password_changed_at.ts';
 import { migration as firstPartySessionSite } from './migrations/0041_first_party_session_site.ts';
+import { migration as logRetention } from './migrations/0042_log_retention.ts';
+import { migration as monthlyLogPartitions } from './migrations/0043_monthly_log_partitions.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -77,6 +79,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0034_activation_requires_tap': activationRequiresTap,
   '0035_password_changed_at': passwordChangedAt,
   '0041_first_party_session_site': firstPartySessionSite,
+  '0042_log_retention': logRetention,
+  '0043_monthly_log_partitions': monthlyLogPartitions,
 };
 
 /** The names of every migration this Warden has, in order (`warden restore` checks a backup against them). */
@@ -93,4 +97,11 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     throw new Error(`database migration ${failed ?? ''} failed: ${String(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Applies the migrations up to and including `name` (tests: a database as an older Warden left it). */
+export async function migrateUpTo(db: Kysely<unknown>, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`database migration to ${name} failed: ${String(error)}`, { cause: error });
 }

@@ -39,6 +39,7 @@ export interface Database {
   delegated_admin_requests: DelegatedAdminRequestTable;
   delegated_admin_operations: DelegatedAdminOperationTable;
   audit_events: AuditEventTable;
+  log_retention_settings: LogRetentionSettingTable;
   revocations: RevocationTable;
   license_assignments: LicenseAssignmentTable;
   user_usage_locations: UserUsageLocationTable;
@@ -572,6 +573,13 @@ export interface DelegatedAdminOperationTable {
   data: string;
   created_at: number;
   last_modified_at: number;
+}
+
+/** Issue 16 item 4 (migration 0042): a tenant's own retention of its logs; no row: the default. */
+export interface LogRetentionSettingTable {
+  tenant_id: string;
+  days: number;
+  updated_at: number;
 }
 
 /** One audit event of a tenant: who did what to which object (GDAP changes, DAP removal). */

@@ -2,6 +2,7 @@ import { type Command, type Flags, type Invocation, stringFlag } from '../comman
 import { EXIT, UsageError } from '../errors.ts';
 import { note, out, printJson } from '../output.ts';
 import type { OnboardingReport } from './onboarding.ts';
+import { retentionRunCommand, retentionSetCommand } from './retention-commands.ts';
 
 // Server-side commands run on the server's machine and read the same environment as `npm start`
 // (README "Configuration"). Their implementations are imported when run, so the client commands
@@ -421,4 +422,6 @@ export const SERVER_COMMANDS: Command[] = [
   complianceKeysCommand,
   leakedCredentialsImportCommand,
   breachedPasswordsImportCommand,
+  retentionSetCommand,
+  retentionRunCommand,
 ];

@@ -8,6 +8,7 @@ import { seedDemoData } from '../../demo/demo-data.ts';
 import { buildServer } from '../../http/server.ts';
 import { runPasswordSprayDetector } from '../../identity-protection/password-spray.ts';
 import { DashboardSessions } from '../../relying-party/sessions.ts';
+import { RETENTION_INTERVAL_MS, runRetention } from '../../retention/retention-job.ts';
 import { runDetector } from '../../security-alerts/detector.ts';
 import { runWebhookDeliveries } from '../../security-alerts/webhook-deliveries.ts';
 import { webhookSender } from '../../security-alerts/webhook-transport.ts';
@@ -78,6 +79,32 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       });
   };
   scoreToday();
+  // Issue 16 item 4 (docs/retention.md): logs past their tenant's window deleted in batches, and on
+  // PostgreSQL next month's partitions made and old months dropped; hourly on Warden's clock and
+  // at start. Instances running it at once are settled by the database; the flag keeps one
+  // process from overlapping itself.
+  let retaining = false;
+  let lastRetention = Number.NEGATIVE_INFINITY;
+  const retain = () => {
+    const now = ctx.clock.now();
+    if (retaining || now - lastRetention < RETENTION_INTERVAL_MS) return;
+    retaining = true;
+    lastRetention = now;
+    runRetention(ctx.db, ctx.dbKind, now)
+      .then(({ deleted, partitions }) => {
+        if (
+          Object.values(deleted).some((n) => n > 0) ||
+          partitions?.created.length ||
+          partitions?.dropped.length
+        )
+          ctx.log.info({ deleted, partitions }, 'retention applied');
+      })
+      .catch((err: unknown) => ctx.log.error({ err }, 'retention failed'))
+      .finally(() => {
+        retaining = false;
+      });
+  };
+  retain();
   let complianceRunning = false;
   let delivering = false;
   const sendWebhook = webhookSender({ allowLoopback: config.webhookAllowLoopback });
@@ -96,6 +123,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       ctx.log.error({ err }, 'GDAP clock failed'),
     );
     scoreToday();
+    retain();
     // SPEC §13: fraud-event webhooks, retried with backoff on Warden's clock. A run still sending
     // is not joined by another of this process (instances racing are settled by the leases).
     if (!delivering) {
