@@ -215,16 +215,17 @@ if (postgres)
           assert.ok(Number(row.hrsp_2xx) >= 5, `${row.svname} served: ${row.hrsp_2xx}`);
 
         killedWith = new Set(inFlight);
+        const killedAt = Date.now();
         instances[1]!.child.kill('SIGKILL');
         for (;;) {
           if ((await haproxy.server('warden2')).status?.startsWith('DOWN')) break;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         markedDownAt = Date.now();
-        const killedAt = outcomes.length;
-        stopAfter = killedAt + AFTER_KILL + WORKERS;
+        const outcomesAtKill = outcomes.length;
+        stopAfter = outcomesAtKill + AFTER_KILL + WORKERS;
         await until(
-          () => succeeded().length >= killedAt + AFTER_KILL - killedWith!.size,
+          () => succeeded().length >= outcomesAtKill + AFTER_KILL - killedWith!.size,
           'sign-ins after the kill',
           report,
         );
@@ -252,7 +253,7 @@ if (postgres)
 
         await assertNoLostLogRows(database.url!, contoso, succeeded());
         console.log(
-          `# ${succeeded().length} sign-ins in ${stormSeconds.toFixed(1)} s (key reload wait included), ${failed.length} failed (${killedWith.size} requests in flight at the kill, ${sentWhileMarkedUp} sent before it was marked down); warden1 ${survivor.hrsp_2xx} 2xx, warden2 ${killed.hrsp_2xx} 2xx`,
+          `# ${succeeded().length} sign-ins in ${stormSeconds.toFixed(1)} s (key reload wait included), ${failed.length} failed (${killedWith.size} requests in flight at the kill, ${sentWhileMarkedUp} sent before it was marked down, ${markedDownAt - killedAt} ms after the kill); warden1 ${survivor.hrsp_2xx} 2xx, warden2 ${killed.hrsp_2xx} 2xx`,
         );
       } finally {
         globalThis.fetch = realFetch;
