@@ -7,9 +7,16 @@ import { after, before, describe, it } from 'node:test';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { recordAuditEvent, SYSTEM_ACTOR } from '../src/audit/audit-events.ts';
+import { DAP_INACTIVE_DAYS } from '../src/delegated-admin/dap.ts';
 import { createTenant } from '../src/directory/tenants.ts';
 import { runRetention } from '../src/retention/retention-job.ts';
-import { DAY_MS, firstRollupDay, RetentionOutOfRange, setLogRetention } from '../src/retention/windows.ts';
+import {
+  DAY_MS,
+  DELEGATED_EVIDENCE_DAYS,
+  firstRollupDay,
+  RetentionOutOfRange,
+  setLogRetention,
+} from '../src/retention/windows.ts';
 import { recordSignIn } from '../src/sign-in-logs/sign-in-log.ts';
 import { type Db, openDatabase } from '../src/storage/database.ts';
 import { migrateUpTo } from '../src/storage/migrations.ts';
@@ -53,10 +60,10 @@ async function tenant(db: Db, name: string, now: number): Promise<string> {
   return made.id;
 }
 
-function signIn(db: Db, tenantId: string, createdAt: number): Promise<string> {
+function signIn(db: Db, tenantId: string, createdAt: number, homeTenantId = tenantId): Promise<string> {
   return recordSignIn(db, {
     resourceTenantId: tenantId,
-    homeTenantId: tenantId,
+    homeTenantId,
     userId: randomUUID(),
     userPrincipalName: 'someone@example.test',
     appId: null,
@@ -93,7 +100,12 @@ async function servicePrincipalSignIn(db: Db, tenantId: string, createdAt: numbe
 }
 
 /** A dashboard operation: a request-log row, and (trigger 0023) a rollup of its UTC day. */
-async function request(db: Db, tenantId: string, occurredAt: number): Promise<void> {
+async function request(
+  db: Db,
+  tenantId: string,
+  occurredAt: number,
+  customerTenantId: string | null = null,
+): Promise<void> {
   await db
     .insertInto('request_log')
     .values({
@@ -109,7 +121,7 @@ async function request(db: Db, tenantId: string, occurredAt: number): Promise<vo
       outcome: 'success',
       status_code: 200,
       correlation_id: randomUUID(),
-      customer_tenant_id: null,
+      customer_tenant_id: customerTenantId,
       delegated_access: null,
       request_id: null,
       ip_address: null,
@@ -173,6 +185,34 @@ describe(`Retention on ${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'}`, () => {
     const run = await runRetention(db, store.kind, at30Days + 1);
     assert.deepEqual(await logCounts(db, contoso), [0, 0, 0, 0], 'just outside the window: deleted');
     assert.ok(run.deleted.sign_ins >= 1 && run.deleted.audit_events >= 1);
+  });
+
+  it("Retention, reference §1.11: a partner's delegated use (its sign-in at a customer, its request into one) is kept 91 days, so the DAP inactivity report still sees it; the rest goes after 30", async () => {
+    const clock = new FrozenClock();
+    const t0 = clock.now();
+    const partner = await tenant(db, 'partner', t0);
+    const customer = await tenant(db, 'customer', t0);
+    const at = t0 - 35 * DAY_MS;
+    await signIn(db, customer, at); // the customer's own user
+    await signIn(db, customer, at, partner); // a partner user at the customer's authority
+    await request(db, partner, at); // the partner's own request
+    await request(db, partner, at, customer); // a partner request into the customer
+    await runRetention(db, store.kind, t0);
+    assert.equal(await count(db, 'sign_ins', customer), 1, 'the delegated sign-in stays');
+    assert.equal(await count(db, 'request_log', partner), 1, 'the delegated request stays');
+    const kept = await db
+      .selectFrom('sign_ins')
+      .select('home_tenant_id')
+      .where('tenant_id', '=', customer)
+      .execute();
+    assert.deepEqual(
+      kept.map((r) => r.home_tenant_id),
+      [partner],
+    );
+    assert.equal(DELEGATED_EVIDENCE_DAYS > DAP_INACTIVE_DAYS, true);
+    await runRetention(db, store.kind, at + DELEGATED_EVIDENCE_DAYS * DAY_MS + 1);
+    assert.equal(await count(db, 'sign_ins', customer), 0);
+    assert.equal(await count(db, 'request_log', partner), 0);
   });
 
   it("Retention: each tenant keeps its logs for its own window; another tenant's stay for theirs", async () => {
@@ -267,8 +307,9 @@ describe(`Retention on ${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'}`, () => {
 
     it('Retention on PostgreSQL: a month past every tenant’s window is dropped whole; a tenant with a longer window keeps it', async () => {
       const now = Date.now();
-      const old = addMonths(now, -3);
-      const oldest = addMonths(now, -4);
+      // Months past the delegated evidence's 91-day floor too (DELEGATED_EVIDENCE_DAYS).
+      const old = addMonths(now, -5);
+      const oldest = addMonths(now, -6);
       const northwind = await tenant(db, 'northwind', now);
       const adatum = await tenant(db, 'adatum', now);
       await db.transaction().execute(async (trx) => {
@@ -277,7 +318,7 @@ describe(`Retention on ${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'}`, () => {
       });
       await signIn(db, northwind, oldest + DAY_MS);
       await signIn(db, northwind, old + DAY_MS);
-      await signIn(db, adatum, addMonths(now, -2) - DAY_MS);
+      await signIn(db, adatum, addMonths(now, -4) - DAY_MS);
       // Adatum's window ends between the ends of the two months: the later one is within it.
       const ageInDays = (month: number) => (now - addMonths(month, 1)) / DAY_MS;
       await setLogRetention(db, adatum, Math.floor((ageInDays(oldest) + ageInDays(old)) / 2), now);

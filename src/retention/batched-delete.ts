@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 
 /** A log or rollup table retention deletes from, by tenant and an indexed time column. */
@@ -15,6 +15,8 @@ export interface RetainedTable {
   timeColumn: 'created_at' | 'occurred_at' | 'day';
   /** The columns that name one row (its key), the time column among them. */
   key: readonly string[];
+  /** The rows that are evidence of a partner's delegated use (kept DELEGATED_EVIDENCE_DAYS at least). */
+  delegated?: RawBuilder<unknown>;
 }
 
 /** Issue 16 item 4: rows per DELETE, each its own short transaction (no writer waits long). */
@@ -38,6 +40,8 @@ export async function deleteOlderThan(
   tenantIds: readonly string[],
   before: number | string,
   batchRows = BATCH_ROWS,
+  /** Only the rows this condition holds for. */
+  only: RawBuilder<unknown> = sql`true`,
 ): Promise<number> {
   if (tenantIds.length === 0) return 0;
   const name = sql.id(table.table);
@@ -49,10 +53,9 @@ export async function deleteOlderThan(
   let deleted = 0;
   for (;;) {
     const result = await sql`delete from ${name}
-      where tenant_id in (${tenants}) and ${time} < ${before} and (${key}) in (
-        select ${key} from ${name} where tenant_id in (${tenants}) and ${time} < ${before} limit ${batchRows} ${skipLocked})`.execute(
-      db,
-    );
+      where tenant_id in (${tenants}) and ${time} < ${before} and (${only}) and (${key}) in (
+        select ${key} from ${name} where tenant_id in (${tenants}) and ${time} < ${before} and (${only})
+        limit ${batchRows} ${skipLocked})`.execute(db);
     const count = Number(result.numAffectedRows ?? 0);
     deleted += count;
     if (count < batchRows) return deleted;

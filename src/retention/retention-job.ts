@@ -1,15 +1,34 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import { deleteOlderThan, type RetainedTable } from './batched-delete.ts';
 import { maintainPartitions, type PartitionChanges } from './partition-maintenance.ts';
-import { DAY_MS, DEFAULT_LOG_RETENTION_DAYS, firstRollupDay, longestLogRetention } from './windows.ts';
+import {
+  DAY_MS,
+  DEFAULT_LOG_RETENTION_DAYS,
+  DELEGATED_EVIDENCE_DAYS,
+  firstRollupDay,
+  longestLogRetention,
+} from './windows.ts';
 
 /** The logs, kept for their tenant's window (fraud events are not a log: docs/retention.md). */
 export const LOGS: readonly RetainedTable[] = [
-  { table: 'sign_ins', timeColumn: 'created_at', key: ['tenant_id', 'id', 'created_at'] },
+  {
+    table: 'sign_ins',
+    timeColumn: 'created_at',
+    key: ['tenant_id', 'id', 'created_at'],
+    // A partner user's sign-in at a customer's authority (dap.ts reads the last one).
+    delegated: sql`coalesce(home_tenant_id, tenant_id) <> tenant_id`,
+  },
   { table: 'service_principal_sign_ins', timeColumn: 'created_at', key: ['tenant_id', 'id', 'created_at'] },
   { table: 'audit_events', timeColumn: 'occurred_at', key: ['id', 'occurred_at'] },
-  { table: 'request_log', timeColumn: 'occurred_at', key: ['tenant_id', 'id', 'occurred_at'] },
+  {
+    table: 'request_log',
+    timeColumn: 'occurred_at',
+    key: ['tenant_id', 'id', 'occurred_at'],
+    // A partner's request into a customer (dap.ts reads the last one).
+    delegated: sql`customer_tenant_id is not null`,
+  },
 ];
 
 /** SPEC §11's rollups and daily figures, kept 13 months for every tenant. */
@@ -44,8 +63,11 @@ export async function runRetention(
   now: number,
   options: { batchRows?: number } = {},
 ): Promise<RetentionRun> {
+  // A month goes only when past every window and past the delegated evidence's floor.
   const partitions =
-    kind === 'postgres' ? await maintainPartitions(db, now, await longestLogRetention(db)) : undefined;
+    kind === 'postgres'
+      ? await maintainPartitions(db, now, Math.max(await longestLogRetention(db), DELEGATED_EVIDENCE_DAYS))
+      : undefined;
   const deleted = Object.fromEntries(
     [...LOGS, ...ROLLUPS].map((t) => [t.table, 0]),
   ) as RetentionRun['deleted'];
@@ -68,14 +90,25 @@ export async function runRetention(
       byWindow.set(days, [...(byWindow.get(days) ?? []), t.id]);
     }
     for (const table of LOGS)
-      for (const [days, tenantIds] of byWindow)
-        deleted[table.table] += await deleteOlderThan(
-          db,
-          table,
-          tenantIds,
-          now - days * DAY_MS,
-          options.batchRows,
-        );
+      for (const [days, tenantIds] of byWindow) {
+        const cutoff = now - days * DAY_MS;
+        if (table.delegated && days < DELEGATED_EVIDENCE_DAYS) {
+          // The window for every other row; the delegated evidence keeps its floor.
+          const others = sql`not (${table.delegated})`;
+          const floor = now - DELEGATED_EVIDENCE_DAYS * DAY_MS;
+          deleted[table.table] += await deleteOlderThan(
+            db,
+            table,
+            tenantIds,
+            cutoff,
+            options.batchRows,
+            others,
+          );
+          deleted[table.table] += await deleteOlderThan(db, table, tenantIds, floor, options.batchRows);
+        } else {
+          deleted[table.table] += await deleteOlderThan(db, table, tenantIds, cutoff, options.batchRows);
+        }
+      }
     const everyone = page.map((t) => t.id);
     for (const table of ROLLUPS)
       deleted[table.table] += await deleteOlderThan(db, table, everyone, rollupDay, options.batchRows);

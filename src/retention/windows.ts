@@ -16,6 +16,15 @@ export const ROLLUP_RETENTION_MONTHS = 13;
 
 export const DAY_MS = 86_400_000;
 
+/**
+ * The evidence of a partner's delegated use of a customer — a partner user's sign-in at the
+ * customer's authority, a partner request into the customer — is kept at least this long,
+ * whatever the tenants' windows: the DAP inactivity report (src/delegated-admin/dap.ts, reference
+ * §1.11: 90 days unused) reads a partner's last use from these rows, and a 30-day window would
+ * show DAP used 35 days ago as never used, inviting the removal of access still in use.
+ */
+export const DELEGATED_EVIDENCE_DAYS = 91;
+
 export class RetentionOutOfRange extends RangeError {
   readonly code = 'retention_out_of_range';
 }
