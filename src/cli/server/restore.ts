@@ -46,42 +46,52 @@ export async function restoreDatabase(
   const migrations = checkBackup(file, config.masterKey);
 
   const database = join(config.dataDir, 'warden.sqlite');
-  let replaced: string | undefined;
-  if (existsSync(database)) {
-    if (!options.replace) {
-      throw new RefusedError(
-        `${database} exists; warden restore does not overwrite a database.`,
-        'Restore into a new data dir (WARDEN_DATA_DIR), or stop every server on this one and run warden restore --replace (the database is moved aside, not deleted).',
-      );
-    }
-    replaced = `${database}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(database, replaced);
-    // The old database's write-ahead log belongs to it, not to the restored copy.
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(database + suffix)) renameSync(database + suffix, replaced + suffix);
-    }
+  if (existsSync(database) && !options.replace) {
+    throw new RefusedError(
+      `${database} exists; warden restore does not overwrite a database.`,
+      'Restore into a new data dir (WARDEN_DATA_DIR), or stop every server on this one and run warden restore --replace (the database is moved aside, not deleted).',
+    );
   }
+  // The copy is made first, beside the database: a failed copy (disk full, I/O) leaves the data
+  // dir as it was. Created exclusively and 0600 (password hashes, sealed secrets).
   const partial = `${database}.${process.pid}.restoring`;
-  // Created here, exclusively and 0600 (password hashes, sealed secrets), before any byte is copied.
   closeSync(openSync(partial, 'wx', 0o600));
-  const source = new DatabaseSync(file, { readOnly: true });
+  let replaced: string | undefined;
   try {
-    await sqliteBackup(source, partial);
-    linkSync(partial, database); // EEXIST if a server created a database meanwhile
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST')
-      throw new RefusedError(
-        `${database} appeared during the restore (is a server running?); nothing was replaced.`,
-      );
-    throw error;
+    const source = new DatabaseSync(file, { readOnly: true });
+    try {
+      await sqliteBackup(source, partial);
+    } finally {
+      source.close();
+    }
+    if (existsSync(database)) {
+      replaced = `${database}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      moveAside(database, replaced);
+    }
+    try {
+      linkSync(partial, database); // EEXIST if a server created a database meanwhile
+    } catch (error) {
+      // Put the old database back where it was: the data dir is left as the restore found it.
+      if (replaced && !existsSync(database)) moveAside(replaced, database);
+      const what = replaced ? 'the old database is back in place' : 'nothing was replaced';
+      if ((error as { code?: string }).code === 'EEXIST')
+        throw new RefusedError(`${database} appeared during the restore (is a server running?); ${what}.`);
+      throw error;
+    }
   } finally {
-    source.close();
     rmSync(partial, { force: true });
   }
   // Pending migrations: the same as a server's start (storage/database.ts).
   const { db, applied } = await openDatabase({ databaseUrl: undefined, dataDir: config.dataDir });
   await db.destroy();
   return { file, database, migrations, applied, replaced };
+}
+
+/** Renames a database with its write-ahead log and shared memory (they belong to it, not to another copy). */
+function moveAside(from: string, to: string): void {
+  renameSync(from, to);
+  for (const suffix of ['-wal', '-shm'])
+    if (existsSync(from + suffix)) renameSync(from + suffix, to + suffix);
 }
 
 /** What makes a file a Warden backup this Warden can restore; returns how many migrations it has. */
@@ -119,6 +129,8 @@ function checkBackup(file: string, masterKey: Buffer): number {
       kid: string;
       private_jwk_sealed: string;
     }[];
+    if (keys.length === 0)
+      throw new RefusedError(`${file} has no signing keys: it is no Warden backup to restore.`);
     const box = new SecretBox(masterKey, 'signing-keys');
     try {
       for (const key of keys) box.open(key.private_jwk_sealed, `signing-key:${key.kid}`);
