@@ -55,7 +55,9 @@ async function partition(db: Kysely<unknown>, log: PartitionedLog): Promise<void
   const now = Date.now();
   const first = span[0]?.first;
   for (
-    let month = monthStart(Math.min(first ?? now, now));
+    // No further back than the longest window a tenant may set (two years): an odd old row (a time
+    // of 0, a clock set wrong) goes to the default partition instead of making hundreds of months.
+    let month = monthStart(Math.max(Math.min(first ?? now, now), addMonths(now, -25)));
     month <= addMonths(now, 1);
     month = addMonths(month, 1)
   )
