@@ -55,6 +55,7 @@ export async function createContext(
     clock,
     servicePrincipalSignIns,
     cacheSize: config.authorityCacheSize,
+    keyPublishAheadMs: config.keyPublishAheadMs,
     trustProxy: config.trustedProxies.length > 0,
     metrics,
   });

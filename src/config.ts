@@ -54,6 +54,12 @@ export interface Config {
    */
   authorityCacheSize: number;
   /**
+   * Issue 16 item 1: how long a rotated signing key is published before it signs
+   * (WARDEN_KEY_PUBLISH_AHEAD_S, default 600; src/tokens/signing-keys.ts). More than the instances'
+   * 30-second key reload, so no instance behind a balancer publishes a JWKS without it.
+   */
+  keyPublishAheadMs: number;
+  /**
    * Issue 16 item 1: the addresses (IPs or CIDR ranges) of the proxies whose X-Forwarded-For and
    * X-Forwarded-Proto Warden believes (WARDEN_TRUSTED_PROXIES, e.g. haproxy's). None: the headers
    * are dropped, and the connection's peer is the client.
@@ -75,6 +81,9 @@ export interface Config {
  * Zipf-like load most requests still find their tenant's authority warm.
  */
 export const DEFAULT_AUTHORITY_CACHE_SIZE = 2_000;
+
+/** The default of WARDEN_KEY_PUBLISH_AHEAD_S: ten minutes, twenty times the instances' key reload. */
+export const DEFAULT_KEY_PUBLISH_AHEAD_S = 600;
 
 export class ConfigError extends Error {}
 
@@ -161,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
     authorityCacheSize: positiveInteger(env, 'WARDEN_AUTHORITY_CACHE_SIZE', DEFAULT_AUTHORITY_CACHE_SIZE),
+    keyPublishAheadMs: positiveInteger(env, 'WARDEN_KEY_PUBLISH_AHEAD_S', DEFAULT_KEY_PUBLISH_AHEAD_S) * 1000,
     trustedProxies: trustedProxies(env.WARDEN_TRUSTED_PROXIES),
     metrics: metricsConfig(env, port),
     tracing: tracingConfigOf(env),

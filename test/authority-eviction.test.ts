@@ -200,7 +200,7 @@ describe('Operations: tenant authorities under a budget', () => {
   it('Operations: a key rotation still rebuilds every authority, which then signs with the new key', async () => {
     const contoso = w.demo.tenants.contoso!.id;
     await discover(contoso);
-    const kid = await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);
+    const kid = await rotateSigningKeys(w.ctx.db, w.ctx.keyBox, Date.now(), { immediate: true });
     assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
     assert.deepEqual(cached(), []);
     const builds = w.ctx.authorities.stats().builds;

@@ -97,15 +97,24 @@ describe('Operations: the warden CLI on the server: migrate, demo reset, keys ro
     );
   });
 
-  test('Operations: keys rotate makes a new key active and keeps the previous one published', async () => {
+  test('Operations: keys rotate publishes a new key ahead of signing; --now makes it sign at once and keeps the previous one published', async () => {
     const active = () =>
       withDb((db) => db.selectFrom('signing_keys').select(['kid', 'status']).orderBy('created_at').execute());
     const before = await active();
+    const signer = before.find((k) => k.status === 'active')?.kid;
     const rotated = await admin.run(['keys', 'rotate', '--json']);
     assert.equal(rotated.code, 0, rotated.stderr);
-    const { kid } = JSON.parse(rotated.stdout);
-    const after = await active();
+    const staged = JSON.parse(rotated.stdout) as { kid: string; signsFrom: string };
+    assert.ok(Date.parse(staged.signsFrom) - Date.now() > 9 * 60_000, 'signs about 10 minutes later');
+    let after = await active();
+    assert.equal(after.find((k) => k.kid === staged.kid)?.status, 'next');
+    assert.equal(after.find((k) => k.status === 'active')?.kid, signer, 'the active key still signs');
+    const now = await admin.run(['keys', 'rotate', '--now', '--json']);
+    assert.equal(now.code, 0, now.stderr);
+    const { kid } = JSON.parse(now.stdout) as { kid: string };
+    after = await active();
     assert.equal(after.find((k) => k.status === 'active')?.kid, kid);
+    assert.ok(!after.some((k) => k.kid === staged.kid), 'the pending key that never signed is gone');
     assert.ok(!before.some((k) => k.kid === kid));
     for (const old of before) assert.equal(after.find((k) => k.kid === old.kid)?.status, 'retired');
     // The npm script is the same command.

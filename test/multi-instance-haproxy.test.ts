@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { DemoData } from '../src/demo/demo-data.ts';
-import { openDatabase } from '../src/storage/database.ts';
+import { type Db, openDatabase } from '../src/storage/database.ts';
 import { CliUser } from './support/cli.ts';
 import { Haproxy, haproxyBinary } from './support/haproxy.ts';
 import { testDatabase } from './support/harness.ts';
@@ -24,6 +24,7 @@ import { freePort, ServerProcess } from './support/server-process.ts';
 const WORKERS = 4;
 /** Sign-ins before the rotation, and after the kill (the run goes on on the survivor). */
 const BEFORE_ROTATION = 8;
+const PUBLISH_AHEAD_S = 35;
 const AFTER_KILL = 12;
 /** Users made for the run: each signs in once (RFC 6238 §5.2: a code is accepted once per user). */
 const USERS = 450;
@@ -66,6 +67,8 @@ if (postgres)
         WARDEN_SECRET_KEY: secretKey,
         WARDEN_BASE_URL: lb,
         WARDEN_TRUSTED_PROXIES: '127.0.0.1',
+        // A rotated key signs once published 35 s: more than the instances' 30-second key reload.
+        WARDEN_KEY_PUBLISH_AHEAD_S: String(PUBLISH_AHEAD_S),
       };
       const instances = [port1!, port2!].map(
         (port, i) => new ServerProcess(port, { ...shared, WARDEN_DATA_DIR: dirs[i]! }),
@@ -179,9 +182,30 @@ if (postgres)
         operator.cleanup();
         assert.equal(rotated.code, 0, rotated.stderr);
         const newKid = (JSON.parse(rotated.stdout) as { kid: string }).kid;
-        active = 1;
         assert.notEqual(newKid, initialKid);
-        // Instances reload keys on their own (within 30 s): wait for a token the new key signed.
+        // The storm pauses while the key waits to sign (the users last): the key is published by
+        // every instance within 30 s, and signs once published PUBLISH_AHEAD_S.
+        active = 0;
+        const keysDb = (await openDatabase({ databaseUrl: database.url!, dataDir: tmpdir() })).db;
+        try {
+          await untilAsync(
+            async () => (await keyStatus(keysDb, newKid)) === 'active',
+            'an instance to let the new key sign',
+            (PUBLISH_AHEAD_S + 40) * 1000,
+          );
+        } finally {
+          await keysDb.destroy();
+        }
+        // When it starts signing, every instance already publishes it: a relying party fetching the
+        // keys through the balancer, from either instance, finds the key of any token it gets.
+        for (const instance of instances) {
+          const keys = `${instance.baseUrl}/${contoso}/discovery/v2.0/keys`;
+          assert.ok(
+            (await jwks(realFetch, keys)).includes(newKid),
+            `${keys} publishes ${newKid} before it signs`,
+          );
+        }
+        active = 1;
         await until(
           () => succeeded().some((o) => o.kid === newKid),
           'a token signed by the new key',
@@ -190,21 +214,13 @@ if (postgres)
         );
         const fresh = succeeded().find((o) => o.kid === newKid)!;
         active = WORKERS;
-        // …which every instance verifies, each asked directly (not through the balancer).
+        // …which every instance verifies, each asked directly (not through the balancer)…
         for (const instance of instances) {
           const res = await realFetch(`${instance.baseUrl}/v1/customers`, {
             headers: { authorization: `Bearer ${fresh.accessToken}` },
           });
           assert.equal(res.status, 200, `instance on ${instance.port} verifies the new key's token`);
-        }
-        // …and every instance publishes the new key (a relying party may fetch the keys from either)
-        // once it has reloaded: within 30 s of the rotation.
-        for (const instance of instances) {
           const keys = `${instance.baseUrl}/${contoso}/discovery/v2.0/keys`;
-          await untilAsync(
-            async () => (await jwks(realFetch, keys)).includes(newKid),
-            `${keys} to publish ${newKid}`,
-          );
           const set = createLocalJWKSet((await (await realFetch(keys)).json()) as JSONWebKeySet);
           await jwtVerify(fresh.accessToken!, set, { issuer: `${lb}/${contoso}/v2.0` });
         }
@@ -325,6 +341,12 @@ async function untilAsync(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A signing key's status in the shared database (`next` until an instance lets it sign). */
+async function keyStatus(db: Db, kid: string): Promise<string | undefined> {
+  const row = await db.selectFrom('signing_keys').select('status').where('kid', '=', kid).executeTakeFirst();
+  return row?.status;
 }
 
 /** Polls a condition of the run (the storm moves it), up to `timeoutMs`. */

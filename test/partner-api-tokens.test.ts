@@ -182,7 +182,7 @@ describe('SPEC E2: Partner API tokens', () => {
     const oldKid = decodeProtectedHeader(jane).kid;
     w.clock.advance(10_000); // the made-up kids of the tests above no longer hold back a refetch
     assert.equal((await callApi(w, 'GET', CUSTOMERS, { token: jane })).status, 200);
-    await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);
+    await rotateSigningKeys(w.ctx.db, w.ctx.keyBox, Date.now(), { immediate: true });
     assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
     const forged = await sign(w, userClaims(w, JANE)); // the new key, at once: no time to wait out a limit
     assert.notEqual(decodeProtectedHeader(forged).kid, oldKid);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { createApplication } from '../src/directory/applications.ts';
-import { rotateSigningKeys } from '../src/tokens/signing-keys.ts';
+import { KEY_PUBLISH_AHEAD_MS, rotateSigningKeys } from '../src/tokens/signing-keys.ts';
 import { startWarden, type TestWarden } from './support/harness.ts';
 import { redeem, signIn, startAuthorization, verifyWithJwks } from './support/oidc.ts';
 
@@ -134,24 +134,32 @@ describe('SPEC §3: tokens', () => {
     await assert.rejects(redeem(start, callback), (e: { error?: string }) => e.error === 'invalid_grant');
   });
 
-  it('Operations: keys rotate without breaking tokens already issued', async () => {
+  it('Operations: a rotated key is published ahead of signing, signs once published 10 minutes, and tokens already issued keep verifying', async () => {
     const { tokens } = await janeTokens(w);
     const oldKid = decodeProtectedHeader(tokens.access_token).kid;
-    await rotateSigningKeys(w.ctx.db, w.ctx.keyBox);
+    const newKid = await rotateSigningKeys(w.ctx.db, w.ctx.keyBox, w.clock.now());
     assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
-    const keys = (await (
-      await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/discovery/v2.0/keys`)
-    ).json()) as { keys: { kid: string; d?: string }[] };
-    assert.equal(keys.keys.length, 2);
+    const published = async () =>
+      (
+        (await (await fetch(`${w.baseUrl}/${w.demo.tenants.contoso!.id}/discovery/v2.0/keys`)).json()) as {
+          keys: { kid: string; d?: string }[];
+        }
+      ).keys;
+    const keys = await published();
+    assert.deepEqual(keys.map((k) => k.kid).sort(), [oldKid, newKid].sort(), 'published before it signs');
     assert.ok(
-      keys.keys.every((k) => k.d === undefined),
+      keys.every((k) => k.d === undefined),
       'the JWKS publishes no private parts',
     );
+    const { tokens: meanwhile } = await janeTokens(w);
+    assert.equal(decodeProtectedHeader(meanwhile.access_token).kid, oldKid, 'the old key signs meanwhile');
+    w.clock.advance(KEY_PUBLISH_AHEAD_MS);
+    assert.equal(await w.ctx.authorities.reloadKeysIfRotated(), true);
     await verifyWithJwks(w, 'contoso', tokens.access_token, 'urn:warden:partner-api');
     const { tokens: fresh } = await janeTokens(w);
-    const newKid = decodeProtectedHeader(fresh.access_token).kid;
-    assert.notEqual(newKid, oldKid);
+    assert.equal(decodeProtectedHeader(fresh.access_token).kid, newKid);
     await verifyWithJwks(w, 'contoso', fresh.access_token, 'urn:warden:partner-api');
+    assert.equal((await published()).length, 2, 'the retired key stays published');
   });
 
   it('STYLE 8: codes, refresh tokens and sessions are stored only as hashes', async () => {

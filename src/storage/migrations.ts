@@ -37,6 +37,7 @@ import { migration as passwordChangedAt } from './migrations/0035_password_chang
 import { migration as firstPartySessionSite } from './migrations/0041_first_party_session_site.ts';
 import { migration as logRetention } from './migrations/0042_log_retention.ts';
 import { migration as monthlyLogPartitions } from './migrations/0043_monthly_log_partitions.ts';
+import { migration as onePendingSigningKey } from './migrations/0044_one_pending_signing_key.ts';
 
 /**
  * Migrations in code, one file each under `migrations/`, applied in the order of their names;
@@ -81,6 +82,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0041_first_party_session_site': firstPartySessionSite,
   '0042_log_retention': logRetention,
   '0043_monthly_log_partitions': monthlyLogPartitions,
+  '0044_one_pending_signing_key': onePendingSigningKey,
 };
 
 /** The names of every migration this Warden has, in order (`warden restore` checks a backup against them). */

@@ -269,7 +269,8 @@ export interface SigningKeyTable {
   kid: string;
   alg: string;
   private_jwk_sealed: string;
-  status: 'active' | 'retired';
+  /** `next`: published ahead of signing (signing-keys.ts KEY_PUBLISH_AHEAD_MS). */
+  status: 'active' | 'next' | 'retired';
   created_at: number;
   retired_at: number | null;
 }
@@ -697,7 +698,8 @@ export interface EvidenceKeyTable {
   public_jwk: string;
   /** The private JWK, sealed (secret-box, purpose `evidence-key:<kid>`). */
   private_jwk_sealed: string;
-  status: 'active' | 'retired';
+  /** `next`: published ahead of signing (signing-keys.ts KEY_PUBLISH_AHEAD_MS). */
+  status: 'active' | 'next' | 'retired';
   created_at: number;
 }
 /** Reference §4.2: the security contact a partner tenant keeps on file (migration 0026). */

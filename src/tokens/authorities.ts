@@ -20,7 +20,12 @@ import {
   sharedProviderParts,
 } from './provider.ts';
 import { rememberScopesAsSent, resolveResourceAliases, type ScopesAsSent } from './resource-aliases.ts';
-import { loadSigningKeys, signingKeysFingerprint } from './signing-keys.ts';
+import {
+  KEY_PUBLISH_AHEAD_MS,
+  loadSigningKeys,
+  promoteDueSigningKey,
+  signingKeysFingerprint,
+} from './signing-keys.ts';
 import { answerTemporarilyUnavailable } from './temporarily-unavailable.ts';
 
 /**
@@ -82,6 +87,7 @@ export class Authorities {
   readonly #clock: Clock;
   readonly #servicePrincipalSignIns: ServicePrincipalSignInWriter;
   readonly #trustProxy: boolean;
+  readonly #keyPublishAheadMs: number;
   readonly #metrics: ProviderDeps['metrics'];
 
   constructor(input: {
@@ -95,12 +101,15 @@ export class Authorities {
     servicePrincipalSignIns: ServicePrincipalSignInWriter;
     /** The budget of authorities kept at once (config `authorityCacheSize`). */
     cacheSize: number;
+    /** How long a rotated key is published before it signs (config `keyPublishAheadMs`). */
+    keyPublishAheadMs?: number;
     /** WARDEN_TRUSTED_PROXIES names proxies (config.ts): X-Forwarded-* then come from one. */
     trustProxy?: boolean;
     /** Issue 16 item 2: the metrics, when on. */
     metrics?: ProviderDeps['metrics'];
   }) {
     this.#entries = this.#newCache(input.cacheSize);
+    this.#keyPublishAheadMs = input.keyPublishAheadMs ?? KEY_PUBLISH_AHEAD_MS;
     this.#trustProxy = input.trustProxy ?? false;
     this.#metrics = input.metrics;
     this.#clock = input.clock;
@@ -145,8 +154,12 @@ export class Authorities {
     );
   }
 
-  /** Picks up a key rotation made by another process (`npm run keys:rotate`); returns whether keys changed. */
+  /**
+   * Picks up a key rotation made by another process (`npm run keys:rotate`), first letting a
+   * pending key that has been published long enough start signing; returns whether keys changed.
+   */
   async reloadKeysIfRotated(): Promise<boolean> {
+    await promoteDueSigningKey(this.#db, this.#clock.now(), this.#keyPublishAheadMs);
     if ((await signingKeysFingerprint(this.#db)) === this.#keys?.fingerprint) return false;
     const keys = await loadSigningKeys(this.#db, this.#keyBox);
     this.#useKeys(keys);

@@ -53,14 +53,25 @@ export const migrateCommand: Command = {
 
 export const keysRotateCommand: Command = {
   path: ['keys', 'rotate'],
-  summary: 'Make a new signing key active; running servers pick it up within 30 s.',
-  details: `${ENVIRONMENT} Retired keys stay published (tokens they signed keep verifying) until a rotation at least two days later removes them.`,
-  flags: JSON_FLAG,
+  summary: 'Publish a new signing key now; it signs 10 minutes later (--now: at once).',
+  details: `${ENVIRONMENT} Running servers publish the new key within 30 s and start signing with it once it has been published 10 minutes, so relying parties and the other instances know it before it signs (behind a balancer, no JWKS lacks it). --now makes it sign at once: for a key that must stop signing, say it leaked. Retired keys stay published (tokens they signed keep verifying) until a rotation at least two days later removes them.`,
+  flags: {
+    now: {
+      type: 'boolean',
+      description: 'The new key signs at once (a leaked key), instead of after 10 minutes.',
+    },
+    ...JSON_FLAG,
+  },
   async run({ values }) {
     const { rotateKeys } = await import('./keys-rotate.ts');
-    const { kid } = await rotateKeys();
-    if (values.json) printJson({ kid });
-    else out(`New signing key ${kid} is active; previous keys stay published for verification.`);
+    const { kid, signsFrom } = await rotateKeys({ immediate: values.now === true });
+    if (values.json) printJson({ kid, signsFrom: new Date(signsFrom).toISOString() });
+    else if (values.now === true)
+      out(`New signing key ${kid} is active now; previous keys stay published for verification.`);
+    else
+      out(
+        `New signing key ${kid} is published; it signs from ${new Date(signsFrom).toISOString()}. Previous keys stay published for verification.`,
+      );
     return EXIT.ok;
   },
 };
