@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { methodsOf } from '../authentication-methods/methods.ts';
 import type { WardenContext } from '../context.ts';
-import type { Tenant } from '../directory/tenants.ts';
+import { findTenant, type Tenant } from '../directory/tenants.ts';
 import { getUser, type User } from '../directory/users.ts';
 import { SECURITY_INFO_ERRORS } from '../errors/security-info-errors.ts';
 import { formFields } from '../http/form-fields.ts';
@@ -44,9 +44,9 @@ export function registerSecurityInfoRoutes(app: FastifyInstance, ctx: WardenCont
     req: FastifyRequest<{ Params: { tenantId: string } }>,
     reply: FastifyReply,
   ): Promise<{ tenant: Tenant; user: User; session: DashboardSession } | FastifyReply> {
-    const entry = await ctx.authorities.forTenant(req.params.tenantId);
-    if (!entry) return sendPage(reply, 404, messagePage('Not found', 'This page does not exist.'));
-    const tenant = entry.tenant;
+    // Read afresh, and no authority is built for it (issue 16 item 3): the page is its relying party.
+    const tenant = await findTenant(ctx.db, req.params.tenantId);
+    if (!tenant) return sendPage(reply, 404, messagePage('Not found', 'This page does not exist.'));
     const session = await sessionOf(ctx, deps.sessions, req, tenant.id);
     const user = session && (await getUser(ctx.db, tenant.id, session.userId));
     if (!session || !user?.accountEnabled || !isFresh(session, ctx.clock.now()))

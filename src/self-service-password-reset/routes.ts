@@ -6,6 +6,7 @@ import { hashPassword } from '../authentication-methods/passwords.ts';
 import { verifyTotp } from '../authentication-methods/totp.ts';
 import { page } from '../authority-pages/layout.ts';
 import type { WardenContext } from '../context.ts';
+import { findTenant } from '../directory/tenants.ts';
 import { findUserByUpn, getUser, passwordHashFingerprint } from '../directory/users.ts';
 import { formFields } from '../http/form-fields.ts';
 import { html } from '../http/html.ts';
@@ -133,9 +134,9 @@ function accountThrottleKey(state: ResetState): string {
     : throttleKeys.ssprAccount(state.upn ?? '');
 }
 
-async function tenantOf(ctx: WardenContext, key: string) {
-  const entry = await ctx.authorities.forTenant(key);
-  return entry?.tenant;
+/** The tenant by id or verified domain, read afresh; no authority is built for it (issue 16 item 3). */
+function tenantOf(ctx: WardenContext, key: string) {
+  return findTenant(ctx.db, key);
 }
 
 function notFound(reply: FastifyReply) {
