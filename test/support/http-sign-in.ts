@@ -8,7 +8,7 @@ import { addGroupMemberByName } from '../../src/directory/groups.ts';
 import { createUser } from '../../src/directory/users.ts';
 import { SecretBox } from '../../src/security/secret-box.ts';
 import { openDatabase } from '../../src/storage/database.ts';
-import { PARTNER_SCOPE, REDIRECT_URI } from './oidc.ts';
+import { authorizationRequest, REDIRECT_URI } from './oidc.ts';
 import { UserAgent } from './user-agent.ts';
 
 /**
@@ -86,19 +86,12 @@ export async function httpSignIn(
   afterStep = Number.NEGATIVE_INFINITY,
 ): Promise<{ accessToken: string; kid: string | undefined; step: number }> {
   const step = Math.max(totpStep(Date.now()), afterStep + 1);
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: PARTNER_SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
+  const { url, verifier, state } = await authorizationRequest(config, {
     login_hint: user.upn,
     amr_values: 'mfa',
   });
   const ua = new UserAgent();
-  await ua.navigate(url.toString());
+  await ua.navigate(url);
   await ua.submit('password', { username: user.upn, password: user.password });
   assert.equal(ua.step(), 'second_factor', `${user.upn}: asked for the second factor (${ua.title()})`);
   const callback = await ua.submit('totp', {

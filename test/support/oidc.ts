@@ -32,7 +32,14 @@ export async function startAuthorization(
   tenantKey: string,
   extra: Record<string, string> = {},
 ): Promise<AuthorizationStart> {
-  const config = await relyingParty(w, tenantKey);
+  return authorizationRequest(await relyingParty(w, tenantKey), extra);
+}
+
+/** An authorization request of the partner scope with PKCE (S256) and a state, for any relying party's configuration. */
+export async function authorizationRequest(
+  config: client.Configuration,
+  extra: Record<string, string> = {},
+): Promise<AuthorizationStart> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
