@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { argon2Lane } from './authentication-methods/argon2-lane.ts';
 import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -38,6 +39,7 @@ export async function createContext(
     statementTimeoutMs: config.dbStatementTimeoutMs,
     ...(metrics ? { onQuery: (text: string, s: number, ok: boolean) => metrics.query(text, s, ok) } : {}),
   });
+  argon2Lane.setLimit(config.passwordHashConcurrency);
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');
@@ -70,6 +72,7 @@ export async function createContext(
     pool: poolCounts,
     requestLogWaiting: () => requestLog.waiting,
     servicePrincipalSignInsBuffered: () => servicePrincipalSignIns.buffered,
+    passwordHashes: () => ({ running: argon2Lane.running, waiting: argon2Lane.waiting }),
   });
   return {
     config,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { defaultArgon2Concurrency } from './authentication-methods/argon2-lane.ts';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 import { isAddressOrRange } from './http/trusted-proxies.ts';
@@ -53,6 +54,12 @@ export interface Config {
    * (WARDEN_AUTHORITY_CACHE_SIZE); past it the least recently used is dropped and rebuilt on use.
    */
   authorityCacheSize: number;
+  /**
+   * Issue 16 item 5: how many argon2id hashes and verifications run at once
+   * (WARDEN_PASSWORD_HASH_CONCURRENCY; default one core and one libuv pool thread fewer than the
+   * machine has, at least 1: src/authentication-methods/argon2-lane.ts).
+   */
+  passwordHashConcurrency: number;
   /**
    * Issue 16 item 1: how long a rotated signing key is published before it signs
    * (WARDEN_KEY_PUBLISH_AHEAD_S, default 600; src/tokens/signing-keys.ts). More than the instances'
@@ -170,6 +177,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
     authorityCacheSize: positiveInteger(env, 'WARDEN_AUTHORITY_CACHE_SIZE', DEFAULT_AUTHORITY_CACHE_SIZE),
+    passwordHashConcurrency: positiveInteger(
+      env,
+      'WARDEN_PASSWORD_HASH_CONCURRENCY',
+      defaultArgon2Concurrency(),
+    ),
     keyPublishAheadMs: positiveInteger(env, 'WARDEN_KEY_PUBLISH_AHEAD_S', DEFAULT_KEY_PUBLISH_AHEAD_S) * 1000,
     trustedProxies: trustedProxies(env.WARDEN_TRUSTED_PROXIES),
     metrics: metricsConfig(env, port),

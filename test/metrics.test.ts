@@ -201,6 +201,9 @@ describe('Operations: metrics (issue 16 item 2)', () => {
       total(second, 'warden_db_pool_max_connections', database),
       w.ctx.dbKind === 'postgres' ? 10 : 1,
     );
+    // argon2id's lane: nothing hashing or waiting between requests.
+    assert.equal(total(second, 'warden_password_hashes_running'), 0);
+    assert.equal(total(second, 'warden_password_hashes_waiting'), 0);
     // The request log: its queue (flushed: empty) and its batch writes.
     assert.equal(total(second, 'warden_request_log_queue_depth'), 0);
     assert.ok(moved('warden_request_log_flush_duration_seconds_count', { outcome: 'ok' }) >= 1);

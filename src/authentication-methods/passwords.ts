@@ -1,11 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
+import { argon2Lane } from './argon2-lane.ts';
 
 // OWASP's argon2id floor (m=19 MiB, t=2, p=1); ~10 ms a hash on this machine (STACK).
 // The algorithm defaults to argon2id; its const enum is not imported (verbatimModuleSyntax).
-const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return argon2Lane.run(() => hash(password, ARGON2_OPTIONS));
 }
 
 // A hash of a random password, verified when the account does not exist, so that the
@@ -15,8 +16,9 @@ let decoy: Promise<string> | undefined;
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
   if (!storedHash) {
     decoy ??= hashPassword(crypto.randomUUID());
-    await verify(await decoy, password).catch(() => false);
+    const decoyHash = await decoy;
+    await argon2Lane.run(() => verify(decoyHash, password)).catch(() => false);
     return false;
   }
-  return verify(storedHash, password).catch(() => false);
+  return argon2Lane.run(() => verify(storedHash, password)).catch(() => false);
 }

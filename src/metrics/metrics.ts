@@ -177,6 +177,7 @@ export class Metrics {
     pool: () => PoolStats;
     requestLogWaiting: () => number;
     servicePrincipalSignInsBuffered: () => number;
+    passwordHashes: () => { running: number; waiting: number };
   }) {
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: (p: PoolStats) => number) =>
@@ -199,6 +200,22 @@ export class Metrics {
       registers,
       collect() {
         this.set(sources.requestLogWaiting());
+      },
+    });
+    new Gauge({
+      name: 'warden_password_hashes_running',
+      help: 'argon2id hashes and verifications running now (at most WARDEN_PASSWORD_HASH_CONCURRENCY)',
+      registers,
+      collect() {
+        this.set(sources.passwordHashes().running);
+      },
+    });
+    new Gauge({
+      name: 'warden_password_hashes_waiting',
+      help: 'argon2id hashes and verifications waiting for a place',
+      registers,
+      collect() {
+        this.set(sources.passwordHashes().waiting);
       },
     });
     new Gauge({
