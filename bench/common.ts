@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 /** Messages between bench/run.ts and the server child processes (node IPC, JSON). */
 export type Request =
@@ -8,7 +9,8 @@ export type Request =
   | { id: number; cmd: 'stats' }
   | { id: number; cmd: 'createTenants'; count: number; clients: number }
   | { id: number; cmd: 'authorities' }
-  | { id: number; cmd: 'cpu' };
+  | { id: number; cmd: 'cpu' }
+  | { id: number; cmd: 'loop' };
 
 /** A request before it gets its id (distributes over the union). */
 export type Command = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -109,7 +111,13 @@ export class Child<Info> {
 export function serveRequests(handler: (request: Request) => Promise<unknown>): void {
   process.on('message', (request: Request) => {
     // Every child reports its CPU time (user + system, all threads: argon2 runs on libuv's pool).
-    const work = request.cmd === 'cpu' ? Promise.resolve(cpuMs()) : handler(request);
+    // and how long its event loop was busy (the one thread every request's JavaScript runs on).
+    const work =
+      request.cmd === 'cpu'
+        ? Promise.resolve(cpuMs())
+        : request.cmd === 'loop'
+          ? Promise.resolve(loopBusyMs())
+          : handler(request);
     work.then(
       (value) => process.send?.({ id: request.id, ok: true, value } satisfies Reply),
       (error: unknown) => process.send?.({ id: request.id, ok: false, error: String(error) } satisfies Reply),
@@ -118,6 +126,11 @@ export function serveRequests(handler: (request: Request) => Promise<unknown>): 
   process.once('SIGTERM', () => process.exit(0));
   // The parent going away ends the child too (no stray servers).
   process.once('disconnect', () => process.exit(0));
+}
+
+/** Time this process's event loop spent running (not waiting for I/O) so far, ms. */
+export function loopBusyMs(): number {
+  return performance.eventLoopUtilization().active;
 }
 
 /** CPU time this process used so far (user + system, every thread), ms. */

@@ -223,6 +223,7 @@ try {
       pool,
       (durationMs, concurrency) => warden.call({ cmd: 'hash', durationMs, concurrency }),
       () => warden.call<number>({ cmd: 'cpu' }),
+      () => warden.call<number>({ cmd: 'loop' }),
       signInOptions,
     );
     const s = summarizeSignIn(result);
@@ -239,7 +240,7 @@ try {
         `Interactive sign-in (${result.requestsPerSignIn} HTTP requests, password + TOTP)`,
         `${fmt(s.signInRate, 1)} sign-ins/s`,
         `p50 ${fmt(s.p50)} / p99 ${fmt(s.p99)} ms`,
-        `${fmt(s.serverCpuPerSignIn, 1)} ms (+ ${fmt(s.clientCpuPerSignIn, 1)} client)`,
+        `${fmt(s.serverCpuPerSignIn, 1)} ms (+ ${fmt(s.clientCpuPerSignIn, 1)} client; event loop ${fmt(s.serverLoopPerSignIn, 1)})`,
         '',
         '',
       ],
@@ -505,7 +506,8 @@ console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
 if (breakdown) {
   console.log(
-    `\nOne sign-in at a time (median of ${signInOptions.breakdownSignIns}): ${fmt(breakdown.totalMs, 1)} ms; one argon2id hash: ${fmt(breakdown.hashMs, 1)} ms`,
+    `\nOne sign-in at a time (median of ${signInOptions.breakdownSignIns}): ${fmt(breakdown.totalMs, 1)} ms; one argon2id hash: ${fmt(breakdown.hashMs, 1)} ms;` +
+      ` Warden per sign-in: event loop busy ${fmt(breakdown.loopMs, 1)} ms, CPU ${fmt(breakdown.cpuMs, 1)} ms`,
   );
   for (const step of breakdown.steps) {
     console.log(

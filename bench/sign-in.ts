@@ -287,6 +287,8 @@ export interface RateRun {
   serverCpuMs: number;
   /** CPU time of this (client) process per operation (ms). */
   clientCpuMs: number;
+  /** Time the Warden event loop was busy per operation (ms): the one thread all non-hash work shares. */
+  serverLoopMs: number;
 }
 
 /** Sign-ins with `concurrency` in flight until the deadline; the run ends when the last one does. */
@@ -296,7 +298,9 @@ export async function signInRate(
   durationMs: number,
   concurrency: number,
   serverCpu: () => Promise<number>,
+  serverLoop: () => Promise<number>,
 ): Promise<RateRun> {
+  const loopBefore = await serverLoop();
   const serverBefore = await serverCpu();
   const clientBefore = cpuMs();
   const start = performance.now();
@@ -313,6 +317,7 @@ export async function signInRate(
   const seconds = (performance.now() - start) / 1000;
   const clientCpuMs = (cpuMs() - clientBefore) / latencies.length;
   const serverCpuMs = ((await serverCpu()) - serverBefore) / latencies.length;
+  const serverLoopMs = ((await serverLoop()) - loopBefore) / latencies.length;
   return {
     count: latencies.length,
     seconds,
@@ -320,6 +325,7 @@ export async function signInRate(
     latencies,
     serverCpuMs,
     clientCpuMs,
+    serverLoopMs,
   };
 }
 
@@ -340,7 +346,14 @@ export interface SignInResult {
   requestsPerSignIn: number;
   poolWaits: number;
   /** One sign-in at a time: median latency of each kind of request, and of one argon2id hash. */
-  breakdown: { steps: { label: string; count: number; medianMs: number }[]; totalMs: number; hashMs: number };
+  breakdown: {
+    steps: { label: string; count: number; medianMs: number }[];
+    totalMs: number;
+    hashMs: number;
+    /** Warden's event loop busy, and its CPU (all threads), per sign-in when one runs at a time. */
+    loopMs: number;
+    cpuMs: number;
+  };
 }
 
 /**
@@ -352,6 +365,7 @@ export async function runSignInBenchmark(
   pool: UserPool,
   hashRun: (durationMs: number, concurrency: number) => Promise<{ count: number; seconds: number }>,
   serverCpu: () => Promise<number>,
+  serverLoop: () => Promise<number>,
   options: SignInOptions,
 ): Promise<SignInResult> {
   const { concurrency } = options;
@@ -368,13 +382,15 @@ export async function runSignInBenchmark(
   log(`sign-in: one sign-in is ${first.requests} HTTP requests; amr=${claims.amr.join(',')}`);
 
   log(`sign-in: warm-up ${options.warmupSeconds}s each`);
-  await signInRate(target, pool, options.warmupSeconds * 1000, concurrency, serverCpu);
+  await signInRate(target, pool, options.warmupSeconds * 1000, concurrency, serverCpu, serverLoop);
   await hashRun(options.warmupSeconds * 1000, concurrency);
 
   const hash = async (): Promise<RateRun> => {
+    const loopBefore = await serverLoop();
     const before = await serverCpu();
     const r = await hashRun(options.runSeconds * 1000, concurrency);
     const serverCpuMs = ((await serverCpu()) - before) / r.count;
+    const serverLoopMs = ((await serverLoop()) - loopBefore) / r.count;
     return {
       count: r.count,
       seconds: r.seconds,
@@ -382,6 +398,7 @@ export async function runSignInBenchmark(
       latencies: [],
       serverCpuMs,
       clientCpuMs: 0,
+      serverLoopMs,
     };
   };
   const result: SignInResult = {
@@ -391,17 +408,17 @@ export async function runSignInBenchmark(
     ratios: [],
     requestsPerSignIn: first.requests,
     poolWaits: 0,
-    breakdown: { steps: [], totalMs: 0, hashMs: 0 },
+    breakdown: { steps: [], totalMs: 0, hashMs: 0, loopMs: 0, cpuMs: 0 },
   };
   for (let round = 0; round < options.rounds; round++) {
     let s: RateRun;
     let h: RateRun;
     if (round % 2 === 0) {
-      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu);
+      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu, serverLoop);
       h = await hash();
     } else {
       h = await hash();
-      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu);
+      s = await signInRate(target, pool, options.runSeconds * 1000, concurrency, serverCpu, serverLoop);
     }
     result.signIns.push(s);
     result.hashes.push(h);
@@ -409,7 +426,8 @@ export async function runSignInBenchmark(
     log(
       `sign-in: round ${round + 1}/${options.rounds} ${s.rate.toFixed(1)} sign-ins/s (p99 ${percentile(s.latencies, 99).toFixed(0)} ms),` +
         ` ${h.rate.toFixed(1)} hashes/s, ratio ${(s.rate / h.rate).toFixed(2)};` +
-        ` CPU ms: ${s.serverCpuMs.toFixed(1)} Warden + ${s.clientCpuMs.toFixed(1)} client per sign-in, ${h.serverCpuMs.toFixed(1)} per hash`,
+        ` CPU ms: ${s.serverCpuMs.toFixed(1)} Warden + ${s.clientCpuMs.toFixed(1)} client per sign-in, ${h.serverCpuMs.toFixed(1)} per hash;` +
+        ` Warden event loop busy ${s.serverLoopMs.toFixed(1)} ms per sign-in (${((s.serverLoopMs * s.rate) / 10).toFixed(0)} %)`,
     );
   }
   result.poolWaits = pool.waits;
@@ -417,11 +435,15 @@ export async function runSignInBenchmark(
   // Where a sign-in's time goes, without queueing: sign-ins one at a time, then hashes one at a time.
   const timings = new StepTimings();
   const totals: number[] = [];
+  const loopBefore = await serverLoop();
+  const cpuBefore = await serverCpu();
   for (let i = 0; i < options.breakdownSignIns; i++) {
     const t = performance.now();
     await signIn(target, pool, timings);
     totals.push(performance.now() - t);
   }
+  const loopMs = ((await serverLoop()) - loopBefore) / options.breakdownSignIns;
+  const cpuMs = ((await serverCpu()) - cpuBefore) / options.breakdownSignIns;
   const single = await hashRun(1000, 1);
   result.breakdown = {
     steps: [...timings.samples].map(([label, samples]) => ({
@@ -431,6 +453,8 @@ export async function runSignInBenchmark(
     })),
     totalMs: median(totals),
     hashMs: (single.seconds * 1000) / single.count,
+    loopMs,
+    cpuMs,
   };
   return result;
 }
@@ -446,6 +470,7 @@ export function summarizeSignIn(result: SignInResult) {
     serverCpuPerSignIn: median(result.signIns.map((r) => r.serverCpuMs)),
     clientCpuPerSignIn: median(result.signIns.map((r) => r.clientCpuMs)),
     serverCpuPerHash: median(result.hashes.map((r) => r.serverCpuMs)),
+    serverLoopPerSignIn: median(result.signIns.map((r) => r.serverLoopMs)),
     /** CPU per hash ÷ Warden CPU per sign-in: the ratio if the server alone were CPU-bound. */
     cpuRatio: median(result.signIns.map((r, i) => result.hashes[i]!.serverCpuMs / r.serverCpuMs)),
     p50: percentile(latencies, 50),
