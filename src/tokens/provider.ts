@@ -22,6 +22,7 @@ import { clientAuthAnswers } from './client-auth-answers.ts';
 import { clientInfo } from './client-info.ts';
 import { DirectoryClientAdapter } from './clients.ts';
 import { consentedResourceAnswers, grantWidenedResource, widenOnRedemption } from './consented-resources.ts';
+import { CookieSigner } from './cookie-signatures.ts';
 import { findDelegatedAccount } from './delegated-account.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { devicePolling } from './device-polling.ts';
@@ -68,7 +69,7 @@ export interface TokenCounter {
  */
 export interface SharedProviderParts {
   jwks: { keys: JWK[] };
-  cookieKeys: string[];
+  cookieKeys: CookieSigner;
   policy: interactionPolicy.Prompt[];
 }
 
@@ -79,7 +80,7 @@ export function sharedProviderParts(
   return {
     jwks: { keys: signingKeys },
     // One key for every authority: a sign-in's cookies still verify on its authority rebuilt after an eviction.
-    cookieKeys: [deriveKey(deps.masterKey, 'cookies').toString('base64url')],
+    cookieKeys: new CookieSigner([deriveKey(deps.masterKey, 'cookies').toString('base64url')]),
     policy: wardenInteractionPolicy(deps.db, deps.clock),
   };
 }
