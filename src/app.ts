@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { argon2Lane } from './authentication-methods/argon2-lane.ts';
+import { preparePasswordDecoy } from './authentication-methods/passwords.ts';
 import { RecoveryCodes } from './authentication-methods/recovery-codes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -40,6 +41,7 @@ export async function createContext(
     ...(metrics ? { onQuery: (text: string, s: number, ok: boolean) => metrics.query(text, s, ok) } : {}),
   });
   argon2Lane.setLimit(config.passwordHashConcurrency);
+  await preparePasswordDecoy();
   const keyBox = new SecretBox(config.masterKey, 'signing-keys');
   await ensureSigningKey(db, keyBox);
   const secrets = new SecretBox(config.masterKey, 'secrets');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultArgon2Concurrency } from './authentication-methods/argon2-lane.ts';
+import { defaultArgon2Concurrency, MAX_ARGON2_CONCURRENCY } from './authentication-methods/argon2-lane.ts';
 import { ensureSelfSignedCertificate } from './http/self-signed.ts';
 import { loadTlsFiles, TlsConfigError, type TlsFiles } from './http/tls.ts';
 import { isAddressOrRange } from './http/trusted-proxies.ts';
@@ -181,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env,
       'WARDEN_PASSWORD_HASH_CONCURRENCY',
       defaultArgon2Concurrency(),
+      MAX_ARGON2_CONCURRENCY,
     ),
     keyPublishAheadMs: positiveInteger(env, 'WARDEN_KEY_PUBLISH_AHEAD_S', DEFAULT_KEY_PUBLISH_AHEAD_S) * 1000,
     trustedProxies: trustedProxies(env.WARDEN_TRUSTED_PROXIES),
@@ -219,13 +220,20 @@ function metricsConfig(env: NodeJS.ProcessEnv, port: number): MetricsConfig | un
   }
 }
 
-/** A whole number ≥ 1 from the environment, or the default; anything else is a ConfigError. */
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A whole number ≥ 1 (and ≤ max) in plain digits from the environment, or the default; anything else is a ConfigError. */
+function positiveInteger(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1)
-    throw new ConfigError(`${name} must be a whole number of at least 1: ${value}`);
+  const number = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1 || number > max)
+    throw new ConfigError(
+      `${name} must be a whole number of at least 1${max < Number.MAX_SAFE_INTEGER ? ` and at most ${max}` : ''}: ${value}`,
+    );
   return number;
 }
 

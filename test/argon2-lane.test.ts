@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Argon2Lane, defaultArgon2Concurrency } from '../src/authentication-methods/argon2-lane.ts';
+import {
+  Argon2Lane,
+  defaultArgon2Concurrency,
+  MAX_ARGON2_CONCURRENCY,
+} from '../src/authentication-methods/argon2-lane.ts';
 import { hashPassword, verifyPassword } from '../src/authentication-methods/passwords.ts';
 
 /*
@@ -88,6 +92,15 @@ describe('argon2id lane (issue 16 item 5)', () => {
     late.end();
     await lateDone;
     assert.equal(lane.running, 0);
+  });
+
+  it('refuses a limit that is not a whole number from 1 to the ceiling', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_ARGON2_CONCURRENCY + 1]) {
+      assert.throws(() => new Argon2Lane(bad), RangeError, String(bad));
+      assert.throws(() => new Argon2Lane(1).setLimit(bad), RangeError, String(bad));
+    }
+    assert.equal(defaultArgon2Concurrency(1024, 1024), MAX_ARGON2_CONCURRENCY);
+    assert.equal(defaultArgon2Concurrency(1, 4), 1);
   });
 
   it('hashes and verifications still answer through the lane', async () => {

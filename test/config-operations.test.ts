@@ -17,6 +17,17 @@ describe('configuration for operations', () => {
     assert.equal(config.maxEventLoopDelayMs, 1_000);
     assert.equal(config.shutdownGraceMs, 10_000);
     assert.equal(config.authorityCacheSize, 2_000);
+    assert.ok(config.passwordHashConcurrency >= 1);
+    // 19 MiB an argon2id hash: a figure past the ceiling would switch the lane off, not set it.
+    assert.equal(
+      loadConfig({ WARDEN_DATA_DIR: config.dataDir, WARDEN_PASSWORD_HASH_CONCURRENCY: '256' })
+        .passwordHashConcurrency,
+      256,
+    );
+    assert.throws(
+      () => loadConfig({ WARDEN_DATA_DIR: config.dataDir, WARDEN_PASSWORD_HASH_CONCURRENCY: '257' }),
+      ConfigError,
+    );
     const set = loadConfig({
       WARDEN_DATA_DIR: config.dataDir,
       WARDEN_DB_CONNECT_TIMEOUT_MS: '250',
@@ -44,8 +55,9 @@ describe('configuration for operations', () => {
       'WARDEN_MAX_EVENT_LOOP_DELAY_MS',
       'WARDEN_SHUTDOWN_GRACE_MS',
       'WARDEN_AUTHORITY_CACHE_SIZE',
+      'WARDEN_PASSWORD_HASH_CONCURRENCY',
     ]) {
-      for (const bad of ['0', '-5', '1.5', 'soon'])
+      for (const bad of ['0', '-5', '1.5', 'soon', '0x10', '1e3', ' 4 ', '9007199254740993'])
         assert.throws(
           () => loadConfig({ WARDEN_DATA_DIR: config.dataDir, [name]: bad }),
           ConfigError,

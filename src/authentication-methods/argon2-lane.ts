@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 
 /**
+ * A ceiling for WARDEN_PASSWORD_HASH_CONCURRENCY: 19 MiB a hash, so 256 at once is about 5 GiB; a
+ * larger figure would not be a limit at all.
+ */
+export const MAX_ARGON2_CONCURRENCY = 256;
+
+/**
  * How many argon2id hashes and verifications run at once (issue 16 item 5).
  *
  * @node-rs/argon2 runs each one on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says
@@ -14,16 +20,21 @@ export function defaultArgon2Concurrency(
   cores = availableParallelism(),
   poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4,
 ): number {
-  return Math.max(1, Math.min(cores - 1, poolThreads - 1));
+  return Math.max(1, Math.min(cores - 1, poolThreads - 1, MAX_ARGON2_CONCURRENCY));
 }
 
+/**
+ * The queue has no length of its own: every computation waiting here belongs to a request in
+ * flight, and the server admits at most WARDEN_MAX_CONCURRENT_REQUESTS of those at once
+ * (src/http/load-shedding.ts answers the rest 503 before any work), so it never holds more.
+ */
 export class Argon2Lane {
   #limit: number;
   #running = 0;
   readonly #waiting: (() => void)[] = [];
 
   constructor(limit: number) {
-    this.#limit = Math.max(1, Math.floor(limit));
+    this.#limit = checkedLimit(limit);
   }
 
   get limit(): number {
@@ -39,9 +50,13 @@ export class Argon2Lane {
     return this.#waiting.length;
   }
 
-  /** A new limit (config): waiting work starts as places open up, running work is not stopped. */
+  /**
+   * A new limit (config): waiting work starts as places open up, running work is not stopped, so
+   * after a lower limit more may run for a while. The lane is the process's: the last context made
+   * sets it (tests make several, with the same figure).
+   */
   setLimit(limit: number): void {
-    this.#limit = Math.max(1, Math.floor(limit));
+    this.#limit = checkedLimit(limit);
     while (this.#running < this.#limit && this.#waiting.length > 0) {
       this.#running++;
       this.#waiting.shift()?.();
@@ -64,6 +79,12 @@ export class Argon2Lane {
     if (next) next();
     else this.#running--;
   }
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_ARGON2_CONCURRENCY)
+    throw new RangeError(`an argon2id lane runs 1 to ${MAX_ARGON2_CONCURRENCY} at once, not ${limit}`);
+  return limit;
 }
 
 /** The process's one lane: every argon2id computation of passwords.ts goes through it. */

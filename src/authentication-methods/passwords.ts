@@ -10,14 +10,25 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 // A hash of a random password, verified when the account does not exist, so that the
-// response time does not tell whether an account exists (issue 2 item 9).
+// response time does not tell whether an account exists (issue 2 item 9). Made when the server
+// starts (preparePasswordDecoy), so the first unknown account does not pay a hash more; a failed
+// attempt is forgotten, so it is made again rather than failing every later unknown account.
 let decoy: Promise<string> | undefined;
+
+export function preparePasswordDecoy(): Promise<string> {
+  decoy ??= hashPassword(crypto.randomUUID()).catch((error: unknown) => {
+    decoy = undefined;
+    throw error;
+  });
+  return decoy;
+}
 
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
   if (!storedHash) {
-    decoy ??= hashPassword(crypto.randomUUID());
-    const decoyHash = await decoy;
-    await argon2Lane.run(() => verify(decoyHash, password)).catch(() => false);
+    // The same answer as a wrong password, whatever happens to the decoy.
+    await preparePasswordDecoy()
+      .then((decoyHash) => argon2Lane.run(() => verify(decoyHash, password)))
+      .catch(() => false);
     return false;
   }
   return argon2Lane.run(() => verify(storedHash, password)).catch(() => false);

@@ -29,11 +29,17 @@ export class CookieSigner {
     return this.index(data, digest) > -1;
   }
 
-  /** Which key made `digest` over `data`, or -1. */
+  /**
+   * Which key made `digest` over `data`, or -1. The digest is compared as the text keygrip would
+   * have written, not decoded first: Node's base64url decoder accepts padding, `+` and `/`, unused
+   * trailing bits and stray characters, so decoding would accept several spellings of one
+   * signature where keygrip accepts exactly one.
+   */
   index(data: string, digest: string): number {
-    const presented = Buffer.from(String(digest), 'base64url');
+    if (typeof digest !== 'string') return -1;
+    const presented = Buffer.from(digest, 'utf8');
     for (let i = 0; i < this.#keys.length; i++) {
-      const expected = mac(this.#keys[i]!, data);
+      const expected = Buffer.from(mac(this.#keys[i]!, data).toString('base64url'), 'utf8');
       // The length of an HMAC-SHA1 is public; only equal lengths are compared, in constant time.
       if (presented.length === expected.length && timingSafeEqual(presented, expected)) return i;
     }
