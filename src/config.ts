@@ -221,18 +221,13 @@ function metricsConfig(env: NodeJS.ProcessEnv, port: number): MetricsConfig | un
 }
 
 /** A whole number ≥ 1 (and ≤ max) in plain digits from the environment, or the default; anything else is a ConfigError. */
-function positiveInteger(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max?: number): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const number = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < 1 || number > max)
+  if (!Number.isSafeInteger(number) || number < 1 || number > (max ?? Number.MAX_SAFE_INTEGER))
     throw new ConfigError(
-      `${name} must be a whole number of at least 1${max < Number.MAX_SAFE_INTEGER ? ` and at most ${max}` : ''}: ${value}`,
+      `${name} must be a whole number of at least 1${max === undefined ? '' : ` and at most ${max}`}: ${value}`,
     );
   return number;
 }

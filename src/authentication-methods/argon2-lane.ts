@@ -24,9 +24,9 @@ export function defaultArgon2Concurrency(
 }
 
 /**
- * The queue has no length of its own: every computation waiting here belongs to a request in
- * flight, and the server admits at most WARDEN_MAX_CONCURRENT_REQUESTS of those at once
- * (src/http/load-shedding.ts answers the rest 503 before any work), so it never holds more.
+ * The queue has no length of its own: what waits here belongs to a request in flight, and the
+ * server admits at most WARDEN_MAX_CONCURRENT_REQUESTS of those at once (src/http/load-shedding.ts
+ * answers the rest 503 before any work), or to start-up and CLI work, which hashes one at a time.
  */
 export class Argon2Lane {
   #limit: number;
