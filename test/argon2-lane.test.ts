@@ -25,6 +25,7 @@ describe('argon2id lane (issue 16 item 5)', () => {
   it('keeps one core and one libuv pool thread free, and at least one place', () => {
     assert.equal(defaultArgon2Concurrency(2, 4), 1);
     assert.equal(defaultArgon2Concurrency(1, 4), 1);
+    assert.equal(defaultArgon2Concurrency(8, 2.5), 1);
     assert.equal(defaultArgon2Concurrency(8, 4), 3);
     assert.equal(defaultArgon2Concurrency(8, 16), 7);
   });
@@ -101,6 +102,7 @@ describe('argon2id lane (issue 16 item 5)', () => {
     }
     assert.equal(defaultArgon2Concurrency(1024, 1024), MAX_ARGON2_CONCURRENCY);
     assert.equal(defaultArgon2Concurrency(1, 4), 1);
+    assert.equal(defaultArgon2Concurrency(8, 2.5), 1);
   });
 
   it('hashes and verifications still answer through the lane', async () => {

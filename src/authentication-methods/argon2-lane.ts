@@ -20,7 +20,8 @@ export function defaultArgon2Concurrency(
   cores = availableParallelism(),
   poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4,
 ): number {
-  return Math.max(1, Math.min(cores - 1, poolThreads - 1, MAX_ARGON2_CONCURRENCY));
+  // libuv reads UV_THREADPOOL_SIZE as a whole number (atoi): 2.5 threads are 2.
+  return Math.max(1, Math.min(cores - 1, Math.trunc(poolThreads) - 1, MAX_ARGON2_CONCURRENCY));
 }
 
 /**
