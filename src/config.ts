@@ -168,11 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     tls,
     selfSigned,
-    dbConnectTimeoutMs: positiveInteger(env, 'WARDEN_DB_CONNECT_TIMEOUT_MS', 5_000),
-    dbStatementTimeoutMs: positiveInteger(env, 'WARDEN_DB_STATEMENT_TIMEOUT_MS', 10_000),
+    dbConnectTimeoutMs: positiveInteger(env, 'WARDEN_DB_CONNECT_TIMEOUT_MS', 5_000, MAX_TIMER_MS),
+    dbStatementTimeoutMs: positiveInteger(env, 'WARDEN_DB_STATEMENT_TIMEOUT_MS', 10_000, MAX_TIMER_MS),
     maxConcurrentRequests: positiveInteger(env, 'WARDEN_MAX_CONCURRENT_REQUESTS', 64),
     maxEventLoopDelayMs: positiveInteger(env, 'WARDEN_MAX_EVENT_LOOP_DELAY_MS', 1_000),
-    shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000),
+    shutdownGraceMs: positiveInteger(env, 'WARDEN_SHUTDOWN_GRACE_MS', 10_000, MAX_TIMER_MS),
     webhookAllowLoopback: flag(env, 'WARDEN_WEBHOOK_ALLOW_LOOPBACK'),
     geoIpFile: env.WARDEN_GEOIP_FILE ? resolve(env.WARDEN_GEOIP_FILE) : undefined,
     fidoAttestationRoots: attestationRoots(env.WARDEN_FIDO_ATTESTATION_ROOTS),
@@ -219,6 +219,12 @@ function metricsConfig(env: NodeJS.ProcessEnv, port: number): MetricsConfig | un
     throw error;
   }
 }
+
+/**
+ * The longest delay a Node timer keeps (2^31 − 1 ms; a longer one fires after 1 ms) and the largest
+ * PostgreSQL `statement_timeout`: a timeout or grace beyond it would quietly become none.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** A whole number ≥ 1 (and ≤ max) in plain digits from the environment, or the default; anything else is a ConfigError. */
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max?: number): number {

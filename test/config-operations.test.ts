@@ -64,6 +64,22 @@ describe('configuration for operations', () => {
           `${name}=${bad}`,
         );
     }
+    // Node's timers (and PostgreSQL's statement_timeout) end at 2^31 − 1 ms: past it, no timeout at all.
+    for (const [name, field] of [
+      ['WARDEN_DB_CONNECT_TIMEOUT_MS', 'dbConnectTimeoutMs'],
+      ['WARDEN_DB_STATEMENT_TIMEOUT_MS', 'dbStatementTimeoutMs'],
+      ['WARDEN_SHUTDOWN_GRACE_MS', 'shutdownGraceMs'],
+    ] as const) {
+      assert.equal(
+        loadConfig({ WARDEN_DATA_DIR: config.dataDir, [name]: '2147483647' })[field],
+        2_147_483_647,
+      );
+      assert.throws(
+        () => loadConfig({ WARDEN_DATA_DIR: config.dataDir, [name]: '2147483648' }),
+        ConfigError,
+        name,
+      );
+    }
   });
 
   it('Operations: processes starting at once on a new data dir share one demo secret key', async () => {
